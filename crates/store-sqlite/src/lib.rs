@@ -1,1 +1,155 @@
-//! placeholder
+//! The embedded backend: SQLite through sqlx.
+//!
+//! One file under the data directory, WAL journal, `synchronous = FULL`
+//! (a 2xx means the claim is on disk), foreign keys on, and a busy timeout.
+//! SQLite admits one writer at a time, so writes go through a pool of one
+//! connection and open with `BEGIN IMMEDIATE`: writers queue in the pool
+//! instead of failing with `SQLITE_BUSY` half-way through a transaction.
+//! Reads use their own pool and run beside the writer thanks to WAL.
+//!
+//! Only this crate and `store-postgres` know SQL.
+
+mod accounts;
+mod audit;
+mod time_text;
+
+use async_trait::async_trait;
+use kernel::Clock;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+use sqlx::sqlite::SqliteSynchronous;
+use sqlx::{Sqlite, Transaction};
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+use store::{AuditContext, AuditEntry, Backend, Change, StoreError};
+
+pub use sqlx::migrate::MigrateError;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
+
+/// The SQLite implementation of [`store::Store`].
+#[derive(Clone, Debug)]
+pub struct SqliteStore {
+    write: SqlitePool,
+    read: SqlitePool,
+    clock: Arc<dyn Clock>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `url` (`sqlite:path` or
+    /// `sqlite://path`) and brings its schema up to date.
+    pub async fn connect(url: &str, clock: Arc<dyn Clock>) -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(|e| StoreError::Unavailable(e.into()))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(options.clone())
+            .await
+            .map_err(map_err)?;
+        let read = SqlitePoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options.read_only(true))
+            .await
+            .map_err(map_err)?;
+        let store = Self { write, read, clock };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Applies pending migrations. Idempotent.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        MIGRATOR
+            .run(&self.write)
+            .await
+            .map_err(|e| StoreError::internal(e))
+    }
+
+    pub(crate) fn now(&self) -> time::OffsetDateTime {
+        self.clock.now()
+    }
+
+    pub(crate) async fn begin(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {
+        self.write
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(map_err)
+    }
+
+    pub(crate) const fn reader(&self) -> &SqlitePool {
+        &self.read
+    }
+
+    /// Appends the audit entry of a change inside the change's transaction.
+    pub(crate) async fn audit(
+        &self,
+        tx: &mut Transaction<'static, Sqlite>,
+        ctx: &AuditContext,
+        change: Change,
+    ) -> Result<(), StoreError> {
+        audit::append(tx, &AuditEntry::new(ctx, change, self.now())).await
+    }
+}
+
+#[async_trait]
+impl store::Store for SqliteStore {
+    fn backend(&self) -> Backend {
+        Backend::Sqlite
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1")
+            .execute(&self.read)
+            .await
+            .map(drop)
+            .map_err(map_err)
+    }
+
+    async fn claim_once(&self, name: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query("INSERT INTO once_markers (name, at) VALUES (?, ?) ON CONFLICT DO NOTHING")
+            .bind(name)
+            .bind(time_text::encode(self.now()))
+            .execute(&self.write)
+            .await
+            .map_err(map_err)?;
+        Ok(done.rows_affected() == 1)
+    }
+}
+
+/// Maps driver errors to what the service can act on.
+pub(crate) fn map_err(e: sqlx::Error) -> StoreError {
+    match e {
+        sqlx::Error::RowNotFound => StoreError::NotFound,
+        sqlx::Error::Database(db) if db.is_unique_violation() => {
+            StoreError::Conflict(db.message().to_owned())
+        }
+        sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
+            StoreError::Conflict(db.message().to_owned())
+        }
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+            StoreError::Unavailable(e.into())
+        }
+        other => StoreError::internal(other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kernel::SystemClock;
+
+    async fn fresh() -> Option<(SqliteStore, tempfile::TempDir)> {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("test.db").display());
+        let store = SqliteStore::connect(&url, Arc::new(SystemClock)).await.unwrap();
+        Some((store, dir))
+    }
+
+    store::behaviour_suite!(fresh);
+}

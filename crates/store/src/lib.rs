@@ -1,1 +1,56 @@
-//! placeholder
+//! Storage ports: what the service needs from a database, and nothing of how.
+//!
+//! Each area of the domain has a trait here (accounts, audit, ...) and
+//! [`Store`] bundles them. The adapters `store-sqlite` and `store-postgres`
+//! implement them; the server holds an `Arc<dyn Store>` picked at start from
+//! `DATABASE_URL`.
+//!
+//! Rules every implementation keeps:
+//! - every state-changing method is one transaction that also appends its
+//!   [`audit`] entry, so a change and its record commit or fail together;
+//! - conflicts are decided by the database (unique constraints, conditional
+//!   updates), and surface as [`StoreError::Conflict`];
+//! - no sqlx (or any driver) type appears in a signature here.
+//!
+//! With the `testing` feature this crate also carries the behaviour
+//! [`suite`] that both backends run, so they cannot drift apart.
+
+pub mod accounts;
+pub mod audit;
+mod error;
+#[cfg(feature = "testing")]
+pub mod suite;
+
+pub use accounts::{Account, AccountStatus, AccountStore, NewAccount, NewToken, TokenRecord};
+pub use audit::{AuditContext, AuditEntry, AuditFilter, AuditStore, Change};
+pub use error::StoreError;
+
+/// Which database a store runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Sqlite => "sqlite",
+            Self::Postgres => "postgres",
+        }
+    }
+}
+
+/// Everything the service stores, behind one object.
+#[async_trait::async_trait]
+pub trait Store: AccountStore + AuditStore + Send + Sync + 'static {
+    fn backend(&self) -> Backend;
+
+    /// Answers when the database does: the readiness probe.
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    /// Records a one-time event under `name`; `true` only for the first
+    /// caller ever, across restarts and instances. Used for the bootstrap
+    /// admin token, which must be printed once and never again.
+    async fn claim_once(&self, name: &str) -> Result<bool, StoreError>;
+}

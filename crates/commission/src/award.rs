@@ -1,0 +1,519 @@
+//! The awards ledger: what each final decision awarded, to whom it is paid,
+//! and what has been paid.
+//!
+//! An award is not a payment. The fund that pays is a separate future
+//! instrument; Redress moves no money but records payments reported to it,
+//! and an award's status is *derived* from those records (and two flags the
+//! server sets) so it can never disagree with them. Payments never exceed the
+//! outstanding balance: an overpayment is refused here rather than recovered
+//! later, as the UNCC had to.
+
+use crate::ErrorCode;
+use crate::apportion;
+use crate::case::CaseId;
+use crate::decision::DecisionId;
+use kernel::{AccountId, Currency, Money};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use time::Date;
+
+kernel::typed_id!(
+    /// An award in the ledger.
+    AwardId
+);
+kernel::typed_id!(
+    /// A recorded payment on an award.
+    PaymentId
+);
+
+/// Where an award stands, derived from its payments.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AwardStatus {
+    /// Decided; not yet cleared for payment.
+    Awarded,
+    /// Cleared for payment (funds and payee details in place); nothing paid.
+    Payable,
+    /// Some paid, some outstanding.
+    PartiallyPaid,
+    /// Nothing outstanding.
+    Paid,
+    /// A balance is outstanding but the payee cannot be reached.
+    PayeeUnreachable,
+}
+
+/// An heir and the share of the award due to them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Heir {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<AccountId>,
+    /// Between 0 (exclusive) and 1; all heirs' shares sum to exactly 1.
+    pub share: Decimal,
+}
+
+/// Who receives the award's payments.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "payee", rename_all = "snake_case")]
+pub enum Payees {
+    /// The claimant in person.
+    Claimant,
+    /// A representative whose authority the Register recorded.
+    Representative {
+        name: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        account: Option<AccountId>,
+    },
+    /// The claimant's heirs, in shares.
+    Heirs { heirs: Vec<Heir> },
+}
+
+/// Why a set of payees is not valid.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PayeeError {
+    #[error("a payee needs a name")]
+    EmptyName,
+    #[error("at least one heir is needed")]
+    NoHeirs,
+    #[error("heir {name:?} has share {share}; shares must be greater than 0 and at most 1")]
+    InvalidShare { name: String, share: Decimal },
+    #[error("heirs' shares sum to {sum}, not 1")]
+    SharesDoNotSumToOne { sum: Decimal },
+}
+
+impl ErrorCode for PayeeError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::EmptyName => "empty_name",
+            Self::NoHeirs => "no_heirs",
+            Self::InvalidShare { .. } => "invalid_share",
+            Self::SharesDoNotSumToOne { .. } => "shares_do_not_sum_to_one",
+        }
+    }
+}
+
+impl Payees {
+    pub fn validate(&self) -> Result<(), PayeeError> {
+        match self {
+            Self::Claimant => Ok(()),
+            Self::Representative { name, .. } => {
+                if name.trim().is_empty() {
+                    Err(PayeeError::EmptyName)
+                } else {
+                    Ok(())
+                }
+            }
+            Self::Heirs { heirs } => {
+                if heirs.is_empty() {
+                    return Err(PayeeError::NoHeirs);
+                }
+                let mut sum = Decimal::ZERO;
+                for heir in heirs {
+                    if heir.name.trim().is_empty() {
+                        return Err(PayeeError::EmptyName);
+                    }
+                    if heir.share <= Decimal::ZERO || heir.share > Decimal::ONE {
+                        return Err(PayeeError::InvalidShare {
+                            name: heir.name.clone(),
+                            share: heir.share,
+                        });
+                    }
+                    sum += heir.share;
+                }
+                if sum == Decimal::ONE {
+                    Ok(())
+                } else {
+                    Err(PayeeError::SharesDoNotSumToOne { sum })
+                }
+            }
+        }
+    }
+
+    /// Splits a payment among the payees: all of it to a single payee, or by
+    /// share to heirs, rounded to the minor unit with the largest-remainder
+    /// method (ties to the heir listed first) so the parts add up exactly.
+    /// One part per heir, in the listed order.
+    pub fn split(&self, payment: Money) -> Vec<Money> {
+        match self {
+            Self::Claimant | Self::Representative { .. } => vec![payment],
+            Self::Heirs { heirs } => {
+                let currency = payment.currency();
+                let shares: Vec<Decimal> = heirs.iter().map(|h| h.share).collect();
+                apportion::pro_rata(&shares, payment.amount(), currency.minor_units())
+                    .map(|parts| parts.into_iter().map(|p| Money::new(p, currency)).collect())
+                    .unwrap_or_else(|| vec![Money::zero(currency); heirs.len()])
+            }
+        }
+    }
+}
+
+/// A payment reported on an award.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Payment {
+    pub id: PaymentId,
+    pub amount: Money,
+    #[serde(with = "crate::iso_date")]
+    pub paid_on: Date,
+    /// The payer's reference (fund transfer id, payment round and tranche).
+    pub reference: String,
+}
+
+/// One award in the ledger.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Award {
+    pub id: AwardId,
+    pub case: CaseId,
+    /// The final decision the award rests on (the correcting one, after a
+    /// correction).
+    pub decision: DecisionId,
+    pub amount: Money,
+    pub payees: Payees,
+    /// Set by the server when the award is cleared for payment.
+    #[serde(default)]
+    pub payable: bool,
+    /// Set by the server when payments to the payee fail or go unclaimed.
+    #[serde(default)]
+    pub payee_unreachable: bool,
+    #[serde(default)]
+    pub payments: Vec<Payment>,
+}
+
+/// Why an award change was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum AwardError {
+    #[error("an award must be greater than zero and a whole number of minor units")]
+    InvalidAmount,
+    #[error(transparent)]
+    Payee(#[from] PayeeError),
+    #[error("the payment is in {found}, the award in {expected}")]
+    CurrencyMismatch { expected: Currency, found: Currency },
+    #[error("a payment must be greater than zero and a whole number of minor units")]
+    InvalidPayment,
+    #[error("a payment of {attempted} exceeds the outstanding balance of {outstanding}")]
+    Overpayment { outstanding: Money, attempted: Money },
+    #[error("a payment needs a reference")]
+    MissingReference,
+    #[error("a payment with reference {reference:?} is already recorded")]
+    DuplicateReference { reference: String },
+    #[error("the award is not cleared for payment")]
+    NotPayable,
+    #[error("the payee cannot be reached; record new payee details first")]
+    PayeeUnreachable,
+    #[error("{paid} has already been paid, more than the corrected amount {corrected}")]
+    PaidExceedsCorrectedAmount { paid: Money, corrected: Money },
+    #[error("amount out of range")]
+    Overflow,
+}
+
+impl ErrorCode for AwardError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::InvalidAmount => "invalid_amount",
+            Self::Payee(e) => e.code(),
+            Self::CurrencyMismatch { .. } => "currency_mismatch",
+            Self::InvalidPayment => "invalid_payment",
+            Self::Overpayment { .. } => "overpayment",
+            Self::MissingReference => "missing_reference",
+            Self::DuplicateReference { .. } => "duplicate_reference",
+            Self::NotPayable => "not_payable",
+            Self::PayeeUnreachable => "payee_unreachable",
+            Self::PaidExceedsCorrectedAmount { .. } => "paid_exceeds_corrected_amount",
+            Self::Overflow => "overflow",
+        }
+    }
+}
+
+fn whole_positive(m: &Money) -> bool {
+    m.is_positive() && apportion::is_whole_minor(m.amount(), m.currency().minor_units())
+}
+
+impl Award {
+    /// A new award for a final decision.
+    pub fn new(
+        id: AwardId,
+        case: CaseId,
+        decision: DecisionId,
+        amount: Money,
+        payees: Payees,
+    ) -> Result<Self, AwardError> {
+        if !whole_positive(&amount) {
+            return Err(AwardError::InvalidAmount);
+        }
+        payees.validate()?;
+        Ok(Self {
+            id,
+            case,
+            decision,
+            amount,
+            payees,
+            payable: false,
+            payee_unreachable: false,
+            payments: Vec::new(),
+        })
+    }
+
+    pub fn paid(&self) -> Result<Money, AwardError> {
+        Money::sum(self.amount.currency(), self.payments.iter().map(|p| &p.amount))
+            .map_err(|_| AwardError::Overflow)
+    }
+
+    pub fn outstanding(&self) -> Result<Money, AwardError> {
+        self.amount
+            .checked_sub(&self.paid()?)
+            .map_err(|_| AwardError::Overflow)
+    }
+
+    /// Derived from the payments and the two flags: fully paid wins over
+    /// everything; an unreachable payee is reported while money is owed.
+    pub fn status(&self) -> AwardStatus {
+        let outstanding = self.outstanding().unwrap_or(self.amount);
+        if !outstanding.is_positive() {
+            AwardStatus::Paid
+        } else if self.payee_unreachable {
+            AwardStatus::PayeeUnreachable
+        } else if !self.payments.is_empty() {
+            AwardStatus::PartiallyPaid
+        } else if self.payable {
+            AwardStatus::Payable
+        } else {
+            AwardStatus::Awarded
+        }
+    }
+
+    /// Records a payment, refusing anything beyond the outstanding balance.
+    pub fn record_payment(&mut self, payment: Payment) -> Result<AwardStatus, AwardError> {
+        if !self.payable {
+            return Err(AwardError::NotPayable);
+        }
+        if self.payee_unreachable {
+            return Err(AwardError::PayeeUnreachable);
+        }
+        let currency = self.amount.currency();
+        if payment.amount.currency() != currency {
+            return Err(AwardError::CurrencyMismatch {
+                expected: currency,
+                found: payment.amount.currency(),
+            });
+        }
+        if !whole_positive(&payment.amount) {
+            return Err(AwardError::InvalidPayment);
+        }
+        if payment.reference.trim().is_empty() {
+            return Err(AwardError::MissingReference);
+        }
+        if self
+            .payments
+            .iter()
+            .any(|p| p.reference == payment.reference)
+        {
+            return Err(AwardError::DuplicateReference {
+                reference: payment.reference,
+            });
+        }
+        let outstanding = self.outstanding()?;
+        if payment.amount.amount() > outstanding.amount() {
+            return Err(AwardError::Overpayment {
+                outstanding,
+                attempted: payment.amount,
+            });
+        }
+        self.payments.push(payment);
+        Ok(self.status())
+    }
+
+    /// Replaces the payees (e.g. heirs after the claimant's death, or new
+    /// details for an unreachable payee), which makes the payee reachable
+    /// again.
+    pub fn change_payees(&mut self, payees: Payees) -> Result<(), AwardError> {
+        payees.validate()?;
+        self.payees = payees;
+        self.payee_unreachable = false;
+        Ok(())
+    }
+
+    /// Points the award at a correcting decision with its corrected amount.
+    /// Refused if more than the corrected amount was already paid: recovering
+    /// money is outside this ledger.
+    pub fn apply_correction(
+        &mut self,
+        decision: DecisionId,
+        corrected: Money,
+    ) -> Result<(), AwardError> {
+        if !whole_positive(&corrected) {
+            return Err(AwardError::InvalidAmount);
+        }
+        if corrected.currency() != self.amount.currency() {
+            return Err(AwardError::CurrencyMismatch {
+                expected: self.amount.currency(),
+                found: corrected.currency(),
+            });
+        }
+        let paid = self.paid()?;
+        if paid.amount() > corrected.amount() {
+            return Err(AwardError::PaidExceedsCorrectedAmount { paid, corrected });
+        }
+        self.decision = decision;
+        self.amount = corrected;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+    use time::macros::date;
+
+    fn eur(a: Decimal) -> Money {
+        Money::new(a, Currency::EUR)
+    }
+
+    fn award(amount: Decimal) -> Award {
+        Award::new(
+            AwardId::new(),
+            CaseId::new(),
+            DecisionId::new(),
+            eur(amount),
+            Payees::Claimant,
+        )
+        .unwrap()
+    }
+
+    fn pay(amount: Decimal, reference: &str) -> Payment {
+        Payment {
+            id: PaymentId::new(),
+            amount: eur(amount),
+            paid_on: date!(2028 - 01 - 15),
+            reference: reference.into(),
+        }
+    }
+
+    #[test]
+    fn status_follows_payments() {
+        let mut a = award(dec!(10000));
+        assert_eq!(a.status(), AwardStatus::Awarded);
+        assert_eq!(a.record_payment(pay(dec!(1), "r0")).unwrap_err().code(), "not_payable");
+        a.payable = true;
+        assert_eq!(a.status(), AwardStatus::Payable);
+        assert_eq!(a.record_payment(pay(dec!(2500), "R1/T1")), Ok(AwardStatus::PartiallyPaid));
+        a.payee_unreachable = true;
+        assert_eq!(a.status(), AwardStatus::PayeeUnreachable);
+        assert_eq!(
+            a.record_payment(pay(dec!(1), "R1/T2")).unwrap_err().code(),
+            "payee_unreachable"
+        );
+        a.change_payees(Payees::Representative {
+            name: "O. Kovalenko, advocate".into(),
+            account: None,
+        })
+        .unwrap();
+        assert_eq!(a.status(), AwardStatus::PartiallyPaid);
+        assert_eq!(a.record_payment(pay(dec!(7500), "R2/T1")), Ok(AwardStatus::Paid));
+        assert_eq!(a.outstanding().unwrap(), eur(dec!(0)));
+    }
+
+    #[test]
+    fn payment_errors() {
+        let mut a = award(dec!(100));
+        a.payable = true;
+        let err = a.record_payment(pay(dec!(100.01), "R1")).unwrap_err();
+        assert_eq!(err.code(), "overpayment");
+        assert_eq!(a.record_payment(pay(dec!(0), "R1")).unwrap_err().code(), "invalid_payment");
+        assert_eq!(
+            a.record_payment(pay(dec!(1.001), "R1")).unwrap_err().code(),
+            "invalid_payment"
+        );
+        assert_eq!(a.record_payment(pay(dec!(1), " ")).unwrap_err().code(), "missing_reference");
+        let mut usd = pay(dec!(1), "R1");
+        usd.amount = Money::new(dec!(1), Currency::USD);
+        assert_eq!(a.record_payment(usd).unwrap_err().code(), "currency_mismatch");
+        a.record_payment(pay(dec!(60), "R1")).unwrap();
+        assert_eq!(
+            a.record_payment(pay(dec!(1), "R1")).unwrap_err().code(),
+            "duplicate_reference"
+        );
+        assert_eq!(
+            a.record_payment(pay(dec!(40.01), "R2")).unwrap_err(),
+            AwardError::Overpayment {
+                outstanding: eur(dec!(40)),
+                attempted: eur(dec!(40.01))
+            }
+        );
+        assert_eq!(
+            Award::new(AwardId::new(), CaseId::new(), DecisionId::new(), eur(dec!(0)), Payees::Claimant)
+                .unwrap_err()
+                .code(),
+            "invalid_amount"
+        );
+    }
+
+    fn heir(name: &str, share: Decimal) -> Heir {
+        Heir {
+            name: name.into(),
+            account: None,
+            share,
+        }
+    }
+
+    #[test]
+    fn heirs_shares_must_sum_to_one() {
+        let ok = Payees::Heirs {
+            heirs: vec![heir("Olena", dec!(0.5)), heir("Petro", dec!(0.25)), heir("Iryna", dec!(0.25))],
+        };
+        assert_eq!(ok.validate(), Ok(()));
+        let third = dec!(1) / dec!(3);
+        let thirds = Payees::Heirs {
+            heirs: vec![heir("a", third), heir("b", third), heir("c", third)],
+        };
+        assert_eq!(thirds.validate().unwrap_err().code(), "shares_do_not_sum_to_one");
+        let cases = [
+            (Payees::Heirs { heirs: vec![] }, "no_heirs"),
+            (
+                Payees::Heirs {
+                    heirs: vec![heir("a", dec!(1.5)), heir("b", dec!(-0.5))],
+                },
+                "invalid_share",
+            ),
+            (
+                Payees::Heirs {
+                    heirs: vec![heir("a", dec!(0.5)), heir("b", dec!(0.4))],
+                },
+                "shares_do_not_sum_to_one",
+            ),
+            (
+                Payees::Heirs {
+                    heirs: vec![heir(" ", dec!(1))],
+                },
+                "empty_name",
+            ),
+            (
+                Payees::Representative {
+                    name: String::new(),
+                    account: None,
+                },
+                "empty_name",
+            ),
+        ];
+        for (payees, code) in cases {
+            assert_eq!(payees.validate().unwrap_err().code(), code);
+        }
+        let parts = Payees::Heirs {
+            heirs: vec![heir("a", dec!(0.5)), heir("b", dec!(0.25)), heir("c", dec!(0.25))],
+        }
+        .split(eur(dec!(100.01)));
+        assert_eq!(parts, vec![eur(dec!(50.01)), eur(dec!(25.00)), eur(dec!(25.00))]);
+    }
+
+    #[test]
+    fn corrections_change_the_amount_unless_already_overpaid() {
+        let mut a = award(dec!(1000));
+        a.payable = true;
+        a.record_payment(pay(dec!(600), "R1")).unwrap();
+        let err = a.apply_correction(DecisionId::new(), eur(dec!(500))).unwrap_err();
+        assert_eq!(err.code(), "paid_exceeds_corrected_amount");
+        let d = DecisionId::new();
+        a.apply_correction(d, eur(dec!(1200))).unwrap();
+        assert_eq!(a.outstanding().unwrap(), eur(dec!(600)));
+        assert_eq!(a.decision, d);
+    }
+}

@@ -1,0 +1,102 @@
+//! The go-live gate and the events that announce a change of standing.
+//!
+//! The Commission has no power to act before the convention is in force, so
+//! every Commission operation asks [`commission_may_act`] first. The refusal
+//! carries what a caller needs to understand it (the count, the missing
+//! conditions, the projected date) and is rendered by the HTTP layer as a
+//! 409 problem of type [`NotInForce::PROBLEM_TYPE`].
+
+use crate::status::{ConventionStatus, MissingCondition};
+use serde::{Deserialize, Serialize};
+use time::Date;
+
+/// The convention is not (yet) in force: the Commission may not act.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error(
+    "the convention is not in force: {counted_consents} of {threshold} consents counted{}",
+    projected_entry_into_force.map(|d| format!(", entry into force projected for {d}")).unwrap_or_default()
+)]
+pub struct NotInForce {
+    pub counted_consents: u32,
+    pub threshold: u32,
+    pub missing: Vec<MissingCondition>,
+    #[serde(with = "crate::date_format::option")]
+    pub projected_entry_into_force: Option<Date>,
+}
+
+impl NotInForce {
+    /// Problem type (RFC 9457) for the HTTP layer.
+    pub const PROBLEM_TYPE: &'static str = "commission-not-in-force";
+
+    /// Stable snake_case code.
+    pub const fn code(&self) -> &'static str {
+        "commission_not_in_force"
+    }
+}
+
+/// Whether the Commission may act on `today`.
+///
+/// `status` must come from [`evaluate`](crate::evaluate) over the current
+/// record. Passing `today` lets a status cached before a projected date
+/// open the gate on that date without being recomputed: the record can only
+/// change by new entries, and each new entry means a new evaluation.
+pub fn commission_may_act(status: &ConventionStatus, today: Date) -> Result<(), NotInForce> {
+    let in_force =
+        status.in_force || (status.as_of <= today && status.entry_into_force.is_some_and(|d| d <= today));
+    if in_force {
+        Ok(())
+    } else {
+        Err(NotInForce {
+            counted_consents: status.counted_consents,
+            threshold: status.threshold,
+            missing: status.missing.clone(),
+            projected_entry_into_force: status.entry_into_force,
+        })
+    }
+}
+
+/// A change in the convention's standing worth notifying.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum ConventionEvent {
+    /// The convention is now in force.
+    EnteredIntoForce {
+        #[serde(with = "crate::date_format")]
+        on: Date,
+    },
+    /// A correction of the record shows the convention was not in force
+    /// after all.
+    NoLongerInForce {
+        #[serde(with = "crate::date_format::option")]
+        previous_date: Option<Date>,
+    },
+    /// The (projected) date of entry into force appeared, moved or lapsed.
+    EntryIntoForceDateChanged {
+        #[serde(with = "crate::date_format::option")]
+        previous: Option<Date>,
+        #[serde(with = "crate::date_format::option")]
+        current: Option<Date>,
+    },
+}
+
+/// The event between two evaluations, if any.
+pub fn status_change(
+    previous: &ConventionStatus,
+    current: &ConventionStatus,
+) -> Option<ConventionEvent> {
+    match (previous.in_force, current.in_force) {
+        (false, true) => current
+            .entry_into_force
+            .map(|on| ConventionEvent::EnteredIntoForce { on }),
+        (true, false) => Some(ConventionEvent::NoLongerInForce {
+            previous_date: previous.entry_into_force,
+        }),
+        _ if previous.entry_into_force != current.entry_into_force => {
+            Some(ConventionEvent::EntryIntoForceDateChanged {
+                previous: previous.entry_into_force,
+                current: current.entry_into_force,
+            })
+        }
+        _ => None,
+    }
+}

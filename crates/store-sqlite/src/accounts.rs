@@ -1,0 +1,340 @@
+use crate::{map_err, time_text, SqliteStore};
+use async_trait::async_trait;
+use kernel::access::Clearance;
+use kernel::id::{AccountId, TokenId};
+use kernel::{Page, PageRequest, Role};
+use serde_json::json;
+use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
+use store::{
+    Account, AccountStatus, AccountStore, AuditContext, Change, NewAccount, NewToken, StoreError,
+    TokenRecord,
+};
+use time::OffsetDateTime;
+
+const ACCOUNT_COLUMNS: &str = "a.id, a.display_name, a.status, a.participant, a.external_subject, \
+    a.created_at, a.version, \
+    (SELECT group_concat(role) FROM account_roles r WHERE r.account_id = a.id) AS roles, \
+    (SELECT group_concat(clearance) FROM account_clearances c WHERE c.account_id = a.id) AS clearances";
+
+fn split<T: std::str::FromStr>(list: Option<String>) -> Vec<T> {
+    let mut items: Vec<T> = list
+        .unwrap_or_default()
+        .split(',')
+        .filter_map(|s| s.parse().ok())
+        .collect();
+    items.shrink_to_fit();
+    items
+}
+
+fn clearance_from(text: &str) -> Option<Clearance> {
+    (text == "sensitive").then_some(Clearance::Sensitive)
+}
+
+fn account_from_row(row: &SqliteRow) -> Result<Account, sqlx::Error> {
+    let status: String = row.try_get("status")?;
+    let mut roles: Vec<Role> = split(row.try_get("roles")?);
+    roles.sort();
+    let clearances = row
+        .try_get::<Option<String>, _>("clearances")?
+        .unwrap_or_default()
+        .split(',')
+        .filter_map(clearance_from)
+        .collect();
+    Ok(Account {
+        id: row.try_get::<uuid::Uuid, _>("id")?.into(),
+        display_name: row.try_get("display_name")?,
+        status: AccountStatus::parse(&status)
+            .ok_or_else(|| sqlx::Error::Decode(format!("bad status {status}").into()))?,
+        roles,
+        clearances,
+        participant: row.try_get("participant")?,
+        external_subject: row.try_get("external_subject")?,
+        created_at: row.try_get("created_at")?,
+        version: row.try_get("version")?,
+    })
+}
+
+fn token_from_row(row: &SqliteRow) -> Result<TokenRecord, sqlx::Error> {
+    Ok(TokenRecord {
+        id: row.try_get::<uuid::Uuid, _>("token_id")?.into(),
+        account: row.try_get::<uuid::Uuid, _>("account_id")?.into(),
+        label: row.try_get("label")?,
+        created_at: row.try_get("token_created_at")?,
+        expires_at: row.try_get("expires_at")?,
+        revoked_at: row.try_get("revoked_at")?,
+        last_used_at: row.try_get("last_used_at")?,
+    })
+}
+
+const TOKEN_COLUMNS: &str = "t.id AS token_id, t.account_id, t.label, t.created_at AS token_created_at, \
+    t.expires_at, t.revoked_at, t.last_used_at";
+
+impl SqliteStore {
+    async fn load_account<'e, E>(executor: E, id: AccountId) -> Result<Account, StoreError>
+    where
+        E: sqlx::Executor<'e, Database = sqlx::Sqlite>,
+    {
+        let row = sqlx::query(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.id = ?"))
+            .bind(id.0)
+            .fetch_one(executor)
+            .await
+            .map_err(map_err)?;
+        account_from_row(&row).map_err(map_err)
+    }
+
+    async fn load_token<'e, E>(executor: E, id: TokenId) -> Result<TokenRecord, StoreError>
+    where
+        E: sqlx::Executor<'e, Database = sqlx::Sqlite>,
+    {
+        let row = sqlx::query(&format!("SELECT {TOKEN_COLUMNS} FROM api_tokens t WHERE t.id = ?"))
+            .bind(id.0)
+            .fetch_one(executor)
+            .await
+            .map_err(map_err)?;
+        token_from_row(&row).map_err(map_err)
+    }
+}
+
+#[async_trait]
+impl AccountStore for SqliteStore {
+    async fn create_account(
+        &self,
+        ctx: &AuditContext,
+        new: NewAccount,
+    ) -> Result<Account, StoreError> {
+        let id = AccountId::new();
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "INSERT INTO accounts (id, display_name, status, participant, external_subject, created_at) \
+             VALUES (?, ?, 'active', ?, ?, ?)",
+        )
+        .bind(id.0)
+        .bind(&new.display_name)
+        .bind(&new.participant)
+        .bind(&new.external_subject)
+        .bind(time_text::encode(self.now()))
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        for role in &new.roles {
+            sqlx::query("INSERT INTO account_roles (account_id, role) VALUES (?, ?) ON CONFLICT DO NOTHING")
+                .bind(id.0)
+                .bind(role.as_str())
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+        }
+        for clearance in &new.clearances {
+            let Clearance::Sensitive = clearance;
+            sqlx::query("INSERT INTO account_clearances (account_id, clearance) VALUES (?, 'sensitive') ON CONFLICT DO NOTHING")
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+        }
+        let change = Change {
+            action: "account.created",
+            target_type: "account",
+            target_id: id.to_string(),
+            summary: json!({
+                "display_name": new.display_name,
+                "roles": new.roles,
+                "clearances": new.clearances,
+                "participant": new.participant,
+                "external_subject": new.external_subject,
+            }),
+        };
+        self.audit(&mut tx, ctx, change).await?;
+        let account = Self::load_account(&mut *tx, id).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(account)
+    }
+
+    async fn account(&self, id: AccountId) -> Result<Account, StoreError> {
+        Self::load_account(self.reader(), id).await
+    }
+
+    async fn account_by_external_subject(&self, subject: &str) -> Result<Account, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.external_subject = ?"
+        ))
+        .bind(subject)
+        .fetch_one(self.reader())
+        .await
+        .map_err(map_err)?;
+        account_from_row(&row).map_err(map_err)
+    }
+
+    async fn accounts(&self, page: PageRequest) -> Result<Page<Account>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE (?1 IS NULL OR a.id > ?1) ORDER BY a.id LIMIT ?2"
+        ))
+        .bind(page.after.map(|c| c.0))
+        .bind(page.fetch_limit())
+        .fetch_all(self.reader())
+        .await
+        .map_err(map_err)?;
+        let accounts = rows
+            .iter()
+            .map(account_from_row)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(map_err)?;
+        Ok(Page::from_rows(accounts, page, |a| a.id.0))
+    }
+
+    async fn set_account_status(
+        &self,
+        ctx: &AuditContext,
+        id: AccountId,
+        status: AccountStatus,
+        expected_version: Option<i64>,
+    ) -> Result<Account, StoreError> {
+        let mut tx = self.begin().await?;
+        let before = Self::load_account(&mut *tx, id).await?;
+        let done = sqlx::query(
+            "UPDATE accounts SET status = ?1, version = version + 1 \
+             WHERE id = ?2 AND (?3 IS NULL OR version = ?3)",
+        )
+        .bind(status.as_str())
+        .bind(id.0)
+        .bind(expected_version)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::Conflict(format!(
+                "account {id} is at version {}, not the expected one",
+                before.version
+            )));
+        }
+        let change = Change {
+            action: "account.status_changed",
+            target_type: "account",
+            target_id: id.to_string(),
+            summary: json!({ "from": before.status, "to": status }),
+        };
+        self.audit(&mut tx, ctx, change).await?;
+        let account = Self::load_account(&mut *tx, id).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(account)
+    }
+
+    async fn issue_token(
+        &self,
+        ctx: &AuditContext,
+        token: NewToken,
+    ) -> Result<TokenRecord, StoreError> {
+        let id = TokenId::new();
+        let mut tx = self.begin().await?;
+        // Checked first so that an unknown account reads as such, not as a
+        // foreign-key conflict.
+        Self::load_account(&mut *tx, token.account).await?;
+        sqlx::query(
+            "INSERT INTO api_tokens (id, account_id, label, secret_hash, created_at, expires_at) \
+             VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(id.0)
+        .bind(token.account.0)
+        .bind(&token.label)
+        .bind(&token.secret_hash[..])
+        .bind(time_text::encode(self.now()))
+        .bind(time_text::encode_opt(token.expires_at))
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        let change = Change {
+            action: "token.issued",
+            target_type: "account",
+            target_id: token.account.to_string(),
+            summary: json!({
+                "token": id,
+                "label": token.label,
+                "expires_at": token.expires_at.map(|t| time_text::encode(t)),
+            }),
+        };
+        self.audit(&mut tx, ctx, change).await?;
+        let record = Self::load_token(&mut *tx, id).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(record)
+    }
+
+    async fn tokens(&self, account: AccountId) -> Result<Vec<TokenRecord>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {TOKEN_COLUMNS} FROM api_tokens t WHERE t.account_id = ? ORDER BY t.id"
+        ))
+        .bind(account.0)
+        .fetch_all(self.reader())
+        .await
+        .map_err(map_err)?;
+        rows.iter()
+            .map(token_from_row)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(map_err)
+    }
+
+    async fn revoke_token(
+        &self,
+        ctx: &AuditContext,
+        account: AccountId,
+        token: TokenId,
+    ) -> Result<TokenRecord, StoreError> {
+        let mut tx = self.begin().await?;
+        let done = sqlx::query(
+            "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND account_id = ? AND revoked_at IS NULL",
+        )
+        .bind(time_text::encode(self.now()))
+        .bind(token.0)
+        .bind(account.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        let record = Self::load_token(&mut *tx, token).await?;
+        if record.account != account {
+            return Err(StoreError::NotFound);
+        }
+        if done.rows_affected() == 1 {
+            let change = Change {
+                action: "token.revoked",
+                target_type: "account",
+                target_id: account.to_string(),
+                summary: json!({ "token": token }),
+            };
+            self.audit(&mut tx, ctx, change).await?;
+        }
+        tx.commit().await.map_err(map_err)?;
+        Ok(record)
+    }
+
+    async fn token_by_hash(
+        &self,
+        secret_hash: &[u8; 32],
+    ) -> Result<(TokenRecord, Account), StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {TOKEN_COLUMNS}, {ACCOUNT_COLUMNS} FROM api_tokens t \
+             JOIN accounts a ON a.id = t.account_id WHERE t.secret_hash = ?"
+        ))
+        .bind(&secret_hash[..])
+        .fetch_one(self.reader())
+        .await
+        .map_err(map_err)?;
+        let token = token_from_row(&row).map_err(map_err)?;
+        let account = account_from_row(&row).map_err(map_err)?;
+        Ok((token, account))
+    }
+
+    async fn touch_token(&self, token: TokenId, at: OffsetDateTime) -> Result<(), StoreError> {
+        let cutoff = at - time::Duration::minutes(1);
+        sqlx::query(
+            "UPDATE api_tokens SET last_used_at = ? \
+             WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)",
+        )
+        .bind(time_text::encode(at))
+        .bind(token.0)
+        .bind(time_text::encode(cutoff))
+        .execute(&self.write)
+        .await
+        .map(drop)
+        .map_err(map_err)
+    }
+}
