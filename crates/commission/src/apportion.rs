@@ -27,9 +27,14 @@ pub(crate) fn is_whole_minor(amount: Decimal, minor_units: u32) -> bool {
 
 /// Shares of `target` proportional to `weights`, each rounded to the minor
 /// unit with the largest-remainder method. `target` must be a whole number of
-/// minor units and at most the sum of the weights; weights must be
-/// non-negative. Returns `None` on arithmetic overflow.
-pub(crate) fn pro_rata(weights: &[Decimal], target: Decimal, minor_units: u32) -> Option<Vec<Decimal>> {
+/// minor units; weights must be non-negative. When `target` is at most the
+/// sum of the weights (a budget shared against needs), no share exceeds its
+/// weight. Returns `None` on arithmetic overflow.
+pub(crate) fn pro_rata(
+    weights: &[Decimal],
+    target: Decimal,
+    minor_units: u32,
+) -> Option<Vec<Decimal>> {
     let total = weights
         .iter()
         .try_fold(Decimal::ZERO, |acc, w| acc.checked_add(*w))?;
@@ -42,7 +47,11 @@ pub(crate) fn pro_rata(weights: &[Decimal], target: Decimal, minor_units: u32) -
             // Multiply first so the only rounding is the division's, and keep
             // each share within its weight whatever that rounding does.
             let share = w.checked_mul(target)?.checked_div(total)?;
-            Some(share.min(*w))
+            Some(if target <= total {
+                share.min(*w)
+            } else {
+                share
+            })
         })
         .collect::<Option<Vec<_>>>()?;
     largest_remainder(&exact, target, minor_units)
@@ -50,7 +59,11 @@ pub(crate) fn pro_rata(weights: &[Decimal], target: Decimal, minor_units: u32) -
 
 /// Rounds exact shares to the minor unit so they add up to `target` (or as
 /// close below it as the shares allow).
-pub(crate) fn largest_remainder(exact: &[Decimal], target: Decimal, minor_units: u32) -> Option<Vec<Decimal>> {
+pub(crate) fn largest_remainder(
+    exact: &[Decimal],
+    target: Decimal,
+    minor_units: u32,
+) -> Option<Vec<Decimal>> {
     let unit = minor_unit(minor_units);
     let mut parts: Vec<Decimal> = exact.iter().map(|e| floor_to(*e, minor_units)).collect();
     let floored = parts
@@ -61,9 +74,7 @@ pub(crate) fn largest_remainder(exact: &[Decimal], target: Decimal, minor_units:
         return Some(parts);
     }
     let mut units_left = left.checked_div(unit)?;
-    let mut order: Vec<usize> = (0..exact.len())
-        .filter(|&i| exact[i] > parts[i])
-        .collect();
+    let mut order: Vec<usize> = (0..exact.len()).filter(|&i| exact[i] > parts[i]).collect();
     // Stable sort: equal remainders keep their positions, earlier first.
     order.sort_by(|&a, &b| (exact[b] - parts[b]).cmp(&(exact[a] - parts[a])));
     for i in order {
@@ -89,13 +100,17 @@ mod tests {
 
     #[test]
     fn largest_remainder_wins_the_spare_unit() {
-        let parts = largest_remainder(&[dec!(1.004), dec!(1.008), dec!(0.988)], dec!(3), 2).unwrap();
+        let parts =
+            largest_remainder(&[dec!(1.004), dec!(1.008), dec!(0.988)], dec!(3), 2).unwrap();
         assert_eq!(parts, vec![dec!(1.00), dec!(1.01), dec!(0.99)]);
     }
 
     #[test]
     fn zero_weights_get_nothing() {
-        assert_eq!(pro_rata(&[dec!(0), dec!(0)], dec!(0), 2).unwrap(), vec![dec!(0), dec!(0)]);
+        assert_eq!(
+            pro_rata(&[dec!(0), dec!(0)], dec!(0), 2).unwrap(),
+            vec![dec!(0), dec!(0)]
+        );
         let parts = pro_rata(&[dec!(0), dec!(5)], dec!(3), 2).unwrap();
         assert_eq!(parts, vec![dec!(0), dec!(3)]);
     }

@@ -377,7 +377,9 @@ fn evaluate(
             [amount, Operand::Rate { from, to, rate }] => {
                 let amount = money(amount)?;
                 if amount.currency() != *from {
-                    return Err(malformed("the rate does not convert from the amount's currency"));
+                    return Err(malformed(
+                        "the rate does not convert from the amount's currency",
+                    ));
                 }
                 let converted = amount
                     .amount()
@@ -637,7 +639,9 @@ impl<'a, R: RateLookup> Builder<'a, R> {
             }
             // Validation keeps these out of formula position.
             RuleKind::Threshold { .. } | RuleKind::Manual => {
-                return Err(AssessmentError::InvalidRule(RuleError::InvalidThresholdRule));
+                return Err(AssessmentError::InvalidRule(
+                    RuleError::InvalidThresholdRule,
+                ));
             }
         }
         Ok(())
@@ -698,11 +702,6 @@ impl<'a, R: RateLookup> Builder<'a, R> {
     }
 }
 
-fn check_inputs(rule: &ValuationRule) -> Result<(), AssessmentError> {
-    rule.validate()?;
-    Ok(())
-}
-
 /// Whether a case goes to a batch or to individual assessment, without
 /// assessing it. Only a threshold rule looks at the inputs (the claimed total,
 /// converted at the rule's valuation date).
@@ -711,7 +710,7 @@ pub fn route(
     inputs: &AssessmentInputs,
     rates: &impl RateLookup,
 ) -> Result<Routing, AssessmentError> {
-    check_inputs(rule)?;
+    rule.validate()?;
     Builder::new(rule, inputs, rates).route().map(|(r, _)| r)
 }
 
@@ -725,7 +724,7 @@ pub fn assess(
     inputs: &AssessmentInputs,
     rates: &impl RateLookup,
 ) -> Result<Assessment, AssessmentError> {
-    check_inputs(rule)?;
+    rule.validate()?;
     let mut b = Builder::new(rule, inputs, rates);
     let (routing, threshold) = b.route()?;
     match (&rule.kind, routing) {
@@ -967,7 +966,10 @@ mod tests {
             }
         );
         assert_eq!(err.code(), "missing_rate");
-        assert_eq!(err.to_string(), "no recorded UAH/EUR exchange rate for 2024-05-10");
+        assert_eq!(
+            err.to_string(),
+            "no recorded UAH/EUR exchange rate for 2024-05-10"
+        );
     }
 
     #[test]
@@ -1007,7 +1009,10 @@ mod tests {
         let a = assess(&r, &large, &rates()).unwrap();
         assert_eq!(a.routing, Routing::Individual);
         assert_eq!(a.result, eur(dec!(64000)));
-        assert_eq!(a.threshold.as_ref().unwrap().claimed_total, eur(dec!(100000.01)));
+        assert_eq!(
+            a.threshold.as_ref().unwrap().claimed_total,
+            eur(dec!(100000.01))
+        );
         assert_eq!(recompute(&a), Ok(a.result));
 
         small.manual = large.manual.clone();
@@ -1028,10 +1033,22 @@ mod tests {
             });
             assess(&r, &i, &rates())
         };
-        assert_eq!(with(eur(dec!(10)), " ").unwrap_err().code(), "missing_justification");
-        assert_eq!(with(uah(dec!(10)), "x").unwrap_err().code(), "currency_mismatch");
-        assert_eq!(with(eur(dec!(-10)), "x").unwrap_err().code(), "negative_amount");
-        assert_eq!(with(eur(dec!(10.001)), "x").unwrap_err().code(), "too_precise");
+        assert_eq!(
+            with(eur(dec!(10)), " ").unwrap_err().code(),
+            "missing_justification"
+        );
+        assert_eq!(
+            with(uah(dec!(10)), "x").unwrap_err().code(),
+            "currency_mismatch"
+        );
+        assert_eq!(
+            with(eur(dec!(-10)), "x").unwrap_err().code(),
+            "negative_amount"
+        );
+        assert_eq!(
+            with(eur(dec!(10.001)), "x").unwrap_err().code(),
+            "too_precise"
+        );
         assert_eq!(with(eur(dec!(10.5)), "x").unwrap().result, eur(dec!(10.5)));
         assert_eq!(
             assess(&r, &inputs(), &rates()).unwrap_err().code(),
@@ -1078,7 +1095,10 @@ mod tests {
             accepted_share: dec!(2),
             cap: None,
         });
-        assert_eq!(assess(&bad, &inputs(), &rates()).unwrap_err().code(), "invalid_rule");
+        assert_eq!(
+            assess(&bad, &inputs(), &rates()).unwrap_err().code(),
+            "invalid_rule"
+        );
 
         let zero_rate = RecordedRates::new().with(
             Currency::UAH,
@@ -1110,16 +1130,25 @@ mod tests {
 
         let mut changed_step = a.clone();
         changed_step.breakdown[1].result = eur(dec!(301));
-        assert_eq!(recompute(&changed_step).unwrap_err().code(), "step_mismatch");
+        assert_eq!(
+            recompute(&changed_step).unwrap_err().code(),
+            "step_mismatch"
+        );
 
         let mut changed_result = a.clone();
         changed_result.result = eur(dec!(1));
-        assert_eq!(recompute(&changed_result).unwrap_err().code(), "result_mismatch");
+        assert_eq!(
+            recompute(&changed_result).unwrap_err().code(),
+            "result_mismatch"
+        );
 
         let mut forward = a.clone();
         forward.breakdown[0].operands = vec![Operand::Step(5)];
         forward.breakdown[0].operation = Operation::Sum;
-        assert_eq!(recompute(&forward).unwrap_err().code(), "malformed_breakdown");
+        assert_eq!(
+            recompute(&forward).unwrap_err().code(),
+            "malformed_breakdown"
+        );
 
         // A consistent breakdown that the rule would not have produced.
         let mut rewritten = a.clone();
@@ -1138,7 +1167,10 @@ mod tests {
             result: a.result,
         });
         assert!(last > 1);
-        assert_eq!(recompute(&rewritten).unwrap_err().code(), "not_reproducible");
+        assert_eq!(
+            recompute(&rewritten).unwrap_err().code(),
+            "not_reproducible"
+        );
 
         let mut lost_rate = a.clone();
         lost_rate.conversions.clear();

@@ -12,7 +12,8 @@ use crate::ErrorCode;
 use crate::apportion;
 use crate::case::CaseId;
 use crate::decision::DecisionId;
-use kernel::{AccountId, Currency, Money};
+use kernel::id::AccountId;
+use kernel::{Currency, Money};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use time::Date;
@@ -139,9 +140,10 @@ impl Payees {
             Self::Heirs { heirs } => {
                 let currency = payment.currency();
                 let shares: Vec<Decimal> = heirs.iter().map(|h| h.share).collect();
-                apportion::pro_rata(&shares, payment.amount(), currency.minor_units())
-                    .map(|parts| parts.into_iter().map(|p| Money::new(p, currency)).collect())
-                    .unwrap_or_else(|| vec![Money::zero(currency); heirs.len()])
+                apportion::pro_rata(&shares, payment.amount(), currency.minor_units()).map_or_else(
+                    || vec![Money::zero(currency); heirs.len()],
+                    |parts| parts.into_iter().map(|p| Money::new(p, currency)).collect(),
+                )
             }
         }
     }
@@ -190,7 +192,10 @@ pub enum AwardError {
     #[error("a payment must be greater than zero and a whole number of minor units")]
     InvalidPayment,
     #[error("a payment of {attempted} exceeds the outstanding balance of {outstanding}")]
-    Overpayment { outstanding: Money, attempted: Money },
+    Overpayment {
+        outstanding: Money,
+        attempted: Money,
+    },
     #[error("a payment needs a reference")]
     MissingReference,
     #[error("a payment with reference {reference:?} is already recorded")]
@@ -253,8 +258,11 @@ impl Award {
     }
 
     pub fn paid(&self) -> Result<Money, AwardError> {
-        Money::sum(self.amount.currency(), self.payments.iter().map(|p| &p.amount))
-            .map_err(|_| AwardError::Overflow)
+        Money::sum(
+            self.amount.currency(),
+            self.payments.iter().map(|p| &p.amount),
+        )
+        .map_err(|_| AwardError::Overflow)
     }
 
     pub fn outstanding(&self) -> Result<Money, AwardError> {
@@ -392,10 +400,16 @@ mod tests {
     fn status_follows_payments() {
         let mut a = award(dec!(10000));
         assert_eq!(a.status(), AwardStatus::Awarded);
-        assert_eq!(a.record_payment(pay(dec!(1), "r0")).unwrap_err().code(), "not_payable");
+        assert_eq!(
+            a.record_payment(pay(dec!(1), "r0")).unwrap_err().code(),
+            "not_payable"
+        );
         a.payable = true;
         assert_eq!(a.status(), AwardStatus::Payable);
-        assert_eq!(a.record_payment(pay(dec!(2500), "R1/T1")), Ok(AwardStatus::PartiallyPaid));
+        assert_eq!(
+            a.record_payment(pay(dec!(2500), "R1/T1")),
+            Ok(AwardStatus::PartiallyPaid)
+        );
         a.payee_unreachable = true;
         assert_eq!(a.status(), AwardStatus::PayeeUnreachable);
         assert_eq!(
@@ -408,7 +422,10 @@ mod tests {
         })
         .unwrap();
         assert_eq!(a.status(), AwardStatus::PartiallyPaid);
-        assert_eq!(a.record_payment(pay(dec!(7500), "R2/T1")), Ok(AwardStatus::Paid));
+        assert_eq!(
+            a.record_payment(pay(dec!(7500), "R2/T1")),
+            Ok(AwardStatus::Paid)
+        );
         assert_eq!(a.outstanding().unwrap(), eur(dec!(0)));
     }
 
@@ -418,15 +435,24 @@ mod tests {
         a.payable = true;
         let err = a.record_payment(pay(dec!(100.01), "R1")).unwrap_err();
         assert_eq!(err.code(), "overpayment");
-        assert_eq!(a.record_payment(pay(dec!(0), "R1")).unwrap_err().code(), "invalid_payment");
+        assert_eq!(
+            a.record_payment(pay(dec!(0), "R1")).unwrap_err().code(),
+            "invalid_payment"
+        );
         assert_eq!(
             a.record_payment(pay(dec!(1.001), "R1")).unwrap_err().code(),
             "invalid_payment"
         );
-        assert_eq!(a.record_payment(pay(dec!(1), " ")).unwrap_err().code(), "missing_reference");
+        assert_eq!(
+            a.record_payment(pay(dec!(1), " ")).unwrap_err().code(),
+            "missing_reference"
+        );
         let mut usd = pay(dec!(1), "R1");
         usd.amount = Money::new(dec!(1), Currency::USD);
-        assert_eq!(a.record_payment(usd).unwrap_err().code(), "currency_mismatch");
+        assert_eq!(
+            a.record_payment(usd).unwrap_err().code(),
+            "currency_mismatch"
+        );
         a.record_payment(pay(dec!(60), "R1")).unwrap();
         assert_eq!(
             a.record_payment(pay(dec!(1), "R1")).unwrap_err().code(),
@@ -440,9 +466,15 @@ mod tests {
             }
         );
         assert_eq!(
-            Award::new(AwardId::new(), CaseId::new(), DecisionId::new(), eur(dec!(0)), Payees::Claimant)
-                .unwrap_err()
-                .code(),
+            Award::new(
+                AwardId::new(),
+                CaseId::new(),
+                DecisionId::new(),
+                eur(dec!(0)),
+                Payees::Claimant
+            )
+            .unwrap_err()
+            .code(),
             "invalid_amount"
         );
     }
@@ -458,14 +490,21 @@ mod tests {
     #[test]
     fn heirs_shares_must_sum_to_one() {
         let ok = Payees::Heirs {
-            heirs: vec![heir("Olena", dec!(0.5)), heir("Petro", dec!(0.25)), heir("Iryna", dec!(0.25))],
+            heirs: vec![
+                heir("Olena", dec!(0.5)),
+                heir("Petro", dec!(0.25)),
+                heir("Iryna", dec!(0.25)),
+            ],
         };
         assert_eq!(ok.validate(), Ok(()));
         let third = dec!(1) / dec!(3);
         let thirds = Payees::Heirs {
             heirs: vec![heir("a", third), heir("b", third), heir("c", third)],
         };
-        assert_eq!(thirds.validate().unwrap_err().code(), "shares_do_not_sum_to_one");
+        assert_eq!(
+            thirds.validate().unwrap_err().code(),
+            "shares_do_not_sum_to_one"
+        );
         let cases = [
             (Payees::Heirs { heirs: vec![] }, "no_heirs"),
             (
@@ -498,10 +537,17 @@ mod tests {
             assert_eq!(payees.validate().unwrap_err().code(), code);
         }
         let parts = Payees::Heirs {
-            heirs: vec![heir("a", dec!(0.5)), heir("b", dec!(0.25)), heir("c", dec!(0.25))],
+            heirs: vec![
+                heir("a", dec!(0.5)),
+                heir("b", dec!(0.25)),
+                heir("c", dec!(0.25)),
+            ],
         }
         .split(eur(dec!(100.01)));
-        assert_eq!(parts, vec![eur(dec!(50.01)), eur(dec!(25.00)), eur(dec!(25.00))]);
+        assert_eq!(
+            parts,
+            vec![eur(dec!(50.01)), eur(dec!(25.00)), eur(dec!(25.00))]
+        );
     }
 
     #[test]
@@ -509,7 +555,9 @@ mod tests {
         let mut a = award(dec!(1000));
         a.payable = true;
         a.record_payment(pay(dec!(600), "R1")).unwrap();
-        let err = a.apply_correction(DecisionId::new(), eur(dec!(500))).unwrap_err();
+        let err = a
+            .apply_correction(DecisionId::new(), eur(dec!(500)))
+            .unwrap_err();
         assert_eq!(err.code(), "paid_exceeds_corrected_amount");
         let d = DecisionId::new();
         a.apply_correction(d, eur(dec!(1200))).unwrap();

@@ -14,7 +14,8 @@
 
 use crate::ErrorCode;
 use crate::case::CaseId;
-use kernel::{AccountId, Money};
+use kernel::Money;
+use kernel::id::AccountId;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use serde::{Deserialize, Serialize};
@@ -62,9 +63,8 @@ impl BatchStatus {
         use BatchAction as A;
         use BatchStatus as S;
         Ok(match (self, action) {
-            (S::Selected, A::StartAssessment) => S::Assessing,
             // A returned batch is reassessed as a whole, then sampled afresh.
-            (S::Returned, A::StartAssessment) => S::Assessing,
+            (S::Selected | S::Returned, A::StartAssessment) => S::Assessing,
             (S::Assessing, A::CompleteAssessment) => S::Assessed,
             (S::Assessed, A::DrawSample) => S::InReview,
             (S::InReview, A::Release) => S::Released,
@@ -275,10 +275,14 @@ pub fn check_findings(sample: &[CaseId], findings: &[SampleFinding]) -> Result<(
         if !seen.insert(f.case) {
             return Err(BatchError::DuplicateFinding { case: f.case });
         }
-        if let Finding::Corrected { amount, reason } = &f.finding {
-            if amount.is_negative() || reason.trim().is_empty() {
-                return Err(BatchError::InvalidCorrection { case: f.case });
+        let invalid = match &f.finding {
+            Finding::Confirmed => false,
+            Finding::Corrected { amount, reason } => {
+                amount.is_negative() || reason.trim().is_empty()
             }
+        };
+        if invalid {
+            return Err(BatchError::InvalidCorrection { case: f.case });
         }
     }
     match sampled.difference(&seen).next() {
@@ -351,12 +355,15 @@ pub fn flag_cross_category_duplicates(
     }
     let mut in_batch: BTreeMap<&ClaimantKey, Vec<(CaseId, &str)>> = BTreeMap::new();
     for (case, claimant, category) in batch {
-        in_batch.entry(claimant).or_default().push((*case, category));
+        in_batch
+            .entry(claimant)
+            .or_default()
+            .push((*case, category));
     }
     let mut flags: Vec<DuplicateFlag> = batch
         .iter()
         .filter_map(|(case, claimant, category)| {
-            let earlier = categories.get(claimant).map(Vec::as_slice).unwrap_or(&[]);
+            let earlier = categories.get(claimant).map_or(&[][..], Vec::as_slice);
             let same_category = earlier.iter().any(|c| c == category)
                 || in_batch
                     .get(claimant)
@@ -436,11 +443,11 @@ mod tests {
         let expected = draw_sample(&ids(20), dec!(0.1), 3, 2027);
         assert_eq!(sample, expected);
         assert_eq!(sample.len(), 3);
-        let pinned: Vec<u128> = sample.iter().map(|u| u.as_u128()).collect();
+        let pinned: Vec<u128> = sample.iter().map(Uuid::as_u128).collect();
         assert_eq!(pinned, PINNED_SAMPLE);
     }
 
-    const PINNED_SAMPLE: [u128; 3] = [0, 0, 0];
+    const PINNED_SAMPLE: [u128; 3] = [4, 8, 17];
 
     #[test]
     fn order_of_the_ids_does_not_matter() {
@@ -486,7 +493,10 @@ mod tests {
         let findings: Vec<_> = (1..=20).map(|n| finding(n, n <= 2)).collect();
         let rate = sample_error_rate(&findings);
         assert_eq!(rate, dec!(0.1));
-        assert_eq!(batch_release_decision(rate, dec!(0.1)), ReleaseDecision::Release);
+        assert_eq!(
+            batch_release_decision(rate, dec!(0.1)),
+            ReleaseDecision::Release
+        );
         assert_eq!(
             batch_release_decision(rate, dec!(0.05)),
             ReleaseDecision::ReturnForReassessment
@@ -499,15 +509,38 @@ mod tests {
     }
 
     #[test]
+    fn findings_serialize_flat() {
+        let f = finding(1, true);
+        let v = serde_json::to_value(&f).unwrap();
+        assert_eq!(v["finding"], "corrected");
+        assert_eq!(v["amount"]["amount"], "1000");
+        assert_eq!(serde_json::from_value::<SampleFinding>(v).unwrap(), f);
+        let confirmed: SampleFinding = serde_json::from_str(&format!(
+            r#"{{"case":"{}","reviewer":"{}","finding":"confirmed"}}"#,
+            case(2),
+            AccountId::new()
+        ))
+        .unwrap();
+        assert!(!confirmed.is_error());
+    }
+
+    #[test]
     fn findings_must_cover_exactly_the_sample() {
         let sample = [case(1), case(2)];
-        assert_eq!(check_findings(&sample, &[finding(1, false), finding(2, true)]), Ok(()));
         assert_eq!(
-            check_findings(&sample, &[finding(1, false)]).unwrap_err().code(),
+            check_findings(&sample, &[finding(1, false), finding(2, true)]),
+            Ok(())
+        );
+        assert_eq!(
+            check_findings(&sample, &[finding(1, false)])
+                .unwrap_err()
+                .code(),
             "finding_missing"
         );
         assert_eq!(
-            check_findings(&sample, &[finding(3, false)]).unwrap_err().code(),
+            check_findings(&sample, &[finding(3, false)])
+                .unwrap_err()
+                .code(),
             "not_sampled"
         );
         assert_eq!(
@@ -540,9 +573,14 @@ mod tests {
             s = s.apply(a).unwrap();
         }
         assert_eq!(s, BatchStatus::Assessing);
-        let err = BatchStatus::Released.apply(BatchAction::DrawSample).unwrap_err();
+        let err = BatchStatus::Released
+            .apply(BatchAction::DrawSample)
+            .unwrap_err();
         assert_eq!(err.code(), "illegal_batch_transition");
-        assert_eq!(err.to_string(), "a batch that is released cannot draw a sample");
+        assert_eq!(
+            err.to_string(),
+            "a batch that is released cannot draw a sample"
+        );
     }
 
     #[test]
@@ -567,7 +605,12 @@ mod tests {
         assert!(flags[3].same_category && flags[3].other_categories.is_empty());
 
         let err = ensure_duplicates_resolved(&flags, &[case(1), case(3)]).unwrap_err();
-        assert_eq!(err, BatchError::UnresolvedDuplicates { cases: vec![case(4), case(5)] });
+        assert_eq!(
+            err,
+            BatchError::UnresolvedDuplicates {
+                cases: vec![case(4), case(5)]
+            }
+        );
         assert_eq!(err.code(), "unresolved_duplicates");
         assert_eq!(
             ensure_duplicates_resolved(&flags, &[case(1), case(3), case(4), case(5)]),

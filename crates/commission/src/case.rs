@@ -61,15 +61,18 @@ impl CaseStatus {
         use CaseAction as A;
         use CaseStatus as S;
         let next = match (self, action) {
-            (S::AwaitingAssessment, A::Assign) => S::Assigned,
-            (S::Assigned, A::Unassign) => S::AwaitingAssessment,
-            (S::Assigned, A::RecordAssessment) => S::Assessed,
-            (S::Assessed, A::AcceptAssessment) => S::ReadyForPanel,
             // A batch returned on its sample's findings, or an assessment
             // found wrong on checking, is assessed again by the same route.
-            (S::Assessed, A::ReturnForReassessment) => S::Assigned,
+            (S::AwaitingAssessment, A::Assign) | (S::Assessed, A::ReturnForReassessment) => {
+                S::Assigned
+            }
+            (S::Assigned, A::Unassign) => S::AwaitingAssessment,
+            (S::Assigned, A::RecordAssessment) => S::Assessed,
+            // The Council's return sends the case back for a new recommendation.
+            (S::Assessed, A::AcceptAssessment) | (S::Recommended, A::ReturnToPanel) => {
+                S::ReadyForPanel
+            }
             (S::ReadyForPanel, A::Recommend) => S::Recommended,
-            (S::Recommended, A::ReturnToPanel) => S::ReadyForPanel,
             (S::Recommended, A::Decide) => S::Decided,
             (from, action) => return Err(IllegalCaseTransition { from, action }),
         };
@@ -184,7 +187,9 @@ mod tests {
 
     #[test]
     fn illegal_transition_names_the_current_status() {
-        let err = CaseStatus::Decided.apply(CaseAction::Recommend).unwrap_err();
+        let err = CaseStatus::Decided
+            .apply(CaseAction::Recommend)
+            .unwrap_err();
         assert_eq!(err.from, CaseStatus::Decided);
         assert_eq!(err.to_string(), "a case that is decided cannot recommend");
         assert_eq!(err.code(), "illegal_case_transition");

@@ -455,9 +455,12 @@ impl Decision {
 /// supersedes. `None` if there is no final decision.
 pub fn in_force(decisions: &[Decision]) -> Option<&Decision> {
     decisions.iter().filter(|d| d.is_final()).find(|d| {
-        !decisions
-            .iter()
-            .any(|other| other.supersedes.as_ref().is_some_and(|s| s.decision == d.id))
+        !decisions.iter().any(|other| {
+            other
+                .supersedes
+                .as_ref()
+                .is_some_and(|s| s.decision == d.id)
+        })
     })
 }
 
@@ -465,7 +468,8 @@ pub fn in_force(decisions: &[Decision]) -> Option<&Decision> {
 mod tests {
     use super::*;
     use crate::panel::{Vote, VoteChoice};
-    use kernel::{AccountId, Currency, Money};
+    use kernel::id::AccountId;
+    use kernel::{Currency, Money};
     use rust_decimal_macros::dec;
     use time::macros::date;
 
@@ -504,7 +508,10 @@ mod tests {
         let n = number(1);
         assert_eq!(n.to_string(), "ICC-DEC-2027-000001");
         assert_eq!("ICC-DEC-2027-000001".parse::<DecisionNumber>(), Ok(n));
-        assert_eq!(serde_json::to_string(&n).unwrap(), "\"ICC-DEC-2027-000001\"");
+        assert_eq!(
+            serde_json::to_string(&n).unwrap(),
+            "\"ICC-DEC-2027-000001\""
+        );
         assert_eq!(
             serde_json::from_str::<DecisionNumber>("\"ICC-DEC-2027-000001\"").unwrap(),
             n
@@ -544,7 +551,11 @@ mod tests {
             })
             .unwrap_err();
         assert_eq!(err.code(), "decision_final");
-        assert_eq!(d.status, DecisionStatus::AwaitingCouncil, "apply does not mutate");
+        assert_eq!(
+            d.status,
+            DecisionStatus::AwaitingCouncil,
+            "apply does not mutate"
+        );
     }
 
     #[test]
@@ -620,14 +631,18 @@ mod tests {
         let mut not_adopted = adopted();
         not_adopted.status = RecommendationStatus::Open;
         assert_eq!(
-            Decision::open(DecisionId::new(), &not_adopted).unwrap_err().code(),
+            Decision::open(DecisionId::new(), &not_adopted)
+                .unwrap_err()
+                .code(),
             "recommendation_not_adopted"
         );
         let d = Decision::open(DecisionId::new(), &adopted()).unwrap();
         assert_eq!(
-            d.apply(CouncilAction::ReturnToPanel { reasons: " ".into() })
-                .unwrap_err()
-                .code(),
+            d.apply(CouncilAction::ReturnToPanel {
+                reasons: " ".into()
+            })
+            .unwrap_err()
+            .code(),
             "reasons_required"
         );
         let err = d
@@ -686,7 +701,10 @@ mod tests {
             )
         };
         assert_eq!(args(&open, 9, "x").unwrap_err().code(), "not_final");
-        assert_eq!(args(&original, 9, "").unwrap_err().code(), "reasons_required");
+        assert_eq!(
+            args(&original, 9, "").unwrap_err().code(),
+            "reasons_required"
+        );
         assert_eq!(args(&original, 7, "x").unwrap_err().code(), "number_reused");
     }
 }

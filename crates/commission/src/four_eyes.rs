@@ -7,7 +7,7 @@
 //! lives in one place and every refusal says why.
 
 use crate::ErrorCode;
-use kernel::AccountId;
+use kernel::id::AccountId;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -141,7 +141,10 @@ mod tests {
         assert!(inv.ensure_may_recommend(reviewer).is_ok());
         let err = inv.ensure_may_vote(reviewer).unwrap_err();
         assert_eq!(err.involvement, Involvement::ReviewedSample);
-        assert!(err.to_string().ends_with("reviewed in a sample this case and may not vote on it"));
+        assert!(
+            err.to_string()
+                .ends_with("reviewed in a sample this case and may not vote on it")
+        );
 
         assert!(inv.ensure_may_review_sample(other).is_ok());
         assert!(inv.ensure_may_recommend(other).is_ok());

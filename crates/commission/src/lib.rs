@@ -38,8 +38,8 @@ mod apportion;
 pub mod iso_date;
 
 pub use assessment::{
-    Assessment, AssessmentError, AssessmentId, AssessmentInputs, Conversion, ManualEntry,
-    Operand, Operation, RateLookup, RecomputeError, RecordedRate, RecordedRates, Routing, Step,
+    Assessment, AssessmentError, AssessmentId, AssessmentInputs, Conversion, ManualEntry, Operand,
+    Operation, RateLookup, RecomputeError, RecordedRate, RecordedRates, Routing, Step,
     ThresholdCheck, assess, recompute, route,
 };
 pub use award::{
@@ -48,7 +48,8 @@ pub use award::{
 pub use batch::{
     BatchAction, BatchError, BatchId, BatchStatus, ClaimantKey, DuplicateFlag, Finding,
     ReleaseDecision, SampleFinding, SamplingPlan, batch_release_decision, check_findings,
-    draw_sample, ensure_duplicates_resolved, flag_cross_category_duplicates, sample_error_rate, sample_size,
+    draw_sample, ensure_duplicates_resolved, flag_cross_category_duplicates, sample_error_rate,
+    sample_size,
 };
 pub use case::{CaseAction, CaseId, CaseStatus, IllegalCaseTransition};
 pub use decision::{
@@ -57,8 +58,9 @@ pub use decision::{
 };
 pub use four_eyes::{BarredAct, CaseInvolvement, ConflictOfInterest, Involvement};
 pub use panel::{
-    CaseForPanel, DismissalCode, Outcome, Panel, PanelError, PanelId, Recommendation, RecommendationError,
-    RecommendationId, RecommendationStatus, Vote, VoteChoice, VoteError, VoteTally,
+    CaseForPanel, DismissalCode, Outcome, Panel, PanelError, PanelId, Recommendation,
+    RecommendationError, RecommendationId, RecommendationStatus, Vote, VoteChoice, VoteError,
+    VoteTally,
 };
 pub use payment_round::{
     ClaimantKind, OutstandingAward, PaymentRoundError, PaymentRoundId, PaymentRoundPreview,

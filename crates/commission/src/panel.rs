@@ -13,7 +13,8 @@
 use crate::ErrorCode;
 use crate::case::CaseId;
 use crate::four_eyes::{CaseInvolvement, ConflictOfInterest};
-use kernel::{AccountId, Currency, Money};
+use kernel::id::AccountId;
+use kernel::{Currency, Money};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::fmt;
@@ -438,7 +439,7 @@ mod tests {
         }
     }
 
-    fn case<'a>(inv: &'a CaseInvolvement) -> CaseForPanel<'a> {
+    fn case(inv: &CaseInvolvement) -> CaseForPanel<'_> {
         CaseForPanel {
             case: CaseId::new(),
             category: "A2.3",
@@ -483,11 +484,18 @@ mod tests {
             sample_reviewed_by: vec![],
         };
         let c = case(&inv);
-        let propose = |who, outcome| Recommendation::propose(RecommendationId::new(), &p, who, &c, outcome);
+        let propose =
+            |who, outcome| Recommendation::propose(RecommendationId::new(), &p, who, &c, outcome);
         let code = |r: Result<Recommendation, RecommendationError>| r.unwrap_err().code();
 
-        assert_eq!(code(propose(AccountId::new(), as_assessed())), "not_a_member");
-        assert_eq!(code(propose(assessor, as_assessed())), "conflict_of_interest");
+        assert_eq!(
+            code(propose(AccountId::new(), as_assessed())),
+            "not_a_member"
+        );
+        assert_eq!(
+            code(propose(assessor, as_assessed())),
+            "conflict_of_interest"
+        );
         let member = p.members[1];
         assert!(propose(member, as_assessed()).is_ok());
         assert_eq!(
@@ -555,9 +563,15 @@ mod tests {
             ..c.clone()
         };
         assert_eq!(
-            Recommendation::propose(RecommendationId::new(), &p, member, &unassessed, as_assessed())
-                .unwrap_err()
-                .code(),
+            Recommendation::propose(
+                RecommendationId::new(),
+                &p,
+                member,
+                &unassessed,
+                as_assessed()
+            )
+            .unwrap_err()
+            .code(),
             "assessment_required"
         );
         let other_category = CaseForPanel {
@@ -565,9 +579,15 @@ mod tests {
             ..c.clone()
         };
         assert_eq!(
-            Recommendation::propose(RecommendationId::new(), &p, member, &other_category, as_assessed())
-                .unwrap_err()
-                .code(),
+            Recommendation::propose(
+                RecommendationId::new(),
+                &p,
+                member,
+                &other_category,
+                as_assessed()
+            )
+            .unwrap_err()
+            .code(),
             "category_not_handled"
         );
     }
@@ -576,23 +596,36 @@ mod tests {
     fn majority_of_members_not_of_votes_cast() {
         let p = panel(5);
         let inv = CaseInvolvement::default();
-        let mut r = Recommendation::propose(RecommendationId::new(), &p, p.members[0], &case(&inv), as_assessed())
-            .unwrap();
+        let mut r = Recommendation::propose(
+            RecommendationId::new(),
+            &p,
+            p.members[0],
+            &case(&inv),
+            as_assessed(),
+        )
+        .unwrap();
         let vote = |i: usize, choice| Vote {
             member: p.members[i],
             choice,
         };
         // Two in favour and nobody against is still not a majority of five.
-        r.cast_vote(&p, &inv, vote(0, VoteChoice::InFavour)).unwrap();
-        let t = r.cast_vote(&p, &inv, vote(1, VoteChoice::InFavour)).unwrap();
+        r.cast_vote(&p, &inv, vote(0, VoteChoice::InFavour))
+            .unwrap();
+        let t = r
+            .cast_vote(&p, &inv, vote(1, VoteChoice::InFavour))
+            .unwrap();
         assert_eq!(t.status, RecommendationStatus::Open);
         let t = r.cast_vote(&p, &inv, vote(2, VoteChoice::Abstain)).unwrap();
         assert_eq!(t.status, RecommendationStatus::Open);
-        let t = r.cast_vote(&p, &inv, vote(3, VoteChoice::InFavour)).unwrap();
+        let t = r
+            .cast_vote(&p, &inv, vote(3, VoteChoice::InFavour))
+            .unwrap();
         assert_eq!(t.status, RecommendationStatus::Adopted);
         assert_eq!(t.in_favour, 3);
         assert_eq!(
-            r.cast_vote(&p, &inv, vote(4, VoteChoice::Against)).unwrap_err().code(),
+            r.cast_vote(&p, &inv, vote(4, VoteChoice::Against))
+                .unwrap_err()
+                .code(),
             "voting_closed"
         );
     }
@@ -604,8 +637,14 @@ mod tests {
             assessed_by: vec![],
             sample_reviewed_by: vec![p.members[2]],
         };
-        let mut r = Recommendation::propose(RecommendationId::new(), &p, p.members[0], &case(&inv), as_assessed())
-            .unwrap();
+        let mut r = Recommendation::propose(
+            RecommendationId::new(),
+            &p,
+            p.members[0],
+            &case(&inv),
+            as_assessed(),
+        )
+        .unwrap();
         let vote = |member, choice| Vote { member, choice };
         assert_eq!(
             r.cast_vote(&p, &inv, vote(AccountId::new(), VoteChoice::InFavour))
@@ -619,7 +658,8 @@ mod tests {
                 .code(),
             "conflict_of_interest"
         );
-        r.cast_vote(&p, &inv, vote(p.members[0], VoteChoice::InFavour)).unwrap();
+        r.cast_vote(&p, &inv, vote(p.members[0], VoteChoice::InFavour))
+            .unwrap();
         assert_eq!(
             r.cast_vote(&p, &inv, vote(p.members[0], VoteChoice::Against))
                 .unwrap_err()
@@ -627,7 +667,9 @@ mod tests {
             "already_voted"
         );
         // One for, one against, the third barred: two of three cannot be reached.
-        let t = r.cast_vote(&p, &inv, vote(p.members[1], VoteChoice::Against)).unwrap();
+        let t = r
+            .cast_vote(&p, &inv, vote(p.members[1], VoteChoice::Against))
+            .unwrap();
         assert_eq!(t.status, RecommendationStatus::Rejected);
         assert_eq!(t.eligible_not_voted, 0);
 

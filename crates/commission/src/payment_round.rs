@@ -144,7 +144,11 @@ impl ErrorCode for PaymentRoundError {
     }
 }
 
-fn check(m: &Money, currency: Currency, what: impl Fn() -> String) -> Result<(), PaymentRoundError> {
+fn check(
+    m: &Money,
+    currency: Currency,
+    what: impl Fn() -> String,
+) -> Result<(), PaymentRoundError> {
     if m.currency() != currency {
         return Err(PaymentRoundError::CurrencyMismatch {
             what: what(),
@@ -189,7 +193,9 @@ fn validate(
             format!("the outstanding balance of award {}", a.award)
         })?;
         if let Some(p) = &a.paid_to_date {
-            check(p, currency, || format!("the amount paid to date on award {}", a.award))?;
+            check(p, currency, || {
+                format!("the amount paid to date on award {}", a.award)
+            })?;
         }
     }
     Ok(())
@@ -413,13 +419,20 @@ mod tests {
         let r = compute_round(usd(dec!(40000)), &awards, &policy).unwrap();
         // Tier 1: 5000 + 10000 + 10000 = 25000; tier 2 needs 30000 + 40000, gets 15000.
         assert_eq!(r.lines[0].amount, usd(dec!(5000)));
-        assert_eq!(r.lines[1].amount, usd(dec!(10000) + dec!(15000) * dec!(30) / dec!(70)).rounded());
+        assert_eq!(
+            r.lines[1].amount,
+            usd(dec!(10000) + dec!(15000) * dec!(30) / dec!(70)).rounded()
+        );
         assert_eq!(r.total, usd(dec!(40000)));
 
         let r = compute_round(usd(dec!(1000000)), &awards, &policy).unwrap();
         assert_eq!(r.total, usd(dec!(245000)));
         assert_eq!(r.unspent, usd(dec!(755000)));
-        assert!(r.lines.iter().all(|l| l.outstanding_after.amount().is_zero()));
+        assert!(
+            r.lines
+                .iter()
+                .all(|l| l.outstanding_after.amount().is_zero())
+        );
     }
 
     #[test]
@@ -428,11 +441,18 @@ mod tests {
         let code = |available: Money, awards: &[OutstandingAward], policy: &RoundPolicy| {
             compute_round(available, awards, policy).unwrap_err().code()
         };
-        assert_eq!(code(Money::new(dec!(1), Currency::EUR), &ok, &uncc()), "currency_mismatch");
+        assert_eq!(
+            code(Money::new(dec!(1), Currency::EUR), &ok, &uncc()),
+            "currency_mismatch"
+        );
         assert_eq!(code(usd(dec!(-1)), &ok, &uncc()), "negative_amount");
         assert_eq!(code(usd(dec!(1.001)), &ok, &uncc()), "too_precise");
         assert_eq!(
-            code(usd(dec!(1)), &[award(1, Individual, dec!(1)), award(1, Individual, dec!(2))], &uncc()),
+            code(
+                usd(dec!(1)),
+                &[award(1, Individual, dec!(1)), award(1, Individual, dec!(2))],
+                &uncc()
+            ),
             "duplicate_award"
         );
         assert_eq!(

@@ -197,7 +197,9 @@ pub enum RuleError {
     InvalidRegion { region: String },
     #[error("below a threshold only a fixed, per-unit or claimed-with-cap rule can apply")]
     InvalidThresholdRule,
-    #[error("rule {rule} has been used by an assessment and cannot be changed; create a new version")]
+    #[error(
+        "rule {rule} has been used by an assessment and cannot be changed; create a new version"
+    )]
     RuleInUse { rule: RuleRef },
 }
 
@@ -537,9 +539,18 @@ mod tests {
         let threshold = rule_with_threshold();
         let text = serde_json::to_string(&threshold).unwrap();
         assert!(text.contains(r#""kind":"threshold""#), "{text}");
-        assert!(text.contains(r#""below":{"kind":"claimed_with_cap""#), "{text}");
-        assert!(text.contains(r#""valuation_date":{"fixed":"2022-02-24"}"#), "{text}");
-        assert_eq!(serde_json::from_str::<ValuationRule>(&text).unwrap(), threshold);
+        assert!(
+            text.contains(r#""below":{"kind":"claimed_with_cap""#),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#""valuation_date":{"fixed":"2022-02-24"}"#),
+            "{text}"
+        );
+        assert_eq!(
+            serde_json::from_str::<ValuationRule>(&text).unwrap(),
+            threshold
+        );
     }
 
     fn rule_with_threshold() -> ValuationRule {

@@ -139,3 +139,149 @@ mod tests {
         assert!("root".parse::<Role>().is_err());
     }
 }
+
+/// What a request wants to do. Every route of the API names one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Liveness, readiness, metrics, the API description: open to all.
+    ReadServiceInfo,
+    /// The caller's own account.
+    ReadOwnAccount,
+    ListAccounts,
+    ReadAccount,
+    CreateAccount,
+    ChangeAccountStatus,
+    ListTokens,
+    IssueToken,
+    RevokeToken,
+    ReadAuditLog,
+}
+
+/// What the policy says about a role and an action.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Permission {
+    Deny,
+    /// Allowed on what the principal owns (claims they filed or represent);
+    /// anything else must look as if it did not exist.
+    Own,
+    Allow,
+}
+
+impl Action {
+    pub const ALL: [Self; 10] = [
+        Self::ReadServiceInfo,
+        Self::ReadOwnAccount,
+        Self::ListAccounts,
+        Self::ReadAccount,
+        Self::CreateAccount,
+        Self::ChangeAccountStatus,
+        Self::ListTokens,
+        Self::IssueToken,
+        Self::RevokeToken,
+        Self::ReadAuditLog,
+    ];
+
+    /// Needs no authentication at all.
+    pub const fn is_public(self) -> bool {
+        matches!(self, Self::ReadServiceInfo)
+    }
+}
+
+/// The authorization policy: one table, role by action.
+///
+/// Handlers never decide who may act; they ask this function (through the
+/// server's authorization layer) and, for [`Permission::Own`], check
+/// ownership. `docs/authorization.md` shows this table.
+#[allow(
+    clippy::match_same_arms,
+    reason = "one arm per role keeps the policy readable as a table"
+)]
+pub const fn permission(role: Role, action: Action) -> Permission {
+    use Action as A;
+    use Permission::{Allow, Deny};
+    match (role, action) {
+        (_, A::ReadServiceInfo | A::ReadOwnAccount) => Allow,
+        (
+            Role::Admin,
+            A::ListAccounts
+            | A::ReadAccount
+            | A::CreateAccount
+            | A::ChangeAccountStatus
+            | A::ListTokens
+            | A::IssueToken
+            | A::RevokeToken,
+        ) => Allow,
+        // Read-only everywhere, the audit log included.
+        (Role::Auditor, A::ListAccounts | A::ReadAccount | A::ListTokens | A::ReadAuditLog) => {
+            Allow
+        }
+        _ => Deny,
+    }
+}
+
+impl Principal {
+    /// The most any of the principal's roles allows.
+    pub fn permission(&self, action: Action) -> Permission {
+        self.roles
+            .iter()
+            .map(|r| permission(*r, action))
+            .max()
+            .unwrap_or(Permission::Deny)
+    }
+}
+
+#[cfg(test)]
+mod policy_tests {
+    use super::*;
+
+    fn principal(roles: &[Role]) -> Principal {
+        Principal {
+            account: AccountId::new(),
+            display_name: "x".into(),
+            roles: roles.to_vec(),
+            clearances: vec![],
+            participant: None,
+        }
+    }
+
+    #[test]
+    fn only_admins_manage_accounts() {
+        for role in Role::ALL {
+            let expected = if role == Role::Admin {
+                Permission::Allow
+            } else {
+                Permission::Deny
+            };
+            assert_eq!(permission(role, Action::CreateAccount), expected, "{role}");
+            assert_eq!(permission(role, Action::RevokeToken), expected, "{role}");
+        }
+    }
+
+    #[test]
+    fn admins_do_not_read_the_audit_log_auditors_do() {
+        assert_eq!(
+            permission(Role::Admin, Action::ReadAuditLog),
+            Permission::Deny
+        );
+        assert_eq!(
+            permission(Role::Auditor, Action::ReadAuditLog),
+            Permission::Allow
+        );
+        assert_eq!(
+            permission(Role::Auditor, Action::CreateAccount),
+            Permission::Deny
+        );
+    }
+
+    #[test]
+    fn several_roles_give_the_most_permissive_answer() {
+        let p = principal(&[Role::Claimant, Role::Auditor]);
+        assert_eq!(p.permission(Action::ReadAuditLog), Permission::Allow);
+        assert_eq!(
+            principal(&[]).permission(Action::ReadAuditLog),
+            Permission::Deny
+        );
+    }
+}

@@ -14,7 +14,7 @@ pub mod id;
 pub mod money;
 pub mod page;
 
-pub use access::{Principal, Role};
+pub use access::{Action, Permission, Principal, Role, permission};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use money::{Currency, Money, MoneyError};
 pub use page::{Cursor, Page, PageRequest};

@@ -105,8 +105,14 @@ mod tests {
     #[test]
     fn limit_is_clamped() {
         assert_eq!(PageRequest::new(Some(0), None).limit, 1);
-        assert_eq!(PageRequest::new(Some(10_000), None).limit, PageRequest::MAX_LIMIT);
-        assert_eq!(PageRequest::new(None, None).limit, PageRequest::DEFAULT_LIMIT);
+        assert_eq!(
+            PageRequest::new(Some(10_000), None).limit,
+            PageRequest::MAX_LIMIT
+        );
+        assert_eq!(
+            PageRequest::new(None, None).limit,
+            PageRequest::DEFAULT_LIMIT
+        );
     }
 
     #[test]

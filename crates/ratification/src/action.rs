@@ -355,8 +355,10 @@ mod tests {
     #[test]
     fn correction_chains_leave_only_the_last_entry() {
         let a = TreatyAction::new(ua(), ActionKind::Signature, date!(2025 - 12 - 15));
-        let b = TreatyAction::new(ua(), ActionKind::Signature, date!(2025 - 12 - 17)).superseding(a.id);
-        let c = TreatyAction::new(ua(), ActionKind::Signature, date!(2025 - 12 - 16)).superseding(b.id);
+        let b =
+            TreatyAction::new(ua(), ActionKind::Signature, date!(2025 - 12 - 17)).superseding(a.id);
+        let c =
+            TreatyAction::new(ua(), ActionKind::Signature, date!(2025 - 12 - 16)).superseding(b.id);
         let other = TreatyAction::new(ua(), ActionKind::Declaration, date!(2025 - 12 - 16));
         let record = vec![c.clone(), a.clone(), other.clone(), b.clone()];
         let effective: Vec<ActionId> = effective_actions(&record).iter().map(|x| x.id).collect();
@@ -368,7 +370,8 @@ mod tests {
     #[test]
     fn funding_determination_corrections() {
         let first = FundingDetermination::new(date!(2026 - 06 - 01), "sufficient");
-        let fixed = FundingDetermination::new(date!(2026 - 06 - 02), "sufficient").superseding(first.id);
+        let fixed =
+            FundingDetermination::new(date!(2026 - 06 - 02), "sufficient").superseding(first.id);
         let record = [first, fixed.clone()];
         let effective = effective_funding_determinations(&record);
         assert_eq!(effective, vec![&fixed]);

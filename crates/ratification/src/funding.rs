@@ -196,7 +196,12 @@ pub fn convert(
     Ok(amount.convert(rate, to)?)
 }
 
-fn invert(rate: Decimal, from: Currency, to: Currency, date: Date) -> Result<Decimal, FundingError> {
+fn invert(
+    rate: Decimal,
+    from: Currency,
+    to: Currency,
+    date: Date,
+) -> Result<Decimal, FundingError> {
     Decimal::ONE
         .checked_div(rate)
         .ok_or(FundingError::InvalidRate { from, to, date })
@@ -275,11 +280,11 @@ pub fn validate_pledge(
             participant: pledge.participant.clone(),
         });
     }
-    positive(pledge.amount)
+    validate_amount(pledge.amount)
 }
 
 /// Checks an amount to be pledged or confirmed: positive only.
-pub fn positive(amount: Money) -> Result<(), PledgeError> {
+pub fn validate_amount(amount: Money) -> Result<(), PledgeError> {
     if amount.is_positive() {
         Ok(())
     } else {
@@ -359,7 +364,11 @@ mod tests {
     #[test]
     fn a_missing_rate_names_currency_and_date() {
         let rates = [rate(gbp(), Currency::EUR, dec!(1.1), date!(2026 - 03 - 01))];
-        let pledges = [pledge("GB", Money::new(dec!(1), gbp()), date!(2026 - 02 - 28))];
+        let pledges = [pledge(
+            "GB",
+            Money::new(dec!(1), gbp()),
+            date!(2026 - 02 - 28),
+        )];
         let err = funding_totals(&pledges, &[], &rates, eur(dec!(1))).unwrap_err();
         assert_eq!(
             err,
@@ -380,10 +389,24 @@ mod tests {
     fn inverse_rates_are_used_when_more_recent() {
         // ECB style: 1 EUR = 1.25 USD.
         let rates = [
-            rate(Currency::USD, Currency::EUR, dec!(0.5), date!(2026 - 01 - 01)),
-            rate(Currency::EUR, Currency::USD, dec!(1.25), date!(2026 - 02 - 01)),
+            rate(
+                Currency::USD,
+                Currency::EUR,
+                dec!(0.5),
+                date!(2026 - 01 - 01),
+            ),
+            rate(
+                Currency::EUR,
+                Currency::USD,
+                dec!(1.25),
+                date!(2026 - 02 - 01),
+            ),
         ];
-        let pledges = [pledge("US", Money::new(dec!(100), Currency::USD), date!(2026 - 02 - 02))];
+        let pledges = [pledge(
+            "US",
+            Money::new(dec!(100), Currency::USD),
+            date!(2026 - 02 - 02),
+        )];
         let totals = funding_totals(&pledges, &[], &rates, eur(dec!(1000))).unwrap();
         assert_eq!(totals.pledged, eur(dec!(80)));
     }
@@ -394,7 +417,11 @@ mod tests {
             rate(gbp(), Currency::EUR, dec!(1.1), date!(2026 - 01 - 01)),
             rate(gbp(), Currency::EUR, dec!(1.2), date!(2026 - 01 - 01)),
         ];
-        let pledges = [pledge("GB", Money::new(dec!(1), gbp()), date!(2026 - 01 - 02))];
+        let pledges = [pledge(
+            "GB",
+            Money::new(dec!(1), gbp()),
+            date!(2026 - 01 - 02),
+        )];
         let err = funding_totals(&pledges, &[], &rates, eur(dec!(1))).unwrap_err();
         assert_eq!(err.code(), "conflicting_exchange_rates");
     }
@@ -407,7 +434,9 @@ mod tests {
         assert_eq!(totals.shortfall, eur(dec!(0)));
         assert_eq!(totals.confirmed_share, dec!(1.5));
         assert_eq!(
-            funding_totals(&[], &[], &[], eur(dec!(0))).unwrap_err().code(),
+            funding_totals(&[], &[], &[], eur(dec!(0)))
+                .unwrap_err()
+                .code(),
             "invalid_funding_target"
         );
     }
@@ -431,7 +460,10 @@ mod tests {
     fn pledge_json_shape() {
         let p = pledge("FR", eur(dec!(10.50)), date!(2026 - 01 - 01));
         let json = serde_json::to_value(&p).unwrap();
-        assert_eq!(json["amount"], serde_json::json!({"amount": "10.50", "currency": "EUR"}));
+        assert_eq!(
+            json["amount"],
+            serde_json::json!({"amount": "10.50", "currency": "EUR"})
+        );
         assert_eq!(json["date"], "2026-01-01");
         let r = rate(gbp(), Currency::EUR, dec!(1.1725), date!(2026 - 01 - 01));
         let json = serde_json::to_value(&r).unwrap();

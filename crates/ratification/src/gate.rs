@@ -41,8 +41,11 @@ impl NotInForce {
 /// open the gate on that date without being recomputed: the record can only
 /// change by new entries, and each new entry means a new evaluation.
 pub fn commission_may_act(status: &ConventionStatus, today: Date) -> Result<(), NotInForce> {
-    let in_force =
-        status.in_force || (status.as_of <= today && status.entry_into_force.is_some_and(|d| d <= today));
+    // Whether `status` was evaluated before or after `today`, a known date
+    // on or before today means in force: evaluated later, the date it gives
+    // was reached; evaluated earlier, only new entries could move it, and
+    // they bring a new evaluation.
+    let in_force = status.entry_into_force.is_some_and(|d| d <= today);
     if in_force {
         Ok(())
     } else {
@@ -98,5 +101,63 @@ pub fn status_change(
             })
         }
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rule::EntryIntoForceRule;
+    use time::macros::date;
+
+    fn status(in_force: bool, entry_into_force: Option<Date>) -> ConventionStatus {
+        ConventionStatus {
+            as_of: date!(2027 - 01 - 01),
+            in_force,
+            entry_into_force,
+            conditions_met_on: None,
+            counted_consents: 24,
+            threshold: 25,
+            council_of_europe_members: 0,
+            funding_determined_on: None,
+            missing: vec![MissingCondition::Consents { needed: 1 }],
+            rule: EntryIntoForceRule::convention_default(),
+            participants: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn refusal_carries_the_figures_and_reads_well() {
+        let err = commission_may_act(&status(false, None), date!(2027 - 01 - 01)).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the convention is not in force: 24 of 25 consents counted"
+        );
+        assert_eq!(NotInForce::PROBLEM_TYPE, "commission-not-in-force");
+        let projected = Some(date!(2027 - 04 - 01));
+        let err = commission_may_act(&status(false, projected), date!(2027 - 03 - 31)).unwrap_err();
+        assert!(err.to_string().ends_with("projected for 2027-04-01"));
+        assert!(commission_may_act(&status(false, projected), date!(2027 - 04 - 01)).is_ok());
+    }
+
+    #[test]
+    fn events() {
+        let d = Some(date!(2027 - 02 - 01));
+        assert_eq!(
+            status_change(&status(false, None), &status(false, None)),
+            None
+        );
+        assert_eq!(
+            status_change(&status(true, d), &status(false, None)),
+            Some(ConventionEvent::NoLongerInForce { previous_date: d })
+        );
+        let json = serde_json::to_value(ConventionEvent::EnteredIntoForce {
+            on: date!(2027 - 02 - 01),
+        })
+        .unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"event": "entered_into_force", "on": "2027-02-01"})
+        );
     }
 }

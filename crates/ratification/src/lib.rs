@@ -34,7 +34,7 @@ pub use action::{
 };
 pub use funding::{
     ContributionConfirmation, ContributionId, ExchangeRate, FundingError, FundingTotals, Pledge,
-    PledgeError, PledgeId, funding_totals, validate_pledge,
+    PledgeError, PledgeId, funding_totals, validate_amount, validate_pledge,
 };
 pub use gate::{ConventionEvent, NotInForce, commission_may_act, status_change};
 pub use participant::{

@@ -201,7 +201,11 @@ mod tests {
 
     #[test]
     fn council_of_europe_membership() {
-        let member = |c: &str| ParticipantCode::parse(c).unwrap().is_council_of_europe_member();
+        let member = |c: &str| {
+            ParticipantCode::parse(c)
+                .unwrap()
+                .is_council_of_europe_member()
+        };
         assert!(member("UA") && member("GB") && member("TR") && member("AZ"));
         assert!(!member("RU") && !member("BY") && !member("US") && !member("EU"));
     }

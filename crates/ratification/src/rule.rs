@@ -130,20 +130,41 @@ mod tests {
     #[test]
     fn first_day_of_month_after_the_period() {
         let rule = PeriodRule::FirstDayOfMonthAfter { months: 3 };
-        assert_eq!(rule.entry_into_force(date!(2014 - 04 - 22)), date!(2014 - 08 - 01));
-        assert_eq!(rule.entry_into_force(date!(2014 - 07 - 01)), date!(2014 - 11 - 01));
-        assert_eq!(rule.entry_into_force(date!(2014 - 07 - 31)), date!(2014 - 11 - 01));
-        assert_eq!(rule.entry_into_force(date!(2025 - 11 - 30)), date!(2026 - 03 - 01));
-        assert_eq!(rule.entry_into_force(date!(2025 - 12 - 16)), date!(2026 - 04 - 01));
+        assert_eq!(
+            rule.entry_into_force(date!(2014 - 04 - 22)),
+            date!(2014 - 08 - 01)
+        );
+        assert_eq!(
+            rule.entry_into_force(date!(2014 - 07 - 01)),
+            date!(2014 - 11 - 01)
+        );
+        assert_eq!(
+            rule.entry_into_force(date!(2014 - 07 - 31)),
+            date!(2014 - 11 - 01)
+        );
+        assert_eq!(
+            rule.entry_into_force(date!(2025 - 11 - 30)),
+            date!(2026 - 03 - 01)
+        );
+        assert_eq!(
+            rule.entry_into_force(date!(2025 - 12 - 16)),
+            date!(2026 - 04 - 01)
+        );
         let zero = PeriodRule::FirstDayOfMonthAfter { months: 0 };
-        assert_eq!(zero.entry_into_force(date!(2025 - 12 - 16)), date!(2026 - 01 - 01));
+        assert_eq!(
+            zero.entry_into_force(date!(2025 - 12 - 16)),
+            date!(2026 - 01 - 01)
+        );
         assert_eq!(rule.entry_into_force(Date::MAX), Date::MAX);
     }
 
     #[test]
     fn days_after_the_deposit() {
         let rule = PeriodRule::DaysAfter { days: 30 };
-        assert_eq!(rule.entry_into_force(date!(2008 - 04 - 03)), date!(2008 - 05 - 03));
+        assert_eq!(
+            rule.entry_into_force(date!(2008 - 04 - 03)),
+            date!(2008 - 05 - 03)
+        );
         assert_eq!(rule.entry_into_force(Date::MAX), Date::MAX);
     }
 

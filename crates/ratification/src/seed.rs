@@ -70,8 +70,13 @@ impl SeedError {
 /// [`COUNCIL_OF_EUROPE_MEMBERS`](crate::COUNCIL_OF_EUROPE_MEMBERS).
 pub fn parse_signatures(text: &str) -> Result<Seed, SeedError> {
     let date_format = format_description!("[year]-[month]-[day]");
-    let mut lines = text.lines().enumerate().map(|(i, l)| (i + 1, l.trim_end_matches('\r')));
-    let header = lines.next().map(|(_, l)| l.trim_start_matches('\u{feff}').trim());
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| (i + 1, l.trim_end_matches('\r')));
+    let header = lines
+        .next()
+        .map(|(_, l)| l.trim_start_matches('\u{feff}').trim());
     if header != Some(SIGNATURES_HEADER) {
         return Err(SeedError::Header {
             found: header.unwrap_or_default().to_owned(),
@@ -149,23 +154,50 @@ mod tests {
         let cases = [
             ("participant,code\n", 1),
             ("participant,iso_code,kind,signed_on\nUkraine,UA,state\n", 2),
-            ("participant,iso_code,kind,signed_on\nUkraine,UA,state,2025-12-16\nUK,UK,state,2025-12-16\n", 3),
-            ("participant,iso_code,kind,signed_on\n\nUkraine,UA,country,2025-12-16\n", 3),
-            ("participant,iso_code,kind,signed_on\nUkraine,UA,state,16/12/2025\n", 2),
-            ("participant,iso_code,kind,signed_on\nUkraine,UA,organisation,2025-12-16\n", 2),
-            ("participant,iso_code,kind,signed_on\n,UA,state,2025-12-16\n", 2),
-            ("participant,iso_code,kind,signed_on\nA,UA,state,2025-12-16\nB,UA,state,2025-12-16\n", 3),
-            ("participant,iso_code,kind,signed_on\nBosnia, and Herzegovina,BA,state,2025-12-16\n", 2),
+            (
+                "participant,iso_code,kind,signed_on\nUkraine,UA,state,2025-12-16\nUK,UK,state,2025-12-16\n",
+                3,
+            ),
+            (
+                "participant,iso_code,kind,signed_on\n\nUkraine,UA,country,2025-12-16\n",
+                3,
+            ),
+            (
+                "participant,iso_code,kind,signed_on\nUkraine,UA,state,16/12/2025\n",
+                2,
+            ),
+            (
+                "participant,iso_code,kind,signed_on\nUkraine,UA,organisation,2025-12-16\n",
+                2,
+            ),
+            (
+                "participant,iso_code,kind,signed_on\n,UA,state,2025-12-16\n",
+                2,
+            ),
+            (
+                "participant,iso_code,kind,signed_on\nA,UA,state,2025-12-16\nB,UA,state,2025-12-16\n",
+                3,
+            ),
+            (
+                "participant,iso_code,kind,signed_on\nBosnia, and Herzegovina,BA,state,2025-12-16\n",
+                2,
+            ),
         ];
         for (text, line) in cases {
             let err = parse_signatures(text).unwrap_err();
             assert_eq!(err.line(), line, "{err}");
-            assert!(err.to_string().starts_with(&format!("line {line}:")), "{err}");
+            assert!(
+                err.to_string().starts_with(&format!("line {line}:")),
+                "{err}"
+            );
         }
     }
 
     #[test]
     fn an_empty_file_is_refused() {
-        assert!(matches!(parse_signatures(""), Err(SeedError::Header { .. })));
+        assert!(matches!(
+            parse_signatures(""),
+            Err(SeedError::Header { .. })
+        ));
     }
 }

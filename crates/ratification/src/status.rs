@@ -74,6 +74,9 @@ impl fmt::Display for MissingCondition {
 }
 
 /// Where one participant stands, as a treaty tracker shows it.
+// A tracker row is a set of independent yes/no columns; an enum would only
+// hide them from the API.
+#[allow(clippy::struct_excessive_bools)]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ParticipantStatus {
     pub code: ParticipantCode,
@@ -147,7 +150,8 @@ impl Standing<'_> {
     }
 
     fn denounced_on(&self) -> Option<Date> {
-        self.first(|k| k == ActionKind::Denunciation).map(|a| a.date)
+        self.first(|k| k == ActionKind::Denunciation)
+            .map(|a| a.date)
     }
 
     /// The span during which this participant counts toward the threshold:
@@ -182,11 +186,12 @@ pub fn evaluate(
                 entries: Vec::new(),
             });
     }
-    for action in effective_actions(actions) {
-        if action.date <= today {
-            if let Some(standing) = standings.get_mut(&action.participant) {
-                standing.entries.push(action);
-            }
+    for action in effective_actions(actions)
+        .into_iter()
+        .filter(|a| a.date <= today)
+    {
+        if let Some(standing) = standings.get_mut(&action.participant) {
+            standing.entries.push(action);
         }
     }
     let funding_determined_on = effective_funding_determinations(funding_determinations)
@@ -222,11 +227,9 @@ pub fn evaluate(
     let mut pending: Option<(Date, Date)> = None;
     let mut entered: Option<(Date, Date)> = None;
     for (&date, &(delta, coe_delta)) in &changes {
-        if let Some((met, eif)) = pending {
-            if eif <= date {
-                entered = Some((met, eif));
-                break;
-            }
+        if let Some(reached) = pending.filter(|&(_, eif)| eif <= date) {
+            entered = Some(reached);
+            break;
         }
         counted += delta;
         coe += coe_delta;
@@ -295,7 +298,9 @@ pub fn evaluate(
                 name: standing.participant.name.clone(),
                 kind: standing.participant.kind,
                 council_of_europe_member: standing.participant.council_of_europe_member,
-                signed_on: standing.first(|k| k == ActionKind::Signature).map(|a| a.date),
+                signed_on: standing
+                    .first(|k| k == ActionKind::Signature)
+                    .map(|a| a.date),
                 consent: consent.map(|(kind, _)| kind),
                 consent_on: consent.map(|(_, date)| date),
                 counted,

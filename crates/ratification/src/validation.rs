@@ -60,7 +60,9 @@ pub enum ActionError {
         participant: ParticipantCode,
         signed_on: Date,
     },
-    #[error("{participant} cannot sign: it already expressed its consent to be bound ({kind} on {date})")]
+    #[error(
+        "{participant} cannot sign: it already expressed its consent to be bound ({kind} on {date})"
+    )]
     SignatureAfterConsent {
         participant: ParticipantCode,
         kind: ActionKind,
@@ -70,7 +72,9 @@ pub enum ActionError {
     NoEffectiveReservation { participant: ParticipantCode },
     #[error("only a reservation withdrawal names a reservation to withdraw, not a {0}")]
     WithdrawalTargetNotAllowed(ActionKind),
-    #[error("{participant} cannot denounce: it has not expressed its consent to be bound by {date}")]
+    #[error(
+        "{participant} cannot denounce: it has not expressed its consent to be bound by {date}"
+    )]
     DenunciationWithoutConsent {
         participant: ParticipantCode,
         date: Date,
@@ -258,7 +262,7 @@ fn check_against(
                     date: denounced.date,
                 });
             }
-            if !consent.is_some_and(|c| c.date <= new.date) {
+            if consent.is_none_or(|c| c.date > new.date) {
                 return Err(ActionError::DenunciationWithoutConsent {
                     participant: participant(),
                     date: new.date,
@@ -306,7 +310,9 @@ pub enum FundingDeterminationError {
     DuplicateId(FundingDeterminationId),
     #[error("the determination to correct ({0}) is not in the record")]
     UnknownSupersededDetermination(FundingDeterminationId),
-    #[error("determination {superseded} has already been corrected by {by}; correct the latest one")]
+    #[error(
+        "determination {superseded} has already been corrected by {by}; correct the latest one"
+    )]
     AlreadySuperseded {
         superseded: FundingDeterminationId,
         by: FundingDeterminationId,
@@ -407,9 +413,17 @@ mod tests {
             act("UA", R, date!(2026 - 02 - 01)),
             reservation.clone(),
             act("UA", ActionKind::Declaration, date!(2026 - 02 - 01)),
-            act("UA", ActionKind::TerritorialApplication, date!(2026 - 02 - 01)),
-            act("UA", ActionKind::ReservationWithdrawal, date!(2026 - 04 - 01))
-                .withdrawing(reservation.id),
+            act(
+                "UA",
+                ActionKind::TerritorialApplication,
+                date!(2026 - 02 - 01),
+            ),
+            act(
+                "UA",
+                ActionKind::ReservationWithdrawal,
+                date!(2026 - 04 - 01),
+            )
+            .withdrawing(reservation.id),
             act("UA", ActionKind::Denunciation, date!(2026 - 05 - 01)),
             act("JP", ACCESSION, date!(2026 - 03 - 01)),
         ] {
@@ -420,7 +434,10 @@ mod tests {
 
     #[test]
     fn future_date() {
-        let err = check(&[], &act("UA", ActionKind::Signature, date!(2026 - 07 - 01)));
+        let err = check(
+            &[],
+            &act("UA", ActionKind::Signature, date!(2026 - 07 - 01)),
+        );
         assert_eq!(
             err,
             Err(ActionError::FutureDate {
@@ -450,7 +467,11 @@ mod tests {
 
     #[test]
     fn consent_without_signature() {
-        for kind in [ConsentKind::Ratification, ConsentKind::Acceptance, ConsentKind::Approval] {
+        for kind in [
+            ConsentKind::Ratification,
+            ConsentKind::Acceptance,
+            ConsentKind::Approval,
+        ] {
             let new = act("FR", ActionKind::Consent(kind), date!(2026 - 01 - 10));
             assert_eq!(code_of(&[], &new), "consent_without_signature");
         }
@@ -468,7 +489,11 @@ mod tests {
     #[test]
     fn second_consent() {
         let record = signed_and_ratified();
-        let new = act("UA", ActionKind::Consent(ConsentKind::Approval), date!(2026 - 03 - 01));
+        let new = act(
+            "UA",
+            ActionKind::Consent(ConsentKind::Approval),
+            date!(2026 - 03 - 01),
+        );
         assert_eq!(code_of(&record, &new), "second_consent");
         let acc = vec![act("JP", ACCESSION, date!(2026 - 01 - 01))];
         assert_eq!(
@@ -486,7 +511,10 @@ mod tests {
         );
         let acc = vec![act("JP", ACCESSION, date!(2026 - 01 - 01))];
         assert_eq!(
-            code_of(&acc, &act("JP", ActionKind::Signature, date!(2026 - 02 - 01))),
+            code_of(
+                &acc,
+                &act("JP", ActionKind::Signature, date!(2026 - 02 - 01))
+            ),
             "signature_after_consent"
         );
     }
@@ -494,7 +522,11 @@ mod tests {
     #[test]
     fn reservation_withdrawal_needs_a_maintained_reservation() {
         let mut record = signed_and_ratified();
-        let withdrawal = act("UA", ActionKind::ReservationWithdrawal, date!(2026 - 03 - 01));
+        let withdrawal = act(
+            "UA",
+            ActionKind::ReservationWithdrawal,
+            date!(2026 - 03 - 01),
+        );
         assert_eq!(code_of(&record, &withdrawal), "no_effective_reservation");
 
         let reservation = act("UA", ActionKind::Reservation, date!(2026 - 02 - 01));
@@ -507,8 +539,12 @@ mod tests {
         assert_eq!(code_of(&record, &wrong), "no_effective_reservation");
         // Once withdrawn, it cannot be withdrawn again.
         record.push(withdrawal.clone().withdrawing(reservation.id));
-        let again = act("UA", ActionKind::ReservationWithdrawal, date!(2026 - 04 - 01))
-            .withdrawing(reservation.id);
+        let again = act(
+            "UA",
+            ActionKind::ReservationWithdrawal,
+            date!(2026 - 04 - 01),
+        )
+        .withdrawing(reservation.id);
         assert_eq!(code_of(&record, &again), "no_effective_reservation");
     }
 
@@ -520,15 +556,20 @@ mod tests {
             .with_text("corrected wording")
             .superseding(reservation.id);
         record.extend([reservation.clone(), fixed]);
-        let withdrawal = act("UA", ActionKind::ReservationWithdrawal, date!(2026 - 03 - 01))
-            .withdrawing(reservation.id);
+        let withdrawal = act(
+            "UA",
+            ActionKind::ReservationWithdrawal,
+            date!(2026 - 03 - 01),
+        )
+        .withdrawing(reservation.id);
         assert!(check(&record, &withdrawal).is_ok());
     }
 
     #[test]
     fn withdrawal_target_only_on_withdrawals() {
         let record = signed_and_ratified();
-        let new = act("UA", ActionKind::Declaration, date!(2026 - 03 - 01)).withdrawing(record[0].id);
+        let new =
+            act("UA", ActionKind::Declaration, date!(2026 - 03 - 01)).withdrawing(record[0].id);
         assert_eq!(code_of(&record, &new), "withdrawal_target_not_allowed");
     }
 
@@ -583,8 +624,12 @@ mod tests {
     fn a_correction_may_replace_the_entry_it_corrects() {
         let record = signed_and_ratified();
         // Correcting the ratification into an acceptance is not a second consent.
-        let fix = act("UA", ActionKind::Consent(ConsentKind::Acceptance), date!(2026 - 02 - 01))
-            .superseding(record[1].id);
+        let fix = act(
+            "UA",
+            ActionKind::Consent(ConsentKind::Acceptance),
+            date!(2026 - 02 - 01),
+        )
+        .superseding(record[1].id);
         assert!(check(&record, &fix).is_ok());
     }
 
@@ -609,10 +654,15 @@ mod tests {
         let reservation = act("UA", ActionKind::Reservation, date!(2026 - 02 - 01));
         record.push(reservation.clone());
         record.push(
-            act("UA", ActionKind::ReservationWithdrawal, date!(2026 - 03 - 01))
-                .withdrawing(reservation.id),
+            act(
+                "UA",
+                ActionKind::ReservationWithdrawal,
+                date!(2026 - 03 - 01),
+            )
+            .withdrawing(reservation.id),
         );
-        let fix = act("UA", ActionKind::Declaration, date!(2026 - 02 - 01)).superseding(reservation.id);
+        let fix =
+            act("UA", ActionKind::Declaration, date!(2026 - 02 - 01)).superseding(reservation.id);
         assert_eq!(code_of(&record, &fix), "no_effective_reservation");
     }
 
@@ -622,17 +672,24 @@ mod tests {
         assert!(validate_funding_determination(&[], &first, TODAY).is_ok());
         let future = FundingDetermination::new(date!(2026 - 07 - 01), "sufficient");
         assert_eq!(
-            validate_funding_determination(&[], &future, TODAY).unwrap_err().code(),
+            validate_funding_determination(&[], &future, TODAY)
+                .unwrap_err()
+                .code(),
             "future_date"
         );
         let record = vec![first.clone()];
         assert_eq!(
-            validate_funding_determination(&record, &first, TODAY).unwrap_err().code(),
+            validate_funding_determination(&record, &first, TODAY)
+                .unwrap_err()
+                .code(),
             "duplicate_id"
         );
-        let orphan = FundingDetermination::new(TODAY, "x").superseding(FundingDeterminationId::new());
+        let orphan =
+            FundingDetermination::new(TODAY, "x").superseding(FundingDeterminationId::new());
         assert_eq!(
-            validate_funding_determination(&record, &orphan, TODAY).unwrap_err().code(),
+            validate_funding_determination(&record, &orphan, TODAY)
+                .unwrap_err()
+                .code(),
             "unknown_superseded_determination"
         );
         let fix = FundingDetermination::new(TODAY, "x").superseding(first.id);
@@ -640,7 +697,9 @@ mod tests {
         let record = vec![first.clone(), fix];
         let again = FundingDetermination::new(TODAY, "y").superseding(first.id);
         assert_eq!(
-            validate_funding_determination(&record, &again, TODAY).unwrap_err().code(),
+            validate_funding_determination(&record, &again, TODAY)
+                .unwrap_err()
+                .code(),
             "already_superseded"
         );
     }
@@ -654,21 +713,51 @@ mod tests {
             ActionError::UnknownParticipant(p.clone()),
             ActionError::DuplicateId(ActionId::new()),
             ActionError::UnknownSupersededAction(ActionId::new()),
-            ActionError::AlreadySuperseded { superseded: ActionId::new(), by: ActionId::new() },
+            ActionError::AlreadySuperseded {
+                superseded: ActionId::new(),
+                by: ActionId::new(),
+            },
             ActionError::SupersedesOtherParticipant {
                 superseded: ActionId::new(),
                 owner: p.clone(),
                 participant: p.clone(),
             },
-            ActionError::ConsentWithoutSignature { participant: p.clone(), kind: R },
-            ActionError::ConsentBeforeSignature { participant: p.clone(), kind: R, date: d, signed_on: d },
-            ActionError::SecondConsent { participant: p.clone(), kind: R, date: d },
-            ActionError::SecondSignature { participant: p.clone(), signed_on: d },
-            ActionError::SignatureAfterConsent { participant: p.clone(), kind: R, date: d },
-            ActionError::NoEffectiveReservation { participant: p.clone() },
+            ActionError::ConsentWithoutSignature {
+                participant: p.clone(),
+                kind: R,
+            },
+            ActionError::ConsentBeforeSignature {
+                participant: p.clone(),
+                kind: R,
+                date: d,
+                signed_on: d,
+            },
+            ActionError::SecondConsent {
+                participant: p.clone(),
+                kind: R,
+                date: d,
+            },
+            ActionError::SecondSignature {
+                participant: p.clone(),
+                signed_on: d,
+            },
+            ActionError::SignatureAfterConsent {
+                participant: p.clone(),
+                kind: R,
+                date: d,
+            },
+            ActionError::NoEffectiveReservation {
+                participant: p.clone(),
+            },
             ActionError::WithdrawalTargetNotAllowed(R),
-            ActionError::DenunciationWithoutConsent { participant: p.clone(), date: d },
-            ActionError::AlreadyDenounced { participant: p, date: d },
+            ActionError::DenunciationWithoutConsent {
+                participant: p.clone(),
+                date: d,
+            },
+            ActionError::AlreadyDenounced {
+                participant: p,
+                date: d,
+            },
         ];
         let codes: HashSet<&str> = all.iter().map(ActionError::code).collect();
         assert_eq!(codes.len(), all.len());

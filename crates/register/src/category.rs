@@ -334,6 +334,8 @@ impl FromStr for Relationship {
 }
 
 /// A claim category and its rules.
+// The flags are independent facts from the catalogue, not a state in disguise.
+#[allow(clippy::struct_excessive_bools)]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Category {
     pub code: CategoryCode,
@@ -447,9 +449,11 @@ impl Catalogue {
 /// opened_on,sensitive,notes`; `sensitive` is `yes` or `no`).
 ///
 /// The file holds what is public; the Ukrainian names, form fields and rule
-/// flags come from [`seed_details`] by code. A code the function does not
-/// know gets no Ukrainian name, no form fields, and losses required unless
-/// it is an individual's non-economic category (A1, A2).
+/// flags (harm abroad: A1.2, A2.8, A2.9; occupied territory: A3.6, C3.2;
+/// losses required: all but A1 and A2) are supplied here by code. A code
+/// this crate does not know gets no Ukrainian name and no form fields.
+/// Every field of the result is public, so deployments can adjust the
+/// catalogue (set a filing deadline, add a field) before using it.
 pub fn parse_categories_csv(text: &str) -> Result<Vec<Category>, SeedError> {
     let table = Table::parse(
         text,
@@ -505,9 +509,9 @@ pub fn parse_categories_csv(text: &str) -> Result<Vec<Category>, SeedError> {
             opened_on,
             sensitive,
             harm_abroad_allowed: details.harm_abroad_allowed,
-            losses_required: details
-                .losses_required
-                .unwrap_or_else(|| !code.as_str().starts_with("A1") && !code.as_str().starts_with("A2")),
+            // Individuals' displacement and personal-harm categories (A1,
+            // A2) are non-pecuniary; everything else claims amounts.
+            losses_required: !code.as_str().starts_with("A1") && !code.as_str().starts_with("A2"),
             occupied_territory_required: details.occupied_territory_required,
             filing_deadline: None,
             required_fields: details.fields,
@@ -519,11 +523,9 @@ pub fn parse_categories_csv(text: &str) -> Result<Vec<Category>, SeedError> {
 }
 
 /// What the seed file does not say about a category.
-#[derive(Default)]
 struct SeedDetails {
     name_uk: Option<&'static str>,
     harm_abroad_allowed: bool,
-    losses_required: Option<bool>,
     occupied_territory_required: bool,
     fields: Vec<FieldSpec>,
 }
@@ -572,13 +574,25 @@ fn seed_details(code: &str) -> SeedDetails {
             "Законний інтерес (якщо не член найближчої родини)",
         )
     };
-    let facility_name = || req("facility_name", Text, "Name of the facility", "Назва об'єкта");
+    let facility_name = || {
+        req(
+            "facility_name",
+            Text,
+            "Name of the facility",
+            "Назва об'єкта",
+        )
+    };
 
     let (name_uk, fields): (Option<&'static str>, Vec<FieldSpec>) = match code {
         "A1.1" => (
             Some("Вимушене внутрішнє переміщення"),
             vec![
-                req("date_displaced", Date, "Date of displacement", "Дата переміщення"),
+                req(
+                    "date_displaced",
+                    Date,
+                    "Date of displacement",
+                    "Дата переміщення",
+                ),
                 opt(
                     "idp_certificate_number",
                     Text,
@@ -590,14 +604,29 @@ fn seed_details(code: &str) -> SeedDetails {
         "A1.2" => (
             Some("Вимушене переміщення за межі України"),
             vec![
-                req("date_left_ukraine", Date, "Date you left Ukraine", "Дата виїзду з України"),
-                req("host_country", Country, "Country you moved to", "Країна перебування"),
+                req(
+                    "date_left_ukraine",
+                    Date,
+                    "Date you left Ukraine",
+                    "Дата виїзду з України",
+                ),
+                req(
+                    "host_country",
+                    Country,
+                    "Country you moved to",
+                    "Країна перебування",
+                ),
             ],
         ),
         "A2.1" => (
             Some("Смерть члена найближчої родини"),
             vec![
-                req("deceased_name", Text, "Full name of the deceased", "ПІБ померлої особи"),
+                req(
+                    "deceased_name",
+                    Text,
+                    "Full name of the deceased",
+                    "ПІБ померлої особи",
+                ),
                 req("date_of_death", Date, "Date of death", "Дата смерті"),
                 relationship(),
                 legitimate_interest(),
@@ -621,7 +650,12 @@ fn seed_details(code: &str) -> SeedDetails {
             Some("Серйозні тілесні ушкодження"),
             vec![
                 req("date_of_injury", Date, "Date of injury", "Дата ушкодження"),
-                req("injury_description", Text, "Nature of the injury", "Характер ушкодження"),
+                req(
+                    "injury_description",
+                    Text,
+                    "Nature of the injury",
+                    "Характер ушкодження",
+                ),
                 opt(
                     "medical_report_reference",
                     Text,
@@ -645,42 +679,102 @@ fn seed_details(code: &str) -> SeedDetails {
         "A2.6" => (
             Some("Позбавлення волі"),
             vec![
-                req("detention_start", Date, "First day of detention", "Дата початку позбавлення волі"),
+                req(
+                    "detention_start",
+                    Date,
+                    "First day of detention",
+                    "Дата початку позбавлення волі",
+                ),
                 // Absent while the person is still held.
                 opt("detention_end", Date, "Day of release", "Дата звільнення"),
-                req("place_of_detention", Text, "Place of detention", "Місце утримання"),
+                req(
+                    "place_of_detention",
+                    Text,
+                    "Place of detention",
+                    "Місце утримання",
+                ),
             ],
         ),
         "A2.7" => (
             Some("Примусова праця або служба"),
             vec![
-                req("labour_start", Date, "First day of forced labour or service", "Дата початку"),
-                opt("labour_end", Date, "Last day of forced labour or service", "Дата закінчення"),
-                req("kind_of_work", Text, "Kind of work or service", "Вид роботи або служби"),
+                req(
+                    "labour_start",
+                    Date,
+                    "First day of forced labour or service",
+                    "Дата початку",
+                ),
+                opt(
+                    "labour_end",
+                    Date,
+                    "Last day of forced labour or service",
+                    "Дата закінчення",
+                ),
+                req(
+                    "kind_of_work",
+                    Text,
+                    "Kind of work or service",
+                    "Вид роботи або служби",
+                ),
             ],
         ),
         "A2.8" => (
             Some("Примусове переміщення або депортація дітей"),
             vec![
                 req("child_name", Text, "Full name of the child", "ПІБ дитини"),
-                req("child_date_of_birth", Date, "Child's date of birth", "Дата народження дитини"),
-                req("date_of_transfer", Date, "Date of transfer or deportation", "Дата переміщення або депортації"),
+                req(
+                    "child_date_of_birth",
+                    Date,
+                    "Child's date of birth",
+                    "Дата народження дитини",
+                ),
+                req(
+                    "date_of_transfer",
+                    Date,
+                    "Date of transfer or deportation",
+                    "Дата переміщення або депортації",
+                ),
                 relationship(),
-                opt("destination_country", Country, "Country the child was taken to", "Країна, до якої вивезено дитину"),
+                opt(
+                    "destination_country",
+                    Country,
+                    "Country the child was taken to",
+                    "Країна, до якої вивезено дитину",
+                ),
             ],
         ),
         "A2.9" => (
             Some("Примусове переміщення або депортація дорослих"),
             vec![
-                req("date_of_transfer", Date, "Date of transfer or deportation", "Дата переміщення або депортації"),
-                opt("destination_country", Country, "Country you were taken to", "Країна, до якої вас вивезено"),
+                req(
+                    "date_of_transfer",
+                    Date,
+                    "Date of transfer or deportation",
+                    "Дата переміщення або депортації",
+                ),
+                opt(
+                    "destination_country",
+                    Country,
+                    "Country you were taken to",
+                    "Країна, до якої вас вивезено",
+                ),
             ],
         ),
         "A3.1" => (
             Some("Пошкодження або знищення житлового нерухомого майна"),
             vec![
-                choice("property_type", "Type of property", "Тип майна", &["apartment", "house", "other"]),
-                req("floor_area_m2", Decimal, "Floor area (m²)", "Загальна площа (м²)"),
+                choice(
+                    "property_type",
+                    "Type of property",
+                    "Тип майна",
+                    &["apartment", "house", "other"],
+                ),
+                req(
+                    "floor_area_m2",
+                    Decimal,
+                    "Floor area (m²)",
+                    "Загальна площа (м²)",
+                ),
                 ownership_document(),
                 damage_extent(),
             ],
@@ -692,9 +786,20 @@ fn seed_details(code: &str) -> SeedDetails {
                     "property_type",
                     "Type of property",
                     "Тип майна",
-                    &["garage", "outbuilding", "commercial_premises", "land_plot", "other"],
+                    &[
+                        "garage",
+                        "outbuilding",
+                        "commercial_premises",
+                        "land_plot",
+                        "other",
+                    ],
                 ),
-                opt("floor_area_m2", Decimal, "Floor area (m²)", "Загальна площа (м²)"),
+                opt(
+                    "floor_area_m2",
+                    Decimal,
+                    "Floor area (m²)",
+                    "Загальна площа (м²)",
+                ),
                 ownership_document(),
                 damage_extent(),
             ],
@@ -702,30 +807,71 @@ fn seed_details(code: &str) -> SeedDetails {
         "A3.3" => (
             Some("Втрата житла або місця проживання"),
             vec![
-                req("date_housing_lost", Date, "Date the housing was lost", "Дата втрати житла"),
-                choice("tenure", "How you held the housing", "Підстава проживання", &["owned", "rented", "other"]),
+                req(
+                    "date_housing_lost",
+                    Date,
+                    "Date the housing was lost",
+                    "Дата втрати житла",
+                ),
+                choice(
+                    "tenure",
+                    "How you held the housing",
+                    "Підстава проживання",
+                    &["owned", "rented", "other"],
+                ),
             ],
         ),
         "A3.4" => (
             None,
             vec![
                 req("employer_name", Text, "Employer", "Роботодавець"),
-                req("date_employment_lost", Date, "Date the employment was lost", "Дата втрати роботи"),
+                req(
+                    "date_employment_lost",
+                    Date,
+                    "Date the employment was lost",
+                    "Дата втрати роботи",
+                ),
             ],
         ),
         "A3.5" => (
             None,
             vec![
-                req("enterprise_name", Text, "Name of the enterprise", "Назва підприємства"),
-                req("date_enterprise_lost", Date, "Date the enterprise was lost", "Дата втрати підприємства"),
+                req(
+                    "enterprise_name",
+                    Text,
+                    "Name of the enterprise",
+                    "Назва підприємства",
+                ),
+                req(
+                    "date_enterprise_lost",
+                    Date,
+                    "Date the enterprise was lost",
+                    "Дата втрати підприємства",
+                ),
             ],
         ),
         "A3.6" => (
             None,
             vec![
-                choice("property_type", "Type of property", "Тип майна", &["apartment", "house", "land_plot", "non_residential", "other"]),
+                choice(
+                    "property_type",
+                    "Type of property",
+                    "Тип майна",
+                    &[
+                        "apartment",
+                        "house",
+                        "land_plot",
+                        "non_residential",
+                        "other",
+                    ],
+                ),
                 ownership_document(),
-                req("date_access_lost", Date, "Date access was lost", "Дата втрати доступу"),
+                req(
+                    "date_access_lost",
+                    Date,
+                    "Date access was lost",
+                    "Дата втрати доступу",
+                ),
             ],
         ),
         "A3.7" => (
@@ -734,7 +880,12 @@ fn seed_details(code: &str) -> SeedDetails {
                 "loss_kind",
                 "Kind of economic loss",
                 "Вид економічних втрат",
-                &["loss_of_income", "loss_of_support", "medical_expenses", "other"],
+                &[
+                    "loss_of_income",
+                    "loss_of_support",
+                    "medical_expenses",
+                    "other",
+                ],
             )],
         ),
         "B1.1" | "C1.1" => (
@@ -745,7 +896,14 @@ fn seed_details(code: &str) -> SeedDetails {
                     "sector",
                     "Infrastructure sector",
                     "Сектор інфраструктури",
-                    &["energy", "water", "transport", "telecommunications", "health", "other"],
+                    &[
+                        "energy",
+                        "water",
+                        "transport",
+                        "telecommunications",
+                        "health",
+                        "other",
+                    ],
                 ),
                 damage_extent(),
             ],
@@ -758,7 +916,12 @@ fn seed_details(code: &str) -> SeedDetails {
             None,
             vec![
                 facility_name(),
-                req("facility_use", Text, "What the building is used for", "Призначення будівлі"),
+                req(
+                    "facility_use",
+                    Text,
+                    "What the building is used for",
+                    "Призначення будівлі",
+                ),
                 damage_extent(),
             ],
         ),
@@ -766,22 +929,47 @@ fn seed_details(code: &str) -> SeedDetails {
         "C3.1" => (
             None,
             vec![
-                req("asset_description", Text, "Assets damaged, destroyed or lost", "Пошкоджені, знищені або втрачені активи"),
+                req(
+                    "asset_description",
+                    Text,
+                    "Assets damaged, destroyed or lost",
+                    "Пошкоджені, знищені або втрачені активи",
+                ),
                 req("date_of_loss", Date, "Date of loss", "Дата втрати"),
             ],
         ),
         "C3.2" => (
             None,
             vec![
-                req("property_description", Text, "Property over which control was lost", "Майно, контроль над яким втрачено"),
-                req("date_control_lost", Date, "Date control was lost", "Дата втрати контролю"),
+                req(
+                    "property_description",
+                    Text,
+                    "Property over which control was lost",
+                    "Майно, контроль над яким втрачено",
+                ),
+                req(
+                    "date_control_lost",
+                    Date,
+                    "Date control was lost",
+                    "Дата втрати контролю",
+                ),
             ],
         ),
         "C3.3" => (
             None,
             vec![
-                req("relocation_date", Date, "Date of relocation", "Дата релокації"),
-                req("new_location", Text, "Where the business moved to", "Нове місце провадження діяльності"),
+                req(
+                    "relocation_date",
+                    Date,
+                    "Date of relocation",
+                    "Дата релокації",
+                ),
+                req(
+                    "new_location",
+                    Text,
+                    "Where the business moved to",
+                    "Нове місце провадження діяльності",
+                ),
             ],
         ),
         _ => (None, Vec::new()),
@@ -789,7 +977,6 @@ fn seed_details(code: &str) -> SeedDetails {
     SeedDetails {
         name_uk,
         harm_abroad_allowed: matches!(code, "A1.2" | "A2.8" | "A2.9"),
-        losses_required: None,
         occupied_territory_required: matches!(code, "A3.6" | "C3.2"),
         fields,
     }
@@ -807,7 +994,9 @@ mod tests {
             assert!(CategoryCode::parse(ok).is_ok(), "{ok}");
         }
         assert_eq!(CategoryCode::parse("a2.10").unwrap().as_str(), "A2.10");
-        for bad in ["", "A3", "D1.1", "A0.1", "A3.0", "A3.01", "A3.100", "A31", "A3.1.2", "AA.1"] {
+        for bad in [
+            "", "A3", "D1.1", "A0.1", "A3.0", "A3.01", "A3.100", "A31", "A3.1.2", "AA.1",
+        ] {
             assert!(CategoryCode::parse(bad).is_err(), "{bad}");
         }
         assert!(serde_json::from_str::<CategoryCode>("\"X1.1\"").is_err());
@@ -817,7 +1006,11 @@ mod tests {
         );
     }
 
-    fn category(status: CategoryStatus, opened_on: Option<Date>, deadline: Option<Date>) -> Category {
+    fn category(
+        status: CategoryStatus,
+        opened_on: Option<Date>,
+        deadline: Option<Date>,
+    ) -> Category {
         Category {
             code: CategoryCode::parse("A3.1").unwrap(),
             claimant_type: ClaimantType::NaturalPerson,
@@ -838,20 +1031,38 @@ mod tests {
     #[test]
     fn open_and_pilot_categories_accept_claims_within_their_dates() {
         let today = date!(2026 - 03 - 01);
-        assert!(category(CategoryStatus::Open, None, None).accepts_claims(today).is_ok());
-        assert!(category(CategoryStatus::Pilot, Some(today), Some(today)).accepts_claims(today).is_ok());
+        assert!(
+            category(CategoryStatus::Open, None, None)
+                .accepts_claims(today)
+                .is_ok()
+        );
+        assert!(
+            category(CategoryStatus::Pilot, Some(today), Some(today))
+                .accepts_claims(today)
+                .is_ok()
+        );
         assert_eq!(
             category(CategoryStatus::Planned, None, None).accepts_claims(today),
-            Err(CategoryClosed::NotAcceptingClaims { status: CategoryStatus::Planned })
+            Err(CategoryClosed::NotAcceptingClaims {
+                status: CategoryStatus::Planned
+            })
         );
-        assert!(category(CategoryStatus::Closed, None, None).accepts_claims(today).is_err());
+        assert!(
+            category(CategoryStatus::Closed, None, None)
+                .accepts_claims(today)
+                .is_err()
+        );
         assert_eq!(
             category(CategoryStatus::Open, Some(date!(2026 - 03 - 02)), None).accepts_claims(today),
-            Err(CategoryClosed::NotYetOpen { opens_on: date!(2026 - 03 - 02) })
+            Err(CategoryClosed::NotYetOpen {
+                opens_on: date!(2026 - 03 - 02)
+            })
         );
         assert_eq!(
             category(CategoryStatus::Open, None, Some(date!(2026 - 02 - 28))).accepts_claims(today),
-            Err(CategoryClosed::DeadlinePassed { deadline: date!(2026 - 02 - 28) })
+            Err(CategoryClosed::DeadlinePassed {
+                deadline: date!(2026 - 02 - 28)
+            })
         );
     }
 

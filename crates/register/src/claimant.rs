@@ -31,11 +31,7 @@ fn check_rnokpp(text: &str) -> Result<String, &'static str> {
     const WEIGHTS: [i64; 9] = [-1, 5, 7, 9, 4, 6, 10, 5, 7];
     let text = text.trim();
     let d = digits(text, 10).ok_or("ten digits")?;
-    let sum: i64 = WEIGHTS
-        .iter()
-        .zip(&d)
-        .map(|(w, &x)| w * i64::from(x))
-        .sum();
+    let sum: i64 = WEIGHTS.iter().zip(&d).map(|(w, &x)| w * i64::from(x)).sum();
     if sum.rem_euclid(11) % 10 == i64::from(d[9]) {
         Ok(text.to_owned())
     } else {
@@ -362,7 +358,14 @@ mod tests {
         for ok in ["1759013776", "3184710691", " 3184710691 "] {
             assert!(Rnokpp::parse(ok).is_ok(), "{ok}");
         }
-        for bad in ["1759013770", "3184710692", "175901377", "17590137761", "175901377x", ""] {
+        for bad in [
+            "1759013770",
+            "3184710692",
+            "175901377",
+            "17590137761",
+            "175901377x",
+            "",
+        ] {
             assert!(Rnokpp::parse(bad).is_err(), "{bad}");
         }
     }
@@ -397,7 +400,13 @@ mod tests {
         };
         assert!(c.is_reachable());
         assert!(Contact::email_is_plausible("olena@example.ua"));
-        for bad in ["olena", "@example.ua", "olena@example", "o lena@example.ua", "a@b@c.ua"] {
+        for bad in [
+            "olena",
+            "@example.ua",
+            "olena@example",
+            "o lena@example.ua",
+            "a@b@c.ua",
+        ] {
             assert!(!Contact::email_is_plausible(bad), "{bad}");
         }
         assert!(Contact::phone_is_plausible("+380 (44) 123-45-67"));

@@ -73,7 +73,10 @@ impl DuplicateKeys {
         evidence_hashes.dedup();
         Self {
             claim,
-            claimant: draft.claimant.as_ref().and_then(crate::claimant::Claimant::key),
+            claimant: draft
+                .claimant
+                .as_ref()
+                .and_then(crate::claimant::Claimant::key),
             category: draft.category.clone(),
             incident: draft.incident,
             cadastral_number: draft.location.cadastral_number.clone(),
@@ -183,7 +186,11 @@ pub fn find_duplicates(claim: &DuplicateKeys, candidates: &[DuplicateKeys]) -> V
             .iter()
             .map(ExternalReference::normalized)
             .collect();
-        for r in claim.external_references.iter().map(ExternalReference::normalized) {
+        for r in claim
+            .external_references
+            .iter()
+            .map(ExternalReference::normalized)
+        {
             if theirs.contains(&r) {
                 hit(
                     DuplicateReason::SameExternalPropertyId,

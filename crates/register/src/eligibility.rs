@@ -24,8 +24,7 @@ use crate::text::is_blank;
 use kernel::Money;
 use serde::{Deserialize, Serialize};
 use std::fmt;
-use time::Date;
-use time::macros::date;
+use time::{Date, Month};
 
 /// Longest narrative accepted, in characters. Generous for a personal
 /// account; the limit exists so one request cannot carry a book.
@@ -45,9 +44,17 @@ pub struct EligibilityConfig {
 
 impl EligibilityConfig {
     /// Start of the full-scale invasion.
-    pub const START_2022: Date = date!(2022 - 02 - 24);
+    pub const START_2022: Date = calendar_date(2022, Month::February, 24);
     /// Start of the occupation of Crimea, should the mandate be extended.
-    pub const START_2014: Date = date!(2014 - 02 - 20);
+    pub const START_2014: Date = calendar_date(2014, Month::February, 20);
+}
+
+/// A date known to exist, for constants.
+const fn calendar_date(year: i32, month: Month, day: u8) -> Date {
+    match Date::from_calendar_date(year, month, day) {
+        Ok(date) => date,
+        Err(_) => panic!("not a calendar date"),
+    }
 }
 
 impl Default for EligibilityConfig {
@@ -199,7 +206,11 @@ impl Failures {
     }
 
     fn missing(&mut self, field: impl Into<String>, what: &str) {
-        self.push(Reason::RequiredFieldMissing, field, format!("{what} is required"));
+        self.push(
+            Reason::RequiredFieldMissing,
+            field,
+            format!("{what} is required"),
+        );
     }
 }
 
@@ -240,7 +251,7 @@ pub fn prescreen(
         check_claimant(claimant, config, today, &mut out);
     }
     check_representation(draft, today, &mut out);
-    if let Some(incident) = &draft.incident {
+    if let Some(incident) = draft.incident {
         check_incident(incident, config, today, &mut out);
     }
     check_location(draft, category, regions, &mut out);
@@ -295,12 +306,18 @@ fn check_presence(draft: &ClaimDraft, category: Option<&Category>, out: &mut Fai
     }
     if let Some(claimant) = &draft.claimant {
         if !claimant.contact().is_reachable() {
-            out.missing("claimant.contact", "an e-mail address, phone number or postal address");
+            out.missing(
+                "claimant.contact",
+                "an e-mail address, phone number or postal address",
+            );
         }
     }
     if let Some(r) = &draft.representation {
         if r.representative.account.is_none() && is_blank(&r.representative.name) {
-            out.missing("representation.representative", "the representative's name or account");
+            out.missing(
+                "representation.representative",
+                "the representative's name or account",
+            );
         }
         if is_blank(&r.document_reference) {
             out.missing(
@@ -323,12 +340,18 @@ fn check_presence(draft: &ClaimDraft, category: Option<&Category>, out: &mut Fai
     }
     for (i, loss) in draft.losses.iter().enumerate() {
         if is_blank(&loss.description) {
-            out.missing(format!("losses[{i}].description"), "a description of the loss");
+            out.missing(
+                format!("losses[{i}].description"),
+                "a description of the loss",
+            );
         }
     }
     for (i, reference) in draft.external_references.iter().enumerate() {
         if is_blank(&reference.register) {
-            out.missing(format!("external_references[{i}].register"), "the register's name");
+            out.missing(
+                format!("external_references[{i}].register"),
+                "the register's name",
+            );
         }
         if is_blank(&reference.id) {
             out.missing(format!("external_references[{i}].id"), "the record's id");
@@ -339,7 +362,10 @@ fn check_presence(draft: &ClaimDraft, category: Option<&Category>, out: &mut Fai
         out.push(
             Reason::NoLosses,
             "losses",
-            format!("category {} needs at least one loss with an amount", category.code),
+            format!(
+                "category {} needs at least one loss with an amount",
+                category.code
+            ),
         );
     }
     for field in category.required_fields.iter().filter(|f| f.required) {
@@ -384,7 +410,11 @@ fn check_category(draft: &ClaimDraft, category: &Category, today: Date, out: &mu
             out.push(Reason::CategoryNotYetOpen, "category", closed.to_string());
         }
         Err(closed @ CategoryClosed::DeadlinePassed { .. }) => {
-            out.push(Reason::CategoryDeadlinePassed, "category", closed.to_string());
+            out.push(
+                Reason::CategoryDeadlinePassed,
+                "category",
+                closed.to_string(),
+            );
         }
     }
     if let Some(claimant) = &draft.claimant {
@@ -412,14 +442,23 @@ fn check_category(draft: &ClaimDraft, category: &Category, today: Date, out: &mu
             Some(_) if is_absent(Some(value)) => {}
             Some(spec) => {
                 if let Err(why) = spec.check_value(value, today) {
-                    out.push(Reason::FieldInvalid, path, format!("{}: {why}", spec.label_en));
+                    out.push(
+                        Reason::FieldInvalid,
+                        path,
+                        format!("{}: {why}", spec.label_en),
+                    );
                 }
             }
         }
     }
 }
 
-fn check_claimant(claimant: &Claimant, config: &EligibilityConfig, today: Date, out: &mut Failures) {
+fn check_claimant(
+    claimant: &Claimant,
+    config: &EligibilityConfig,
+    today: Date,
+    out: &mut Failures,
+) {
     if let Claimant::NaturalPerson(p) = claimant {
         check_natural_person(p, config, today, out);
     }
@@ -481,7 +520,10 @@ fn check_representation(draft: &ClaimDraft, today: Date, out: &mut Failures) {
         out.push(
             Reason::RepresentationNotValid,
             "representation.valid_until",
-            format!("the authority ends ({until}) before it starts ({})", r.valid_from),
+            format!(
+                "the authority ends ({until}) before it starts ({})",
+                r.valid_from
+            ),
         );
     } else if r.valid_from > today {
         out.push(
@@ -523,7 +565,7 @@ fn check_representation(draft: &ClaimDraft, today: Date, out: &mut Failures) {
     }
 }
 
-fn check_incident(incident: &Incident, config: &EligibilityConfig, today: Date, out: &mut Failures) {
+fn check_incident(incident: Incident, config: &EligibilityConfig, today: Date, out: &mut Failures) {
     let (start_path, end_path) = match incident {
         Incident::On { .. } => ("incident.date", "incident.date"),
         Incident::Between { .. } => ("incident.from", "incident.to"),
@@ -546,10 +588,7 @@ fn check_incident(incident: &Incident, config: &EligibilityConfig, today: Date, 
         out.push(
             Reason::IncidentBeforeStartDate,
             start_path,
-            format!(
-                "harm before {} is outside the mandate",
-                config.start_date
-            ),
+            format!("harm before {} is outside the mandate", config.start_date),
         );
     }
     if incident.end() > today || incident.start() > today {
@@ -630,7 +669,7 @@ mod tests {
     #[test]
     fn default_config_starts_on_24_february_2022_with_russia_as_aggressor() {
         let c = EligibilityConfig::default();
-        assert_eq!(c.start_date, date!(2022 - 02 - 24));
+        assert_eq!(c.start_date, time::macros::date!(2022 - 02 - 24));
         assert_eq!(c.aggressor_nationality.as_str(), "RU");
         let json = serde_json::to_value(&c).unwrap();
         assert_eq!(json["start_date"], "2022-02-24");

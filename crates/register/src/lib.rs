@@ -14,9 +14,10 @@
 //! - [`claim`]: what a claim says: incident, location, losses, category fields.
 //! - [`eligibility`]: the pre-screen run at submission, reporting every failure at once.
 //! - [`lifecycle`]: claim statuses and the actions that move between them.
-//! - [`reference`]: the public reference number, `RD-2026-0000123`.
+//! - [`reference`](mod@reference): the public reference number, `RD-2026-0000123`.
 //! - [`duplicate`]: keys and rules for flagging probable duplicates for staff.
 //! - [`evidence`]: which files are accepted, how their type is recognised, display names.
+//! - [`seed`]: the category and region seed files, compiled in.
 
 pub mod category;
 pub mod claim;
@@ -30,6 +31,7 @@ pub mod evidence;
 pub mod lifecycle;
 pub mod reference;
 pub mod region;
+pub mod seed;
 mod text;
 
 pub use category::{
@@ -41,8 +43,8 @@ pub use claim::{
     total_claimed,
 };
 pub use claimant::{
-    AuthorityKind, Claimant, ClaimantKey, Contact, CountryCode, Edrpou, LegalEntity,
-    NaturalPerson, Representation, Representative, Rnokpp, StateBody,
+    AuthorityKind, Claimant, ClaimantKey, Contact, CountryCode, Edrpou, LegalEntity, NaturalPerson,
+    Representation, Representative, Rnokpp, StateBody,
 };
 pub use duplicate::{
     DuplicateFlag, DuplicateFlagId, DuplicateKeys, DuplicateMatch, DuplicateOutcome,
@@ -50,7 +52,9 @@ pub use duplicate::{
 };
 pub use eligibility::{EligibilityConfig, EligibilityFailure, Reason, missing_fields, prescreen};
 pub use error::{FormatError, SeedError};
-pub use evidence::{ContentType, EvidenceHash, EvidenceProblem, check_upload, sanitize_file_name, sniff};
+pub use evidence::{
+    ContentType, EvidenceHash, EvidenceProblem, check_upload, sanitize_file_name, sniff,
+};
 pub use lifecycle::{ClaimAction, ClaimStatus, IllegalTransition, transition};
 pub use reference::{InvalidReferenceNumber, ReferenceNumber};
 pub use region::{KnownRegions, Region, RegionCode, RegionKind, parse_regions_csv};

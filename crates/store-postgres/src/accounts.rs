@@ -1,4 +1,4 @@
-use crate::{map_err, PostgresStore};
+use crate::{PostgresStore, map_err};
 use async_trait::async_trait;
 use kernel::access::Clearance;
 use kernel::id::{AccountId, TokenId};
@@ -75,11 +75,13 @@ impl PostgresStore {
     where
         E: sqlx::Executor<'e, Database = sqlx::Postgres>,
     {
-        let row = sqlx::query(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.id = $1"))
-            .bind(id.0)
-            .fetch_one(executor)
-            .await
-            .map_err(map_err)?;
+        let row = sqlx::query(&format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.id = $1"
+        ))
+        .bind(id.0)
+        .fetch_one(executor)
+        .await
+        .map_err(map_err)?;
         account_from_row(&row).map_err(map_err)
     }
 
@@ -87,11 +89,13 @@ impl PostgresStore {
     where
         E: sqlx::Executor<'e, Database = sqlx::Postgres>,
     {
-        let row = sqlx::query(&format!("SELECT {TOKEN_COLUMNS} FROM api_tokens t WHERE t.id = $1"))
-            .bind(id.0)
-            .fetch_one(executor)
-            .await
-            .map_err(map_err)?;
+        let row = sqlx::query(&format!(
+            "SELECT {TOKEN_COLUMNS} FROM api_tokens t WHERE t.id = $1"
+        ))
+        .bind(id.0)
+        .fetch_one(executor)
+        .await
+        .map_err(map_err)?;
         token_from_row(&row).map_err(map_err)
     }
 }
@@ -250,7 +254,7 @@ impl AccountStore for PostgresStore {
             summary: json!({
                 "token": id,
                 "label": token.label,
-                "expires_at": token.expires_at.map(|t| t.unix_timestamp()),
+                "expires_at": token.expires_at.and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok()),
             }),
         };
         self.audit(&mut tx, ctx, change).await?;

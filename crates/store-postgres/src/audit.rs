@@ -1,7 +1,7 @@
-use crate::{map_err, PostgresStore};
+use crate::{PostgresStore, map_err};
 use async_trait::async_trait;
 use kernel::{Page, PageRequest};
-use sqlx::{QueryBuilder, Row, Postgres, Transaction};
+use sqlx::{Postgres, QueryBuilder, Row, Transaction};
 use store::{AuditEntry, AuditFilter, StoreError};
 
 pub(crate) async fn append(
@@ -35,7 +35,9 @@ fn entry_from_row(row: &sqlx::postgres::PgRow) -> Result<AuditEntry, sqlx::Error
     Ok(AuditEntry {
         id: row.try_get::<uuid::Uuid, _>("id")?.into(),
         at: row.try_get("at")?,
-        actor: row.try_get::<Option<uuid::Uuid>, _>("actor")?.map(Into::into),
+        actor: row
+            .try_get::<Option<uuid::Uuid>, _>("actor")?
+            .map(Into::into),
         actor_role: row.try_get("actor_role")?,
         on_behalf_of: row.try_get("on_behalf_of")?,
         action: row.try_get("action")?,

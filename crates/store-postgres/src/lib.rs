@@ -134,15 +134,16 @@ pub(crate) fn map_err(e: sqlx::Error) -> StoreError {
         }
         // Class 08 (connection exception), 57P0x (shutdown), 53 (resources).
         sqlx::Error::Database(db)
-            if db
-                .code()
-                .is_some_and(|c| c.starts_with("08") || c.starts_with("57P") || c.starts_with("53")) =>
+            if db.code().is_some_and(|c| {
+                c.starts_with("08") || c.starts_with("57P") || c.starts_with("53")
+            }) =>
         {
             StoreError::Unavailable(db.into())
         }
-        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => {
-            StoreError::Unavailable(e.into())
-        }
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_) => StoreError::Unavailable(e.into()),
         other => StoreError::internal(other),
     }
 }

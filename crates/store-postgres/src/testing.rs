@@ -29,8 +29,8 @@ impl TestDatabase {
     /// `REDRESS_TEST_POSTGRES_URL`. Panics when it is unset or unreachable:
     /// a test that asked for PostgreSQL must not pass without it.
     pub async fn create() -> Self {
-        let server = server_url()
-            .unwrap_or_else(|| panic!("{TEST_URL_VAR} must name a PostgreSQL server"));
+        let server =
+            server_url().unwrap_or_else(|| panic!("{TEST_URL_VAR} must name a PostgreSQL server"));
         let name = format!("redress_test_{}", uuid::Uuid::now_v7().simple());
         let mut conn = PgConnection::connect(&server)
             .await

@@ -1,4 +1,4 @@
-use crate::{map_err, time_text, SqliteStore};
+use crate::{SqliteStore, map_err, time_text};
 use async_trait::async_trait;
 use kernel::access::Clearance;
 use kernel::id::{AccountId, TokenId};
@@ -75,11 +75,13 @@ impl SqliteStore {
     where
         E: sqlx::Executor<'e, Database = sqlx::Sqlite>,
     {
-        let row = sqlx::query(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.id = ?"))
-            .bind(id.0)
-            .fetch_one(executor)
-            .await
-            .map_err(map_err)?;
+        let row = sqlx::query(&format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.id = ?"
+        ))
+        .bind(id.0)
+        .fetch_one(executor)
+        .await
+        .map_err(map_err)?;
         account_from_row(&row).map_err(map_err)
     }
 
@@ -87,11 +89,13 @@ impl SqliteStore {
     where
         E: sqlx::Executor<'e, Database = sqlx::Sqlite>,
     {
-        let row = sqlx::query(&format!("SELECT {TOKEN_COLUMNS} FROM api_tokens t WHERE t.id = ?"))
-            .bind(id.0)
-            .fetch_one(executor)
-            .await
-            .map_err(map_err)?;
+        let row = sqlx::query(&format!(
+            "SELECT {TOKEN_COLUMNS} FROM api_tokens t WHERE t.id = ?"
+        ))
+        .bind(id.0)
+        .fetch_one(executor)
+        .await
+        .map_err(map_err)?;
         token_from_row(&row).map_err(map_err)
     }
 }
@@ -118,12 +122,14 @@ impl AccountStore for SqliteStore {
         .await
         .map_err(map_err)?;
         for role in &new.roles {
-            sqlx::query("INSERT INTO account_roles (account_id, role) VALUES (?, ?) ON CONFLICT DO NOTHING")
-                .bind(id.0)
-                .bind(role.as_str())
-                .execute(&mut *tx)
-                .await
-                .map_err(map_err)?;
+            sqlx::query(
+                "INSERT INTO account_roles (account_id, role) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            )
+            .bind(id.0)
+            .bind(role.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
         }
         for clearance in &new.clearances {
             let Clearance::Sensitive = clearance;
@@ -250,7 +256,7 @@ impl AccountStore for SqliteStore {
             summary: json!({
                 "token": id,
                 "label": token.label,
-                "expires_at": token.expires_at.map(|t| time_text::encode(t)),
+                "expires_at": token.expires_at.and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok()),
             }),
         };
         self.audit(&mut tx, ctx, change).await?;

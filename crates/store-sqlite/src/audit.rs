@@ -1,4 +1,4 @@
-use crate::{map_err, time_text, SqliteStore};
+use crate::{SqliteStore, map_err, time_text};
 use async_trait::async_trait;
 use kernel::{Page, PageRequest};
 use sqlx::{QueryBuilder, Row, Sqlite, Transaction};
@@ -36,7 +36,9 @@ fn entry_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<AuditEntry, sqlx::Err
     Ok(AuditEntry {
         id: row.try_get::<uuid::Uuid, _>("id")?.into(),
         at: row.try_get("at")?,
-        actor: row.try_get::<Option<uuid::Uuid>, _>("actor")?.map(Into::into),
+        actor: row
+            .try_get::<Option<uuid::Uuid>, _>("actor")?
+            .map(Into::into),
         actor_role: row.try_get("actor_role")?,
         on_behalf_of: row.try_get("on_behalf_of")?,
         action: row.try_get("action")?,

@@ -15,8 +15,8 @@ mod time_text;
 
 use async_trait::async_trait;
 use kernel::Clock;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 use sqlx::sqlite::SqliteSynchronous;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 use sqlx::{Sqlite, Transaction};
 use std::str::FromStr;
 use std::sync::Arc;
@@ -68,7 +68,7 @@ impl SqliteStore {
         MIGRATOR
             .run(&self.write)
             .await
-            .map_err(|e| StoreError::internal(e))
+            .map_err(StoreError::internal)
     }
 
     pub(crate) fn now(&self) -> time::OffsetDateTime {
@@ -112,12 +112,13 @@ impl store::Store for SqliteStore {
     }
 
     async fn claim_once(&self, name: &str) -> Result<bool, StoreError> {
-        let done = sqlx::query("INSERT INTO once_markers (name, at) VALUES (?, ?) ON CONFLICT DO NOTHING")
-            .bind(name)
-            .bind(time_text::encode(self.now()))
-            .execute(&self.write)
-            .await
-            .map_err(map_err)?;
+        let done =
+            sqlx::query("INSERT INTO once_markers (name, at) VALUES (?, ?) ON CONFLICT DO NOTHING")
+                .bind(name)
+                .bind(time_text::encode(self.now()))
+                .execute(&self.write)
+                .await
+                .map_err(map_err)?;
         Ok(done.rows_affected() == 1)
     }
 }
@@ -147,7 +148,9 @@ mod tests {
     async fn fresh() -> Option<(SqliteStore, tempfile::TempDir)> {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("test.db").display());
-        let store = SqliteStore::connect(&url, Arc::new(SystemClock)).await.unwrap();
+        let store = SqliteStore::connect(&url, Arc::new(SystemClock))
+            .await
+            .unwrap();
         Some((store, dir))
     }
 

@@ -8,9 +8,8 @@ use time::OffsetDateTime;
 use time::macros::format_description;
 
 pub(crate) fn encode(at: OffsetDateTime) -> String {
-    let format = format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"
-    );
+    let format =
+        format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
     at.to_offset(time::UtcOffset::UTC)
         .format(&format)
         .unwrap_or_default()

@@ -3,7 +3,7 @@
 //! Each backend crate runs the whole suite on a fresh database of its own
 //! with [`behaviour_suite!`](crate::behaviour_suite):
 //!
-//! ```ignore
+//! ```text
 //! store::behaviour_suite!(fresh_store);
 //! ```
 //!
@@ -169,15 +169,9 @@ pub async fn token_lifecycle(store: &dyn Store) {
     let (touched, _) = store.token_by_hash(&hash).await.unwrap();
     assert!(touched.last_used_at.is_some());
 
-    let revoked = store
-        .revoke_token(&ctx(), a.id, issued.id)
-        .await
-        .unwrap();
+    let revoked = store.revoke_token(&ctx(), a.id, issued.id).await.unwrap();
     assert!(revoked.revoked_at.is_some());
-    let again = store
-        .revoke_token(&ctx(), a.id, issued.id)
-        .await
-        .unwrap();
+    let again = store.revoke_token(&ctx(), a.id, issued.id).await.unwrap();
     assert_eq!(again.revoked_at, revoked.revoked_at);
     assert_eq!(store.tokens(a.id).await.unwrap().len(), 1);
 
@@ -285,7 +279,11 @@ pub async fn external_subject_is_unique(store: &dyn Store) {
     first.external_subject = Some("sso|123".into());
     let a = store.create_account(&ctx(), first.clone()).await.unwrap();
     assert_eq!(
-        store.account_by_external_subject("sso|123").await.unwrap().id,
+        store
+            .account_by_external_subject("sso|123")
+            .await
+            .unwrap()
+            .id,
         a.id
     );
     let dup = store.create_account(&ctx(), first).await;

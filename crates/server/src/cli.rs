@@ -1,0 +1,287 @@
+//! The command line: `redress serve`, `redress migrate`, `redress accounts`.
+
+use crate::config::{DatabaseArgs, LogFormat, ServeArgs, Settings};
+use clap::{Parser, Subcommand};
+use kernel::access::Clearance;
+use kernel::{Role, SystemClock};
+use std::process::ExitCode;
+use std::sync::Arc;
+use store::{AccountStatus, AuditContext};
+
+/// Redress: register of damage, claims commission and ratification tracker.
+///
+/// Every option can also be set through its environment variable or in the
+/// TOML file named by --config / REDRESS_CONFIG.
+#[derive(Debug, Parser)]
+#[command(name = "redress", version, about, long_about)]
+pub struct Cli {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP service (migrates the database first).
+    Serve(ServeArgs),
+    /// Bring the database schema up to date and exit.
+    Migrate,
+    /// Manage accounts and their tokens.
+    #[command(subcommand)]
+    Accounts(AccountsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccountsCommand {
+    /// Create an account and print a token for it (shown once).
+    Create {
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        /// Role; repeat for several (claimant, registrar, board, assessor,
+        /// commissioner, council, depositary, state, auditor, admin).
+        #[arg(long = "role", required = true)]
+        roles: Vec<Role>,
+        /// Participant code for a state account (e.g. NL, EU).
+        #[arg(long)]
+        participant: Option<String>,
+        /// Grant the clearance to see sensitive claims.
+        #[arg(long)]
+        sensitive: bool,
+        /// Days until the token expires (default: never).
+        #[arg(long)]
+        expires_in_days: Option<u32>,
+    },
+    /// List accounts.
+    List,
+    /// Suspend an account: its tokens stop working.
+    Suspend {
+        account: uuid::Uuid,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Revoke one token of an account.
+    RevokeToken {
+        account: uuid::Uuid,
+        token: uuid::Uuid,
+    },
+}
+
+/// Exit code for configuration and database errors at start.
+const EXIT_CONFIG: u8 = 2;
+
+fn init_logging(format: LogFormat, filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => builder.json().flatten_event(true).init(),
+        LogFormat::Pretty => builder.init(),
+    }
+}
+
+fn fail(message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("redress: {message}");
+    ExitCode::from(EXIT_CONFIG)
+}
+
+pub async fn main(cli: Cli) -> ExitCode {
+    let serve_args = match &cli.command {
+        Command::Serve(args) => args.clone(),
+        _ => ServeArgs::default(),
+    };
+    let settings = match Settings::resolve(&cli.database, &serve_args) {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    init_logging(settings.log_format, &settings.log);
+    let clock: Arc<dyn kernel::Clock> = Arc::new(SystemClock);
+    let store = match crate::open_store(&settings.database, clock.clone()).await {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    match cli.command {
+        Command::Migrate => {
+            eprintln!(
+                "redress: database is up to date ({})",
+                store.backend().as_str()
+            );
+            ExitCode::SUCCESS
+        }
+        Command::Serve(_) => serve(store, clock, settings).await,
+        Command::Accounts(cmd) => match accounts(store, clock, settings, cmd).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("redress: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
+    }
+}
+
+async fn serve(
+    store: Arc<dyn store::Store>,
+    clock: Arc<dyn kernel::Clock>,
+    settings: Settings,
+) -> ExitCode {
+    let listen = settings.listen;
+    let state = match crate::app_state(store, clock, settings) {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    match crate::bootstrap_admin(&state).await {
+        Ok(Some(token)) => eprintln!(
+            "\nFirst start: an administrator account was created. Its token, shown only this once:\n\n    {token}\n\nUse it as `Authorization: Bearer {token}`.\n"
+        ),
+        Ok(None) => {}
+        Err(e) => return fail(format!("bootstrap failed: {e}")),
+    }
+    let listener = match tokio::net::TcpListener::bind(listen).await {
+        Ok(l) => l,
+        Err(e) => return fail(format!("cannot listen on {listen}: {e}")),
+    };
+    let local = listener
+        .local_addr()
+        .map_or_else(|_| listen.to_string(), |a| a.to_string());
+    tracing::info!(address = %local, "listening");
+    match crate::run(listener, state, shutdown_signal()).await {
+        Ok(()) => {
+            tracing::info!("shut down cleanly");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            tracing::error!("server error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Completes on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown requested; finishing in-flight requests");
+}
+
+async fn accounts(
+    store: Arc<dyn store::Store>,
+    clock: Arc<dyn kernel::Clock>,
+    settings: Settings,
+    cmd: AccountsCommand,
+) -> anyhow::Result<()> {
+    let ctx = AuditContext {
+        actor_role: Some("operator".into()),
+        ..AuditContext::default()
+    };
+    match cmd {
+        AccountsCommand::Create {
+            name,
+            roles,
+            participant,
+            sensitive,
+            expires_in_days,
+        } => {
+            let request = crate::http::accounts::CreateAccount {
+                display_name: name,
+                roles,
+                clearances: if sensitive {
+                    vec![Clearance::Sensitive]
+                } else {
+                    vec![]
+                },
+                participant,
+                external_subject: None,
+            };
+            let new = crate::http::accounts::validate_new_account(request).map_err(|e| {
+                let fields: Vec<String> = e
+                    .errors
+                    .iter()
+                    .map(|f| format!("{}: {}", f.field, f.message))
+                    .collect();
+                anyhow::anyhow!("{} {}", e.detail, fields.join("; "))
+            })?;
+            if new.roles.contains(&Role::Admin) {
+                // An operator made an administrator: no bootstrap token needed.
+                store.claim_once("bootstrap-admin").await?;
+            }
+            let account = store.create_account(&ctx, new).await?;
+            let state = crate::app_state(store, clock, settings)?;
+            let issued = crate::http::accounts::issue(
+                &state,
+                &ctx,
+                account.id,
+                "cli".into(),
+                expires_in_days,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!(e.detail.clone()))?;
+            println!("account {}", account.id);
+            println!("token   {}", issued.token);
+            eprintln!("(the token is shown only this once)");
+        }
+        AccountsCommand::List => {
+            let mut page = kernel::PageRequest::new(Some(kernel::PageRequest::MAX_LIMIT), None);
+            loop {
+                let accounts = store.accounts(page).await?;
+                for a in &accounts.items {
+                    let roles: Vec<&str> = a.roles.iter().map(|r| r.as_str()).collect();
+                    println!(
+                        "{}\t{}\t{}\t{}",
+                        a.id,
+                        a.status.as_str(),
+                        roles.join(","),
+                        a.display_name
+                    );
+                }
+                match accounts
+                    .next_cursor
+                    .as_deref()
+                    .and_then(kernel::Cursor::decode)
+                {
+                    Some(c) => {
+                        page =
+                            kernel::PageRequest::new(Some(kernel::PageRequest::MAX_LIMIT), Some(c))
+                    }
+                    None => break,
+                }
+            }
+        }
+        AccountsCommand::Suspend { account, reason } => {
+            let ctx = AuditContext {
+                reason: Some(reason),
+                ..ctx
+            };
+            let a = store
+                .set_account_status(&ctx, account.into(), AccountStatus::Suspended, None)
+                .await?;
+            println!("{} suspended", a.id);
+        }
+        AccountsCommand::RevokeToken { account, token } => {
+            let t = store
+                .revoke_token(&ctx, account.into(), token.into())
+                .await?;
+            println!("token {} revoked", t.id);
+        }
+    }
+    Ok(())
+}

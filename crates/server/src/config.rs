@@ -1,0 +1,350 @@
+//! Settings: command line, then `REDRESS_*` environment variables (and
+//! `DATABASE_URL`), then an optional TOML file, then defaults.
+//!
+//! Every setting can come from any of those places; the first that names it
+//! wins. Secrets are wrapped so that `Debug` output and logs never show them.
+
+use clap::Args;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// How logs are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Pretty,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// Settings that every command shares: where the data is.
+#[derive(Clone, Debug, Default, Args)]
+pub struct DatabaseArgs {
+    /// Database URL: `sqlite:PATH` or `postgres://...`. Unset: a SQLite
+    /// file under the data directory.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true, global = true)]
+    pub database_url: Option<SecretString>,
+
+    /// Directory for the default SQLite database and stored files.
+    #[arg(long, env = "REDRESS_DATA_DIR", global = true)]
+    pub data_dir: Option<PathBuf>,
+
+    /// Most database connections this process opens (PostgreSQL).
+    #[arg(long, env = "REDRESS_DB_MAX_CONNECTIONS", global = true)]
+    pub db_max_connections: Option<u32>,
+
+    /// Seconds a request waits for a database connection before 503.
+    #[arg(long, env = "REDRESS_DB_ACQUIRE_TIMEOUT_SECS", global = true)]
+    pub db_acquire_timeout_secs: Option<u64>,
+
+    /// An optional TOML file with any of these settings (names in
+    /// snake_case, e.g. `listen = "0.0.0.0:8080"`).
+    #[arg(long = "config", env = "REDRESS_CONFIG", global = true)]
+    pub config_file: Option<PathBuf>,
+
+    /// Log format.
+    #[arg(long, env = "REDRESS_LOG_FORMAT", value_enum, global = true)]
+    pub log_format: Option<LogFormat>,
+
+    /// Log filter, e.g. `info` or `info,redress=debug`.
+    #[arg(long, env = "REDRESS_LOG", global = true)]
+    pub log: Option<String>,
+}
+
+/// Settings of the HTTP service.
+#[derive(Clone, Debug, Default, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "REDRESS_LISTEN")]
+    pub listen: Option<SocketAddr>,
+
+    /// Seconds a request may take before it is answered with 503.
+    #[arg(long, env = "REDRESS_REQUEST_TIMEOUT_SECS")]
+    pub request_timeout_secs: Option<u64>,
+
+    /// Largest JSON request body accepted, in bytes.
+    #[arg(long, env = "REDRESS_BODY_LIMIT_BYTES")]
+    pub body_limit_bytes: Option<usize>,
+
+    /// Requests a minute allowed per token.
+    #[arg(long, env = "REDRESS_RATE_LIMIT_PER_MINUTE")]
+    pub rate_limit_per_minute: Option<u32>,
+
+    /// Requests a minute allowed per client address without a token.
+    #[arg(long, env = "REDRESS_ANONYMOUS_RATE_LIMIT_PER_MINUTE")]
+    pub anonymous_rate_limit_per_minute: Option<u32>,
+
+    /// Issuer (`iss`) of JWTs accepted from an external identity provider.
+    /// Unset: only Redress's own tokens are accepted.
+    #[arg(long, env = "REDRESS_JWT_ISSUER")]
+    pub jwt_issuer: Option<String>,
+
+    /// Audience (`aud`) those JWTs must carry.
+    #[arg(long, env = "REDRESS_JWT_AUDIENCE")]
+    pub jwt_audience: Option<String>,
+
+    /// The identity provider's keys: a JWKS file path.
+    #[arg(long, env = "REDRESS_JWT_JWKS")]
+    pub jwt_jwks: Option<PathBuf>,
+
+    /// The JWT claim that names the account (matched against the account's
+    /// external subject).
+    #[arg(long, env = "REDRESS_JWT_ACCOUNT_CLAIM")]
+    pub jwt_account_claim: Option<String>,
+}
+
+/// The optional TOML file: the same settings, all optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    database_url: Option<SecretString>,
+    data_dir: Option<PathBuf>,
+    db_max_connections: Option<u32>,
+    db_acquire_timeout_secs: Option<u64>,
+    log_format: Option<LogFormat>,
+    log: Option<String>,
+    listen: Option<SocketAddr>,
+    request_timeout_secs: Option<u64>,
+    body_limit_bytes: Option<usize>,
+    rate_limit_per_minute: Option<u32>,
+    anonymous_rate_limit_per_minute: Option<u32>,
+    jwt_issuer: Option<String>,
+    jwt_audience: Option<String>,
+    jwt_jwks: Option<PathBuf>,
+    jwt_account_claim: Option<String>,
+}
+
+/// Where the data lives.
+#[derive(Clone, Debug)]
+pub struct DatabaseSettings {
+    pub url: SecretString,
+    pub data_dir: PathBuf,
+    pub max_connections: u32,
+    pub acquire_timeout: Duration,
+}
+
+/// An external identity provider whose JWTs are accepted.
+#[derive(Clone, Debug)]
+pub struct JwtSettings {
+    pub issuer: String,
+    pub audience: String,
+    pub jwks: PathBuf,
+    pub account_claim: String,
+}
+
+/// Everything, resolved.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub database: DatabaseSettings,
+    pub log_format: LogFormat,
+    pub log: String,
+    pub listen: SocketAddr,
+    pub request_timeout: Duration,
+    pub body_limit_bytes: usize,
+    pub rate_limit_per_minute: u32,
+    pub anonymous_rate_limit_per_minute: u32,
+    pub jwt: Option<JwtSettings>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config file {path} is not valid: {source}")]
+    Parse {
+        path: PathBuf,
+        source: Box<toml::de::Error>,
+    },
+    #[error(
+        "incomplete JWT settings: REDRESS_JWT_ISSUER, REDRESS_JWT_AUDIENCE and REDRESS_JWT_JWKS go together"
+    )]
+    IncompleteJwt,
+}
+
+impl Settings {
+    pub const DEFAULT_LISTEN: &'static str = "127.0.0.1:8080";
+
+    pub fn resolve(db: &DatabaseArgs, serve: &ServeArgs) -> Result<Self, ConfigError> {
+        let file = match &db.config_file {
+            Some(path) => read_file(path)?,
+            None => FileSettings::default(),
+        };
+        let data_dir = db
+            .data_dir
+            .clone()
+            .or(file.data_dir)
+            .unwrap_or_else(|| PathBuf::from("./data"));
+        let url = db
+            .database_url
+            .clone()
+            .or(file.database_url)
+            .unwrap_or_else(|| {
+                SecretString::from(format!(
+                    "sqlite://{}",
+                    data_dir.join("redress.db").display()
+                ))
+            });
+        let jwt = match (
+            serve.jwt_issuer.clone().or(file.jwt_issuer),
+            serve.jwt_audience.clone().or(file.jwt_audience),
+            serve.jwt_jwks.clone().or(file.jwt_jwks),
+        ) {
+            (Some(issuer), Some(audience), Some(jwks)) => Some(JwtSettings {
+                issuer,
+                audience,
+                jwks,
+                account_claim: serve
+                    .jwt_account_claim
+                    .clone()
+                    .or(file.jwt_account_claim)
+                    .unwrap_or_else(|| "sub".into()),
+            }),
+            (None, None, None) => None,
+            _ => return Err(ConfigError::IncompleteJwt),
+        };
+        Ok(Self {
+            database: DatabaseSettings {
+                url,
+                data_dir,
+                max_connections: db
+                    .db_max_connections
+                    .or(file.db_max_connections)
+                    .unwrap_or(16),
+                acquire_timeout: Duration::from_secs(
+                    db.db_acquire_timeout_secs
+                        .or(file.db_acquire_timeout_secs)
+                        .unwrap_or(3),
+                ),
+            },
+            log_format: db
+                .log_format
+                .or(file.log_format)
+                .unwrap_or(LogFormat::Pretty),
+            log: db
+                .log
+                .clone()
+                .or(file.log)
+                .unwrap_or_else(|| "info,sqlx=warn".into()),
+            listen: serve.listen.or(file.listen).unwrap_or_else(|| {
+                Self::DEFAULT_LISTEN
+                    .parse()
+                    .unwrap_or(SocketAddr::from(([127, 0, 0, 1], 8080)))
+            }),
+            request_timeout: Duration::from_secs(
+                serve
+                    .request_timeout_secs
+                    .or(file.request_timeout_secs)
+                    .unwrap_or(30),
+            ),
+            body_limit_bytes: serve
+                .body_limit_bytes
+                .or(file.body_limit_bytes)
+                .unwrap_or(1024 * 1024),
+            rate_limit_per_minute: serve
+                .rate_limit_per_minute
+                .or(file.rate_limit_per_minute)
+                .unwrap_or(1200),
+            anonymous_rate_limit_per_minute: serve
+                .anonymous_rate_limit_per_minute
+                .or(file.anonymous_rate_limit_per_minute)
+                .unwrap_or(300),
+            jwt,
+        })
+    }
+
+    /// Defaults for a data directory and database URL, for tests and tools.
+    pub fn for_database(url: &str, data_dir: &Path) -> Self {
+        let db = DatabaseArgs {
+            database_url: Some(SecretString::from(url.to_owned())),
+            data_dir: Some(data_dir.to_owned()),
+            ..DatabaseArgs::default()
+        };
+        Self::resolve(&db, &ServeArgs::default()).unwrap_or_else(|_| unreachable!())
+    }
+}
+
+fn read_file(path: &Path) -> Result<FileSettings, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    toml::from_str(&text).map_err(|source| ConfigError::Parse {
+        path: path.to_owned(),
+        source: Box::new(source),
+    })
+}
+
+impl DatabaseSettings {
+    pub fn url(&self) -> &str {
+        self.url.expose_secret()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_to_sqlite_under_data_dir() {
+        let s = Settings::resolve(&DatabaseArgs::default(), &ServeArgs::default()).unwrap();
+        assert_eq!(s.database.url(), "sqlite://./data/redress.db");
+        assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(s.log_format, LogFormat::Pretty);
+        assert!(s.jwt.is_none());
+    }
+
+    #[test]
+    fn debug_output_hides_the_database_url() {
+        let s = Settings::for_database("postgres://redress:hunter2@db/redress", Path::new("/tmp"));
+        let shown = format!("{s:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+    }
+
+    #[test]
+    fn command_line_beats_file_which_beats_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("redress.toml");
+        std::fs::write(
+            &path,
+            "listen = \"127.0.0.1:9000\"\nrequest_timeout_secs = 5\nlog_format = \"json\"\n",
+        )
+        .unwrap();
+        let db = DatabaseArgs {
+            config_file: Some(path.clone()),
+            ..DatabaseArgs::default()
+        };
+        let serve = ServeArgs {
+            request_timeout_secs: Some(7),
+            ..ServeArgs::default()
+        };
+        let s = Settings::resolve(&db, &serve).unwrap();
+        assert_eq!(s.listen.port(), 9000);
+        assert_eq!(s.request_timeout, Duration::from_secs(7));
+        assert_eq!(s.log_format, LogFormat::Json);
+
+        std::fs::write(&path, "lisen = \"x\"\n").unwrap();
+        assert!(matches!(
+            Settings::resolve(&db, &ServeArgs::default()),
+            Err(ConfigError::Parse { .. })
+        ));
+    }
+
+    #[test]
+    fn jwt_settings_go_together() {
+        let serve = ServeArgs {
+            jwt_issuer: Some("https://sso".into()),
+            ..ServeArgs::default()
+        };
+        assert!(matches!(
+            Settings::resolve(&DatabaseArgs::default(), &serve),
+            Err(ConfigError::IncompleteJwt)
+        ));
+    }
+}

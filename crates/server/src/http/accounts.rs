@@ -1,0 +1,420 @@
+//! Account administration: accounts, roles, suspension and tokens.
+
+use crate::auth::new_token;
+use crate::error::{ApiError, ApiResult, FieldError};
+use crate::http::authz::Authorized;
+use crate::http::json::{Json, PageParams, Path, Query, etag, if_match_version};
+use crate::state::AppState;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use kernel::access::Clearance;
+use kernel::id::{AccountId, TokenId};
+use kernel::{Page, Role};
+use serde::{Deserialize, Serialize};
+use store::{Account, AccountStatus, NewAccount, NewToken, StoreError, TokenRecord};
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+
+/// An account as the API shows it.
+#[derive(Serialize, ToSchema)]
+pub struct AccountView {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: AccountId,
+    pub display_name: String,
+    #[schema(value_type = String, example = "active")]
+    pub status: AccountStatus,
+    #[schema(value_type = Vec<String>, example = json!(["registrar"]))]
+    pub roles: Vec<Role>,
+    #[schema(value_type = Vec<String>)]
+    pub clearances: Vec<Clearance>,
+    pub participant: Option<String>,
+    pub external_subject: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: OffsetDateTime,
+    pub version: i64,
+}
+
+impl From<Account> for AccountView {
+    fn from(a: Account) -> Self {
+        Self {
+            id: a.id,
+            display_name: a.display_name,
+            status: a.status,
+            roles: a.roles,
+            clearances: a.clearances,
+            participant: a.participant,
+            external_subject: a.external_subject,
+            created_at: a.created_at,
+            version: a.version,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AccountPage {
+    pub items: Vec<AccountView>,
+    pub next_cursor: Option<String>,
+}
+
+impl From<Page<Account>> for AccountPage {
+    fn from(p: Page<Account>) -> Self {
+        Self {
+            items: p.items.into_iter().map(Into::into).collect(),
+            next_cursor: p.next_cursor,
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateAccount {
+    pub display_name: String,
+    #[schema(value_type = Vec<String>, example = json!(["claimant"]))]
+    pub roles: Vec<Role>,
+    #[serde(default)]
+    #[schema(value_type = Vec<String>)]
+    pub clearances: Vec<Clearance>,
+    /// Required with the `state` role: ISO 3166-1 alpha-2 code or `EU`.
+    pub participant: Option<String>,
+    /// How an external identity provider names this person.
+    pub external_subject: Option<String>,
+}
+
+/// Checks a new account's fields; all problems at once.
+pub fn validate_new_account(req: CreateAccount) -> Result<NewAccount, ApiError> {
+    let mut errors = Vec::new();
+    let display_name = req.display_name.trim().to_owned();
+    if display_name.is_empty() || display_name.chars().count() > 200 {
+        errors.push(FieldError::new(
+            "display_name",
+            "length",
+            "Between 1 and 200 characters.",
+        ));
+    }
+    if req.roles.is_empty() {
+        errors.push(FieldError::new("roles", "required", "At least one role."));
+    }
+    let is_state = req.roles.contains(&Role::State);
+    match (&req.participant, is_state) {
+        (None, true) => errors.push(FieldError::new(
+            "participant",
+            "required",
+            "A state account must name its participant.",
+        )),
+        (Some(_), false) => errors.push(FieldError::new(
+            "participant",
+            "not_allowed",
+            "Only state accounts speak for a participant.",
+        )),
+        (Some(code), true) if !is_participant_code(code) => errors.push(FieldError::new(
+            "participant",
+            "format",
+            "An ISO 3166-1 alpha-2 code (e.g. `NL`) or `EU`.",
+        )),
+        _ => {}
+    }
+    if let Some(subject) = &req.external_subject
+        && (subject.trim().is_empty() || subject.len() > 255)
+    {
+        errors.push(FieldError::new(
+            "external_subject",
+            "length",
+            "Between 1 and 255 characters.",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::validation("The account is not valid.", errors));
+    }
+    let mut roles = req.roles;
+    roles.sort();
+    roles.dedup();
+    Ok(NewAccount {
+        display_name,
+        roles,
+        clearances: req.clearances,
+        participant: req.participant,
+        external_subject: req.external_subject,
+    })
+}
+
+fn is_participant_code(code: &str) -> bool {
+    code.len() == 2 && code.bytes().all(|b| b.is_ascii_uppercase())
+}
+
+/// The caller's own account.
+#[utoipa::path(get, path = "/v1/me", tag = "accounts", security(("bearer" = [])),
+    responses((status = 200, body = AccountView), (status = 401, body = crate::error::ProblemBody)))]
+pub async fn me(State(state): State<AppState>, auth: Authorized) -> ApiResult<Json<AccountView>> {
+    Ok(Json(
+        state.store.account(auth.principal.account).await?.into(),
+    ))
+}
+
+#[utoipa::path(get, path = "/v1/accounts", tag = "accounts", security(("bearer" = [])),
+    params(PageParams),
+    responses((status = 200, body = AccountPage), (status = 403, body = crate::error::ProblemBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    _auth: Authorized,
+    Query(params): Query<PageParams>,
+) -> ApiResult<Json<AccountPage>> {
+    Ok(Json(state.store.accounts(params.request()?).await?.into()))
+}
+
+#[utoipa::path(post, path = "/v1/accounts", tag = "accounts", security(("bearer" = [])),
+    request_body = CreateAccount,
+    responses((status = 201, body = AccountView), (status = 422, body = crate::error::ProblemBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    auth: Authorized,
+    Json(req): Json<CreateAccount>,
+) -> ApiResult<impl IntoResponse> {
+    let new = validate_new_account(req)?;
+    let account = state
+        .store
+        .create_account(&auth.audit(None), new)
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict(_) => ApiError::invalid_field(
+                "external_subject",
+                "taken",
+                "Another account already has this external subject.",
+            ),
+            other => other.into(),
+        })?;
+    Ok((
+        StatusCode::CREATED,
+        etag(account.version),
+        Json(AccountView::from(account)),
+    ))
+}
+
+#[utoipa::path(get, path = "/v1/accounts/{id}", tag = "accounts", security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid)),
+    responses((status = 200, body = AccountView), (status = 404, body = crate::error::ProblemBody)))]
+pub async fn read(
+    State(state): State<AppState>,
+    _auth: Authorized,
+    Path(id): Path<AccountId>,
+) -> ApiResult<impl IntoResponse> {
+    let account = state.store.account(id).await?;
+    Ok((etag(account.version), Json(AccountView::from(account))))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatusChange {
+    /// Why: kept in the audit log.
+    pub reason: String,
+}
+
+async fn change_status(
+    state: &AppState,
+    auth: &Authorized,
+    id: AccountId,
+    headers: &HeaderMap,
+    reason: String,
+    status: AccountStatus,
+) -> ApiResult<impl IntoResponse + use<>> {
+    let version = if_match_version(headers)?;
+    if reason.trim().is_empty() {
+        return Err(ApiError::invalid_field(
+            "reason",
+            "required",
+            "Give a reason.",
+        ));
+    }
+    if id == auth.principal.account && status == AccountStatus::Suspended {
+        return Err(ApiError::conflict("You cannot suspend your own account."));
+    }
+    let account = state
+        .store
+        .set_account_status(&auth.audit(Some(reason)), id, status, Some(version))
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict(_) => ApiError::precondition_failed(),
+            other => other.into(),
+        })?;
+    Ok((etag(account.version), Json(AccountView::from(account))))
+}
+
+/// Suspends an account: its tokens stop working at once.
+#[utoipa::path(post, path = "/v1/accounts/{id}/suspend", tag = "accounts", security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid), ("If-Match" = String, Header)),
+    request_body = StatusChange,
+    responses((status = 200, body = AccountView), (status = 412, body = crate::error::ProblemBody), (status = 428, body = crate::error::ProblemBody)))]
+pub async fn suspend(
+    State(state): State<AppState>,
+    auth: Authorized,
+    Path(id): Path<AccountId>,
+    headers: HeaderMap,
+    Json(req): Json<StatusChange>,
+) -> ApiResult<impl IntoResponse> {
+    change_status(
+        &state,
+        &auth,
+        id,
+        &headers,
+        req.reason,
+        AccountStatus::Suspended,
+    )
+    .await
+}
+
+#[utoipa::path(post, path = "/v1/accounts/{id}/reactivate", tag = "accounts", security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid), ("If-Match" = String, Header)),
+    request_body = StatusChange,
+    responses((status = 200, body = AccountView), (status = 412, body = crate::error::ProblemBody)))]
+pub async fn reactivate(
+    State(state): State<AppState>,
+    auth: Authorized,
+    Path(id): Path<AccountId>,
+    headers: HeaderMap,
+    Json(req): Json<StatusChange>,
+) -> ApiResult<impl IntoResponse> {
+    change_status(
+        &state,
+        &auth,
+        id,
+        &headers,
+        req.reason,
+        AccountStatus::Active,
+    )
+    .await
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TokenView {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: TokenId,
+    pub label: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub expires_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub revoked_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub last_used_at: Option<OffsetDateTime>,
+}
+
+impl From<TokenRecord> for TokenView {
+    fn from(t: TokenRecord) -> Self {
+        Self {
+            id: t.id,
+            label: t.label,
+            created_at: t.created_at,
+            expires_at: t.expires_at,
+            revoked_at: t.revoked_at,
+            last_used_at: t.last_used_at,
+        }
+    }
+}
+
+#[utoipa::path(get, path = "/v1/accounts/{id}/tokens", tag = "accounts", security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid)),
+    responses((status = 200, body = Vec<TokenView>)))]
+pub async fn tokens(
+    State(state): State<AppState>,
+    _auth: Authorized,
+    Path(id): Path<AccountId>,
+) -> ApiResult<Json<Vec<TokenView>>> {
+    state.store.account(id).await?;
+    let tokens = state.store.tokens(id).await?;
+    Ok(Json(tokens.into_iter().map(Into::into).collect()))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IssueToken {
+    pub label: String,
+    /// Days until the token expires; absent: it does not expire.
+    pub expires_in_days: Option<u32>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct IssuedToken {
+    /// The secret. Shown this once; only its hash is kept.
+    pub token: String,
+    #[serde(flatten)]
+    pub record: TokenView,
+}
+
+/// Issues a token for an account; the secret is in this response only.
+pub async fn issue(
+    state: &AppState,
+    ctx: &store::AuditContext,
+    account: AccountId,
+    label: String,
+    expires_in_days: Option<u32>,
+) -> Result<IssuedToken, ApiError> {
+    let (token, secret_hash) = new_token();
+    let expires_at =
+        expires_in_days.map(|d| state.clock.now() + time::Duration::days(i64::from(d)));
+    let record = state
+        .store
+        .issue_token(
+            ctx,
+            NewToken {
+                account,
+                label,
+                secret_hash,
+                expires_at,
+            },
+        )
+        .await?;
+    Ok(IssuedToken {
+        token,
+        record: record.into(),
+    })
+}
+
+#[utoipa::path(post, path = "/v1/accounts/{id}/tokens", tag = "accounts", security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid)),
+    request_body = IssueToken,
+    responses((status = 201, body = IssuedToken), (status = 404, body = crate::error::ProblemBody)))]
+pub async fn issue_token(
+    State(state): State<AppState>,
+    auth: Authorized,
+    Path(id): Path<AccountId>,
+    Json(req): Json<IssueToken>,
+) -> ApiResult<impl IntoResponse> {
+    let label = req.label.trim().to_owned();
+    if label.is_empty() || label.chars().count() > 100 {
+        return Err(ApiError::invalid_field(
+            "label",
+            "length",
+            "Between 1 and 100 characters.",
+        ));
+    }
+    if req.expires_in_days == Some(0) || req.expires_in_days.is_some_and(|d| d > 3650) {
+        return Err(ApiError::invalid_field(
+            "expires_in_days",
+            "range",
+            "Between 1 and 3650 days.",
+        ));
+    }
+    let issued = issue(&state, &auth.audit(None), id, label, req.expires_in_days).await?;
+    Ok((StatusCode::CREATED, Json(issued)))
+}
+
+#[utoipa::path(post, path = "/v1/accounts/{id}/tokens/{token_id}/revoke", tag = "accounts", security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid), ("token_id" = String, Path, format = Uuid)),
+    responses((status = 200, body = TokenView), (status = 404, body = crate::error::ProblemBody)))]
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    auth: Authorized,
+    Path((id, token_id)): Path<(AccountId, TokenId)>,
+) -> ApiResult<Json<TokenView>> {
+    let record = state
+        .store
+        .revoke_token(&auth.audit(None), id, token_id)
+        .await?;
+    Ok(Json(record.into()))
+}

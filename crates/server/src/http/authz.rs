@@ -1,0 +1,226 @@
+//! The authorization layer: every route names the [`Action`] it performs,
+//! and every request passes the policy before its handler runs.
+//!
+//! The route table below is the single place where routes meet the policy
+//! (`kernel::access::permission`). A route missing from it is refused
+//! (fail closed) and fails the authorization-matrix test.
+
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::state::AppState;
+use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, Request, State};
+use axum::http::request::Parts;
+use axum::http::{Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use kernel::{Action, Permission, Principal, Role};
+use std::net::SocketAddr;
+use store::AuditContext;
+
+/// Every API route: method, path (as routed) and the action it performs.
+pub const ROUTES: &[(Method, &str, Action)] = &[
+    (Method::GET, "/health", Action::ReadServiceInfo),
+    (Method::GET, "/ready", Action::ReadServiceInfo),
+    (Method::GET, "/metrics", Action::ReadServiceInfo),
+    (Method::GET, "/openapi.json", Action::ReadServiceInfo),
+    (Method::GET, "/v1/me", Action::ReadOwnAccount),
+    (Method::GET, "/v1/accounts", Action::ListAccounts),
+    (Method::POST, "/v1/accounts", Action::CreateAccount),
+    (Method::GET, "/v1/accounts/{id}", Action::ReadAccount),
+    (
+        Method::POST,
+        "/v1/accounts/{id}/suspend",
+        Action::ChangeAccountStatus,
+    ),
+    (
+        Method::POST,
+        "/v1/accounts/{id}/reactivate",
+        Action::ChangeAccountStatus,
+    ),
+    (Method::GET, "/v1/accounts/{id}/tokens", Action::ListTokens),
+    (Method::POST, "/v1/accounts/{id}/tokens", Action::IssueToken),
+    (
+        Method::POST,
+        "/v1/accounts/{id}/tokens/{token_id}/revoke",
+        Action::RevokeToken,
+    ),
+    (Method::GET, "/v1/audit", Action::ReadAuditLog),
+];
+
+enum Lookup {
+    Found(Action),
+    /// The path exists with other methods: the router answers 405.
+    OtherMethod,
+    Unknown,
+}
+
+fn lookup(method: &Method, path: &str) -> Lookup {
+    // The API documentation pages are static and public.
+    if path == "/docs" || path.starts_with("/docs/") {
+        return Lookup::Found(Action::ReadServiceInfo);
+    }
+    let mut path_known = false;
+    for (m, p, action) in ROUTES {
+        if *p == path {
+            if m == method {
+                return Lookup::Found(*action);
+            }
+            path_known = true;
+        }
+    }
+    if path_known {
+        Lookup::OtherMethod
+    } else {
+        Lookup::Unknown
+    }
+}
+
+/// What the policy granted to this request; handlers take it as an
+/// extractor.
+#[derive(Clone, Debug)]
+pub struct Authorized {
+    pub principal: Principal,
+    pub action: Action,
+    pub permission: Permission,
+    /// The role that granted the permission, recorded in the audit log.
+    pub role: Option<Role>,
+    pub request_id: Option<String>,
+    pub idempotency_key: Option<String>,
+}
+
+impl Authorized {
+    /// The audit context for a change made by this request.
+    pub fn audit(&self, reason: Option<String>) -> AuditContext {
+        AuditContext {
+            actor: Some(self.principal.account),
+            actor_role: self.role.map(|r| r.as_str().to_owned()),
+            on_behalf_of: None,
+            request_id: self.request_id.clone(),
+            idempotency_key: self.idempotency_key.clone(),
+            reason,
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Authorized {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts.extensions.get::<Self>().cloned().ok_or_else(|| {
+            ApiError::internal(anyhow::anyhow!("route reached without authorization"))
+        })
+    }
+}
+
+fn header_text(request: &Request, name: &str) -> Option<String> {
+    request
+        .headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+pub async fn authorize(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let Some(path) = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+    else {
+        return next.run(request).await;
+    };
+    let request_id = header_text(&request, "x-request-id");
+    let action = match lookup(request.method(), &path) {
+        Lookup::Found(action) => action,
+        Lookup::OtherMethod => return next.run(request).await,
+        Lookup::Unknown => {
+            tracing::error!(
+                request_id,
+                path,
+                "route has no authorization policy; refused"
+            );
+            return ApiError::forbidden("This route has no authorization policy.").into_response();
+        }
+    };
+    if action.is_public() {
+        let ip = request
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string());
+        if let Err(wait) = state.rate_limits.check(&format!("ip:{ip}"), true) {
+            return ApiError::too_many_requests(wait).into_response();
+        }
+        return next.run(request).await;
+    }
+    let authorization = request.headers().get(header::AUTHORIZATION).cloned();
+    let caller = match authenticate(&state, authorization).await {
+        Ok(caller) => caller,
+        Err(e) => {
+            tracing::info!(
+                request_id,
+                path,
+                status = e.status.as_u16(),
+                "authentication refused: {}",
+                e.detail
+            );
+            return e.into_response();
+        }
+    };
+    if let Err(wait) = state.rate_limits.check(&caller.rate_key, false) {
+        return ApiError::too_many_requests(wait).into_response();
+    }
+    let principal = caller.principal;
+    let permission = principal.permission(action);
+    if permission == Permission::Deny {
+        tracing::warn!(
+            request_id,
+            account = %principal.account,
+            ?action,
+            path,
+            "access denied by policy"
+        );
+        return ApiError::forbidden("Your role does not allow this action.").into_response();
+    }
+    let role = principal
+        .roles
+        .iter()
+        .copied()
+        .find(|r| kernel::permission(*r, action) == permission);
+    let idempotency_key = header_text(&request, "idempotency-key");
+    request.extensions_mut().insert(Authorized {
+        principal,
+        action,
+        permission,
+        role,
+        request_id,
+        idempotency_key,
+    });
+    next.run(request).await
+}
+
+async fn authenticate(
+    state: &AppState,
+    authorization: Option<axum::http::HeaderValue>,
+) -> Result<Caller, ApiError> {
+    let value = authorization.ok_or_else(|| {
+        ApiError::unauthenticated("Send a bearer token in the Authorization header.")
+    })?;
+    let text = value
+        .to_str()
+        .map_err(|_| ApiError::unauthenticated("The Authorization header is not readable."))?;
+    let token = text
+        .strip_prefix("Bearer ")
+        .or_else(|| text.strip_prefix("bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| {
+            ApiError::unauthenticated("Use the Bearer scheme: `Authorization: Bearer <token>`.")
+        })?;
+    state
+        .auth
+        .authenticate(state.store.as_ref(), state.clock.as_ref(), token)
+        .await
+}

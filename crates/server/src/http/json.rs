@@ -1,0 +1,160 @@
+//! JSON in and out, with every rejection turned into a problem.
+
+use crate::error::ApiError;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, Request};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// Like `axum::Json`, but a body that cannot be read answers with a problem
+/// naming what was wrong: 400 malformed JSON, 415 wrong content type, 413
+/// too large, 422 for a value of the wrong shape (with the field path).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Json<T>(pub T);
+
+impl<S, T> FromRequest<S> for Json<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(value)) => Ok(Self(value)),
+            Err(rejection) => Err(rejection_to_problem(&rejection)),
+        }
+    }
+}
+
+fn rejection_to_problem(rejection: &JsonRejection) -> ApiError {
+    match rejection {
+        JsonRejection::MissingJsonContentType(_) => ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+            "Unsupported media type",
+            "Send the body as JSON with `Content-Type: application/json`.",
+        ),
+        JsonRejection::JsonSyntaxError(e) => {
+            ApiError::malformed(format!("The body is not valid JSON: {}", source_text(e)))
+        }
+        JsonRejection::JsonDataError(e) => {
+            let text = source_text(e);
+            // serde_path_to_error style: "field.path: message"
+            let (field, message) = text
+                .split_once(": ")
+                .map_or(("", text.as_str()), |(f, m)| (f, m));
+            ApiError::invalid_field(field, "invalid", message.to_owned())
+        }
+        JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            ApiError::for_status(StatusCode::PAYLOAD_TOO_LARGE)
+        }
+        other => ApiError::malformed(other.body_text()),
+    }
+}
+
+fn source_text(e: &dyn std::error::Error) -> String {
+    let mut inner: &dyn std::error::Error = e;
+    while let Some(source) = inner.source() {
+        inner = source;
+    }
+    inner.to_string()
+}
+
+impl<T: Serialize> IntoResponse for Json<T> {
+    fn into_response(self) -> Response {
+        axum::Json(self.0).into_response()
+    }
+}
+
+/// Like `axum::extract::Path`: an id that does not parse names nothing, so
+/// it answers 404 like any other unknown id.
+#[derive(Debug, Clone, Copy)]
+pub struct Path<T>(pub T);
+
+impl<S, T> axum::extract::FromRequestParts<S> for Path<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(v)| Self(v))
+            .map_err(|_| ApiError::not_found())
+    }
+}
+
+/// Like `axum::extract::Query`, with a 422 problem naming the parameter.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Query<T>(pub T);
+
+impl<S, T> axum::extract::FromRequestParts<S> for Query<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Query(v)| Self(v))
+            .map_err(|e| {
+                let text = source_text(&e);
+                ApiError::invalid_field("query", "invalid", format!("Query parameters: {text}"))
+            })
+    }
+}
+
+/// The standard page parameters of every list.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageParams {
+    /// Items per page, 1 to 500 (default 50).
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+impl PageParams {
+    pub fn request(&self) -> Result<kernel::PageRequest, ApiError> {
+        let after = match &self.cursor {
+            None => None,
+            Some(text) => Some(kernel::Cursor::decode(text).ok_or_else(|| {
+                ApiError::invalid_field("cursor", "invalid", "Not a cursor this service issued.")
+            })?),
+        };
+        Ok(kernel::PageRequest::new(self.limit, after))
+    }
+}
+
+/// Reads `If-Match` as a version number: 428 when absent, 412 when it does
+/// not name a version at all.
+pub fn if_match_version(headers: &axum::http::HeaderMap) -> Result<i64, ApiError> {
+    let value = headers
+        .get(axum::http::header::IF_MATCH)
+        .ok_or_else(ApiError::precondition_required)?;
+    value
+        .to_str()
+        .ok()
+        .map(|v| v.trim().trim_start_matches("W/").trim_matches('"'))
+        .and_then(|v| v.strip_prefix('v'))
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(ApiError::precondition_failed)
+}
+
+/// The ETag of a resource at `version`.
+pub fn etag(version: i64) -> [(axum::http::HeaderName, String); 1] {
+    [(axum::http::header::ETAG, format!("\"v{version}\""))]
+}

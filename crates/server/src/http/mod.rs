@@ -1,0 +1,126 @@
+//! The HTTP adapter: routes, layers and the OpenAPI description.
+//!
+//! A request passes, outermost first: request id, trace span, compression,
+//! problem rendering, panic catching, timeout, routing, metrics; on a
+//! matched route the authorization layer, then the handler. Handlers
+//! validate, call the store and the domain, and answer.
+
+pub mod accounts;
+pub mod audit;
+pub mod authz;
+pub mod health;
+pub mod json;
+pub mod metrics;
+pub mod problem;
+pub mod rate_limit;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, Request};
+use axum::response::IntoResponse;
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use utoipa_swagger_ui::SwaggerUi;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Redress",
+        description = "Register of damage, Claims Commission and ratification tracker.\n\n\
+            Errors are RFC 9457 problem details (`application/problem+json`).",
+        license(name = "EUPL-1.2")
+    ),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "service", description = "Health, readiness, metrics"),
+        (name = "accounts", description = "Accounts, roles and tokens"),
+        (name = "audit", description = "The audit log"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+    }
+}
+
+/// The API routes with their OpenAPI description.
+fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(health::health))
+        .routes(routes!(health::ready))
+        .routes(routes!(metrics::render))
+        .routes(routes!(accounts::me))
+        .routes(routes!(accounts::list, accounts::create))
+        .routes(routes!(accounts::read))
+        .routes(routes!(accounts::suspend))
+        .routes(routes!(accounts::reactivate))
+        .routes(routes!(accounts::tokens, accounts::issue_token))
+        .routes(routes!(accounts::revoke_token))
+        .routes(routes!(audit::list))
+}
+
+/// The OpenAPI description, as served at `/openapi.json`.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api().split_for_parts().1
+}
+
+/// The whole application.
+pub fn router(state: &AppState) -> Router {
+    let (api, spec) = api().split_for_parts();
+    let request_id = HeaderName::from_static("x-request-id");
+    // The docs UI is served from the binary (vendored assets, no CDN) and
+    // also serves the description at /openapi.json.
+    let router = api
+        .merge(SwaggerUi::new("/docs").url("/openapi.json", spec))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            authz::authorize,
+        ))
+        .fallback(|| async { ApiError::not_found().into_response() })
+        .method_not_allowed_fallback(|| async {
+            ApiError::for_status(axum::http::StatusCode::METHOD_NOT_ALLOWED).into_response()
+        })
+        // Inside the router, where the matched route is known.
+        .layer(axum::middleware::from_fn(metrics::track))
+        .layer(DefaultBodyLimit::max(state.settings.body_limit_bytes))
+        .with_state(state.clone());
+
+    router.layer(
+        ServiceBuilder::new()
+            .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
+            .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+                let id = req
+                    .headers()
+                    .get("x-request-id")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("");
+                tracing::info_span!("request", method = %req.method(), uri = %req.uri().path(), request_id = id)
+            }))
+            .layer(PropagateRequestIdLayer::new(request_id))
+            .layer(CompressionLayer::new())
+            .layer(axum::middleware::from_fn(problem::render))
+            .layer(CatchPanicLayer::custom(problem::from_panic))
+            .layer(TimeoutLayer::with_status_code(
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                state.settings.request_timeout,
+            )),
+    )
+}

@@ -1,0 +1,207 @@
+//! The `redress` service: HTTP API, configuration, command line.
+//!
+//! This crate is the only one that knows HTTP. It wires a store (chosen
+//! from `DATABASE_URL`), the clock and the domain crates into an axum
+//! application. [`run`] serves it on a listener until a shutdown signal,
+//! which is the seam the tests use to run it on port 0.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod http;
+pub mod jwt;
+pub mod state;
+
+use crate::config::{DatabaseSettings, Settings};
+use kernel::Clock;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use store::{AuditContext, NewAccount, Store, StoreError};
+
+/// Why the service could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(
+        "DATABASE_URL has an unsupported scheme {0:?}; use sqlite:PATH or postgres://USER@HOST:PORT/DB"
+    )]
+    UnknownScheme(String),
+    #[error("cannot open the database at {url}: {cause}")]
+    Database { url: String, cause: String },
+    #[error("{0}")]
+    Config(String),
+}
+
+/// The URL with any password replaced, for messages.
+fn redacted(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let userinfo = &url[s + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Opens the database the settings name and brings its schema up to date.
+pub async fn open_store(
+    db: &DatabaseSettings,
+    clock: Arc<dyn Clock>,
+) -> Result<Arc<dyn Store>, StartError> {
+    let url = db.url();
+    let failed = |e: StoreError| StartError::Database {
+        url: redacted(url),
+        cause: match &e {
+            StoreError::Unavailable(c) | StoreError::Internal(c) => c.to_string(),
+            other => other.to_string(),
+        },
+    };
+    if url.starts_with("sqlite:") {
+        if let Some(dir) = sqlite_parent_dir(url) {
+            std::fs::create_dir_all(&dir).map_err(|e| StartError::Database {
+                url: redacted(url),
+                cause: format!("cannot create {}: {e}", dir.display()),
+            })?;
+        }
+        let store = store_sqlite::SqliteStore::connect(url, clock)
+            .await
+            .map_err(failed)?;
+        Ok(Arc::new(store))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        let settings = store_postgres::PoolSettings {
+            max_connections: db.max_connections,
+            acquire_timeout: db.acquire_timeout,
+        };
+        let store = store_postgres::PostgresStore::connect(url, settings, clock)
+            .await
+            .map_err(failed)?;
+        Ok(Arc::new(store))
+    } else {
+        let scheme = url.split(':').next().unwrap_or_default().to_owned();
+        Err(StartError::UnknownScheme(scheme))
+    }
+}
+
+fn sqlite_parent_dir(url: &str) -> Option<std::path::PathBuf> {
+    let path = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:")
+        .split('?')
+        .next()?;
+    if path.is_empty() || path == ":memory:" {
+        return None;
+    }
+    std::path::Path::new(path)
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map(ToOwned::to_owned)
+}
+
+/// On the first start of a deployment, creates an administrator and returns
+/// its token, to be shown once. Never again afterwards, on any instance.
+pub async fn bootstrap_admin(state: &state::AppState) -> Result<Option<String>, StoreError> {
+    if !state.store.claim_once("bootstrap-admin").await? {
+        return Ok(None);
+    }
+    let ctx = AuditContext {
+        reason: Some("first start: bootstrap administrator".into()),
+        ..AuditContext::system()
+    };
+    let account = state
+        .store
+        .create_account(
+            &ctx,
+            NewAccount {
+                display_name: "Bootstrap administrator".into(),
+                roles: vec![kernel::Role::Admin],
+                clearances: vec![],
+                participant: None,
+                external_subject: None,
+            },
+        )
+        .await?;
+    let issued = http::accounts::issue(state, &ctx, account.id, "bootstrap".into(), None)
+        .await
+        .map_err(|e| StoreError::internal(std::io::Error::other(e.detail.clone())))?;
+    Ok(Some(issued.token))
+}
+
+/// Builds the shared state from settings and an open store.
+pub fn app_state(
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    settings: Settings,
+) -> Result<state::AppState, StartError> {
+    let jwt = settings
+        .jwt
+        .as_ref()
+        .map(jwt::JwtVerifier::load)
+        .transpose()
+        .map_err(|e| StartError::Config(format!("{e:#}")))?;
+    Ok(state::AppState::new(
+        store,
+        clock,
+        settings,
+        auth::Authenticator { jwt },
+    ))
+}
+
+/// Serves the application on `listener` until `shutdown` completes, then
+/// lets in-flight requests finish.
+pub async fn run(
+    listener: tokio::net::TcpListener,
+    state: state::AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let pruner = {
+        let limits = state.rate_limits.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_mins(1));
+            loop {
+                tick.tick().await;
+                limits.prune();
+            }
+        })
+    };
+    let app = http::router(&state);
+    let result = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await;
+    pruner.abort();
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_never_reach_messages() {
+        assert_eq!(
+            redacted("postgres://redress:hunter2@db:5432/redress"),
+            "postgres://redress:***@db:5432/redress"
+        );
+        assert_eq!(redacted("postgres://db/redress"), "postgres://db/redress");
+        assert_eq!(
+            redacted("sqlite://./data/redress.db"),
+            "sqlite://./data/redress.db"
+        );
+    }
+
+    #[test]
+    fn sqlite_parent_dir_is_found() {
+        assert_eq!(
+            sqlite_parent_dir("sqlite://./data/redress.db"),
+            Some("./data".into())
+        );
+        assert_eq!(sqlite_parent_dir("sqlite:redress.db"), None);
+        assert_eq!(sqlite_parent_dir("sqlite::memory:"), None);
+    }
+}

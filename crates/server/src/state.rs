@@ -1,0 +1,51 @@
+//! The state every handler shares. Handlers import this module; the router
+//! imports the handlers; nothing here imports either, so there is no cycle.
+
+use crate::auth::Authenticator;
+use crate::config::Settings;
+use crate::http::rate_limit::RateLimits;
+use kernel::Clock;
+use metrics_exporter_prometheus::PrometheusHandle;
+use std::sync::Arc;
+use store::Store;
+
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+pub struct Inner {
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<dyn Clock>,
+    pub settings: Settings,
+    pub metrics: PrometheusHandle,
+    pub rate_limits: RateLimits,
+    pub auth: Authenticator,
+}
+
+impl AppState {
+    pub fn new(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        settings: Settings,
+        auth: Authenticator,
+    ) -> Self {
+        let rate_limits = RateLimits::new(
+            settings.rate_limit_per_minute,
+            settings.anonymous_rate_limit_per_minute,
+        );
+        Self(Arc::new(Inner {
+            store,
+            clock,
+            metrics: crate::http::metrics::handle(),
+            rate_limits,
+            auth,
+            settings,
+        }))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
