@@ -156,6 +156,37 @@ pub enum Action {
     IssueToken,
     RevokeToken,
     ReadAuditLog,
+    /// The ratification tracker and the Commission's go-live status:
+    /// public.
+    ReadConvention,
+    /// Signatures, instruments, reservations, declarations, denunciations.
+    RecordTreatyAction,
+    /// The Council's determination that funding is sufficient.
+    RecordFundingDetermination,
+    /// A pledge: the depositary for anyone, a state for itself ([`Permission::Own`]).
+    RecordPledge,
+    RecordContribution,
+    RecordExchangeRate,
+    /// The claim category catalogue and the regions: public.
+    ReadCatalogue,
+    /// Adding or changing a category (admins, without a release).
+    ManageCatalogue,
+    /// Filing a new claim.
+    CreateClaim,
+    /// Claims lists: a claimant sees their own ([`Permission::Own`]).
+    ListClaims,
+    /// One claim, its history and messages.
+    ReadClaim,
+    /// Editing, submitting or withdrawing a claim, and answering requests
+    /// for information: the claimant's own claims.
+    FileClaim,
+    /// Register secretariat: taking up a claim, requesting information,
+    /// recommending, resolving duplicate flags.
+    ReviewClaim,
+    /// The Board's decision to record or reject.
+    DecideClaim,
+    /// Probable-duplicate flags, for the staff who resolve or weigh them.
+    ReadDuplicateFlags,
 }
 
 /// What the policy says about a role and an action.
@@ -170,7 +201,7 @@ pub enum Permission {
 }
 
 impl Action {
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 25] = [
         Self::ReadServiceInfo,
         Self::ReadOwnAccount,
         Self::ListAccounts,
@@ -181,11 +212,29 @@ impl Action {
         Self::IssueToken,
         Self::RevokeToken,
         Self::ReadAuditLog,
+        Self::ReadConvention,
+        Self::RecordTreatyAction,
+        Self::RecordFundingDetermination,
+        Self::RecordPledge,
+        Self::RecordContribution,
+        Self::RecordExchangeRate,
+        Self::ReadCatalogue,
+        Self::ManageCatalogue,
+        Self::CreateClaim,
+        Self::ListClaims,
+        Self::ReadClaim,
+        Self::FileClaim,
+        Self::ReviewClaim,
+        Self::DecideClaim,
+        Self::ReadDuplicateFlags,
     ];
 
     /// Needs no authentication at all.
     pub const fn is_public(self) -> bool {
-        matches!(self, Self::ReadServiceInfo)
+        matches!(
+            self,
+            Self::ReadServiceInfo | Self::ReadConvention | Self::ReadCatalogue
+        )
     }
 }
 
@@ -200,9 +249,34 @@ impl Action {
 )]
 pub const fn permission(role: Role, action: Action) -> Permission {
     use Action as A;
-    use Permission::{Allow, Deny};
+    use Permission::{Allow, Deny, Own};
     match (role, action) {
         (_, A::ReadServiceInfo | A::ReadOwnAccount) => Allow,
+        (_, A::ReadConvention | A::ReadCatalogue) => Allow,
+        (Role::Admin, A::ManageCatalogue) => Allow,
+        // Claimants file and follow their own claims; nobody else's.
+        (Role::Claimant, A::CreateClaim) => Allow,
+        (Role::Claimant, A::ListClaims | A::ReadClaim | A::FileClaim) => Own,
+        // Staff who handle claims read them (sensitive ones only with the
+        // clearance, checked on each claim).
+        (
+            Role::Registrar | Role::Board | Role::Assessor | Role::Commissioner | Role::Council,
+            A::ListClaims | A::ReadClaim,
+        ) => Allow,
+        (Role::Registrar, A::ReviewClaim) => Allow,
+        (Role::Board, A::DecideClaim) => Allow,
+        (Role::Registrar | Role::Board, A::ReadDuplicateFlags) => Allow,
+        // The depositary keeps the treaty record and the funding figures.
+        (
+            Role::Depositary,
+            A::RecordTreatyAction
+            | A::RecordFundingDetermination
+            | A::RecordPledge
+            | A::RecordContribution
+            | A::RecordExchangeRate,
+        ) => Allow,
+        // A state's representative pledges for its own participant only.
+        (Role::State, A::RecordPledge) => Own,
         (
             Role::Admin,
             A::ListAccounts
@@ -214,9 +288,16 @@ pub const fn permission(role: Role, action: Action) -> Permission {
             | A::RevokeToken,
         ) => Allow,
         // Read-only everywhere, the audit log included.
-        (Role::Auditor, A::ListAccounts | A::ReadAccount | A::ListTokens | A::ReadAuditLog) => {
-            Allow
-        }
+        (
+            Role::Auditor,
+            A::ListAccounts
+            | A::ReadAccount
+            | A::ListTokens
+            | A::ReadAuditLog
+            | A::ListClaims
+            | A::ReadClaim
+            | A::ReadDuplicateFlags,
+        ) => Allow,
         _ => Deny,
     }
 }

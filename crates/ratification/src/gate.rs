@@ -58,6 +58,31 @@ pub fn commission_may_act(status: &ConventionStatus, today: Date) -> Result<(), 
     }
 }
 
+/// Optional dates inside [`ConventionEvent`]. The event is an internally
+/// tagged enum, whose fields serde buffers before reading; the buffered
+/// `null` reaches the reader as a unit, which the date format's own
+/// `option` reader refuses. Reading an `Option<String>` first accepts it.
+mod event_date {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use time::Date;
+
+    #[allow(
+        clippy::ref_option,
+        clippy::trivially_copy_pass_by_ref,
+        reason = "the signature serde's `with` expects"
+    )]
+    pub(super) fn serialize<S: Serializer>(date: &Option<Date>, s: S) -> Result<S::Ok, S::Error> {
+        crate::date_format::option::serialize(date, s)
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Date>, D::Error> {
+        let format = time::macros::format_description!("[year]-[month]-[day]");
+        Option::<String>::deserialize(d)?
+            .map(|text| Date::parse(&text, format).map_err(serde::de::Error::custom))
+            .transpose()
+    }
+}
+
 /// A change in the convention's standing worth notifying.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
@@ -70,14 +95,14 @@ pub enum ConventionEvent {
     /// A correction of the record shows the convention was not in force
     /// after all.
     NoLongerInForce {
-        #[serde(with = "crate::date_format::option")]
+        #[serde(with = "event_date")]
         previous_date: Option<Date>,
     },
     /// The (projected) date of entry into force appeared, moved or lapsed.
     EntryIntoForceDateChanged {
-        #[serde(with = "crate::date_format::option")]
+        #[serde(with = "event_date")]
         previous: Option<Date>,
-        #[serde(with = "crate::date_format::option")]
+        #[serde(with = "event_date")]
         current: Option<Date>,
     },
 }
@@ -159,5 +184,20 @@ mod tests {
             json,
             serde_json::json!({"event": "entered_into_force", "on": "2027-02-01"})
         );
+        for event in [
+            ConventionEvent::NoLongerInForce {
+                previous_date: None,
+            },
+            ConventionEvent::EntryIntoForceDateChanged {
+                previous: None,
+                current: d,
+            },
+        ] {
+            let text = serde_json::to_string(&event).unwrap();
+            assert_eq!(
+                serde_json::from_str::<ConventionEvent>(&text).unwrap(),
+                event
+            );
+        }
     }
 }

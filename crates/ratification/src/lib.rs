@@ -42,7 +42,7 @@ pub use participant::{
     ParticipantKind,
 };
 pub use rule::{EntryIntoForceRule, PeriodRule};
-pub use seed::{Seed, SeedError, parse_signatures};
+pub use seed::{CONVENTION_SIGNATURES_CSV, Seed, SeedError, parse_signatures};
 pub use status::{ConventionStatus, MissingCondition, ParticipantStatus, evaluate};
 pub use validation::{
     ActionError, FundingDeterminationError, validate_action, validate_funding_determination,

@@ -11,6 +11,10 @@ use std::collections::HashSet;
 use time::Date;
 use time::macros::format_description;
 
+/// The published list of signatories (35 on 16 December 2025, Greece on
+/// 19 December), as shipped with the service and seeded at first start.
+pub const CONVENTION_SIGNATURES_CSV: &str = include_str!("../tests/data/convention-signatures.csv");
+
 /// The expected header line.
 pub const SIGNATURES_HEADER: &str = "participant,iso_code,kind,signed_on";
 

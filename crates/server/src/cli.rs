@@ -260,7 +260,7 @@ async fn accounts(
                 {
                     Some(c) => {
                         page =
-                            kernel::PageRequest::new(Some(kernel::PageRequest::MAX_LIMIT), Some(c))
+                            kernel::PageRequest::new(Some(kernel::PageRequest::MAX_LIMIT), Some(c));
                     }
                     None => break,
                 }

@@ -95,6 +95,70 @@ pub struct ServeArgs {
     /// external subject).
     #[arg(long, env = "REDRESS_JWT_ACCOUNT_CLAIM")]
     pub jwt_account_claim: Option<String>,
+
+    /// Earliest date of damage the Register accepts (YYYY-MM-DD). The
+    /// mandate may be extended back to 2014-02-20.
+    #[arg(long, env = "REDRESS_ELIGIBILITY_START", value_parser = parse_date)]
+    pub eligibility_start: Option<time::Date>,
+
+    /// Keys for sensitive claims at rest: `id:base64key[,id:base64key...]`
+    /// (32-byte AES-256-GCM keys); the first encrypts, all decrypt. Unset:
+    /// a key is generated once into the data directory.
+    #[arg(long, env = "REDRESS_ENCRYPTION_KEYS", hide_env_values = true)]
+    pub encryption_keys: Option<SecretString>,
+
+    /// The convention's entry-into-force rule, as JSON (see
+    /// docs/ratification.md). Unset: the assumed reading (25 consents by
+    /// ratification, acceptance or approval, the EU counting, funding
+    /// determination, first day of the month after three months).
+    #[arg(long, env = "REDRESS_CONVENTION_RULE")]
+    pub convention_rule: Option<String>,
+
+    /// The funding target confirmed contributions are shown against, in
+    /// the reference currency, e.g. `50000000 EUR`.
+    #[arg(long, env = "REDRESS_FUNDING_TARGET")]
+    pub funding_target: Option<String>,
+
+    /// Where evidence files are kept (boxed: keeps `Command` small).
+    #[command(flatten)]
+    pub evidence: Box<EvidenceArgs>,
+}
+
+/// Settings of evidence storage.
+#[derive(Clone, Debug, Default, Args)]
+pub struct EvidenceArgs {
+    /// Directory for evidence files when no S3 bucket is set. Unset:
+    /// `evidence` under the data directory.
+    #[arg(long, env = "REDRESS_EVIDENCE_DIR")]
+    pub evidence_dir: Option<PathBuf>,
+
+    /// Largest evidence file accepted, in bytes (default 25 MiB).
+    #[arg(long, env = "REDRESS_EVIDENCE_MAX_BYTES")]
+    pub evidence_max_bytes: Option<u64>,
+
+    /// S3 bucket for evidence files (S3-compatible storage).
+    #[arg(long, env = "REDRESS_EVIDENCE_S3_BUCKET")]
+    pub evidence_s3_bucket: Option<String>,
+
+    /// Endpoint of an S3-compatible service (e.g. MinIO); unset: AWS.
+    #[arg(long, env = "REDRESS_EVIDENCE_S3_ENDPOINT")]
+    pub evidence_s3_endpoint: Option<String>,
+
+    /// Region of the S3 bucket.
+    #[arg(long, env = "REDRESS_EVIDENCE_S3_REGION")]
+    pub evidence_s3_region: Option<String>,
+
+    /// Access key id for the S3 bucket.
+    #[arg(long, env = "REDRESS_EVIDENCE_S3_ACCESS_KEY_ID")]
+    pub evidence_s3_access_key_id: Option<String>,
+
+    /// Secret access key for the S3 bucket.
+    #[arg(
+        long,
+        env = "REDRESS_EVIDENCE_S3_SECRET_ACCESS_KEY",
+        hide_env_values = true
+    )]
+    pub evidence_s3_secret_access_key: Option<SecretString>,
 }
 
 /// The optional TOML file: the same settings, all optional.
@@ -116,6 +180,27 @@ struct FileSettings {
     jwt_audience: Option<String>,
     jwt_jwks: Option<PathBuf>,
     jwt_account_claim: Option<String>,
+    eligibility_start: Option<String>,
+    encryption_keys: Option<SecretString>,
+    convention_rule: Option<String>,
+    funding_target: Option<String>,
+    evidence_dir: Option<PathBuf>,
+    evidence_max_bytes: Option<u64>,
+    evidence_s3_bucket: Option<String>,
+    evidence_s3_endpoint: Option<String>,
+    evidence_s3_region: Option<String>,
+    evidence_s3_access_key_id: Option<String>,
+    evidence_s3_secret_access_key: Option<SecretString>,
+}
+
+/// S3-compatible storage for evidence files.
+#[derive(Clone, Debug)]
+pub struct EvidenceS3Settings {
+    pub bucket: String,
+    pub endpoint: Option<String>,
+    pub region: Option<String>,
+    pub access_key_id: Option<String>,
+    pub secret_access_key: Option<SecretString>,
 }
 
 /// Where the data lives.
@@ -148,6 +233,15 @@ pub struct Settings {
     pub rate_limit_per_minute: u32,
     pub anonymous_rate_limit_per_minute: u32,
     pub jwt: Option<JwtSettings>,
+    pub eligibility_start: time::Date,
+    pub encryption_keys: Option<SecretString>,
+    pub convention_rule: ratification::EntryIntoForceRule,
+    pub funding_target: kernel::Money,
+    /// Where evidence files are kept when `evidence_s3` is unset.
+    pub evidence_dir: PathBuf,
+    /// Largest evidence file accepted, in bytes.
+    pub evidence_max_bytes: u64,
+    pub evidence_s3: Option<EvidenceS3Settings>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -162,6 +256,8 @@ pub enum ConfigError {
         path: PathBuf,
         source: Box<toml::de::Error>,
     },
+    #[error("{0}")]
+    Invalid(String),
     #[error(
         "incomplete JWT settings: REDRESS_JWT_ISSUER, REDRESS_JWT_AUDIENCE and REDRESS_JWT_JWKS go together"
     )]
@@ -209,6 +305,7 @@ impl Settings {
             (None, None, None) => None,
             _ => return Err(ConfigError::IncompleteJwt),
         };
+        let default_evidence_dir = data_dir.join("evidence");
         Ok(Self {
             database: DatabaseSettings {
                 url,
@@ -256,6 +353,66 @@ impl Settings {
                 .or(file.anonymous_rate_limit_per_minute)
                 .unwrap_or(300),
             jwt,
+            eligibility_start: match (serve.eligibility_start, file.eligibility_start) {
+                (Some(d), _) => d,
+                (None, Some(text)) => parse_date(&text).map_err(ConfigError::Invalid)?,
+                (None, None) => time::macros::date!(2022 - 02 - 24),
+            },
+            encryption_keys: serve.encryption_keys.clone().or(file.encryption_keys),
+            convention_rule: match serve.convention_rule.clone().or(file.convention_rule) {
+                Some(json) => serde_json::from_str(&json).map_err(|e| {
+                    ConfigError::Invalid(format!(
+                        "REDRESS_CONVENTION_RULE is not a valid rule: {e}"
+                    ))
+                })?,
+                None => ratification::EntryIntoForceRule::convention_default(),
+            },
+            funding_target: match serve.funding_target.clone().or(file.funding_target) {
+                Some(text) => parse_money(&text).map_err(ConfigError::Invalid)?,
+                None => kernel::Money::new(
+                    rust_decimal::Decimal::from(50_000_000),
+                    kernel::Currency::EUR,
+                ),
+            },
+            evidence_dir: serve
+                .evidence
+                .evidence_dir
+                .clone()
+                .or(file.evidence_dir)
+                .unwrap_or(default_evidence_dir),
+            evidence_max_bytes: serve
+                .evidence
+                .evidence_max_bytes
+                .or(file.evidence_max_bytes)
+                .unwrap_or(25 * 1024 * 1024),
+            evidence_s3: serve
+                .evidence
+                .evidence_s3_bucket
+                .clone()
+                .or(file.evidence_s3_bucket)
+                .map(|bucket| EvidenceS3Settings {
+                    bucket,
+                    endpoint: serve
+                        .evidence
+                        .evidence_s3_endpoint
+                        .clone()
+                        .or(file.evidence_s3_endpoint),
+                    region: serve
+                        .evidence
+                        .evidence_s3_region
+                        .clone()
+                        .or(file.evidence_s3_region),
+                    access_key_id: serve
+                        .evidence
+                        .evidence_s3_access_key_id
+                        .clone()
+                        .or(file.evidence_s3_access_key_id),
+                    secret_access_key: serve
+                        .evidence
+                        .evidence_s3_secret_access_key
+                        .clone()
+                        .or(file.evidence_s3_secret_access_key),
+                }),
         })
     }
 
@@ -268,6 +425,26 @@ impl Settings {
         };
         Self::resolve(&db, &ServeArgs::default()).unwrap_or_else(|_| unreachable!())
     }
+}
+
+/// `50000000 EUR`: an amount and an ISO 4217 code.
+fn parse_money(text: &str) -> Result<kernel::Money, String> {
+    let bad = || format!("{text:?} is not an amount with a currency, e.g. `50000000 EUR`");
+    let (amount, code) = text.trim().split_once(' ').ok_or_else(bad)?;
+    let amount: rust_decimal::Decimal = amount.parse().map_err(|_| bad())?;
+    let currency = kernel::Currency::from_code(code.trim()).map_err(|_| bad())?;
+    if amount <= rust_decimal::Decimal::ZERO {
+        return Err(bad());
+    }
+    kernel::Money::exact(amount, currency).map_err(|e| e.to_string())
+}
+
+fn parse_date(text: &str) -> Result<time::Date, String> {
+    time::Date::parse(
+        text,
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .map_err(|_| format!("{text:?} is not a date (YYYY-MM-DD)"))
 }
 
 fn read_file(path: &Path) -> Result<FileSettings, ConfigError> {
@@ -334,6 +511,45 @@ mod tests {
             Settings::resolve(&db, &ServeArgs::default()),
             Err(ConfigError::Parse { .. })
         ));
+    }
+
+    #[test]
+    fn the_convention_rule_and_funding_target_are_settings() {
+        let s = Settings::resolve(&DatabaseArgs::default(), &ServeArgs::default()).unwrap();
+        assert_eq!(
+            s.convention_rule,
+            ratification::EntryIntoForceRule::convention_default()
+        );
+        assert_eq!(s.funding_target.to_string(), "50000000 EUR");
+        let serve = ServeArgs {
+            convention_rule: Some(
+                r#"{"threshold": 20, "counting_consents": ["ratification", "accession"], "organisations_count": false, "requires_funding_determination": false, "period": {"type": "days_after", "days": 30}}"#.into(),
+            ),
+            funding_target: Some("1250000.50 USD".into()),
+            ..ServeArgs::default()
+        };
+        let s = Settings::resolve(&DatabaseArgs::default(), &serve).unwrap();
+        assert_eq!(s.convention_rule.threshold, 20);
+        assert_eq!(
+            s.convention_rule.period,
+            ratification::PeriodRule::DaysAfter { days: 30 }
+        );
+        assert_eq!(s.funding_target.to_string(), "1250000.50 USD");
+        for bad in ["50000000", "-5 EUR", "5 EURO", "1.001 EUR"] {
+            let serve = ServeArgs {
+                funding_target: Some(bad.into()),
+                ..ServeArgs::default()
+            };
+            assert!(
+                Settings::resolve(&DatabaseArgs::default(), &serve).is_err(),
+                "{bad}"
+            );
+        }
+        let serve = ServeArgs {
+            convention_rule: Some("{}".into()),
+            ..ServeArgs::default()
+        };
+        assert!(Settings::resolve(&DatabaseArgs::default(), &serve).is_err());
     }
 
     #[test]

@@ -8,7 +8,10 @@
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod crypto;
 pub mod error;
+pub mod evidence_store;
+pub mod gate;
 pub mod http;
 pub mod jwt;
 pub mod state;
@@ -70,6 +73,7 @@ pub async fn open_store(
         let store = store_sqlite::SqliteStore::connect(url, clock)
             .await
             .map_err(failed)?;
+        seed_catalogue(&store).await.map_err(failed)?;
         Ok(Arc::new(store))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         let settings = store_postgres::PoolSettings {
@@ -79,6 +83,7 @@ pub async fn open_store(
         let store = store_postgres::PostgresStore::connect(url, settings, clock)
             .await
             .map_err(failed)?;
+        seed_catalogue(&store).await.map_err(failed)?;
         Ok(Arc::new(store))
     } else {
         let scheme = url.split(':').next().unwrap_or_default().to_owned();
@@ -142,12 +147,31 @@ pub fn app_state(
         .map(jwt::JwtVerifier::load)
         .transpose()
         .map_err(|e| StartError::Config(format!("{e:#}")))?;
+    let sealer = crypto::Sealer::load(
+        settings.encryption_keys.as_ref(),
+        &settings.database.data_dir,
+    )
+    .map_err(|e| StartError::Config(format!("encryption keys: {e:#}")))?;
+    let evidence = evidence_store::EvidenceStorage::from_settings(&settings)
+        .map_err(|e| StartError::Config(format!("evidence storage: {e:#}")))?;
     Ok(state::AppState::new(
         store,
         clock,
         settings,
         auth::Authenticator { jwt },
+        sealer,
+        evidence,
     ))
+}
+
+/// Loads the Register's category catalogue and regions on first start; an
+/// existing catalogue (perhaps changed by admins since) is left alone.
+pub async fn seed_catalogue(store: &dyn Store) -> Result<(), StoreError> {
+    let categories = register::seed::categories()
+        .map_err(|e| StoreError::internal(std::io::Error::other(e.to_string())))?;
+    let regions = register::seed::regions()
+        .map_err(|e| StoreError::internal(std::io::Error::other(e.to_string())))?;
+    store.seed_catalogue(&categories, &regions).await
 }
 
 /// Serves the application on `listener` until `shutdown` completes, then
@@ -157,6 +181,11 @@ pub async fn run(
     state: state::AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    // Before accepting connections: the tracker starts from the published
+    // signatures (a no-op once seeded; retried on first use if it fails).
+    if let Err(e) = gate::seed_convention(&state).await {
+        tracing::error!("cannot seed the convention's signatories yet: {e}");
+    }
     let pruner = {
         let limits = state.rate_limits.clone();
         tokio::spawn(async move {
@@ -167,6 +196,8 @@ pub async fn run(
             }
         })
     };
+    // Expired idempotency keys, every few minutes.
+    let purger = http::idempotency::spawn_purger(state.clone());
     let app = http::router(&state);
     let result = axum::serve(
         listener,
@@ -175,6 +206,7 @@ pub async fn run(
     .with_graceful_shutdown(shutdown)
     .await;
     pruner.abort();
+    purger.abort();
     result
 }
 

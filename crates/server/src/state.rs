@@ -19,6 +19,8 @@ pub struct Inner {
     pub metrics: PrometheusHandle,
     pub rate_limits: RateLimits,
     pub auth: Authenticator,
+    pub sealer: crate::crypto::Sealer,
+    pub evidence: crate::evidence_store::EvidenceStorage,
 }
 
 impl AppState {
@@ -27,6 +29,8 @@ impl AppState {
         clock: Arc<dyn Clock>,
         settings: Settings,
         auth: Authenticator,
+        sealer: crate::crypto::Sealer,
+        evidence: crate::evidence_store::EvidenceStorage,
     ) -> Self {
         let rate_limits = RateLimits::new(
             settings.rate_limit_per_minute,
@@ -38,6 +42,8 @@ impl AppState {
             metrics: crate::http::metrics::handle(),
             rate_limits,
             auth,
+            sealer,
+            evidence,
             settings,
         }))
     }

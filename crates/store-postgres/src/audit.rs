@@ -52,6 +52,16 @@ fn entry_from_row(row: &sqlx::postgres::PgRow) -> Result<AuditEntry, sqlx::Error
 
 #[async_trait]
 impl store::AuditStore for PostgresStore {
+    async fn record_event(
+        &self,
+        ctx: &store::AuditContext,
+        event: store::Change,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        self.audit(&mut tx, ctx, event).await?;
+        tx.commit().await.map_err(map_err)
+    }
+
     async fn audit_entries(
         &self,
         filter: &AuditFilter,

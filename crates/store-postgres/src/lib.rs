@@ -10,6 +10,10 @@
 
 mod accounts;
 mod audit;
+mod claims;
+mod evidence;
+mod idempotency;
+mod ratification;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 

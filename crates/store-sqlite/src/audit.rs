@@ -53,6 +53,16 @@ fn entry_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<AuditEntry, sqlx::Err
 
 #[async_trait]
 impl store::AuditStore for SqliteStore {
+    async fn record_event(
+        &self,
+        ctx: &store::AuditContext,
+        event: store::Change,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        self.audit(&mut tx, ctx, event).await?;
+        tx.commit().await.map_err(map_err)
+    }
+
     async fn audit_entries(
         &self,
         filter: &AuditFilter,

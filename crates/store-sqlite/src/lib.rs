@@ -11,6 +11,10 @@
 
 mod accounts;
 mod audit;
+mod claims;
+mod evidence;
+mod idempotency;
+mod ratification;
 mod time_text;
 
 use async_trait::async_trait;

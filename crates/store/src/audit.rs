@@ -93,6 +93,14 @@ pub struct AuditFilter {
 
 #[async_trait::async_trait]
 pub trait AuditStore {
+    /// Records an event that changes nothing but must be on record, such as
+    /// staff reading a claimant's personal data.
+    async fn record_event(
+        &self,
+        ctx: &AuditContext,
+        event: Change,
+    ) -> Result<(), crate::StoreError>;
+
     /// Entries in the order they were written, oldest first.
     async fn audit_entries(
         &self,

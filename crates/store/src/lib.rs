@@ -17,13 +17,24 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod claims;
 mod error;
+pub mod evidence;
+pub mod idempotency;
+pub mod ratification;
 #[cfg(feature = "testing")]
 pub mod suite;
 
+pub use self::ratification::{
+    ConventionEventId, ConventionRecord, ConventionStore, Decide, NewConventionEvent, Recorded,
+    Refused, StoredConventionEvent,
+};
 pub use accounts::{Account, AccountStatus, AccountStore, NewAccount, NewToken, TokenRecord};
 pub use audit::{AuditContext, AuditEntry, AuditFilter, AuditStore, Change};
+pub use claims::ClaimStore;
 pub use error::StoreError;
+pub use evidence::{EvidenceId, EvidenceRecord, EvidenceStore, NewEvidence};
+pub use idempotency::{Begin, IdempotencyStore, KEY_RETENTION, StoredResponse};
 
 /// Which database a store runs on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,7 +54,17 @@ impl Backend {
 
 /// Everything the service stores, behind one object.
 #[async_trait::async_trait]
-pub trait Store: AccountStore + AuditStore + Send + Sync + 'static {
+pub trait Store:
+    AccountStore
+    + AuditStore
+    + ClaimStore
+    + ConventionStore
+    + EvidenceStore
+    + IdempotencyStore
+    + Send
+    + Sync
+    + 'static
+{
     fn backend(&self) -> Backend;
 
     /// Answers when the database does: the readiness probe.

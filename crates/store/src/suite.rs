@@ -28,7 +28,16 @@ macro_rules! behaviour_suite {
             tokens_cannot_be_revoked_through_another_account,
             every_change_is_audited,
             claim_once_is_once,
-            external_subject_is_unique
+            external_subject_is_unique,
+            convention_seed_is_idempotent,
+            treaty_actions_are_checked_inside_the_transaction,
+            funding_records_round_trip,
+            convention_events_are_deduplicated,
+            idempotency_keys_decide_each_outcome,
+            idempotency_expired_lease_is_taken_over,
+            idempotency_keys_expire_after_retention,
+            evidence_round_trip,
+            evidence_only_while_the_claim_accepts_it
         );
     };
     (@tests $fresh:path; $($name:ident),*) => {
@@ -294,4 +303,654 @@ pub async fn external_subject_is_unique(store: &dyn Store) {
         .await
         .unwrap();
     assert_eq!(log.items.len(), 1);
+}
+
+// ---------------------------------------------------------------------------
+// The ratification tracker's record.
+
+fn seed() -> ::ratification::Seed {
+    ::ratification::parse_signatures(::ratification::CONVENTION_SIGNATURES_CSV).unwrap()
+}
+
+fn code(c: &str) -> ::ratification::ParticipantCode {
+    ::ratification::ParticipantCode::parse(c).unwrap()
+}
+
+fn day(y: i32, m: u8, d: u8) -> time::Date {
+    time::Date::from_calendar_date(y, time::Month::try_from(m).unwrap(), d).unwrap()
+}
+
+const RATIFICATION: ::ratification::ActionKind =
+    ::ratification::ActionKind::Consent(::ratification::ConsentKind::Ratification);
+
+pub async fn convention_seed_is_idempotent(store: &dyn Store) {
+    assert_eq!(
+        store.convention_record().await.unwrap(),
+        crate::ConventionRecord::default()
+    );
+    let seed = seed();
+    assert_eq!(
+        store
+            .seed_convention(&AuditContext::system(), &seed)
+            .await
+            .unwrap(),
+        36
+    );
+    // Several instances start at once: the others find it done.
+    let again = futures_join(store, &seed).await;
+    assert_eq!(again, (0, 0));
+    let record = store.convention_record().await.unwrap();
+    assert_eq!(record.participants.len(), 36);
+    assert_eq!(record.actions.len(), 36);
+    let eu = record
+        .participant(&::ratification::ParticipantCode::european_union())
+        .unwrap();
+    assert_eq!(eu.kind, ::ratification::ParticipantKind::Organisation);
+    let gr = record.participant(&code("GR")).unwrap();
+    assert!(gr.council_of_europe_member);
+    let greek = record
+        .actions
+        .iter()
+        .find(|a| a.item.participant == code("GR"))
+        .unwrap();
+    assert_eq!(greek.item.date, day(2025, 12, 19));
+    assert_eq!(greek.item.kind, ::ratification::ActionKind::Signature);
+    assert_eq!(greek.recorded_by, None);
+    let log = store
+        .audit_entries(
+            &AuditFilter {
+                action: Some("convention.seeded".into()),
+                ..AuditFilter::default()
+            },
+            PageRequest::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(log.items.len(), 1);
+    assert_eq!(log.items[0].actor_role.as_deref(), Some("system"));
+}
+
+async fn futures_join(store: &dyn Store, seed: &::ratification::Seed) -> (usize, usize) {
+    let ctx = AuditContext::system();
+    let (a, b) = tokio_join(
+        store.seed_convention(&ctx, seed),
+        store.seed_convention(&ctx, seed),
+    )
+    .await;
+    (a.unwrap(), b.unwrap())
+}
+
+/// Polls two futures to completion together (no runtime dependency here).
+async fn tokio_join<A: std::future::Future, B: std::future::Future>(
+    a: A,
+    b: B,
+) -> (A::Output, B::Output) {
+    let mut a = std::pin::pin!(a);
+    let mut b = std::pin::pin!(b);
+    let (mut ra, mut rb) = (None, None);
+    std::future::poll_fn(|cx| {
+        if ra.is_none()
+            && let std::task::Poll::Ready(v) = a.as_mut().poll(cx)
+        {
+            ra = Some(v);
+        }
+        if rb.is_none()
+            && let std::task::Poll::Ready(v) = b.as_mut().poll(cx)
+        {
+            rb = Some(v);
+        }
+        if ra.is_some() && rb.is_some() {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
+    })
+    .await;
+    (ra.unwrap(), rb.unwrap())
+}
+
+pub async fn treaty_actions_are_checked_inside_the_transaction(store: &dyn Store) {
+    use ::ratification::{ActionError, ConventionEvent, TreatyAction};
+    store
+        .seed_convention(&AuditContext::system(), &seed())
+        .await
+        .unwrap();
+    let ua = code("UA");
+    let ratified = TreatyAction::new(ua.clone(), RATIFICATION, day(2026, 2, 1));
+    let event = crate::NewConventionEvent {
+        event: ConventionEvent::EntryIntoForceDateChanged {
+            previous: None,
+            current: Some(day(2026, 6, 1)),
+        },
+        dedupe_key: None,
+    };
+    let seen = std::sync::Mutex::new(0usize);
+    let accept = |record: &crate::ConventionRecord| {
+        *seen.lock().unwrap() = record.actions.len();
+        Ok(Some(event.clone()))
+    };
+    let stored = store
+        .record_treaty_action(&ctx(), ratified.clone(), &accept)
+        .await
+        .unwrap();
+    assert_eq!(*seen.lock().unwrap(), 36, "decide saw the record");
+    assert_eq!(stored.item, ratified);
+    let record = store.convention_record().await.unwrap();
+    assert_eq!(record.actions.len(), 37);
+    assert_eq!(record.actions.last().unwrap().item, ratified);
+    assert_eq!(record.events.len(), 1, "the event came with the action");
+    assert_eq!(record.events[0].kind, "entry_into_force_date_changed");
+    assert_eq!(record.events[0].event, event.event);
+
+    // A refusal writes nothing, not even an audit entry.
+    let refuse = |_: &crate::ConventionRecord| Err(ActionError::UnknownParticipant(code("UA")));
+    let second = TreatyAction::new(ua.clone(), RATIFICATION, day(2026, 3, 1));
+    let refused = store.record_treaty_action(&ctx(), second, &refuse).await;
+    assert!(
+        matches!(
+            refused,
+            Err(crate::Refused::Rule(ActionError::UnknownParticipant(_)))
+        ),
+        "{refused:?}"
+    );
+    assert_eq!(store.convention_record().await.unwrap().actions.len(), 37);
+
+    // An entry is corrected once; a second correction of it conflicts in
+    // the database even if a check let it through.
+    let none = |_: &crate::ConventionRecord| Ok(None);
+    let fix = TreatyAction::new(ua.clone(), RATIFICATION, day(2026, 2, 2)).superseding(ratified.id);
+    store
+        .record_treaty_action(&ctx(), fix.clone(), &none)
+        .await
+        .unwrap();
+    let fix_again =
+        TreatyAction::new(ua.clone(), RATIFICATION, day(2026, 2, 3)).superseding(ratified.id);
+    let dup = store.record_treaty_action(&ctx(), fix_again, &none).await;
+    assert!(
+        matches!(dup, Err(crate::Refused::Store(StoreError::Conflict(_)))),
+        "{dup:?}"
+    );
+    let record = store.convention_record().await.unwrap();
+    let effective = ::ratification::effective_actions(&record.treaty_actions())
+        .into_iter()
+        .filter(|a| a.participant == ua)
+        .map(|a| a.id)
+        .collect::<Vec<_>>();
+    assert!(effective.contains(&fix.id) && !effective.contains(&ratified.id));
+
+    let log = store
+        .audit_entries(
+            &AuditFilter {
+                action: Some("treaty_action.recorded".into()),
+                ..AuditFilter::default()
+            },
+            PageRequest::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(log.items.len(), 2);
+    assert_eq!(log.items[0].target_id, "UA");
+    assert_eq!(log.items[0].summary["action"]["kind"], "ratification");
+    assert_eq!(
+        log.items[0].summary["event"]["event"],
+        "entry_into_force_date_changed"
+    );
+}
+
+pub async fn funding_records_round_trip(store: &dyn Store) {
+    use ::ratification::{
+        ContributionConfirmation, ContributionId, ExchangeRate, FundingDetermination, Pledge,
+        PledgeId,
+    };
+    use kernel::{Currency, Money};
+    store
+        .seed_convention(&AuditContext::system(), &seed())
+        .await
+        .unwrap();
+    let amount = |text: &str, currency: Currency| Money::new(text.parse().unwrap(), currency);
+    let pledge = Pledge {
+        id: PledgeId::new(),
+        participant: code("FR"),
+        amount: amount("1234567.89", Currency::EUR),
+        date: day(2026, 1, 15),
+        note: Some("initial pledge".into()),
+    };
+    store.record_pledge(&ctx(), pledge.clone()).await.unwrap();
+    let unknown = Pledge {
+        id: PledgeId::new(),
+        participant: code("BR"),
+        ..pledge.clone()
+    };
+    assert!(matches!(
+        store.record_pledge(&ctx(), unknown).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let contribution = ContributionConfirmation {
+        id: ContributionId::new(),
+        participant: code("GB"),
+        amount: amount("1000000", Currency::from_code("GBP").unwrap()),
+        date: day(2026, 2, 1),
+        note: None,
+    };
+    store
+        .record_contribution(&ctx(), contribution.clone())
+        .await
+        .unwrap();
+    let rate = ExchangeRate {
+        from: Currency::from_code("GBP").unwrap(),
+        to: Currency::EUR,
+        rate: "1.1725".parse().unwrap(),
+        date: day(2026, 1, 30),
+        source: "ECB".into(),
+    };
+    store
+        .record_exchange_rate(&ctx(), rate.clone())
+        .await
+        .unwrap();
+    let dup = store.record_exchange_rate(&ctx(), rate.clone()).await;
+    assert!(matches!(dup, Err(StoreError::Conflict(_))), "{dup:?}");
+    let determination = FundingDetermination::new(day(2026, 3, 1), "sufficient");
+    let none = |_: &crate::ConventionRecord| Ok(None);
+    store
+        .record_funding_determination(&ctx(), determination.clone(), &none)
+        .await
+        .unwrap();
+
+    let record = store.convention_record().await.unwrap();
+    assert_eq!(record.pledge_items(), vec![pledge]);
+    assert_eq!(
+        record.pledges[0].item.amount.amount().to_string(),
+        "1234567.89"
+    );
+    assert_eq!(record.contribution_items(), vec![contribution]);
+    assert_eq!(record.rate_items(), vec![rate]);
+    assert_eq!(record.rate_items()[0].rate.to_string(), "1.1725");
+    assert_eq!(record.determinations(), vec![determination]);
+    let actions: Vec<String> = store
+        .audit_entries(&AuditFilter::default(), PageRequest::default())
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "convention.seeded",
+            "pledge.recorded",
+            "contribution.confirmed",
+            "exchange_rate.recorded",
+            "funding_determination.recorded"
+        ]
+    );
+}
+
+pub async fn convention_events_are_deduplicated(store: &dyn Store) {
+    use ::ratification::ConventionEvent;
+    let event = crate::NewConventionEvent {
+        event: ConventionEvent::EnteredIntoForce {
+            on: day(2026, 9, 1),
+        },
+        dedupe_key: Some("entered_into_force:2026-09-01".into()),
+    };
+    let first = store
+        .append_convention_event(&AuditContext::system(), event.clone())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(first.kind, "entered_into_force");
+    assert!(
+        store
+            .append_convention_event(&AuditContext::system(), event.clone())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let undeduplicated = crate::NewConventionEvent {
+        dedupe_key: None,
+        ..event
+    };
+    store
+        .append_convention_event(&AuditContext::system(), undeduplicated.clone())
+        .await
+        .unwrap()
+        .unwrap();
+    store
+        .append_convention_event(&AuditContext::system(), undeduplicated)
+        .await
+        .unwrap()
+        .unwrap();
+    let events = store.convention_events().await.unwrap();
+    assert_eq!(events.len(), 3);
+    assert_eq!(events[0], first);
+}
+
+// ---------------------------------------------------------------------------
+// Idempotency keys.
+
+/// `begin_request` with the fingerprint `[fp; 32]`.
+async fn begin_idem(
+    store: &dyn Store,
+    account: AccountId,
+    key: &str,
+    fp: u8,
+    at: time::OffsetDateTime,
+    lease_secs: i64,
+) -> crate::Begin {
+    store
+        .begin_request(
+            account,
+            key,
+            &[fp; 32],
+            at,
+            time::Duration::seconds(lease_secs),
+        )
+        .await
+        .unwrap()
+}
+
+fn idempotent_response() -> crate::StoredResponse {
+    crate::StoredResponse {
+        status: 201,
+        headers: vec![
+            ("content-type".into(), "application/json".into()),
+            ("etag".into(), "\"v1\"".into()),
+        ],
+        // Not UTF-8 on purpose: bodies are bytes.
+        body: vec![b'{', 0xff, 0x00, b'}'],
+    }
+}
+
+pub async fn idempotency_keys_decide_each_outcome(store: &dyn Store) {
+    use crate::Begin;
+    let a = store
+        .create_account(&ctx(), new_account("Idem A", &[Role::Admin]))
+        .await
+        .unwrap();
+    let b = store
+        .create_account(&ctx(), new_account("Idem B", &[Role::Admin]))
+        .await
+        .unwrap();
+    let now = time::OffsetDateTime::now_utc();
+    let (same, other) = (1, 2);
+    let begin = |account, fp, at| begin_idem(store, account, "key-1", fp, at, 60);
+
+    assert_eq!(begin(a.id, same, now).await, Begin::Proceed);
+    assert_eq!(begin(a.id, same, now).await, Begin::InFlight);
+    assert_eq!(begin(a.id, other, now).await, Begin::Mismatch);
+    // Keys are per account: the same key of another account is its own.
+    assert_eq!(begin(b.id, other, now).await, Begin::Proceed);
+
+    let response = idempotent_response();
+    store.complete(a.id, "key-1", &response).await.unwrap();
+    let later = now + time::Duration::hours(1);
+    assert_eq!(
+        begin(a.id, same, later).await,
+        Begin::Replay(response.clone())
+    );
+    assert_eq!(begin(a.id, other, later).await, Begin::Mismatch);
+    // Abandoning a completed request changes nothing; completing it again
+    // neither.
+    store.abandon(a.id, "key-1").await.unwrap();
+    let mut changed = response.clone();
+    changed.status = 500;
+    store.complete(a.id, "key-1", &changed).await.unwrap();
+    assert_eq!(begin(a.id, same, later).await, Begin::Replay(response));
+    // B's request is still running, unaffected by A's.
+    assert_eq!(begin(b.id, other, now).await, Begin::InFlight);
+
+    // A request that failed on the server side is forgotten: retry runs.
+    store.abandon(b.id, "key-1").await.unwrap();
+    assert_eq!(begin(b.id, same, now).await, Begin::Proceed);
+
+    // None of this is an audited change.
+    let log = store
+        .audit_entries(&AuditFilter::default(), PageRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(log.items.len(), 2, "only the two account creations");
+}
+
+pub async fn idempotency_expired_lease_is_taken_over(store: &dyn Store) {
+    use crate::Begin;
+    let a = store
+        .create_account(&ctx(), new_account("Idem C", &[Role::Admin]))
+        .await
+        .unwrap();
+    let t = time::OffsetDateTime::now_utc();
+    let begin = |at| begin_idem(store, a.id, "lease", 3, at, 30);
+    let s = time::Duration::seconds;
+
+    assert_eq!(begin(t).await, Begin::Proceed);
+    assert_eq!(begin(t + s(29)).await, Begin::InFlight);
+    // The first holder died: its lease ran out and the next caller runs.
+    assert_eq!(begin(t + s(30)).await, Begin::Proceed);
+    // ... with a lease of its own.
+    assert_eq!(begin(t + s(31)).await, Begin::InFlight);
+    assert_eq!(begin(t + s(59)).await, Begin::InFlight);
+    // A different request is refused even when the lease has run out.
+    let other = begin_idem(store, a.id, "lease", 4, t + s(120), 30).await;
+    assert_eq!(other, Begin::Mismatch);
+    assert_eq!(begin(t + s(120)).await, Begin::Proceed);
+    store
+        .complete(a.id, "lease", &idempotent_response())
+        .await
+        .unwrap();
+    assert_eq!(
+        begin(t + s(600)).await,
+        Begin::Replay(idempotent_response())
+    );
+}
+
+pub async fn idempotency_keys_expire_after_retention(store: &dyn Store) {
+    use crate::{Begin, KEY_RETENTION};
+    let a = store
+        .create_account(&ctx(), new_account("Idem D", &[Role::Admin]))
+        .await
+        .unwrap();
+    let t = time::OffsetDateTime::now_utc();
+    let lease = time::Duration::seconds(60);
+    let h = time::Duration::hours;
+    let (one, two) = ([5u8; 32], [6u8; 32]);
+    assert_eq!(KEY_RETENTION, h(24));
+
+    // Key "old" at t, completed; key "young" at t + 1 h, still in flight.
+    assert_eq!(
+        store
+            .begin_request(a.id, "old", &one, t, lease)
+            .await
+            .unwrap(),
+        Begin::Proceed
+    );
+    store
+        .complete(a.id, "old", &idempotent_response())
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .begin_request(a.id, "young", &one, t + h(1), lease)
+            .await
+            .unwrap(),
+        Begin::Proceed
+    );
+    // Kept for the whole retention period.
+    assert_eq!(store.purge_expired(t + h(23)).await.unwrap(), 0);
+    assert_eq!(
+        store
+            .begin_request(
+                a.id,
+                "old",
+                &one,
+                t + h(24) - time::Duration::seconds(1),
+                lease
+            )
+            .await
+            .unwrap(),
+        Begin::Replay(idempotent_response())
+    );
+    // Past it, a key counts as unused even before the purge removes it.
+    assert_eq!(
+        store
+            .begin_request(a.id, "old", &two, t + h(24), lease)
+            .await
+            .unwrap(),
+        Begin::Proceed
+    );
+    assert_eq!(
+        store
+            .begin_request(a.id, "old", &two, t + h(24), lease)
+            .await
+            .unwrap(),
+        Begin::InFlight,
+        "the fresh record holds a lease of its own"
+    );
+    // The purge removes what expired, and only that.
+    assert_eq!(store.purge_expired(t + h(25)).await.unwrap(), 1, "young");
+    assert_eq!(store.purge_expired(t + h(25)).await.unwrap(), 0);
+    assert_eq!(
+        store
+            .begin_request(a.id, "young", &two, t + h(25), lease)
+            .await
+            .unwrap(),
+        Begin::Proceed
+    );
+    assert_eq!(store.purge_expired(t + h(50)).await.unwrap(), 2);
+}
+
+fn new_evidence(
+    claim: register::ClaimId,
+    by: AccountId,
+    sha: char,
+    sealed: Option<&str>,
+) -> crate::NewEvidence {
+    let id = crate::EvidenceId::new();
+    crate::NewEvidence {
+        id,
+        claim,
+        file_name: "deed.pdf".into(),
+        content_type: "application/pdf".into(),
+        size: 1234,
+        sha256: sha.to_string().repeat(64),
+        storage_key: format!("claims/{claim}/{id}"),
+        sealed_key_id: sealed.map(str::to_owned),
+        uploaded_by: by,
+    }
+}
+
+async fn evidence_draft(store: &dyn Store) -> (AccountId, register::ClaimId) {
+    use crate::claims::{ClaimColumns, DraftContent};
+    let a = store
+        .create_account(&ctx(), new_account("Claimant", &[Role::Claimant]))
+        .await
+        .unwrap();
+    let draft = DraftContent {
+        content: serde_json::json!({}),
+        sealed: None,
+        columns: ClaimColumns {
+            totals: serde_json::json!([]),
+            ..ClaimColumns::default()
+        },
+    };
+    let claim = store.create_claim(&ctx(), a.id, draft).await.unwrap();
+    (a.id, claim.id)
+}
+
+pub async fn evidence_round_trip(store: &dyn Store) {
+    let (by, claim) = evidence_draft(store).await;
+    let (_, other) = evidence_draft(store).await;
+    let first = store
+        .record_evidence(&ctx(), new_evidence(claim, by, 'b', None))
+        .await
+        .unwrap();
+    assert_eq!(first.claim, claim);
+    assert_eq!(first.size, 1234);
+    assert_eq!(first.sha256, "b".repeat(64));
+    assert_eq!(first.uploaded_by, by);
+    let second = store
+        .record_evidence(&ctx(), new_evidence(claim, by, 'a', Some("k1")))
+        .await
+        .unwrap();
+    assert_eq!(second.sealed_key_id.as_deref(), Some("k1"));
+    store
+        .record_evidence(&ctx(), new_evidence(claim, by, 'a', None))
+        .await
+        .unwrap();
+    store
+        .record_evidence(&ctx(), new_evidence(other, by, 'c', None))
+        .await
+        .unwrap();
+
+    let listed = store.claim_evidence(claim).await.unwrap();
+    assert_eq!(listed.len(), 3, "only this claim's files");
+    assert_eq!(listed[0], first, "oldest first");
+    assert_eq!(listed[1], second);
+    assert_eq!(store.evidence(second.id).await.unwrap(), second);
+    assert!(matches!(
+        store.evidence(crate::EvidenceId::new()).await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(
+        store.evidence_hashes(claim).await.unwrap(),
+        ["a".repeat(64), "b".repeat(64)],
+        "distinct and sorted"
+    );
+    assert!(
+        store
+            .evidence_hashes(register::ClaimId::new())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let filter = AuditFilter {
+        action: Some("evidence.received".into()),
+        target_id: Some(claim.to_string()),
+        ..AuditFilter::default()
+    };
+    let log = store
+        .audit_entries(&filter, PageRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(log.items.len(), 3, "every file is on record");
+    assert_eq!(log.items[0].summary["sha256"], "b".repeat(64));
+}
+
+pub async fn evidence_only_while_the_claim_accepts_it(store: &dyn Store) {
+    use crate::claims::ClaimChange;
+    use register::ClaimStatus;
+    let (by, claim) = evidence_draft(store).await;
+    assert!(matches!(
+        store
+            .record_evidence(
+                &ctx(),
+                new_evidence(register::ClaimId::new(), by, 'a', None)
+            )
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    store
+        .change_claim(
+            &ctx(),
+            claim,
+            None,
+            ClaimChange {
+                from: ClaimStatus::Draft,
+                to: ClaimStatus::Withdrawn,
+                action: "claim.withdrawn",
+                recommendation: None,
+                decision: None,
+                message: None,
+            },
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .record_evidence(&ctx(), new_evidence(claim, by, 'a', None))
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(store.claim_evidence(claim).await.unwrap().is_empty());
+    assert!(store.evidence_hashes(claim).await.unwrap().is_empty());
 }

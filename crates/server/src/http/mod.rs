@@ -8,7 +8,12 @@
 pub mod accounts;
 pub mod audit;
 pub mod authz;
+pub mod catalogue;
+pub mod claims;
+pub mod convention;
+pub mod evidence;
 pub mod health;
+pub mod idempotency;
 pub mod json;
 pub mod metrics;
 pub mod problem;
@@ -45,6 +50,8 @@ use utoipa_swagger_ui::SwaggerUi;
         (name = "service", description = "Health, readiness, metrics"),
         (name = "accounts", description = "Accounts, roles and tokens"),
         (name = "audit", description = "The audit log"),
+        (name = "register", description = "The Register: categories, claims, review and recording"),
+        (name = "convention", description = "Ratification tracker and the Commission's go-live gate"),
     )
 )]
 struct ApiDoc;
@@ -75,6 +82,36 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(accounts::tokens, accounts::issue_token))
         .routes(routes!(accounts::revoke_token))
         .routes(routes!(audit::list))
+        .routes(routes!(catalogue::list))
+        .routes(routes!(catalogue::put))
+        .routes(routes!(catalogue::regions))
+        .routes(routes!(claims::list, claims::create))
+        .routes(routes!(claims::read, claims::edit))
+        .routes(routes!(claims::submit))
+        .routes(routes!(claims::withdraw))
+        .routes(routes!(claims::respond))
+        .routes(routes!(claims::start_review))
+        .routes(routes!(claims::request_information))
+        .routes(routes!(claims::recommend))
+        .routes(routes!(claims::decide))
+        .routes(routes!(claims::decide_many))
+        .routes(routes!(claims::history))
+        .routes(routes!(claims::messages))
+        .routes(routes!(claims::duplicates))
+        .routes(routes!(claims::resolve_flag))
+        .routes(routes!(evidence::list, evidence::upload))
+        .routes(routes!(evidence::download))
+        .routes(routes!(convention::overview))
+        .routes(routes!(convention::participants))
+        .routes(routes!(convention::timeline_list))
+        .routes(routes!(convention::funding))
+        .routes(routes!(convention::events))
+        .routes(routes!(convention::commission_status))
+        .routes(routes!(convention::record_action))
+        .routes(routes!(convention::record_determination))
+        .routes(routes!(convention::record_pledge))
+        .routes(routes!(convention::record_contribution))
+        .routes(routes!(convention::record_rate))
 }
 
 /// The OpenAPI description, as served at `/openapi.json`.
@@ -90,6 +127,12 @@ pub fn router(state: &AppState) -> Router {
     // also serves the description at /openapi.json.
     let router = api
         .merge(SwaggerUi::new("/docs").url("/openapi.json", spec))
+        // Inside authorization (a later route_layer wraps the earlier ones):
+        // keys are kept per authorized account.
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            idempotency::idempotency,
+        ))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             authz::authorize,

@@ -1,0 +1,142 @@
+//! The Commission's go-live gate, and the convention's settings.
+//!
+//! The Commission has no power to act before the convention establishing it
+//! is in force. Every Commission operation that issues recommendations,
+//! decisions or awards calls [`commission_may_act`] first. It reads the
+//! current record from the store on every call (no cache: another instance
+//! may have recorded the 25th ratification a moment ago) and evaluates it
+//! with the injected clock, so the gate opens on the computed date without a
+//! restart, and tests move the clock to see it open.
+//!
+//! # Settings
+//! - the entry-into-force rule (`REDRESS_CONVENTION_RULE`) defaults to the
+//!   *assumed reading* [`EntryIntoForceRule::convention_default`] (25
+//!   consents by R, A or AA, organisations counting, plus the Council's
+//!   funding determination, first day of the month after three months);
+//! - the funding target (`REDRESS_FUNDING_TARGET`, default 50,000,000 EUR,
+//!   an **assumption**) is only the tracker's "confirmed against target"
+//!   figure; its currency is the reference currency totals convert to. The
+//!   funding *condition* is the Council's determination, not this figure.
+
+use crate::config::Settings;
+use crate::error::ApiError;
+use crate::state::AppState;
+use axum::http::StatusCode;
+use kernel::Money;
+use ratification::{
+    ConventionEvent, ConventionStatus, EntryIntoForceRule, NotInForce, evaluate, parse_signatures,
+};
+use store::{AuditContext, ConventionRecord, NewConventionEvent, StoreError};
+use time::Date;
+
+/// The entry-into-force rule in force for this deployment.
+pub fn rule(settings: &Settings) -> EntryIntoForceRule {
+    settings.convention_rule.clone()
+}
+
+/// The funding target the tracker shows confirmed contributions against.
+pub fn funding_target(settings: &Settings) -> Money {
+    settings.funding_target
+}
+
+/// Seeds the published participants and signatures on first start; a no-op
+/// once any participant is recorded. Safe to run from several instances at
+/// once (the store serialises it).
+pub async fn seed_convention(state: &AppState) -> Result<usize, StoreError> {
+    let seed =
+        parse_signatures(ratification::CONVENTION_SIGNATURES_CSV).map_err(StoreError::internal)?;
+    let ctx = AuditContext {
+        reason: Some("first start: the published signatures of the convention".into()),
+        ..AuditContext::system()
+    };
+    state.store.seed_convention(&ctx, &seed).await
+}
+
+/// The record and its evaluation on one day.
+pub struct Current {
+    pub record: ConventionRecord,
+    pub status: ConventionStatus,
+    pub today: Date,
+}
+
+/// The event to store for a change of standing. Entry into force is keyed
+/// by its date, so that noticing it twice (two instances, or a write and a
+/// read) stores it once.
+pub fn new_event(event: ConventionEvent) -> NewConventionEvent {
+    let dedupe_key = match event {
+        ConventionEvent::EnteredIntoForce { on } => Some(format!("entered_into_force:{on}")),
+        _ => None,
+    };
+    NewConventionEvent { event, dedupe_key }
+}
+
+/// Loads the current record and evaluates it today (seeding it first if
+/// that could not be done at start).
+///
+/// When the date of entry into force has simply been reached (no write
+/// changed anything), the first evaluation that sees it stores the
+/// `entered_into_force` event; a failure to store it is logged and does not
+/// fail the read.
+pub async fn current(state: &AppState) -> Result<Current, ApiError> {
+    let mut record = state.store.convention_record().await?;
+    if record.participants.is_empty() {
+        // Seeding at start failed (the database was down): do it now.
+        seed_convention(state).await?;
+        record = state.store.convention_record().await?;
+    }
+    let today = state.clock.today();
+    let status = evaluate(
+        &rule(&state.settings),
+        &record.participants,
+        &record.treaty_actions(),
+        &record.determinations(),
+        today,
+    );
+    if let (true, Some(on)) = (status.in_force, status.entry_into_force) {
+        let known = record
+            .events
+            .iter()
+            .any(|e| e.event == ConventionEvent::EnteredIntoForce { on });
+        if !known {
+            let ctx = AuditContext {
+                reason: Some("the date of entry into force was reached".into()),
+                ..AuditContext::system()
+            };
+            let event = new_event(ConventionEvent::EnteredIntoForce { on });
+            if let Err(e) = state.store.append_convention_event(&ctx, event).await {
+                tracing::warn!("could not store the entered_into_force event: {e}");
+            }
+        }
+    }
+    Ok(Current {
+        record,
+        status,
+        today,
+    })
+}
+
+/// The 409 problem of a closed gate, with the figures as extension members.
+pub fn not_in_force(refusal: &NotInForce) -> ApiError {
+    ApiError::new(
+        StatusCode::CONFLICT,
+        NotInForce::PROBLEM_TYPE,
+        "The Commission may not act yet",
+        format!("The Commission may act only once the convention is in force; {refusal}."),
+    )
+    .with("code", refusal.code())
+    .with("counted_consents", refusal.counted_consents)
+    .with("threshold", refusal.threshold)
+    .with("missing", &refusal.missing)
+    .with(
+        "projected_entry_into_force",
+        refusal.projected_entry_into_force.map(|d| d.to_string()),
+    )
+}
+
+/// The go-live gate: `Ok` once the convention is in force today, otherwise
+/// the 409 `commission-not-in-force` problem. Reads the record every call.
+pub async fn commission_may_act(state: &AppState) -> Result<(), ApiError> {
+    let current = current(state).await?;
+    ratification::commission_may_act(&current.status, current.today)
+        .map_err(|refusal| not_in_force(&refusal))
+}

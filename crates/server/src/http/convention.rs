@@ -1,0 +1,1172 @@
+//! The ratification tracker over HTTP, and the Commission's go-live status.
+//!
+//! Public (no token): the convention's standing, the chart of participants
+//! (JSON, or CSV with `Accept: text/csv`), the timeline, funding totals, the
+//! events, and `GET /v1/commission/status`, the gate's HTTP face.
+//!
+//! Staff: the depositary records treaty actions, the funding determination,
+//! contributions and exchange rates; a state's representative records
+//! pledges for its own participant (the depositary for any). Entries that
+//! depend on the record are validated by the domain *inside* the store's
+//! transaction (see `store::ratification`), which also stores the event when
+//! the convention's standing changes.
+
+use crate::error::{ApiError, ApiResult, FieldError};
+use crate::gate;
+use crate::http::authz::Authorized;
+use crate::http::json::Json;
+use crate::state::AppState;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use kernel::{Currency, Money, MoneyError, Permission};
+use ratification::{
+    ActionError, ActionId, ActionKind, ContributionConfirmation, ContributionId, ConventionStatus,
+    ExchangeRate, FundingDetermination, FundingDeterminationError, FundingDeterminationId,
+    MissingCondition, ParticipantCode, ParticipantStatus, Pledge, PledgeId, TreatyAction, evaluate,
+    funding_totals, status_change, validate_action, validate_funding_determination,
+};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use std::str::FromStr;
+use store::{ConventionRecord, NewConventionEvent, Recorded, Refused, StoreError};
+use time::format_description::well_known::Rfc3339;
+use time::{Date, OffsetDateTime};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+// ---------------------------------------------------------------------------
+// Views
+
+fn iso(date: Date) -> String {
+    date.to_string()
+}
+
+fn iso_opt(date: Option<Date>) -> Option<String> {
+    date.map(iso)
+}
+
+fn rfc3339(at: OffsetDateTime) -> String {
+    at.format(&Rfc3339).unwrap_or_default()
+}
+
+/// Money on the wire: the amount as a decimal string.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct MoneyView {
+    #[schema(example = "1000000.00")]
+    pub amount: String,
+    #[schema(example = "EUR")]
+    pub currency: String,
+}
+
+impl From<Money> for MoneyView {
+    fn from(m: Money) -> Self {
+        Self {
+            amount: m.amount().to_string(),
+            currency: m.currency().code().to_owned(),
+        }
+    }
+}
+
+/// A condition of entry into force not yet fulfilled.
+#[derive(Serialize, ToSchema)]
+pub struct MissingView {
+    /// `consents`, `council_of_europe_members` or `funding_determination`.
+    pub condition: &'static str,
+    /// How many more are needed, for counted conditions.
+    pub needed: Option<u32>,
+    pub description: String,
+}
+
+impl From<&MissingCondition> for MissingView {
+    fn from(m: &MissingCondition) -> Self {
+        let needed = match m {
+            MissingCondition::Consents { needed }
+            | MissingCondition::CouncilOfEuropeMembers { needed } => Some(*needed),
+            MissingCondition::FundingDetermination => None,
+        };
+        Self {
+            condition: m.code(),
+            needed,
+            description: m.to_string(),
+        }
+    }
+}
+
+/// Why funding totals could not be computed (e.g. a missing rate).
+#[derive(Serialize, ToSchema)]
+pub struct TotalsProblem {
+    pub code: &'static str,
+    pub message: String,
+}
+
+/// Funding: the condition (the Council's determination) and the figures.
+#[derive(Serialize, ToSchema)]
+pub struct FundingView {
+    /// The date of the Council's determination that funding is sufficient:
+    /// the funding condition of entry into force.
+    pub determination_date: Option<String>,
+    pub reference_currency: String,
+    /// The target the confirmed total is shown against.
+    pub target: MoneyView,
+    /// The target is an assumption of this deployment, not a figure from
+    /// the convention.
+    pub target_is_assumption: bool,
+    pub pledged: Option<MoneyView>,
+    pub confirmed: Option<MoneyView>,
+    /// Confirmed over target, as a fraction (0.4 is 40 %).
+    pub confirmed_share: Option<String>,
+    pub shortfall: Option<MoneyView>,
+    pub target_met: Option<bool>,
+    /// Set when totals cannot be computed (a missing exchange rate).
+    pub totals_unavailable: Option<TotalsProblem>,
+    pub pledges: usize,
+    pub contributions: usize,
+}
+
+fn funding_view(
+    settings: &crate::config::Settings,
+    record: &ConventionRecord,
+    status: &ConventionStatus,
+) -> FundingView {
+    let target = gate::funding_target(settings);
+    let mut view = FundingView {
+        determination_date: iso_opt(status.funding_determined_on),
+        reference_currency: target.currency().code().to_owned(),
+        target: target.into(),
+        target_is_assumption: true,
+        pledged: None,
+        confirmed: None,
+        confirmed_share: None,
+        shortfall: None,
+        target_met: None,
+        totals_unavailable: None,
+        pledges: record.pledges.len(),
+        contributions: record.contributions.len(),
+    };
+    match funding_totals(
+        &record.pledge_items(),
+        &record.contribution_items(),
+        &record.rate_items(),
+        target,
+    ) {
+        Ok(totals) => {
+            view.pledged = Some(totals.pledged.into());
+            view.confirmed = Some(totals.confirmed.into());
+            view.confirmed_share = Some(totals.confirmed_share.to_string());
+            view.shortfall = Some(totals.shortfall.into());
+            view.target_met = Some(totals.target_met);
+        }
+        Err(e) => {
+            view.totals_unavailable = Some(TotalsProblem {
+                code: e.code(),
+                message: e.to_string(),
+            });
+        }
+    }
+    view
+}
+
+/// The convention's standing today.
+#[derive(Serialize, ToSchema)]
+pub struct ConventionView {
+    /// The day evaluated (today, by the service's clock).
+    pub as_of: String,
+    pub in_force: bool,
+    /// Past when in force, projected when the conditions are met and the
+    /// period is running; absent while conditions are missing.
+    pub entry_into_force: Option<String>,
+    /// `past` (or today) or `projected`.
+    pub entry_into_force_is: Option<&'static str>,
+    /// The date on which the last condition was met.
+    pub conditions_met_on: Option<String>,
+    pub counted_consents: u32,
+    pub threshold: u32,
+    pub council_of_europe_members: u32,
+    pub missing: Vec<MissingView>,
+    /// The entry-into-force rule applied, as data.
+    #[schema(value_type = Object)]
+    pub rule: serde_json::Value,
+    /// The rule is the assumed reading of the convention until confirmed
+    /// against the authentic text.
+    pub rule_is_assumed_reading: bool,
+    pub funding: FundingView,
+    pub participants: usize,
+    pub signatories: usize,
+}
+
+fn convention_view(
+    settings: &crate::config::Settings,
+    record: &ConventionRecord,
+    status: &ConventionStatus,
+) -> ConventionView {
+    ConventionView {
+        as_of: iso(status.as_of),
+        in_force: status.in_force,
+        entry_into_force: iso_opt(status.entry_into_force),
+        entry_into_force_is: status.entry_into_force.map(|d| {
+            if d <= status.as_of {
+                "past"
+            } else {
+                "projected"
+            }
+        }),
+        conditions_met_on: iso_opt(status.conditions_met_on),
+        counted_consents: status.counted_consents,
+        threshold: status.threshold,
+        council_of_europe_members: status.council_of_europe_members,
+        missing: status.missing.iter().map(Into::into).collect(),
+        rule: serde_json::to_value(&status.rule).unwrap_or_default(),
+        rule_is_assumed_reading: status.rule
+            == ratification::EntryIntoForceRule::convention_default(),
+        funding: funding_view(settings, record, status),
+        participants: status.participants.len(),
+        signatories: status
+            .participants
+            .iter()
+            .filter(|p| p.signed_on.is_some())
+            .count(),
+    }
+}
+
+/// One row of the chart of participants.
+// A tracker row is a set of independent yes/no columns.
+#[allow(clippy::struct_excessive_bools)]
+#[derive(Serialize, ToSchema)]
+pub struct ParticipantRow {
+    pub code: String,
+    pub name: String,
+    /// `state` or `organisation`.
+    pub kind: String,
+    pub council_of_europe_member: bool,
+    pub signed_on: Option<String>,
+    /// `ratification`, `acceptance`, `approval` or `accession`.
+    pub consent: Option<String>,
+    /// The tracker abbreviation: R, A, AA or a.
+    pub consent_symbol: Option<String>,
+    pub consent_on: Option<String>,
+    /// Whether the consent counts toward the threshold today.
+    pub counted: bool,
+    /// Entry into force for this participant (past or projected).
+    pub entry_into_force: Option<String>,
+    pub reservations: bool,
+    pub declarations: bool,
+    pub territorial_application: bool,
+    pub denounced_on: Option<String>,
+}
+
+impl From<&ParticipantStatus> for ParticipantRow {
+    fn from(p: &ParticipantStatus) -> Self {
+        Self {
+            code: p.code.to_string(),
+            name: p.name.clone(),
+            kind: p.kind.as_str().to_owned(),
+            council_of_europe_member: p.council_of_europe_member,
+            signed_on: iso_opt(p.signed_on),
+            consent: p.consent.map(|c| c.as_str().to_owned()),
+            consent_symbol: p.consent.map(|c| c.symbol().to_owned()),
+            consent_on: iso_opt(p.consent_on),
+            counted: p.counted,
+            entry_into_force: iso_opt(p.entry_into_force),
+            reservations: p.reservations,
+            declarations: p.declarations,
+            territorial_application: p.territorial_application,
+            denounced_on: iso_opt(p.denounced_on),
+        }
+    }
+}
+
+const CSV_HEADER: [&str; 14] = [
+    "code",
+    "name",
+    "kind",
+    "council_of_europe_member",
+    "signed_on",
+    "consent",
+    "consent_symbol",
+    "consent_on",
+    "counted",
+    "entry_into_force",
+    "reservations",
+    "declarations",
+    "territorial_application",
+    "denounced_on",
+];
+
+/// One CSV field (RFC 4180): quoted when it holds a comma, a quote or a
+/// line break, quotes doubled.
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_owned()
+    }
+}
+
+fn csv_chart(rows: &[ParticipantRow]) -> String {
+    let mut out = CSV_HEADER.join(",");
+    out.push_str("\r\n");
+    let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+    for r in rows {
+        let fields = [
+            r.code.clone(),
+            r.name.clone(),
+            r.kind.clone(),
+            r.council_of_europe_member.to_string(),
+            opt(&r.signed_on),
+            opt(&r.consent),
+            opt(&r.consent_symbol),
+            opt(&r.consent_on),
+            r.counted.to_string(),
+            opt(&r.entry_into_force),
+            r.reservations.to_string(),
+            r.declarations.to_string(),
+            r.territorial_application.to_string(),
+            opt(&r.denounced_on),
+        ];
+        let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+        out.push_str(&line.join(","));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+/// A treaty action as recorded.
+#[derive(Serialize, ToSchema)]
+pub struct ActionView {
+    pub id: Uuid,
+    pub participant: String,
+    #[schema(example = "ratification")]
+    pub kind: String,
+    pub date: String,
+    pub text: Option<String>,
+    pub supersedes: Option<Uuid>,
+    pub withdraws: Option<Uuid>,
+    pub recorded_at: String,
+    pub recorded_by: Option<Uuid>,
+}
+
+impl From<&Recorded<TreatyAction>> for ActionView {
+    fn from(r: &Recorded<TreatyAction>) -> Self {
+        let a = &r.item;
+        Self {
+            id: a.id.0,
+            participant: a.participant.to_string(),
+            kind: a.kind.as_str().to_owned(),
+            date: iso(a.date),
+            text: a.text.clone(),
+            supersedes: a.supersedes.map(|s| s.0),
+            withdraws: a.withdraws.map(|w| w.0),
+            recorded_at: rfc3339(r.recorded_at),
+            recorded_by: r.recorded_by.map(|b| b.0),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DeterminationView {
+    pub id: Uuid,
+    pub date: String,
+    pub text: String,
+    pub supersedes: Option<Uuid>,
+    pub recorded_at: String,
+    pub recorded_by: Option<Uuid>,
+}
+
+impl From<&Recorded<FundingDetermination>> for DeterminationView {
+    fn from(r: &Recorded<FundingDetermination>) -> Self {
+        Self {
+            id: r.item.id.0,
+            date: iso(r.item.date),
+            text: r.item.text.clone(),
+            supersedes: r.item.supersedes.map(|s| s.0),
+            recorded_at: rfc3339(r.recorded_at),
+            recorded_by: r.recorded_by.map(|b| b.0),
+        }
+    }
+}
+
+/// A pledge or a confirmed contribution.
+#[derive(Serialize, ToSchema)]
+pub struct CommitmentView {
+    pub id: Uuid,
+    pub participant: String,
+    pub amount: MoneyView,
+    pub date: String,
+    pub note: Option<String>,
+    pub recorded_at: String,
+    pub recorded_by: Option<Uuid>,
+}
+
+impl From<&Recorded<Pledge>> for CommitmentView {
+    fn from(r: &Recorded<Pledge>) -> Self {
+        Self {
+            id: r.item.id.0,
+            participant: r.item.participant.to_string(),
+            amount: r.item.amount.into(),
+            date: iso(r.item.date),
+            note: r.item.note.clone(),
+            recorded_at: rfc3339(r.recorded_at),
+            recorded_by: r.recorded_by.map(|b| b.0),
+        }
+    }
+}
+
+impl From<&Recorded<ContributionConfirmation>> for CommitmentView {
+    fn from(r: &Recorded<ContributionConfirmation>) -> Self {
+        Self {
+            id: r.item.id.0,
+            participant: r.item.participant.to_string(),
+            amount: r.item.amount.into(),
+            date: iso(r.item.date),
+            note: r.item.note.clone(),
+            recorded_at: rfc3339(r.recorded_at),
+            recorded_by: r.recorded_by.map(|b| b.0),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RateView {
+    pub from: String,
+    pub to: String,
+    /// Units of `to` per unit of `from`.
+    pub rate: String,
+    pub date: String,
+    pub source: String,
+    pub recorded_at: String,
+}
+
+impl From<&Recorded<ExchangeRate>> for RateView {
+    fn from(r: &Recorded<ExchangeRate>) -> Self {
+        Self {
+            from: r.item.from.code().to_owned(),
+            to: r.item.to.code().to_owned(),
+            rate: r.item.rate.to_string(),
+            date: iso(r.item.date),
+            source: r.item.source.clone(),
+            recorded_at: rfc3339(r.recorded_at),
+        }
+    }
+}
+
+/// One entry of the timeline: a treaty action or a funding determination.
+#[derive(Serialize, ToSchema)]
+pub struct TimelineEntry {
+    /// `treaty_action` or `funding_determination`.
+    pub entry: &'static str,
+    pub id: Uuid,
+    pub date: String,
+    pub participant: Option<String>,
+    pub participant_name: Option<String>,
+    /// The action's kind, or `funding_determination`.
+    pub kind: String,
+    pub text: Option<String>,
+    pub supersedes: Option<Uuid>,
+    /// Whether a later entry corrects this one (it no longer counts).
+    pub superseded: bool,
+    pub superseded_by: Option<Uuid>,
+    pub withdraws: Option<Uuid>,
+    pub recorded_at: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Timeline {
+    pub entries: Vec<TimelineEntry>,
+}
+
+fn timeline(record: &ConventionRecord) -> Timeline {
+    let mut entries: Vec<(Date, OffsetDateTime, TimelineEntry)> = Vec::new();
+    let action_successor = |id: ActionId| {
+        record
+            .actions
+            .iter()
+            .find(|a| a.item.supersedes == Some(id))
+            .map(|a| a.item.id.0)
+    };
+    for r in &record.actions {
+        let a = &r.item;
+        let superseded_by = action_successor(a.id);
+        entries.push((
+            a.date,
+            r.recorded_at,
+            TimelineEntry {
+                entry: "treaty_action",
+                id: a.id.0,
+                date: iso(a.date),
+                participant: Some(a.participant.to_string()),
+                participant_name: record.participant(&a.participant).map(|p| p.name.clone()),
+                kind: a.kind.as_str().to_owned(),
+                text: a.text.clone(),
+                supersedes: a.supersedes.map(|s| s.0),
+                superseded: superseded_by.is_some(),
+                superseded_by,
+                withdraws: a.withdraws.map(|w| w.0),
+                recorded_at: rfc3339(r.recorded_at),
+            },
+        ));
+    }
+    for r in &record.funding_determinations {
+        let d = &r.item;
+        let superseded_by = record
+            .funding_determinations
+            .iter()
+            .find(|x| x.item.supersedes == Some(d.id))
+            .map(|x| x.item.id.0);
+        entries.push((
+            d.date,
+            r.recorded_at,
+            TimelineEntry {
+                entry: "funding_determination",
+                id: d.id.0,
+                date: iso(d.date),
+                participant: None,
+                participant_name: None,
+                kind: "funding_determination".into(),
+                text: Some(d.text.clone()),
+                supersedes: d.supersedes.map(|s| s.0),
+                superseded: superseded_by.is_some(),
+                superseded_by,
+                withdraws: None,
+                recorded_at: rfc3339(r.recorded_at),
+            },
+        ));
+    }
+    entries.sort_by(|a, b| {
+        (a.0, a.1, a.2.participant.as_deref()).cmp(&(b.0, b.1, b.2.participant.as_deref()))
+    });
+    Timeline {
+        entries: entries.into_iter().map(|(_, _, e)| e).collect(),
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EventView {
+    pub id: Uuid,
+    pub at: String,
+    /// `entered_into_force`, `no_longer_in_force` or
+    /// `entry_into_force_date_changed`.
+    pub kind: String,
+    /// The event's data, tagged by `event`.
+    #[schema(value_type = Object)]
+    pub event: serde_json::Value,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Events {
+    pub events: Vec<EventView>,
+}
+
+/// The gate is open.
+#[derive(Serialize, ToSchema)]
+pub struct CommissionStatus {
+    pub may_act: bool,
+    pub as_of: String,
+    /// The convention's date of entry into force.
+    pub entry_into_force: Option<String>,
+}
+
+// ---------------------------------------------------------------------------
+// Public reads
+
+#[utoipa::path(get, path = "/v1/convention", tag = "convention",
+    responses((status = 200, body = ConventionView)))]
+pub async fn overview(State(state): State<AppState>) -> ApiResult<Json<ConventionView>> {
+    let current = gate::current(&state).await?;
+    Ok(Json(convention_view(
+        &state.settings,
+        &current.record,
+        &current.status,
+    )))
+}
+
+/// The chart per participant; CSV with `Accept: text/csv`.
+#[utoipa::path(get, path = "/v1/convention/participants", tag = "convention",
+    responses((status = 200, content(
+        (Vec<ParticipantRow> = "application/json"),
+        (String = "text/csv")
+    ))))]
+pub async fn participants(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let current = gate::current(&state).await?;
+    let rows: Vec<ParticipantRow> = current.status.participants.iter().map(Into::into).collect();
+    let wants_csv = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/csv"));
+    if wants_csv {
+        Ok((
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"convention-participants.csv\"",
+                ),
+            ],
+            csv_chart(&rows),
+        )
+            .into_response())
+    } else {
+        Ok(Json(rows).into_response())
+    }
+}
+
+/// Every entry in date order, corrected ones included and marked.
+#[utoipa::path(get, path = "/v1/convention/timeline", tag = "convention",
+    responses((status = 200, body = Timeline)))]
+pub async fn timeline_list(State(state): State<AppState>) -> ApiResult<Json<Timeline>> {
+    let record = state.store.convention_record().await?;
+    Ok(Json(timeline(&record)))
+}
+
+#[utoipa::path(get, path = "/v1/convention/funding", tag = "convention",
+    responses((status = 200, body = FundingView)))]
+pub async fn funding(State(state): State<AppState>) -> ApiResult<Json<FundingView>> {
+    let current = gate::current(&state).await?;
+    Ok(Json(funding_view(
+        &state.settings,
+        &current.record,
+        &current.status,
+    )))
+}
+
+/// Changes of the convention's standing, oldest first.
+#[utoipa::path(get, path = "/v1/convention/events", tag = "convention",
+    responses((status = 200, body = Events)))]
+pub async fn events(State(state): State<AppState>) -> ApiResult<Json<Events>> {
+    // Evaluating first stores `entered_into_force` if the date was reached.
+    gate::current(&state).await?;
+    let events = state.store.convention_events().await?;
+    Ok(Json(Events {
+        events: events
+            .into_iter()
+            .map(|e| EventView {
+                id: e.id.0,
+                at: rfc3339(e.at),
+                kind: e.kind,
+                event: serde_json::to_value(e.event).unwrap_or_default(),
+            })
+            .collect(),
+    }))
+}
+
+/// The go-live gate: 200 once the convention is in force, otherwise 409
+/// `commission-not-in-force` with the count, threshold, missing conditions
+/// and projected date.
+#[utoipa::path(get, path = "/v1/commission/status", tag = "convention",
+    responses((status = 200, body = CommissionStatus),
+        (status = 409, body = crate::error::ProblemBody)))]
+pub async fn commission_status(State(state): State<AppState>) -> ApiResult<Json<CommissionStatus>> {
+    let current = gate::current(&state).await?;
+    ratification::commission_may_act(&current.status, current.today)
+        .map_err(|refusal| gate::not_in_force(&refusal))?;
+    Ok(Json(CommissionStatus {
+        may_act: true,
+        as_of: iso(current.today),
+        entry_into_force: iso_opt(current.status.entry_into_force),
+    }))
+}
+
+// ---------------------------------------------------------------------------
+// Staff writes
+
+/// Collects field errors, then answers all at once.
+#[derive(Default)]
+struct Problems(Vec<FieldError>);
+
+impl Problems {
+    fn push(&mut self, field: &str, code: &str, message: impl Into<String>) {
+        self.0.push(FieldError::new(field, code, message));
+    }
+
+    fn date(&mut self, field: &str, text: &str) -> Option<Date> {
+        let format = time::macros::format_description!("[year]-[month]-[day]");
+        if let Ok(d) = Date::parse(text.trim(), format) {
+            Some(d)
+        } else {
+            self.push(field, "format", "A calendar date, YYYY-MM-DD.");
+            None
+        }
+    }
+
+    fn participant(&mut self, field: &str, text: &str) -> Option<ParticipantCode> {
+        match ParticipantCode::parse(text.trim()) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                self.push(field, "format", e.to_string());
+                None
+            }
+        }
+    }
+
+    fn currency(&mut self, field: &str, text: &str) -> Option<Currency> {
+        match Currency::from_code(text.trim()) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                self.push(field, "unknown_currency", e.to_string());
+                None
+            }
+        }
+    }
+
+    fn text(&mut self, field: &str, text: Option<String>, max: usize) -> Option<String> {
+        let text = text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
+        if text.as_ref().is_some_and(|t| t.chars().count() > max) {
+            self.push(field, "length", format!("At most {max} characters."));
+        }
+        text
+    }
+
+    fn finish(self, what: &str) -> Result<(), ApiError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::validation(
+                format!("The {what} is not valid."),
+                self.0,
+            ))
+        }
+    }
+}
+
+/// A treaty action to record (or a correction of one).
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RecordAction {
+    /// ISO 3166-1 alpha-2 code, or `EU`.
+    #[schema(example = "UA")]
+    pub participant: String,
+    /// `signature`, `ratification`, `acceptance`, `approval`, `accession`,
+    /// `reservation`, `declaration`, `territorial_application`,
+    /// `reservation_withdrawal` or `denunciation`.
+    #[schema(example = "ratification")]
+    pub kind: String,
+    /// Date of signature, deposit or notification (YYYY-MM-DD).
+    #[schema(example = "2026-03-02")]
+    pub date: String,
+    /// Text of a reservation, declaration or territorial application, or a
+    /// note.
+    pub text: Option<String>,
+    /// The entry this one corrects.
+    pub supersedes: Option<Uuid>,
+    /// For a reservation withdrawal: the reservation withdrawn.
+    pub withdraws: Option<Uuid>,
+    /// Kept in the audit log.
+    pub reason: Option<String>,
+}
+
+/// The field a refused action is about, or `None` for a conflict with the
+/// record (409).
+fn action_error_field(e: &ActionError) -> Option<&'static str> {
+    if e.is_conflict() {
+        return None;
+    }
+    Some(match e {
+        ActionError::UnknownParticipant(_) => "participant",
+        ActionError::UnknownSupersededAction(_)
+        | ActionError::SupersedesOtherParticipant { .. } => "supersedes",
+        ActionError::ConsentWithoutSignature { .. }
+        | ActionError::DenunciationWithoutConsent { .. } => "kind",
+        ActionError::NoEffectiveReservation { .. } | ActionError::WithdrawalTargetNotAllowed(_) => {
+            "withdraws"
+        }
+        _ => "date",
+    })
+}
+
+fn action_refused(e: Refused<ActionError>) -> ApiError {
+    match e {
+        Refused::Rule(e) => match action_error_field(&e) {
+            Some(field) => ApiError::invalid_field(field, e.code(), e.to_string()),
+            None => ApiError::conflict(e.to_string()).with("code", e.code()),
+        },
+        Refused::Store(StoreError::Conflict(_)) => {
+            ApiError::conflict("The record changed meanwhile (the entry was already corrected).")
+                .with("code", "already_superseded")
+        }
+        Refused::Store(e) => e.into(),
+    }
+}
+
+/// Records a treaty action. Validated against the record inside the
+/// transaction; the event of a change of standing is stored with it.
+#[utoipa::path(post, path = "/v1/convention/actions", tag = "convention", security(("bearer" = [])),
+    request_body = RecordAction,
+    responses((status = 201, body = ActionView), (status = 409, body = crate::error::ProblemBody),
+        (status = 422, body = crate::error::ProblemBody)))]
+pub async fn record_action(
+    State(state): State<AppState>,
+    auth: Authorized,
+    Json(req): Json<RecordAction>,
+) -> ApiResult<impl IntoResponse> {
+    let mut problems = Problems::default();
+    let participant = problems.participant("participant", &req.participant);
+    let kind = ActionKind::from_str(req.kind.trim())
+        .map_err(|e| problems.push("kind", "unknown_kind", e.to_string()))
+        .ok();
+    let date = problems.date("date", &req.date);
+    let text = problems.text("text", req.text, 20_000);
+    problems.finish("treaty action")?;
+    let (Some(participant), Some(kind), Some(date)) = (participant, kind, date) else {
+        unreachable!("problems were reported")
+    };
+    let mut action = TreatyAction::new(participant, kind, date);
+    action.text = text;
+    action.supersedes = req.supersedes.map(ActionId::from_uuid);
+    action.withdraws = req.withdraws.map(ActionId::from_uuid);
+
+    let today = state.clock.today();
+    let rule = gate::rule(&state.settings);
+    let new = action.clone();
+    let decide =
+        move |record: &ConventionRecord| -> Result<Option<NewConventionEvent>, ActionError> {
+            let actions = record.treaty_actions();
+            validate_action(&record.participants, &actions, &new, today)?;
+            let determinations = record.determinations();
+            let before = evaluate(
+                &rule,
+                &record.participants,
+                &actions,
+                &determinations,
+                today,
+            );
+            let mut after_actions = actions;
+            after_actions.push(new.clone());
+            let after = evaluate(
+                &rule,
+                &record.participants,
+                &after_actions,
+                &determinations,
+                today,
+            );
+            Ok(status_change(&before, &after).map(gate::new_event))
+        };
+    let recorded = state
+        .store
+        .record_treaty_action(&auth.audit(req.reason), action, &decide)
+        .await
+        .map_err(action_refused)?;
+    Ok((StatusCode::CREATED, Json(ActionView::from(&recorded))))
+}
+
+/// The Council's determination that funding is sufficient.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RecordDetermination {
+    #[schema(example = "2026-05-20")]
+    pub date: String,
+    /// The determination as adopted, or its reference.
+    pub text: String,
+    /// The determination this one corrects.
+    pub supersedes: Option<Uuid>,
+    pub reason: Option<String>,
+}
+
+#[utoipa::path(post, path = "/v1/convention/funding-determinations", tag = "convention",
+    security(("bearer" = [])), request_body = RecordDetermination,
+    responses((status = 201, body = DeterminationView), (status = 409, body = crate::error::ProblemBody),
+        (status = 422, body = crate::error::ProblemBody)))]
+pub async fn record_determination(
+    State(state): State<AppState>,
+    auth: Authorized,
+    Json(req): Json<RecordDetermination>,
+) -> ApiResult<impl IntoResponse> {
+    let mut problems = Problems::default();
+    let date = problems.date("date", &req.date);
+    let text = problems.text("text", Some(req.text), 20_000);
+    if text.is_none() {
+        problems.push("text", "required", "The determination's text or reference.");
+    }
+    problems.finish("funding determination")?;
+    let (Some(date), Some(text)) = (date, text) else {
+        unreachable!("problems were reported")
+    };
+    let mut determination = FundingDetermination::new(date, text);
+    determination.supersedes = req.supersedes.map(FundingDeterminationId::from_uuid);
+
+    let today = state.clock.today();
+    let rule = gate::rule(&state.settings);
+    let new = determination.clone();
+    let decide =
+        move |record: &ConventionRecord| -> Result<Option<NewConventionEvent>, FundingDeterminationError> {
+            let determinations = record.determinations();
+            validate_funding_determination(&determinations, &new, today)?;
+            let actions = record.treaty_actions();
+            let before = evaluate(&rule, &record.participants, &actions, &determinations, today);
+            let mut after_determinations = determinations;
+            after_determinations.push(new.clone());
+            let after = evaluate(
+                &rule,
+                &record.participants,
+                &actions,
+                &after_determinations,
+                today,
+            );
+            Ok(status_change(&before, &after).map(gate::new_event))
+        };
+    let recorded = state
+        .store
+        .record_funding_determination(&auth.audit(req.reason), determination, &decide)
+        .await
+        .map_err(|e| match e {
+            Refused::Rule(e @ FundingDeterminationError::FutureDate { .. }) => {
+                ApiError::invalid_field("date", e.code(), e.to_string())
+            }
+            Refused::Rule(e @ FundingDeterminationError::UnknownSupersededDetermination(_)) => {
+                ApiError::invalid_field("supersedes", e.code(), e.to_string())
+            }
+            Refused::Rule(e) => ApiError::conflict(e.to_string()).with("code", e.code()),
+            Refused::Store(StoreError::Conflict(_)) => {
+                ApiError::conflict("The determination was already corrected.")
+                    .with("code", "already_superseded")
+            }
+            Refused::Store(e) => e.into(),
+        })?;
+    Ok((
+        StatusCode::CREATED,
+        Json(DeterminationView::from(&recorded)),
+    ))
+}
+
+/// A pledge, or a confirmation of a contribution.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RecordCommitment {
+    /// The participant; a state's representative may leave it out (its
+    /// own).
+    #[schema(example = "FR")]
+    pub participant: Option<String>,
+    pub amount: MoneyView,
+    #[schema(example = "2026-02-10")]
+    pub date: String,
+    pub note: Option<String>,
+}
+
+struct Commitment {
+    participant: ParticipantCode,
+    amount: Money,
+    date: Date,
+    note: Option<String>,
+}
+
+/// Validates a pledge or contribution against the record and, for a state
+/// representative ([`Permission::Own`]), its own participant.
+async fn commitment(
+    state: &AppState,
+    auth: &Authorized,
+    req: RecordCommitment,
+) -> Result<Commitment, ApiError> {
+    let own = match auth.permission {
+        Permission::Own => Some(auth.principal.participant.clone().unwrap_or_default()),
+        _ => None,
+    };
+    let mut problems = Problems::default();
+    let participant_text = req.participant.or_else(|| own.clone());
+    let participant = if let Some(text) = &participant_text {
+        problems.participant("participant", text)
+    } else {
+        problems.push("participant", "required", "Name the participant.");
+        None
+    };
+    let currency = problems.currency("amount.currency", &req.amount.currency);
+    let amount = Decimal::from_str(req.amount.amount.trim()).ok();
+    if amount.is_none() {
+        problems.push(
+            "amount.amount",
+            "format",
+            "A decimal number as a string, e.g. \"1000000.00\".",
+        );
+    }
+    let date = problems.date("date", &req.date);
+    let note = problems.text("note", req.note, 2_000);
+    let money = match (amount, currency) {
+        (Some(a), Some(c)) => match Money::exact(a, c) {
+            Ok(m) => match ratification::validate_amount(m) {
+                Ok(()) => Some(m),
+                Err(e) => {
+                    problems.push("amount.amount", e.code(), e.to_string());
+                    None
+                }
+            },
+            Err(e @ MoneyError::TooPrecise { .. }) => {
+                problems.push("amount.amount", "too_precise", e.to_string());
+                None
+            }
+            Err(e) => {
+                problems.push("amount.amount", "invalid", e.to_string());
+                None
+            }
+        },
+        _ => None,
+    };
+    if let Some(d) = date
+        && d > state.clock.today()
+    {
+        problems.push("date", "future_date", format!("{d} is after today."));
+    }
+    if let (Some(own), Some(code)) = (&own, &participant) {
+        // A state's representative speaks for its own participant only.
+        let speaks_for = ParticipantCode::parse(own).ok();
+        if speaks_for.as_ref() != Some(code) {
+            let who = if own.is_empty() {
+                "no participant"
+            } else {
+                own
+            };
+            problems.push(
+                "participant",
+                "not_own_participant",
+                format!("A representative of {who} may not record for {code}."),
+            );
+        }
+    }
+    problems.finish("entry")?;
+    let (Some(participant), Some(amount), Some(date)) = (participant, money, date) else {
+        unreachable!("problems were reported")
+    };
+    let record = state.store.convention_record().await?;
+    if record.participant(&participant).is_none() {
+        return Err(ApiError::invalid_field(
+            "participant",
+            "unknown_participant",
+            format!("{participant} is not a participant of the convention."),
+        ));
+    }
+    Ok(Commitment {
+        participant,
+        amount,
+        date,
+        note,
+    })
+}
+
+#[utoipa::path(post, path = "/v1/convention/pledges", tag = "convention", security(("bearer" = [])),
+    request_body = RecordCommitment,
+    responses((status = 201, body = CommitmentView), (status = 422, body = crate::error::ProblemBody)))]
+pub async fn record_pledge(
+    State(state): State<AppState>,
+    auth: Authorized,
+    Json(req): Json<RecordCommitment>,
+) -> ApiResult<impl IntoResponse> {
+    let c = commitment(&state, &auth, req).await?;
+    let mut ctx = auth.audit(None);
+    if auth.permission == Permission::Own {
+        ctx.on_behalf_of = Some(c.participant.to_string());
+    }
+    let pledge = Pledge {
+        id: PledgeId::new(),
+        participant: c.participant,
+        amount: c.amount,
+        date: c.date,
+        note: c.note,
+    };
+    let recorded = state.store.record_pledge(&ctx, pledge).await?;
+    Ok((StatusCode::CREATED, Json(CommitmentView::from(&recorded))))
+}
+
+#[utoipa::path(post, path = "/v1/convention/contributions", tag = "convention", security(("bearer" = [])),
+    request_body = RecordCommitment,
+    responses((status = 201, body = CommitmentView), (status = 422, body = crate::error::ProblemBody)))]
+pub async fn record_contribution(
+    State(state): State<AppState>,
+    auth: Authorized,
+    Json(req): Json<RecordCommitment>,
+) -> ApiResult<impl IntoResponse> {
+    let c = commitment(&state, &auth, req).await?;
+    let contribution = ContributionConfirmation {
+        id: ContributionId::new(),
+        participant: c.participant,
+        amount: c.amount,
+        date: c.date,
+        note: c.note,
+    };
+    let recorded = state
+        .store
+        .record_contribution(&auth.audit(None), contribution)
+        .await?;
+    Ok((StatusCode::CREATED, Json(CommitmentView::from(&recorded))))
+}
+
+/// An exchange rate: units of `to` per unit of `from`.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RecordRate {
+    #[schema(example = "GBP")]
+    pub from: String,
+    #[schema(example = "EUR")]
+    pub to: String,
+    #[schema(example = "1.1725")]
+    pub rate: String,
+    pub date: String,
+    /// Who published it, e.g. `ECB`.
+    pub source: String,
+}
+
+#[utoipa::path(post, path = "/v1/convention/exchange-rates", tag = "convention",
+    security(("bearer" = [])), request_body = RecordRate,
+    responses((status = 201, body = RateView), (status = 409, body = crate::error::ProblemBody),
+        (status = 422, body = crate::error::ProblemBody)))]
+pub async fn record_rate(
+    State(state): State<AppState>,
+    auth: Authorized,
+    Json(req): Json<RecordRate>,
+) -> ApiResult<impl IntoResponse> {
+    let mut problems = Problems::default();
+    let from = problems.currency("from", &req.from);
+    let to = problems.currency("to", &req.to);
+    if from.is_some() && from == to {
+        problems.push(
+            "to",
+            "same_currency",
+            "A rate converts between two currencies.",
+        );
+    }
+    let rate = match Decimal::from_str(req.rate.trim()) {
+        Ok(r) if r > Decimal::ZERO => Some(r),
+        _ => {
+            problems.push("rate", "format", "A positive decimal number as a string.");
+            None
+        }
+    };
+    let date = problems.date("date", &req.date);
+    let source = problems.text("source", Some(req.source), 200);
+    if source.is_none() {
+        problems.push("source", "required", "Who published the rate.");
+    }
+    if date.is_some_and(|d| d > state.clock.today()) {
+        problems.push("date", "future_date", "The rate's date is after today.");
+    }
+    problems.finish("exchange rate")?;
+    let (Some(from), Some(to), Some(rate), Some(date), Some(source)) =
+        (from, to, rate, date, source)
+    else {
+        unreachable!("problems were reported")
+    };
+    let rate = ExchangeRate {
+        from,
+        to,
+        rate,
+        date,
+        source,
+    };
+    let recorded = state
+        .store
+        .record_exchange_rate(&auth.audit(None), rate)
+        .await?;
+    Ok((StatusCode::CREATED, Json(RateView::from(&recorded))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_fields_are_quoted_when_needed() {
+        assert_eq!(csv_field("Ukraine"), "Ukraine");
+        assert_eq!(csv_field("Bosnia, and"), "\"Bosnia, and\"");
+        assert_eq!(csv_field("say \"no\""), "\"say \"\"no\"\"\"");
+        assert_eq!(csv_field("a\nb"), "\"a\nb\"");
+    }
+}

@@ -1,0 +1,176 @@
+//! The authorization matrix, generated from the router: every route and
+//! method, called as every role and anonymously, must answer as the policy
+//! table says. A route without a policy entry fails here.
+
+use crate::support::{Db, TestApp};
+use kernel::{Permission, Role};
+use server::http::authz::ROUTES;
+
+fn routes_from_openapi() -> Vec<(String, String)> {
+    let spec = serde_json::to_value(server::http::openapi()).unwrap();
+    let mut routes = Vec::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            if ["get", "post", "put", "patch", "delete"].contains(&method.as_str()) {
+                routes.push((method.to_uppercase(), path.clone()));
+            }
+        }
+    }
+    routes.sort();
+    routes
+}
+
+#[test]
+fn every_route_has_a_policy_entry() {
+    let routes = routes_from_openapi();
+    assert!(
+        routes.len() >= ROUTES.len() - 1,
+        "the description lists the routes"
+    );
+    for (method, path) in &routes {
+        assert!(
+            ROUTES
+                .iter()
+                .any(|(m, p, _)| m.as_str() == method && p == path),
+            "{method} {path} has no entry in the authorization table (http/authz.rs)"
+        );
+    }
+    // The description itself is served by the docs UI, not described in it.
+    for (m, p, _) in ROUTES.iter().filter(|(_, p, _)| *p != "/openapi.json") {
+        assert!(
+            routes
+                .iter()
+                .any(|(method, path)| method == m.as_str() && path == p),
+            "{m} {p} is in the authorization table but not in the API description"
+        );
+    }
+}
+
+async fn matrix(db: Db) {
+    let Some(app) = TestApp::spawn(db).await else {
+        eprintln!("skipped: REDRESS_TEST_POSTGRES_URL is not set");
+        return;
+    };
+    let mut tokens = Vec::new();
+    for role in Role::ALL {
+        let (_, token) = match role {
+            Role::State => {
+                app.account_with(store::NewAccount {
+                    display_name: "State".into(),
+                    roles: vec![role],
+                    clearances: vec![],
+                    participant: Some("NL".into()),
+                    external_subject: None,
+                })
+                .await
+            }
+            _ => app.account(role.as_str(), &[role]).await,
+        };
+        tokens.push((Some(role), Some(token)));
+    }
+    tokens.push((None, None));
+
+    let mut checked = 0;
+    for (method, path, action) in ROUTES {
+        let concrete = path
+            .split('/')
+            .map(|seg| {
+                if seg.starts_with('{') {
+                    uuid::Uuid::now_v7().to_string()
+                } else {
+                    seg.to_owned()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("/");
+        for (role, token) in &tokens {
+            let mut req = app
+                .request(
+                    reqwest::Method::from_bytes(method.as_str().as_bytes()).unwrap(),
+                    &concrete,
+                )
+                .header("content-type", "application/json");
+            if *method != reqwest::Method::GET {
+                req = req.body("{}");
+            }
+            if let Some(t) = token {
+                req = req.bearer_auth(t);
+            }
+            let status = req.send().await.unwrap().status().as_u16();
+            let who = role.map_or("anonymous", Role::as_str);
+            match role {
+                _ if action.is_public() => {
+                    assert!(
+                        status != 401 && status != 403,
+                        "{who} {method} {path}: {status}"
+                    );
+                }
+                None => assert_eq!(status, 401, "{who} {method} {path}"),
+                Some(r) => match kernel::permission(*r, *action) {
+                    Permission::Deny => assert_eq!(status, 403, "{who} {method} {path}"),
+                    Permission::Allow | Permission::Own => {
+                        assert!(
+                            status != 401 && status != 403,
+                            "{who} {method} {path}: {status}"
+                        );
+                    }
+                },
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, ROUTES.len() * (Role::ALL.len() + 1));
+}
+
+#[tokio::test]
+async fn matrix_on_sqlite() {
+    matrix(Db::Sqlite).await;
+}
+
+#[tokio::test]
+async fn matrix_on_postgres() {
+    matrix(Db::Postgres).await;
+}
+
+/// The policy table as `docs/authorization.md` shows it.
+fn policy_table() -> String {
+    use std::fmt::Write as _;
+    let mut out = String::from("| action |");
+    for role in Role::ALL {
+        let _ = write!(out, " {} |", role.as_str());
+    }
+    out.push_str("\n|---|");
+    for _ in Role::ALL {
+        out.push_str("---|");
+    }
+    out.push('\n');
+    for action in kernel::Action::ALL {
+        let name = serde_json::to_value(action).unwrap();
+        let _ = write!(out, "| `{}` |", name.as_str().unwrap());
+        for role in Role::ALL {
+            let cell = if action.is_public() {
+                "public"
+            } else {
+                match kernel::permission(role, action) {
+                    Permission::Allow => "yes",
+                    Permission::Own => "own",
+                    Permission::Deny => "–",
+                }
+            };
+            let _ = write!(out, " {cell} |");
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn the_documented_policy_is_the_policy() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/authorization.md");
+    let docs = std::fs::read_to_string(&path).unwrap();
+    let table = policy_table();
+    assert!(
+        docs.contains(&table),
+        "docs/authorization.md is out of date; its table must read:\n\n{table}"
+    );
+}

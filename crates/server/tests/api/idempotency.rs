@@ -1,0 +1,228 @@
+//! `Idempotency-Key` on state-changing requests, through `POST /v1/accounts`.
+
+use crate::support::{TestApp, json, problem};
+use kernel::{Clock, Role};
+use serde_json::{Value, json};
+use server::http::idempotency::{Fingerprinted, fingerprint};
+use store::Begin;
+
+/// Sends a JSON body byte for byte as given, with an optional key.
+async fn create(app: &TestApp, token: &str, key: Option<&str>, body: &Value) -> reqwest::Response {
+    let mut request = app
+        .post("/v1/accounts")
+        .bearer_auth(token)
+        .header("content-type", "application/json")
+        .body(serde_json::to_vec(body).unwrap());
+    if let Some(key) = key {
+        request = request.header("idempotency-key", key);
+    }
+    request.send().await.unwrap()
+}
+
+/// How many accounts have this display name.
+async fn named(app: &TestApp, token: &str, name: &str) -> usize {
+    let (status, page) = json(
+        app.get("/v1/accounts?limit=500")
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{page}");
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["display_name"] == name)
+        .count()
+}
+
+fn replayed(response: &reqwest::Response) -> Option<&str> {
+    response
+        .headers()
+        .get("idempotent-replayed")
+        .and_then(|v| v.to_str().ok())
+}
+
+/// The fingerprint the server computes for `POST /v1/accounts` with `body`.
+fn create_fingerprint(body: &Value) -> [u8; 32] {
+    fingerprint(
+        &axum::http::Method::POST,
+        "/v1/accounts",
+        &"/v1/accounts".parse().unwrap(),
+        Fingerprinted::Body(&serde_json::to_vec(body).unwrap()),
+    )
+}
+
+/// Runs the futures concurrently; their outputs in the same order.
+async fn spawn_all<F: std::future::Future + Send + 'static>(
+    futures: impl Iterator<Item = F>,
+) -> Vec<F::Output>
+where
+    F::Output: Send + 'static,
+{
+    let handles: Vec<_> = futures.map(tokio::spawn).collect();
+    let mut out = Vec::new();
+    for handle in handles {
+        out.push(handle.await.unwrap());
+    }
+    out
+}
+
+both! {
+    async fn same_key_and_body_replays_the_first_answer(app: TestApp) {
+        let (_, admin) = app.account("Admin", &[Role::Admin]).await;
+        let body = json!({"display_name": "Oksana Bondar", "roles": ["registrar"]});
+        let first = create(&app, &admin, Some("create-oksana"), &body).await;
+        assert_eq!(replayed(&first), None);
+        let first_etag = first.headers()["etag"].clone();
+        let first_text = first.text().await.unwrap();
+
+        let again = create(&app, &admin, Some("create-oksana"), &body).await;
+        assert_eq!(again.status(), 201);
+        assert_eq!(replayed(&again), Some("true"));
+        assert_eq!(again.headers()["etag"], first_etag);
+        assert_eq!(again.headers()["content-type"], "application/json");
+        assert_eq!(again.text().await.unwrap(), first_text, "the same answer");
+        assert_eq!(named(&app, &admin, "Oksana Bondar").await, 1, "created once");
+    }
+
+    async fn same_key_with_another_body_is_refused(app: TestApp) {
+        let (_, admin) = app.account("Admin", &[Role::Admin]).await;
+        let first = json!({"display_name": "Petro Marchenko", "roles": ["board"]});
+        assert_eq!(create(&app, &admin, Some("k-1"), &first).await.status(), 201);
+        let other = json!({"display_name": "Petro Marchenko", "roles": ["assessor"]});
+        let p = problem(
+            create(&app, &admin, Some("k-1"), &other).await,
+            422,
+            "idempotency-key-reused",
+        )
+        .await;
+        assert!(p["detail"].as_str().unwrap().contains("different request"), "{p}");
+        assert_eq!(named(&app, &admin, "Petro Marchenko").await, 1);
+    }
+
+    async fn keys_are_per_account(app: TestApp) {
+        let (_, one) = app.account("Admin one", &[Role::Admin]).await;
+        let (_, two) = app.account("Admin two", &[Role::Admin]).await;
+        let a = json!({"display_name": "Made by one", "roles": ["claimant"]});
+        let b = json!({"display_name": "Made by two", "roles": ["claimant"]});
+        let (status, made_a) = json(create(&app, &one, Some("shared-key"), &a).await).await;
+        assert_eq!(status, 201, "{made_a}");
+        let second = create(&app, &two, Some("shared-key"), &b).await;
+        assert_eq!(replayed(&second), None);
+        let (status, made_b) = json(second).await;
+        assert_eq!(status, 201, "{made_b}");
+        assert_ne!(made_a["id"], made_b["id"]);
+        assert_eq!(named(&app, &one, "Made by one").await, 1);
+        assert_eq!(named(&app, &one, "Made by two").await, 1);
+    }
+
+    async fn a_request_in_flight_is_refused_until_its_lease_runs_out(app: TestApp) {
+        let (admin_id, admin) = app.account("Admin", &[Role::Admin]).await;
+        let body = json!({"display_name": "Iryna Tkachenko", "roles": ["auditor"]});
+        // Another instance holds the key for this very request.
+        let begun = app
+            .state
+            .store
+            .begin_request(
+                admin_id,
+                "busy",
+                &create_fingerprint(&body),
+                app.clock.now(),
+                time::Duration::seconds(30),
+            )
+            .await
+            .unwrap();
+        assert_eq!(begun, Begin::Proceed);
+        let refused = create(&app, &admin, Some("busy"), &body).await;
+        assert_eq!(refused.headers()["retry-after"], "1");
+        problem(refused, 409, "idempotency-in-flight").await;
+        assert_eq!(named(&app, &admin, "Iryna Tkachenko").await, 0);
+
+        // That instance died: once the lease has run out, the retry runs.
+        app.clock.advance(time::Duration::seconds(31));
+        let (status, made) = json(create(&app, &admin, Some("busy"), &body).await).await;
+        assert_eq!(status, 201, "{made}");
+        let again = create(&app, &admin, Some("busy"), &body).await;
+        assert_eq!(replayed(&again), Some("true"));
+        assert_eq!(json(again).await, (201, made));
+        assert_eq!(named(&app, &admin, "Iryna Tkachenko").await, 1);
+    }
+
+    async fn a_refusal_is_replayed_too(app: TestApp) {
+        let (_, admin) = app.account("Admin", &[Role::Admin]).await;
+        let invalid = json!({"display_name": "", "roles": []});
+        let first = create(&app, &admin, Some("bad-one"), &invalid).await;
+        let first_id = first.headers()["x-request-id"].clone();
+        let first = problem(first, 422, "validation").await;
+        assert_eq!(first["instance"], first_id.to_str().unwrap());
+
+        let again = create(&app, &admin, Some("bad-one"), &invalid).await;
+        assert_eq!(replayed(&again), Some("true"));
+        assert_eq!(again.headers()["content-type"], "application/problem+json");
+        assert_ne!(again.headers()["x-request-id"], first_id, "a request of its own");
+        // The first answer byte for byte, its instance included.
+        assert_eq!(json(again).await, (422, first));
+    }
+
+    async fn concurrent_retries_run_once(app: TestApp) {
+        let (_, admin) = app.account("Admin", &[Role::Admin]).await;
+        let body = json!({"display_name": "Raced", "roles": ["claimant"]});
+        let bytes = serde_json::to_vec(&body).unwrap();
+        let sends = (0..6).map(|_| {
+            app.post("/v1/accounts")
+                .bearer_auth(&admin)
+                .header("content-type", "application/json")
+                .header("idempotency-key", "race")
+                .body(bytes.clone())
+                .send()
+        });
+        let statuses: Vec<u16> = spawn_all(sends)
+            .await
+            .into_iter()
+            .map(|r| r.unwrap().status().as_u16())
+            .collect();
+        // Each got the answer (first or replayed) or was told to retry.
+        assert!(statuses.iter().all(|s| *s == 201 || *s == 409), "{statuses:?}");
+        assert!(statuses.contains(&201), "{statuses:?}");
+        assert_eq!(named(&app, &admin, "Raced").await, 1);
+    }
+
+    async fn without_a_key_every_request_runs(app: TestApp) {
+        let (_, admin) = app.account("Admin", &[Role::Admin]).await;
+        let body = json!({"display_name": "Andrii Melnyk", "roles": ["claimant"]});
+        for _ in 0..2 {
+            let r = create(&app, &admin, None, &body).await;
+            assert_eq!(replayed(&r), None);
+            assert_eq!(r.status(), 201);
+        }
+        assert_eq!(named(&app, &admin, "Andrii Melnyk").await, 2);
+    }
+
+    async fn a_malformed_key_is_a_validation_problem(app: TestApp) {
+        let (_, admin) = app.account("Admin", &[Role::Admin]).await;
+        let body = json!({"display_name": "Nobody", "roles": ["claimant"]});
+        let long = "k".repeat(256);
+        for key in [long.as_str(), "tab\tinside"] {
+            let p = problem(create(&app, &admin, Some(key), &body).await, 422, "validation").await;
+            assert_eq!(p["errors"][0]["field"], "Idempotency-Key", "{p}");
+        }
+        assert_eq!(named(&app, &admin, "Nobody").await, 0);
+    }
+
+    async fn keys_live_for_a_day(app: TestApp) {
+        let (_, admin) = app.account("Admin", &[Role::Admin]).await;
+        let body = json!({"display_name": "Daily", "roles": ["claimant"]});
+        assert_eq!(create(&app, &admin, Some("day"), &body).await.status(), 201);
+        app.clock.advance(time::Duration::hours(23));
+        let r = create(&app, &admin, Some("day"), &body).await;
+        assert_eq!(replayed(&r), Some("true"));
+        app.clock.advance(time::Duration::hours(1));
+        assert_eq!(app.state.store.purge_expired(app.clock.now()).await.unwrap(), 1);
+        let r = create(&app, &admin, Some("day"), &body).await;
+        assert_eq!((r.status().as_u16(), replayed(&r)), (201, None));
+        assert_eq!(named(&app, &admin, "Daily").await, 2);
+    }
+}

@@ -1,0 +1,14 @@
+//! HTTP tests of the whole application, on SQLite and PostgreSQL.
+
+#![allow(unreachable_pub, reason = "a test binary exports nothing")]
+
+#[macro_use]
+mod support;
+
+mod accounts;
+mod authorization;
+mod claims;
+mod convention;
+mod evidence;
+mod foundation;
+mod idempotency;

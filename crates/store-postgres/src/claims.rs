@@ -1,0 +1,703 @@
+use crate::{PostgresStore, map_err};
+use async_trait::async_trait;
+use kernel::id::AccountId;
+use kernel::{Page, PageRequest};
+use register::{Category, ClaimId, ClaimStatus, DuplicateFlagId, DuplicateKeys, Region};
+use serde_json::{Value, json};
+use sqlx::postgres::PgRow;
+use sqlx::{Postgres, QueryBuilder, Row};
+use store::claims::{
+    CategoryRecord, ClaimChange, ClaimFilter, ClaimMessage, ClaimRecord, DraftContent,
+    DuplicateFlagRecord, MessageKind, Sealed, Submission, Visibility,
+};
+use store::{AuditContext, Change, ClaimStore, StoreError};
+use uuid::Uuid;
+
+fn json_col(row: &PgRow, name: &str) -> Result<Option<Value>, sqlx::Error> {
+    row.try_get::<Option<Value>, _>(name)
+}
+
+fn status_of(text: &str) -> Result<ClaimStatus, sqlx::Error> {
+    serde_json::from_value(Value::String(text.to_owned()))
+        .map_err(|e| sqlx::Error::Decode(e.into()))
+}
+
+fn status_text(status: ClaimStatus) -> String {
+    serde_json::to_value(status)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn claim_from_row(row: &PgRow) -> Result<ClaimRecord, sqlx::Error> {
+    let sealed = match (
+        row.try_get::<Option<Vec<u8>>, _>("sealed")?,
+        row.try_get::<Option<String>, _>("sealed_key_id")?,
+    ) {
+        (Some(bytes), Some(key_id)) => Some(Sealed { key_id, bytes }),
+        _ => None,
+    };
+    Ok(ClaimRecord {
+        id: row.try_get::<Uuid, _>("id")?.into(),
+        filed_by: row.try_get::<Uuid, _>("filed_by")?.into(),
+        status: status_of(&row.try_get::<String, _>("status")?)?,
+        category: row.try_get("category")?,
+        reference: row.try_get("reference")?,
+        sensitive: row.try_get("sensitive")?,
+        content: json_col(row, "content")?.unwrap_or(Value::Null),
+        sealed,
+        claimant_name: row.try_get("claimant_name")?,
+        region: row.try_get("region")?,
+        totals: json_col(row, "totals")?.unwrap_or_else(|| json!([])),
+        duplicate_flagged: row.try_get("duplicate_flagged")?,
+        recommendation: json_col(row, "recommendation")?,
+        decision: json_col(row, "decision")?,
+        submitted_at: row.try_get("submitted_at")?,
+        decided_at: row.try_get("decided_at")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+        version: row.try_get("version")?,
+    })
+}
+
+fn flag_from_row(row: &PgRow) -> Result<DuplicateFlagRecord, sqlx::Error> {
+    Ok(DuplicateFlagRecord {
+        id: row.try_get::<Uuid, _>("id")?.into(),
+        claim: row.try_get::<Uuid, _>("claim_id")?.into(),
+        other_claim: row.try_get::<Uuid, _>("other_claim_id")?.into(),
+        reason: row.try_get("reason")?,
+        matched: row.try_get("matched")?,
+        raised_at: row.try_get("raised_at")?,
+        outcome: row.try_get("outcome")?,
+        resolution_reason: row.try_get("resolution_reason")?,
+        resolved_by: row
+            .try_get::<Option<Uuid>, _>("resolved_by")?
+            .map(Into::into),
+        resolved_at: row.try_get("resolved_at")?,
+    })
+}
+
+fn category_from_row(row: &PgRow) -> Result<CategoryRecord, sqlx::Error> {
+    let definition: Value = row.try_get("definition")?;
+    Ok(CategoryRecord {
+        category: serde_json::from_value(definition).map_err(|e| sqlx::Error::Decode(e.into()))?,
+        version: row.try_get("version")?,
+    })
+}
+
+impl PostgresStore {
+    async fn load_claim<'e, E>(executor: E, id: ClaimId) -> Result<ClaimRecord, StoreError>
+    where
+        E: sqlx::Executor<'e, Database = Postgres>,
+    {
+        let row = sqlx::query("SELECT * FROM claims WHERE id = $1")
+            .bind(id.0)
+            .fetch_one(executor)
+            .await
+            .map_err(map_err)?;
+        claim_from_row(&row).map_err(map_err)
+    }
+}
+
+#[async_trait]
+impl ClaimStore for PostgresStore {
+    async fn seed_catalogue(
+        &self,
+        categories: &[Category],
+        regions: &[Region],
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        let now = self.now();
+        let mut seeded = Vec::new();
+        for c in categories {
+            let definition = serde_json::to_value(c).map_err(StoreError::internal)?;
+            let done = sqlx::query(
+                "INSERT INTO categories (code, definition, updated_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            )
+            .bind(c.code.as_str())
+            .bind(definition)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+            if done.rows_affected() == 1 {
+                seeded.push(c.code.as_str().to_owned());
+            }
+        }
+        for r in regions {
+            sqlx::query("INSERT INTO regions (code, name_en, kind) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+                .bind(r.code.as_str())
+                .bind(&r.name_en)
+                .bind(serde_json::to_value(r.kind).ok().and_then(|v| v.as_str().map(str::to_owned)))
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+        }
+        if !seeded.is_empty() {
+            let change = Change {
+                action: "catalogue.seeded",
+                target_type: "catalogue",
+                target_id: "categories".into(),
+                summary: json!({ "categories": seeded }),
+            };
+            self.audit(&mut tx, &AuditContext::system(), change).await?;
+        }
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn categories(&self) -> Result<Vec<CategoryRecord>, StoreError> {
+        let rows = sqlx::query("SELECT definition, version FROM categories ORDER BY code")
+            .fetch_all(self.pool())
+            .await
+            .map_err(map_err)?;
+        rows.iter()
+            .map(category_from_row)
+            .collect::<Result<_, _>>()
+            .map_err(map_err)
+    }
+
+    async fn category(&self, code: &str) -> Result<CategoryRecord, StoreError> {
+        let row = sqlx::query("SELECT definition, version FROM categories WHERE code = $1")
+            .bind(code)
+            .fetch_one(self.pool())
+            .await
+            .map_err(map_err)?;
+        category_from_row(&row).map_err(map_err)
+    }
+
+    async fn put_category(
+        &self,
+        ctx: &AuditContext,
+        category: &Category,
+        expected_version: Option<i64>,
+    ) -> Result<CategoryRecord, StoreError> {
+        let definition = serde_json::to_value(category).map_err(StoreError::internal)?;
+        let now = self.now();
+        let mut tx = self.begin().await?;
+        let done = match expected_version {
+            None => sqlx::query(
+                "INSERT INTO categories (code, definition, updated_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            )
+            .bind(category.code.as_str())
+            .bind(&definition)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?,
+            Some(v) => sqlx::query(
+                "UPDATE categories SET definition = $1, updated_at = $2, version = version + 1 \
+                 WHERE code = $3 AND version = $4",
+            )
+            .bind(&definition)
+            .bind(now)
+            .bind(category.code.as_str())
+            .bind(v)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?,
+        };
+        if done.rows_affected() == 0 {
+            return Err(StoreError::Conflict(format!(
+                "category {} exists already or has changed",
+                category.code.as_str()
+            )));
+        }
+        let change = Change {
+            action: if expected_version.is_some() {
+                "category.updated"
+            } else {
+                "category.created"
+            },
+            target_type: "category",
+            target_id: category.code.as_str().to_owned(),
+            summary: serde_json::to_value(category).unwrap_or(Value::Null),
+        };
+        self.audit(&mut tx, ctx, change).await?;
+        let row = sqlx::query("SELECT definition, version FROM categories WHERE code = $1")
+            .bind(category.code.as_str())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)?;
+        category_from_row(&row).map_err(map_err)
+    }
+
+    async fn regions(&self) -> Result<Vec<Region>, StoreError> {
+        let rows = sqlx::query("SELECT code, name_en, kind FROM regions ORDER BY code")
+            .fetch_all(self.pool())
+            .await
+            .map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                let value = json!({
+                    "code": r.try_get::<String, _>("code")?,
+                    "name_en": r.try_get::<String, _>("name_en")?,
+                    "kind": r.try_get::<String, _>("kind")?,
+                });
+                serde_json::from_value(value).map_err(|e| sqlx::Error::Decode(e.into()))
+            })
+            .collect::<Result<_, _>>()
+            .map_err(map_err)
+    }
+
+    async fn create_claim(
+        &self,
+        ctx: &AuditContext,
+        filed_by: AccountId,
+        draft: DraftContent,
+    ) -> Result<ClaimRecord, StoreError> {
+        let mut tx = self.begin().await?;
+        if let Some(key) = &ctx.idempotency_key {
+            let existing =
+                sqlx::query("SELECT * FROM claims WHERE filed_by = $1 AND idempotency_key = $2")
+                    .bind(filed_by.0)
+                    .bind(key)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+            if let Some(row) = existing {
+                return claim_from_row(&row).map_err(map_err);
+            }
+        }
+        let id = ClaimId::new();
+        let now = self.now();
+        let c = &draft.columns;
+        sqlx::query(
+            "INSERT INTO claims (id, filed_by, status, category, sensitive, content, sealed, sealed_key_id, \
+             claimant_name, claimant_search, claimant_key, region, incident_from, incident_to, totals, created_at, \
+             updated_at, idempotency_key) VALUES ($1, $2, 'draft', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+        )
+        .bind(id.0)
+        .bind(filed_by.0)
+        .bind(&c.category)
+        .bind(c.sensitive)
+        .bind(&draft.content)
+        .bind(draft.sealed.as_ref().map(|s| s.bytes.clone()))
+        .bind(draft.sealed.as_ref().map(|s| s.key_id.clone()))
+        .bind(&c.claimant_name)
+        .bind(&c.claimant_search)
+        .bind(&c.claimant_key)
+        .bind(&c.region)
+        .bind(c.incident_from)
+        .bind(c.incident_to)
+        .bind(&c.totals)
+        .bind(now)
+        .bind(now)
+        .bind(&ctx.idempotency_key)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        let change = Change {
+            action: "claim.created",
+            target_type: "claim",
+            target_id: id.to_string(),
+            summary: json!({ "category": c.category, "sensitive": c.sensitive }),
+        };
+        self.audit(&mut tx, ctx, change).await?;
+        let claim = Self::load_claim(&mut *tx, id).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(claim)
+    }
+
+    async fn claim(&self, id: ClaimId) -> Result<ClaimRecord, StoreError> {
+        Self::load_claim(self.pool(), id).await
+    }
+
+    async fn update_draft(
+        &self,
+        ctx: &AuditContext,
+        id: ClaimId,
+        expected_version: i64,
+        draft: DraftContent,
+    ) -> Result<ClaimRecord, StoreError> {
+        let mut tx = self.begin().await?;
+        let c = &draft.columns;
+        let done = sqlx::query(
+            "UPDATE claims SET category = $1, sensitive = $2, content = $3, sealed = $4, sealed_key_id = $5, \
+             claimant_name = $6, claimant_search = $7, claimant_key = $8, region = $9, incident_from = $10, incident_to = $11, \
+             totals = $12, updated_at = $13, version = version + 1 WHERE id = $14 AND status = 'draft' AND version = $15",
+        )
+        .bind(&c.category)
+        .bind(c.sensitive)
+        .bind(&draft.content)
+        .bind(draft.sealed.as_ref().map(|s| s.bytes.clone()))
+        .bind(draft.sealed.as_ref().map(|s| s.key_id.clone()))
+        .bind(&c.claimant_name)
+        .bind(&c.claimant_search)
+        .bind(&c.claimant_key)
+        .bind(&c.region)
+        .bind(c.incident_from)
+        .bind(c.incident_to)
+        .bind(&c.totals)
+        .bind(self.now())
+        .bind(id.0)
+        .bind(expected_version)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        if done.rows_affected() == 0 {
+            let current = Self::load_claim(&mut *tx, id).await?;
+            return Err(StoreError::Conflict(format!(
+                "claim is {} at version {}",
+                status_text(current.status),
+                current.version
+            )));
+        }
+        let change = Change {
+            action: "claim.draft_updated",
+            target_type: "claim",
+            target_id: id.to_string(),
+            summary: json!({ "category": c.category }),
+        };
+        self.audit(&mut tx, ctx, change).await?;
+        let claim = Self::load_claim(&mut *tx, id).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(claim)
+    }
+
+    async fn duplicate_candidates(
+        &self,
+        keys: &[String],
+    ) -> Result<Vec<DuplicateKeys>, StoreError> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut q = QueryBuilder::<Postgres>::new(
+            "SELECT DISTINCT c.duplicate_keys FROM claim_keys k JOIN claims c ON c.id = k.claim_id WHERE k.key IN (",
+        );
+        let mut sep = q.separated(", ");
+        for k in keys {
+            sep.push_bind(k.clone());
+        }
+        q.push(") LIMIT 1000");
+        let rows = q.build().fetch_all(self.pool()).await.map_err(map_err)?;
+        rows.iter()
+            .filter_map(|r| json_col(r, "duplicate_keys").transpose())
+            .map(|v| {
+                v.and_then(|v| serde_json::from_value(v).map_err(|e| sqlx::Error::Decode(e.into())))
+            })
+            .collect::<Result<_, _>>()
+            .map_err(map_err)
+    }
+
+    async fn submit_claim(
+        &self,
+        ctx: &AuditContext,
+        id: ClaimId,
+        expected_version: i64,
+        submission: Submission,
+    ) -> Result<ClaimRecord, StoreError> {
+        let now = self.now();
+        let year = now.year();
+        let mut tx = self.begin().await?;
+        let current = Self::load_claim(&mut *tx, id).await?;
+        if current.status != ClaimStatus::Draft || current.version != expected_version {
+            return Err(StoreError::Conflict(format!(
+                "claim is {} at version {}",
+                status_text(current.status),
+                current.version
+            )));
+        }
+        let seq: i64 = sqlx::query_scalar(
+            "INSERT INTO reference_counters (year, last) VALUES ($1, 1) \
+             ON CONFLICT (year) DO UPDATE SET last = reference_counters.last + 1 RETURNING last",
+        )
+        .bind(year)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        let reference = register::ReferenceNumber::new(
+            u16::try_from(year).map_err(StoreError::internal)?,
+            u64::try_from(seq).map_err(StoreError::internal)?,
+        )
+        .ok_or_else(|| {
+            StoreError::internal(std::io::Error::other("reference number out of range"))
+        })?
+        .to_string();
+        let keys_json = serde_json::to_value(&submission.keys).map_err(StoreError::internal)?;
+        sqlx::query(
+            "UPDATE claims SET status = 'submitted', reference = $1, submitted_at = $2, updated_at = $3, \
+             duplicate_keys = $4, duplicate_flagged = $5, version = version + 1 WHERE id = $6",
+        )
+        .bind(&reference)
+        .bind(now)
+        .bind(now)
+        .bind(keys_json)
+        .bind(!submission.flags.is_empty())
+        .bind(id.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        for key in submission.keys.index_keys() {
+            sqlx::query(
+                "INSERT INTO claim_keys (key, claim_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            )
+            .bind(key)
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        }
+        for flag in &submission.flags {
+            sqlx::query(
+                "INSERT INTO duplicate_flags (id, claim_id, other_claim_id, reason, matched, raised_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(DuplicateFlagId::new().0)
+            .bind(id.0)
+            .bind(flag.other_claim.0)
+            .bind(serde_json::to_value(flag.reason).ok().and_then(|v| v.as_str().map(str::to_owned)))
+            .bind(&flag.matched)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        }
+        if !submission.flags.is_empty() {
+            // The earlier claim is a probable duplicate too.
+            for flag in &submission.flags {
+                sqlx::query("UPDATE claims SET duplicate_flagged = true WHERE id = $1")
+                    .bind(flag.other_claim.0)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+            }
+        }
+        let change = Change {
+            action: "claim.submitted",
+            target_type: "claim",
+            target_id: id.to_string(),
+            summary: json!({
+                "from": "draft",
+                "to": "submitted",
+                "reference": reference,
+                "duplicate_flags": submission.flags.len(),
+            }),
+        };
+        self.audit(&mut tx, ctx, change).await?;
+        let claim = Self::load_claim(&mut *tx, id).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(claim)
+    }
+
+    async fn change_claim(
+        &self,
+        ctx: &AuditContext,
+        id: ClaimId,
+        expected_version: Option<i64>,
+        change: ClaimChange,
+    ) -> Result<ClaimRecord, StoreError> {
+        let now = self.now();
+        let mut tx = self.begin().await?;
+        let decided = matches!(change.to, ClaimStatus::Recorded | ClaimStatus::Rejected);
+        let done = sqlx::query(
+            "UPDATE claims SET status = $1, updated_at = $2, version = version + 1, \
+             recommendation = COALESCE($3, recommendation), decision = COALESCE($4, decision), \
+             decided_at = CASE WHEN $5::boolean THEN $2 ELSE decided_at END \
+             WHERE id = $6 AND status = $7 AND ($8::bigint IS NULL OR version = $8)",
+        )
+        .bind(status_text(change.to))
+        .bind(now)
+        .bind(&change.recommendation)
+        .bind(&change.decision)
+        .bind(decided)
+        .bind(id.0)
+        .bind(status_text(change.from))
+        .bind(expected_version)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        if done.rows_affected() == 0 {
+            let current = Self::load_claim(&mut *tx, id).await?;
+            return Err(StoreError::Conflict(format!(
+                "claim is {} at version {}",
+                status_text(current.status),
+                current.version
+            )));
+        }
+        if let Some((kind, text)) = &change.message {
+            sqlx::query("INSERT INTO claim_messages (id, claim_id, kind, author, text, at) VALUES ($1, $2, $3, $4, $5, $6)")
+                .bind(Uuid::now_v7())
+                .bind(id.0)
+                .bind(match kind {
+                    MessageKind::Request => "request",
+                    MessageKind::Response => "response",
+                })
+                .bind(ctx.actor.map(|a| a.0).unwrap_or_default())
+                .bind(text)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+        }
+        let audit = Change {
+            action: change.action,
+            target_type: "claim",
+            target_id: id.to_string(),
+            summary: json!({
+                "from": status_text(change.from),
+                "to": status_text(change.to),
+                "recommendation": change.recommendation,
+                "decision": change.decision,
+                "message": change.message.as_ref().map(|(_, t)| t),
+            }),
+        };
+        self.audit(&mut tx, ctx, audit).await?;
+        let claim = Self::load_claim(&mut *tx, id).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(claim)
+    }
+
+    async fn claims(
+        &self,
+        visibility: Visibility,
+        filter: &ClaimFilter,
+        page: PageRequest,
+    ) -> Result<Page<ClaimRecord>, StoreError> {
+        let mut q = QueryBuilder::<Postgres>::new("SELECT * FROM claims WHERE 1 = 1");
+        match visibility {
+            Visibility::FiledBy(account) => {
+                q.push(" AND filed_by = ").push_bind(account.0);
+            }
+            Visibility::NonSensitive => {
+                q.push(" AND NOT sensitive");
+            }
+            Visibility::All => {}
+        }
+        if let Some(s) = filter.status {
+            q.push(" AND status = ").push_bind(status_text(s));
+        }
+        if let Some(c) = &filter.category {
+            q.push(" AND category = ").push_bind(c.clone());
+        }
+        if let Some(r) = &filter.region {
+            q.push(" AND region = ").push_bind(r.clone());
+        }
+        if let Some(t) = filter.submitted_from {
+            q.push(" AND submitted_at >= ").push_bind(t);
+        }
+        if let Some(t) = filter.submitted_to {
+            q.push(" AND submitted_at < ").push_bind(t);
+        }
+        if let Some(d) = filter.duplicate {
+            q.push(" AND duplicate_flagged = ").push_bind(d);
+        }
+        if let Some(text) = &filter.q {
+            // A prefix range, which both databases answer from an index.
+            let prefix = text.trim().to_lowercase();
+            q.push(" AND (reference = ")
+                .push_bind(text.clone())
+                .push(" OR (claimant_search COLLATE \"C\" >= ")
+                .push_bind(prefix.clone())
+                .push(" AND claimant_search COLLATE \"C\" < ")
+                .push_bind(format!("{prefix}\u{10FFFF}"))
+                .push("))");
+        }
+        if let Some(after) = page.after {
+            q.push(" AND id > ").push_bind(after.0);
+        }
+        q.push(" ORDER BY id LIMIT ").push_bind(page.fetch_limit());
+        let rows = q.build().fetch_all(self.pool()).await.map_err(map_err)?;
+        let claims = rows
+            .iter()
+            .map(claim_from_row)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(map_err)?;
+        Ok(Page::from_rows(claims, page, |c| c.id.0))
+    }
+
+    async fn claim_messages(&self, id: ClaimId) -> Result<Vec<ClaimMessage>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT kind, author, text, at FROM claim_messages WHERE claim_id = $1 ORDER BY id",
+        )
+        .bind(id.0)
+        .fetch_all(self.pool())
+        .await
+        .map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok(ClaimMessage {
+                    kind: if r.try_get::<String, _>("kind")? == "request" {
+                        MessageKind::Request
+                    } else {
+                        MessageKind::Response
+                    },
+                    author: r.try_get::<Uuid, _>("author")?.into(),
+                    text: r.try_get("text")?,
+                    at: r.try_get("at")?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(map_err)
+    }
+
+    async fn duplicate_flags(&self, id: ClaimId) -> Result<Vec<DuplicateFlagRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT * FROM duplicate_flags WHERE claim_id = $1 OR other_claim_id = $1 ORDER BY id",
+        )
+        .bind(id.0)
+        .fetch_all(self.pool())
+        .await
+        .map_err(map_err)?;
+        rows.iter()
+            .map(flag_from_row)
+            .collect::<Result<_, _>>()
+            .map_err(map_err)
+    }
+
+    async fn resolve_duplicate_flag(
+        &self,
+        ctx: &AuditContext,
+        flag: DuplicateFlagId,
+        outcome: &str,
+        reason: &str,
+    ) -> Result<DuplicateFlagRecord, StoreError> {
+        let now = self.now();
+        let mut tx = self.begin().await?;
+        let done = sqlx::query(
+            "UPDATE duplicate_flags SET outcome = $1, resolution_reason = $2, resolved_by = $3, resolved_at = $4 \
+             WHERE id = $5 AND outcome IS NULL",
+        )
+        .bind(outcome)
+        .bind(reason)
+        .bind(ctx.actor.map(|a| a.0))
+        .bind(now)
+        .bind(flag.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        let row = sqlx::query("SELECT * FROM duplicate_flags WHERE id = $1")
+            .bind(flag.0)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        let record = flag_from_row(&row).map_err(map_err)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::Conflict("the flag is already resolved".into()));
+        }
+        // A claim stays flagged while any of its flags is open.
+        sqlx::query(
+            "UPDATE claims SET duplicate_flagged = EXISTS (SELECT 1 FROM duplicate_flags f \
+             WHERE (f.claim_id = claims.id OR f.other_claim_id = claims.id) AND f.outcome IS NULL) \
+             WHERE id IN ($1, $2)",
+        )
+        .bind(record.claim.0)
+        .bind(record.other_claim.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        let change = Change {
+            action: "duplicate_flag.resolved",
+            target_type: "claim",
+            target_id: record.claim.to_string(),
+            summary: json!({ "flag": flag, "other_claim": record.other_claim, "outcome": outcome }),
+        };
+        let ctx = AuditContext {
+            reason: Some(reason.to_owned()),
+            ..ctx.clone()
+        };
+        self.audit(&mut tx, &ctx, change).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(record)
+    }
+}

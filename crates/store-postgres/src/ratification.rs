@@ -1,0 +1,599 @@
+//! The ratification tracker's record on PostgreSQL.
+//!
+//! Native types: `date`, `numeric` (exact), `timestamptz`, `jsonb`. Writes
+//! that are checked against the record (treaty actions, funding
+//! determinations) and the seeding take a transaction-level advisory lock
+//! first, so the record read inside the transaction cannot change before it
+//! commits: these writes are rare (the depositary's), and serialising them
+//! makes both the validation and the before/after event exact. Reads run in
+//! a `REPEATABLE READ` read-only transaction, one consistent snapshot.
+
+use crate::{PostgresStore, map_err};
+use async_trait::async_trait;
+use kernel::{Currency, Money};
+use ratification::{
+    ActionError, ActionKind, ContributionConfirmation, ConventionEvent, ExchangeRate,
+    FundingDetermination, FundingDeterminationError, Participant, ParticipantCode, ParticipantKind,
+    Pledge, Seed, TreatyAction,
+};
+use rust_decimal::Decimal;
+use serde_json::json;
+use sqlx::postgres::PgRow;
+use sqlx::{PgConnection, Postgres, Row, Transaction};
+use std::str::FromStr;
+use store::{
+    AuditContext, Change, ConventionEventId, ConventionRecord, ConventionStore, Decide,
+    NewConventionEvent, Recorded, Refused, StoreError, StoredConventionEvent,
+};
+use time::{Date, OffsetDateTime};
+
+fn bad(what: &str, value: &str) -> sqlx::Error {
+    sqlx::Error::Decode(format!("bad {what} {value:?} in the ratification record").into())
+}
+
+fn code_at(row: &PgRow, column: &str) -> Result<ParticipantCode, sqlx::Error> {
+    let text: String = row.try_get(column)?;
+    ParticipantCode::parse(&text).map_err(|_| bad("participant code", &text))
+}
+
+fn currency_at(row: &PgRow, column: &str) -> Result<Currency, sqlx::Error> {
+    let text: String = row.try_get(column)?;
+    Currency::from_code(&text).map_err(|_| bad("currency", &text))
+}
+
+/// The current time as stored: to the microsecond, so that what a write
+/// returns equals what a later read finds.
+fn stored_time(at: OffsetDateTime) -> OffsetDateTime {
+    at.replace_nanosecond(at.nanosecond() / 1_000 * 1_000)
+        .unwrap_or(at)
+}
+
+fn uuid_opt<T: From<uuid::Uuid>>(row: &PgRow, column: &str) -> Result<Option<T>, sqlx::Error> {
+    Ok(row
+        .try_get::<Option<uuid::Uuid>, _>(column)?
+        .map(Into::into))
+}
+
+fn recorded<T>(row: &PgRow, item: T) -> Result<Recorded<T>, sqlx::Error> {
+    Ok(Recorded {
+        item,
+        recorded_at: row.try_get("recorded_at")?,
+        recorded_by: uuid_opt(row, "recorded_by")?,
+    })
+}
+
+fn participant_from_row(row: &PgRow) -> Result<Participant, sqlx::Error> {
+    let kind: String = row.try_get("kind")?;
+    Ok(Participant {
+        code: code_at(row, "code")?,
+        name: row.try_get("name")?,
+        kind: match kind.as_str() {
+            "state" => ParticipantKind::State,
+            "organisation" => ParticipantKind::Organisation,
+            _ => return Err(bad("participant kind", &kind)),
+        },
+        council_of_europe_member: row.try_get("council_of_europe_member")?,
+    })
+}
+
+fn action_from_row(row: &PgRow) -> Result<Recorded<TreatyAction>, sqlx::Error> {
+    let kind: String = row.try_get("kind")?;
+    let action = TreatyAction {
+        id: row.try_get::<uuid::Uuid, _>("id")?.into(),
+        participant: code_at(row, "participant")?,
+        kind: ActionKind::from_str(&kind).map_err(|_| bad("action kind", &kind))?,
+        date: row.try_get::<Date, _>("date")?,
+        text: row.try_get("text")?,
+        supersedes: uuid_opt(row, "supersedes")?,
+        withdraws: uuid_opt(row, "withdraws")?,
+    };
+    recorded(row, action)
+}
+
+fn determination_from_row(row: &PgRow) -> Result<Recorded<FundingDetermination>, sqlx::Error> {
+    let determination = FundingDetermination {
+        id: row.try_get::<uuid::Uuid, _>("id")?.into(),
+        date: row.try_get::<Date, _>("date")?,
+        text: row.try_get("text")?,
+        supersedes: uuid_opt(row, "supersedes")?,
+    };
+    recorded(row, determination)
+}
+
+fn money_at(row: &PgRow) -> Result<Money, sqlx::Error> {
+    Ok(Money::new(
+        row.try_get::<Decimal, _>("amount")?,
+        currency_at(row, "currency")?,
+    ))
+}
+
+fn pledge_from_row(row: &PgRow) -> Result<Recorded<Pledge>, sqlx::Error> {
+    let pledge = Pledge {
+        id: row.try_get::<uuid::Uuid, _>("id")?.into(),
+        participant: code_at(row, "participant")?,
+        amount: money_at(row)?,
+        date: row.try_get::<Date, _>("date")?,
+        note: row.try_get("note")?,
+    };
+    recorded(row, pledge)
+}
+
+fn contribution_from_row(row: &PgRow) -> Result<Recorded<ContributionConfirmation>, sqlx::Error> {
+    let contribution = ContributionConfirmation {
+        id: row.try_get::<uuid::Uuid, _>("id")?.into(),
+        participant: code_at(row, "participant")?,
+        amount: money_at(row)?,
+        date: row.try_get::<Date, _>("date")?,
+        note: row.try_get("note")?,
+    };
+    recorded(row, contribution)
+}
+
+fn rate_from_row(row: &PgRow) -> Result<Recorded<ExchangeRate>, sqlx::Error> {
+    let rate = ExchangeRate {
+        from: currency_at(row, "from_currency")?,
+        to: currency_at(row, "to_currency")?,
+        rate: row.try_get::<Decimal, _>("rate")?,
+        date: row.try_get::<Date, _>("date")?,
+        source: row.try_get("source")?,
+    };
+    recorded(row, rate)
+}
+
+fn event_from_row(row: &PgRow) -> Result<StoredConventionEvent, sqlx::Error> {
+    let payload: serde_json::Value = row.try_get("payload")?;
+    let event: ConventionEvent =
+        // Through text: the date formats of the domain read borrowed strings.
+        serde_json::from_str(&payload.to_string()).map_err(|e| sqlx::Error::Decode(e.into()))?;
+    Ok(StoredConventionEvent {
+        id: row.try_get::<uuid::Uuid, _>("id")?.into(),
+        at: row.try_get("at")?,
+        kind: row.try_get("kind")?,
+        event,
+    })
+}
+
+async fn all<T>(
+    conn: &mut PgConnection,
+    sql: &str,
+    decode: fn(&PgRow) -> Result<T, sqlx::Error>,
+) -> Result<Vec<T>, StoreError> {
+    let rows = sqlx::query(sql)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(map_err)?;
+    rows.iter()
+        .map(decode)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(map_err)
+}
+
+/// The whole record, read on `conn` (inside a transaction for a
+/// consistent snapshot).
+async fn load_record(conn: &mut PgConnection) -> Result<ConventionRecord, StoreError> {
+    Ok(ConventionRecord {
+        participants: all(
+            conn,
+            "SELECT code, name, kind, council_of_europe_member FROM participants ORDER BY code",
+            participant_from_row,
+        )
+        .await?,
+        actions: all(
+            conn,
+            "SELECT id, participant, kind, date, text, supersedes, withdraws, recorded_at, \
+             recorded_by FROM treaty_actions ORDER BY recorded_at, id",
+            action_from_row,
+        )
+        .await?,
+        funding_determinations: all(
+            conn,
+            "SELECT id, date, text, supersedes, recorded_at, recorded_by \
+             FROM funding_determinations ORDER BY recorded_at, id",
+            determination_from_row,
+        )
+        .await?,
+        pledges: all(
+            conn,
+            "SELECT id, participant, amount, currency, date, note, recorded_at, recorded_by \
+             FROM pledges ORDER BY recorded_at, id",
+            pledge_from_row,
+        )
+        .await?,
+        contributions: all(
+            conn,
+            "SELECT id, participant, amount, currency, date, note, recorded_at, recorded_by \
+             FROM contribution_confirmations ORDER BY recorded_at, id",
+            contribution_from_row,
+        )
+        .await?,
+        exchange_rates: all(
+            conn,
+            "SELECT from_currency, to_currency, rate, date, source, recorded_at, recorded_by \
+             FROM exchange_rates ORDER BY recorded_at, id",
+            rate_from_row,
+        )
+        .await?,
+        events: all(
+            conn,
+            "SELECT id, at, kind, payload FROM convention_events ORDER BY id",
+            event_from_row,
+        )
+        .await?,
+    })
+}
+
+/// Serialises the writes checked against the record (and the seeding).
+async fn lock_record(tx: &mut Transaction<'static, Postgres>) -> Result<(), StoreError> {
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('redress.convention_record'))")
+        .execute(&mut **tx)
+        .await
+        .map(drop)
+        .map_err(map_err)
+}
+
+impl PostgresStore {
+    async fn insert_action(
+        &self,
+        tx: &mut Transaction<'static, Postgres>,
+        action: &TreatyAction,
+        at: OffsetDateTime,
+        by: Option<uuid::Uuid>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO treaty_actions (id, participant, kind, date, text, supersedes, \
+             withdraws, recorded_at, recorded_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(action.id.0)
+        .bind(action.participant.as_str())
+        .bind(action.kind.as_str())
+        .bind(action.date)
+        .bind(&action.text)
+        .bind(action.supersedes.map(|s| s.0))
+        .bind(action.withdraws.map(|w| w.0))
+        .bind(at)
+        .bind(by)
+        .execute(&mut **tx)
+        .await
+        .map(drop)
+        .map_err(map_err)
+    }
+
+    /// Appends an event unless one with its dedupe key exists.
+    async fn insert_event(
+        &self,
+        tx: &mut Transaction<'static, Postgres>,
+        event: &NewConventionEvent,
+    ) -> Result<Option<StoredConventionEvent>, StoreError> {
+        let stored = StoredConventionEvent {
+            id: ConventionEventId::new(),
+            at: stored_time(self.now()),
+            kind: event.kind().to_owned(),
+            event: event.event,
+        };
+        let payload = serde_json::to_value(stored.event).map_err(StoreError::internal)?;
+        let done = sqlx::query(
+            "INSERT INTO convention_events (id, at, kind, payload, dedupe_key) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+        )
+        .bind(stored.id.0)
+        .bind(stored.at)
+        .bind(&stored.kind)
+        .bind(payload)
+        .bind(&event.dedupe_key)
+        .execute(&mut **tx)
+        .await
+        .map_err(map_err)?;
+        Ok((done.rows_affected() == 1).then_some(stored))
+    }
+
+    async fn insert_money_row(
+        tx: &mut Transaction<'static, Postgres>,
+        row: MoneyRow<'_>,
+        at: OffsetDateTime,
+        by: Option<uuid::Uuid>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(&format!(
+            "INSERT INTO {} (id, participant, amount, currency, date, note, recorded_at, \
+             recorded_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            row.table
+        ))
+        .bind(row.id)
+        .bind(row.participant.as_str())
+        .bind(row.amount.amount())
+        .bind(row.amount.currency().code())
+        .bind(row.date)
+        .bind(row.note)
+        .bind(at)
+        .bind(by)
+        .execute(&mut **tx)
+        .await
+        .map(drop)
+        .map_err(map_err)
+    }
+}
+
+/// A pledge or a contribution, as a row of its table.
+struct MoneyRow<'a> {
+    table: &'static str,
+    id: uuid::Uuid,
+    participant: &'a ParticipantCode,
+    amount: Money,
+    date: Date,
+    note: Option<&'a str>,
+}
+
+fn event_summary(event: Option<&StoredConventionEvent>) -> serde_json::Value {
+    event.map_or(serde_json::Value::Null, |e| json!(e.event))
+}
+
+#[async_trait]
+impl ConventionStore for PostgresStore {
+    async fn seed_convention(&self, ctx: &AuditContext, seed: &Seed) -> Result<usize, StoreError> {
+        let mut tx = self.begin().await?;
+        lock_record(&mut tx).await?;
+        let existing: i64 = sqlx::query_scalar("SELECT count(*) FROM participants")
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        if existing > 0 {
+            return Ok(0);
+        }
+        let at = stored_time(self.now());
+        let mut added = 0;
+        for participant in &seed.participants {
+            let done = sqlx::query(
+                "INSERT INTO participants (code, name, kind, council_of_europe_member, created_at) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+            )
+            .bind(participant.code.as_str())
+            .bind(&participant.name)
+            .bind(participant.kind.as_str())
+            .bind(participant.council_of_europe_member)
+            .bind(at)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+            added += usize::try_from(done.rows_affected()).unwrap_or_default();
+        }
+        for signature in &seed.signatures {
+            self.insert_action(&mut tx, signature, at, None).await?;
+        }
+        let change = Change {
+            action: "convention.seeded",
+            target_type: "convention",
+            target_id: "participants".into(),
+            summary: json!({
+                "participants": seed.participants,
+                "signatures": seed.signatures,
+            }),
+        };
+        self.audit(&mut tx, ctx, change).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(added)
+    }
+
+    async fn convention_record(&self) -> Result<ConventionRecord, StoreError> {
+        let mut tx = self.begin().await?;
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        let record = load_record(&mut tx).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(record)
+    }
+
+    async fn record_treaty_action(
+        &self,
+        ctx: &AuditContext,
+        action: TreatyAction,
+        decide: Decide<'_, ActionError>,
+    ) -> Result<Recorded<TreatyAction>, Refused<ActionError>> {
+        let mut tx = self.begin().await?;
+        lock_record(&mut tx).await?;
+        let record = load_record(&mut tx).await?;
+        let event = decide(&record).map_err(Refused::Rule)?;
+        let at = stored_time(self.now());
+        self.insert_action(&mut tx, &action, at, ctx.actor.map(|a| a.0))
+            .await?;
+        let stored = match &event {
+            Some(event) => self.insert_event(&mut tx, event).await?,
+            None => None,
+        };
+        let change = Change {
+            action: "treaty_action.recorded",
+            target_type: "participant",
+            target_id: action.participant.to_string(),
+            summary: json!({ "action": action, "event": event_summary(stored.as_ref()) }),
+        };
+        self.audit(&mut tx, ctx, change).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(Recorded {
+            item: action,
+            recorded_at: at,
+            recorded_by: ctx.actor,
+        })
+    }
+
+    async fn record_funding_determination(
+        &self,
+        ctx: &AuditContext,
+        determination: FundingDetermination,
+        decide: Decide<'_, FundingDeterminationError>,
+    ) -> Result<Recorded<FundingDetermination>, Refused<FundingDeterminationError>> {
+        let mut tx = self.begin().await?;
+        lock_record(&mut tx).await?;
+        let record = load_record(&mut tx).await?;
+        let event = decide(&record).map_err(Refused::Rule)?;
+        let at = stored_time(self.now());
+        sqlx::query(
+            "INSERT INTO funding_determinations (id, date, text, supersedes, recorded_at, \
+             recorded_by) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(determination.id.0)
+        .bind(determination.date)
+        .bind(&determination.text)
+        .bind(determination.supersedes.map(|s| s.0))
+        .bind(at)
+        .bind(ctx.actor.map(|a| a.0))
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        let stored = match &event {
+            Some(event) => self.insert_event(&mut tx, event).await?,
+            None => None,
+        };
+        let change = Change {
+            action: "funding_determination.recorded",
+            target_type: "funding_determination",
+            target_id: determination.id.to_string(),
+            summary: json!({
+                "determination": determination,
+                "event": event_summary(stored.as_ref()),
+            }),
+        };
+        self.audit(&mut tx, ctx, change).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(Recorded {
+            item: determination,
+            recorded_at: at,
+            recorded_by: ctx.actor,
+        })
+    }
+
+    async fn record_pledge(
+        &self,
+        ctx: &AuditContext,
+        pledge: Pledge,
+    ) -> Result<Recorded<Pledge>, StoreError> {
+        let mut tx = self.begin().await?;
+        let at = stored_time(self.now());
+        let row = MoneyRow {
+            table: "pledges",
+            id: pledge.id.0,
+            participant: &pledge.participant,
+            amount: pledge.amount,
+            date: pledge.date,
+            note: pledge.note.as_deref(),
+        };
+        Self::insert_money_row(&mut tx, row, at, ctx.actor.map(|a| a.0)).await?;
+        let change = Change {
+            action: "pledge.recorded",
+            target_type: "participant",
+            target_id: pledge.participant.to_string(),
+            summary: json!({ "pledge": pledge }),
+        };
+        self.audit(&mut tx, ctx, change).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(Recorded {
+            item: pledge,
+            recorded_at: at,
+            recorded_by: ctx.actor,
+        })
+    }
+
+    async fn record_contribution(
+        &self,
+        ctx: &AuditContext,
+        contribution: ContributionConfirmation,
+    ) -> Result<Recorded<ContributionConfirmation>, StoreError> {
+        let mut tx = self.begin().await?;
+        let at = stored_time(self.now());
+        let row = MoneyRow {
+            table: "contribution_confirmations",
+            id: contribution.id.0,
+            participant: &contribution.participant,
+            amount: contribution.amount,
+            date: contribution.date,
+            note: contribution.note.as_deref(),
+        };
+        Self::insert_money_row(&mut tx, row, at, ctx.actor.map(|a| a.0)).await?;
+        let change = Change {
+            action: "contribution.confirmed",
+            target_type: "participant",
+            target_id: contribution.participant.to_string(),
+            summary: json!({ "contribution": contribution }),
+        };
+        self.audit(&mut tx, ctx, change).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(Recorded {
+            item: contribution,
+            recorded_at: at,
+            recorded_by: ctx.actor,
+        })
+    }
+
+    async fn record_exchange_rate(
+        &self,
+        ctx: &AuditContext,
+        rate: ExchangeRate,
+    ) -> Result<Recorded<ExchangeRate>, StoreError> {
+        let mut tx = self.begin().await?;
+        let at = stored_time(self.now());
+        let id = uuid::Uuid::now_v7();
+        sqlx::query(
+            "INSERT INTO exchange_rates (id, from_currency, to_currency, rate, date, source, \
+             recorded_at, recorded_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(id)
+        .bind(rate.from.code())
+        .bind(rate.to.code())
+        .bind(rate.rate)
+        .bind(rate.date)
+        .bind(&rate.source)
+        .bind(at)
+        .bind(ctx.actor.map(|a| a.0))
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| match map_err(e) {
+            StoreError::Conflict(_) => StoreError::Conflict(format!(
+                "a rate from {} to {} on {} by {:?} is already recorded",
+                rate.from, rate.to, rate.date, rate.source
+            )),
+            other => other,
+        })?;
+        let change = Change {
+            action: "exchange_rate.recorded",
+            target_type: "exchange_rate",
+            target_id: id.to_string(),
+            summary: json!({ "rate": rate }),
+        };
+        self.audit(&mut tx, ctx, change).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(Recorded {
+            item: rate,
+            recorded_at: at,
+            recorded_by: ctx.actor,
+        })
+    }
+
+    async fn append_convention_event(
+        &self,
+        ctx: &AuditContext,
+        event: NewConventionEvent,
+    ) -> Result<Option<StoredConventionEvent>, StoreError> {
+        let mut tx = self.begin().await?;
+        let Some(stored) = self.insert_event(&mut tx, &event).await? else {
+            return Ok(None);
+        };
+        let change = Change {
+            action: "convention_event.recorded",
+            target_type: "convention_event",
+            target_id: stored.id.to_string(),
+            summary: json!({ "event": stored.event }),
+        };
+        self.audit(&mut tx, ctx, change).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(Some(stored))
+    }
+
+    async fn convention_events(&self) -> Result<Vec<StoredConventionEvent>, StoreError> {
+        let mut conn = self.pool().acquire().await.map_err(map_err)?;
+        all(
+            &mut conn,
+            "SELECT id, at, kind, payload FROM convention_events ORDER BY id",
+            event_from_row,
+        )
+        .await
+    }
+}

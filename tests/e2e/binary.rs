@@ -1,0 +1,295 @@
+use std::io::Read as _;
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_redress");
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+struct Service {
+    child: Child,
+    base: String,
+}
+
+impl Service {
+    fn start(data_dir: &std::path::Path, extra_env: &[(&str, &str)]) -> Self {
+        let port = free_port();
+        let mut cmd = Command::new(BIN);
+        cmd.arg("serve")
+            .env_remove("DATABASE_URL")
+            .env("REDRESS_DATA_DIR", data_dir)
+            .env("REDRESS_LISTEN", format!("127.0.0.1:{port}"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (k, v) in extra_env {
+            cmd.env(k, v);
+        }
+        let child = cmd.spawn().expect("start redress");
+        let service = Self {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+        };
+        service.wait_healthy();
+        service
+    }
+
+    fn wait_healthy(&self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if reqwest::blocking_get(&format!("{}/health", self.base)).is_ok_and(|r| r == 200) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("redress did not become healthy");
+    }
+
+    /// SIGTERM, then the exit status and everything written to stderr.
+    fn stop(mut self) -> (Option<i32>, String) {
+        Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        let status = self.child.wait().unwrap();
+        let mut err = String::new();
+        self.child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut err)
+            .unwrap();
+        (status.code(), err)
+    }
+}
+
+mod reqwest {
+    //! A tiny blocking HTTP/1.1 client: enough for these tests without
+    //! pulling a runtime into them.
+    use std::io::{Read as _, Write as _};
+    use std::net::TcpStream;
+
+    pub fn request(method: &str, url: &str, token: Option<&str>) -> std::io::Result<(u16, String)> {
+        let rest = url.trim_start_matches("http://");
+        let (host, path) = rest
+            .split_once('/')
+            .map_or((rest, "/".to_owned()), |(h, p)| (h, format!("/{p}")));
+        let mut stream = TcpStream::connect(host)?;
+        let auth = token
+            .map(|t| format!("Authorization: Bearer {t}\r\n"))
+            .unwrap_or_default();
+        write!(
+            stream,
+            "{method} {path} HTTP/1.1\r\nHost: {host}\r\n{auth}Connection: close\r\nContent-Length: 0\r\n\r\n"
+        )?;
+        let mut response = String::new();
+        stream.read_to_string(&mut response)?;
+        let status = response
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let body = response
+            .split_once("\r\n\r\n")
+            .map(|(_, b)| b.to_owned())
+            .unwrap_or_default();
+        Ok((status, body))
+    }
+
+    pub fn blocking_get(url: &str) -> std::io::Result<u16> {
+        request("GET", url, None).map(|(s, _)| s)
+    }
+}
+
+#[test]
+fn serves_on_sqlite_by_default_and_stops_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let service = Service::start(dir.path(), &[]);
+    let (status, body) = reqwest::request("GET", &format!("{}/ready", service.base), None).unwrap();
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"database\":\"sqlite\""), "{body}");
+    assert!(
+        dir.path().join("redress.db").exists(),
+        "the default database is a file under the data dir"
+    );
+    let (code, stderr) = service.stop();
+    assert_eq!(code, Some(0), "graceful shutdown exits 0; stderr: {stderr}");
+    let token = stderr
+        .split_whitespace()
+        .find(|w| w.starts_with("rdt_"))
+        .expect("first start prints a bootstrap admin token")
+        .trim_end_matches(['`', '.']);
+
+    // Second start: the token works, and no new one is printed.
+    let service = Service::start(dir.path(), &[]);
+    let (status, body) =
+        reqwest::request("GET", &format!("{}/v1/me", service.base), Some(token)).unwrap();
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"admin\""), "{body}");
+    let (code, stderr) = service.stop();
+    assert_eq!(code, Some(0));
+    assert!(
+        !stderr.contains("rdt_"),
+        "the bootstrap token is printed once only"
+    );
+}
+
+#[test]
+fn serves_on_postgres_when_configured() {
+    let Ok(server) = std::env::var("REDRESS_TEST_POSTGRES_URL") else {
+        eprintln!("skipped: REDRESS_TEST_POSTGRES_URL is not set");
+        return;
+    };
+    let name = format!("redress_e2e_{}", std::process::id());
+    let psql = |sql: &str| {
+        Command::new("psql")
+            .args([server.as_str(), "-qc", sql])
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    psql(&format!("DROP DATABASE IF EXISTS {name}"));
+    assert!(
+        psql(&format!("CREATE DATABASE {name}")),
+        "psql creates the test database"
+    );
+    let base = server.rsplit_once('/').map_or(server.as_str(), |(b, _)| b);
+    let url = format!("{base}/{name}");
+    let dir = tempfile::tempdir().unwrap();
+    let service = Service::start(dir.path(), &[("DATABASE_URL", &url)]);
+    let (status, body) = reqwest::request("GET", &format!("{}/ready", service.base), None).unwrap();
+    let (code, _) = service.stop();
+    psql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"database\":\"postgres\""), "{body}");
+    assert_eq!(code, Some(0));
+}
+
+fn run(args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new(BIN);
+    cmd.args(args)
+        .env_remove("DATABASE_URL")
+        .env("REDRESS_DATA_DIR", dir.path());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn bad_database_urls_are_one_line_errors_with_exit_code_2() {
+    let (code, _, err) = run(
+        &["migrate"],
+        &[("DATABASE_URL", "mysql://localhost/redress")],
+    );
+    assert_eq!(code, Some(2), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(
+        err.contains("sqlite:") && err.contains("postgres://"),
+        "names the accepted schemes: {err}"
+    );
+
+    let (code, _, err) = run(
+        &["migrate"],
+        &[
+            (
+                "DATABASE_URL",
+                "postgres://redress:secret@127.0.0.1:1/redress",
+            ),
+            ("REDRESS_DB_ACQUIRE_TIMEOUT_SECS", "2"),
+        ],
+    );
+    assert_eq!(code, Some(2), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(
+        !err.contains("secret"),
+        "passwords never reach messages: {err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn help_lists_every_setting() {
+    let (code, out, _) = run(&["serve", "--help"], &[]);
+    assert_eq!(code, Some(0));
+    for var in [
+        "DATABASE_URL",
+        "REDRESS_DATA_DIR",
+        "REDRESS_LISTEN",
+        "REDRESS_CONFIG",
+        "REDRESS_LOG_FORMAT",
+        "REDRESS_REQUEST_TIMEOUT_SECS",
+        "REDRESS_BODY_LIMIT_BYTES",
+        "REDRESS_RATE_LIMIT_PER_MINUTE",
+        "REDRESS_JWT_ISSUER",
+    ] {
+        assert!(out.contains(var), "{var} missing from serve --help");
+    }
+}
+
+#[test]
+fn accounts_can_be_created_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let create = Command::new(BIN)
+        .args([
+            "accounts",
+            "create",
+            "--name",
+            "Olena",
+            "--role",
+            "registrar",
+            "--role",
+            "board",
+        ])
+        .env_remove("DATABASE_URL")
+        .env("REDRESS_DATA_DIR", data)
+        .output()
+        .unwrap();
+    assert!(
+        create.status.success(),
+        "{}",
+        String::from_utf8_lossy(&create.stderr)
+    );
+    let out = String::from_utf8_lossy(&create.stdout);
+    let token = out
+        .split_whitespace()
+        .find(|w| w.starts_with("rdt_"))
+        .expect("token printed");
+    let list = Command::new(BIN)
+        .args(["accounts", "list"])
+        .env_remove("DATABASE_URL")
+        .env("REDRESS_DATA_DIR", data)
+        .output()
+        .unwrap();
+    let listing = String::from_utf8_lossy(&list.stdout);
+    assert!(
+        listing.contains("board,registrar") || listing.contains("registrar,board"),
+        "{listing}"
+    );
+    assert!(listing.contains("Olena"));
+
+    let service = Service::start(dir.path(), &[]);
+    let (status, body) =
+        reqwest::request("GET", &format!("{}/v1/me", service.base), Some(token)).unwrap();
+    service.stop();
+    assert_eq!(status, 200, "{body}");
+
+    let bad = Command::new(BIN)
+        .args(["accounts", "create", "--name", "X", "--role", "emperor"])
+        .env("REDRESS_DATA_DIR", data)
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+}
