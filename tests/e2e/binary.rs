@@ -293,3 +293,142 @@ fn accounts_can_be_created_from_the_command_line() {
         .unwrap();
     assert!(!bad.status.success());
 }
+
+/// Creates accounts through the binary, checks `redress audit verify`
+/// passes, changes the summary of the entry at seq 3 by hand through
+/// `tamper` (which also gets past the append-only triggers) and checks
+/// verify then fails naming that entry. `entry_id` reads the id of an entry
+/// by seq, in hyphenated form.
+fn audit_verify_story(
+    url: &str,
+    data: &std::path::Path,
+    tamper: &dyn Fn(&str),
+    entry_id: &dyn Fn(i64) -> String,
+) {
+    let redress = |args: &[&str]| {
+        let out = Command::new(BIN)
+            .args(args)
+            .env("DATABASE_URL", url)
+            .env("REDRESS_DATA_DIR", data)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    for name in ["Olena", "Taras", "Maria"] {
+        let (code, _, err) = redress(&["accounts", "create", "--name", name, "--role", "board"]);
+        assert_eq!(code, Some(0), "{err}");
+    }
+    let (code, out, err) = redress(&["audit", "verify"]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(out.starts_with("audit chain intact: "), "{out}");
+    assert_eq!(out.trim().lines().count(), 1, "{out}");
+    let (code, head, _) = redress(&["audit", "head"]);
+    assert_eq!(code, Some(0));
+    let published = head.split_whitespace().next().unwrap().to_owned();
+    let (seq, _) = published.split_once(':').unwrap();
+    assert!(
+        out.starts_with(&format!(
+            "audit chain intact: {seq} entries, head {published} "
+        )),
+        "{out} / {head}"
+    );
+    let (code, out, _) = redress(&["audit", "verify", "--published", &published]);
+    assert_eq!(code, Some(0), "{out}");
+
+    let victim = entry_id(3);
+    tamper("UPDATE audit_log SET summary = '{\"display_name\":\"Mallory\"}' WHERE seq = 3");
+    let (code, out, err) = redress(&["audit", "verify"]);
+    assert_eq!(code, Some(1), "{out}{err}");
+    assert!(out.contains("BROKEN at seq 3"), "{out}");
+    assert!(out.contains(&victim), "names the entry {victim}: {out}");
+}
+
+#[test]
+fn audit_verify_fails_after_a_row_is_changed_by_hand() {
+    // SQLite, changed with the sqlite3 command-line shell.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("audit.db");
+    let url = format!("sqlite://{}", file.display());
+    let sqlite = |sql: &str| {
+        let out = Command::new("sqlite3")
+            .arg(&file)
+            .arg(sql)
+            .output()
+            .expect("the sqlite3 shell is installed");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    };
+    audit_verify_story(
+        &url,
+        dir.path(),
+        &|sql| {
+            sqlite(&format!(
+                "DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete; {sql}"
+            ));
+        },
+        &|seq| {
+            let hex = sqlite(&format!("SELECT hex(id) FROM audit_log WHERE seq = {seq}"));
+            uuid::Uuid::parse_str(&hex)
+                .unwrap()
+                .hyphenated()
+                .to_string()
+        },
+    );
+
+    // PostgreSQL, changed with psql as a superuser would.
+    let Ok(server) = std::env::var("REDRESS_TEST_POSTGRES_URL") else {
+        eprintln!("PostgreSQL part skipped: REDRESS_TEST_POSTGRES_URL is not set");
+        return;
+    };
+    let name = format!("redress_e2e_audit_{}", std::process::id());
+    let admin = |sql: &str| {
+        Command::new("psql")
+            .args([server.as_str(), "-qc", sql])
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    admin(&format!("DROP DATABASE IF EXISTS {name}"));
+    assert!(
+        admin(&format!("CREATE DATABASE {name}")),
+        "psql creates the test database"
+    );
+    let base = server.rsplit_once('/').map_or(server.as_str(), |(b, _)| b);
+    let url = format!("{base}/{name}");
+    let psql = |sql: &str| {
+        let out = Command::new("psql")
+            .args([url.as_str(), "-qAtc", sql])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    };
+    let pg_dir = tempfile::tempdir().unwrap();
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        audit_verify_story(
+            &url,
+            pg_dir.path(),
+            &|sql| {
+                psql(&format!(
+                    "ALTER TABLE audit_log DISABLE TRIGGER USER; {sql}"
+                ));
+            },
+            &|seq| psql(&format!("SELECT id FROM audit_log WHERE seq = {seq}")),
+        );
+    }));
+    admin(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+}

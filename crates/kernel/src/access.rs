@@ -187,6 +187,25 @@ pub enum Action {
     DecideClaim,
     /// Probable-duplicate flags, for the staff who resolve or weigh them.
     ReadDuplicateFlags,
+    /// Commission work queues: cases, assessments, batches and jobs.
+    ListCases,
+    /// Giving cases to assessors, one by one, in bulk or round-robin.
+    /// There is no supervisor role: assessors distribute work among
+    /// themselves, and the Council may too.
+    AssignCases,
+    /// Assessing a case, and selecting and assessing batches.
+    AssessCase,
+    /// The published valuation rules: public, like the catalogue.
+    ReadValuationRules,
+    /// Publishing a new valuation rule version (never editing one).
+    PublishValuationRule,
+    /// Exchange rates used in assessments (not the tracker's funding rates).
+    RecordAssessmentRate,
+    /// Confirming or correcting a sampled case (never one's own assessment).
+    ReviewSample,
+    /// Releasing a batch to the panel or returning it, and clearing
+    /// duplicate flags before release.
+    ReleaseBatch,
 }
 
 /// What the policy says about a role and an action.
@@ -201,7 +220,7 @@ pub enum Permission {
 }
 
 impl Action {
-    pub const ALL: [Self; 25] = [
+    pub const ALL: [Self; 33] = [
         Self::ReadServiceInfo,
         Self::ReadOwnAccount,
         Self::ListAccounts,
@@ -227,13 +246,24 @@ impl Action {
         Self::ReviewClaim,
         Self::DecideClaim,
         Self::ReadDuplicateFlags,
+        Self::ListCases,
+        Self::AssignCases,
+        Self::AssessCase,
+        Self::ReadValuationRules,
+        Self::PublishValuationRule,
+        Self::RecordAssessmentRate,
+        Self::ReviewSample,
+        Self::ReleaseBatch,
     ];
 
     /// Needs no authentication at all.
     pub const fn is_public(self) -> bool {
         matches!(
             self,
-            Self::ReadServiceInfo | Self::ReadConvention | Self::ReadCatalogue
+            Self::ReadServiceInfo
+                | Self::ReadConvention
+                | Self::ReadCatalogue
+                | Self::ReadValuationRules
         )
     }
 }
@@ -266,6 +296,25 @@ pub const fn permission(role: Role, action: Action) -> Permission {
         (Role::Registrar, A::ReviewClaim) => Allow,
         (Role::Board, A::DecideClaim) => Allow,
         (Role::Registrar | Role::Board, A::ReadDuplicateFlags) => Allow,
+        (_, A::ReadValuationRules) => Allow,
+        // The Commission: assessors work the queues and assess; the
+        // Council adopts valuation rules and releases batches.
+        (Role::Assessor | Role::Commissioner | Role::Council | Role::Auditor, A::ListCases) => {
+            Allow
+        }
+        (
+            Role::Assessor,
+            A::AssignCases | A::AssessCase | A::RecordAssessmentRate | A::ReviewSample,
+        ) => Allow,
+        (
+            Role::Council,
+            A::AssignCases
+            | A::PublishValuationRule
+            | A::RecordAssessmentRate
+            | A::ReviewSample
+            | A::ReleaseBatch,
+        ) => Allow,
+        (Role::Commissioner, A::ReviewSample) => Allow,
         // The depositary keeps the treaty record and the funding figures.
         (
             Role::Depositary,

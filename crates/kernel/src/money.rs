@@ -99,9 +99,38 @@ impl<'de> Deserialize<'de> for Currency {
 /// An exact amount in one currency.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Money {
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(
+        serialize_with = "rust_decimal::serde::str::serialize",
+        deserialize_with = "plain_decimal"
+    )]
     amount: Decimal,
     currency: Currency,
+}
+
+/// An amount as people write it: digits with an optional sign and decimal
+/// point. Exponents (`1e3`), a leading `+`, spaces and separators are
+/// refused: an amount someone is paid must not depend on how a parser
+/// reads notation.
+pub fn parse_amount(text: &str) -> Option<Decimal> {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+    let plain = !whole.is_empty()
+        && whole.bytes().all(|b| b.is_ascii_digit())
+        && fraction.bytes().all(|b| b.is_ascii_digit())
+        && !(digits.contains('.') && fraction.is_empty());
+    if !plain {
+        return None;
+    }
+    Decimal::from_str_exact(text).ok()
+}
+
+fn plain_decimal<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
+    let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+    parse_amount(&text).ok_or_else(|| {
+        serde::de::Error::custom(format!(
+            "{text:?} is not an amount: write digits with an optional decimal point, as a string"
+        ))
+    })
 }
 
 impl Money {
@@ -250,6 +279,31 @@ mod tests {
         assert!(serde_json::from_str::<Money>(r#"{"amount":"1","currency":"XXY"}"#).is_err());
         assert!(serde_json::from_str::<Money>(r#"{"amount":"1","currency":"eur"}"#).is_err());
         assert!(serde_json::from_str::<Money>(r#"{"amount":"abc","currency":"EUR"}"#).is_err());
+    }
+
+    #[test]
+    fn amounts_are_plain_decimal_strings() {
+        for ok in ["0", "12.50", "-3.1", "1000000000000.00"] {
+            assert!(parse_amount(ok).is_some(), "{ok}");
+        }
+        for bad in [
+            "1e3",
+            "+5",
+            " 5",
+            "5 ",
+            "1,000",
+            "12.",
+            ".5",
+            "",
+            "-",
+            "0x10",
+            "NaN",
+            "99999999999999999999999999999999",
+        ] {
+            assert_eq!(parse_amount(bad), None, "{bad}");
+        }
+        assert!(serde_json::from_str::<Money>(r#"{"amount":"1e3","currency":"EUR"}"#).is_err());
+        assert!(serde_json::from_str::<Money>(r#"{"amount":12.5,"currency":"EUR"}"#).is_err());
     }
 
     #[test]

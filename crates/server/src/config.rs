@@ -87,7 +87,8 @@ pub struct ServeArgs {
     #[arg(long, env = "REDRESS_JWT_AUDIENCE")]
     pub jwt_audience: Option<String>,
 
-    /// The identity provider's keys: a JWKS file path.
+    /// The identity provider's keys: a JWKS file path or an http(s) URL
+    /// (fetched at start and every ten minutes).
     #[arg(long, env = "REDRESS_JWT_JWKS")]
     pub jwt_jwks: Option<PathBuf>,
 

@@ -1,5 +1,6 @@
 //! Where evidence files are kept: an [`ObjectStore`], a local directory by
-//! default (`<data_dir>/evidence`), S3-compatible storage when configured.
+//! default (`<data_dir>/evidence`), an S3-compatible bucket when
+//! `REDRESS_EVIDENCE_S3_BUCKET` is set.
 //!
 //! Objects are named from ids only (`claims/<claim id>/<evidence id>`),
 //! never from anything the client sent, so a file name cannot steer where
@@ -40,18 +41,37 @@ impl EvidenceStorage {
 
     /// The storage the settings name.
     pub fn from_settings(settings: &Settings) -> anyhow::Result<Self> {
-        if let Some(s3) = &settings.evidence_s3 {
-            // The object_store `aws` feature pulls in aws-lc-rs (a C build)
-            // and a second TLS stack; it is left for a later change rather
-            // than silently storing evidence somewhere else.
-            anyhow::bail!(
-                "evidence storage in S3 bucket {:?} is configured, but this build of redress \
-                 only stores evidence in a local directory; unset REDRESS_EVIDENCE_S3_BUCKET \
-                 and use REDRESS_EVIDENCE_DIR",
-                s3.bucket
-            );
+        match &settings.evidence_s3 {
+            Some(s3) => Self::s3(s3),
+            None => Self::local(&settings.evidence_dir),
         }
-        Self::local(&settings.evidence_dir)
+    }
+
+    /// An S3-compatible bucket. Credentials not given here come from the
+    /// usual AWS environment (`AWS_ACCESS_KEY_ID`, instance roles, ...).
+    pub fn s3(s3: &crate::config::EvidenceS3Settings) -> anyhow::Result<Self> {
+        use secrecy::ExposeSecret as _;
+        let mut builder = object_store::aws::AmazonS3Builder::from_env()
+            .with_bucket_name(&s3.bucket)
+            .with_region(s3.region.as_deref().unwrap_or("us-east-1"));
+        if let Some(endpoint) = &s3.endpoint {
+            // A self-hosted store (MinIO, Ceph, ...) is addressed by path,
+            // and may be plain HTTP inside a private network.
+            builder = builder
+                .with_endpoint(endpoint)
+                .with_virtual_hosted_style_request(false)
+                .with_allow_http(endpoint.starts_with("http://"));
+        }
+        if let Some(id) = &s3.access_key_id {
+            builder = builder.with_access_key_id(id);
+        }
+        if let Some(secret) = &s3.secret_access_key {
+            builder = builder.with_secret_access_key(secret.expose_secret());
+        }
+        let objects = builder
+            .build()
+            .with_context(|| format!("S3 bucket {:?}", s3.bucket))?;
+        Ok(Self::new(Arc::new(objects)))
     }
 
     /// The object store itself.

@@ -13,6 +13,7 @@ pub mod error;
 pub mod evidence_store;
 pub mod gate;
 pub mod http;
+pub mod jobs;
 pub mod jwt;
 pub mod state;
 
@@ -136,17 +137,19 @@ pub async fn bootstrap_admin(state: &state::AppState) -> Result<Option<String>, 
 }
 
 /// Builds the shared state from settings and an open store.
-pub fn app_state(
+pub async fn app_state(
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     settings: Settings,
 ) -> Result<state::AppState, StartError> {
-    let jwt = settings
-        .jwt
-        .as_ref()
-        .map(jwt::JwtVerifier::load)
-        .transpose()
-        .map_err(|e| StartError::Config(format!("{e:#}")))?;
+    let jwt = match &settings.jwt {
+        Some(jwt) => Some(
+            jwt::JwtVerifier::load(jwt)
+                .await
+                .map_err(|e| StartError::Config(format!("{e:#}")))?,
+        ),
+        None => None,
+    };
     let sealer = crypto::Sealer::load(
         settings.encryption_keys.as_ref(),
         &settings.database.data_dir,
@@ -186,6 +189,23 @@ pub async fn run(
     if let Err(e) = gate::seed_convention(&state).await {
         tracing::error!("cannot seed the convention's signatories yet: {e}");
     }
+    let jwks_refresher = state
+        .auth
+        .jwt
+        .clone()
+        .filter(jwt::JwtVerifier::refreshes)
+        .map(|jwt| {
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(jwt::REFRESH_EVERY);
+                tick.tick().await;
+                loop {
+                    tick.tick().await;
+                    if let Err(e) = jwt.refresh().await {
+                        tracing::warn!("JWKS refresh failed; keeping the known keys: {e:#}");
+                    }
+                }
+            })
+        });
     let pruner = {
         let limits = state.rate_limits.clone();
         tokio::spawn(async move {
@@ -198,6 +218,8 @@ pub async fn run(
     };
     // Expired idempotency keys, every few minutes.
     let purger = http::idempotency::spawn_purger(state.clone());
+    // Batch assessment jobs: takes over jobs whose lease expired.
+    let worker = jobs::spawn_worker(state.clone());
     let app = http::router(&state);
     let result = axum::serve(
         listener,
@@ -207,6 +229,10 @@ pub async fn run(
     .await;
     pruner.abort();
     purger.abort();
+    worker.abort();
+    if let Some(task) = jwks_refresher {
+        task.abort();
+    }
     result
 }
 

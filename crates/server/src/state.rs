@@ -21,6 +21,8 @@ pub struct Inner {
     pub auth: Authenticator,
     pub sealer: crate::crypto::Sealer,
     pub evidence: crate::evidence_store::EvidenceStorage,
+    /// This process's batch-job worker.
+    pub jobs: Arc<crate::jobs::JobControl>,
 }
 
 impl AppState {
@@ -45,6 +47,7 @@ impl AppState {
             sealer,
             evidence,
             settings,
+            jobs: Arc::new(crate::jobs::JobControl::default()),
         }))
     }
 }

@@ -543,6 +543,10 @@ impl ClaimStore for PostgresStore {
             }),
         };
         self.audit(&mut tx, ctx, audit).await?;
+        if change.to == ClaimStatus::Recorded {
+            // A recorded claim becomes a Commission case in the same transaction.
+            crate::cases::insert_case(&mut tx, id, now).await?;
+        }
         let claim = Self::load_claim(&mut *tx, id).await?;
         tx.commit().await.map_err(map_err)?;
         Ok(claim)

@@ -10,6 +10,7 @@
 
 mod accounts;
 mod audit;
+mod cases;
 mod claims;
 mod evidence;
 mod idempotency;
@@ -24,7 +25,7 @@ use sqlx::{Postgres, Transaction};
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
-use store::{AuditContext, AuditEntry, Backend, Change, StoreError};
+use store::{AuditContext, Backend, Change, StoreError};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
 
@@ -76,7 +77,12 @@ impl PostgresStore {
     /// Applies pending migrations. Safe to run from several instances at
     /// once: sqlx takes an advisory lock.
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        MIGRATOR.run(&self.pool).await.map_err(StoreError::internal)
+        MIGRATOR
+            .run(&self.pool)
+            .await
+            .map_err(StoreError::internal)?;
+        // Entries written before the audit chain existed get their place.
+        audit::chain_unchained(&self.pool).await.map(drop)
     }
 
     pub(crate) fn now(&self) -> time::OffsetDateTime {
@@ -98,7 +104,7 @@ impl PostgresStore {
         ctx: &AuditContext,
         change: Change,
     ) -> Result<(), StoreError> {
-        audit::append(tx, &AuditEntry::new(ctx, change, self.now())).await
+        audit::append(tx, ctx, change, || self.now()).await
     }
 }
 

@@ -1,19 +1,59 @@
 use crate::{SqliteStore, map_err, time_text};
 use async_trait::async_trait;
 use kernel::{Page, PageRequest};
-use sqlx::{QueryBuilder, Row, Sqlite, Transaction};
-use store::{AuditEntry, AuditFilter, StoreError};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool, Transaction};
+use store::audit::{ChainHash, ChainHead, ChainReport, ChainVerifier, VERIFY_PAGE};
+use store::{AuditContext, AuditEntry, AuditFilter, Change, StoreError};
+use time::OffsetDateTime;
 
-pub(crate) async fn append(
+/// Reads the chain head inside the writing transaction. The single write
+/// connection and `BEGIN IMMEDIATE` already serialise writers, so the head
+/// cannot move until this transaction ends.
+async fn head(tx: &mut Transaction<'static, Sqlite>) -> Result<ChainHead, StoreError> {
+    let row = sqlx::query("SELECT seq, hash FROM audit_chain_head WHERE id = 1")
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(map_err)?;
+    Ok(ChainHead {
+        seq: row.try_get("seq").map_err(map_err)?,
+        hash: to_hash(&row.try_get::<Vec<u8>, _>("hash").map_err(map_err)?).map_err(map_err)?,
+        at: None,
+    })
+}
+
+async fn set_head(
     tx: &mut Transaction<'static, Sqlite>,
     entry: &AuditEntry,
 ) -> Result<(), StoreError> {
+    sqlx::query("UPDATE audit_chain_head SET seq = ?, hash = ? WHERE id = 1")
+        .bind(entry.seq)
+        .bind(&entry.hash[..])
+        .execute(&mut **tx)
+        .await
+        .map(drop)
+        .map_err(map_err)
+}
+
+/// Appends the entry of a change at the head of the chain, inside the
+/// change's transaction. The time is read once the head is held, so `seq`
+/// order is also time order.
+pub(crate) async fn append(
+    tx: &mut Transaction<'static, Sqlite>,
+    ctx: &AuditContext,
+    change: Change,
+    now: impl FnOnce() -> OffsetDateTime + Send,
+) -> Result<(), StoreError> {
+    let head = head(tx).await?;
+    let mut entry = AuditEntry::new(ctx, change, now());
+    entry.link(&head);
     sqlx::query(
-        "INSERT INTO audit_log (id, at, actor, actor_role, on_behalf_of, action, target_type, \
-         target_id, summary, reason, request_id, idempotency_key) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO audit_log (id, seq, at, actor, actor_role, on_behalf_of, action, \
+         target_type, target_id, summary, reason, request_id, idempotency_key, prev_hash, hash) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(entry.id.0)
+    .bind(entry.seq)
     .bind(time_text::encode(entry.at))
     .bind(entry.actor.map(|a| a.0))
     .bind(&entry.actor_role)
@@ -25,16 +65,81 @@ pub(crate) async fn append(
     .bind(&entry.reason)
     .bind(&entry.request_id)
     .bind(&entry.idempotency_key)
+    .bind(&entry.prev_hash[..])
+    .bind(&entry.hash[..])
     .execute(&mut **tx)
     .await
-    .map(drop)
-    .map_err(map_err)
+    .map_err(map_err)?;
+    set_head(tx, &entry).await
 }
 
-fn entry_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<AuditEntry, sqlx::Error> {
+/// Gives entries written before the chain existed (seq null) their place,
+/// in id order, in one transaction. Returns how many were chained.
+pub(crate) async fn chain_unchained(write: &SqlitePool) -> Result<u64, StoreError> {
+    let pending: Option<i64> =
+        sqlx::query_scalar("SELECT 1 FROM audit_log WHERE seq IS NULL LIMIT 1")
+            .fetch_optional(write)
+            .await
+            .map_err(map_err)?;
+    if pending.is_none() {
+        return Ok(0);
+    }
+    let mut tx = write.begin_with("BEGIN IMMEDIATE").await.map_err(map_err)?;
+    let mut head = head(&mut tx).await?;
+    let mut chained = 0;
+    loop {
+        let rows = sqlx::query("SELECT * FROM audit_log WHERE seq IS NULL ORDER BY id LIMIT ?")
+            .bind(VERIFY_PAGE)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        if rows.is_empty() {
+            break;
+        }
+        for row in &rows {
+            let mut entry = entry_from_row(row).map_err(map_err)?;
+            entry.link(&head);
+            sqlx::query("UPDATE audit_log SET seq = ?, prev_hash = ?, hash = ? WHERE id = ?")
+                .bind(entry.seq)
+                .bind(&entry.prev_hash[..])
+                .bind(&entry.hash[..])
+                .bind(entry.id.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+            head = ChainHead {
+                seq: entry.seq,
+                hash: entry.hash,
+                at: Some(entry.at),
+            };
+            chained += 1;
+        }
+    }
+    sqlx::query("UPDATE audit_chain_head SET seq = ?, hash = ? WHERE id = 1")
+        .bind(head.seq)
+        .bind(&head.hash[..])
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+    tx.commit().await.map_err(map_err)?;
+    tracing::info!(
+        entries = chained,
+        "audit entries written before the chain were chained"
+    );
+    Ok(chained)
+}
+
+fn to_hash(bytes: &[u8]) -> Result<ChainHash, sqlx::Error> {
+    ChainHash::try_from(bytes).map_err(|_| {
+        sqlx::Error::Decode(format!("hash of {} bytes, expected 32", bytes.len()).into())
+    })
+}
+
+fn entry_from_row(row: &SqliteRow) -> Result<AuditEntry, sqlx::Error> {
     let summary: String = row.try_get("summary")?;
     Ok(AuditEntry {
         id: row.try_get::<uuid::Uuid, _>("id")?.into(),
+        seq: row.try_get::<Option<i64>, _>("seq")?.unwrap_or(0),
         at: row.try_get("at")?,
         actor: row
             .try_get::<Option<uuid::Uuid>, _>("actor")?
@@ -48,16 +153,20 @@ fn entry_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<AuditEntry, sqlx::Err
         reason: row.try_get("reason")?,
         request_id: row.try_get("request_id")?,
         idempotency_key: row.try_get("idempotency_key")?,
+        prev_hash: row
+            .try_get::<Option<Vec<u8>>, _>("prev_hash")?
+            .as_deref()
+            .map_or(Ok(store::audit::GENESIS), to_hash)?,
+        hash: row
+            .try_get::<Option<Vec<u8>>, _>("hash")?
+            .as_deref()
+            .map_or(Ok(store::audit::GENESIS), to_hash)?,
     })
 }
 
 #[async_trait]
 impl store::AuditStore for SqliteStore {
-    async fn record_event(
-        &self,
-        ctx: &store::AuditContext,
-        event: store::Change,
-    ) -> Result<(), StoreError> {
+    async fn record_event(&self, ctx: &AuditContext, event: Change) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
         self.audit(&mut tx, ctx, event).await?;
         tx.commit().await.map_err(map_err)
@@ -81,6 +190,15 @@ impl store::AuditStore for SqliteStore {
         if let Some(a) = &filter.action {
             q.push(" AND action = ").push_bind(a.clone());
         }
+        if let Some(seq) = filter.seq {
+            q.push(" AND seq = ").push_bind(seq);
+        }
+        if let Some(from) = filter.from {
+            q.push(" AND at >= ").push_bind(time_text::encode(from));
+        }
+        if let Some(to) = filter.to {
+            q.push(" AND at < ").push_bind(time_text::encode(to));
+        }
         if let Some(after) = page.after {
             q.push(" AND id > ").push_bind(after.0);
         }
@@ -92,5 +210,116 @@ impl store::AuditStore for SqliteStore {
             .collect::<Result<Vec<_>, _>>()
             .map_err(map_err)?;
         Ok(Page::from_rows(entries, page, |e| e.id.0))
+    }
+
+    async fn chain_head(&self) -> Result<ChainHead, StoreError> {
+        let row = sqlx::query(
+            "SELECT h.seq AS seq, h.hash AS hash, a.at AS at FROM audit_chain_head h \
+             LEFT JOIN audit_log a ON a.seq = h.seq WHERE h.id = 1",
+        )
+        .fetch_one(self.reader())
+        .await
+        .map_err(map_err)?;
+        Ok(ChainHead {
+            seq: row.try_get("seq").map_err(map_err)?,
+            hash: to_hash(&row.try_get::<Vec<u8>, _>("hash").map_err(map_err)?).map_err(map_err)?,
+            at: row.try_get("at").map_err(map_err)?,
+        })
+    }
+
+    async fn verify_chain(&self) -> Result<ChainReport, StoreError> {
+        let mut verifier = ChainVerifier::new();
+        // Keyset over (seq, id) so that even duplicate seqs (possible only
+        // if the unique index was dropped) are all seen.
+        let mut after: Option<(i64, uuid::Uuid)> = None;
+        // The head as read before the latest page query, once the end of
+        // the log has been reached.
+        let mut head_before: Option<ChainHead> = None;
+        loop {
+            let rows = match after {
+                None => sqlx::query(
+                    "SELECT * FROM audit_log WHERE seq IS NOT NULL ORDER BY seq, id LIMIT ?",
+                )
+                .bind(VERIFY_PAGE),
+                Some((seq, id)) => sqlx::query(
+                    "SELECT * FROM audit_log WHERE seq IS NOT NULL AND (seq, id) > (?, ?) \
+                     ORDER BY seq, id LIMIT ?",
+                )
+                .bind(seq)
+                .bind(id)
+                .bind(VERIFY_PAGE),
+            }
+            .fetch_all(self.reader())
+            .await
+            .map_err(map_err)?;
+            for row in &rows {
+                let seq: i64 = row.try_get("seq").map_err(map_err)?;
+                let id: uuid::Uuid = row.try_get("id").map_err(map_err)?;
+                let checked = match entry_from_row(row) {
+                    Ok(entry) => verifier.check(&entry),
+                    Err(e) => Err(verifier.unreadable(seq, Some(id.into()), e.to_string())),
+                };
+                if let Err(broken) = checked {
+                    return Ok(ChainReport::Broken { broken });
+                }
+                after = Some((seq, id));
+            }
+            if i64::try_from(rows.len()).unwrap_or(i64::MAX) == VERIFY_PAGE {
+                head_before = None;
+                continue;
+            }
+            if let Some(head) = head_before.take().filter(|_| rows.is_empty()) {
+                return self.finish_verify(verifier, &head).await;
+            }
+            // The end of the log as of that read. A head further on means
+            // entries were appended since (or deleted): read once more.
+            let head = self.chain_head().await?;
+            if head.seq <= verifier.last().seq {
+                return self.finish_verify(verifier, &head).await;
+            }
+            head_before = Some(head);
+        }
+    }
+}
+
+impl SqliteStore {
+    async fn finish_verify(
+        &self,
+        verifier: ChainVerifier,
+        head: &ChainHead,
+    ) -> Result<ChainReport, StoreError> {
+        let unchained: Option<uuid::Uuid> =
+            sqlx::query_scalar("SELECT id FROM audit_log WHERE seq IS NULL ORDER BY id LIMIT 1")
+                .fetch_optional(self.reader())
+                .await
+                .map_err(map_err)?;
+        if let Some(id) = unchained {
+            return Ok(ChainReport::Broken {
+                broken: store::audit::BrokenLink {
+                    seq: verifier.last().seq + 1,
+                    entry: Some(id.into()),
+                    problem: store::audit::ChainProblem::Unchained,
+                },
+            });
+        }
+        Ok(verifier.finish((head.seq, head.hash)))
+    }
+}
+
+#[cfg(any(test, feature = "testing"))]
+#[async_trait]
+impl store::audit::TamperForTests for SqliteStore {
+    async fn tamper_for_tests(&self, sql: &str) {
+        sqlx::raw_sql(
+            "DROP TRIGGER IF EXISTS audit_log_no_update; \
+             DROP TRIGGER IF EXISTS audit_log_no_delete;",
+        )
+        .execute(&self.write)
+        .await
+        .expect("drop the audit triggers");
+        sqlx::raw_sql(sql)
+            .execute(&self.write)
+            .await
+            .expect("tamper with the audit log");
     }
 }

@@ -11,6 +11,7 @@
 
 mod accounts;
 mod audit;
+mod cases;
 mod claims;
 mod evidence;
 mod idempotency;
@@ -25,7 +26,7 @@ use sqlx::{Sqlite, Transaction};
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
-use store::{AuditContext, AuditEntry, Backend, Change, StoreError};
+use store::{AuditContext, Backend, Change, StoreError};
 
 pub use sqlx::migrate::MigrateError;
 
@@ -72,7 +73,9 @@ impl SqliteStore {
         MIGRATOR
             .run(&self.write)
             .await
-            .map_err(StoreError::internal)
+            .map_err(StoreError::internal)?;
+        // Entries written before the audit chain existed get their place.
+        audit::chain_unchained(&self.write).await.map(drop)
     }
 
     pub(crate) fn now(&self) -> time::OffsetDateTime {
@@ -97,7 +100,7 @@ impl SqliteStore {
         ctx: &AuditContext,
         change: Change,
     ) -> Result<(), StoreError> {
-        audit::append(tx, &AuditEntry::new(ctx, change, self.now())).await
+        audit::append(tx, ctx, change, || self.now()).await
     }
 }
 

@@ -17,6 +17,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod cases;
 pub mod claims;
 mod error;
 pub mod evidence;
@@ -31,6 +32,7 @@ pub use self::ratification::{
 };
 pub use accounts::{Account, AccountStatus, AccountStore, NewAccount, NewToken, TokenRecord};
 pub use audit::{AuditContext, AuditEntry, AuditFilter, AuditStore, Change};
+pub use cases::CaseStore;
 pub use claims::ClaimStore;
 pub use error::StoreError;
 pub use evidence::{EvidenceId, EvidenceRecord, EvidenceStore, NewEvidence};
@@ -57,6 +59,7 @@ impl Backend {
 pub trait Store:
     AccountStore
     + AuditStore
+    + CaseStore
     + ClaimStore
     + ConventionStore
     + EvidenceStore

@@ -37,7 +37,13 @@ macro_rules! behaviour_suite {
             idempotency_expired_lease_is_taken_over,
             idempotency_keys_expire_after_retention,
             evidence_round_trip,
-            evidence_only_while_the_claim_accepts_it
+            evidence_only_while_the_claim_accepts_it,
+            audit_chain_links_every_entry,
+            audit_chain_holds_under_concurrent_writes,
+            audit_chain_detects_a_changed_row,
+            audit_chain_detects_a_deleted_row,
+            audit_chain_detects_an_inserted_row,
+            audit_chain_detects_a_removed_tail
         );
     };
     (@tests $fresh:path; $($name:ident),*) => {
@@ -953,4 +959,237 @@ pub async fn evidence_only_while_the_claim_accepts_it(store: &dyn Store) {
     ));
     assert!(store.claim_evidence(claim).await.unwrap().is_empty());
     assert!(store.evidence_hashes(claim).await.unwrap().is_empty());
+}
+
+// ---------------------------------------------------------------------------
+// The audit chain.
+
+fn event(i: usize) -> crate::Change {
+    crate::Change {
+        action: "claim.read",
+        target_type: "claim",
+        target_id: format!("c-{i}"),
+        summary: serde_json::json!({"fields": ["name", "address"], "n": i, "b": {"z": 1, "a": 2.5}}),
+    }
+}
+
+async fn intact(store: &dyn Store) -> (u64, crate::audit::ChainHead) {
+    match store.verify_chain().await.unwrap() {
+        crate::audit::ChainReport::Intact { entries, head } => (entries, head),
+        crate::audit::ChainReport::Broken { broken } => panic!("chain broken: {broken}"),
+    }
+}
+
+async fn broken(store: &dyn Store) -> crate::audit::BrokenLink {
+    match store.verify_chain().await.unwrap() {
+        crate::audit::ChainReport::Intact { entries, .. } => {
+            panic!("tampering not detected ({entries} entries intact)")
+        }
+        crate::audit::ChainReport::Broken { broken } => broken,
+    }
+}
+
+/// Writes `n` audited changes through several store methods; returns the
+/// entries in chain order.
+async fn write_some(store: &dyn Store, n: usize) -> Vec<crate::AuditEntry> {
+    for i in 0..n {
+        if i % 2 == 0 {
+            store
+                .create_account(&ctx(), new_account(&format!("W{i}"), &[Role::Claimant]))
+                .await
+                .unwrap();
+        } else {
+            store.record_event(&ctx(), event(i)).await.unwrap();
+        }
+    }
+    let mut all = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store
+            .audit_entries(&AuditFilter::default(), PageRequest::new(Some(500), after))
+            .await
+            .unwrap();
+        all.extend(page.items);
+        match page.next_cursor {
+            Some(c) => after = kernel::Cursor::decode(&c),
+            None => break,
+        }
+    }
+    all.sort_by_key(|e| e.seq);
+    all
+}
+
+pub async fn audit_chain_links_every_entry(store: &dyn Store) {
+    let (entries, head) = intact(store).await;
+    assert_eq!(store.chain_head().await.unwrap(), head);
+    let log = write_some(store, 6).await;
+    assert_eq!(log.len(), usize::try_from(entries).unwrap() + 6);
+    let mut prev = crate::audit::GENESIS;
+    for (i, e) in log.iter().enumerate() {
+        assert_eq!(e.seq, i64::try_from(i).unwrap() + 1);
+        assert_eq!(e.prev_hash, prev);
+        assert_eq!(
+            e.hash,
+            e.chain_hash(&prev),
+            "a re-read entry hashes the same"
+        );
+        prev = e.hash;
+    }
+    let (entries, head) = intact(store).await;
+    assert_eq!(entries, log.len() as u64);
+    let last = log.last().unwrap();
+    assert_eq!(
+        (head.seq, head.hash, head.at),
+        (last.seq, last.hash, Some(last.at))
+    );
+    assert_eq!(store.chain_head().await.unwrap(), head);
+
+    // Time filters.
+    let all = AuditFilter::default();
+    let count = |filter: AuditFilter| async move {
+        store
+            .audit_entries(&filter, PageRequest::new(Some(500), None))
+            .await
+            .unwrap()
+            .items
+            .len()
+    };
+    assert_eq!(count(all.clone()).await, log.len());
+    let at = log[2].at;
+    assert_eq!(
+        count(AuditFilter {
+            from: Some(at),
+            ..all.clone()
+        })
+        .await,
+        log.iter().filter(|e| e.at >= at).count()
+    );
+    assert_eq!(
+        count(AuditFilter {
+            to: Some(at),
+            ..all.clone()
+        })
+        .await,
+        log.iter().filter(|e| e.at < at).count()
+    );
+}
+
+pub async fn audit_chain_holds_under_concurrent_writes(store: &dyn Store) {
+    let writers = (0..32).map(|i| async move {
+        store
+            .create_account(&ctx(), new_account(&format!("P{i}"), &[Role::Claimant]))
+            .await
+            .unwrap();
+        store.record_event(&ctx(), event(i)).await.unwrap();
+    });
+    futures_util::future::join_all(writers).await;
+    let (entries, head) = intact(store).await;
+    assert!(entries >= 64, "{entries}");
+    assert_eq!(head.seq, i64::try_from(entries).unwrap());
+    // Enough entries to need several pages when verifying.
+    // (Eight at a time: the pool's acquire timeout is short.)
+    let more: Vec<usize> = (0..usize::try_from(crate::audit::VERIFY_PAGE).unwrap() + 50).collect();
+    for chunk in more.chunks(8) {
+        let writes = chunk
+            .iter()
+            .map(|&i| async move { store.record_event(&ctx(), event(i)).await });
+        for done in futures_util::future::join_all(writes).await {
+            done.unwrap();
+        }
+    }
+    let (after, head) = intact(store).await;
+    assert_eq!(
+        after,
+        entries + u64::try_from(crate::audit::VERIFY_PAGE).unwrap() + 50
+    );
+    assert_eq!(head, store.chain_head().await.unwrap());
+}
+
+fn insert_copy_sql(store: &dyn Store, of_seq: i64, at_seq: i64, id: uuid::Uuid) -> String {
+    let id = match store.backend() {
+        crate::Backend::Sqlite => format!("X'{}'", id.simple()),
+        crate::Backend::Postgres => format!("'{id}'::uuid"),
+    };
+    format!(
+        "INSERT INTO audit_log (id, seq, at, actor, actor_role, on_behalf_of, action, \
+         target_type, target_id, summary, reason, request_id, idempotency_key, prev_hash, hash) \
+         SELECT {id}, {at_seq}, at, actor, actor_role, on_behalf_of, action, target_type, \
+         target_id, summary, reason, request_id, idempotency_key, prev_hash, hash \
+         FROM audit_log WHERE seq = {of_seq}"
+    )
+}
+
+pub async fn audit_chain_detects_a_changed_row<S: Store + crate::audit::TamperForTests>(store: &S) {
+    let log = write_some(store, 8).await;
+    let victim = &log[4];
+    store
+        .tamper_for_tests(&format!(
+            "UPDATE audit_log SET summary = '{{\"display_name\":\"Someone else\"}}' WHERE seq = {}",
+            victim.seq
+        ))
+        .await;
+    let b = broken(store).await;
+    assert_eq!((b.seq, b.entry), (victim.seq, Some(victim.id)), "{b}");
+    assert!(
+        matches!(b.problem, crate::audit::ChainProblem::HashMismatch { .. }),
+        "{b}"
+    );
+    assert!(b.to_string().contains(&victim.id.to_string()));
+}
+
+pub async fn audit_chain_detects_a_deleted_row<S: Store + crate::audit::TamperForTests>(store: &S) {
+    let log = write_some(store, 8).await;
+    let victim = &log[3];
+    store
+        .tamper_for_tests(&format!("DELETE FROM audit_log WHERE seq = {}", victim.seq))
+        .await;
+    let b = broken(store).await;
+    assert_eq!((b.seq, b.entry), (victim.seq, Some(log[4].id)), "{b}");
+    assert_eq!(
+        b.problem,
+        crate::audit::ChainProblem::SeqGap {
+            expected: victim.seq,
+            found: victim.seq + 1
+        }
+    );
+}
+
+pub async fn audit_chain_detects_an_inserted_row<S: Store + crate::audit::TamperForTests>(
+    store: &S,
+) {
+    let log = write_some(store, 8).await;
+    let last = log.last().unwrap().seq;
+    let forged = uuid::Uuid::now_v7();
+    store
+        .tamper_for_tests(&insert_copy_sql(store, 2, last + 1, forged))
+        .await;
+    let b = broken(store).await;
+    assert_eq!((b.seq, b.entry), (last + 1, Some(forged.into())), "{b}");
+    assert!(
+        matches!(
+            b.problem,
+            crate::audit::ChainProblem::PrevHashMismatch { .. }
+        ),
+        "{b}"
+    );
+}
+
+pub async fn audit_chain_detects_a_removed_tail<S: Store + crate::audit::TamperForTests>(
+    store: &S,
+) {
+    let log = write_some(store, 5).await;
+    let last = log.last().unwrap();
+    store
+        .tamper_for_tests(&format!("DELETE FROM audit_log WHERE seq = {}", last.seq))
+        .await;
+    let b = broken(store).await;
+    assert_eq!(b.seq, last.seq, "{b}");
+    assert!(
+        matches!(
+            b.problem,
+            crate::audit::ChainProblem::HeadMismatch { head_seq, last_seq, .. }
+                if head_seq == last.seq && last_seq == last.seq - 1
+        ),
+        "{b}"
+    );
 }

@@ -45,6 +45,8 @@ pub const ROUTES: &[(Method, &str, Action)] = &[
         Action::RevokeToken,
     ),
     (Method::GET, "/v1/audit", Action::ReadAuditLog),
+    (Method::GET, "/v1/audit/head", Action::ReadAuditLog),
+    (Method::GET, "/v1/audit/verify", Action::ReadAuditLog),
     (Method::GET, "/v1/categories", Action::ReadCatalogue),
     (
         Method::PUT,
@@ -134,6 +136,60 @@ pub const ROUTES: &[(Method, &str, Action)] = &[
         "/v1/convention/exchange-rates",
         Action::RecordExchangeRate,
     ),
+    (Method::GET, "/v1/cases", Action::ListCases),
+    (Method::GET, "/v1/cases/{id}", Action::ListCases),
+    (
+        Method::POST,
+        "/v1/cases/{id}/assignment",
+        Action::AssignCases,
+    ),
+    (Method::POST, "/v1/cases/assignments", Action::AssignCases),
+    (Method::POST, "/v1/cases/distribute", Action::AssignCases),
+    (Method::GET, "/v1/cases/{id}/assessments", Action::ListCases),
+    (
+        Method::POST,
+        "/v1/cases/{id}/assessments",
+        Action::AssessCase,
+    ),
+    (
+        Method::GET,
+        "/v1/valuation-rules",
+        Action::ReadValuationRules,
+    ),
+    (
+        Method::POST,
+        "/v1/valuation-rules",
+        Action::PublishValuationRule,
+    ),
+    (
+        Method::POST,
+        "/v1/exchange-rates",
+        Action::RecordAssessmentRate,
+    ),
+    (
+        Method::POST,
+        "/v1/exchange-rates/import",
+        Action::RecordAssessmentRate,
+    ),
+    (Method::POST, "/v1/batches", Action::AssessCase),
+    (Method::GET, "/v1/batches/{id}", Action::ListCases),
+    (Method::POST, "/v1/batches/{id}/assess", Action::AssessCase),
+    (
+        Method::POST,
+        "/v1/batches/{id}/sample/{case_id}",
+        Action::ReviewSample,
+    ),
+    (
+        Method::POST,
+        "/v1/batches/{id}/duplicates/{case_id}/clear",
+        Action::ReleaseBatch,
+    ),
+    (
+        Method::POST,
+        "/v1/batches/{id}/release",
+        Action::ReleaseBatch,
+    ),
+    (Method::GET, "/v1/jobs/{id}", Action::ListCases),
 ];
 
 enum Lookup {

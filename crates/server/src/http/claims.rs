@@ -279,6 +279,38 @@ pub(crate) async fn visible_claim_noting(
     Ok(record)
 }
 
+/// Amounts must be exact in their currency and positive even in a draft: a
+/// wrong figure is an error to fix now, not a gap to fill later.
+fn check_amounts(draft: &ClaimDraft) -> ApiResult<()> {
+    let mut errors = Vec::new();
+    for (i, loss) in draft.losses.iter().enumerate() {
+        let money = loss.amount;
+        if kernel::Money::exact(money.amount(), money.currency()).is_err() {
+            errors.push(FieldError::new(
+                format!("losses[{i}].amount"),
+                "amount_too_precise",
+                format!(
+                    "{} has more decimal places than {} allows ({}).",
+                    money.amount(),
+                    money.currency(),
+                    money.currency().minor_units()
+                ),
+            ));
+        } else if !money.is_positive() {
+            errors.push(FieldError::new(
+                format!("losses[{i}].amount"),
+                "amount_not_positive",
+                "A loss is a positive amount.",
+            ));
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::validation("Some amounts are not valid.", errors))
+    }
+}
+
 /// Checks a draft's category: it exists, accepts claims and fits the
 /// claimant. Refused with 422 problems that say why.
 async fn check_category(state: &AppState, draft: &ClaimDraft) -> ApiResult<Option<Category>> {
@@ -361,6 +393,7 @@ pub async fn create(
     auth: Authorized,
     Json(draft): Json<ClaimDraft>,
 ) -> ApiResult<impl IntoResponse> {
+    check_amounts(&draft)?;
     let category = check_category(&state, &draft).await?;
     let content = draft_content(&state, &draft, category.as_ref())?;
     let record = state
@@ -443,6 +476,7 @@ pub async fn edit(
             format!("The patched claim is not valid: {e}"),
         )
     })?;
+    check_amounts(&draft)?;
     let category = check_category(&state, &draft).await?;
     let content = draft_content(&state, &draft, category.as_ref())?;
     let updated = state

@@ -8,6 +8,8 @@
 pub mod accounts;
 pub mod audit;
 pub mod authz;
+pub mod batches;
+pub mod cases;
 pub mod catalogue;
 pub mod claims;
 pub mod convention;
@@ -52,6 +54,7 @@ use utoipa_swagger_ui::SwaggerUi;
         (name = "audit", description = "The audit log"),
         (name = "register", description = "The Register: categories, claims, review and recording"),
         (name = "convention", description = "Ratification tracker and the Commission's go-live gate"),
+        (name = "commission", description = "Commission casework: cases, valuation rules, assessments, batches, jobs"),
     )
 )]
 struct ApiDoc;
@@ -82,6 +85,8 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(accounts::tokens, accounts::issue_token))
         .routes(routes!(accounts::revoke_token))
         .routes(routes!(audit::list))
+        .routes(routes!(audit::head))
+        .routes(routes!(audit::verify))
         .routes(routes!(catalogue::list))
         .routes(routes!(catalogue::put))
         .routes(routes!(catalogue::regions))
@@ -112,6 +117,22 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(convention::record_pledge))
         .routes(routes!(convention::record_contribution))
         .routes(routes!(convention::record_rate))
+        .routes(routes!(cases::list))
+        .routes(routes!(cases::read))
+        .routes(routes!(cases::assign))
+        .routes(routes!(cases::assign_many))
+        .routes(routes!(cases::distribute))
+        .routes(routes!(cases::assessments, cases::assess))
+        .routes(routes!(cases::rules, cases::publish_rule))
+        .routes(routes!(cases::record_rate))
+        .routes(routes!(cases::import_rates))
+        .routes(routes!(batches::create))
+        .routes(routes!(batches::read))
+        .routes(routes!(batches::assess))
+        .routes(routes!(batches::review))
+        .routes(routes!(batches::clear_duplicate))
+        .routes(routes!(batches::release))
+        .routes(routes!(batches::job))
 }
 
 /// The OpenAPI description, as served at `/openapi.json`.

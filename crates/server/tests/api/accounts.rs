@@ -347,6 +347,80 @@ mod jwt {
         json!({"iss": "https://sso.example.org", "aud": "redress", "sub": sub, "exp": now + exp_in, "iat": now})
     }
 
+    /// Serves `body` at any path on 127.0.0.1, counting requests.
+    async fn serve_jwks(body: String) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+        let hits = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = hits.clone();
+        let app = axum::Router::new().fallback(move || {
+            let body = body.clone();
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            async move { ([("content-type", "application/json")], body) }
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!(
+            "http://{}/.well-known/jwks.json",
+            listener.local_addr().unwrap()
+        );
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        (url, hits)
+    }
+
+    #[tokio::test]
+    async fn the_jwks_can_come_from_the_providers_url() {
+        let idp = provider("k9");
+        let (url, hits) = serve_jwks(idp.jwks.clone()).await;
+        let app = TestApp::spawn_with(crate::support::Db::Sqlite, |s| {
+            s.jwt = Some(server::config::JwtSettings {
+                issuer: "https://sso.example.org".into(),
+                audience: "redress".into(),
+                jwks: url.clone().into(),
+                account_claim: "sub".into(),
+            });
+        })
+        .await
+        .unwrap();
+        assert_eq!(
+            hits.load(std::sync::atomic::Ordering::SeqCst),
+            1,
+            "fetched at start"
+        );
+        app.account_with(NewAccount {
+            display_name: "Via URL".into(),
+            roles: vec![Role::Auditor],
+            clearances: vec![],
+            participant: None,
+            external_subject: Some("sso|url".into()),
+        })
+        .await;
+        let token = sign(&idp, "k9", &claims(&app, "sso|url", 300));
+        assert_eq!(
+            app.get("/v1/me")
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            200
+        );
+        let verifier = app.state.auth.jwt.clone().unwrap();
+        assert!(verifier.refreshes());
+        verifier.refresh().await.unwrap();
+        assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 2);
+
+        // No keys, no start: an unreachable JWKS URL is a start-up error.
+        let settings_with = |jwks: &str| server::config::JwtSettings {
+            issuer: "i".into(),
+            audience: "a".into(),
+            jwks: jwks.into(),
+            account_claim: "sub".into(),
+        };
+        assert!(
+            server::jwt::JwtVerifier::load(&settings_with("http://127.0.0.1:1/jwks"))
+                .await
+                .is_err()
+        );
+    }
+
     #[tokio::test]
     async fn jwts_from_the_identity_provider_map_to_accounts() {
         let dir = tempfile::tempdir().unwrap();

@@ -33,7 +33,7 @@ fn person(tax: &str) -> NaturalPerson {
 }
 
 /// A complete, eligible claim for a destroyed house (A3.1).
-fn house(tax: &str, cadastral: &str) -> Value {
+pub(crate) fn house(tax: &str, cadastral: &str) -> Value {
     let draft = ClaimDraft {
         claimant: Some(Claimant::NaturalPerson(person(tax))),
         representation: None,
@@ -242,7 +242,7 @@ both! {
         let mut claim = house(TAX_NUMBERS[0], CADASTRAL[0]);
         claim["incident"] = json!({"kind": "on", "date": "2021-06-01"});
         claim["location"]["region"] = json!("UA-99");
-        claim["losses"][0]["amount"] = json!({"amount": "-5.00", "currency": "EUR"});
+        claim["losses"] = json!([]);
         claim["category_fields"].as_object_mut().unwrap().remove("property_type");
         let draft = file(&app, &claimant, &claim).await;
         let (status, body) = submit(&app, &claimant, draft["id"].as_str().unwrap()).await;
@@ -257,7 +257,7 @@ both! {
         for expected in [
             ("incident", "incident_before_start_date"),
             ("location.region", "unknown_region"),
-            ("losses[0].amount", "amount_not_positive"),
+            ("losses", "no_losses"),
             ("category_fields.property_type", "required_field_missing"),
         ] {
             assert!(
@@ -268,6 +268,43 @@ both! {
         // Nothing was submitted.
         let (_, after) = json(app.get(&format!("/v1/claims/{}", draft["id"].as_str().unwrap())).bearer_auth(&claimant).send().await.unwrap()).await;
         assert_eq!(after["status"], "draft");
+    }
+
+    async fn wrong_amounts_are_refused_even_in_a_draft(app: TestApp) {
+        let (_, claimant) = app.account("Claimant", &[Role::Claimant]).await;
+        let mut claim = house(TAX_NUMBERS[0], CADASTRAL[0]);
+        claim["losses"] = json!([
+            {"description": "over-precise", "amount": {"amount": "1.001", "currency": "EUR"}},
+            {"description": "negative", "amount": {"amount": "-5.00", "currency": "EUR"}},
+            {"description": "yen with cents", "amount": {"amount": "10.5", "currency": "JPY"}},
+            {"description": "fine", "amount": {"amount": "12.50", "currency": "UAH"}}
+        ]);
+        let p = problem(app.post("/v1/claims").bearer_auth(&claimant).json(&claim).send().await.unwrap(), 422, "validation").await;
+        let errors: Vec<(&str, &str)> = p["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| (e["field"].as_str().unwrap(), e["code"].as_str().unwrap()))
+            .collect();
+        assert_eq!(
+            errors,
+            [
+                ("losses[0].amount", "amount_too_precise"),
+                ("losses[1].amount", "amount_not_positive"),
+                ("losses[2].amount", "amount_too_precise")
+            ]
+        );
+        for bad in [
+            json!({"amount": "1e3", "currency": "EUR"}),
+            json!({"amount": 12.5, "currency": "EUR"}),
+            json!({"amount": "99999999999999999999999999999999", "currency": "EUR"}),
+            json!({"amount": "5", "currency": "XYZ"}),
+        ] {
+            claim["losses"] = json!([{"description": "x", "amount": bad}]);
+            problem(app.post("/v1/claims").bearer_auth(&claimant).json(&claim).send().await.unwrap(), 422, "validation").await;
+        }
+        let (_, list) = json(app.get("/v1/claims").bearer_auth(&claimant).send().await.unwrap()).await;
+        assert_eq!(list["items"], json!([]), "nothing was filed");
     }
 
     async fn closed_categories_and_wrong_claimant_types_are_refused(app: TestApp) {

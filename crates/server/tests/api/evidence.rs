@@ -3,79 +3,24 @@
 //! duplicate detection by evidence hash.
 
 use crate::support::{Db, TestApp, json, problem};
+use kernel::Role;
 use kernel::access::Clearance;
-use kernel::{Currency, Money, Role};
-use register::{
-    ClaimDraft, Claimant, Contact, CountryCode, Incident, Location, Loss, NaturalPerson,
-    RegionCode, Rnokpp,
-};
-use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
 use store::NewAccount;
-use time::macros::date;
 
 const TAX_NUMBERS: [&str; 2] = ["3184710691", "2245134075"];
 const CADASTRAL: [&str; 2] = ["3210900000:01:001:0001", "3210900000:01:001:0002"];
-const BOUNDARY: &str = "redress-test-boundary-7d3f9a";
+pub(crate) const BOUNDARY: &str = "redress-test-boundary-7d3f9a";
 
-const PDF: &[u8] =
+pub(crate) const PDF: &[u8] =
     b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
 const PNG: &[u8] =
     b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
 
-fn house(tax: &str, cadastral: &str) -> Value {
-    let draft = ClaimDraft {
-        claimant: Some(Claimant::NaturalPerson(NaturalPerson {
-            given_name: "Олена".into(),
-            family_name: "Коваленко".into(),
-            patronymic: None,
-            date_of_birth: Some(date!(1980 - 05 - 17)),
-            tax_number: Some(Rnokpp::parse(tax).unwrap()),
-            nationalities: vec![CountryCode::ukraine()],
-            contact: Contact {
-                email: Some("olena@example.ua".into()),
-                phone: None,
-                address: None,
-            },
-        })),
-        representation: None,
-        category: Some(register::CategoryCode::parse("A3.1").unwrap()),
-        incident: Some(Incident::On {
-            date: date!(2022 - 03 - 14),
-        }),
-        location: Location {
-            region: Some(RegionCode::parse("UA-32").unwrap()),
-            settlement: Some("Ірпінь".into()),
-            address: Some("вул. Університетська 1".into()),
-            cadastral_number: Some(cadastral.parse().unwrap()),
-            occupied_territory: true,
-            country: None,
-        },
-        narrative: "The house was hit by artillery and burned down.".into(),
-        losses: vec![Loss {
-            description: "House".into(),
-            amount: Money::new(Decimal::new(8_500_000, 2), Currency::EUR),
-            valuation_basis: None,
-        }],
-        external_references: vec![],
-        category_fields: [
-            ("property_type", json!("house")),
-            ("floor_area_m2", json!("112.5")),
-            (
-                "ownership_document",
-                json!("Certificate of ownership 45/2010"),
-            ),
-            ("damage_extent", json!("destroyed")),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v))
-        .collect(),
-    };
-    serde_json::to_value(draft).unwrap()
-}
+use crate::claims::house;
 
-async fn file_claim(app: &TestApp, token: &str, claim: &Value) -> String {
+pub(crate) async fn file_claim(app: &TestApp, token: &str, claim: &Value) -> String {
     let (status, body) = json(
         app.post("/v1/claims")
             .bearer_auth(token)
@@ -90,7 +35,7 @@ async fn file_claim(app: &TestApp, token: &str, claim: &Value) -> String {
 }
 
 /// A multipart/form-data body with one file part.
-fn form(file_name: &str, mime: &str, bytes: &[u8]) -> Vec<u8> {
+pub(crate) fn form(file_name: &str, mime: &str, bytes: &[u8]) -> Vec<u8> {
     let mut body = format!(
         "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nsent by the tests\r\n\
          --{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\n\
@@ -102,7 +47,7 @@ fn form(file_name: &str, mime: &str, bytes: &[u8]) -> Vec<u8> {
     body
 }
 
-async fn upload(
+pub(crate) async fn upload(
     app: &TestApp,
     token: &str,
     claim: &str,
@@ -122,7 +67,7 @@ async fn upload(
         .unwrap()
 }
 
-fn sha256(bytes: &[u8]) -> String {
+pub(crate) fn sha256(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
         .iter()
         .fold(String::new(), |mut s, b| {

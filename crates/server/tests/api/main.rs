@@ -6,9 +6,12 @@
 mod support;
 
 mod accounts;
+mod audit;
 mod authorization;
+mod cases;
 mod claims;
 mod convention;
 mod evidence;
+mod evidence_s3;
 mod foundation;
 mod idempotency;

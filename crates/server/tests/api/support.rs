@@ -99,7 +99,9 @@ impl TestApp {
         let store = server::open_store(&settings.database, Arc::new(clock.clone()))
             .await
             .expect("open store");
-        let state = server::app_state(store, Arc::new(clock.clone()), settings).expect("state");
+        let state = server::app_state(store, Arc::new(clock.clone()), settings)
+            .await
+            .expect("state");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");

@@ -1,0 +1,1410 @@
+//! The Commission's casework on SQLite. Writes run one at a time (the
+//! single writer connection, `BEGIN IMMEDIATE`), so a batch chunk can never
+//! be taken by two workers at once.
+
+use crate::{SqliteStore, map_err, time_text};
+use async_trait::async_trait;
+use commission::{
+    Assessment, BatchId, BatchStatus, CaseId, CaseInvolvement, CaseStatus, ClaimantKey,
+    ReleaseDecision, SampleFinding, ValuationRule,
+};
+use kernel::id::AccountId;
+use kernel::{Currency, Money, Page, PageRequest};
+use register::ClaimId;
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{QueryBuilder, Row, Sqlite, Transaction};
+use std::str::FromStr;
+use store::cases::{
+    AssessmentRate, AssessmentRecord, BatchPlan, BatchRecord, CaseFacts, CaseFilter, CaseRecord,
+    ChunkFn, ChunkItem, ChunkOutcome, DrawFn, DuplicateInputs, JobId, JobRecord, JobStatus,
+    NewBatch, RuleRecord, batch_status_of, case_status_of, finding_json, minor_units, routing_text,
+};
+use store::{AuditContext, CaseStore, Change, StoreError};
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+
+fn decode<E: Into<Box<dyn std::error::Error + Send + Sync>>>(e: E) -> sqlx::Error {
+    sqlx::Error::Decode(e.into())
+}
+
+fn bad(what: &str) -> sqlx::Error {
+    decode(std::io::Error::other(format!("invalid stored {what}")))
+}
+
+fn json_text(row: &SqliteRow, name: &str) -> Result<Option<Value>, sqlx::Error> {
+    row.try_get::<Option<String>, _>(name)?
+        .map(|t| serde_json::from_str(&t).map_err(decode))
+        .transpose()
+}
+
+fn date_text(d: Date) -> String {
+    d.to_string()
+}
+
+fn parse_date(text: &str) -> Option<Date> {
+    Date::parse(
+        text,
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .ok()
+}
+
+fn decimal(text: &str) -> Result<Decimal, sqlx::Error> {
+    Decimal::from_str(text).map_err(decode)
+}
+
+fn case_from_row(row: &SqliteRow) -> Result<CaseRecord, sqlx::Error> {
+    let claimed = match (
+        row.try_get::<Option<String>, _>("claimed_amount")?,
+        row.try_get::<Option<String>, _>("claimed_currency")?,
+    ) {
+        (Some(a), Some(c)) => Some(Money::new(
+            decimal(&a)?,
+            Currency::from_code(&c).map_err(decode)?,
+        )),
+        _ => None,
+    };
+    let status: String = row.try_get("status")?;
+    Ok(CaseRecord {
+        id: CaseId::from_uuid(row.try_get("id")?),
+        claim_id: ClaimId::from_uuid(row.try_get("claim_id")?),
+        category: row.try_get("category")?,
+        region: row.try_get("region")?,
+        claimant_key: row.try_get("claimant_key")?,
+        claimed,
+        facts: serde_json::from_value(json_text(row, "facts")?.unwrap_or(Value::Null))
+            .map_err(decode)?,
+        status: case_status_of(&status).ok_or_else(|| bad("case status"))?,
+        assignee: row
+            .try_get::<Option<Uuid>, _>("assignee")?
+            .map(AccountId::from_uuid),
+        batch_id: row
+            .try_get::<Option<Uuid>, _>("batch_id")?
+            .map(BatchId::from_uuid),
+        assessment_error: json_text(row, "assessment_error")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+        version: row.try_get("version")?,
+    })
+}
+
+fn rule_from_row(row: &SqliteRow) -> Result<RuleRecord, sqlx::Error> {
+    let rule: ValuationRule =
+        serde_json::from_value(json_text(row, "rule")?.unwrap_or(Value::Null)).map_err(decode)?;
+    Ok(RuleRecord {
+        rule,
+        used: row.try_get("used")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+fn assessment_from_row(row: &SqliteRow) -> Result<AssessmentRecord, sqlx::Error> {
+    let body: Assessment =
+        serde_json::from_value(json_text(row, "body")?.unwrap_or(Value::Null)).map_err(decode)?;
+    Ok(AssessmentRecord {
+        id: commission::AssessmentId::from_uuid(row.try_get("id")?),
+        case_id: CaseId::from_uuid(row.try_get("case_id")?),
+        assessor: AccountId::from_uuid(row.try_get("assessor")?),
+        batch_id: row
+            .try_get::<Option<Uuid>, _>("batch_id")?
+            .map(BatchId::from_uuid),
+        assessment: body,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+fn batch_from_row(row: &SqliteRow) -> Result<BatchRecord, sqlx::Error> {
+    let status: String = row.try_get("status")?;
+    let seed: String = row.try_get("seed")?;
+    let sample: Option<Vec<CaseId>> = json_text(row, "sample")?
+        .map(serde_json::from_value)
+        .transpose()
+        .map_err(decode)?;
+    Ok(BatchRecord {
+        id: BatchId::from_uuid(row.try_get("id")?),
+        category: row.try_get("category")?,
+        rule_version: u32::try_from(row.try_get::<i64, _>("rule_version")?).map_err(decode)?,
+        filter: serde_json::from_value(json_text(row, "filter")?.unwrap_or(Value::Null))
+            .map_err(decode)?,
+        status: batch_status_of(&status).ok_or_else(|| bad("batch status"))?,
+        round: row.try_get("round")?,
+        plan: BatchPlan {
+            sample_share: decimal(&row.try_get::<String, _>("sample_share")?)?,
+            sample_minimum: u32::try_from(row.try_get::<i64, _>("sample_minimum")?)
+                .map_err(decode)?,
+            error_threshold: decimal(&row.try_get::<String, _>("error_threshold")?)?,
+            seed: seed.parse().map_err(decode)?,
+        },
+        sample,
+        case_count: row.try_get("case_count")?,
+        job_id: row
+            .try_get::<Option<Uuid>, _>("job_id")?
+            .map(JobId::from_uuid),
+        created_by: row
+            .try_get::<Option<Uuid>, _>("created_by")?
+            .map(AccountId::from_uuid),
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+        version: row.try_get("version")?,
+    })
+}
+
+fn job_from_row(row: &SqliteRow) -> Result<JobRecord, sqlx::Error> {
+    let status: String = row.try_get("status")?;
+    Ok(JobRecord {
+        id: JobId::from_uuid(row.try_get("id")?),
+        kind: row.try_get("kind")?,
+        subject_id: row.try_get("subject_id")?,
+        status: JobStatus::parse(&status).ok_or_else(|| bad("job status"))?,
+        total: row.try_get("total")?,
+        processed: row.try_get("processed")?,
+        assessed: row.try_get("assessed")?,
+        routed_individual: row.try_get("routed_individual")?,
+        failed: row.try_get("failed")?,
+        chunks: row.try_get("chunks")?,
+        leased_by: row.try_get("leased_by")?,
+        leased_until: row.try_get("leased_until")?,
+        error: row.try_get("error")?,
+        created_by: row
+            .try_get::<Option<Uuid>, _>("created_by")?
+            .map(AccountId::from_uuid),
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+        finished_at: row.try_get("finished_at")?,
+    })
+}
+
+fn finding_from_row(row: &SqliteRow) -> Result<SampleFinding, sqlx::Error> {
+    Ok(SampleFinding {
+        case: CaseId::from_uuid(row.try_get("case_id")?),
+        reviewer: AccountId::from_uuid(row.try_get("reviewer")?),
+        finding: serde_json::from_value(json_text(row, "finding")?.unwrap_or(Value::Null))
+            .map_err(decode)?,
+    })
+}
+
+/// Adds the filter's conditions (all `AND ...`).
+fn push_filter(q: &mut QueryBuilder<'_, Sqlite>, filter: &CaseFilter) {
+    if let Some(s) = filter.status {
+        q.push(" AND status = ").push_bind(s.as_str());
+    }
+    if let Some(c) = &filter.category {
+        q.push(" AND category = ").push_bind(c.clone());
+    }
+    if let Some(r) = &filter.region {
+        q.push(" AND region = ").push_bind(r.clone());
+    }
+    if let Some(a) = filter.assignee {
+        q.push(" AND assignee = ").push_bind(a.0);
+    }
+    if let Some(b) = filter.batch {
+        q.push(" AND batch_id = ").push_bind(b.0);
+    }
+    if let Some(currency) = filter.currency {
+        q.push(" AND claimed_currency = ")
+            .push_bind(currency.code());
+        if let Some(min) = filter.min_amount.and_then(|a| minor_units(a, currency)) {
+            q.push(" AND claimed_minor >= ").push_bind(min);
+        }
+        if let Some(max) = filter.max_amount.and_then(|a| minor_units(a, currency)) {
+            q.push(" AND claimed_minor <= ").push_bind(max);
+        }
+    }
+}
+
+/// Creates the case of a claim being recorded, inside the recording
+/// transaction. Does nothing if the claim has a case already.
+pub(crate) async fn insert_case(
+    tx: &mut Transaction<'static, Sqlite>,
+    claim: ClaimId,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
+    let row = sqlx::query(
+        "SELECT category, region, claimant_key, totals, content, incident_from, submitted_at \
+         FROM claims WHERE id = ?",
+    )
+    .bind(claim.0)
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(map_err)?;
+    let read = || -> Result<_, sqlx::Error> {
+        let totals = json_text(&row, "totals")?.unwrap_or_else(|| json!([]));
+        let content = json_text(&row, "content")?.unwrap_or(Value::Null);
+        let incident = row
+            .try_get::<Option<String>, _>("incident_from")?
+            .and_then(|t| parse_date(&t));
+        let facts = CaseFacts::from_claim(
+            &totals,
+            &content,
+            row.try_get("region")?,
+            incident,
+            row.try_get("submitted_at")?,
+        );
+        Ok((
+            row.try_get::<Option<String>, _>("category")?
+                .unwrap_or_default(),
+            row.try_get::<Option<String>, _>("region")?,
+            row.try_get::<Option<String>, _>("claimant_key")?,
+            facts,
+        ))
+    };
+    let (category, region, claimant_key, facts) = read().map_err(map_err)?;
+    insert_case_row(
+        tx,
+        CaseId::new(),
+        claim,
+        &category,
+        region.as_deref(),
+        claimant_key.as_deref(),
+        &facts,
+        now,
+    )
+    .await
+}
+
+#[allow(clippy::too_many_arguments, reason = "one column each")]
+async fn insert_case_row(
+    tx: &mut Transaction<'static, Sqlite>,
+    id: CaseId,
+    claim: ClaimId,
+    category: &str,
+    region: Option<&str>,
+    claimant_key: Option<&str>,
+    facts: &CaseFacts,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
+    let main = facts.main_total();
+    let now = time_text::encode(now);
+    sqlx::query(
+        "INSERT INTO cases (id, claim_id, category, region, claimant_key, claimed_amount, \
+         claimed_currency, claimed_minor, facts, status, created_at, updated_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'awaiting_assessment', ?, ?) \
+         ON CONFLICT (claim_id) DO NOTHING",
+    )
+    .bind(id.0)
+    .bind(claim.0)
+    .bind(category)
+    .bind(region)
+    .bind(claimant_key)
+    .bind(main.map(|m| m.amount().to_string()))
+    .bind(main.map(|m| m.currency().code()))
+    .bind(main.and_then(|m| minor_units(m.amount(), m.currency())))
+    .bind(serde_json::to_string(facts).map_err(StoreError::internal)?)
+    .bind(&now)
+    .bind(&now)
+    .execute(&mut **tx)
+    .await
+    .map_err(map_err)?;
+    Ok(())
+}
+
+impl SqliteStore {
+    async fn load_case<'e, E>(executor: E, id: CaseId) -> Result<CaseRecord, StoreError>
+    where
+        E: sqlx::Executor<'e, Database = Sqlite>,
+    {
+        let row = sqlx::query("SELECT * FROM cases WHERE id = ?")
+            .bind(id.0)
+            .fetch_one(executor)
+            .await
+            .map_err(map_err)?;
+        case_from_row(&row).map_err(map_err)
+    }
+
+    async fn load_batch<'e, E>(executor: E, id: BatchId) -> Result<BatchRecord, StoreError>
+    where
+        E: sqlx::Executor<'e, Database = Sqlite>,
+    {
+        let row = sqlx::query("SELECT * FROM batches WHERE id = ?")
+            .bind(id.0)
+            .fetch_one(executor)
+            .await
+            .map_err(map_err)?;
+        batch_from_row(&row).map_err(map_err)
+    }
+
+    async fn load_job<'e, E>(executor: E, id: JobId) -> Result<JobRecord, StoreError>
+    where
+        E: sqlx::Executor<'e, Database = Sqlite>,
+    {
+        let row = sqlx::query("SELECT * FROM jobs WHERE id = ?")
+            .bind(id.0)
+            .fetch_one(executor)
+            .await
+            .map_err(map_err)?;
+        job_from_row(&row).map_err(map_err)
+    }
+
+    /// Renews the lease if this worker still holds it.
+    async fn renew_lease(
+        &self,
+        tx: &mut Transaction<'static, Sqlite>,
+        job: JobId,
+        worker: &str,
+        lease: time::Duration,
+    ) -> Result<JobRecord, StoreError> {
+        let now = self.now();
+        let done = sqlx::query(
+            "UPDATE jobs SET leased_until = ?, updated_at = ? \
+             WHERE id = ? AND leased_by = ? AND status = 'running'",
+        )
+        .bind(time_text::encode(now + lease))
+        .bind(time_text::encode(now))
+        .bind(job.0)
+        .bind(worker)
+        .execute(&mut **tx)
+        .await
+        .map_err(map_err)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::Conflict(format!(
+                "job {job} is not leased by {worker}"
+            )));
+        }
+        Self::load_job(&mut **tx, job).await
+    }
+
+    async fn insert_assessment(
+        tx: &mut Transaction<'static, Sqlite>,
+        case: CaseId,
+        assessor: AccountId,
+        batch: Option<BatchId>,
+        assessment: &Assessment,
+        now: &str,
+    ) -> Result<AssessmentRecord, StoreError> {
+        let id = commission::AssessmentId::new();
+        sqlx::query(
+            "INSERT INTO assessments (id, case_id, rule_category, rule_version, assessor, batch_id, \
+             routing, result_amount, result_currency, body, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(id.0)
+        .bind(case.0)
+        .bind(&assessment.rule.category)
+        .bind(i64::from(assessment.rule.version))
+        .bind(assessor.0)
+        .bind(batch.map(|b| b.0))
+        .bind(routing_text(assessment.routing))
+        .bind(assessment.result.amount().to_string())
+        .bind(assessment.result.currency().code())
+        .bind(serde_json::to_string(assessment).map_err(StoreError::internal)?)
+        .bind(now)
+        .execute(&mut **tx)
+        .await
+        .map_err(map_err)?;
+        let row = sqlx::query("SELECT * FROM assessments WHERE id = ?")
+            .bind(id.0)
+            .fetch_one(&mut **tx)
+            .await
+            .map_err(map_err)?;
+        assessment_from_row(&row).map_err(map_err)
+    }
+}
+
+fn job_ctx(job: &JobRecord) -> AuditContext {
+    AuditContext {
+        actor: job.created_by,
+        actor_role: Some("job".into()),
+        reason: Some(format!("job {}", job.id)),
+        ..AuditContext::default()
+    }
+}
+
+#[async_trait]
+impl CaseStore for SqliteStore {
+    async fn cases(
+        &self,
+        filter: &CaseFilter,
+        page: PageRequest,
+    ) -> Result<Page<CaseRecord>, StoreError> {
+        let mut q = QueryBuilder::<Sqlite>::new("SELECT * FROM cases WHERE 1 = 1");
+        push_filter(&mut q, filter);
+        if let Some(after) = page.after {
+            q.push(" AND id > ").push_bind(after.0);
+        }
+        q.push(" ORDER BY id LIMIT ").push_bind(page.fetch_limit());
+        let rows = q.build().fetch_all(self.reader()).await.map_err(map_err)?;
+        let cases = rows
+            .iter()
+            .map(case_from_row)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(map_err)?;
+        Ok(Page::from_rows(cases, page, |c| c.id.0))
+    }
+
+    async fn case(&self, id: CaseId) -> Result<CaseRecord, StoreError> {
+        Self::load_case(self.reader(), id).await
+    }
+
+    async fn case_for_claim(&self, claim: ClaimId) -> Result<CaseRecord, StoreError> {
+        let row = sqlx::query("SELECT * FROM cases WHERE claim_id = ?")
+            .bind(claim.0)
+            .fetch_one(self.reader())
+            .await
+            .map_err(map_err)?;
+        case_from_row(&row).map_err(map_err)
+    }
+
+    async fn assign_case(
+        &self,
+        ctx: &AuditContext,
+        id: CaseId,
+        expected_version: Option<i64>,
+        assignee: AccountId,
+    ) -> Result<CaseRecord, StoreError> {
+        let mut tx = self.begin().await?;
+        let before = Self::load_case(&mut *tx, id).await?;
+        let done = sqlx::query(
+            "UPDATE cases SET assignee = ?1, status = 'assigned', updated_at = ?2, version = version + 1 \
+             WHERE id = ?3 AND status IN ('awaiting_assessment', 'assigned') AND batch_id IS NULL \
+             AND (?4 IS NULL OR version = ?4)",
+        )
+        .bind(assignee.0)
+        .bind(time_text::encode(self.now()))
+        .bind(id.0)
+        .bind(expected_version)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::Conflict(format!(
+                "case is {} at version {}{}",
+                before.status,
+                before.version,
+                if before.batch_id.is_some() {
+                    " in a batch"
+                } else {
+                    ""
+                }
+            )));
+        }
+        let change = Change {
+            action: "case.assigned",
+            target_type: "case",
+            target_id: id.to_string(),
+            summary: json!({ "assignee": assignee, "previous": before.assignee }),
+        };
+        self.audit(&mut tx, ctx, change).await?;
+        let case = Self::load_case(&mut *tx, id).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(case)
+    }
+
+    async fn distribute_cases(
+        &self,
+        ctx: &AuditContext,
+        filter: &CaseFilter,
+        assessors: &[AccountId],
+        limit: u32,
+    ) -> Result<Vec<(CaseId, AccountId)>, StoreError> {
+        if assessors.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut tx = self.begin().await?;
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "SELECT id FROM cases WHERE status = 'awaiting_assessment' AND batch_id IS NULL",
+        );
+        let filter = CaseFilter {
+            status: None,
+            batch: None,
+            ..filter.clone()
+        };
+        push_filter(&mut q, &filter);
+        q.push(" ORDER BY id LIMIT ").push_bind(i64::from(limit));
+        let ids: Vec<Uuid> = q
+            .build_query_scalar()
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        let now = time_text::encode(self.now());
+        let mut out = Vec::with_capacity(ids.len());
+        for (i, id) in ids.into_iter().enumerate() {
+            let assessor = assessors[i % assessors.len()];
+            sqlx::query(
+                "UPDATE cases SET assignee = ?, status = 'assigned', updated_at = ?, version = version + 1 \
+                 WHERE id = ?",
+            )
+            .bind(assessor.0)
+            .bind(&now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+            out.push((CaseId::from_uuid(id), assessor));
+        }
+        if !out.is_empty() {
+            let change = Change {
+                action: "cases.distributed",
+                target_type: "case",
+                target_id: "many".into(),
+                summary: json!({
+                    "assessors": assessors,
+                    "assignments": out.iter().map(|(c, a)| json!([c, a])).collect::<Vec<_>>(),
+                }),
+            };
+            self.audit(&mut tx, ctx, change).await?;
+        }
+        tx.commit().await.map_err(map_err)?;
+        Ok(out)
+    }
+
+    async fn put_valuation_rule(
+        &self,
+        ctx: &AuditContext,
+        rule: &ValuationRule,
+    ) -> Result<RuleRecord, StoreError> {
+        let mut tx = self.begin().await?;
+        let done = sqlx::query(
+            "INSERT INTO valuation_rules (category, version, rule, created_by, created_at) \
+             VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        )
+        .bind(&rule.category)
+        .bind(i64::from(rule.version))
+        .bind(serde_json::to_string(rule).map_err(StoreError::internal)?)
+        .bind(ctx.actor.map(|a| a.0))
+        .bind(time_text::encode(self.now()))
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::Conflict(format!(
+                "rule {} exists already; create version {}",
+                rule.reference(),
+                rule.version + 1
+            )));
+        }
+        let change = Change {
+            action: "valuation_rule.published",
+            target_type: "valuation_rule",
+            target_id: rule.reference().to_string(),
+            summary: serde_json::to_value(rule).unwrap_or(Value::Null),
+        };
+        self.audit(&mut tx, ctx, change).await?;
+        tx.commit().await.map_err(map_err)?;
+        self.valuation_rule(&rule.category, Some(rule.version))
+            .await
+    }
+
+    async fn valuation_rules(&self, category: Option<&str>) -> Result<Vec<RuleRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT r.rule, r.created_at, EXISTS (SELECT 1 FROM assessments a \
+             WHERE a.rule_category = r.category AND a.rule_version = r.version) AS used \
+             FROM valuation_rules r WHERE (?1 IS NULL OR r.category = ?1) \
+             ORDER BY r.category, r.version",
+        )
+        .bind(category)
+        .fetch_all(self.reader())
+        .await
+        .map_err(map_err)?;
+        rows.iter()
+            .map(rule_from_row)
+            .collect::<Result<_, _>>()
+            .map_err(map_err)
+    }
+
+    async fn valuation_rule(
+        &self,
+        category: &str,
+        version: Option<u32>,
+    ) -> Result<RuleRecord, StoreError> {
+        let row = sqlx::query(
+            "SELECT r.rule, r.created_at, EXISTS (SELECT 1 FROM assessments a \
+             WHERE a.rule_category = r.category AND a.rule_version = r.version) AS used \
+             FROM valuation_rules r WHERE r.category = ?1 AND (?2 IS NULL OR r.version = ?2) \
+             ORDER BY r.version DESC LIMIT 1",
+        )
+        .bind(category)
+        .bind(version.map(i64::from))
+        .fetch_one(self.reader())
+        .await
+        .map_err(map_err)?;
+        rule_from_row(&row).map_err(map_err)
+    }
+
+    async fn record_assessment_rates(
+        &self,
+        ctx: &AuditContext,
+        rates: &[AssessmentRate],
+    ) -> Result<Vec<bool>, StoreError> {
+        let mut tx = self.begin().await?;
+        let now = time_text::encode(self.now());
+        let mut stored = Vec::with_capacity(rates.len());
+        for r in rates {
+            let done = sqlx::query(
+                "INSERT INTO assessment_rates (from_currency, to_currency, rate_date, rate, source, \
+                 recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            )
+            .bind(r.from.code())
+            .bind(r.to.code())
+            .bind(date_text(r.date))
+            .bind(r.rate.to_string())
+            .bind(&r.source)
+            .bind(ctx.actor.map(|a| a.0))
+            .bind(&now)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+            stored.push(done.rows_affected() == 1);
+        }
+        let count = stored.iter().filter(|s| **s).count();
+        if count > 0 {
+            let change = Change {
+                action: "assessment_rates.recorded",
+                target_type: "assessment_rate",
+                target_id: if rates.len() == 1 {
+                    format!("{}/{}/{}", rates[0].from, rates[0].to, rates[0].date)
+                } else {
+                    "many".into()
+                },
+                summary: json!({
+                    "recorded": count,
+                    "rates": rates.iter().zip(&stored).filter(|(_, s)| **s).map(|(r, _)| r).take(50).collect::<Vec<_>>(),
+                }),
+            };
+            self.audit(&mut tx, ctx, change).await?;
+        }
+        tx.commit().await.map_err(map_err)?;
+        Ok(stored)
+    }
+
+    async fn assessment_rates(
+        &self,
+        to: Currency,
+        from_date: Date,
+        to_date: Date,
+    ) -> Result<Vec<AssessmentRate>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT * FROM assessment_rates WHERE to_currency = ? AND rate_date >= ? AND rate_date <= ? \
+             ORDER BY from_currency, rate_date",
+        )
+        .bind(to.code())
+        .bind(date_text(from_date))
+        .bind(date_text(to_date))
+        .fetch_all(self.reader())
+        .await
+        .map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok(AssessmentRate {
+                    from: Currency::from_code(&r.try_get::<String, _>("from_currency")?)
+                        .map_err(decode)?,
+                    to: Currency::from_code(&r.try_get::<String, _>("to_currency")?)
+                        .map_err(decode)?,
+                    date: parse_date(&r.try_get::<String, _>("rate_date")?)
+                        .ok_or_else(|| bad("rate date"))?,
+                    rate: decimal(&r.try_get::<String, _>("rate")?)?,
+                    source: r.try_get("source")?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(map_err)
+    }
+
+    async fn record_assessment(
+        &self,
+        ctx: &AuditContext,
+        case: CaseId,
+        expected_version: Option<i64>,
+        assessor: AccountId,
+        assessment: &Assessment,
+    ) -> Result<(CaseRecord, AssessmentRecord), StoreError> {
+        let mut tx = self.begin().await?;
+        let now = time_text::encode(self.now());
+        let done = sqlx::query(
+            "UPDATE cases SET status = 'assessed', assessment_error = NULL, updated_at = ?1, \
+             version = version + 1 WHERE id = ?2 AND status = 'assigned' AND (?3 IS NULL OR version = ?3)",
+        )
+        .bind(&now)
+        .bind(case.0)
+        .bind(expected_version)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        if done.rows_affected() == 0 {
+            let current = Self::load_case(&mut *tx, case).await?;
+            return Err(StoreError::Conflict(format!(
+                "case is {} at version {}",
+                current.status, current.version
+            )));
+        }
+        let record =
+            Self::insert_assessment(&mut tx, case, assessor, None, assessment, &now).await?;
+        let change = Change {
+            action: "case.assessed",
+            target_type: "case",
+            target_id: case.to_string(),
+            summary: json!({
+                "assessment": record.id,
+                "rule": assessment.rule.reference(),
+                "result": assessment.result,
+                "routing": assessment.routing,
+            }),
+        };
+        self.audit(&mut tx, ctx, change).await?;
+        let updated = Self::load_case(&mut *tx, case).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok((updated, record))
+    }
+
+    async fn assessments(&self, case: CaseId) -> Result<Vec<AssessmentRecord>, StoreError> {
+        let rows = sqlx::query("SELECT * FROM assessments WHERE case_id = ? ORDER BY id")
+            .bind(case.0)
+            .fetch_all(self.reader())
+            .await
+            .map_err(map_err)?;
+        rows.iter()
+            .map(assessment_from_row)
+            .collect::<Result<_, _>>()
+            .map_err(map_err)
+    }
+
+    async fn case_involvement(&self, case: CaseId) -> Result<CaseInvolvement, StoreError> {
+        let assessed: Vec<Uuid> =
+            sqlx::query_scalar("SELECT DISTINCT assessor FROM assessments WHERE case_id = ?")
+                .bind(case.0)
+                .fetch_all(self.reader())
+                .await
+                .map_err(map_err)?;
+        let reviewed: Vec<Uuid> =
+            sqlx::query_scalar("SELECT DISTINCT reviewer FROM batch_findings WHERE case_id = ?")
+                .bind(case.0)
+                .fetch_all(self.reader())
+                .await
+                .map_err(map_err)?;
+        Ok(CaseInvolvement {
+            assessed_by: assessed.into_iter().map(AccountId::from_uuid).collect(),
+            sample_reviewed_by: reviewed.into_iter().map(AccountId::from_uuid).collect(),
+        })
+    }
+
+    async fn create_batch(
+        &self,
+        ctx: &AuditContext,
+        batch: &NewBatch,
+    ) -> Result<BatchRecord, StoreError> {
+        let id = BatchId::new();
+        let now = time_text::encode(self.now());
+        let filter = CaseFilter {
+            status: None,
+            batch: None,
+            assignee: None,
+            category: Some(batch.category.clone()),
+            ..batch.filter.clone()
+        };
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "INSERT INTO batches (id, category, rule_version, filter, status, sample_share, \
+             sample_minimum, error_threshold, seed, case_count, created_by, created_at, updated_at) \
+             VALUES (?, ?, ?, ?, 'selected', ?, ?, ?, ?, 0, ?, ?, ?)",
+        )
+        .bind(id.0)
+        .bind(&batch.category)
+        .bind(i64::from(batch.rule_version))
+        .bind(serde_json::to_string(&filter).map_err(StoreError::internal)?)
+        .bind(batch.plan.sample_share.to_string())
+        .bind(i64::from(batch.plan.sample_minimum))
+        .bind(batch.plan.error_threshold.to_string())
+        .bind(batch.plan.seed.to_string())
+        .bind(ctx.actor.map(|a| a.0))
+        .bind(&now)
+        .bind(&now)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        let mut q =
+            QueryBuilder::<Sqlite>::new("UPDATE cases SET status = 'assigned', batch_id = ");
+        q.push_bind(id.0)
+            .push(", updated_at = ")
+            .push_bind(now.clone())
+            .push(
+                ", version = version + 1 WHERE id IN (SELECT id FROM cases \
+                 WHERE status = 'awaiting_assessment' AND batch_id IS NULL",
+            );
+        push_filter(&mut q, &filter);
+        q.push(" ORDER BY id LIMIT ")
+            .push_bind(i64::from(batch.max_cases))
+            .push(")");
+        let selected = q.build().execute(&mut *tx).await.map_err(map_err)?;
+        let count = i64::try_from(selected.rows_affected()).map_err(StoreError::internal)?;
+        if count == 0 {
+            return Err(StoreError::Conflict(
+                "no case awaiting assessment matches the filter".into(),
+            ));
+        }
+        sqlx::query("UPDATE batches SET case_count = ? WHERE id = ?")
+            .bind(count)
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        let change = Change {
+            action: "batch.created",
+            target_type: "batch",
+            target_id: id.to_string(),
+            summary: json!({
+                "rule": format!("{} v{}", batch.category, batch.rule_version),
+                "filter": filter,
+                "cases": count,
+                "plan": batch.plan,
+            }),
+        };
+        self.audit(&mut tx, ctx, change).await?;
+        let record = Self::load_batch(&mut *tx, id).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(record)
+    }
+
+    async fn batch(&self, id: BatchId) -> Result<BatchRecord, StoreError> {
+        Self::load_batch(self.reader(), id).await
+    }
+
+    async fn start_batch_assessment(
+        &self,
+        ctx: &AuditContext,
+        batch: BatchId,
+    ) -> Result<(BatchRecord, JobRecord), StoreError> {
+        let mut tx = self.begin().await?;
+        let now = time_text::encode(self.now());
+        let job = JobId::new();
+        let done = sqlx::query(
+            "UPDATE batches SET status = 'assessing', round = round + 1, job_id = ?, sample = NULL, \
+             updated_at = ?, version = version + 1 WHERE id = ? AND status IN ('selected', 'returned')",
+        )
+        .bind(job.0)
+        .bind(&now)
+        .bind(batch.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        if done.rows_affected() == 0 {
+            let current = Self::load_batch(&mut *tx, batch).await?;
+            return Err(StoreError::Conflict(format!("batch is {}", current.status)));
+        }
+        sqlx::query("UPDATE cases SET assessment_error = NULL WHERE batch_id = ?")
+            .bind(batch.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        let total: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM cases WHERE batch_id = ? AND status = 'assigned'",
+        )
+        .bind(batch.0)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        sqlx::query(
+            "INSERT INTO jobs (id, kind, subject_id, status, total, created_by, created_at, updated_at) \
+             VALUES (?, 'batch_assessment', ?, 'queued', ?, ?, ?, ?)",
+        )
+        .bind(job.0)
+        .bind(batch.0)
+        .bind(total)
+        .bind(ctx.actor.map(|a| a.0))
+        .bind(&now)
+        .bind(&now)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        let change = Change {
+            action: "batch.assessment_started",
+            target_type: "batch",
+            target_id: batch.to_string(),
+            summary: json!({ "job": job, "cases": total }),
+        };
+        self.audit(&mut tx, ctx, change).await?;
+        let b = Self::load_batch(&mut *tx, batch).await?;
+        let j = Self::load_job(&mut *tx, job).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok((b, j))
+    }
+
+    async fn job(&self, id: JobId) -> Result<JobRecord, StoreError> {
+        Self::load_job(self.reader(), id).await
+    }
+
+    async fn claim_job(
+        &self,
+        worker: &str,
+        lease: time::Duration,
+    ) -> Result<Option<JobRecord>, StoreError> {
+        let now = self.now();
+        // Read first: most polls find nothing, and need not take the writer.
+        let open: Option<Uuid> = sqlx::query_scalar(
+            "SELECT id FROM jobs WHERE status IN ('queued', 'running') \
+             AND (leased_until IS NULL OR leased_until < ?) ORDER BY created_at LIMIT 1",
+        )
+        .bind(time_text::encode(now))
+        .fetch_optional(self.reader())
+        .await
+        .map_err(map_err)?;
+        if open.is_none() {
+            return Ok(None);
+        }
+        let mut tx = self.begin().await?;
+        let id: Option<Uuid> = sqlx::query_scalar(
+            "SELECT id FROM jobs WHERE status IN ('queued', 'running') \
+             AND (leased_until IS NULL OR leased_until < ?) ORDER BY created_at LIMIT 1",
+        )
+        .bind(time_text::encode(now))
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        let Some(id) = id else {
+            return Ok(None);
+        };
+        sqlx::query(
+            "UPDATE jobs SET status = 'running', leased_by = ?, leased_until = ?, updated_at = ? WHERE id = ?",
+        )
+        .bind(worker)
+        .bind(time_text::encode(now + lease))
+        .bind(time_text::encode(now))
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        let job = Self::load_job(&mut *tx, JobId::from_uuid(id)).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(Some(job))
+    }
+
+    async fn assess_chunk(
+        &self,
+        job: JobId,
+        worker: &str,
+        lease: time::Duration,
+        limit: u32,
+        assess: &ChunkFn,
+    ) -> Result<ChunkOutcome, StoreError> {
+        let mut tx = self.begin().await?;
+        let record = self.renew_lease(&mut tx, job, worker, lease).await?;
+        let batch = BatchId::from_uuid(record.subject_id);
+        let rows = sqlx::query(
+            "SELECT * FROM cases WHERE batch_id = ? AND status = 'assigned' \
+             AND assessment_error IS NULL ORDER BY id LIMIT ?",
+        )
+        .bind(batch.0)
+        .bind(i64::from(limit))
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        if rows.is_empty() {
+            return Ok(ChunkOutcome { processed: 0 });
+        }
+        let now = time_text::encode(self.now());
+        let assessor = record.created_by.unwrap_or_default();
+        let (mut assessed, mut individual, mut failed) = (0_i64, 0_i64, 0_i64);
+        for row in &rows {
+            let case = case_from_row(row).map_err(map_err)?;
+            match assess(&case) {
+                ChunkItem::Assessed(a) => {
+                    Self::insert_assessment(&mut tx, case.id, assessor, Some(batch), &a, &now)
+                        .await?;
+                    sqlx::query(
+                        "UPDATE cases SET status = 'assessed', updated_at = ?, version = version + 1 \
+                         WHERE id = ? AND status = 'assigned'",
+                    )
+                    .bind(&now)
+                    .bind(case.id.0)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                    assessed += 1;
+                }
+                ChunkItem::Individual => {
+                    sqlx::query(
+                        "UPDATE cases SET status = 'awaiting_assessment', batch_id = NULL, assignee = NULL, \
+                         updated_at = ?, version = version + 1 WHERE id = ?",
+                    )
+                    .bind(&now)
+                    .bind(case.id.0)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                    individual += 1;
+                }
+                ChunkItem::Failed(error) => {
+                    sqlx::query("UPDATE cases SET assessment_error = ? WHERE id = ?")
+                        .bind(error.to_string())
+                        .bind(case.id.0)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(map_err)?;
+                    failed += 1;
+                }
+            }
+        }
+        let n = i64::try_from(rows.len()).map_err(StoreError::internal)?;
+        sqlx::query(
+            "UPDATE jobs SET processed = processed + ?, assessed = assessed + ?, \
+             routed_individual = routed_individual + ?, failed = failed + ?, chunks = chunks + 1, \
+             updated_at = ? WHERE id = ?",
+        )
+        .bind(n)
+        .bind(assessed)
+        .bind(individual)
+        .bind(failed)
+        .bind(&now)
+        .bind(job.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        let change = Change {
+            action: "batch.chunk_assessed",
+            target_type: "batch",
+            target_id: batch.to_string(),
+            summary: json!({
+                "job": job,
+                "assessed": assessed,
+                "routed_individual": individual,
+                "failed": failed,
+                "first_case": rows.first().and_then(|r| r.try_get::<Uuid, _>("id").ok()),
+                "last_case": rows.last().and_then(|r| r.try_get::<Uuid, _>("id").ok()),
+            }),
+        };
+        self.audit(&mut tx, &job_ctx(&record), change).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(ChunkOutcome {
+            processed: rows.len(),
+        })
+    }
+
+    async fn finish_batch_job(
+        &self,
+        job: JobId,
+        worker: &str,
+        draw: &DrawFn,
+    ) -> Result<BatchRecord, StoreError> {
+        let mut tx = self.begin().await?;
+        let record = self
+            .renew_lease(&mut tx, job, worker, time::Duration::ZERO)
+            .await?;
+        let batch = BatchId::from_uuid(record.subject_id);
+        let ids: Vec<Uuid> = sqlx::query_scalar(
+            "SELECT id FROM cases WHERE batch_id = ? AND status = 'assessed' ORDER BY id",
+        )
+        .bind(batch.0)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        let sample: Vec<CaseId> = draw(&ids).into_iter().map(CaseId::from_uuid).collect();
+        let now = time_text::encode(self.now());
+        let done = sqlx::query(
+            "UPDATE batches SET status = 'in_review', sample = ?, updated_at = ?, version = version + 1 \
+             WHERE id = ? AND status = 'assessing'",
+        )
+        .bind(serde_json::to_string(&sample).map_err(StoreError::internal)?)
+        .bind(&now)
+        .bind(batch.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::Conflict(
+                "the batch is not being assessed".into(),
+            ));
+        }
+        sqlx::query(
+            "UPDATE jobs SET status = 'completed', finished_at = ?, updated_at = ?, leased_by = NULL, \
+             leased_until = NULL WHERE id = ?",
+        )
+        .bind(&now)
+        .bind(&now)
+        .bind(job.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        let change = Change {
+            action: "batch.sampled",
+            target_type: "batch",
+            target_id: batch.to_string(),
+            summary: json!({ "job": job, "assessed": ids.len(), "sample": sample }),
+        };
+        self.audit(&mut tx, &job_ctx(&record), change).await?;
+        let b = Self::load_batch(&mut *tx, batch).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(b)
+    }
+
+    async fn fail_job(&self, job: JobId, worker: &str, error: &str) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        let record = self
+            .renew_lease(&mut tx, job, worker, time::Duration::ZERO)
+            .await?;
+        let now = time_text::encode(self.now());
+        sqlx::query(
+            "UPDATE jobs SET status = 'failed', error = ?, finished_at = ?, updated_at = ?, \
+             leased_by = NULL, leased_until = NULL WHERE id = ?",
+        )
+        .bind(error)
+        .bind(&now)
+        .bind(&now)
+        .bind(job.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        let change = Change {
+            action: "job.failed",
+            target_type: "job",
+            target_id: job.to_string(),
+            summary: json!({ "error": error }),
+        };
+        self.audit(&mut tx, &job_ctx(&record), change).await?;
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn record_finding(
+        &self,
+        ctx: &AuditContext,
+        batch: BatchId,
+        round: i32,
+        finding: &SampleFinding,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        let done = sqlx::query(
+            "INSERT INTO batch_findings (batch_id, round, case_id, reviewer, finding, is_error, at) \
+             SELECT ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM batches WHERE id = ? \
+             AND status = 'in_review' AND round = ?) ON CONFLICT DO NOTHING",
+        )
+        .bind(batch.0)
+        .bind(round)
+        .bind(finding.case.0)
+        .bind(finding.reviewer.0)
+        .bind(finding_json(&finding.finding).to_string())
+        .bind(finding.is_error())
+        .bind(time_text::encode(self.now()))
+        .bind(batch.0)
+        .bind(round)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::Conflict(
+                "the case is already reviewed in this round, or the batch is not in review".into(),
+            ));
+        }
+        let change = Change {
+            action: "batch.sample_reviewed",
+            target_type: "case",
+            target_id: finding.case.to_string(),
+            summary: json!({ "batch": batch, "round": round, "finding": finding.finding }),
+        };
+        self.audit(&mut tx, ctx, change).await?;
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn findings(&self, batch: BatchId, round: i32) -> Result<Vec<SampleFinding>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT * FROM batch_findings WHERE batch_id = ? AND round = ? ORDER BY case_id",
+        )
+        .bind(batch.0)
+        .bind(round)
+        .fetch_all(self.reader())
+        .await
+        .map_err(map_err)?;
+        rows.iter()
+            .map(finding_from_row)
+            .collect::<Result<_, _>>()
+            .map_err(map_err)
+    }
+
+    async fn duplicate_inputs(&self, batch: BatchId) -> Result<DuplicateInputs, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, claimant_key, category FROM cases WHERE batch_id = ? \
+             AND claimant_key IS NOT NULL ORDER BY id",
+        )
+        .bind(batch.0)
+        .fetch_all(self.reader())
+        .await
+        .map_err(map_err)?;
+        let in_batch = rows
+            .iter()
+            .map(|r| {
+                Ok((
+                    CaseId::from_uuid(r.try_get("id")?),
+                    ClaimantKey(r.try_get("claimant_key")?),
+                    r.try_get("category")?,
+                ))
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()
+            .map_err(map_err)?;
+        let rows = sqlx::query(
+            "SELECT o.claimant_key, o.category FROM cases o WHERE o.claimant_key IN \
+             (SELECT claimant_key FROM cases WHERE batch_id = ?1 AND claimant_key IS NOT NULL) \
+             AND (o.batch_id IS NULL OR o.batch_id <> ?1) \
+             AND o.status IN ('assessed', 'ready_for_panel', 'recommended', 'decided')",
+        )
+        .bind(batch.0)
+        .fetch_all(self.reader())
+        .await
+        .map_err(map_err)?;
+        let assessed = rows
+            .iter()
+            .map(|r| {
+                Ok((
+                    ClaimantKey(r.try_get("claimant_key")?),
+                    r.try_get("category")?,
+                ))
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()
+            .map_err(map_err)?;
+        Ok(DuplicateInputs {
+            batch: in_batch,
+            assessed,
+        })
+    }
+
+    async fn clear_duplicate(
+        &self,
+        ctx: &AuditContext,
+        batch: BatchId,
+        case: CaseId,
+        reason: &str,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "INSERT INTO batch_clearances (batch_id, case_id, cleared_by, reason, at) \
+             VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        )
+        .bind(batch.0)
+        .bind(case.0)
+        .bind(ctx.actor.map(|a| a.0).unwrap_or_default())
+        .bind(reason)
+        .bind(time_text::encode(self.now()))
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        let change = Change {
+            action: "batch.duplicate_cleared",
+            target_type: "case",
+            target_id: case.to_string(),
+            summary: json!({ "batch": batch }),
+        };
+        let ctx = AuditContext {
+            reason: Some(reason.to_owned()),
+            ..ctx.clone()
+        };
+        self.audit(&mut tx, &ctx, change).await?;
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn cleared_duplicates(&self, batch: BatchId) -> Result<Vec<CaseId>, StoreError> {
+        let ids: Vec<Uuid> =
+            sqlx::query_scalar("SELECT case_id FROM batch_clearances WHERE batch_id = ?")
+                .bind(batch.0)
+                .fetch_all(self.reader())
+                .await
+                .map_err(map_err)?;
+        Ok(ids.into_iter().map(CaseId::from_uuid).collect())
+    }
+
+    async fn decide_batch(
+        &self,
+        ctx: &AuditContext,
+        batch: BatchId,
+        expected_version: i64,
+        decision: ReleaseDecision,
+        summary: Value,
+    ) -> Result<BatchRecord, StoreError> {
+        let (to, case_to, action) = match decision {
+            ReleaseDecision::Release => (
+                BatchStatus::Released,
+                CaseStatus::ReadyForPanel,
+                "batch.released",
+            ),
+            ReleaseDecision::ReturnForReassessment => (
+                BatchStatus::Returned,
+                CaseStatus::Assigned,
+                "batch.returned",
+            ),
+        };
+        let mut tx = self.begin().await?;
+        let now = time_text::encode(self.now());
+        let done = sqlx::query(
+            "UPDATE batches SET status = ?, updated_at = ?, version = version + 1 \
+             WHERE id = ? AND status = 'in_review' AND version = ?",
+        )
+        .bind(to.as_str())
+        .bind(&now)
+        .bind(batch.0)
+        .bind(expected_version)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        if done.rows_affected() == 0 {
+            let current = Self::load_batch(&mut *tx, batch).await?;
+            return Err(StoreError::Conflict(format!(
+                "batch is {} at version {}",
+                current.status, current.version
+            )));
+        }
+        let moved = sqlx::query(
+            "UPDATE cases SET status = ?, updated_at = ?, version = version + 1 \
+             WHERE batch_id = ? AND status = 'assessed'",
+        )
+        .bind(case_to.as_str())
+        .bind(&now)
+        .bind(batch.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        let change = Change {
+            action,
+            target_type: "batch",
+            target_id: batch.to_string(),
+            summary: json!({ "cases": moved.rows_affected(), "to": case_to, "decision": summary }),
+        };
+        self.audit(&mut tx, ctx, change).await?;
+        let b = Self::load_batch(&mut *tx, batch).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(b)
+    }
+
+    #[cfg(feature = "testing")]
+    async fn insert_synthetic_cases(
+        &self,
+        filed_by: AccountId,
+        cases: &[store::cases::SyntheticCase],
+    ) -> Result<Vec<CaseId>, StoreError> {
+        let mut tx = self.begin().await?;
+        let now = self.now();
+        let at = time_text::encode(now);
+        let mut ids = Vec::with_capacity(cases.len());
+        for c in cases {
+            let claim = ClaimId::new();
+            sqlx::query(
+                "INSERT INTO claims (id, filed_by, status, category, content, claimant_key, region, \
+                 totals, created_at, updated_at, submitted_at, decided_at) \
+                 VALUES (?, ?, 'recorded', ?, '{}', ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(claim.0)
+            .bind(filed_by.0)
+            .bind(&c.category)
+            .bind(&c.claimant_key)
+            .bind(&c.region)
+            .bind(serde_json::to_string(&c.facts.claimed).map_err(StoreError::internal)?)
+            .bind(&at)
+            .bind(&at)
+            .bind(&at)
+            .bind(&at)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+            let id = CaseId::new();
+            insert_case_row(
+                &mut tx,
+                id,
+                claim,
+                &c.category,
+                c.region.as_deref(),
+                c.claimant_key.as_deref(),
+                &c.facts,
+                now,
+            )
+            .await?;
+            ids.push(id);
+        }
+        tx.commit().await.map_err(map_err)?;
+        Ok(ids)
+    }
+}
