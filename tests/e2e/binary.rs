@@ -432,3 +432,66 @@ fn audit_verify_fails_after_a_row_is_changed_by_hand() {
         std::panic::resume_unwind(panic);
     }
 }
+
+#[test]
+fn import_claims_from_the_command_line_twice_imports_nothing_new() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let redress = |args: &[&str]| {
+        let out = Command::new(BIN)
+            .args(args)
+            .env_remove("DATABASE_URL")
+            .env("REDRESS_DATA_DIR", data)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let created = redress(&[
+        "accounts",
+        "create",
+        "--name",
+        "Registry",
+        "--role",
+        "registrar",
+    ]);
+    let account = created
+        .lines()
+        .find_map(|l| l.strip_prefix("account "))
+        .unwrap()
+        .trim()
+        .to_owned();
+    // A few thousand drafts, one broken line in the middle.
+    let example = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/examples/claims.jsonl"),
+    )
+    .unwrap();
+    let second = example.lines().nth(1).unwrap();
+    let mut file = String::new();
+    for i in 0..3000 {
+        file += &second.replace("portal-2026-000002", &format!("gen-{i}"));
+        file += "\n";
+        if i == 1500 {
+            file += "{broken\n";
+        }
+    }
+    let path = dir.path().join("claims.jsonl");
+    std::fs::write(&path, file).unwrap();
+    let path = path.to_str().unwrap();
+    let first = redress(&["import", "claims", path, "--filed-by", &account]);
+    assert!(
+        first.contains("read 3001, imported 3000, skipped (already imported) 0, rejected 1"),
+        "{first}"
+    );
+    let again = redress(&["import", "claims", path, "--filed-by", &account]);
+    assert!(
+        again.contains("read 3001, imported 0, skipped (already imported) 3000, rejected 1"),
+        "{again}"
+    );
+    let report = std::fs::read_to_string(format!("{path}.rejects.jsonl")).unwrap();
+    assert!(report.contains("\"line\":1502"), "{report}");
+}

@@ -156,6 +156,10 @@ pub enum Action {
     IssueToken,
     RevokeToken,
     ReadAuditLog,
+    /// Aggregate reports on claims (counts, processing times, backlog).
+    ReadReports,
+    /// Webhook subscriptions and their delivery logs.
+    ManageWebhooks,
     /// The ratification tracker and the Commission's go-live status:
     /// public.
     ReadConvention,
@@ -206,6 +210,18 @@ pub enum Action {
     /// Releasing a batch to the panel or returning it, and clearing
     /// duplicate flags before release.
     ReleaseBatch,
+    /// Forming panels of Commissioners (the Council); listing them.
+    ManagePanels,
+    /// Proposing a recommendation and voting on it (panel members).
+    Recommend,
+    /// The Council's decisions on recommendations, and corrections.
+    DecideRecommendation,
+    /// The anonymised register of final decisions: public.
+    ReadPublicDecisions,
+    /// The awards ledger, payment rounds and award totals.
+    ReadAwards,
+    /// Recording payments and previewing and confirming payment rounds.
+    ManagePayments,
 }
 
 /// What the policy says about a role and an action.
@@ -220,7 +236,7 @@ pub enum Permission {
 }
 
 impl Action {
-    pub const ALL: [Self; 33] = [
+    pub const ALL: [Self; 41] = [
         Self::ReadServiceInfo,
         Self::ReadOwnAccount,
         Self::ListAccounts,
@@ -231,6 +247,8 @@ impl Action {
         Self::IssueToken,
         Self::RevokeToken,
         Self::ReadAuditLog,
+        Self::ReadReports,
+        Self::ManageWebhooks,
         Self::ReadConvention,
         Self::RecordTreatyAction,
         Self::RecordFundingDetermination,
@@ -254,6 +272,12 @@ impl Action {
         Self::RecordAssessmentRate,
         Self::ReviewSample,
         Self::ReleaseBatch,
+        Self::ManagePanels,
+        Self::Recommend,
+        Self::DecideRecommendation,
+        Self::ReadPublicDecisions,
+        Self::ReadAwards,
+        Self::ManagePayments,
     ];
 
     /// Needs no authentication at all.
@@ -264,6 +288,7 @@ impl Action {
                 | Self::ReadConvention
                 | Self::ReadCatalogue
                 | Self::ReadValuationRules
+                | Self::ReadPublicDecisions
         )
     }
 }
@@ -315,6 +340,12 @@ pub const fn permission(role: Role, action: Action) -> Permission {
             | A::ReleaseBatch,
         ) => Allow,
         (Role::Commissioner, A::ReviewSample) => Allow,
+        // Decisions: the Council forms panels and decides; panel members
+        // recommend and vote; the Council records payments and rounds.
+        (_, A::ReadPublicDecisions) => Allow,
+        (Role::Council, A::ManagePanels | A::DecideRecommendation | A::ManagePayments) => Allow,
+        (Role::Commissioner, A::Recommend) => Allow,
+        (Role::Council | Role::Commissioner | Role::Auditor, A::ReadAwards) => Allow,
         // The depositary keeps the treaty record and the funding figures.
         (
             Role::Depositary,
@@ -347,6 +378,19 @@ pub const fn permission(role: Role, action: Action) -> Permission {
             | A::ReadClaim
             | A::ReadDuplicateFlags,
         ) => Allow,
+        // Aggregate figures: staff, auditors, and states (marginal counts
+        // and times only, never a claim; see docs/reports.md).
+        (
+            Role::Registrar
+            | Role::Board
+            | Role::Assessor
+            | Role::Commissioner
+            | Role::Council
+            | Role::Auditor
+            | Role::State,
+            A::ReadReports,
+        ) => Allow,
+        (Role::Admin, A::ManageWebhooks) => Allow,
         _ => Deny,
     }
 }

@@ -34,6 +34,9 @@ pub enum Command {
     /// Check and publish the hash chain of the audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Bulk import (claims from JSON Lines or CSV).
+    #[command(subcommand)]
+    Import(crate::import::ImportCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -131,6 +134,10 @@ pub async fn main(cli: Cli) -> ExitCode {
         }
         Command::Serve(_) => serve(store, clock, settings).await,
         Command::Audit(cmd) => crate::http::audit::run_cli(store.as_ref(), cmd).await,
+        Command::Import(cmd) => match crate::app_state(store, clock, settings).await {
+            Ok(state) => crate::import::run_cli(state, cmd).await,
+            Err(e) => fail(e),
+        },
         Command::Accounts(cmd) => match accounts(store, clock, settings, cmd).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {

@@ -120,6 +120,11 @@ pub struct ServeArgs {
     #[arg(long, env = "REDRESS_FUNDING_TARGET")]
     pub funding_target: Option<String>,
 
+    /// The ISO 4217 currency awards are assessed and decided in (default
+    /// EUR). Set it once, before the first assessment.
+    #[arg(long, env = "REDRESS_AWARD_CURRENCY")]
+    pub award_currency: Option<String>,
+
     /// Where evidence files are kept (boxed: keeps `Command` small).
     #[command(flatten)]
     pub evidence: Box<EvidenceArgs>,
@@ -185,6 +190,7 @@ struct FileSettings {
     encryption_keys: Option<SecretString>,
     convention_rule: Option<String>,
     funding_target: Option<String>,
+    award_currency: Option<String>,
     evidence_dir: Option<PathBuf>,
     evidence_max_bytes: Option<u64>,
     evidence_s3_bucket: Option<String>,
@@ -238,6 +244,7 @@ pub struct Settings {
     pub encryption_keys: Option<SecretString>,
     pub convention_rule: ratification::EntryIntoForceRule,
     pub funding_target: kernel::Money,
+    pub award_currency: kernel::Currency,
     /// Where evidence files are kept when `evidence_s3` is unset.
     pub evidence_dir: PathBuf,
     /// Largest evidence file accepted, in bytes.
@@ -367,6 +374,11 @@ impl Settings {
                     ))
                 })?,
                 None => ratification::EntryIntoForceRule::convention_default(),
+            },
+            award_currency: match serve.award_currency.clone().or(file.award_currency) {
+                Some(code) => kernel::Currency::from_code(code.trim())
+                    .map_err(|e| ConfigError::Invalid(format!("REDRESS_AWARD_CURRENCY: {e}")))?,
+                None => kernel::Currency::EUR,
             },
             funding_target: match serve.funding_target.clone().or(file.funding_target) {
                 Some(text) => parse_money(&text).map_err(ConfigError::Invalid)?,

@@ -109,6 +109,20 @@ pub async fn run_once(
     let Some(job) = state.store.claim_job(worker, LEASE).await? else {
         return Ok(None);
     };
+    if job.kind == store::imports::IMPORT_JOB_KIND {
+        // An import runs in the task of the request that uploaded it; its
+        // lease expired, so that process stopped. Upload the file again:
+        // rows already imported are skipped.
+        state
+            .store
+            .fail_job(
+                job.id,
+                worker,
+                "the import was interrupted; upload the file again",
+            )
+            .await?;
+        return Ok(Some(job.id));
+    }
     let batch = state
         .store
         .batch(BatchId::from_uuid(job.subject_id))

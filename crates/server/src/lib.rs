@@ -13,9 +13,11 @@ pub mod error;
 pub mod evidence_store;
 pub mod gate;
 pub mod http;
+pub mod import;
 pub mod jobs;
 pub mod jwt;
 pub mod state;
+pub mod webhooks;
 
 use crate::config::{DatabaseSettings, Settings};
 use kernel::Clock;
@@ -220,6 +222,8 @@ pub async fn run(
     let purger = http::idempotency::spawn_purger(state.clone());
     // Batch assessment jobs: takes over jobs whose lease expired.
     let worker = jobs::spawn_worker(state.clone());
+    // Webhook deliveries from the outbox (leased, safe with several instances).
+    let deliverer = webhooks::spawn_worker(state.clone());
     let app = http::router(&state);
     let result = axum::serve(
         listener,
@@ -230,6 +234,7 @@ pub async fn run(
     pruner.abort();
     purger.abort();
     worker.abort();
+    deliverer.abort();
     if let Some(task) = jwks_refresher {
         task.abort();
     }

@@ -23,6 +23,8 @@ pub struct Inner {
     pub evidence: crate::evidence_store::EvidenceStorage,
     /// This process's batch-job worker.
     pub jobs: Arc<crate::jobs::JobControl>,
+    /// This process's webhook delivery worker.
+    pub webhooks: Arc<crate::webhooks::WebhookControl>,
 }
 
 impl AppState {
@@ -48,6 +50,7 @@ impl AppState {
             evidence,
             settings,
             jobs: Arc::new(crate::jobs::JobControl::default()),
+            webhooks: Arc::new(crate::webhooks::WebhookControl::new()),
         }))
     }
 }

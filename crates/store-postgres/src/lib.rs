@@ -12,11 +12,15 @@ mod accounts;
 mod audit;
 mod cases;
 mod claims;
+mod decisions;
 mod evidence;
 mod idempotency;
+mod imports;
 mod ratification;
+mod reports;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+mod webhooks;
 
 use async_trait::async_trait;
 use kernel::Clock;

@@ -283,7 +283,14 @@ impl PostgresStore {
         .execute(&mut **tx)
         .await
         .map_err(map_err)?;
-        Ok((done.rows_affected() == 1).then_some(stored))
+        if done.rows_affected() == 0 {
+            return Ok(None);
+        }
+        let data = serde_json::json!({
+            "event_id": stored.id, "kind": stored.kind, "event": stored.event,
+        });
+        crate::webhooks::outbox(tx, "convention.status_changed", data, stored.at).await?;
+        Ok(Some(stored))
     }
 
     async fn insert_money_row(

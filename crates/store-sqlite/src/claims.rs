@@ -487,6 +487,11 @@ impl ClaimStore for SqliteStore {
             }),
         };
         self.audit(&mut tx, ctx, change).await?;
+        let event = json!({
+            "claim_id": id, "reference": reference, "status": "submitted",
+            "category": current.category, "region": current.region,
+        });
+        crate::webhooks::outbox(&mut tx, "claim.submitted", event, now).await?;
         let claim = Self::load_claim(&mut *tx, id).await?;
         tx.commit().await.map_err(map_err)?;
         Ok(claim)
@@ -555,6 +560,12 @@ impl ClaimStore for SqliteStore {
             }),
         };
         self.audit(&mut tx, ctx, audit).await?;
+        if let Some(event_type) = store::webhooks::claim_event(change.to) {
+            let event = json!({
+                "claim_id": id, "from": status_text(change.from), "to": status_text(change.to),
+            });
+            crate::webhooks::outbox(&mut tx, event_type, event, now).await?;
+        }
         if change.to == ClaimStatus::Recorded {
             // A recorded claim becomes a Commission case in the same transaction.
             crate::cases::insert_case(&mut tx, id, now).await?;

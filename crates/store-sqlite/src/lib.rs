@@ -13,10 +13,14 @@ mod accounts;
 mod audit;
 mod cases;
 mod claims;
+mod decisions;
 mod evidence;
 mod idempotency;
+mod imports;
 mod ratification;
+mod reports;
 mod time_text;
+mod webhooks;
 
 use async_trait::async_trait;
 use kernel::Clock;

@@ -19,12 +19,16 @@ pub mod accounts;
 pub mod audit;
 pub mod cases;
 pub mod claims;
+pub mod decisions;
 mod error;
 pub mod evidence;
 pub mod idempotency;
+pub mod imports;
 pub mod ratification;
+pub mod reports;
 #[cfg(feature = "testing")]
 pub mod suite;
+pub mod webhooks;
 
 pub use self::ratification::{
     ConventionEventId, ConventionRecord, ConventionStore, Decide, NewConventionEvent, Recorded,
@@ -34,9 +38,13 @@ pub use accounts::{Account, AccountStatus, AccountStore, NewAccount, NewToken, T
 pub use audit::{AuditContext, AuditEntry, AuditFilter, AuditStore, Change};
 pub use cases::CaseStore;
 pub use claims::ClaimStore;
+pub use decisions::DecisionStore;
 pub use error::StoreError;
 pub use evidence::{EvidenceId, EvidenceRecord, EvidenceStore, NewEvidence};
 pub use idempotency::{Begin, IdempotencyStore, KEY_RETENTION, StoredResponse};
+pub use imports::ImportStore;
+pub use reports::ReportStore;
+pub use webhooks::WebhookStore;
 
 /// Which database a store runs on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,8 +70,12 @@ pub trait Store:
     + CaseStore
     + ClaimStore
     + ConventionStore
+    + DecisionStore
     + EvidenceStore
     + IdempotencyStore
+    + ReportStore
+    + WebhookStore
+    + ImportStore
     + Send
     + Sync
     + 'static

@@ -47,6 +47,17 @@ pub const ROUTES: &[(Method, &str, Action)] = &[
     (Method::GET, "/v1/audit", Action::ReadAuditLog),
     (Method::GET, "/v1/audit/head", Action::ReadAuditLog),
     (Method::GET, "/v1/audit/verify", Action::ReadAuditLog),
+    (Method::GET, "/v1/reports/claims", Action::ReadReports),
+    (Method::GET, "/v1/reports/processing", Action::ReadReports),
+    (Method::GET, "/v1/webhooks", Action::ManageWebhooks),
+    (Method::POST, "/v1/webhooks", Action::ManageWebhooks),
+    (Method::GET, "/v1/webhooks/{id}", Action::ManageWebhooks),
+    (Method::DELETE, "/v1/webhooks/{id}", Action::ManageWebhooks),
+    (
+        Method::GET,
+        "/v1/webhooks/{id}/deliveries",
+        Action::ManageWebhooks,
+    ),
     (Method::GET, "/v1/categories", Action::ReadCatalogue),
     (
         Method::PUT,
@@ -190,6 +201,62 @@ pub const ROUTES: &[(Method, &str, Action)] = &[
         Action::ReleaseBatch,
     ),
     (Method::GET, "/v1/jobs/{id}", Action::ListCases),
+    (Method::GET, "/v1/panels", Action::ListCases),
+    (Method::POST, "/v1/panels", Action::ManagePanels),
+    (
+        Method::POST,
+        "/v1/cases/{id}/recommendations",
+        Action::Recommend,
+    ),
+    (
+        Method::POST,
+        "/v1/batches/{id}/recommendations",
+        Action::Recommend,
+    ),
+    (Method::GET, "/v1/recommendations/{id}", Action::ListCases),
+    (
+        Method::POST,
+        "/v1/recommendations/{id}/votes",
+        Action::Recommend,
+    ),
+    (
+        Method::POST,
+        "/v1/recommendations/{id}/decision",
+        Action::DecideRecommendation,
+    ),
+    (
+        Method::POST,
+        "/v1/recommendations/decisions",
+        Action::DecideRecommendation,
+    ),
+    (
+        Method::GET,
+        "/v1/decisions/public",
+        Action::ReadPublicDecisions,
+    ),
+    (Method::GET, "/v1/decisions/{id}", Action::ReadAwards),
+    (
+        Method::POST,
+        "/v1/decisions/{id}/corrections",
+        Action::DecideRecommendation,
+    ),
+    (Method::GET, "/v1/cases/{id}/decisions", Action::ReadAwards),
+    (Method::GET, "/v1/claims/{id}/decisions", Action::ReadClaim),
+    (Method::GET, "/v1/awards", Action::ReadAwards),
+    (Method::GET, "/v1/awards/{id}", Action::ReadAwards),
+    (
+        Method::POST,
+        "/v1/awards/{id}/payments",
+        Action::ManagePayments,
+    ),
+    (Method::POST, "/v1/payment-rounds", Action::ManagePayments),
+    (Method::GET, "/v1/payment-rounds/{id}", Action::ReadAwards),
+    (
+        Method::POST,
+        "/v1/payment-rounds/{id}/confirm",
+        Action::ManagePayments,
+    ),
+    (Method::GET, "/v1/reports/awards", Action::ReadAwards),
 ];
 
 enum Lookup {

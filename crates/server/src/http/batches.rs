@@ -4,7 +4,7 @@
 
 use crate::error::{ApiError, ApiResult};
 use crate::http::authz::Authorized;
-use crate::http::cases::{AWARD_CURRENCY, CaseQuery, case_filter};
+use crate::http::cases::{CaseQuery, award_currency, case_filter};
 use crate::http::json::{Json, Path, etag, if_match_version};
 use crate::state::AppState;
 use axum::extract::State;
@@ -165,17 +165,20 @@ pub async fn create(
             "Between 0 and 1.",
         ));
     }
-    let filter = case_filter(&CaseQuery {
-        region: body.region.clone(),
-        currency: body.currency.clone().or_else(|| {
-            body.min_amount
-                .as_ref()
-                .map(|_| AWARD_CURRENCY.code().to_owned())
-        }),
-        min_amount: body.min_amount.clone(),
-        max_amount: body.max_amount.clone(),
-        ..CaseQuery::default()
-    })?;
+    let filter = case_filter(
+        &CaseQuery {
+            region: body.region.clone(),
+            currency: body.currency.clone().or_else(|| {
+                body.min_amount
+                    .as_ref()
+                    .map(|_| award_currency(&state).code().to_owned())
+            }),
+            min_amount: body.min_amount.clone(),
+            max_amount: body.max_amount.clone(),
+            ..CaseQuery::default()
+        },
+        award_currency(&state),
+    )?;
     let batch = state
         .store
         .create_batch(

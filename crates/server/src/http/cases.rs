@@ -27,10 +27,12 @@ use store::cases::{AssessmentRate, AssessmentRecord, CaseFilter, CaseRecord, Rul
 use time::{Date, OffsetDateTime};
 use utoipa::ToSchema;
 
-/// The currency awards are proposed in. Valuation rules must be in it.
-/// A constant rather than a setting: changing it mid-programme would make
-/// earlier and later awards incomparable.
-pub const AWARD_CURRENCY: Currency = Currency::EUR;
+/// The currency awards are proposed in (`REDRESS_AWARD_CURRENCY`, default
+/// EUR). Valuation rules must be in it. Changing it mid-programme makes
+/// earlier and later awards incomparable: set it once.
+pub fn award_currency(state: &AppState) -> Currency {
+    state.settings.award_currency
+}
 
 /// How far back a recorded rate may be used for a valuation date: the rate
 /// of the day, or the last one published in the 7 days before (weekends
@@ -123,7 +125,7 @@ fn decimal_param(field: &str, text: &str) -> ApiResult<Decimal> {
 }
 
 /// The filters shared by the case list, distribution and batches.
-pub fn case_filter(q: &CaseQuery) -> ApiResult<CaseFilter> {
+pub fn case_filter(q: &CaseQuery, award_currency: Currency) -> ApiResult<CaseFilter> {
     let status = q
         .status
         .as_deref()
@@ -138,7 +140,7 @@ pub fn case_filter(q: &CaseQuery) -> ApiResult<CaseFilter> {
             Currency::from_code(c)
                 .map_err(|e| ApiError::invalid_field("currency", "invalid", e.to_string()))?,
         ),
-        (None, true) => Some(AWARD_CURRENCY),
+        (None, true) => Some(award_currency),
         (None, false) => None,
     };
     Ok(CaseFilter {
@@ -176,7 +178,7 @@ pub async fn list(
     State(state): State<AppState>,
     Query(q): Query<CaseQuery>,
 ) -> ApiResult<Json<CasePage>> {
-    let filter = case_filter(&q)?;
+    let filter = case_filter(&q, award_currency(&state))?;
     let page = crate::http::json::PageParams {
         limit: q.limit,
         cursor: q.cursor.clone(),
@@ -388,14 +390,17 @@ pub async fn distribute(
         }
         ensure_assessor(&state, *a, &format!("assessors[{i}]")).await?;
     }
-    let filter = case_filter(&CaseQuery {
-        category: body.category.clone(),
-        region: body.region.clone(),
-        currency: body.currency.clone(),
-        min_amount: body.min_amount.clone(),
-        max_amount: body.max_amount.clone(),
-        ..CaseQuery::default()
-    })?;
+    let filter = case_filter(
+        &CaseQuery {
+            category: body.category.clone(),
+            region: body.region.clone(),
+            currency: body.currency.clone(),
+            min_amount: body.min_amount.clone(),
+            max_amount: body.max_amount.clone(),
+            ..CaseQuery::default()
+        },
+        award_currency(&state),
+    )?;
     let limit = body.limit.unwrap_or(10_000).clamp(1, 10_000);
     let done = state
         .store
@@ -470,11 +475,12 @@ pub async fn publish_rule(
     Json(rule): Json<ValuationRule>,
 ) -> ApiResult<impl IntoResponse> {
     rule.validate().map_err(|e| rule_error(&e))?;
-    if rule.currency != AWARD_CURRENCY {
+    let award = award_currency(&state);
+    if rule.currency != award {
         return Err(ApiError::invalid_field(
             "currency",
             "not_award_currency",
-            format!("Rules value in the award currency, {AWARD_CURRENCY}."),
+            format!("Rules value in the award currency, {award}."),
         ));
     }
     let record = state

@@ -121,7 +121,7 @@ impl From<ClaimRecord> for ClaimSummary {
 
 /// Splits a draft into what is stored in the clear and, for sensitive
 /// categories, what is sealed.
-fn draft_content(
+pub(crate) fn draft_content(
     state: &AppState,
     draft: &ClaimDraft,
     category: Option<&Category>,
@@ -182,7 +182,7 @@ fn draft_content(
 /// The name a claim is listed and searched under. People are listed
 /// surname first, as Ukrainian registers do, so a prefix search by surname
 /// finds them.
-fn listed_name(claimant: &register::Claimant) -> String {
+pub(crate) fn listed_name(claimant: &register::Claimant) -> String {
     match claimant {
         register::Claimant::NaturalPerson(p) => [
             Some(p.family_name.as_str()),
@@ -281,7 +281,7 @@ pub(crate) async fn visible_claim_noting(
 
 /// Amounts must be exact in their currency and positive even in a draft: a
 /// wrong figure is an error to fix now, not a gap to fill later.
-fn check_amounts(draft: &ClaimDraft) -> ApiResult<()> {
+pub(crate) fn check_amounts(draft: &ClaimDraft) -> ApiResult<()> {
     let mut errors = Vec::new();
     for (i, loss) in draft.losses.iter().enumerate() {
         let money = loss.amount;
@@ -313,7 +313,10 @@ fn check_amounts(draft: &ClaimDraft) -> ApiResult<()> {
 
 /// Checks a draft's category: it exists, accepts claims and fits the
 /// claimant. Refused with 422 problems that say why.
-async fn check_category(state: &AppState, draft: &ClaimDraft) -> ApiResult<Option<Category>> {
+pub(crate) async fn check_category(
+    state: &AppState,
+    draft: &ClaimDraft,
+) -> ApiResult<Option<Category>> {
     let Some(code) = &draft.category else {
         return Ok(None);
     };
@@ -355,7 +358,7 @@ async fn check_category(state: &AppState, draft: &ClaimDraft) -> ApiResult<Optio
     }
 }
 
-fn not_eligible(errors: Vec<FieldError>) -> ApiError {
+pub(crate) fn not_eligible(errors: Vec<FieldError>) -> ApiError {
     let mut e = ApiError::validation(
         "The claim does not pass the eligibility pre-screen.",
         errors,
@@ -365,7 +368,7 @@ fn not_eligible(errors: Vec<FieldError>) -> ApiError {
     e
 }
 
-fn failures_to_errors(failures: Vec<EligibilityFailure>) -> Vec<FieldError> {
+pub(crate) fn failures_to_errors(failures: Vec<EligibilityFailure>) -> Vec<FieldError> {
     failures
         .into_iter()
         .map(|f| FieldError::new(f.field, f.reason.to_string(), f.message))

@@ -13,6 +13,7 @@ pub mod cases;
 pub mod catalogue;
 pub mod claims;
 pub mod convention;
+pub mod decisions;
 pub mod evidence;
 pub mod health;
 pub mod idempotency;
@@ -20,6 +21,8 @@ pub mod json;
 pub mod metrics;
 pub mod problem;
 pub mod rate_limit;
+pub mod reports;
+pub mod webhooks;
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -52,9 +55,12 @@ use utoipa_swagger_ui::SwaggerUi;
         (name = "service", description = "Health, readiness, metrics"),
         (name = "accounts", description = "Accounts, roles and tokens"),
         (name = "audit", description = "The audit log"),
+        (name = "reports", description = "Aggregate figures on claims"),
+        (name = "webhooks", description = "Webhook subscriptions and deliveries (Standard Webhooks)"),
         (name = "register", description = "The Register: categories, claims, review and recording"),
         (name = "convention", description = "Ratification tracker and the Commission's go-live gate"),
         (name = "commission", description = "Commission casework: cases, valuation rules, assessments, batches, jobs"),
+        (name = "decisions", description = "Commission decisions: panels, recommendations, Council decisions, corrections, awards, payment rounds"),
     )
 )]
 struct ApiDoc;
@@ -87,6 +93,11 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(audit::list))
         .routes(routes!(audit::head))
         .routes(routes!(audit::verify))
+        .routes(routes!(reports::claims))
+        .routes(routes!(reports::processing))
+        .routes(routes!(webhooks::list, webhooks::create))
+        .routes(routes!(webhooks::read, webhooks::disable))
+        .routes(routes!(webhooks::deliveries))
         .routes(routes!(catalogue::list))
         .routes(routes!(catalogue::put))
         .routes(routes!(catalogue::regions))
@@ -133,6 +144,25 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(batches::clear_duplicate))
         .routes(routes!(batches::release))
         .routes(routes!(batches::job))
+        .routes(routes!(decisions::panels, decisions::form_panel))
+        .routes(routes!(decisions::recommend))
+        .routes(routes!(decisions::recommend_batch))
+        .routes(routes!(decisions::recommendation))
+        .routes(routes!(decisions::vote))
+        .routes(routes!(decisions::decide))
+        .routes(routes!(decisions::decide_many))
+        .routes(routes!(decisions::decision))
+        .routes(routes!(decisions::case_decisions))
+        .routes(routes!(decisions::correct))
+        .routes(routes!(decisions::claim_decisions))
+        .routes(routes!(decisions::public_register))
+        .routes(routes!(decisions::awards))
+        .routes(routes!(decisions::award))
+        .routes(routes!(decisions::record_payment))
+        .routes(routes!(decisions::preview_round))
+        .routes(routes!(decisions::round))
+        .routes(routes!(decisions::confirm_round))
+        .routes(routes!(decisions::report))
 }
 
 /// The OpenAPI description, as served at `/openapi.json`.

@@ -362,31 +362,35 @@ both! {
         let (_, assessor) = app.account("Assessor", &[Role::Assessor]).await;
         let (_, reviewer) = app.account("Reviewer", &[Role::Assessor]).await;
         publish(&app, &council, serde_json::from_str(A31_RULE).unwrap()).await;
-        let ids = synthetic(&app, "A3.1", &[eur(9_000_000)], 3000).await;
+        // 3,000 cases by default; REDRESS_TEST_BATCH_CASES=10000 runs the
+        // issue's full-size batch.
+        let cases: usize = std::env::var("REDRESS_TEST_BATCH_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(3000);
+        let sample_len = cases.div_ceil(100).max(20);
+        let ids = synthetic(&app, "A3.1", &[eur(9_000_000)], cases).await;
         let (s, batch) = json(app.post("/v1/batches").bearer_auth(&assessor)
             .json(&json!({"category": "A3.1", "region": "UA-32", "min_amount": "1000", "max_amount": "100000",
                 "sample_share": "0.01", "sample_minimum": 20})).send().await.unwrap()).await;
         assert_eq!(s, 201, "{batch}");
-        assert_eq!(batch["case_count"], 3000);
+        assert_eq!(batch["case_count"], cases);
         let bid = batch["id"].as_str().unwrap().to_owned();
         let r = app.post(&format!("/v1/batches/{bid}/assess")).bearer_auth(&assessor).send().await.unwrap();
         assert_eq!(r.status().as_u16(), 202);
         let (_, job) = json(r).await;
         let jid = job["id"].as_str().unwrap().to_owned();
         let mut done = Value::Null;
-        for _ in 0..600 {
+        for _ in 0..6000 {
             let (_, j) = json(app.get(&format!("/v1/jobs/{jid}")).bearer_auth(&assessor).send().await.unwrap()).await;
             if j["status"] == "completed" { done = j; break; }
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
         assert_eq!(done["status"], "completed", "{done}");
-        assert_eq!((done["processed"].as_i64(), done["assessed"].as_i64(), done["total"].as_i64()), (Some(3000), Some(3000), Some(3000)));
+        assert_eq!((done["processed"].as_u64(), done["assessed"].as_u64(), done["total"].as_u64()), (Some(cases as u64), Some(cases as u64), Some(cases as u64)));
         assert_eq!(done["progress"], 1.0);
 
         let (_, batch) = json(app.get(&format!("/v1/batches/{bid}")).bearer_auth(&assessor).send().await.unwrap()).await;
         assert_eq!(batch["status"], "in_review", "{batch}");
         let sample: Vec<String> = batch["sample"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_owned()).collect();
-        assert_eq!(sample.len(), 30);
+        assert_eq!(sample.len(), sample_len);
         // The stored seed redraws the same sample.
         let seed: u64 = batch["seed"].as_str().unwrap().parse().unwrap();
         let all: Vec<uuid::Uuid> = ids.iter().map(|i| i.parse().unwrap()).collect();
@@ -413,8 +417,9 @@ both! {
             assert_eq!(s, 200, "{b}");
         }
         let (_, batch) = json(app.get(&format!("/v1/batches/{bid}")).bearer_auth(&council).send().await.unwrap()).await;
-        assert_eq!(batch["reviewed"], 30);
-        assert_eq!(batch["sample_error_rate"], "0.0333333333333333333333333333");
+        assert_eq!(batch["reviewed"], sample_len);
+        let one_in_sample = (Decimal::ONE / Decimal::from(sample_len)).to_string();
+        assert_eq!(batch["sample_error_rate"], one_in_sample);
         let (s, out) = json(app.post(&format!("/v1/batches/{bid}/release")).bearer_auth(&council)
             .header("if-match", etag_of(&batch)).send().await.unwrap()).await;
         assert_eq!(s, 200, "{out}");
@@ -422,6 +427,75 @@ both! {
         assert_eq!(out["batch"]["status"], "released");
         let (_, ready) = json(app.get(&format!("/v1/cases?batch={bid}&status=ready_for_panel&limit=500")).bearer_auth(&council).send().await.unwrap()).await;
         assert_eq!(ready["items"].as_array().unwrap().len(), 500);
+        // Every award proposal recomputes from its stored breakdown to the
+        // same cent (each case of a full-size run; every 10th otherwise).
+        let stride = if std::env::var("REDRESS_TEST_BATCH_CASES").is_ok() { 1 } else { 10 };
+        for id in ids.iter().step_by(stride) {
+            assert!(!recomputes(&app, id).await.is_empty(), "{id}");
+        }
+    }
+
+    async fn the_duplicate_guard_holds_a_batch_until_the_flag_is_cleared(app: TestApp) {
+        let (_, council) = app.account("Council", &[Role::Council]).await;
+        let (_, assessor) = app.account("Assessor", &[Role::Assessor]).await;
+        let (_, reviewer) = app.account("Reviewer", &[Role::Assessor]).await;
+        let (filer, _) = app.account("Filer", &[Role::Claimant]).await;
+        publish(&app, &council, json!({"category": "A2.1", "version": 1, "kind": "fixed",
+            "per_claimant": {"amount": "2500", "currency": "EUR"}})).await;
+        publish(&app, &council, json!({"category": "A2.2", "version": 1, "kind": "fixed",
+            "per_claimant": {"amount": "2500", "currency": "EUR"}})).await;
+        let case = |category: &str, claimant: &str| SyntheticCase {
+            category: category.into(),
+            region: Some("UA-32".into()),
+            claimant_key: Some(claimant.into()),
+            facts: CaseFacts {
+                claimed: vec![eur(100)],
+                quantities: std::collections::BTreeMap::new().into_iter().collect(),
+                region: Some("UA-32".into()),
+                incident_date: Some(date!(2022 - 03 - 14)),
+                submission_date: Some(date!(2025 - 06 - 02)),
+            },
+        };
+        // The same claimant, already assessed in A2.1 (the UNCC lesson).
+        app.state.store.insert_synthetic_cases(filer, &[case("A2.1", "rnokpp:3184710691")]).await.unwrap();
+        let assess_batch = |category: &'static str| {
+            let (app, assessor) = (&app, assessor.clone());
+            async move {
+                let (_, batch) = json(app.post("/v1/batches").bearer_auth(&assessor)
+                    .json(&json!({"category": category, "sample_share": "1", "sample_minimum": 1}))
+                    .send().await.unwrap()).await;
+                let bid = batch["id"].as_str().unwrap().to_owned();
+                app.state.jobs.pause(true);
+                json(app.post(&format!("/v1/batches/{bid}/assess")).bearer_auth(&assessor).send().await.unwrap()).await;
+                while server::jobs::run_once(&app.state, "test", None).await.unwrap().is_some() {}
+                bid
+            }
+        };
+        assess_batch("A2.1").await;
+        let others: Vec<SyntheticCase> = (0..3).map(|i| case("A2.2", &format!("rnokpp:other-{i}"))).collect();
+        app.state.store.insert_synthetic_cases(filer, &others).await.unwrap();
+        let shared = app.state.store.insert_synthetic_cases(filer, &[case("A2.2", "rnokpp:3184710691")]).await.unwrap()[0];
+        let bid = assess_batch("A2.2").await;
+        let (_, batch) = json(app.get(&format!("/v1/batches/{bid}")).bearer_auth(&council).send().await.unwrap()).await;
+        let flagged: Vec<&str> = batch["duplicate_flags"].as_array().unwrap().iter().map(|f| f["case"].as_str().unwrap()).collect();
+        assert_eq!(flagged, [shared.to_string()], "{batch}");
+        for c in batch["sample"].as_array().unwrap() {
+            let (s, b) = json(app.post(&format!("/v1/batches/{bid}/sample/{}", c.as_str().unwrap())).bearer_auth(&reviewer)
+                .json(&json!({"finding": "confirmed"})).send().await.unwrap()).await;
+            assert_eq!(s, 200, "{b}");
+        }
+        let (_, batch) = json(app.get(&format!("/v1/batches/{bid}")).bearer_auth(&council).send().await.unwrap()).await;
+        let held = app.post(&format!("/v1/batches/{bid}/release")).bearer_auth(&council)
+            .header("if-match", etag_of(&batch)).send().await.unwrap();
+        let p = problem(held, 409, "conflict").await;
+        assert_eq!(p["code"], "unresolved_duplicates", "{p}");
+        assert_eq!(p["cases"], json!([shared.to_string()]));
+        let (s, cleared) = json(app.post(&format!("/v1/batches/{bid}/duplicates/{shared}/clear")).bearer_auth(&council)
+            .json(&json!({"reason": "The A2.1 award is for another relative."})).send().await.unwrap()).await;
+        assert_eq!(s, 200, "{cleared}");
+        let (s, out) = json(app.post(&format!("/v1/batches/{bid}/release")).bearer_auth(&council)
+            .header("if-match", etag_of(&cleared)).send().await.unwrap()).await;
+        assert_eq!((s, out["decision"].as_str()), (200, Some("release")), "{out}");
     }
 
     async fn a_batch_with_too_many_errors_is_returned(app: TestApp) {
@@ -498,4 +572,40 @@ both! {
             assert_eq!(recomputes(&app, id).await.len(), 1, "case {id} assessed exactly once");
         }
     }
+}
+
+#[tokio::test]
+async fn the_award_currency_is_a_setting() {
+    let app = TestApp::spawn_with(crate::support::Db::Sqlite, |s| {
+        s.award_currency = Currency::USD;
+    })
+    .await
+    .unwrap();
+    let (_, council) = app.account("Council", &[Role::Council]).await;
+    let rule = |currency: &str| {
+        json!({"category": "A2.1", "version": 1, "kind": "fixed", "currency": currency,
+            "per_claimant": {"amount": "2500", "currency": currency}})
+    };
+    let p = problem(
+        app.post("/v1/valuation-rules")
+            .bearer_auth(&council)
+            .json(&rule("EUR"))
+            .send()
+            .await
+            .unwrap(),
+        422,
+        "validation",
+    )
+    .await;
+    assert_eq!(p["errors"][0]["code"], "not_award_currency", "{p}");
+    let (s, body) = json(
+        app.post("/v1/valuation-rules")
+            .bearer_auth(&council)
+            .json(&rule("USD"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 201, "{body}");
 }

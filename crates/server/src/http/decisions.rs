@@ -1,0 +1,1403 @@
+//! The Commission's decisions through HTTP: panels, recommendations and
+//! votes, the Council's decisions (single or in bulk), corrections, the
+//! claimant's and the public's view of decisions, the awards ledger,
+//! payment rounds and award totals.
+//!
+//! Every action that recommends, decides or touches an award passes the
+//! go-live gate first ([`crate::gate::commission_may_act`]). Handlers
+//! validate, load, ask `commission`, and save; the store makes each change
+//! a conditional update, so races end in 409 or 412, never in two winners.
+
+use crate::error::{ApiError, ApiResult};
+use crate::gate::commission_may_act;
+use crate::http::authz::Authorized;
+use crate::http::json::{Json, Path, etag};
+use crate::state::AppState;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use commission::{
+    AssemblyVote, Award, AwardId, AwardStatus, BatchId, BatchStatus, CaseForPanel, CaseId,
+    CaseStatus, ClaimantKind, CorrectionReason, CouncilAction, Decision, DecisionId,
+    DecisionNumber, DecisionStatus, DismissalCode, ErrorCode, Outcome, OutstandingAward, Panel,
+    PanelId, Payment, PaymentId, PaymentRoundId, Recommendation, RecommendationError,
+    RecommendationId, RemainderRule, ReviewOutcome, RoundPolicy, Vote, VoteChoice, VoteError,
+};
+use kernel::id::AccountId;
+use kernel::{Currency, Money, PageRequest, Role};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use store::StoreError;
+use store::cases::{CaseFilter, CaseRecord};
+use store::decisions::{
+    Approval, AwardRecord, Correction, DecisionRecord, Issued, PanelRecord, PaymentRoundRecord,
+    RecommendationRecord, RoundStatus,
+};
+use time::{Date, OffsetDateTime};
+use utoipa::ToSchema;
+
+fn domain_conflict(e: &(impl ErrorCode + std::fmt::Display)) -> ApiError {
+    ApiError::conflict(e.to_string()).with("code", e.code())
+}
+
+fn domain_invalid(field: &str, e: &(impl ErrorCode + std::fmt::Display)) -> ApiError {
+    ApiError::invalid_field(field, e.code(), e.to_string()).with("code", e.code())
+}
+
+/// If-Match when given (412 when stale), otherwise the loaded version.
+fn optional_if_match(headers: &HeaderMap) -> ApiResult<Option<i64>> {
+    if headers.contains_key(axum::http::header::IF_MATCH) {
+        crate::http::json::if_match_version(headers).map(Some)
+    } else {
+        Ok(None)
+    }
+}
+
+fn stale(if_match: Option<i64>, e: StoreError) -> ApiError {
+    match (e, if_match) {
+        (StoreError::Conflict(_), Some(_)) => ApiError::precondition_failed(),
+        (StoreError::Conflict(detail), None) => ApiError::conflict(detail),
+        (other, _) => other.into(),
+    }
+}
+
+// ---------------------------------------------------------------- panels
+
+#[derive(Serialize, ToSchema)]
+pub struct PanelView {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: PanelId,
+    pub name: String,
+    #[schema(value_type = Vec<String>)]
+    pub members: Vec<AccountId>,
+    pub categories: Vec<String>,
+    #[schema(value_type = Vec<String>)]
+    pub batches: Vec<BatchId>,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: OffsetDateTime,
+}
+
+impl From<PanelRecord> for PanelView {
+    fn from(p: PanelRecord) -> Self {
+        Self {
+            id: p.panel.id,
+            name: p.panel.name,
+            members: p.panel.members,
+            categories: p.panel.categories,
+            batches: p.batches,
+            created_at: p.created_at,
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewPanel {
+    pub name: String,
+    /// Commissioner accounts.
+    #[schema(value_type = Vec<String>)]
+    pub members: Vec<AccountId>,
+    /// Category codes the panel handles.
+    #[serde(default)]
+    pub categories: Vec<String>,
+    /// Batches assigned to the panel (their categories are added).
+    #[serde(default)]
+    #[schema(value_type = Vec<String>)]
+    pub batches: Vec<BatchId>,
+}
+
+/// The panels, oldest first.
+#[utoipa::path(get, path = "/v1/panels", tag = "decisions", security(("bearer" = [])),
+    responses((status = 200, body = Vec<PanelView>)))]
+pub async fn panels(State(state): State<AppState>) -> ApiResult<Json<Vec<PanelView>>> {
+    let list = state.store.panels().await?;
+    Ok(Json(list.into_iter().map(PanelView::from).collect()))
+}
+
+/// The Council forms a panel of Commissioners for categories or batches.
+#[utoipa::path(post, path = "/v1/panels", tag = "decisions", security(("bearer" = [])),
+    request_body = NewPanel, responses((status = 201, body = PanelView),
+        (status = 422, body = crate::error::ProblemBody)))]
+pub async fn form_panel(
+    State(state): State<AppState>,
+    auth: Authorized,
+    Json(body): Json<NewPanel>,
+) -> ApiResult<impl IntoResponse> {
+    for (i, m) in body.members.iter().enumerate() {
+        let field = format!("members[{i}]");
+        match state.store.account(*m).await {
+            Ok(a) if a.roles.contains(&Role::Commissioner) => {}
+            Ok(_) | Err(StoreError::NotFound) => {
+                return Err(ApiError::invalid_field(
+                    &field,
+                    "not_a_commissioner",
+                    "Not a Commissioner's account.",
+                ));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let mut categories = body.categories.clone();
+    for (i, b) in body.batches.iter().enumerate() {
+        let batch = match state.store.batch(*b).await {
+            Ok(batch) => batch,
+            Err(StoreError::NotFound) => {
+                return Err(ApiError::invalid_field(
+                    &format!("batches[{i}]"),
+                    "unknown",
+                    "No such batch.",
+                ));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if !categories.contains(&batch.category) {
+            categories.push(batch.category);
+        }
+    }
+    let panel = Panel {
+        id: PanelId::new(),
+        name: body.name.trim().to_owned(),
+        members: body.members,
+        categories,
+    };
+    panel.validate().map_err(|e| domain_invalid("panel", &e))?;
+    let record = state
+        .store
+        .create_panel(&auth.audit(None), &panel, &body.batches)
+        .await?;
+    Ok((StatusCode::CREATED, Json(PanelView::from(record))))
+}
+
+// ------------------------------------------------------- recommendations
+
+#[derive(Serialize, ToSchema)]
+pub struct TallyView {
+    pub members: usize,
+    pub majority: usize,
+    pub in_favour: usize,
+    pub against: usize,
+    pub abstentions: usize,
+    pub eligible_not_voted: usize,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RecommendationView {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: RecommendationId,
+    #[schema(value_type = String, format = Uuid)]
+    pub case_id: CaseId,
+    #[schema(value_type = String, format = Uuid)]
+    pub panel_id: PanelId,
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub batch_id: Option<BatchId>,
+    #[schema(value_type = String, format = Uuid)]
+    pub proposed_by: AccountId,
+    #[schema(value_type = Option<Object>)]
+    pub assessed_amount: Option<Money>,
+    /// `commission::Outcome`: award (amount, variation reasons) or
+    /// dismissal (codes, text).
+    #[schema(value_type = Object)]
+    pub outcome: Outcome,
+    #[schema(value_type = Vec<Object>)]
+    pub votes: Vec<Vote>,
+    /// open, adopted, rejected
+    #[schema(value_type = String)]
+    pub status: commission::RecommendationStatus,
+    pub tally: Option<TallyView>,
+    pub version: i64,
+}
+
+impl RecommendationView {
+    fn new(r: RecommendationRecord, tally: Option<commission::VoteTally>) -> Self {
+        let rec = r.recommendation;
+        Self {
+            id: rec.id,
+            case_id: rec.case,
+            panel_id: rec.panel,
+            batch_id: r.batch_id,
+            proposed_by: rec.proposed_by,
+            assessed_amount: rec.assessed_amount,
+            outcome: rec.outcome,
+            votes: rec.votes,
+            status: rec.status,
+            tally: tally.map(|t| TallyView {
+                members: t.members,
+                majority: t.majority,
+                in_favour: t.in_favour,
+                against: t.against,
+                abstentions: t.abstentions,
+                eligible_not_voted: t.eligible_not_voted,
+            }),
+            version: r.version,
+        }
+    }
+}
+
+/// A recommendation as proposed: an award (at the assessed amount unless
+/// `amount` is given, which then needs `variation_reasons`) or a dismissal
+/// (codes from the list, plus text).
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Propose {
+    #[schema(value_type = String, format = Uuid)]
+    pub panel: PanelId,
+    /// award or dismissal
+    pub outcome: String,
+    #[schema(value_type = Option<Object>)]
+    pub amount: Option<Money>,
+    pub variation_reasons: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = Vec<String>)]
+    pub codes: Vec<DismissalCode>,
+    pub text: Option<String>,
+}
+
+fn recommendation_problem(e: &RecommendationError) -> ApiError {
+    match e {
+        RecommendationError::NotAMember { .. } => {
+            ApiError::forbidden(e.to_string()).with("code", e.code())
+        }
+        RecommendationError::ConflictOfInterest(_) | RecommendationError::AssessmentRequired => {
+            domain_conflict(e)
+        }
+        _ => domain_invalid("outcome", e),
+    }
+}
+
+fn vote_problem(e: &VoteError) -> ApiError {
+    match e {
+        VoteError::NotAMember { .. } => ApiError::forbidden(e.to_string()).with("code", e.code()),
+        _ => domain_conflict(e),
+    }
+}
+
+/// The panel as it applies to a case: a batch assigned to the panel is
+/// handled whatever its category.
+fn panel_for(panel: &PanelRecord, case: &CaseRecord) -> Panel {
+    let mut p = panel.panel.clone();
+    if case.batch_id.is_some_and(|b| panel.batches.contains(&b)) && !p.handles(&case.category) {
+        p.categories.push(case.category.clone());
+    }
+    p
+}
+
+async fn load_panel(state: &AppState, id: PanelId) -> ApiResult<PanelRecord> {
+    match state.store.panel(id).await {
+        Err(StoreError::NotFound) => Err(ApiError::invalid_field(
+            "panel",
+            "unknown",
+            "No such panel.",
+        )),
+        other => Ok(other?),
+    }
+}
+
+async fn propose_for(
+    state: &AppState,
+    auth: &Authorized,
+    panel: &PanelRecord,
+    case: &CaseRecord,
+    body: &Propose,
+) -> ApiResult<Recommendation> {
+    let assessed = state
+        .store
+        .assessments(case.id)
+        .await?
+        .last()
+        .map(|a| a.assessment.result);
+    let involvement = state.store.case_involvement(case.id).await?;
+    let outcome = match body.outcome.as_str() {
+        "award" => {
+            let Some(amount) = body.amount.or(assessed) else {
+                return Err(recommendation_problem(
+                    &RecommendationError::AssessmentRequired,
+                ));
+            };
+            Outcome::Award {
+                amount,
+                variation_reasons: body.variation_reasons.clone(),
+            }
+        }
+        "dismissal" => Outcome::Dismissal {
+            codes: body.codes.clone(),
+            text: body.text.clone().unwrap_or_default(),
+        },
+        _ => {
+            return Err(ApiError::invalid_field(
+                "outcome",
+                "invalid",
+                "award or dismissal",
+            ));
+        }
+    };
+    Recommendation::propose(
+        RecommendationId::new(),
+        &panel_for(panel, case),
+        auth.principal.account,
+        &CaseForPanel {
+            case: case.id,
+            category: &case.category,
+            assessed_amount: assessed,
+            involvement: &involvement,
+        },
+        outcome,
+    )
+    .map_err(|e| recommendation_problem(&e))
+}
+
+/// A panel member proposes a recommendation on one case. Gated.
+#[utoipa::path(post, path = "/v1/cases/{id}/recommendations", tag = "decisions", security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid)), request_body = Propose,
+    responses((status = 201, body = RecommendationView), (status = 409, body = crate::error::ProblemBody),
+        (status = 422, body = crate::error::ProblemBody)))]
+pub async fn recommend(
+    State(state): State<AppState>,
+    auth: Authorized,
+    Path(id): Path<CaseId>,
+    Json(body): Json<Propose>,
+) -> ApiResult<impl IntoResponse> {
+    commission_may_act(&state).await?;
+    let case = state.store.case(id).await?;
+    let panel = load_panel(&state, body.panel).await?;
+    let rec = propose_for(&state, &auth, &panel, &case, &body).await?;
+    let mut saved = state
+        .store
+        .create_recommendations(&auth.audit(None), &[rec], None)
+        .await
+        .map_err(|e| stale(None, e))?;
+    let saved = saved.remove(0);
+    Ok((
+        StatusCode::CREATED,
+        etag(saved.version),
+        Json(RecommendationView::new(saved, None)),
+    ))
+}
+
+/// A panel member proposes one recommendation per case of a released
+/// batch (an award at each case's assessed amount, or a dismissal). Gated.
+#[utoipa::path(post, path = "/v1/batches/{id}/recommendations", tag = "decisions", security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid)), request_body = Propose,
+    responses((status = 201, body = Vec<RecommendationView>), (status = 409, body = crate::error::ProblemBody)))]
+pub async fn recommend_batch(
+    State(state): State<AppState>,
+    auth: Authorized,
+    Path(id): Path<BatchId>,
+    Json(body): Json<Propose>,
+) -> ApiResult<impl IntoResponse> {
+    commission_may_act(&state).await?;
+    let batch = state.store.batch(id).await?;
+    if batch.status != BatchStatus::Released {
+        return Err(ApiError::conflict(format!(
+            "Only a released batch goes to the panel; this one is {:?}.",
+            batch.status
+        ))
+        .with("code", "batch_not_released"));
+    }
+    if body.amount.is_some() {
+        return Err(ApiError::invalid_field(
+            "amount",
+            "not_allowed",
+            "A batch is recommended at each case's assessed amount.",
+        ));
+    }
+    let panel = load_panel(&state, body.panel).await?;
+    let filter = CaseFilter {
+        batch: Some(id),
+        status: Some(CaseStatus::ReadyForPanel),
+        ..CaseFilter::default()
+    };
+    let mut recs = Vec::new();
+    let mut after = None;
+    loop {
+        let page = state
+            .store
+            .cases(
+                &filter,
+                PageRequest::new(Some(PageRequest::MAX_LIMIT), after),
+            )
+            .await?;
+        for case in &page.items {
+            recs.push(propose_for(&state, &auth, &panel, case, &body).await?);
+        }
+        match page
+            .next_cursor
+            .as_deref()
+            .and_then(kernel::page::Cursor::decode)
+        {
+            Some(c) => after = Some(c),
+            None => break,
+        }
+    }
+    if recs.is_empty() {
+        return Err(ApiError::conflict(
+            "No case of the batch is waiting for the panel.",
+        ));
+    }
+    let saved = state
+        .store
+        .create_recommendations(&auth.audit(None), &recs, Some(id))
+        .await
+        .map_err(|e| stale(None, e))?;
+    Ok((
+        StatusCode::CREATED,
+        Json(
+            saved
+                .into_iter()
+                .map(|r| RecommendationView::new(r, None))
+                .collect::<Vec<_>>(),
+        ),
+    ))
+}
+
+/// One recommendation with its votes.
+#[utoipa::path(get, path = "/v1/recommendations/{id}", tag = "decisions", security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid)), responses((status = 200, body = RecommendationView)))]
+pub async fn recommendation(
+    State(state): State<AppState>,
+    Path(id): Path<RecommendationId>,
+) -> ApiResult<impl IntoResponse> {
+    let r = state.store.recommendation(id).await?;
+    Ok((etag(r.version), Json(RecommendationView::new(r, None))))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CastVote {
+    /// in_favour, against, abstain
+    #[schema(value_type = String)]
+    pub choice: VoteChoice,
+}
+
+/// A panel member votes once; a member who assessed the case or reviewed
+/// it in a sample may not. Adopted at a majority of the members. Gated.
+#[utoipa::path(post, path = "/v1/recommendations/{id}/votes", tag = "decisions", security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid)), request_body = CastVote,
+    responses((status = 200, body = RecommendationView), (status = 409, body = crate::error::ProblemBody)))]
+pub async fn vote(
+    State(state): State<AppState>,
+    auth: Authorized,
+    Path(id): Path<RecommendationId>,
+    Json(body): Json<CastVote>,
+) -> ApiResult<impl IntoResponse> {
+    commission_may_act(&state).await?;
+    let record = state.store.recommendation(id).await?;
+    let mut rec = record.recommendation.clone();
+    let panel_record = state.store.panel(rec.panel).await?;
+    let case = state.store.case(rec.case).await?;
+    let panel = panel_for(&panel_record, &case);
+    let involvement = state.store.case_involvement(rec.case).await?;
+    let tally = rec
+        .cast_vote(
+            &panel,
+            &involvement,
+            Vote {
+                member: auth.principal.account,
+                choice: body.choice,
+            },
+        )
+        .map_err(|e| vote_problem(&e))?;
+    let open = if rec.status == commission::RecommendationStatus::Adopted {
+        Some(Decision::open(DecisionId::new(), &rec).map_err(|e| domain_conflict(&e))?)
+    } else {
+        None
+    };
+    let saved = state
+        .store
+        .record_vote(&auth.audit(None), &rec, record.version, open.as_ref())
+        .await
+        .map_err(|e| stale(None, e))?;
+    Ok((
+        etag(saved.version),
+        Json(RecommendationView::new(saved, Some(tally))),
+    ))
+}
+
+// ------------------------------------------------------------- decisions
+
+#[derive(Serialize, ToSchema)]
+pub struct DecisionView {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: DecisionId,
+    #[schema(value_type = String, format = Uuid)]
+    pub case_id: CaseId,
+    #[schema(value_type = String, format = Uuid)]
+    pub recommendation_id: RecommendationId,
+    /// awaiting_council, with_review_committee, reviewed_by_committee,
+    /// with_assembly, adopted_by_assembly, final, returned_to_panel,
+    /// rejected_by_assembly
+    #[schema(value_type = String)]
+    pub status: DecisionStatus,
+    #[schema(value_type = Option<String>, example = "ICC-DEC-2027-000001")]
+    pub number: Option<DecisionNumber>,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub decided_on: Option<String>,
+    #[schema(value_type = Object)]
+    pub outcome: Outcome,
+    #[schema(value_type = Option<Object>)]
+    pub review: Option<ReviewOutcome>,
+    #[schema(value_type = Option<Object>)]
+    pub assembly_vote: Option<AssemblyVote>,
+    #[schema(value_type = Option<Object>)]
+    pub supersedes: Option<commission::Supersession>,
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub superseded_by: Option<DecisionId>,
+    pub meeting_reference: Option<String>,
+    #[schema(value_type = Vec<Object>)]
+    pub history: Vec<CouncilAction>,
+    pub version: i64,
+}
+
+impl From<DecisionRecord> for DecisionView {
+    fn from(r: DecisionRecord) -> Self {
+        let d = r.decision;
+        Self {
+            id: d.id,
+            case_id: d.case,
+            recommendation_id: d.recommendation,
+            status: d.status,
+            number: d.number,
+            decided_on: d.decided_on.map(|x| x.to_string()),
+            outcome: d.outcome,
+            review: d.review,
+            assembly_vote: d.assembly_vote,
+            supersedes: d.supersedes,
+            superseded_by: r.superseded_by,
+            meeting_reference: r.meeting_reference,
+            history: d.history,
+            version: r.version,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct IssuedView {
+    pub decision: DecisionView,
+    pub award: Option<AwardView>,
+}
+
+impl From<Issued> for IssuedView {
+    fn from(i: Issued) -> Self {
+        Self {
+            decision: i.decision.into(),
+            award: i.award.map(AwardView::from),
+        }
+    }
+}
+
+/// What the Council does with a recommendation.
+#[derive(Clone, Deserialize, ToSchema)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum CouncilStep {
+    /// Final decision, numbered `ICC-DEC-<year>-<sequence>`.
+    Approve {
+        #[serde(default)]
+        #[schema(value_type = Option<String>, format = Date)]
+        decided_on: Option<String>,
+    },
+    ReturnToPanel {
+        reasons: String,
+    },
+    ReferToReviewCommittee {
+        grounds: String,
+    },
+    RecordReviewOutcome {
+        #[schema(value_type = Object)]
+        outcome: ReviewOutcome,
+    },
+    ReferToAssembly {
+        grounds: String,
+    },
+    RecordAssemblyVote {
+        #[schema(value_type = Object)]
+        vote: AssemblyVote,
+    },
+}
+
+#[derive(Clone, Deserialize, ToSchema)]
+pub struct Decide {
+    /// The Council meeting, e.g. `C/2027/14`.
+    pub meeting_reference: Option<String>,
+    #[serde(flatten)]
+    pub step: CouncilStep,
+}
+
+fn parse_day(text: Option<&str>, today: Date) -> ApiResult<Date> {
+    match text {
+        None => Ok(today),
+        Some(t) => Date::parse(t, time::macros::format_description!("[year]-[month]-[day]"))
+            .map_err(|_| ApiError::invalid_field("decided_on", "invalid", "A date, YYYY-MM-DD.")),
+    }
+}
+
+/// The claimant kind of the case's claim, for the priority tier.
+async fn claimant_kind(state: &AppState, case: CaseId) -> ApiResult<ClaimantKind> {
+    let case = state.store.case(case).await?;
+    let claim = state.store.claim(case.claim_id).await?;
+    let claimant = claim.content.get("claimant").map(Value::to_string);
+    Ok(match claimant {
+        Some(t) if t.contains("legal_entity") || t.contains("LegalEntity") => {
+            ClaimantKind::LegalEntity
+        }
+        Some(t) if t.contains("\"state\"") || t.contains("State") => ClaimantKind::State,
+        _ => ClaimantKind::Individual,
+    })
+}
+
+async fn decide_one(
+    state: &AppState,
+    auth: &Authorized,
+    id: RecommendationId,
+    if_match: Option<i64>,
+    meeting_reference: Option<String>,
+    step: CouncilStep,
+) -> ApiResult<Issued> {
+    let record = match state.store.decision_for_recommendation(id).await {
+        Err(StoreError::NotFound) => {
+            let rec = state.store.recommendation(id).await?;
+            let e = commission::DecisionError::RecommendationNotAdopted {
+                status: rec.recommendation.status,
+            };
+            return Err(domain_conflict(&e));
+        }
+        other => other?,
+    };
+    if if_match.is_some_and(|v| v != record.version) {
+        return Err(ApiError::precondition_failed());
+    }
+    let expected = if_match.unwrap_or(record.version);
+    let meeting_reference = meeting_reference.filter(|m| !m.trim().is_empty());
+    let action = match step {
+        CouncilStep::Approve { decided_on } => {
+            let decided_on = parse_day(decided_on.as_deref(), state.clock.today())?;
+            let year = u16::try_from(decided_on.year()).unwrap_or(0);
+            let probe =
+                DecisionNumber::new(year, 1).map_err(|e| domain_invalid("decided_on", &e))?;
+            record
+                .decision
+                .apply(CouncilAction::Approve {
+                    number: probe,
+                    decided_on,
+                })
+                .map_err(|e| domain_conflict(&e))?;
+            let award = match record.decision.outcome {
+                Outcome::Award { .. } => Some((
+                    AwardId::new(),
+                    claimant_kind(state, record.decision.case).await?,
+                )),
+                Outcome::Dismissal { .. } => None,
+            };
+            let approval = Approval {
+                decision: record.decision.id,
+                expected_version: expected,
+                decided_on,
+                meeting_reference,
+                award,
+            };
+            return state
+                .store
+                .approve(&auth.audit(None), &approval)
+                .await
+                .map_err(|e| stale(if_match, e));
+        }
+        CouncilStep::ReturnToPanel { reasons } => CouncilAction::ReturnToPanel { reasons },
+        CouncilStep::ReferToReviewCommittee { grounds } => {
+            CouncilAction::ReferToReviewCommittee { grounds }
+        }
+        CouncilStep::RecordReviewOutcome { outcome } => {
+            CouncilAction::RecordReviewOutcome { outcome }
+        }
+        CouncilStep::ReferToAssembly { grounds } => CouncilAction::ReferToAssembly { grounds },
+        CouncilStep::RecordAssemblyVote { vote } => CouncilAction::RecordAssemblyVote { vote },
+    };
+    let next = record
+        .decision
+        .apply(action)
+        .map_err(|e| domain_conflict(&e))?;
+    let saved = state
+        .store
+        .council_step(
+            &auth.audit(None),
+            &next,
+            expected,
+            meeting_reference.as_deref(),
+        )
+        .await
+        .map_err(|e| stale(if_match, e))?;
+    Ok(Issued {
+        decision: saved,
+        award: None,
+    })
+}
+
+/// The Council approves (final decision with its number, and the award),
+/// returns to the panel, refers to a Review Committee, records its outcome,
+/// refers on to the Assembly or records the Assembly's vote. `If-Match`
+/// (the decision's version) is optional; of two approvals at once one wins
+/// and the other gets 409 (412 with a stale `If-Match`). Gated.
+#[utoipa::path(post, path = "/v1/recommendations/{id}/decision", tag = "decisions", security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid)), request_body = Decide,
+    responses((status = 200, body = IssuedView), (status = 409, body = crate::error::ProblemBody),
+        (status = 412, body = crate::error::ProblemBody)))]
+pub async fn decide(
+    State(state): State<AppState>,
+    auth: Authorized,
+    Path(id): Path<RecommendationId>,
+    headers: HeaderMap,
+    Json(body): Json<Decide>,
+) -> ApiResult<impl IntoResponse> {
+    commission_may_act(&state).await?;
+    let if_match = optional_if_match(&headers)?;
+    let issued = decide_one(
+        &state,
+        &auth,
+        id,
+        if_match,
+        body.meeting_reference,
+        body.step,
+    )
+    .await?;
+    Ok((
+        etag(issued.decision.version),
+        Json(IssuedView::from(issued)),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct BulkItem {
+    #[schema(value_type = String, format = Uuid)]
+    pub recommendation: RecommendationId,
+    #[serde(flatten)]
+    pub step: CouncilStep,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BulkDecide {
+    pub meeting_reference: String,
+    pub items: Vec<BulkItem>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct BulkResult {
+    #[schema(value_type = String, format = Uuid)]
+    pub recommendation: RecommendationId,
+    pub status: u16,
+    pub result: Option<IssuedView>,
+    #[schema(value_type = Option<Object>)]
+    pub problem: Option<Value>,
+}
+
+/// The Council decides many recommendations at one meeting (up to 1,000),
+/// each decided or refused on its own. Gated.
+#[utoipa::path(post, path = "/v1/recommendations/decisions", tag = "decisions", security(("bearer" = [])),
+    request_body = BulkDecide, responses((status = 200, body = Vec<BulkResult>)))]
+pub async fn decide_many(
+    State(state): State<AppState>,
+    auth: Authorized,
+    Json(body): Json<BulkDecide>,
+) -> ApiResult<Json<Vec<BulkResult>>> {
+    commission_may_act(&state).await?;
+    if body.items.is_empty() || body.items.len() > 1000 {
+        return Err(ApiError::invalid_field(
+            "items",
+            "length",
+            "Between 1 and 1,000 items.",
+        ));
+    }
+    if body.meeting_reference.trim().is_empty() {
+        return Err(ApiError::invalid_field(
+            "meeting_reference",
+            "required",
+            "The meeting's reference.",
+        ));
+    }
+    let mut out = Vec::with_capacity(body.items.len());
+    for item in body.items {
+        let result = decide_one(
+            &state,
+            &auth,
+            item.recommendation,
+            None,
+            Some(body.meeting_reference.clone()),
+            item.step,
+        )
+        .await;
+        out.push(match result {
+            Ok(issued) => BulkResult {
+                recommendation: item.recommendation,
+                status: 200,
+                result: Some(issued.into()),
+                problem: None,
+            },
+            Err(e) => BulkResult {
+                recommendation: item.recommendation,
+                status: e.status.as_u16(),
+                result: None,
+                problem: serde_json::to_value(e.body(auth.request_id.clone())).ok(),
+            },
+        });
+    }
+    Ok(Json(out))
+}
+
+/// One decision.
+#[utoipa::path(get, path = "/v1/decisions/{id}", tag = "decisions", security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid)), responses((status = 200, body = DecisionView)))]
+pub async fn decision(
+    State(state): State<AppState>,
+    Path(id): Path<DecisionId>,
+) -> ApiResult<impl IntoResponse> {
+    let d = state.store.decision(id).await?;
+    Ok((etag(d.version), Json(DecisionView::from(d))))
+}
+
+/// Every decision on a case, corrections and what they superseded
+/// included, oldest first.
+#[utoipa::path(get, path = "/v1/cases/{id}/decisions", tag = "decisions", security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid)), responses((status = 200, body = Vec<DecisionView>)))]
+pub async fn case_decisions(
+    State(state): State<AppState>,
+    Path(id): Path<CaseId>,
+) -> ApiResult<Json<Vec<DecisionView>>> {
+    state.store.case(id).await?;
+    let list = state.store.case_decisions(id).await?;
+    Ok(Json(list.into_iter().map(DecisionView::from).collect()))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Correct {
+    /// clerical_error or computational_error
+    #[schema(value_type = String)]
+    pub reason: CorrectionReason,
+    pub explanation: String,
+    /// The corrected amount of an award.
+    #[schema(value_type = Option<Object>)]
+    pub amount: Option<Money>,
+    /// Or the corrected outcome in full.
+    #[schema(value_type = Option<Object>)]
+    pub outcome: Option<Outcome>,
+    pub meeting_reference: Option<String>,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub decided_on: Option<String>,
+}
+
+/// A correction (clerical or computational error): a new final decision
+/// with its own number that supersedes this one; the award follows it.
+/// Gated.
+#[utoipa::path(post, path = "/v1/decisions/{id}/corrections", tag = "decisions", security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid)), request_body = Correct,
+    responses((status = 201, body = IssuedView), (status = 409, body = crate::error::ProblemBody)))]
+pub async fn correct(
+    State(state): State<AppState>,
+    auth: Authorized,
+    Path(id): Path<DecisionId>,
+    Json(body): Json<Correct>,
+) -> ApiResult<impl IntoResponse> {
+    commission_may_act(&state).await?;
+    let previous = state.store.decision(id).await?;
+    if let Some(by) = previous.superseded_by {
+        return Err(ApiError::conflict(format!(
+            "This decision is superseded by {by}; correct the decision in force."
+        ))
+        .with("code", "superseded"));
+    }
+    let outcome = match (body.amount, body.outcome) {
+        (Some(amount), None) => Outcome::Award {
+            amount,
+            variation_reasons: Some(body.explanation.clone()),
+        },
+        (None, Some(outcome)) => outcome,
+        _ => {
+            return Err(ApiError::invalid_field(
+                "amount",
+                "required",
+                "Give the corrected amount or the corrected outcome.",
+            ));
+        }
+    };
+    let decided_on = parse_day(body.decided_on.as_deref(), state.clock.today())?;
+    let probe = DecisionNumber::new(u16::try_from(decided_on.year()).unwrap_or(0), 999_999)
+        .map_err(|e| domain_invalid("decided_on", &e))?;
+    let new_id = DecisionId::new();
+    previous
+        .decision
+        .correct(
+            new_id,
+            probe,
+            decided_on,
+            body.reason,
+            &body.explanation,
+            outcome.clone(),
+        )
+        .map_err(|e| domain_conflict(&e))?;
+    let correction = Correction {
+        id: new_id,
+        previous: id,
+        decided_on,
+        reason: body.reason,
+        explanation: body.explanation,
+        outcome,
+        meeting_reference: body.meeting_reference,
+    };
+    let issued = state
+        .store
+        .correct(&auth.audit(None), &correction)
+        .await
+        .map_err(|e| stale(None, e))?;
+    Ok((StatusCode::CREATED, Json(IssuedView::from(issued))))
+}
+
+/// A final decision as the claimant sees it.
+#[derive(Serialize, ToSchema)]
+pub struct ClaimDecisionView {
+    #[schema(value_type = String)]
+    pub number: Option<DecisionNumber>,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub decided_on: Option<String>,
+    /// Amount and variation reasons, or dismissal codes and text.
+    #[schema(value_type = Object)]
+    pub outcome: Outcome,
+    #[schema(value_type = Option<Object>)]
+    pub supersedes: Option<commission::Supersession>,
+    /// Superseded by a correcting decision: no longer in force.
+    pub superseded: bool,
+}
+
+/// The final decisions on the caller's own claim (staff see any claim they
+/// may read). Unknown or not yours: 404.
+#[utoipa::path(get, path = "/v1/claims/{id}/decisions", tag = "decisions", security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid)), responses((status = 200, body = Vec<ClaimDecisionView>)))]
+pub async fn claim_decisions(
+    State(state): State<AppState>,
+    auth: Authorized,
+    Path(id): Path<register::ClaimId>,
+) -> ApiResult<Json<Vec<ClaimDecisionView>>> {
+    crate::http::claims::visible_claim_noting(&state, &auth, id, json!({"read": "decisions"}))
+        .await?;
+    let case = match state.store.case_for_claim(id).await {
+        Ok(c) => c,
+        Err(StoreError::NotFound) => return Ok(Json(Vec::new())),
+        Err(e) => return Err(e.into()),
+    };
+    let list = state.store.case_decisions(case.id).await?;
+    Ok(Json(
+        list.into_iter()
+            .filter(|d| d.decision.is_final())
+            .map(|d| ClaimDecisionView {
+                number: d.decision.number,
+                decided_on: d.decision.decided_on.map(|x| x.to_string()),
+                outcome: d.decision.outcome,
+                supersedes: d.decision.supersedes,
+                superseded: d.superseded_by.is_some(),
+            })
+            .collect(),
+    ))
+}
+
+/// One entry of the public register: no names, no claim.
+#[derive(Serialize, ToSchema)]
+pub struct PublicDecision {
+    #[schema(value_type = String)]
+    pub number: Option<DecisionNumber>,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub decided_on: Option<String>,
+    pub category: String,
+    pub region: Option<String>,
+    /// award or dismissal
+    pub outcome: &'static str,
+    #[schema(value_type = Option<Object>)]
+    pub amount: Option<Money>,
+    #[schema(value_type = Vec<String>)]
+    pub dismissal_codes: Vec<DismissalCode>,
+    /// The number of the decision this one corrects.
+    #[schema(value_type = Option<String>)]
+    pub supersedes: Option<DecisionNumber>,
+    pub superseded: bool,
+}
+
+/// The public, anonymised register of final decisions: category, region,
+/// amount and date; no names. Public.
+#[utoipa::path(get, path = "/v1/decisions/public", tag = "decisions",
+    responses((status = 200, body = Vec<PublicDecision>)))]
+pub async fn public_register(
+    State(state): State<AppState>,
+) -> ApiResult<Json<Vec<PublicDecision>>> {
+    let list = state.store.final_decisions().await?;
+    Ok(Json(
+        list.into_iter()
+            .map(|d| {
+                let (outcome, codes) = match &d.decision.outcome {
+                    Outcome::Award { .. } => ("award", Vec::new()),
+                    Outcome::Dismissal { codes, .. } => ("dismissal", codes.clone()),
+                };
+                PublicDecision {
+                    number: d.decision.number,
+                    decided_on: d.decision.decided_on.map(|x| x.to_string()),
+                    category: d.category,
+                    region: d.region,
+                    outcome,
+                    amount: d.decision.outcome.amount(),
+                    dismissal_codes: codes,
+                    supersedes: d.decision.supersedes.map(|s| s.number),
+                    superseded: d.superseded_by.is_some(),
+                }
+            })
+            .collect(),
+    ))
+}
+
+// ---------------------------------------------------------------- awards
+
+#[derive(Serialize, ToSchema)]
+pub struct AwardView {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: AwardId,
+    #[schema(value_type = String, format = Uuid)]
+    pub case_id: CaseId,
+    #[schema(value_type = String, format = Uuid)]
+    pub decision_id: DecisionId,
+    #[schema(value_type = Object)]
+    pub amount: Money,
+    #[schema(value_type = Object)]
+    pub paid: Money,
+    #[schema(value_type = Object)]
+    pub outstanding: Money,
+    /// awarded, payable, partially_paid, paid, payee_unreachable
+    #[schema(value_type = String)]
+    pub status: AwardStatus,
+    #[schema(value_type = Object)]
+    pub payees: commission::Payees,
+    #[schema(value_type = Vec<Object>)]
+    pub payments: Vec<Payment>,
+    #[schema(value_type = String)]
+    pub claimant_kind: ClaimantKind,
+    pub category: String,
+    pub region: Option<String>,
+    pub version: i64,
+}
+
+impl From<AwardRecord> for AwardView {
+    fn from(r: AwardRecord) -> Self {
+        let a = r.award;
+        Self {
+            id: a.id,
+            case_id: a.case,
+            decision_id: a.decision,
+            amount: a.amount,
+            paid: a.paid().unwrap_or(a.amount),
+            outstanding: a.outstanding().unwrap_or(a.amount),
+            status: a.status(),
+            payees: a.payees.clone(),
+            payments: a.payments.clone(),
+            claimant_kind: r.claimant_kind,
+            category: r.category,
+            region: r.region,
+            version: r.version,
+        }
+    }
+}
+
+/// The awards ledger, oldest first.
+#[utoipa::path(get, path = "/v1/awards", tag = "decisions", security(("bearer" = [])),
+    responses((status = 200, body = Vec<AwardView>)))]
+pub async fn awards(State(state): State<AppState>) -> ApiResult<Json<Vec<AwardView>>> {
+    let list = state.store.awards().await?;
+    Ok(Json(list.into_iter().map(AwardView::from).collect()))
+}
+
+/// One award with its payments.
+#[utoipa::path(get, path = "/v1/awards/{id}", tag = "decisions", security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid)), responses((status = 200, body = AwardView)))]
+pub async fn award(
+    State(state): State<AppState>,
+    Path(id): Path<AwardId>,
+) -> ApiResult<impl IntoResponse> {
+    let a = state.store.award(id).await?;
+    Ok((etag(a.version), Json(AwardView::from(a))))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RecordPayment {
+    #[schema(value_type = Object)]
+    pub amount: Money,
+    #[schema(value_type = String, format = Date)]
+    pub paid_on: String,
+    pub reference: String,
+}
+
+/// Records a payment reported on a payable award: never above the
+/// outstanding balance. Redress moves no money. `If-Match` optional. Gated.
+#[utoipa::path(post, path = "/v1/awards/{id}/payments", tag = "decisions", security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid)), request_body = RecordPayment,
+    responses((status = 201, body = AwardView), (status = 409, body = crate::error::ProblemBody),
+        (status = 422, body = crate::error::ProblemBody)))]
+pub async fn record_payment(
+    State(state): State<AppState>,
+    auth: Authorized,
+    Path(id): Path<AwardId>,
+    headers: HeaderMap,
+    Json(body): Json<RecordPayment>,
+) -> ApiResult<impl IntoResponse> {
+    commission_may_act(&state).await?;
+    let if_match = optional_if_match(&headers)?;
+    let record = state.store.award(id).await?;
+    if if_match.is_some_and(|v| v != record.version) {
+        return Err(ApiError::precondition_failed());
+    }
+    let paid_on = Date::parse(
+        &body.paid_on,
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .map_err(|_| ApiError::invalid_field("paid_on", "invalid", "A date, YYYY-MM-DD."))?;
+    let mut award = record.award.clone();
+    let payment = Payment {
+        id: PaymentId::new(),
+        amount: body.amount,
+        paid_on,
+        reference: body.reference.trim().to_owned(),
+    };
+    let status = award.record_payment(payment.clone()).map_err(|e| match e {
+        commission::AwardError::NotPayable
+        | commission::AwardError::PayeeUnreachable
+        | commission::AwardError::DuplicateReference { .. } => domain_conflict(&e),
+        _ => domain_invalid("amount", &e),
+    })?;
+    let saved = state
+        .store
+        .save_award(
+            &auth.audit(None),
+            &award,
+            record.version,
+            "award.payment_recorded",
+            json!({"payment": payment, "status": status}),
+        )
+        .await
+        .map_err(|e| stale(if_match, e))?;
+    Ok((
+        StatusCode::CREATED,
+        etag(saved.version),
+        Json(AwardView::from(saved)),
+    ))
+}
+
+// -------------------------------------------------------- payment rounds
+
+#[derive(Serialize, ToSchema)]
+pub struct PaymentRoundView {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: PaymentRoundId,
+    /// preview or confirmed
+    #[schema(value_type = String)]
+    pub status: RoundStatus,
+    /// `commission::PaymentRoundPreview`: lines per award, total, unspent.
+    #[schema(value_type = Object)]
+    pub preview: commission::PaymentRoundPreview,
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub confirmed_at: Option<OffsetDateTime>,
+    pub version: i64,
+}
+
+impl From<PaymentRoundRecord> for PaymentRoundView {
+    fn from(r: PaymentRoundRecord) -> Self {
+        Self {
+            id: r.id,
+            status: r.status,
+            preview: r.preview,
+            confirmed_at: r.confirmed_at,
+            version: r.version,
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewRound {
+    /// The money available, in the currency of the awards it pays.
+    #[schema(value_type = Object)]
+    pub available: Money,
+    /// Each award to an individual is first paid up to this amount.
+    #[schema(value_type = Option<Object>)]
+    pub priority_amount: Option<Money>,
+    /// `{"rule": "pro_rata"}` (default) or `{"rule": "tiers", "ceilings": [...]}`.
+    #[schema(value_type = Option<Object>)]
+    pub remainder: Option<RemainderRule>,
+}
+
+/// Previews a payment round over the outstanding awards in the available
+/// amount's currency: priority tier first, then the rest. Gated.
+#[utoipa::path(post, path = "/v1/payment-rounds", tag = "decisions", security(("bearer" = [])),
+    request_body = NewRound, responses((status = 201, body = PaymentRoundView),
+        (status = 422, body = crate::error::ProblemBody)))]
+pub async fn preview_round(
+    State(state): State<AppState>,
+    auth: Authorized,
+    Json(body): Json<NewRound>,
+) -> ApiResult<impl IntoResponse> {
+    commission_may_act(&state).await?;
+    let currency: Currency = body.available.currency();
+    let outstanding: Vec<OutstandingAward> = state
+        .store
+        .awards()
+        .await?
+        .into_iter()
+        .filter(|r| r.award.amount.currency() == currency)
+        .filter(|r| {
+            !matches!(
+                r.award.status(),
+                AwardStatus::Paid | AwardStatus::PayeeUnreachable
+            )
+        })
+        .filter_map(|r| {
+            let outstanding = r.award.outstanding().ok()?;
+            let paid = r.award.paid().ok()?;
+            outstanding.is_positive().then_some(OutstandingAward {
+                award: r.award.id,
+                claimant_kind: r.claimant_kind,
+                outstanding,
+                paid_to_date: paid.is_positive().then_some(paid),
+            })
+        })
+        .collect();
+    let policy = RoundPolicy {
+        priority_amount: body.priority_amount,
+        remainder: body.remainder.unwrap_or(RemainderRule::ProRata),
+    };
+    let preview = commission::compute_round(body.available, &outstanding, &policy)
+        .map_err(|e| domain_invalid("available", &e))?;
+    let saved = state
+        .store
+        .create_payment_round(&auth.audit(None), PaymentRoundId::new(), &preview)
+        .await?;
+    Ok((StatusCode::CREATED, Json(PaymentRoundView::from(saved))))
+}
+
+/// One payment round.
+#[utoipa::path(get, path = "/v1/payment-rounds/{id}", tag = "decisions", security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid)), responses((status = 200, body = PaymentRoundView)))]
+pub async fn round(
+    State(state): State<AppState>,
+    Path(id): Path<PaymentRoundId>,
+) -> ApiResult<Json<PaymentRoundView>> {
+    Ok(Json(state.store.payment_round(id).await?.into()))
+}
+
+/// Confirms a previewed round: each award in it becomes payable with its
+/// entry for the round. 409 if confirmed already or an award's balance
+/// changed since the preview. Gated.
+#[utoipa::path(post, path = "/v1/payment-rounds/{id}/confirm", tag = "decisions", security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid)),
+    responses((status = 200, body = PaymentRoundView), (status = 409, body = crate::error::ProblemBody)))]
+pub async fn confirm_round(
+    State(state): State<AppState>,
+    auth: Authorized,
+    Path(id): Path<PaymentRoundId>,
+) -> ApiResult<Json<PaymentRoundView>> {
+    commission_may_act(&state).await?;
+    let round = state.store.payment_round(id).await?;
+    if round.status != RoundStatus::Preview {
+        return Err(ApiError::conflict("The round is already confirmed.").with("code", "confirmed"));
+    }
+    let mut awards: Vec<(Award, i64)> = Vec::new();
+    for line in round
+        .preview
+        .lines
+        .iter()
+        .filter(|l| l.amount.is_positive())
+    {
+        let record = state.store.award(line.award).await?;
+        let outstanding = record
+            .award
+            .outstanding()
+            .map_err(|e| domain_conflict(&e))?;
+        if outstanding != line.outstanding_before {
+            return Err(ApiError::conflict(format!(
+                "Award {} changed since the preview; preview the round again.",
+                line.award
+            ))
+            .with("code", "stale_round"));
+        }
+        let mut award = record.award;
+        award.payable = true;
+        awards.push((award, record.version));
+    }
+    let saved = state
+        .store
+        .confirm_payment_round(&auth.audit(None), id, &awards)
+        .await
+        .map_err(|e| stale(None, e))?;
+    Ok(Json(saved.into()))
+}
+
+// ---------------------------------------------------------------- totals
+
+#[derive(Default, Serialize, ToSchema)]
+pub struct Totals {
+    pub count: u64,
+    #[schema(value_type = String)]
+    pub awarded: rust_decimal::Decimal,
+    #[schema(value_type = String)]
+    pub paid: rust_decimal::Decimal,
+    #[schema(value_type = String)]
+    pub outstanding: rust_decimal::Decimal,
+}
+
+/// Totals per group, then per currency (never summed across currencies).
+pub type Grouped = BTreeMap<String, BTreeMap<String, Totals>>;
+
+#[derive(Serialize, ToSchema)]
+pub struct AwardReport {
+    #[schema(value_type = Object)]
+    pub by_category: Grouped,
+    #[schema(value_type = Object)]
+    pub by_region: Grouped,
+    #[schema(value_type = Object)]
+    pub by_status: Grouped,
+    #[schema(value_type = Object)]
+    pub by_currency: BTreeMap<String, Totals>,
+}
+
+fn add(t: &mut Totals, a: &Award) {
+    t.count += 1;
+    t.awarded += a.amount.amount();
+    t.paid += a.paid().map(|m| m.amount()).unwrap_or_default();
+    t.outstanding += a.outstanding().map(|m| m.amount()).unwrap_or_default();
+}
+
+/// Award totals by category, region, status and currency.
+#[utoipa::path(get, path = "/v1/reports/awards", tag = "decisions", security(("bearer" = [])),
+    responses((status = 200, body = AwardReport)))]
+pub async fn report(State(state): State<AppState>) -> ApiResult<Json<AwardReport>> {
+    let mut report = AwardReport {
+        by_category: Grouped::new(),
+        by_region: Grouped::new(),
+        by_status: Grouped::new(),
+        by_currency: BTreeMap::new(),
+    };
+    for r in state.store.awards().await? {
+        let a = &r.award;
+        let currency = a.amount.currency().code().to_owned();
+        let status = store::decisions::enum_text(&a.status());
+        let region = r.region.clone().unwrap_or_else(|| "unknown".into());
+        for (group, key) in [
+            (&mut report.by_category, r.category.clone()),
+            (&mut report.by_region, region),
+            (&mut report.by_status, status),
+        ] {
+            add(
+                group
+                    .entry(key)
+                    .or_default()
+                    .entry(currency.clone())
+                    .or_default(),
+                a,
+            );
+        }
+        add(report.by_currency.entry(currency).or_default(), a);
+    }
+    Ok(Json(report))
+}

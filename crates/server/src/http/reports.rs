@@ -1,0 +1,34 @@
+//! Aggregate reports on the Register: claim counts and processing times.
+//!
+//! Marginal figures only (one dimension at a time), computed by indexed
+//! GROUP BY queries; see `docs/reports.md`.
+
+use crate::error::ApiResult;
+use crate::http::authz::Authorized;
+use crate::http::json::Json;
+use crate::state::AppState;
+use axum::extract::State;
+use store::reports::{ClaimCounts, ProcessingReport};
+
+/// Claims counted by status, category, region and month of submission.
+#[utoipa::path(get, path = "/v1/reports/claims", tag = "reports", security(("bearer" = [])),
+    responses((status = 200, body = Object, description = "`total`, `by_status`, `by_category`, `by_region`, `by_submission_month` (YYYY-MM, UTC); claims without a category or region count under `none`"),
+        (status = 403, body = crate::error::ProblemBody)))]
+pub async fn claims(
+    State(state): State<AppState>,
+    _auth: Authorized,
+) -> ApiResult<Json<ClaimCounts>> {
+    Ok(Json(state.store.claim_counts().await?))
+}
+
+/// Median and 90th percentile time from submission to recording and to
+/// decision, by category; and the backlog by status.
+#[utoipa::path(get, path = "/v1/reports/processing", tag = "reports", security(("bearer" = [])),
+    responses((status = 200, body = Object, description = "`by_category`: {category: {to_recording, to_decision}} each `{count, median_seconds, p90_seconds}` (continuous percentiles); `backlog`: {status: {count, oldest_submitted_at}}"),
+        (status = 403, body = crate::error::ProblemBody)))]
+pub async fn processing(
+    State(state): State<AppState>,
+    _auth: Authorized,
+) -> ApiResult<Json<ProcessingReport>> {
+    Ok(Json(state.store.processing_report().await?))
+}

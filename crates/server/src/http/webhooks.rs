@@ -1,0 +1,162 @@
+//! Webhook subscriptions (admins): create, list, disable, delivery log.
+//!
+//! The signing secret is generated here and shown once, in the answer to
+//! the creation; it is never returned again.
+
+use crate::error::{ApiError, ApiResult};
+use crate::http::authz::Authorized;
+use crate::http::json::{Json, PageParams, Path, Query};
+use crate::state::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use serde::{Deserialize, Serialize};
+use store::webhooks::{DeliveryRecord, EVENT_TYPES, NewSubscription, Subscription, SubscriptionId};
+use utoipa::ToSchema;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateSubscription {
+    /// Where events are POSTed: an `http` or `https` URL.
+    pub url: String,
+    /// Event types to receive, e.g. `claim.submitted`.
+    pub event_types: Vec<String>,
+    pub description: Option<String>,
+}
+
+/// A subscription with its signing secret, shown only here.
+#[derive(Serialize, ToSchema)]
+pub struct CreatedSubscription {
+    #[serde(flatten)]
+    #[schema(value_type = Object)]
+    pub subscription: Subscription,
+    /// `whsec_` + base64 of the HMAC key. Keep it: it is not shown again.
+    pub secret: String,
+}
+
+fn validate(req: CreateSubscription) -> Result<NewSubscription, ApiError> {
+    let url = reqwest::Url::parse(req.url.trim())
+        .map_err(|_| ApiError::invalid_field("url", "invalid", "Not a URL."))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(ApiError::invalid_field(
+            "url",
+            "scheme",
+            "Only http and https URLs with a host are accepted.",
+        ));
+    }
+    if req.event_types.is_empty() {
+        return Err(ApiError::invalid_field(
+            "event_types",
+            "required",
+            "Name at least one event type.",
+        ));
+    }
+    for (i, t) in req.event_types.iter().enumerate() {
+        if !EVENT_TYPES.contains(&t.as_str()) {
+            return Err(ApiError::invalid_field(
+                &format!("event_types[{i}]"),
+                "unknown",
+                format!("Unknown event type; known: {}.", EVENT_TYPES.join(", ")),
+            ));
+        }
+    }
+    let mut event_types = req.event_types;
+    event_types.sort();
+    event_types.dedup();
+    Ok(NewSubscription {
+        url: url.to_string(),
+        secret: crate::webhooks::new_secret(),
+        event_types,
+        description: req.description.filter(|d| !d.trim().is_empty()),
+    })
+}
+
+/// Subscriptions, oldest first (without secrets).
+#[utoipa::path(get, path = "/v1/webhooks", tag = "webhooks", security(("bearer" = [])),
+    responses((status = 200, body = Vec<Object>), (status = 403, body = crate::error::ProblemBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    _auth: Authorized,
+) -> ApiResult<Json<Vec<Subscription>>> {
+    Ok(Json(state.store.subscriptions().await?))
+}
+
+/// Subscribes a URL to event types; answers with the secret, once.
+#[utoipa::path(post, path = "/v1/webhooks", tag = "webhooks", security(("bearer" = [])),
+    request_body = CreateSubscription,
+    responses((status = 201, body = CreatedSubscription), (status = 422, body = crate::error::ProblemBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    auth: Authorized,
+    Json(req): Json<CreateSubscription>,
+) -> ApiResult<impl IntoResponse> {
+    let new = validate(req)?;
+    let secret = new.secret.clone();
+    let subscription = state
+        .store
+        .create_subscription(&auth.audit(None), new)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedSubscription {
+            subscription,
+            secret,
+        }),
+    ))
+}
+
+#[utoipa::path(get, path = "/v1/webhooks/{id}", tag = "webhooks", security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid)),
+    responses((status = 200, body = Object), (status = 404, body = crate::error::ProblemBody)))]
+pub async fn read(
+    State(state): State<AppState>,
+    _auth: Authorized,
+    Path(id): Path<SubscriptionId>,
+) -> ApiResult<Json<Subscription>> {
+    Ok(Json(state.store.subscription(id).await?))
+}
+
+/// Disables a subscription: no new events, pending deliveries are not
+/// attempted. Kept for its delivery log. Idempotent.
+#[utoipa::path(delete, path = "/v1/webhooks/{id}", tag = "webhooks", security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid)),
+    responses((status = 200, body = Object), (status = 404, body = crate::error::ProblemBody)))]
+pub async fn disable(
+    State(state): State<AppState>,
+    auth: Authorized,
+    Path(id): Path<SubscriptionId>,
+) -> ApiResult<Json<Subscription>> {
+    Ok(Json(
+        state
+            .store
+            .disable_subscription(&auth.audit(None), id)
+            .await?,
+    ))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DeliveryPage {
+    #[schema(value_type = Vec<Object>)]
+    pub items: Vec<DeliveryRecord>,
+    pub next_cursor: Option<String>,
+}
+
+/// The delivery log: each event sent to this subscription, newest first,
+/// with every attempt.
+#[utoipa::path(get, path = "/v1/webhooks/{id}/deliveries", tag = "webhooks", security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid), PageParams),
+    responses((status = 200, body = DeliveryPage), (status = 404, body = crate::error::ProblemBody)))]
+pub async fn deliveries(
+    State(state): State<AppState>,
+    _auth: Authorized,
+    Path(id): Path<SubscriptionId>,
+    Query(params): Query<PageParams>,
+) -> ApiResult<Json<DeliveryPage>> {
+    let page = params.request()?;
+    state.store.subscription(id).await?;
+    let page = state.store.deliveries(id, page).await?;
+    Ok(Json(DeliveryPage {
+        items: page.items,
+        next_cursor: page.next_cursor,
+    }))
+}

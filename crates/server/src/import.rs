@@ -1,0 +1,950 @@
+//! Bulk import of claims from JSON Lines or CSV (see `docs/import.md`).
+//!
+//! The file is read line by line through a bounded reader: a line longer
+//! than the limit is skipped up to its newline and reported, never held in
+//! memory, so memory stays bounded whatever the file. Each row passes the
+//! checks `POST /v1/claims` makes (amounts, category) and, when it is to be
+//! submitted, the pre-screen and duplicate detection of
+//! `POST /v1/claims/{id}/submit`. Valid rows are written in chunks, one
+//! transaction each ([`store::ImportStore::import_claims`]); rejected rows
+//! go to a report (line, field, reason code, message). Rows carry an
+//! external id, unique in the database: running a file again imports
+//! nothing twice.
+
+use crate::error::ApiError;
+use crate::http::claims::{
+    check_amounts, check_category, draft_content, failures_to_errors, not_eligible,
+};
+use crate::state::AppState;
+use kernel::id::AccountId;
+use register::{ClaimDraft, ClaimId, DuplicateKeys, EligibilityConfig};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use std::collections::{HashMap, HashSet};
+use std::io::{BufRead, Write};
+use store::claims::Submission;
+use store::imports::{ImportJob, ImportOutcome, ImportReject, ImportRow};
+use store::{AuditContext, StoreError};
+
+/// Default longest line accepted, in bytes.
+pub const MAX_LINE_BYTES: usize = 1024 * 1024;
+/// Rows per transaction.
+pub const CHUNK_ROWS: usize = 1000;
+
+/// The file's format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Jsonl,
+    Csv,
+}
+
+impl Format {
+    /// From a file name: `.csv` is CSV, anything else JSON Lines.
+    pub fn guess(name: &str) -> Self {
+        if name.to_ascii_lowercase().ends_with(".csv") {
+            Self::Csv
+        } else {
+            Self::Jsonl
+        }
+    }
+}
+
+/// What an import did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Summary {
+    pub read: u64,
+    pub imported: u64,
+    pub skipped: u64,
+    pub rejected: u64,
+}
+
+/// An import that could not run at all (as opposed to rejected rows).
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("wrong CSV header: {0}")]
+    Header(String),
+    #[error("reading the file: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("storing: {0}")]
+    Store(#[from] StoreError),
+}
+
+/// One line as the bounded reader returns it.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Line {
+    /// The line's bytes are in the buffer; `terminated` is false for a last
+    /// line without a newline.
+    Read { terminated: bool },
+    /// Longer than the limit: skipped up to the next newline.
+    TooLong { bytes: u64 },
+}
+
+/// Reads lines of at most `max` bytes without ever holding more.
+pub struct BoundedLines<R> {
+    inner: R,
+    max: usize,
+    /// Bytes consumed so far (for progress).
+    pub position: u64,
+}
+
+impl<R: BufRead> BoundedLines<R> {
+    pub fn new(inner: R, max: usize) -> Self {
+        Self {
+            inner,
+            max: max.max(1),
+            position: 0,
+        }
+    }
+
+    /// The next line (without its `\n` or `\r\n`) into `buf`; `None` at the end.
+    pub fn next_line(&mut self, buf: &mut Vec<u8>) -> std::io::Result<Option<Line>> {
+        buf.clear();
+        let mut total: u64 = 0;
+        let mut too_long = false;
+        loop {
+            let available = match self.inner.fill_buf() {
+                Ok(b) => b,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            if available.is_empty() {
+                if total == 0 {
+                    return Ok(None);
+                }
+                if too_long {
+                    return Ok(Some(Line::TooLong { bytes: total }));
+                }
+                strip_cr(buf);
+                return Ok(Some(Line::Read { terminated: false }));
+            }
+            let (chunk, found) = match available.iter().position(|b| *b == b'\n') {
+                Some(i) => (&available[..i], Some(i)),
+                None => (available, None),
+            };
+            total += chunk.len() as u64;
+            if !too_long {
+                if buf.len() + chunk.len() > self.max {
+                    too_long = true;
+                    buf.clear();
+                } else {
+                    buf.extend_from_slice(chunk);
+                }
+            }
+            let used = found.map_or(chunk.len(), |i| i + 1);
+            self.inner.consume(used);
+            self.position += used as u64;
+            if found.is_some() {
+                if too_long {
+                    return Ok(Some(Line::TooLong { bytes: total }));
+                }
+                strip_cr(buf);
+                return Ok(Some(Line::Read { terminated: true }));
+            }
+        }
+    }
+}
+
+fn strip_cr(buf: &mut Vec<u8>) {
+    if buf.last() == Some(&b'\r') {
+        buf.pop();
+    }
+}
+
+/// A parsed row before validation.
+struct RawRow {
+    external_id: String,
+    filed_by: Option<String>,
+    claim: Value,
+    submit: bool,
+}
+
+fn reject(
+    line: u64,
+    external_id: Option<&str>,
+    field: Option<&str>,
+    code: &str,
+    message: impl Into<String>,
+) -> ImportReject {
+    ImportReject {
+        line,
+        external_id: external_id.map(str::to_owned),
+        field: field.map(str::to_owned),
+        code: code.to_owned(),
+        message: message.into(),
+    }
+}
+
+#[derive(Deserialize)]
+struct JsonRow {
+    external_id: Option<Value>,
+    #[serde(default)]
+    filed_by: Option<String>,
+    claim: Option<Value>,
+    #[serde(default)]
+    submit: Option<Value>,
+}
+
+fn parse_json(line: u64, text: &str, terminated: bool) -> Result<RawRow, ImportReject> {
+    let row: JsonRow = serde_json::from_str(text).map_err(|e| {
+        if !terminated && e.is_eof() {
+            reject(
+                line,
+                None,
+                None,
+                "truncated_line",
+                format!("The last line ends without a newline and is incomplete JSON: {e}."),
+            )
+        } else {
+            reject(
+                line,
+                None,
+                None,
+                "json_invalid",
+                format!("Not a JSON object: {e}."),
+            )
+        }
+    })?;
+    let external_id = match row.external_id {
+        Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_owned(),
+        _ => {
+            return Err(reject(
+                line,
+                None,
+                Some("external_id"),
+                "required",
+                "Each row needs a non-empty string external_id.",
+            ));
+        }
+    };
+    let submit = match row.submit {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => b,
+        Some(_) => {
+            return Err(reject(
+                line,
+                Some(&external_id),
+                Some("submit"),
+                "field_invalid",
+                "submit is true or false.",
+            ));
+        }
+    };
+    let Some(claim) = row.claim else {
+        return Err(reject(
+            line,
+            Some(&external_id),
+            Some("claim"),
+            "required",
+            "Each row needs a claim object.",
+        ));
+    };
+    Ok(RawRow {
+        external_id,
+        filed_by: row.filed_by,
+        claim,
+        submit,
+    })
+}
+
+/// The CSV columns, in the order of the documented header.
+pub const CSV_COLUMNS: [&str; 22] = [
+    "external_id",
+    "filed_by",
+    "submit",
+    "category",
+    "given_name",
+    "family_name",
+    "patronymic",
+    "date_of_birth",
+    "tax_number",
+    "nationality",
+    "email",
+    "phone",
+    "incident_date",
+    "region",
+    "settlement",
+    "address",
+    "cadastral_number",
+    "occupied_territory",
+    "narrative",
+    "loss_description",
+    "loss_amount",
+    "loss_currency",
+];
+/// Optional trailing columns.
+pub const CSV_OPTIONAL: [&str; 2] = ["valuation_basis", "category_fields"];
+
+fn csv_fields(text: &str) -> Result<Vec<String>, String> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut record = csv::StringRecord::new();
+    match reader.read_record(&mut record) {
+        Ok(true) => Ok(record.iter().map(str::to_owned).collect()),
+        Ok(false) => Ok(Vec::new()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// Checks the header: the documented columns in order, then optional ones.
+fn csv_header(text: &str) -> Result<Vec<String>, ImportError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let fields = csv_fields(text).map_err(ImportError::Header)?;
+    let expected = CSV_COLUMNS.join(",");
+    if fields.len() < CSV_COLUMNS.len()
+        || fields.iter().zip(CSV_COLUMNS).any(|(a, b)| a.trim() != b)
+    {
+        return Err(ImportError::Header(format!(
+            "the first line must be `{expected}` (optionally followed by {}); found `{}`",
+            CSV_OPTIONAL.join(", "),
+            text.chars().take(300).collect::<String>()
+        )));
+    }
+    for extra in &fields[CSV_COLUMNS.len()..] {
+        if !CSV_OPTIONAL.contains(&extra.trim()) {
+            return Err(ImportError::Header(format!(
+                "unknown column `{extra}`; optional columns are {}",
+                CSV_OPTIONAL.join(", ")
+            )));
+        }
+    }
+    Ok(fields.into_iter().map(|f| f.trim().to_owned()).collect())
+}
+
+fn parse_csv(line: u64, text: &str, header: &[String]) -> Result<RawRow, ImportReject> {
+    let fields = csv_fields(text).map_err(|e| {
+        reject(
+            line,
+            None,
+            None,
+            "csv_invalid",
+            format!("Not a CSV record: {e}."),
+        )
+    })?;
+    if fields.len() != header.len() {
+        return Err(reject(
+            line,
+            fields.first().map(String::as_str),
+            None,
+            "csv_columns",
+            format!(
+                "{} columns where the header has {}.",
+                fields.len(),
+                header.len()
+            ),
+        ));
+    }
+    let col: HashMap<&str, &str> = header
+        .iter()
+        .map(String::as_str)
+        .zip(fields.iter().map(|f| f.trim()))
+        .collect();
+    let get = |name: &str| col.get(name).copied().filter(|v| !v.is_empty());
+    let external_id = get("external_id").ok_or_else(|| {
+        reject(
+            line,
+            None,
+            Some("external_id"),
+            "required",
+            "Each row needs an external_id.",
+        )
+    })?;
+    let submit = match get("submit").map(str::to_ascii_lowercase).as_deref() {
+        None | Some("false" | "0" | "no") => false,
+        Some("true" | "1" | "yes") => true,
+        Some(_) => {
+            return Err(reject(
+                line,
+                Some(external_id),
+                Some("submit"),
+                "field_invalid",
+                "submit is true or false.",
+            ));
+        }
+    };
+    let mut claim = Map::new();
+    if get("given_name").is_some() || get("family_name").is_some() {
+        let mut contact = Map::new();
+        if let Some(v) = get("email") {
+            contact.insert("email".into(), json!(v));
+        }
+        if let Some(v) = get("phone") {
+            contact.insert("phone".into(), json!(v));
+        }
+        claim.insert(
+            "claimant".into(),
+            json!({
+                "claimant_type": "natural_person",
+                "given_name": get("given_name").unwrap_or_default(),
+                "family_name": get("family_name").unwrap_or_default(),
+                "patronymic": get("patronymic"),
+                "date_of_birth": get("date_of_birth"),
+                "tax_number": get("tax_number"),
+                "nationalities": get("nationality").map(|n| vec![n]).unwrap_or_default(),
+                "contact": contact,
+            }),
+        );
+    }
+    if let Some(v) = get("category") {
+        claim.insert("category".into(), json!(v));
+    }
+    if let Some(v) = get("incident_date") {
+        claim.insert("incident".into(), json!({"kind": "on", "date": v}));
+    }
+    let occupied = match get("occupied_territory")
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        None | Some("false" | "0" | "no") => false,
+        Some("true" | "1" | "yes") => true,
+        Some(_) => {
+            return Err(reject(
+                line,
+                Some(external_id),
+                Some("occupied_territory"),
+                "field_invalid",
+                "occupied_territory is true or false.",
+            ));
+        }
+    };
+    claim.insert(
+        "location".into(),
+        json!({
+            "region": get("region"),
+            "settlement": get("settlement"),
+            "address": get("address"),
+            "cadastral_number": get("cadastral_number"),
+            "occupied_territory": occupied,
+        }),
+    );
+    claim.insert(
+        "narrative".into(),
+        json!(get("narrative").unwrap_or_default()),
+    );
+    if get("loss_amount").is_some() || get("loss_description").is_some() {
+        claim.insert(
+            "losses".into(),
+            json!([{
+                "description": get("loss_description").unwrap_or_default(),
+                "amount": {"amount": get("loss_amount").unwrap_or_default(),
+                           "currency": get("loss_currency").unwrap_or_default()},
+                "valuation_basis": get("valuation_basis"),
+            }]),
+        );
+    }
+    if let Some(v) = get("category_fields") {
+        let fields: Value = serde_json::from_str(v).map_err(|e| {
+            reject(
+                line,
+                Some(external_id),
+                Some("category_fields"),
+                "field_invalid",
+                format!("category_fields is a JSON object: {e}."),
+            )
+        })?;
+        claim.insert("category_fields".into(), fields);
+    }
+    Ok(RawRow {
+        external_id: external_id.to_owned(),
+        filed_by: get("filed_by").map(str::to_owned),
+        claim: Value::Object(claim),
+        submit,
+    })
+}
+
+/// Where an import's rejects go.
+pub enum Rejects<'a> {
+    /// Stored with the job's chunks (imports through the API).
+    Job,
+    /// Written as JSON Lines (the command line).
+    Writer(&'a mut (dyn Write + Send)),
+    Discard,
+}
+
+/// How to run an import.
+pub struct Options {
+    pub format: Format,
+    /// Used for rows without `filed_by`.
+    pub filed_by: Option<AccountId>,
+    pub max_line_bytes: usize,
+    pub chunk_rows: usize,
+}
+
+impl Options {
+    pub fn new(format: Format, filed_by: Option<AccountId>) -> Self {
+        Self {
+            format,
+            filed_by,
+            max_line_bytes: MAX_LINE_BYTES,
+            chunk_rows: CHUNK_ROWS,
+        }
+    }
+}
+
+fn api_rejects(line: u64, external_id: &str, e: &ApiError) -> Vec<ImportReject> {
+    if e.errors.is_empty() {
+        return vec![reject(
+            line,
+            Some(external_id),
+            None,
+            e.kind,
+            e.detail.clone(),
+        )];
+    }
+    e.errors
+        .iter()
+        .map(|f| {
+            let field = if f.field.is_empty() {
+                "claim".to_owned()
+            } else {
+                format!("claim.{}", f.field)
+            };
+            reject(
+                line,
+                Some(external_id),
+                Some(&field),
+                &f.code,
+                f.message.clone(),
+            )
+        })
+        .collect()
+}
+
+struct Pipeline<'a> {
+    state: &'a AppState,
+    ctx: &'a AuditContext,
+    job: Option<&'a ImportJob>,
+    rejects: Rejects<'a>,
+    options: &'a Options,
+    regions: Vec<register::Region>,
+    accounts: HashSet<AccountId>,
+    rows: Vec<ImportRow>,
+    pending: Vec<ImportReject>,
+    /// Lookup keys of this chunk's submitted rows, for duplicates among them.
+    chunk_keys: Vec<DuplicateKeys>,
+    summary: Summary,
+}
+
+impl Pipeline<'_> {
+    async fn account_ok(&mut self, id: AccountId) -> Result<bool, StoreError> {
+        if self.accounts.contains(&id) {
+            return Ok(true);
+        }
+        match self.state.store.account(id).await {
+            Ok(_) => {
+                self.accounts.insert(id);
+                Ok(true)
+            }
+            Err(StoreError::NotFound) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Validates one row; `Err` lists why it is rejected.
+    async fn validate(
+        &mut self,
+        line: u64,
+        raw: RawRow,
+    ) -> Result<Result<ImportRow, Vec<ImportReject>>, StoreError> {
+        let ext = raw.external_id.as_str();
+        let filed_by = match raw.filed_by.as_deref() {
+            Some(text) => match uuid::Uuid::parse_str(text.trim()) {
+                Ok(u) => AccountId::from_uuid(u),
+                Err(_) => {
+                    return Ok(Err(vec![reject(
+                        line,
+                        Some(ext),
+                        Some("filed_by"),
+                        "field_invalid",
+                        format!("{text:?} is not an account id."),
+                    )]));
+                }
+            },
+            None => match self.options.filed_by {
+                Some(a) => a,
+                None => {
+                    return Ok(Err(vec![reject(
+                        line,
+                        Some(ext),
+                        Some("filed_by"),
+                        "required",
+                        "The row names no filed_by account and the import has no default.",
+                    )]));
+                }
+            },
+        };
+        if !self.account_ok(filed_by).await? {
+            return Ok(Err(vec![reject(
+                line,
+                Some(ext),
+                Some("filed_by"),
+                "unknown_account",
+                format!("There is no account {filed_by}."),
+            )]));
+        }
+        let draft: ClaimDraft = match serde_json::from_value(raw.claim) {
+            Ok(d) => d,
+            Err(e) => {
+                return Ok(Err(vec![reject(
+                    line,
+                    Some(ext),
+                    Some("claim"),
+                    "claim_invalid",
+                    format!("The claim does not have the shape of a claim: {e}."),
+                )]));
+            }
+        };
+        if let Err(e) = check_amounts(&draft) {
+            return Ok(Err(api_rejects(line, ext, &e)));
+        }
+        let category = match check_category(self.state, &draft).await {
+            Ok(c) => c,
+            Err(e) if e.status.is_client_error() => return Ok(Err(api_rejects(line, ext, &e))),
+            Err(e) => {
+                return Err(StoreError::internal(std::io::Error::other(
+                    e.detail.clone(),
+                )));
+            }
+        };
+        let content = match draft_content(self.state, &draft, category.as_ref()) {
+            Ok(c) => c,
+            Err(e) => return Ok(Err(api_rejects(line, ext, &e))),
+        };
+        let id = ClaimId::new();
+        let submission = if raw.submit {
+            let config = EligibilityConfig {
+                start_date: self.state.settings.eligibility_start,
+                ..EligibilityConfig::default()
+            };
+            if let Err(failures) = register::prescreen(
+                &draft,
+                category.as_ref(),
+                &self.regions,
+                &config,
+                self.state.clock.today(),
+            ) {
+                let e = not_eligible(failures_to_errors(failures));
+                return Ok(Err(api_rejects(line, ext, &e)));
+            }
+            let keys = DuplicateKeys::of_claim(id, &draft, Vec::new());
+            let index = keys.index_keys();
+            let mut candidates = self.state.store.duplicate_candidates(&index).await?;
+            candidates.extend(
+                self.chunk_keys
+                    .iter()
+                    .filter(|k| k.index_keys().iter().any(|i| index.contains(i)))
+                    .cloned(),
+            );
+            let flags = register::find_duplicates(&keys, &candidates);
+            self.chunk_keys.push(keys.clone());
+            Some(Submission { keys, flags })
+        } else {
+            None
+        };
+        Ok(Ok(ImportRow {
+            external_id: raw.external_id,
+            id,
+            filed_by,
+            draft: content,
+            submission,
+        }))
+    }
+
+    fn add_rejects(&mut self, rejects: Vec<ImportReject>) -> std::io::Result<()> {
+        self.summary.rejected += 1;
+        match &mut self.rejects {
+            Rejects::Job => self.pending.extend(rejects),
+            Rejects::Writer(w) => {
+                for r in rejects {
+                    serde_json::to_writer(&mut **w, &r)?;
+                    w.write_all(b"\n")?;
+                }
+            }
+            Rejects::Discard => {}
+        }
+        Ok(())
+    }
+
+    async fn flush(&mut self) -> Result<(), StoreError> {
+        if self.rows.is_empty() && self.pending.is_empty() {
+            return Ok(());
+        }
+        let rows = std::mem::take(&mut self.rows);
+        let rejects = std::mem::take(&mut self.pending);
+        self.chunk_keys.clear();
+        let outcomes = self
+            .state
+            .store
+            .import_claims(self.ctx, self.job, rows, rejects)
+            .await?;
+        for o in outcomes {
+            match o {
+                ImportOutcome::Imported { .. } => self.summary.imported += 1,
+                ImportOutcome::AlreadyImported { .. } => self.summary.skipped += 1,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Runs an import of `input`. `progress` is called after each chunk with
+/// the bytes read so far and the running summary.
+pub async fn run<'a>(
+    state: &'a AppState,
+    ctx: &'a AuditContext,
+    job: Option<&'a ImportJob>,
+    input: impl BufRead,
+    options: &'a Options,
+    rejects: Rejects<'a>,
+    mut progress: impl FnMut(u64, &Summary),
+) -> Result<Summary, ImportError> {
+    let mut lines = BoundedLines::new(input, options.max_line_bytes);
+    let mut pipeline = Pipeline {
+        state,
+        ctx,
+        job,
+        rejects,
+        options,
+        regions: state.store.regions().await?,
+        accounts: HashSet::new(),
+        rows: Vec::new(),
+        pending: Vec::new(),
+        chunk_keys: Vec::new(),
+        summary: Summary::default(),
+    };
+    let mut buf = Vec::new();
+    let mut line_no: u64 = 0;
+    let mut header: Option<Vec<String>> = None;
+    while let Some(read) = lines.next_line(&mut buf)? {
+        line_no += 1;
+        let parsed = match read {
+            Line::TooLong { bytes } => {
+                if options.format == Format::Csv && header.is_none() {
+                    return Err(ImportError::Header(format!(
+                        "the header line is longer than {} bytes",
+                        options.max_line_bytes
+                    )));
+                }
+                Err(reject(
+                    line_no,
+                    None,
+                    None,
+                    "line_too_long",
+                    format!(
+                        "The line has {bytes} bytes; at most {} are accepted.",
+                        options.max_line_bytes
+                    ),
+                ))
+            }
+            Line::Read { terminated } => match std::str::from_utf8(&buf) {
+                Err(e) => {
+                    if options.format == Format::Csv && header.is_none() {
+                        return Err(ImportError::Header("the header is not valid UTF-8".into()));
+                    }
+                    Err(reject(
+                        line_no,
+                        None,
+                        None,
+                        "encoding_invalid",
+                        format!(
+                            "The line is not valid UTF-8 (invalid byte at position {}); files must be UTF-8.",
+                            e.valid_up_to() + 1
+                        ),
+                    ))
+                }
+                Ok(text) if text.trim().is_empty() => continue,
+                Ok(text) => match options.format {
+                    Format::Jsonl => parse_json(line_no, text, terminated),
+                    Format::Csv => match &header {
+                        None => {
+                            header = Some(csv_header(text)?);
+                            continue;
+                        }
+                        Some(h) => parse_csv(line_no, text, h).map_err(|mut r| {
+                            if !terminated && r.code == "csv_columns" {
+                                r.code = "truncated_line".into();
+                                r.message = format!(
+                                    "The last line ends without a newline and is incomplete: {}",
+                                    r.message
+                                );
+                            }
+                            r
+                        }),
+                    },
+                },
+            },
+        };
+        pipeline.summary.read += 1;
+        match parsed {
+            Err(r) => pipeline.add_rejects(vec![r])?,
+            Ok(raw) => match pipeline.validate(line_no, raw).await? {
+                Ok(row) => pipeline.rows.push(row),
+                Err(rs) => pipeline.add_rejects(rs)?,
+            },
+        }
+        if pipeline.rows.len() + pipeline.pending.len() >= options.chunk_rows {
+            pipeline.flush().await?;
+            progress(lines.position, &pipeline.summary);
+        }
+    }
+    if options.format == Format::Csv && header.is_none() {
+        return Err(ImportError::Header(
+            "the file is empty: no header line".into(),
+        ));
+    }
+    pipeline.flush().await?;
+    progress(lines.position, &pipeline.summary);
+    Ok(pipeline.summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_lines_are_skipped_to_their_newline() {
+        let data = format!("short\n{}\nafter\nlast", "x".repeat(100));
+        let mut lines =
+            BoundedLines::new(std::io::BufReader::with_capacity(8, data.as_bytes()), 10);
+        let mut buf = Vec::new();
+        assert_eq!(
+            lines.next_line(&mut buf).unwrap(),
+            Some(Line::Read { terminated: true })
+        );
+        assert_eq!(buf, b"short");
+        assert_eq!(
+            lines.next_line(&mut buf).unwrap(),
+            Some(Line::TooLong { bytes: 100 })
+        );
+        assert_eq!(
+            lines.next_line(&mut buf).unwrap(),
+            Some(Line::Read { terminated: true })
+        );
+        assert_eq!(buf, b"after");
+        assert_eq!(
+            lines.next_line(&mut buf).unwrap(),
+            Some(Line::Read { terminated: false })
+        );
+        assert_eq!(buf, b"last");
+        assert_eq!(lines.next_line(&mut buf).unwrap(), None);
+    }
+
+    #[test]
+    fn a_wrong_header_is_an_error() {
+        assert!(csv_header("id,name").is_err());
+        assert!(csv_header(&CSV_COLUMNS.join(",")).is_ok());
+    }
+}
+
+/// `redress import ...`.
+#[derive(Debug, clap::Subcommand)]
+pub enum ImportCommand {
+    /// Import claims from a JSON Lines or CSV file (see docs/import.md).
+    /// Rows already imported (same external_id) are skipped.
+    Claims {
+        /// The file to import.
+        file: std::path::PathBuf,
+        /// jsonl or csv (default: from the file name, `.csv` is CSV).
+        #[arg(long, value_enum)]
+        format: Option<Format>,
+        /// Account the claims are filed for, for rows without `filed_by`.
+        #[arg(long, value_name = "ACCOUNT")]
+        filed_by: Option<uuid::Uuid>,
+        /// Where to write the rejected rows, as JSON Lines
+        /// (default: FILE.rejects.jsonl).
+        #[arg(long, value_name = "REPORT")]
+        rejects: Option<std::path::PathBuf>,
+        /// Longest line accepted, in bytes.
+        #[arg(long, default_value_t = MAX_LINE_BYTES)]
+        max_line_bytes: usize,
+    },
+}
+
+/// Runs `redress import claims`: a progress bar on the terminal, a summary
+/// at the end. Exit 0 when the file was read through (rows may have been
+/// rejected: see the report), 1 when the import could not run.
+pub async fn run_cli(state: AppState, cmd: ImportCommand) -> std::process::ExitCode {
+    let ImportCommand::Claims {
+        file,
+        format,
+        filed_by,
+        rejects,
+        max_line_bytes,
+    } = cmd;
+    let format = format.unwrap_or_else(|| Format::guess(&file.to_string_lossy()));
+    let input = match std::fs::File::open(&file) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("redress: cannot open {}: {e}", file.display());
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let size = input.metadata().map_or(0, |m| m.len());
+    let report_path = rejects.unwrap_or_else(|| {
+        let mut p = file.clone().into_os_string();
+        p.push(".rejects.jsonl");
+        p.into()
+    });
+    let mut report = match std::fs::File::create(&report_path) {
+        Ok(f) => std::io::BufWriter::new(f),
+        Err(e) => {
+            eprintln!("redress: cannot write {}: {e}", report_path.display());
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(size),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{bar:40} {percent:>3}% {msg} · {binary_bytes_per_sec} · ETA {eta}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let started = std::time::Instant::now();
+    let ctx = AuditContext {
+        actor_role: Some("operator".into()),
+        reason: Some(format!("import of {}", file.display())),
+        ..AuditContext::default()
+    };
+    let mut options = Options::new(format, filed_by.map(AccountId::from_uuid));
+    options.max_line_bytes = max_line_bytes;
+    let result = run(
+        &state,
+        &ctx,
+        None,
+        std::io::BufReader::with_capacity(256 * 1024, input),
+        &options,
+        Rejects::Writer(&mut report),
+        |position, summary| {
+            bar.set_position(position);
+            #[allow(clippy::cast_precision_loss, reason = "a rate for display")]
+            let rate = summary.read as f64 / started.elapsed().as_secs_f64().max(0.001);
+            bar.set_message(format!("{} rows · {rate:.0} rows/s", summary.read));
+        },
+    )
+    .await;
+    bar.finish_and_clear();
+    let _ = report.flush();
+    match result {
+        Ok(s) => {
+            let secs = started.elapsed().as_secs_f64();
+            #[allow(clippy::cast_precision_loss, reason = "a rate for display")]
+            let rate = s.read as f64 / secs.max(0.001);
+            println!(
+                "read {}, imported {}, skipped (already imported) {}, rejected {} in {secs:.1} s ({rate:.0} rows/s)",
+                s.read, s.imported, s.skipped, s.rejected
+            );
+            if s.rejected > 0 {
+                println!("rejected rows: {}", report_path.display());
+            }
+            std::process::ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("redress: import failed: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

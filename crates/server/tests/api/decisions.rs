@@ -1,0 +1,409 @@
+//! The Commission's decisions through HTTP: the whole path from a recorded
+//! claim to a payment round (and the same path refused before the
+//! convention is in force), the approval race, four eyes on the panel vote,
+//! and corrections that supersede.
+
+use crate::support::{TestApp, json, problem};
+use kernel::id::AccountId;
+use kernel::{Currency, Money, Role};
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
+use store::cases::{CaseFacts, SyntheticCase};
+use time::macros::{date, datetime};
+
+const A31_RULE: &str = r#"{"category":"A3.1","version":1,"kind":"per_unit","unit":"floor_area_m2",
+    "rate":{"amount":"850","currency":"EUR"},"factors":[{"name":"depreciation","value":"0.8"}],
+    "cap":{"amount":"150000","currency":"EUR"}}"#;
+
+async fn post(app: &TestApp, token: &str, path: &str, body: Value) -> (u16, Value) {
+    json(
+        app.post(path)
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
+async fn get(app: &TestApp, token: &str, path: &str) -> Value {
+    let (s, body) = json(app.get(path).bearer_auth(token).send().await.unwrap()).await;
+    assert_eq!(s, 200, "{path}: {body}");
+    body
+}
+
+/// 25 ratifications and the funding determination; the convention enters
+/// into force on 1 September 2026 and the clock is moved there.
+async fn put_in_force(app: &TestApp) {
+    app.clock.set(datetime!(2026-06-30 12:00 UTC));
+    let depositary = app.account("Depositary", &[Role::Depositary]).await.1;
+    let (_, participants) =
+        json(app.get("/v1/convention/participants").send().await.unwrap()).await;
+    let codes: Vec<String> = participants
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["code"].as_str().unwrap().to_owned())
+        .collect();
+    for (i, code) in codes.iter().take(25).enumerate() {
+        let date = if i == 24 {
+            "2026-05-12".to_owned()
+        } else {
+            format!("2026-03-{:02}", i + 1)
+        };
+        let (s, body) = post(
+            app,
+            &depositary,
+            "/v1/convention/actions",
+            json!({"participant": code, "kind": "ratification", "date": date}),
+        )
+        .await;
+        assert_eq!(s, 201, "{code}: {body}");
+    }
+    let (s, body) = post(app, &depositary, "/v1/convention/funding-determinations",
+        json!({"date": "2026-05-20", "text": "Council decision 2026/1: commitments are sufficient"})).await;
+    assert_eq!(s, 201, "{body}");
+    app.clock.set(datetime!(2026-09-01 09:00 UTC));
+}
+
+struct World {
+    council: String,
+    assessor_id: AccountId,
+    assessor: String,
+    members: Vec<(AccountId, String)>,
+    claimant_id: AccountId,
+    claimant: String,
+    panel: String,
+}
+
+/// A Council member, an assessor, three Commissioners (the assessor also
+/// a Commissioner when `assessor_on_panel`), and a panel for A3.1.
+async fn world(app: &TestApp, assessor_on_panel: bool) -> World {
+    let (_, council) = app.account("Council", &[Role::Council]).await;
+    let roles: &[Role] = if assessor_on_panel {
+        &[Role::Assessor, Role::Commissioner]
+    } else {
+        &[Role::Assessor]
+    };
+    let (assessor_id, assessor) = app.account("Assessor", roles).await;
+    let mut members = Vec::new();
+    for i in 0..3 {
+        members.push(
+            app.account(&format!("Commissioner {i}"), &[Role::Commissioner])
+                .await,
+        );
+    }
+    if assessor_on_panel {
+        members[2] = (assessor_id, assessor.clone());
+    }
+    let (claimant_id, claimant) = app.account("Claimant", &[Role::Claimant]).await;
+    let (s, body) = post(
+        app,
+        &council,
+        "/v1/valuation-rules",
+        serde_json::from_str(A31_RULE).unwrap(),
+    )
+    .await;
+    assert_eq!(s, 201, "{body}");
+    let ids: Vec<AccountId> = members.iter().map(|m| m.0).collect();
+    let (s, panel) = post(
+        app,
+        &council,
+        "/v1/panels",
+        json!({"name": "Panel 1 (housing)", "members": ids, "categories": ["A3.1"]}),
+    )
+    .await;
+    assert_eq!(s, 201, "{panel}");
+    World {
+        council,
+        assessor_id,
+        assessor,
+        members,
+        claimant_id,
+        claimant,
+        panel: panel["id"].as_str().unwrap().to_owned(),
+    }
+}
+
+/// Recorded claims of the claimant with their cases, assessed
+/// individually by the world's assessor (850 × 112.5 × 0.8 = 76,500 EUR).
+async fn assessed_cases(app: &TestApp, w: &World, n: usize) -> Vec<String> {
+    let cases: Vec<SyntheticCase> = (0..n)
+        .map(|i| SyntheticCase {
+            category: "A3.1".into(),
+            region: Some("UA-32".into()),
+            claimant_key: Some(format!("claimant-{i}")),
+            facts: CaseFacts {
+                claimed: vec![Money::new(Decimal::new(8_500_000, 2), Currency::EUR)],
+                quantities: [("floor_area_m2".to_owned(), Decimal::new(1125, 1))]
+                    .into_iter()
+                    .collect(),
+                region: Some("UA-32".into()),
+                incident_date: Some(date!(2022 - 03 - 14)),
+                submission_date: Some(date!(2025 - 06 - 02)),
+            },
+        })
+        .collect();
+    let ids: Vec<String> = app
+        .state
+        .store
+        .insert_synthetic_cases(w.claimant_id, &cases)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.to_string())
+        .collect();
+    for id in &ids {
+        let case = get(app, &w.assessor, &format!("/v1/cases/{id}")).await;
+        let (s, body) = json(
+            app.post(&format!("/v1/cases/{id}/assignment"))
+                .bearer_auth(&w.assessor)
+                .header("if-match", format!("\"v{}\"", case["version"]))
+                .json(&json!({"assessor": w.assessor_id}))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(s, 200, "{body}");
+        let (s, body) = json(
+            app.post(&format!("/v1/cases/{id}/assessments"))
+                .bearer_auth(&w.assessor)
+                .header("if-match", format!("\"v{}\"", body["version"]))
+                .json(&json!({}))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(s, 201, "{body}");
+    }
+    ids
+}
+
+fn eur(v: &str) -> Value {
+    json!({"amount": v, "currency": "EUR"})
+}
+
+/// Proposed by the first member, adopted by the first two: returns the
+/// recommendation's id.
+async fn adopted(app: &TestApp, w: &World, case: &str) -> String {
+    let (s, rec) = post(
+        app,
+        &w.members[0].1,
+        &format!("/v1/cases/{case}/recommendations"),
+        json!({"panel": w.panel, "outcome": "award"}),
+    )
+    .await;
+    assert_eq!(s, 201, "{rec}");
+    assert_eq!(rec["outcome"]["amount"], eur("76500.00"), "{rec}");
+    let id = rec["id"].as_str().unwrap().to_owned();
+    let (s, v) = post(
+        app,
+        &w.members[0].1,
+        &format!("/v1/recommendations/{id}/votes"),
+        json!({"choice": "in_favour"}),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["status"], "open", "one vote of three is no majority: {v}");
+    let (s, v) = post(
+        app,
+        &w.members[1].1,
+        &format!("/v1/recommendations/{id}/votes"),
+        json!({"choice": "in_favour"}),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["status"], "adopted", "{v}");
+    id
+}
+
+both! {
+    async fn the_whole_path_from_recorded_claim_to_payment_round(app: TestApp) {
+        let w = world(&app, false).await;
+        let cases = assessed_cases(&app, &w, 1).await;
+        let case = &cases[0];
+
+        // Before the convention is in force, nothing is recommended, decided or paid.
+        let refused = problem(app.post(&format!("/v1/cases/{case}/recommendations")).bearer_auth(&w.members[0].1)
+            .json(&json!({"panel": w.panel, "outcome": "award"})).send().await.unwrap(), 409, "commission-not-in-force").await;
+        assert_eq!(refused["threshold"], 25, "{refused}");
+        problem(app.post("/v1/payment-rounds").bearer_auth(&w.council)
+            .json(&json!({"available": eur("1000")})).send().await.unwrap(), 409, "commission-not-in-force").await;
+
+        put_in_force(&app).await;
+        let rec = adopted(&app, &w, case).await;
+        assert_eq!(get(&app, &w.assessor, &format!("/v1/cases/{case}")).await["status"], "recommended");
+        // Each member votes once.
+        let (s, again) = post(&app, &w.members[1].1, &format!("/v1/recommendations/{rec}/votes"), json!({"choice": "in_favour"})).await;
+        assert_eq!(s, 409, "{again}");
+
+        let (s, issued) = post(&app, &w.council, &format!("/v1/recommendations/{rec}/decision"),
+            json!({"action": "approve", "meeting_reference": "C/2026/9"})).await;
+        assert_eq!(s, 200, "{issued}");
+        assert_eq!(issued["decision"]["number"], "ICC-DEC-2026-000001", "{issued}");
+        assert_eq!(issued["decision"]["status"], "final");
+        assert_eq!(issued["award"]["amount"], eur("76500.00"));
+        assert_eq!(issued["award"]["status"], "awarded");
+        let award = issued["award"]["id"].as_str().unwrap().to_owned();
+        assert_eq!(get(&app, &w.assessor, &format!("/v1/cases/{case}")).await["status"], "decided");
+        // A final decision is not decided again.
+        let (s, body) = post(&app, &w.council, &format!("/v1/recommendations/{rec}/decision"), json!({"action": "approve"})).await;
+        assert_eq!(s, 409, "{body}");
+
+        // The claimant sees the decision on their claim; the public register has no names.
+        let claim = get(&app, &w.assessor, &format!("/v1/cases/{case}")).await["claim_id"].as_str().unwrap().to_owned();
+        let mine = get(&app, &w.claimant, &format!("/v1/claims/{claim}/decisions")).await;
+        assert_eq!(mine[0]["number"], "ICC-DEC-2026-000001", "{mine}");
+        assert_eq!(mine[0]["outcome"]["amount"], eur("76500.00"));
+        let (_, other) = app.account("Someone else", &[Role::Claimant]).await;
+        problem(app.get(&format!("/v1/claims/{claim}/decisions")).bearer_auth(&other).send().await.unwrap(), 404, "not-found").await;
+        let (s, public) = json(app.get("/v1/decisions/public").send().await.unwrap()).await;
+        assert_eq!(s, 200, "{public}");
+        assert_eq!(public[0]["category"], "A3.1");
+        assert_eq!(public[0]["region"], "UA-32");
+        assert_eq!(public[0]["amount"], eur("76500.00"));
+        assert_eq!(public[0]["decided_on"], "2026-09-01");
+        assert!(!public.to_string().contains(&claim), "{public}");
+
+        // A payment round: priority tier, then pro rata; confirmed, it makes the award payable.
+        problem(app.post(&format!("/v1/awards/{award}/payments")).bearer_auth(&w.council)
+            .json(&json!({"amount": eur("100"), "paid_on": "2026-09-02", "reference": "T-1"})).send().await.unwrap(),
+            409, "conflict").await;
+        let (s, round) = post(&app, &w.council, "/v1/payment-rounds",
+            json!({"available": eur("10000.00"), "priority_amount": eur("2500.00")})).await;
+        assert_eq!(s, 201, "{round}");
+        assert_eq!(round["status"], "preview");
+        assert_eq!(round["preview"]["lines"][0]["priority"], eur("2500.00"), "{round}");
+        assert_eq!(round["preview"]["total"], eur("10000.00"), "{round}");
+        let id = round["id"].as_str().unwrap();
+        let (s, confirmed) = post(&app, &w.council, &format!("/v1/payment-rounds/{id}/confirm"), json!({})).await;
+        assert_eq!(s, 200, "{confirmed}");
+        assert_eq!(confirmed["status"], "confirmed");
+        let (s, again) = post(&app, &w.council, &format!("/v1/payment-rounds/{id}/confirm"), json!({})).await;
+        assert_eq!(s, 409, "{again}");
+        assert_eq!(get(&app, &w.council, &format!("/v1/awards/{award}")).await["status"], "payable");
+
+        // Payments recorded by staff, never above the outstanding balance.
+        let (s, paid) = post(&app, &w.council, &format!("/v1/awards/{award}/payments"),
+            json!({"amount": eur("10000.00"), "paid_on": "2026-09-02", "reference": "R1-0001"})).await;
+        assert_eq!(s, 201, "{paid}");
+        assert_eq!(paid["status"], "partially_paid");
+        assert_eq!(paid["outstanding"], eur("66500.00"));
+        let over = problem(app.post(&format!("/v1/awards/{award}/payments")).bearer_auth(&w.council)
+            .json(&json!({"amount": eur("66500.01"), "paid_on": "2026-09-03", "reference": "R1-0002"})).send().await.unwrap(),
+            422, "validation").await;
+        assert_eq!(over["code"], "overpayment", "{over}");
+        let (s, paid) = post(&app, &w.council, &format!("/v1/awards/{award}/payments"),
+            json!({"amount": eur("66500.00"), "paid_on": "2026-09-03", "reference": "R1-0002"})).await;
+        assert_eq!(s, 201, "{paid}");
+        assert_eq!(paid["status"], "paid");
+
+        let report = get(&app, &w.council, "/v1/reports/awards").await;
+        assert_eq!(report["by_category"]["A3.1"]["EUR"]["awarded"], "76500.00", "{report}");
+        assert_eq!(report["by_region"]["UA-32"]["EUR"]["count"], 1);
+        assert_eq!(report["by_status"]["paid"]["EUR"]["paid"], "76500.00");
+        // Claimants see no ledger.
+        problem(app.get("/v1/awards").bearer_auth(&w.claimant).send().await.unwrap(), 403, "forbidden").await;
+    }
+
+    async fn two_approvals_at_once_one_wins(app: TestApp) {
+        let w = world(&app, false).await;
+        let cases = assessed_cases(&app, &w, 2).await;
+        put_in_force(&app).await;
+        let rec = adopted(&app, &w, &cases[0]).await;
+        let (_, council2) = app.account("Council 2", &[Role::Council]).await;
+        let path = format!("/v1/recommendations/{rec}/decision");
+        let send = |token: String| {
+            let req = app.post(&path).bearer_auth(token).json(&json!({"action": "approve"}));
+            async move { json(req.send().await.unwrap()).await }
+        };
+        let (one, two) = tokio::join!(send(w.council.clone()), send(council2));
+        let mut statuses = [one.0, two.0];
+        statuses.sort_unstable();
+        assert!(statuses == [200, 409] || statuses == [200, 412], "{one:?} {two:?}");
+        let winner = if one.0 == 200 { &one.1 } else { &two.1 };
+        assert_eq!(winner["decision"]["number"], "ICC-DEC-2026-000001");
+        let awards = get(&app, &w.council, "/v1/awards").await;
+        assert_eq!(awards.as_array().unwrap().len(), 1, "{awards}");
+        // The loser's number was not used up: the next decision takes 000002.
+        let rec2 = adopted(&app, &w, &cases[1]).await;
+        let (status, second) = post(&app, &w.council, &format!("/v1/recommendations/{rec2}/decision"), json!({"action": "approve"})).await;
+        assert_eq!(status, 200, "{second}");
+        assert_eq!(second["decision"]["number"], "ICC-DEC-2026-000002");
+        // A stale If-Match is refused.
+        problem(app.post(&format!("/v1/recommendations/{rec2}/decision")).bearer_auth(&w.council)
+            .header("if-match", "\"v1\"").json(&json!({"action": "approve"})).send().await.unwrap(), 412, "precondition-failed").await;
+    }
+
+    async fn the_assessor_cannot_vote_on_the_case(app: TestApp) {
+        let w = world(&app, true).await;
+        let cases = assessed_cases(&app, &w, 1).await;
+        put_in_force(&app).await;
+        let case = &cases[0];
+        // Nor recommend it.
+        let (s, body) = post(&app, &w.assessor, &format!("/v1/cases/{case}/recommendations"),
+            json!({"panel": w.panel, "outcome": "award"})).await;
+        assert_eq!(s, 409, "{body}");
+        assert_eq!(body["code"], "conflict_of_interest");
+        let (s, rec) = post(&app, &w.members[0].1, &format!("/v1/cases/{case}/recommendations"),
+            json!({"panel": w.panel, "outcome": "award"})).await;
+        assert_eq!(s, 201, "{rec}");
+        let id = rec["id"].as_str().unwrap();
+        let (s, body) = post(&app, &w.assessor, &format!("/v1/recommendations/{id}/votes"), json!({"choice": "in_favour"})).await;
+        assert_eq!(s, 409, "{body}");
+        assert_eq!(body["code"], "conflict_of_interest", "{body}");
+        let rec = get(&app, &w.council, &format!("/v1/recommendations/{id}")).await;
+        assert_eq!(rec["votes"], json!([]));
+        // The two other members still make the majority of three.
+        for m in &w.members[..2] {
+            let (s, v) = post(&app, &m.1, &format!("/v1/recommendations/{id}/votes"), json!({"choice": "in_favour"})).await;
+            assert_eq!(s, 200, "{v}");
+        }
+        assert_eq!(get(&app, &w.council, &format!("/v1/recommendations/{id}")).await["status"], "adopted");
+    }
+
+    async fn a_correction_supersedes_the_earlier_decision(app: TestApp) {
+        let w = world(&app, false).await;
+        let cases = assessed_cases(&app, &w, 1).await;
+        put_in_force(&app).await;
+        let case = &cases[0];
+        let rec = adopted(&app, &w, case).await;
+        let (s, issued) = post(&app, &w.council, &format!("/v1/recommendations/{rec}/decision"), json!({"action": "approve"})).await;
+        assert_eq!(s, 200, "{issued}");
+        let first = issued["decision"]["id"].as_str().unwrap().to_owned();
+        let award = issued["award"]["id"].as_str().unwrap().to_owned();
+        // No correction without an explanation.
+        let (s, body) = post(&app, &w.council, &format!("/v1/decisions/{first}/corrections"),
+            json!({"reason": "computational_error", "explanation": " ", "amount": eur("70000.00")})).await;
+        assert_eq!(s, 409, "{body}");
+        let (s, corrected) = post(&app, &w.council, &format!("/v1/decisions/{first}/corrections"),
+            json!({"reason": "computational_error", "explanation": "The floor area is 102.9 m², not 112.5 m².",
+                   "amount": eur("70000.00"), "meeting_reference": "C/2026/11"})).await;
+        assert_eq!(s, 201, "{corrected}");
+        assert_eq!(corrected["decision"]["number"], "ICC-DEC-2026-000002");
+        assert_eq!(corrected["decision"]["supersedes"]["decision"], first);
+        assert_eq!(corrected["decision"]["supersedes"]["number"], "ICC-DEC-2026-000001");
+        assert_eq!(corrected["award"]["id"], award);
+        assert_eq!(corrected["award"]["amount"], eur("70000.00"));
+        // The history shows both; the earlier one is unchanged but superseded.
+        let history = get(&app, &w.council, &format!("/v1/cases/{case}/decisions")).await;
+        let list = history.as_array().unwrap();
+        assert_eq!(list.len(), 2, "{history}");
+        assert_eq!(list[0]["id"], first);
+        assert_eq!(list[0]["outcome"]["amount"], eur("76500.00"));
+        assert_eq!(list[0]["superseded_by"], corrected["decision"]["id"]);
+        assert_eq!(list[1]["superseded_by"], Value::Null);
+        // The superseded decision is not corrected again.
+        let (s, body) = post(&app, &w.council, &format!("/v1/decisions/{first}/corrections"),
+            json!({"reason": "clerical_error", "explanation": "again", "amount": eur("60000.00")})).await;
+        assert_eq!(s, 409, "{body}");
+        let claim = get(&app, &w.assessor, &format!("/v1/cases/{case}")).await["claim_id"].as_str().unwrap().to_owned();
+        let mine = get(&app, &w.claimant, &format!("/v1/claims/{claim}/decisions")).await;
+        assert_eq!(mine.as_array().unwrap().len(), 2);
+        assert_eq!(mine[0]["superseded"], true);
+        assert_eq!(mine[1]["superseded"], false);
+    }
+}

@@ -1,0 +1,182 @@
+//! Reports: GROUP BY queries over the claims table's indexes.
+//!
+//! SQLite has no `percentile_cont`; the percentiles are still exact: a
+//! window query ranks each category's durations and returns only the rows
+//! at the two ranks around each percentile, which are interpolated here
+//! exactly as PostgreSQL does (position `p * (n - 1)`).
+
+use crate::{SqliteStore, map_err};
+use async_trait::async_trait;
+use sqlx::Row;
+use std::collections::BTreeMap;
+use store::StoreError;
+use store::reports::{
+    BACKLOG_STATUSES, Backlog, CategoryTimes, ClaimCounts, DurationStats, ProcessingReport,
+    ReportStore,
+};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+impl SqliteStore {
+    async fn counts(&self, sql: &str) -> Result<BTreeMap<String, i64>, StoreError> {
+        let rows = sqlx::query(sql)
+            .fetch_all(self.reader())
+            .await
+            .map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get::<Option<String>, _>(0)?
+                        .unwrap_or_else(|| "none".into()),
+                    r.try_get::<i64, _>(1)?,
+                ))
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(map_err)
+    }
+}
+
+/// Durations (in seconds, to the millisecond) at the ranks each percentile
+/// needs: `(n-1)/2` and `n/2` for the median, floor and ceiling of
+/// `9(n-1)/10` for the 90th.
+fn times_query(statuses: &str) -> String {
+    format!(
+        "WITH d AS ( \
+           SELECT coalesce(category, 'none') AS category, \
+                  round((julianday(decided_at) - julianday(submitted_at)) * 86400000.0) / 1000.0 AS secs \
+           FROM claims WHERE decided_at IS NOT NULL AND submitted_at IS NOT NULL AND status IN ({statuses})), \
+         r AS ( \
+           SELECT category, secs, row_number() OVER (PARTITION BY category ORDER BY secs) - 1 AS i, \
+                  count(*) OVER (PARTITION BY category) AS n FROM d) \
+         SELECT category, n, i, secs FROM r \
+         WHERE i IN ((n - 1) / 2, n / 2, (9 * (n - 1)) / 10, (9 * (n - 1) + 9) / 10) \
+         ORDER BY category, i"
+    )
+}
+
+/// The continuous percentile `tenths / 10` from the values at its ranks.
+fn interpolate(n: i64, tenths: i64, at: &BTreeMap<i64, f64>) -> f64 {
+    let scaled = tenths * (n - 1);
+    let lo = scaled / 10;
+    let hi = (scaled + 9) / 10;
+    let (Some(a), Some(b)) = (at.get(&lo), at.get(&hi)) else {
+        return f64::NAN;
+    };
+    #[allow(clippy::cast_precision_loss, reason = "a remainder below 10")]
+    let frac = (scaled % 10) as f64 / 10.0;
+    a + (b - a) * frac
+}
+
+#[async_trait]
+impl ReportStore for SqliteStore {
+    async fn claim_counts(&self) -> Result<ClaimCounts, StoreError> {
+        let by_status = self
+            .counts("SELECT status, count(*) FROM claims GROUP BY status")
+            .await?;
+        let by_category = self
+            .counts("SELECT category, count(*) FROM claims GROUP BY category")
+            .await?;
+        let by_region = self
+            .counts("SELECT region, count(*) FROM claims GROUP BY region")
+            .await?;
+        // Timestamps are fixed-width UTC text: the month is the first 7 characters.
+        let by_submission_month = self
+            .counts(
+                "SELECT substr(submitted_at, 1, 7), count(*) FROM claims \
+                 WHERE submitted_at IS NOT NULL GROUP BY 1",
+            )
+            .await?;
+        Ok(ClaimCounts {
+            total: by_status.values().sum(),
+            by_status,
+            by_category,
+            by_region,
+            by_submission_month,
+        })
+    }
+
+    async fn processing_report(&self) -> Result<ProcessingReport, StoreError> {
+        let mut by_category: BTreeMap<String, CategoryTimes> = BTreeMap::new();
+        for (statuses, recording) in [("'recorded'", true), ("'recorded', 'rejected'", false)] {
+            let rows = sqlx::query(&times_query(statuses))
+                .fetch_all(self.reader())
+                .await
+                .map_err(map_err)?;
+            let mut ranks: BTreeMap<String, (i64, BTreeMap<i64, f64>)> = BTreeMap::new();
+            for r in rows {
+                let category: String = r.try_get("category").map_err(map_err)?;
+                let n: i64 = r.try_get("n").map_err(map_err)?;
+                let i: i64 = r.try_get("i").map_err(map_err)?;
+                let secs: f64 = r.try_get("secs").map_err(map_err)?;
+                ranks
+                    .entry(category)
+                    .or_insert((n, BTreeMap::new()))
+                    .1
+                    .insert(i, secs);
+            }
+            for (category, (n, at)) in ranks {
+                let stats = DurationStats {
+                    count: n,
+                    median_seconds: interpolate(n, 5, &at),
+                    p90_seconds: interpolate(n, 9, &at),
+                };
+                let entry = by_category.entry(category).or_default();
+                if recording {
+                    entry.to_recording = Some(stats);
+                } else {
+                    entry.to_decision = Some(stats);
+                }
+            }
+        }
+        let rows = sqlx::query(
+            "SELECT status, count(*) AS n, min(submitted_at) AS oldest FROM claims \
+             WHERE status IN ('submitted', 'under_review', 'information_requested') GROUP BY status",
+        )
+        .fetch_all(self.reader())
+        .await
+        .map_err(map_err)?;
+        let mut backlog: BTreeMap<String, Backlog> = BACKLOG_STATUSES
+            .iter()
+            .map(|s| {
+                (
+                    (*s).to_owned(),
+                    Backlog {
+                        count: 0,
+                        oldest_submitted_at: None,
+                    },
+                )
+            })
+            .collect();
+        for r in rows {
+            let status: String = r.try_get("status").map_err(map_err)?;
+            let oldest: Option<String> = r.try_get("oldest").map_err(map_err)?;
+            backlog.insert(
+                status,
+                Backlog {
+                    count: r.try_get("n").map_err(map_err)?,
+                    oldest_submitted_at: oldest
+                        .and_then(|t| OffsetDateTime::parse(&t, &Rfc3339).ok()),
+                },
+            );
+        }
+        Ok(ProcessingReport {
+            by_category,
+            backlog,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interpolation_matches_percentile_cont() {
+        let values: Vec<f64> = (1..=10).map(f64::from).collect();
+        let at: BTreeMap<i64, f64> = (0..10).zip(values.iter().copied()).collect();
+        for (tenths, p) in [(5, 0.5), (9, 0.9)] {
+            let expected = store::reports::percentile_cont(&values, p).unwrap();
+            assert!((interpolate(10, tenths, &at) - expected).abs() < 1e-9);
+        }
+    }
+}

@@ -1,0 +1,319 @@
+//! The Commission's decisions: panels, recommendations and their votes,
+//! the Council's handling of recommendations with final decision numbers,
+//! corrections, the awards ledger and payment rounds.
+//!
+//! The rules live in `commission`; the store keeps them race-safe. Every
+//! change is a conditional update on the row's version (and status), so of
+//! two Council members approving the same recommendation at once exactly
+//! one succeeds and the other gets [`StoreError::Conflict`]. Decision
+//! numbers come from a per-year counter in the approving transaction: a
+//! rolled-back approval leaves no gap.
+
+use crate::{AuditContext, StoreError};
+use commission::{
+    Award, AwardId, BatchId, CaseId, ClaimantKind, CorrectionReason, Decision, DecisionId, Outcome,
+    Panel, PanelId, PaymentRoundId, PaymentRoundPreview, Recommendation, RecommendationId,
+};
+use register::ClaimId;
+use serde::{Deserialize, Serialize};
+use time::{Date, OffsetDateTime};
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct PanelRecord {
+    pub panel: Panel,
+    /// Released batches assigned to the panel (besides its categories).
+    pub batches: Vec<BatchId>,
+    pub created_at: OffsetDateTime,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct RecommendationRecord {
+    pub recommendation: Recommendation,
+    pub batch_id: Option<BatchId>,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+    pub version: i64,
+}
+
+/// A decision with the case facts the registers show.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DecisionRecord {
+    pub decision: Decision,
+    pub meeting_reference: Option<String>,
+    /// The correcting decision that replaced this one, if any.
+    pub superseded_by: Option<DecisionId>,
+    pub claim_id: ClaimId,
+    pub category: String,
+    pub region: Option<String>,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+    pub version: i64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct AwardRecord {
+    pub award: Award,
+    pub claimant_kind: ClaimantKind,
+    pub claim_id: ClaimId,
+    pub category: String,
+    pub region: Option<String>,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+    pub version: i64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoundStatus {
+    Preview,
+    Confirmed,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct PaymentRoundRecord {
+    pub id: PaymentRoundId,
+    pub status: RoundStatus,
+    pub preview: PaymentRoundPreview,
+    pub created_at: OffsetDateTime,
+    pub confirmed_at: Option<OffsetDateTime>,
+    pub version: i64,
+}
+
+/// A Council approval: what the store needs to issue the final decision.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Approval {
+    pub decision: DecisionId,
+    pub expected_version: i64,
+    pub decided_on: Date,
+    pub meeting_reference: Option<String>,
+    /// The new award's id and claimant kind, if the outcome is an award.
+    pub award: Option<(AwardId, ClaimantKind)>,
+}
+
+/// A correcting decision.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Correction {
+    pub id: DecisionId,
+    pub previous: DecisionId,
+    pub decided_on: Date,
+    pub reason: CorrectionReason,
+    pub explanation: String,
+    pub outcome: Outcome,
+    pub meeting_reference: Option<String>,
+}
+
+/// What a final decision leaves behind.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Issued {
+    pub decision: DecisionRecord,
+    pub award: Option<AwardRecord>,
+}
+
+/// Storage of the Commission's decisions.
+#[async_trait::async_trait]
+pub trait DecisionStore: Send + Sync {
+    async fn create_panel(
+        &self,
+        ctx: &AuditContext,
+        panel: &Panel,
+        batches: &[BatchId],
+    ) -> Result<PanelRecord, StoreError>;
+
+    async fn panels(&self) -> Result<Vec<PanelRecord>, StoreError>;
+
+    async fn panel(&self, id: PanelId) -> Result<PanelRecord, StoreError>;
+
+    /// Stores open recommendations, one per case. Each case must be
+    /// `ready_for_panel` (or `assessed` outside a batch: the panel's
+    /// recommendation accepts the individual assessment) and have no
+    /// recommendation open or adopted; otherwise nothing is stored and the
+    /// answer is [`StoreError::Conflict`].
+    async fn create_recommendations(
+        &self,
+        ctx: &AuditContext,
+        recommendations: &[Recommendation],
+        batch: Option<BatchId>,
+    ) -> Result<Vec<RecommendationRecord>, StoreError>;
+
+    async fn recommendation(
+        &self,
+        id: RecommendationId,
+    ) -> Result<RecommendationRecord, StoreError>;
+
+    /// Saves the recommendation after a vote if it is still at
+    /// `expected_version`. Adopted: the case becomes `recommended` and
+    /// `open` (the decision awaiting the Council) is stored. Rejected: the
+    /// case is free for a new recommendation.
+    async fn record_vote(
+        &self,
+        ctx: &AuditContext,
+        recommendation: &Recommendation,
+        expected_version: i64,
+        open: Option<&Decision>,
+    ) -> Result<RecommendationRecord, StoreError>;
+
+    async fn decision(&self, id: DecisionId) -> Result<DecisionRecord, StoreError>;
+
+    /// The Council's decision on a recommendation (not a correction).
+    async fn decision_for_recommendation(
+        &self,
+        recommendation: RecommendationId,
+    ) -> Result<DecisionRecord, StoreError>;
+
+    /// Every decision on the case, oldest first.
+    async fn case_decisions(&self, case: CaseId) -> Result<Vec<DecisionRecord>, StoreError>;
+
+    /// Every final decision, oldest first (the public register).
+    async fn final_decisions(&self) -> Result<Vec<DecisionRecord>, StoreError>;
+
+    /// A Council step other than approval (return, referral, the Review
+    /// Committee's outcome, the Assembly's vote): saves `next` if the stored
+    /// decision is still at `expected_version`. A return to the panel frees
+    /// the case for a new recommendation.
+    async fn council_step(
+        &self,
+        ctx: &AuditContext,
+        next: &Decision,
+        expected_version: i64,
+        meeting_reference: Option<&str>,
+    ) -> Result<DecisionRecord, StoreError>;
+
+    /// Approval: takes the next decision number of the year, makes the
+    /// decision final, the case decided, and the award (payee: the claimant)
+    /// where the outcome is one. Conflict if the decision moved on.
+    async fn approve(&self, ctx: &AuditContext, approval: &Approval) -> Result<Issued, StoreError>;
+
+    /// A correcting decision superseding a final one; an award follows it.
+    async fn correct(
+        &self,
+        ctx: &AuditContext,
+        correction: &Correction,
+    ) -> Result<Issued, StoreError>;
+
+    async fn award(&self, id: AwardId) -> Result<AwardRecord, StoreError>;
+
+    async fn award_for_case(&self, case: CaseId) -> Result<AwardRecord, StoreError>;
+
+    /// Every award, oldest first.
+    async fn awards(&self) -> Result<Vec<AwardRecord>, StoreError>;
+
+    /// Saves an award after a payment (or a payee change) if it is still
+    /// at `expected_version`; `action` and `summary` go to the audit log.
+    async fn save_award(
+        &self,
+        ctx: &AuditContext,
+        award: &Award,
+        expected_version: i64,
+        action: &'static str,
+        summary: serde_json::Value,
+    ) -> Result<AwardRecord, StoreError>;
+
+    async fn create_payment_round(
+        &self,
+        ctx: &AuditContext,
+        id: PaymentRoundId,
+        preview: &PaymentRoundPreview,
+    ) -> Result<PaymentRoundRecord, StoreError>;
+
+    async fn payment_round(&self, id: PaymentRoundId) -> Result<PaymentRoundRecord, StoreError>;
+
+    /// Confirms a previewed round: each award in it is saved payable (at its
+    /// expected version) and gets its entry. Conflict if the round was
+    /// confirmed already or an award changed since.
+    async fn confirm_payment_round(
+        &self,
+        ctx: &AuditContext,
+        id: PaymentRoundId,
+        awards: &[(Award, i64)],
+    ) -> Result<PaymentRoundRecord, StoreError>;
+}
+
+/// Text of a claimant kind.
+pub fn claimant_kind_text(kind: ClaimantKind) -> &'static str {
+    match kind {
+        ClaimantKind::Individual => "individual",
+        ClaimantKind::LegalEntity => "legal_entity",
+        ClaimantKind::State => "state",
+    }
+}
+
+pub fn claimant_kind_of(text: &str) -> Option<ClaimantKind> {
+    serde_json::from_value(serde_json::Value::String(text.to_owned())).ok()
+}
+
+/// Text of any unit-like serde enum (status columns).
+pub fn enum_text<T: Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => String::new(),
+    }
+}
+
+fn refused(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Conflict(e.to_string())
+}
+
+/// The decision after approval with `number` (the domain's rule).
+pub fn approved(
+    decision: &Decision,
+    number: commission::DecisionNumber,
+    decided_on: Date,
+) -> Result<Decision, StoreError> {
+    decision
+        .apply(commission::CouncilAction::Approve { number, decided_on })
+        .map_err(refused)
+}
+
+/// The award a final decision creates, if it awards anything.
+pub fn award_of(decision: &Decision, id: AwardId) -> Result<Option<Award>, StoreError> {
+    match decision.outcome.amount() {
+        Some(amount) => Award::new(
+            id,
+            decision.case,
+            decision.id,
+            amount,
+            commission::Payees::Claimant,
+        )
+        .map(Some)
+        .map_err(refused),
+        None => Ok(None),
+    }
+}
+
+/// The correcting decision (the domain's rule).
+pub fn corrected(
+    previous: &Decision,
+    c: &Correction,
+    number: commission::DecisionNumber,
+) -> Result<Decision, StoreError> {
+    previous
+        .correct(
+            c.id,
+            number,
+            c.decided_on,
+            c.reason,
+            &c.explanation,
+            c.outcome.clone(),
+        )
+        .map_err(refused)
+}
+
+/// The award after a correction: re-pointed, or new if there was none.
+pub fn award_after_correction(
+    existing: Option<Award>,
+    decision: &Decision,
+) -> Result<Option<Award>, StoreError> {
+    match (existing, decision.outcome.amount()) {
+        (Some(mut award), Some(amount)) => {
+            award
+                .apply_correction(decision.id, amount)
+                .map_err(refused)?;
+            Ok(Some(award))
+        }
+        (None, Some(_)) => award_of(decision, AwardId::new()),
+        (Some(_), None) => Err(StoreError::Conflict(
+            "an award cannot be corrected into a dismissal".into(),
+        )),
+        (None, None) => Ok(None),
+    }
+}

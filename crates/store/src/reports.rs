@@ -1,0 +1,102 @@
+//! Aggregate figures over the Register: counts and processing times.
+//!
+//! Computed on demand by GROUP BY queries over the claims table's indexes
+//! (see `docs/reports.md` for why no maintained aggregates are needed).
+//! Every figure is exact; percentiles are continuous (linear interpolation
+//! between the two nearest ranks, as PostgreSQL's `percentile_cont`).
+
+use crate::StoreError;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use time::OffsetDateTime;
+
+/// Claims counted along each dimension separately (marginal counts; no
+/// cross-tabulation, so small cells cannot single out a claimant).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ClaimCounts {
+    pub total: i64,
+    pub by_status: BTreeMap<String, i64>,
+    /// Claims without a category yet (drafts) are counted under `none`.
+    pub by_category: BTreeMap<String, i64>,
+    /// Claims without a region are counted under `none`.
+    pub by_region: BTreeMap<String, i64>,
+    /// Submitted claims by month of submission (`YYYY-MM`, UTC).
+    pub by_submission_month: BTreeMap<String, i64>,
+}
+
+/// Median and 90th percentile of a duration, in seconds.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct DurationStats {
+    pub count: i64,
+    pub median_seconds: f64,
+    pub p90_seconds: f64,
+}
+
+/// Processing times of one category.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct CategoryTimes {
+    /// From submission to the Board's decision to record.
+    pub to_recording: Option<DurationStats>,
+    /// From submission to any decision (recorded or rejected).
+    pub to_decision: Option<DurationStats>,
+}
+
+/// Open work by status.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Backlog {
+    pub count: i64,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub oldest_submitted_at: Option<OffsetDateTime>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct ProcessingReport {
+    pub by_category: BTreeMap<String, CategoryTimes>,
+    /// Submitted claims not decided yet, by status.
+    pub backlog: BTreeMap<String, Backlog>,
+}
+
+/// Statuses a submitted, undecided claim can be in.
+pub const BACKLOG_STATUSES: [&str; 3] = ["submitted", "under_review", "information_requested"];
+
+/// The continuous percentile `p` (0..=1) of sorted values.
+pub fn percentile_cont(sorted: &[f64], p: f64) -> Option<f64> {
+    let n = sorted.len();
+    if n == 0 {
+        return None;
+    }
+    #[allow(
+        clippy::cast_precision_loss,
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "ranks of a list that fits in memory"
+    )]
+    {
+        let pos = p * (n - 1) as f64;
+        let lo = pos.floor() as usize;
+        let hi = pos.ceil() as usize;
+        Some(sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64))
+    }
+}
+
+#[async_trait::async_trait]
+pub trait ReportStore {
+    async fn claim_counts(&self) -> Result<ClaimCounts, StoreError>;
+
+    async fn processing_report(&self) -> Result<ProcessingReport, StoreError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_interpolate_like_postgres() {
+        assert_eq!(percentile_cont(&[], 0.5), None);
+        assert_eq!(percentile_cont(&[3.0], 0.9), Some(3.0));
+        assert_eq!(percentile_cont(&[1.0, 2.0, 3.0, 4.0], 0.5), Some(2.5));
+        let tenths: Vec<f64> = (1..=10).map(f64::from).collect();
+        let p90 = percentile_cont(&tenths, 0.9).unwrap();
+        assert!((p90 - 9.1).abs() < 1e-9, "{p90}");
+    }
+}
