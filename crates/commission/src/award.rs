@@ -206,6 +206,10 @@ pub enum AwardError {
     PayeeUnreachable,
     #[error("{paid} has already been paid, more than the corrected amount {corrected}")]
     PaidExceedsCorrectedAmount { paid: Money, corrected: Money },
+    #[error("nothing is outstanding on the award")]
+    NothingOutstanding,
+    #[error("the payee is not marked unreachable")]
+    PayeeReachable,
     #[error("amount out of range")]
     Overflow,
 }
@@ -223,6 +227,8 @@ impl ErrorCode for AwardError {
             Self::NotPayable => "not_payable",
             Self::PayeeUnreachable => "payee_unreachable",
             Self::PaidExceedsCorrectedAmount { .. } => "paid_exceeds_corrected_amount",
+            Self::NothingOutstanding => "nothing_outstanding",
+            Self::PayeeReachable => "payee_reachable",
             Self::Overflow => "overflow",
         }
     }
@@ -335,6 +341,28 @@ impl Award {
     pub fn change_payees(&mut self, payees: Payees) -> Result<(), AwardError> {
         payees.validate()?;
         self.payees = payees;
+        self.payee_unreachable = false;
+        Ok(())
+    }
+
+    /// Marks the payee unreachable while money is still owed: no payment is
+    /// recorded until it is reversed or new payee details are given.
+    pub fn mark_payee_unreachable(&mut self) -> Result<(), AwardError> {
+        if !self.outstanding()?.is_positive() {
+            return Err(AwardError::NothingOutstanding);
+        }
+        if self.payee_unreachable {
+            return Err(AwardError::PayeeUnreachable);
+        }
+        self.payee_unreachable = true;
+        Ok(())
+    }
+
+    /// Reverses [`Self::mark_payee_unreachable`]: the payee was reached.
+    pub fn mark_payee_reachable(&mut self) -> Result<(), AwardError> {
+        if !self.payee_unreachable {
+            return Err(AwardError::PayeeReachable);
+        }
         self.payee_unreachable = false;
         Ok(())
     }

@@ -222,6 +222,12 @@ pub enum Action {
     ReadAwards,
     /// Recording payments and previewing and confirming payment rounds.
     ManagePayments,
+    /// Bulk imports of claims through the API (`POST /v1/imports`) and
+    /// their jobs and reject reports.
+    ImportClaims,
+    /// Bulk exports of claims (`GET /v1/exports/claims`); personal data
+    /// only for the Register's staff (docs/import.md).
+    ExportClaims,
 }
 
 /// What the policy says about a role and an action.
@@ -236,7 +242,7 @@ pub enum Permission {
 }
 
 impl Action {
-    pub const ALL: [Self; 41] = [
+    pub const ALL: [Self; 43] = [
         Self::ReadServiceInfo,
         Self::ReadOwnAccount,
         Self::ListAccounts,
@@ -278,6 +284,8 @@ impl Action {
         Self::ReadPublicDecisions,
         Self::ReadAwards,
         Self::ManagePayments,
+        Self::ImportClaims,
+        Self::ExportClaims,
     ];
 
     /// Needs no authentication at all.
@@ -391,6 +399,10 @@ pub const fn permission(role: Role, action: Action) -> Permission {
             A::ReadReports,
         ) => Allow,
         (Role::Admin, A::ManageWebhooks) => Allow,
+        // Bulk imports are the secretariat's; exports are for the Register's
+        // staff and auditors (personal data: see docs/import.md).
+        (Role::Registrar, A::ImportClaims) => Allow,
+        (Role::Registrar | Role::Board | Role::Auditor, A::ExportClaims) => Allow,
         _ => Deny,
     }
 }

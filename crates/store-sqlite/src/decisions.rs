@@ -604,6 +604,13 @@ impl DecisionStore for Db {
                 "award": award.as_ref().map(|x| x.id), "meeting_reference": a.meeting_reference}),
         };
         self.audit(&mut tx, ctx, change).await?;
+        crate::webhooks::outbox(
+            &mut tx,
+            store::decisions::DECISION_ISSUED,
+            store::decisions::issued_event(&decision),
+            now,
+        )
+        .await?;
         let issued = Self::issued(&mut tx, decision.id, decision.case).await?;
         tx.commit().await.map_err(map_err)?;
         Ok(issued)
@@ -647,6 +654,13 @@ impl DecisionStore for Db {
                 "outcome": decision.outcome}),
         };
         self.audit(&mut tx, ctx, change).await?;
+        crate::webhooks::outbox(
+            &mut tx,
+            store::decisions::DECISION_ISSUED,
+            store::decisions::issued_event(&decision),
+            now,
+        )
+        .await?;
         let issued = Self::issued(&mut tx, decision.id, decision.case).await?;
         tx.commit().await.map_err(map_err)?;
         Ok(issued)

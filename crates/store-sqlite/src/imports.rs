@@ -366,4 +366,31 @@ impl ImportStore for SqliteStore {
             .collect::<Result<_, sqlx::Error>>()
             .map_err(map_err)
     }
+
+    async fn award_ids(
+        &self,
+        after: Option<commission::AwardId>,
+        limit: u32,
+    ) -> Result<Vec<commission::AwardId>, StoreError> {
+        let ids: Vec<Uuid> = match after {
+            Some(after) => {
+                sqlx::query_scalar("SELECT id FROM awards WHERE id > ? ORDER BY id LIMIT ?")
+                    .bind(after.0)
+                    .bind(i64::from(limit))
+                    .fetch_all(self.reader())
+                    .await
+            }
+            None => {
+                sqlx::query_scalar("SELECT id FROM awards ORDER BY id LIMIT ?")
+                    .bind(i64::from(limit))
+                    .fetch_all(self.reader())
+                    .await
+            }
+        }
+        .map_err(map_err)?;
+        Ok(ids
+            .into_iter()
+            .map(commission::AwardId::from_uuid)
+            .collect())
+    }
 }

@@ -249,6 +249,26 @@ pub fn enum_text<T: Serialize>(value: &T) -> String {
     }
 }
 
+/// The webhook event of a final decision (an approval or a correction),
+/// written to the outbox in the deciding transaction.
+pub const DECISION_ISSUED: &str = "decision.issued";
+
+/// The `data` of [`DECISION_ISSUED`]: ids, number, date and the kind of
+/// outcome; no names and no amounts.
+pub fn issued_event(decision: &Decision) -> serde_json::Value {
+    serde_json::json!({
+        "decision_id": decision.id,
+        "case_id": decision.case,
+        "number": decision.number,
+        "decided_on": decision.decided_on.map(|d| d.to_string()),
+        "outcome": match decision.outcome {
+            Outcome::Award { .. } => "award",
+            Outcome::Dismissal { .. } => "dismissal",
+        },
+        "supersedes": decision.supersedes.as_ref().map(|s| s.decision),
+    })
+}
+
 fn refused(e: impl std::fmt::Display) -> StoreError {
     StoreError::Conflict(e.to_string())
 }

@@ -91,4 +91,12 @@ pub trait ImportStore {
         after: Option<i64>,
         limit: u32,
     ) -> Result<Vec<(i64, ImportReject)>, StoreError>;
+
+    /// Award ids in id order after `after`, up to `limit`: the keyset the
+    /// awards export pages through (`GET /v1/exports/awards`).
+    async fn award_ids(
+        &self,
+        after: Option<commission::AwardId>,
+        limit: u32,
+    ) -> Result<Vec<commission::AwardId>, StoreError>;
 }

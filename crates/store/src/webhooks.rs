@@ -22,12 +22,13 @@ kernel::typed_id!(
 );
 
 /// Event types the service emits.
-pub const EVENT_TYPES: [&str; 5] = [
+pub const EVENT_TYPES: [&str; 6] = [
     "claim.submitted",
     "claim.recorded",
     "claim.rejected",
     "claim.information_requested",
     "convention.status_changed",
+    "decision.issued",
 ];
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -249,6 +249,21 @@ pub const ROUTES: &[(Method, &str, Action)] = &[
         "/v1/awards/{id}/payments",
         Action::ManagePayments,
     ),
+    (
+        Method::PUT,
+        "/v1/awards/{id}/payees",
+        Action::ManagePayments,
+    ),
+    (
+        Method::POST,
+        "/v1/awards/{id}/payee-unreachable",
+        Action::ManagePayments,
+    ),
+    (
+        Method::DELETE,
+        "/v1/awards/{id}/payee-unreachable",
+        Action::ManagePayments,
+    ),
     (Method::POST, "/v1/payment-rounds", Action::ManagePayments),
     (Method::GET, "/v1/payment-rounds/{id}", Action::ReadAwards),
     (
@@ -257,6 +272,15 @@ pub const ROUTES: &[(Method, &str, Action)] = &[
         Action::ManagePayments,
     ),
     (Method::GET, "/v1/reports/awards", Action::ReadAwards),
+    (Method::POST, "/v1/imports", Action::ImportClaims),
+    (Method::GET, "/v1/imports/{id}", Action::ImportClaims),
+    (
+        Method::GET,
+        "/v1/imports/{id}/rejects",
+        Action::ImportClaims,
+    ),
+    (Method::GET, "/v1/exports/claims", Action::ExportClaims),
+    (Method::GET, "/v1/exports/awards", Action::ReadAwards),
 ];
 
 enum Lookup {

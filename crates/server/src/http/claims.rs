@@ -200,7 +200,7 @@ pub(crate) fn listed_name(claimant: &register::Claimant) -> String {
 }
 
 /// The claim's full content, sealed parts opened.
-fn open_content(state: &AppState, record: &ClaimRecord) -> ApiResult<Value> {
+pub(crate) fn open_content(state: &AppState, record: &ClaimRecord) -> ApiResult<Value> {
     let mut content = record.content.clone();
     if let (Some(sealed), Some(obj)) = (&record.sealed, content.as_object_mut()) {
         let bytes = state.sealer.open(sealed).map_err(ApiError::internal)?;
@@ -945,20 +945,8 @@ fn parse_instant(field: &str, text: &str) -> ApiResult<OffsetDateTime> {
     })
 }
 
-/// Claims the caller may see, oldest first, with filters.
-#[utoipa::path(get, path = "/v1/claims", tag = "register", security(("bearer" = [])),
-    params(ListQuery),
-    responses((status = 200, body = ClaimPage), (status = 422, body = crate::error::ProblemBody)))]
-pub async fn list(
-    State(state): State<AppState>,
-    auth: Authorized,
-    Query(q): Query<ListQuery>,
-) -> ApiResult<Json<ClaimPage>> {
-    let page = crate::http::json::PageParams {
-        limit: q.limit,
-        cursor: q.cursor.clone(),
-    }
-    .request()?;
+/// The filters of `GET /v1/claims` (also used by the claims export).
+pub(crate) fn claim_filter(q: &ListQuery) -> ApiResult<ClaimFilter> {
     let status = q
         .status
         .as_deref()
@@ -972,7 +960,7 @@ pub async fn list(
             })
         })
         .transpose()?;
-    let filter = ClaimFilter {
+    Ok(ClaimFilter {
         status,
         category: q.category.clone(),
         region: q.region.clone(),
@@ -988,7 +976,24 @@ pub async fn list(
             .transpose()?,
         duplicate: q.duplicate,
         q: q.q.clone().filter(|t| !t.trim().is_empty()),
-    };
+    })
+}
+
+/// Claims the caller may see, oldest first, with filters.
+#[utoipa::path(get, path = "/v1/claims", tag = "register", security(("bearer" = [])),
+    params(ListQuery),
+    responses((status = 200, body = ClaimPage), (status = 422, body = crate::error::ProblemBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    auth: Authorized,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<Json<ClaimPage>> {
+    let page = crate::http::json::PageParams {
+        limit: q.limit,
+        cursor: q.cursor.clone(),
+    }
+    .request()?;
+    let filter = claim_filter(&q)?;
     let visibility = match auth.permission {
         Permission::Own => Visibility::FiledBy(auth.principal.account),
         _ if auth.principal.has_clearance(Clearance::Sensitive) => Visibility::All,

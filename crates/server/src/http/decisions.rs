@@ -11,7 +11,7 @@
 use crate::error::{ApiError, ApiResult};
 use crate::gate::commission_may_act;
 use crate::http::authz::Authorized;
-use crate::http::json::{Json, Path, etag};
+use crate::http::json::{Json, Path, etag, if_match_version};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -43,15 +43,6 @@ fn domain_conflict(e: &(impl ErrorCode + std::fmt::Display)) -> ApiError {
 
 fn domain_invalid(field: &str, e: &(impl ErrorCode + std::fmt::Display)) -> ApiError {
     ApiError::invalid_field(field, e.code(), e.to_string()).with("code", e.code())
-}
-
-/// If-Match when given (412 when stale), otherwise the loaded version.
-fn optional_if_match(headers: &HeaderMap) -> ApiResult<Option<i64>> {
-    if headers.contains_key(axum::http::header::IF_MATCH) {
-        crate::http::json::if_match_version(headers).map(Some)
-    } else {
-        Ok(None)
-    }
 }
 
 fn stale(if_match: Option<i64>, e: StoreError) -> ApiError {
@@ -206,7 +197,32 @@ pub struct RecommendationView {
     #[schema(value_type = String)]
     pub status: commission::RecommendationStatus,
     pub tally: Option<TallyView>,
+    /// The decision before the Council once adopted: its version is the
+    /// `If-Match` of `POST /v1/recommendations/{id}/decision`.
+    pub decision: Option<DecisionRef>,
     pub version: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DecisionRef {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: DecisionId,
+    #[schema(value_type = String)]
+    pub status: DecisionStatus,
+    pub version: i64,
+}
+
+/// The decision on a recommendation, if there is one yet.
+async fn decision_ref(state: &AppState, id: RecommendationId) -> ApiResult<Option<DecisionRef>> {
+    match state.store.decision_for_recommendation(id).await {
+        Ok(d) => Ok(Some(DecisionRef {
+            id: d.decision.id,
+            status: d.decision.status,
+            version: d.version,
+        })),
+        Err(StoreError::NotFound) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
 }
 
 impl RecommendationView {
@@ -230,8 +246,14 @@ impl RecommendationView {
                 abstentions: t.abstentions,
                 eligible_not_voted: t.eligible_not_voted,
             }),
+            decision: None,
             version: r.version,
         }
+    }
+
+    fn with_decision(mut self, decision: Option<DecisionRef>) -> Self {
+        self.decision = decision;
+        self
     }
 }
 
@@ -459,7 +481,11 @@ pub async fn recommendation(
     Path(id): Path<RecommendationId>,
 ) -> ApiResult<impl IntoResponse> {
     let r = state.store.recommendation(id).await?;
-    Ok((etag(r.version), Json(RecommendationView::new(r, None))))
+    let decision = decision_ref(&state, id).await?;
+    Ok((
+        etag(r.version),
+        Json(RecommendationView::new(r, None).with_decision(decision)),
+    ))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -508,9 +534,10 @@ pub async fn vote(
         .record_vote(&auth.audit(None), &rec, record.version, open.as_ref())
         .await
         .map_err(|e| stale(None, e))?;
+    let decision = decision_ref(&state, id).await?;
     Ok((
         etag(saved.version),
-        Json(RecommendationView::new(saved, Some(tally))),
+        Json(RecommendationView::new(saved, Some(tally)).with_decision(decision)),
     ))
 }
 
@@ -649,7 +676,7 @@ async fn decide_one(
     state: &AppState,
     auth: &Authorized,
     id: RecommendationId,
-    if_match: Option<i64>,
+    expected: i64,
     meeting_reference: Option<String>,
     step: CouncilStep,
 ) -> ApiResult<Issued> {
@@ -663,10 +690,9 @@ async fn decide_one(
         }
         other => other?,
     };
-    if if_match.is_some_and(|v| v != record.version) {
+    if expected != record.version {
         return Err(ApiError::precondition_failed());
     }
-    let expected = if_match.unwrap_or(record.version);
     let meeting_reference = meeting_reference.filter(|m| !m.trim().is_empty());
     let action = match step {
         CouncilStep::Approve { decided_on } => {
@@ -699,7 +725,7 @@ async fn decide_one(
                 .store
                 .approve(&auth.audit(None), &approval)
                 .await
-                .map_err(|e| stale(if_match, e));
+                .map_err(|e| stale(Some(expected), e));
         }
         CouncilStep::ReturnToPanel { reasons } => CouncilAction::ReturnToPanel { reasons },
         CouncilStep::ReferToReviewCommittee { grounds } => {
@@ -724,7 +750,7 @@ async fn decide_one(
             meeting_reference.as_deref(),
         )
         .await
-        .map_err(|e| stale(if_match, e))?;
+        .map_err(|e| stale(Some(expected), e))?;
     Ok(Issued {
         decision: saved,
         award: None,
@@ -734,12 +760,14 @@ async fn decide_one(
 /// The Council approves (final decision with its number, and the award),
 /// returns to the panel, refers to a Review Committee, records its outcome,
 /// refers on to the Assembly or records the Assembly's vote. `If-Match`
-/// (the decision's version) is optional; of two approvals at once one wins
-/// and the other gets 409 (412 with a stale `If-Match`). Gated.
+/// (the decision's version, `decision.version` of the recommendation) is
+/// required: 428 without it, 412 when stale; of two approvals at once one
+/// wins and the other gets 412 (or 409). Gated.
 #[utoipa::path(post, path = "/v1/recommendations/{id}/decision", tag = "decisions", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid)), request_body = Decide,
     responses((status = 200, body = IssuedView), (status = 409, body = crate::error::ProblemBody),
-        (status = 412, body = crate::error::ProblemBody)))]
+        (status = 412, body = crate::error::ProblemBody),
+        (status = 428, body = crate::error::ProblemBody)))]
 pub async fn decide(
     State(state): State<AppState>,
     auth: Authorized,
@@ -748,7 +776,7 @@ pub async fn decide(
     Json(body): Json<Decide>,
 ) -> ApiResult<impl IntoResponse> {
     commission_may_act(&state).await?;
-    let if_match = optional_if_match(&headers)?;
+    let if_match = if_match_version(&headers)?;
     let issued = decide_one(
         &state,
         &auth,
@@ -768,6 +796,9 @@ pub async fn decide(
 pub struct BulkItem {
     #[schema(value_type = String, format = Uuid)]
     pub recommendation: RecommendationId,
+    /// The decision's version (`decision.version` of the recommendation):
+    /// an item decided or changed since is refused with 412.
+    pub version: i64,
     #[serde(flatten)]
     pub step: CouncilStep,
 }
@@ -790,7 +821,8 @@ pub struct BulkResult {
 }
 
 /// The Council decides many recommendations at one meeting (up to 1,000),
-/// each decided or refused on its own. Gated.
+/// each decided or refused on its own; each item names the decision's
+/// version it expects (412 for that item when stale). Gated.
 #[utoipa::path(post, path = "/v1/recommendations/decisions", tag = "decisions", security(("bearer" = [])),
     request_body = BulkDecide, responses((status = 200, body = Vec<BulkResult>)))]
 pub async fn decide_many(
@@ -819,7 +851,7 @@ pub async fn decide_many(
             &state,
             &auth,
             item.recommendation,
-            None,
+            item.version,
             Some(body.meeting_reference.clone()),
             item.step,
         )
@@ -1130,11 +1162,13 @@ pub struct RecordPayment {
 }
 
 /// Records a payment reported on a payable award: never above the
-/// outstanding balance. Redress moves no money. `If-Match` optional. Gated.
+/// outstanding balance. Redress moves no money. `If-Match` (the award's
+/// version) required: 428 without it, 412 when stale. Gated.
 #[utoipa::path(post, path = "/v1/awards/{id}/payments", tag = "decisions", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid)), request_body = RecordPayment,
     responses((status = 201, body = AwardView), (status = 409, body = crate::error::ProblemBody),
-        (status = 422, body = crate::error::ProblemBody)))]
+        (status = 412, body = crate::error::ProblemBody), (status = 422, body = crate::error::ProblemBody),
+        (status = 428, body = crate::error::ProblemBody)))]
 pub async fn record_payment(
     State(state): State<AppState>,
     auth: Authorized,
@@ -1143,9 +1177,9 @@ pub async fn record_payment(
     Json(body): Json<RecordPayment>,
 ) -> ApiResult<impl IntoResponse> {
     commission_may_act(&state).await?;
-    let if_match = optional_if_match(&headers)?;
+    let if_match = if_match_version(&headers)?;
     let record = state.store.award(id).await?;
-    if if_match.is_some_and(|v| v != record.version) {
+    if if_match != record.version {
         return Err(ApiError::precondition_failed());
     }
     let paid_on = Date::parse(
@@ -1176,12 +1210,118 @@ pub async fn record_payment(
             json!({"payment": payment, "status": status}),
         )
         .await
-        .map_err(|e| stale(if_match, e))?;
+        .map_err(|e| stale(Some(if_match), e))?;
     Ok((
         StatusCode::CREATED,
         etag(saved.version),
         Json(AwardView::from(saved)),
     ))
+}
+
+/// Saves a changed award on the version named by `If-Match`.
+async fn save_award_change(
+    state: &AppState,
+    auth: &Authorized,
+    headers: &HeaderMap,
+    id: AwardId,
+    change: impl FnOnce(&mut Award) -> Result<(), commission::AwardError>,
+    action: &'static str,
+    summary: impl FnOnce(&Award) -> Value,
+) -> ApiResult<AwardRecord> {
+    commission_may_act(state).await?;
+    let if_match = if_match_version(headers)?;
+    let record = state.store.award(id).await?;
+    if if_match != record.version {
+        return Err(ApiError::precondition_failed());
+    }
+    let mut award = record.award;
+    change(&mut award).map_err(|e| match e {
+        commission::AwardError::Payee(_) => domain_invalid("payees", &e),
+        _ => domain_conflict(&e),
+    })?;
+    state
+        .store
+        .save_award(&auth.audit(None), &award, if_match, action, summary(&award))
+        .await
+        .map_err(|e| stale(Some(if_match), e))
+}
+
+/// Sets who is paid: the claimant, a representative, or heirs with shares
+/// summing to exactly 1 (`{"payee": "heirs", "heirs": [{"name", "share"}]}`).
+/// New payee details make an unreachable payee reachable again. `If-Match`
+/// required. Gated.
+#[utoipa::path(put, path = "/v1/awards/{id}/payees", tag = "decisions", security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid)), request_body(content = Object, description = "commission::Payees"),
+    responses((status = 200, body = AwardView), (status = 412, body = crate::error::ProblemBody),
+        (status = 422, body = crate::error::ProblemBody), (status = 428, body = crate::error::ProblemBody)))]
+pub async fn set_payees(
+    State(state): State<AppState>,
+    auth: Authorized,
+    Path(id): Path<AwardId>,
+    headers: HeaderMap,
+    Json(payees): Json<commission::Payees>,
+) -> ApiResult<impl IntoResponse> {
+    let saved = save_award_change(
+        &state,
+        &auth,
+        &headers,
+        id,
+        |a| a.change_payees(payees),
+        "award.payees_changed",
+        |a| json!({"payees": a.payees, "status": a.status()}),
+    )
+    .await?;
+    Ok((etag(saved.version), Json(AwardView::from(saved))))
+}
+
+/// Marks the payee unreachable while a balance is outstanding (status
+/// `payee_unreachable`; no payments until reversed). `If-Match` required.
+/// Gated.
+#[utoipa::path(post, path = "/v1/awards/{id}/payee-unreachable", tag = "decisions", security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid)),
+    responses((status = 200, body = AwardView), (status = 409, body = crate::error::ProblemBody),
+        (status = 412, body = crate::error::ProblemBody), (status = 428, body = crate::error::ProblemBody)))]
+pub async fn mark_payee_unreachable(
+    State(state): State<AppState>,
+    auth: Authorized,
+    Path(id): Path<AwardId>,
+    headers: HeaderMap,
+) -> ApiResult<impl IntoResponse> {
+    let saved = save_award_change(
+        &state,
+        &auth,
+        &headers,
+        id,
+        Award::mark_payee_unreachable,
+        "award.payee_unreachable",
+        |a| json!({"status": a.status()}),
+    )
+    .await?;
+    Ok((etag(saved.version), Json(AwardView::from(saved))))
+}
+
+/// Reverses the mark: the payee was reached. `If-Match` required. Gated.
+#[utoipa::path(delete, path = "/v1/awards/{id}/payee-unreachable", tag = "decisions", security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid)),
+    responses((status = 200, body = AwardView), (status = 409, body = crate::error::ProblemBody),
+        (status = 412, body = crate::error::ProblemBody), (status = 428, body = crate::error::ProblemBody)))]
+pub async fn unmark_payee_unreachable(
+    State(state): State<AppState>,
+    auth: Authorized,
+    Path(id): Path<AwardId>,
+    headers: HeaderMap,
+) -> ApiResult<impl IntoResponse> {
+    let saved = save_award_change(
+        &state,
+        &auth,
+        &headers,
+        id,
+        Award::mark_payee_reachable,
+        "award.payee_reached",
+        |a| json!({"status": a.status()}),
+    )
+    .await?;
+    Ok((etag(saved.version), Json(AwardView::from(saved))))
 }
 
 // -------------------------------------------------------- payment rounds

@@ -15,8 +15,10 @@ pub mod claims;
 pub mod convention;
 pub mod decisions;
 pub mod evidence;
+pub mod exports;
 pub mod health;
 pub mod idempotency;
+pub mod imports;
 pub mod json;
 pub mod metrics;
 pub mod problem;
@@ -159,10 +161,20 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(decisions::awards))
         .routes(routes!(decisions::award))
         .routes(routes!(decisions::record_payment))
+        .routes(routes!(decisions::set_payees))
+        .routes(routes!(
+            decisions::mark_payee_unreachable,
+            decisions::unmark_payee_unreachable
+        ))
         .routes(routes!(decisions::preview_round))
         .routes(routes!(decisions::round))
         .routes(routes!(decisions::confirm_round))
         .routes(routes!(decisions::report))
+        .routes(routes!(imports::upload))
+        .routes(routes!(imports::read))
+        .routes(routes!(imports::rejects))
+        .routes(routes!(exports::claims))
+        .routes(routes!(exports::awards))
 }
 
 /// The OpenAPI description, as served at `/openapi.json`.

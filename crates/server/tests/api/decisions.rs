@@ -35,7 +35,7 @@ async fn get(app: &TestApp, token: &str, path: &str) -> Value {
 
 /// 25 ratifications and the funding determination; the convention enters
 /// into force on 1 September 2026 and the clock is moved there.
-async fn put_in_force(app: &TestApp) {
+pub(crate) async fn put_in_force(app: &TestApp) {
     app.clock.set(datetime!(2026-06-30 12:00 UTC));
     let depositary = app.account("Depositary", &[Role::Depositary]).await.1;
     let (_, participants) =
@@ -67,19 +67,19 @@ async fn put_in_force(app: &TestApp) {
     app.clock.set(datetime!(2026-09-01 09:00 UTC));
 }
 
-struct World {
-    council: String,
-    assessor_id: AccountId,
-    assessor: String,
-    members: Vec<(AccountId, String)>,
-    claimant_id: AccountId,
-    claimant: String,
-    panel: String,
+pub(crate) struct World {
+    pub(crate) council: String,
+    pub(crate) assessor_id: AccountId,
+    pub(crate) assessor: String,
+    pub(crate) members: Vec<(AccountId, String)>,
+    pub(crate) claimant_id: AccountId,
+    pub(crate) claimant: String,
+    pub(crate) panel: String,
 }
 
 /// A Council member, an assessor, three Commissioners (the assessor also
 /// a Commissioner when `assessor_on_panel`), and a panel for A3.1.
-async fn world(app: &TestApp, assessor_on_panel: bool) -> World {
+pub(crate) async fn world(app: &TestApp, assessor_on_panel: bool) -> World {
     let (_, council) = app.account("Council", &[Role::Council]).await;
     let roles: &[Role] = if assessor_on_panel {
         &[Role::Assessor, Role::Commissioner]
@@ -128,7 +128,7 @@ async fn world(app: &TestApp, assessor_on_panel: bool) -> World {
 
 /// Recorded claims of the claimant with their cases, assessed
 /// individually by the world's assessor (850 × 112.5 × 0.8 = 76,500 EUR).
-async fn assessed_cases(app: &TestApp, w: &World, n: usize) -> Vec<String> {
+pub(crate) async fn assessed_cases(app: &TestApp, w: &World, n: usize) -> Vec<String> {
     let cases: Vec<SyntheticCase> = (0..n)
         .map(|i| SyntheticCase {
             category: "A3.1".into(),
@@ -182,13 +182,68 @@ async fn assessed_cases(app: &TestApp, w: &World, n: usize) -> Vec<String> {
     ids
 }
 
+/// The version of the decision before the Council on a recommendation.
+pub(crate) async fn decision_version(app: &TestApp, token: &str, rec: &str) -> i64 {
+    let r = get(app, token, &format!("/v1/recommendations/{rec}")).await;
+    r["decision"]["version"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("no decision: {r}"))
+}
+
+/// The Council's step on a recommendation, with the current `If-Match`.
+pub(crate) async fn decide(app: &TestApp, token: &str, rec: &str, body: Value) -> (u16, Value) {
+    let version = decision_version(app, token, rec).await;
+    json(
+        app.post(&format!("/v1/recommendations/{rec}/decision"))
+            .bearer_auth(token)
+            .header("if-match", format!("\"v{version}\""))
+            .json(&body)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
+/// A payment recorded on an award, with its current `If-Match`.
+async fn pay(app: &TestApp, token: &str, award: &str, body: Value) -> reqwest::Response {
+    let version = get(app, token, &format!("/v1/awards/{award}")).await["version"].clone();
+    app.post(&format!("/v1/awards/{award}/payments"))
+        .bearer_auth(token)
+        .header("if-match", format!("\"v{version}\""))
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// A change to an award, with its current `If-Match`.
+async fn on_award(
+    app: &TestApp,
+    token: &str,
+    award: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> reqwest::Response {
+    let version = get(app, token, &format!("/v1/awards/{award}")).await["version"].clone();
+    let mut req = app
+        .request(method, path)
+        .bearer_auth(token)
+        .header("if-match", format!("\"v{version}\""));
+    if let Some(body) = body {
+        req = req.json(&body);
+    }
+    req.send().await.unwrap()
+}
+
 fn eur(v: &str) -> Value {
     json!({"amount": v, "currency": "EUR"})
 }
 
 /// Proposed by the first member, adopted by the first two: returns the
 /// recommendation's id.
-async fn adopted(app: &TestApp, w: &World, case: &str) -> String {
+pub(crate) async fn adopted(app: &TestApp, w: &World, case: &str) -> String {
     let (s, rec) = post(
         app,
         &w.members[0].1,
@@ -240,7 +295,10 @@ both! {
         let (s, again) = post(&app, &w.members[1].1, &format!("/v1/recommendations/{rec}/votes"), json!({"choice": "in_favour"})).await;
         assert_eq!(s, 409, "{again}");
 
-        let (s, issued) = post(&app, &w.council, &format!("/v1/recommendations/{rec}/decision"),
+        // The Council names the version it decides on.
+        problem(app.post(&format!("/v1/recommendations/{rec}/decision")).bearer_auth(&w.council)
+            .json(&json!({"action": "approve"})).send().await.unwrap(), 428, "precondition-required").await;
+        let (s, issued) = decide(&app, &w.council, &rec,
             json!({"action": "approve", "meeting_reference": "C/2026/9"})).await;
         assert_eq!(s, 200, "{issued}");
         assert_eq!(issued["decision"]["number"], "ICC-DEC-2026-000001", "{issued}");
@@ -250,7 +308,7 @@ both! {
         let award = issued["award"]["id"].as_str().unwrap().to_owned();
         assert_eq!(get(&app, &w.assessor, &format!("/v1/cases/{case}")).await["status"], "decided");
         // A final decision is not decided again.
-        let (s, body) = post(&app, &w.council, &format!("/v1/recommendations/{rec}/decision"), json!({"action": "approve"})).await;
+        let (s, body) = decide(&app, &w.council, &rec, json!({"action": "approve"})).await;
         assert_eq!(s, 409, "{body}");
 
         // The claimant sees the decision on their claim; the public register has no names.
@@ -269,8 +327,8 @@ both! {
         assert!(!public.to_string().contains(&claim), "{public}");
 
         // A payment round: priority tier, then pro rata; confirmed, it makes the award payable.
-        problem(app.post(&format!("/v1/awards/{award}/payments")).bearer_auth(&w.council)
-            .json(&json!({"amount": eur("100"), "paid_on": "2026-09-02", "reference": "T-1"})).send().await.unwrap(),
+        problem(pay(&app, &w.council, &award,
+            json!({"amount": eur("100"), "paid_on": "2026-09-02", "reference": "T-1"})).await,
             409, "conflict").await;
         let (s, round) = post(&app, &w.council, "/v1/payment-rounds",
             json!({"available": eur("10000.00"), "priority_amount": eur("2500.00")})).await;
@@ -286,18 +344,25 @@ both! {
         assert_eq!(s, 409, "{again}");
         assert_eq!(get(&app, &w.council, &format!("/v1/awards/{award}")).await["status"], "payable");
 
-        // Payments recorded by staff, never above the outstanding balance.
-        let (s, paid) = post(&app, &w.council, &format!("/v1/awards/{award}/payments"),
-            json!({"amount": eur("10000.00"), "paid_on": "2026-09-02", "reference": "R1-0001"})).await;
+        // Payments recorded by staff, never above the outstanding balance,
+        // each on the version of the award it was entered against.
+        let payment = json!({"amount": eur("10000.00"), "paid_on": "2026-09-02", "reference": "R1-0001"});
+        problem(app.post(&format!("/v1/awards/{award}/payments")).bearer_auth(&w.council)
+            .json(&payment).send().await.unwrap(), 428, "precondition-required").await;
+        let version = get(&app, &w.council, &format!("/v1/awards/{award}")).await["version"].as_i64().unwrap();
+        problem(app.post(&format!("/v1/awards/{award}/payments")).bearer_auth(&w.council)
+            .header("if-match", format!("\"v{}\"", version - 1))
+            .json(&payment).send().await.unwrap(), 412, "precondition-failed").await;
+        let (s, paid) = json(pay(&app, &w.council, &award, payment).await).await;
         assert_eq!(s, 201, "{paid}");
         assert_eq!(paid["status"], "partially_paid");
         assert_eq!(paid["outstanding"], eur("66500.00"));
-        let over = problem(app.post(&format!("/v1/awards/{award}/payments")).bearer_auth(&w.council)
-            .json(&json!({"amount": eur("66500.01"), "paid_on": "2026-09-03", "reference": "R1-0002"})).send().await.unwrap(),
+        let over = problem(pay(&app, &w.council, &award,
+            json!({"amount": eur("66500.01"), "paid_on": "2026-09-03", "reference": "R1-0002"})).await,
             422, "validation").await;
         assert_eq!(over["code"], "overpayment", "{over}");
-        let (s, paid) = post(&app, &w.council, &format!("/v1/awards/{award}/payments"),
-            json!({"amount": eur("66500.00"), "paid_on": "2026-09-03", "reference": "R1-0002"})).await;
+        let (s, paid) = json(pay(&app, &w.council, &award,
+            json!({"amount": eur("66500.00"), "paid_on": "2026-09-03", "reference": "R1-0002"})).await).await;
         assert_eq!(s, 201, "{paid}");
         assert_eq!(paid["status"], "paid");
 
@@ -311,13 +376,16 @@ both! {
 
     async fn two_approvals_at_once_one_wins(app: TestApp) {
         let w = world(&app, false).await;
-        let cases = assessed_cases(&app, &w, 2).await;
+        let cases = assessed_cases(&app, &w, 3).await;
         put_in_force(&app).await;
         let rec = adopted(&app, &w, &cases[0]).await;
         let (_, council2) = app.account("Council 2", &[Role::Council]).await;
         let path = format!("/v1/recommendations/{rec}/decision");
+        // Both read the same version and approve on it.
+        let version = decision_version(&app, &w.council, &rec).await;
         let send = |token: String| {
-            let req = app.post(&path).bearer_auth(token).json(&json!({"action": "approve"}));
+            let req = app.post(&path).bearer_auth(token)
+                .header("if-match", format!("\"v{version}\"")).json(&json!({"action": "approve"}));
             async move { json(req.send().await.unwrap()).await }
         };
         let (one, two) = tokio::join!(send(w.council.clone()), send(council2));
@@ -330,12 +398,19 @@ both! {
         assert_eq!(awards.as_array().unwrap().len(), 1, "{awards}");
         // The loser's number was not used up: the next decision takes 000002.
         let rec2 = adopted(&app, &w, &cases[1]).await;
-        let (status, second) = post(&app, &w.council, &format!("/v1/recommendations/{rec2}/decision"), json!({"action": "approve"})).await;
+        let (status, second) = decide(&app, &w.council, &rec2, json!({"action": "approve"})).await;
         assert_eq!(status, 200, "{second}");
         assert_eq!(second["decision"]["number"], "ICC-DEC-2026-000002");
-        // A stale If-Match is refused.
-        problem(app.post(&format!("/v1/recommendations/{rec2}/decision")).bearer_auth(&w.council)
-            .header("if-match", "\"v1\"").json(&json!({"action": "approve"})).send().await.unwrap(), 412, "precondition-failed").await;
+        // A stale If-Match is refused, a missing one too.
+        let rec3 = adopted(&app, &w, &cases[2]).await;
+        let current = decision_version(&app, &w.council, &rec3).await;
+        problem(app.post(&format!("/v1/recommendations/{rec3}/decision")).bearer_auth(&w.council)
+            .header("if-match", format!("\"v{}\"", current + 1)).json(&json!({"action": "approve"})).send().await.unwrap(),
+            412, "precondition-failed").await;
+        problem(app.post(&format!("/v1/recommendations/{rec3}/decision")).bearer_auth(&w.council)
+            .json(&json!({"action": "approve"})).send().await.unwrap(), 428, "precondition-required").await;
+        // Nothing was decided by the refused requests.
+        assert_eq!(decision_version(&app, &w.council, &rec3).await, current);
     }
 
     async fn the_assessor_cannot_vote_on_the_case(app: TestApp) {
@@ -371,7 +446,7 @@ both! {
         put_in_force(&app).await;
         let case = &cases[0];
         let rec = adopted(&app, &w, case).await;
-        let (s, issued) = post(&app, &w.council, &format!("/v1/recommendations/{rec}/decision"), json!({"action": "approve"})).await;
+        let (s, issued) = decide(&app, &w.council, &rec, json!({"action": "approve"})).await;
         assert_eq!(s, 200, "{issued}");
         let first = issued["decision"]["id"].as_str().unwrap().to_owned();
         let award = issued["award"]["id"].as_str().unwrap().to_owned();
@@ -406,4 +481,161 @@ both! {
         assert_eq!(mine[0]["superseded"], true);
         assert_eq!(mine[1]["superseded"], false);
     }
+
+    async fn a_released_batch_goes_through_the_panel_and_the_council_in_bulk(app: TestApp) {
+        let w = world(&app, false).await;
+        let (_, reviewer) = app.account("Reviewer", &[Role::Assessor]).await;
+        let cases: Vec<SyntheticCase> = (0..20)
+            .map(|i| SyntheticCase {
+                category: "A3.1".into(),
+                region: Some("UA-32".into()),
+                claimant_key: Some(format!("batch-claimant-{i}")),
+                facts: CaseFacts {
+                    claimed: vec![Money::new(Decimal::new(8_500_000, 2), Currency::EUR)],
+                    quantities: [("floor_area_m2".to_owned(), Decimal::new(1125, 1))].into_iter().collect(),
+                    region: Some("UA-32".into()),
+                    incident_date: Some(date!(2022 - 03 - 14)),
+                    submission_date: Some(date!(2025 - 06 - 02)),
+                },
+            })
+            .collect();
+        app.state.store.insert_synthetic_cases(w.claimant_id, &cases).await.unwrap();
+        let (s, batch) = post(&app, &w.assessor, "/v1/batches",
+            json!({"category": "A3.1", "region": "UA-32", "sample_share": "0.01", "sample_minimum": 2})).await;
+        assert_eq!(s, 201, "{batch}");
+        assert_eq!(batch["case_count"], 20, "{batch}");
+        let bid = batch["id"].as_str().unwrap().to_owned();
+        app.state.jobs.pause(true);
+        let (s, job) = post(&app, &w.assessor, &format!("/v1/batches/{bid}/assess"), json!({})).await;
+        assert_eq!(s, 202, "{job}");
+        while server::jobs::run_once(&app.state, "test", None).await.unwrap().is_some() {}
+        let batch = get(&app, &w.assessor, &format!("/v1/batches/{bid}")).await;
+        assert_eq!(batch["status"], "in_review", "{batch}");
+        for c in batch["sample"].as_array().unwrap() {
+            let (s, b) = post(&app, &reviewer, &format!("/v1/batches/{bid}/sample/{}", c.as_str().unwrap()),
+                json!({"finding": "confirmed"})).await;
+            assert_eq!(s, 200, "{b}");
+        }
+        let batch = get(&app, &w.council, &format!("/v1/batches/{bid}")).await;
+        let (s, out) = json(app.post(&format!("/v1/batches/{bid}/release")).bearer_auth(&w.council)
+            .header("if-match", format!("\"v{}\"", batch["version"])).send().await.unwrap()).await;
+        assert_eq!(s, 200, "{out}");
+        assert_eq!(out["batch"]["status"], "released", "{out}");
+
+        put_in_force(&app).await;
+        // The panel recommends the whole batch at each case's assessed amount.
+        let (s, recs) = post(&app, &w.members[0].1, &format!("/v1/batches/{bid}/recommendations"),
+            json!({"panel": w.panel, "outcome": "award"})).await;
+        assert_eq!(s, 201, "{recs}");
+        let recs: Vec<String> = recs.as_array().unwrap().iter().map(|r| {
+            assert_eq!(r["batch_id"], bid.as_str());
+            assert_eq!(r["outcome"]["amount"], eur("76500.00"), "{r}");
+            r["id"].as_str().unwrap().to_owned()
+        }).collect();
+        assert_eq!(recs.len(), 20);
+        // Two of three members adopt each; adoption puts a decision before the Council.
+        let mut items = Vec::new();
+        for rec in &recs {
+            let mut last = Value::Null;
+            for m in &w.members[..2] {
+                let (s, v) = post(&app, &m.1, &format!("/v1/recommendations/{rec}/votes"), json!({"choice": "in_favour"})).await;
+                assert_eq!(s, 200, "{v}");
+                last = v;
+            }
+            assert_eq!(last["status"], "adopted", "{last}");
+            assert_eq!(last["decision"]["status"], "awaiting_council", "{last}");
+            items.push(json!({"recommendation": rec, "version": last["decision"]["version"], "action": "approve"}));
+        }
+        // One item at a stale version is refused on its own.
+        let mut stale = items[0].clone();
+        stale["version"] = json!(stale["version"].as_i64().unwrap() + 1);
+        let (s, out) = post(&app, &w.council, "/v1/recommendations/decisions",
+            json!({"meeting_reference": "C/2026/12", "items": [stale]})).await;
+        assert_eq!(s, 200, "{out}");
+        assert_eq!(out[0]["status"], 412, "{out}");
+        let (s, out) = post(&app, &w.council, "/v1/recommendations/decisions",
+            json!({"meeting_reference": "C/2026/12", "items": items})).await;
+        assert_eq!(s, 200, "{out}");
+        let out = out.as_array().unwrap();
+        assert_eq!(out.len(), 20);
+        for (i, r) in out.iter().enumerate() {
+            assert_eq!(r["status"], 200, "{r}");
+            assert_eq!(r["result"]["decision"]["number"], format!("ICC-DEC-2026-{:06}", i + 1), "{r}");
+            assert_eq!(r["result"]["decision"]["meeting_reference"], "C/2026/12");
+            assert_eq!(r["result"]["award"]["amount"], eur("76500.00"));
+        }
+        let awards = get(&app, &w.council, "/v1/awards").await;
+        assert_eq!(awards.as_array().unwrap().len(), 20, "{awards}");
+        let ready = get(&app, &w.council, &format!("/v1/cases?batch={bid}&status=decided&limit=500")).await;
+        assert_eq!(ready["items"].as_array().unwrap().len(), 20);
+    }
+
+
+    async fn payees_are_set_and_an_unreachable_payee_holds_payments(app: TestApp) {
+        let w = world(&app, false).await;
+        let cases = assessed_cases(&app, &w, 1).await;
+        put_in_force(&app).await;
+        let rec = adopted(&app, &w, &cases[0]).await;
+        let (s, issued) = decide(&app, &w.council, &rec, json!({"action": "approve"})).await;
+        assert_eq!(s, 200, "{issued}");
+        let award = issued["award"]["id"].as_str().unwrap().to_owned();
+        assert_eq!(issued["award"]["payees"], json!({"payee": "claimant"}));
+        let path = format!("/v1/awards/{award}/payees");
+        let put = reqwest::Method::PUT;
+        // Heirs' shares must sum to exactly 1.
+        let p = problem(on_award(&app, &w.council, &award, put.clone(), &path, Some(json!({"payee": "heirs", "heirs": [
+            {"name": "Olena K.", "share": "0.5"}, {"name": "Petro K.", "share": "0.3"}]}))).await, 422, "validation").await;
+        assert_eq!(p["code"], "shares_do_not_sum_to_one", "{p}");
+        let p = problem(on_award(&app, &w.council, &award, put.clone(), &path, Some(json!({"payee": "representative", "name": " "}))).await,
+            422, "validation").await;
+        assert_eq!(p["code"], "empty_name", "{p}");
+        // Without If-Match: 428.
+        problem(app.request(put.clone(), &path).bearer_auth(&w.council).json(&json!({"payee": "claimant"}))
+            .send().await.unwrap(), 428, "precondition-required").await;
+        let (s, a) = json(on_award(&app, &w.council, &award, put.clone(), &path, Some(json!({"payee": "heirs", "heirs": [
+            {"name": "Olena K.", "share": "0.5"}, {"name": "Petro K.", "share": "0.25"}, {"name": "Ivan K.", "share": "0.25"}]}))).await).await;
+        assert_eq!(s, 200, "{a}");
+        assert_eq!(a["payees"]["heirs"].as_array().unwrap().len(), 3, "{a}");
+        let (s, a) = json(on_award(&app, &w.council, &award, put.clone(), &path, Some(json!({"payee": "representative", "name": "Advokat M."}))).await).await;
+        assert_eq!(s, 200, "{a}");
+        assert_eq!(a["payees"], json!({"payee": "representative", "name": "Advokat M."}));
+        // Only staff who record payments set payees.
+        problem(app.request(put.clone(), &path).bearer_auth(&w.claimant).header("if-match", "\"v1\"")
+            .json(&json!({"payee": "claimant"})).send().await.unwrap(), 403, "forbidden").await;
+
+        // Unreachable: the status says so and no payment is recorded.
+        let mark = format!("/v1/awards/{award}/payee-unreachable");
+        problem(app.post(&mark).bearer_auth(&w.council).send().await.unwrap(), 428, "precondition-required").await;
+        let (s, a) = json(on_award(&app, &w.council, &award, reqwest::Method::POST, &mark, None).await).await;
+        assert_eq!(s, 200, "{a}");
+        assert_eq!(a["status"], "payee_unreachable", "{a}");
+        let (s, again) = json(on_award(&app, &w.council, &award, reqwest::Method::POST, &mark, None).await).await;
+        assert_eq!(s, 409, "{again}");
+        let (s, round) = post(&app, &w.council, "/v1/payment-rounds", json!({"available": eur("1000.00")})).await;
+        assert_eq!(s, 201, "{round}");
+        assert_eq!(round["preview"]["lines"], json!([]), "an unreachable payee is left out of a round: {round}");
+        // Reversed: the award is as before.
+        let (s, a) = json(on_award(&app, &w.council, &award, reqwest::Method::DELETE, &mark, None).await).await;
+        assert_eq!(s, 200, "{a}");
+        assert_eq!(a["status"], "awarded", "{a}");
+        let (s, again) = json(on_award(&app, &w.council, &award, reqwest::Method::DELETE, &mark, None).await).await;
+        assert_eq!(s, 409, "{again}");
+        assert_eq!(again["code"], "payee_reachable");
+        // New payee details also make an unreachable payee reachable.
+        let (s, _) = json(on_award(&app, &w.council, &award, reqwest::Method::POST, &mark, None).await).await;
+        assert_eq!(s, 200);
+        let (s, a) = json(on_award(&app, &w.council, &award, put.clone(), &path, Some(json!({"payee": "claimant"}))).await).await;
+        assert_eq!(s, 200, "{a}");
+        assert_eq!(a["status"], "awarded", "{a}");
+
+        // Each change is audited.
+        let (_, auditor) = app.account("Auditor", &[Role::Auditor]).await;
+        let (s, log) = json(app.get(&format!("/v1/audit?target_type=award&target_id={award}&limit=500")).bearer_auth(&auditor).send().await.unwrap()).await;
+        assert_eq!(s, 200, "{log}");
+        let text = log.to_string();
+        for action in ["award.payees_changed", "award.payee_unreachable", "award.payee_reached"] {
+            assert!(text.contains(action), "{action}: {log}");
+        }
+    }
+
 }

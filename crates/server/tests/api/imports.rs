@@ -143,3 +143,129 @@ both! {
         assert_eq!(summary, Summary { read: 1, imported: 1, skipped: 0, rejected: 0 }, "{rejects:?}");
     }
 }
+
+/// Polls an import job until it is no longer running.
+async fn finished(app: &TestApp, token: &str, location: &str) -> Value {
+    for _ in 0..200 {
+        let (status, job) =
+            crate::support::json(app.get(location).bearer_auth(token).send().await.unwrap()).await;
+        assert_eq!(status, 200, "{job}");
+        if job["status"] != "running" {
+            return job;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the import at {location} did not finish");
+}
+
+async fn upload(
+    app: &TestApp,
+    token: &str,
+    content_type: &str,
+    query: &str,
+    data: String,
+) -> (Value, String) {
+    let response = app
+        .post(&format!("/v1/imports{query}"))
+        .bearer_auth(token)
+        .header("content-type", content_type)
+        .body(data)
+        .send()
+        .await
+        .unwrap();
+    let location = response
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    let (status, job) = crate::support::json(response).await;
+    assert_eq!(status, 202, "{job}");
+    assert_eq!(
+        location,
+        format!("/v1/imports/{}", job["id"].as_str().unwrap())
+    );
+    (job, location)
+}
+
+both! {
+    async fn imports_through_the_api_run_as_jobs_with_a_rejects_report(app: TestApp) {
+        let (_, registrar) = app.account("Registry", &[Role::Registrar]).await;
+        let (claimant_id, claimant) = app.account("Claimant", &[Role::Claimant]).await;
+        let good = crate::claims::house("3184710691", "3210900000:01:001:0001");
+        let mut bad_amount = good.clone();
+        bad_amount["losses"][0]["amount"]["amount"] = json!("-5.00");
+        let mut other = good.clone();
+        other["claimant"]["tax_number"] = json!("2245134075");
+        other["location"]["cadastral_number"] = json!("3210900000:01:001:0002");
+        let mut data = String::new();
+        data += &row("api-1", &good, true);
+        data += &row("api-2", &bad_amount, false);
+        data += "{not json\n";
+        data += &row("api-3", &other, false);
+        // A body well over the router's 1 MiB JSON limit: blank lines are ignored.
+        data += &"\n".repeat(1_100_000);
+        let query = format!("?filed_by={claimant_id}");
+
+        crate::support::problem(
+            app.post("/v1/imports").bearer_auth(&claimant).header("content-type", "application/x-ndjson").body(data.clone()).send().await.unwrap(),
+            403,
+            "forbidden",
+        )
+        .await;
+
+        let (job, location) = upload(&app, &registrar, "application/x-ndjson", &query, data.clone()).await;
+        assert_eq!(job["status"], "running");
+        let done = finished(&app, &registrar, &location).await;
+        assert_eq!(done["status"], "completed", "{done}");
+        assert_eq!(
+            (done["read"].as_i64(), done["imported"].as_i64(), done["skipped"].as_i64(), done["rejected"].as_i64()),
+            (Some(4), Some(2), Some(0), Some(2)),
+            "{done}"
+        );
+        let report = app.get(&format!("{location}/rejects")).bearer_auth(&registrar).send().await.unwrap();
+        assert_eq!(report.status().as_u16(), 200);
+        let text = report.text().await.unwrap();
+        let rejects: Vec<ImportReject> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        let lines: Vec<(u64, &str)> = rejects.iter().map(|r| (r.line, r.code.as_str())).collect();
+        assert_eq!(lines, vec![(2, "amount_not_positive"), (3, "json_invalid")]);
+        assert_eq!(rejects[0].field.as_deref(), Some("claim.losses[0].amount"));
+
+        // The same file again: nothing new.
+        let (_, location) = upload(&app, &registrar, "application/x-ndjson", &query, data).await;
+        let again = finished(&app, &registrar, &location).await;
+        assert_eq!(
+            (again["status"].as_str(), again["imported"].as_i64(), again["skipped"].as_i64(), again["rejected"].as_i64()),
+            (Some("completed"), Some(0), Some(2), Some(2)),
+            "{again}"
+        );
+        let page = app
+            .state
+            .store
+            .claims(
+                store::claims::Visibility::All,
+                &store::claims::ClaimFilter::default(),
+                kernel::PageRequest::new(Some(50), None),
+            )
+            .await
+            .unwrap();
+        assert_eq!(page.items.len(), 2);
+
+        // CSV by its content type; a wrong header fails the job with the reason.
+        let example = include_str!("../../../../docs/examples/claims.csv");
+        let (_, location) = upload(&app, &registrar, "text/csv", &query, example.to_owned()).await;
+        let csv = finished(&app, &registrar, &location).await;
+        assert_eq!((csv["status"].as_str(), csv["imported"].as_i64()), (Some("completed"), Some(1)), "{csv}");
+        let (_, location) = upload(&app, &registrar, "text/csv; charset=utf-8", &query, "id,name\nx,y\n".into()).await;
+        let wrong = finished(&app, &registrar, &location).await;
+        assert_eq!(wrong["status"], "failed", "{wrong}");
+        assert!(wrong["error"].as_str().unwrap().contains("external_id,filed_by"), "{wrong}");
+
+        // Not an import job, or none at all.
+        crate::support::problem(
+            app.get(&format!("/v1/imports/{}", uuid::Uuid::now_v7())).bearer_auth(&registrar).send().await.unwrap(),
+            404,
+            "not-found",
+        )
+        .await;
+    }
+}

@@ -14,6 +14,7 @@ mod convention;
 mod decisions;
 mod evidence;
 mod evidence_s3;
+mod exports;
 mod foundation;
 mod idempotency;
 mod imports;

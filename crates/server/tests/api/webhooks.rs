@@ -1,6 +1,9 @@
 //! Webhooks: subscriptions, signed deliveries to a local receiver, retries,
 //! disabled subscriptions, and the outbox committing with its change.
 
+use crate::decisions::{
+    adopted, assessed_cases, decide as decide_on, decision_version, put_in_force, world,
+};
 use crate::reports::{act, decide, file, review, submit};
 use crate::support::{TestApp, json};
 use axum::http::{HeaderMap, StatusCode};
@@ -274,4 +277,39 @@ both! {
         assert_eq!(changed.len(), before + 1);
         assert_eq!(changed.last().unwrap()["data"]["kind"], "entered_into_force");
     }
+
+    async fn a_final_decision_is_announced_with_its_change(app: TestApp) {
+        let w = world(&app, false).await;
+        let cases = assessed_cases(&app, &w, 1).await;
+        put_in_force(&app).await;
+        let rec = adopted(&app, &w, &cases[0]).await;
+        assert!(events(&app, "decision.issued").await.is_empty(), "adoption is no decision");
+        // A refused approval (stale If-Match) announces nothing.
+        let version = decision_version(&app, &w.council, &rec).await;
+        let r = app.post(&format!("/v1/recommendations/{rec}/decision")).bearer_auth(&w.council)
+            .header("if-match", format!("\"v{}\"", version + 1)).json(&json!({"action": "approve"})).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::PRECONDITION_FAILED);
+        assert!(events(&app, "decision.issued").await.is_empty());
+        let (s, issued) = decide_on(&app, &w.council, &rec, json!({"action": "approve"})).await;
+        assert_eq!(s, 200, "{issued}");
+        let got = events(&app, "decision.issued").await;
+        assert_eq!(got.len(), 1);
+        let data = &got[0]["data"];
+        assert_eq!(data["decision_id"], issued["decision"]["id"], "{data}");
+        assert_eq!(data["number"], "ICC-DEC-2026-000001");
+        assert_eq!(data["case_id"], cases[0].as_str());
+        assert_eq!(data["outcome"], "award");
+        assert_eq!(data["supersedes"], Value::Null);
+        // A correction is a new final decision: announced too, with what it supersedes.
+        let first = issued["decision"]["id"].as_str().unwrap();
+        let (s, corrected) = act(&app, &w.council, &format!("/v1/decisions/{first}/corrections"),
+            json!({"reason": "clerical_error", "explanation": "Typo in the area.", "amount": {"amount": "70000.00", "currency": "EUR"}})).await;
+        assert_eq!(s, 201, "{corrected}");
+        let got = events(&app, "decision.issued").await;
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[1]["data"]["number"], "ICC-DEC-2026-000002");
+        assert_eq!(got[1]["data"]["supersedes"], first);
+        assert!(!got.iter().any(|e| e.to_string().contains("Claimant")), "no names: {got:?}");
+    }
+
 }
