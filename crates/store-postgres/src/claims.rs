@@ -10,6 +10,7 @@ use store::claims::{
     CategoryRecord, ClaimChange, ClaimFilter, ClaimMessage, ClaimRecord, DraftContent,
     DuplicateFlagRecord, MessageKind, Sealed, Submission, Visibility,
 };
+use store::reports::CountDims;
 use store::{AuditContext, Change, ClaimStore, StoreError};
 use uuid::Uuid;
 
@@ -295,6 +296,7 @@ impl ClaimStore for PostgresStore {
         };
         self.audit(&mut tx, ctx, change).await?;
         let claim = Self::load_claim(&mut *tx, id).await?;
+        crate::reports::bump_counts(&mut tx, None, Some(&CountDims::of(&claim))).await?;
         tx.commit().await.map_err(map_err)?;
         Ok(claim)
     }
@@ -311,6 +313,14 @@ impl ClaimStore for PostgresStore {
         draft: DraftContent,
     ) -> Result<ClaimRecord, StoreError> {
         let mut tx = self.begin().await?;
+        // The counted dimensions before the edit (locked until commit).
+        let before: Option<(Option<String>, Option<String>)> = sqlx::query_as(
+            "SELECT category, region FROM claims WHERE id = $1 AND status = 'draft' FOR UPDATE",
+        )
+        .bind(id.0)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(map_err)?;
         let c = &draft.columns;
         let done = sqlx::query(
             "UPDATE claims SET category = $1, sensitive = $2, content = $3, sealed = $4, sealed_key_id = $5, \
@@ -351,6 +361,16 @@ impl ClaimStore for PostgresStore {
         };
         self.audit(&mut tx, ctx, change).await?;
         let claim = Self::load_claim(&mut *tx, id).await?;
+        if let Some((category, region)) = before {
+            let before = CountDims {
+                status: "draft".into(),
+                category: category.unwrap_or_default(),
+                region: region.unwrap_or_default(),
+                month: String::new(),
+            };
+            crate::reports::bump_counts(&mut tx, Some(&before), Some(&CountDims::of(&claim)))
+                .await?;
+        }
         tx.commit().await.map_err(map_err)?;
         Ok(claim)
     }
@@ -390,6 +410,12 @@ impl ClaimStore for PostgresStore {
         let now = self.now();
         let year = now.year();
         let mut tx = self.begin().await?;
+        // Concurrent submissions of one claim queue here; the second sees it submitted.
+        sqlx::query("SELECT 1 FROM claims WHERE id = $1 FOR UPDATE")
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
         let current = Self::load_claim(&mut *tx, id).await?;
         if current.status != ClaimStatus::Draft || current.version != expected_version {
             return Err(StoreError::Conflict(format!(
@@ -481,6 +507,12 @@ impl ClaimStore for PostgresStore {
         });
         crate::webhooks::outbox(&mut tx, "claim.submitted", event, now).await?;
         let claim = Self::load_claim(&mut *tx, id).await?;
+        crate::reports::bump_counts(
+            &mut tx,
+            Some(&CountDims::of(&current)),
+            Some(&CountDims::of(&claim)),
+        )
+        .await?;
         tx.commit().await.map_err(map_err)?;
         Ok(claim)
     }
@@ -559,6 +591,12 @@ impl ClaimStore for PostgresStore {
             crate::cases::insert_case(&mut tx, id, now).await?;
         }
         let claim = Self::load_claim(&mut *tx, id).await?;
+        let counted = CountDims::of(&claim);
+        let before = CountDims {
+            status: status_text(change.from),
+            ..counted.clone()
+        };
+        crate::reports::bump_counts(&mut tx, Some(&before), Some(&counted)).await?;
         tx.commit().await.map_err(map_err)?;
         Ok(claim)
     }

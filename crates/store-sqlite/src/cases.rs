@@ -1390,6 +1390,13 @@ impl CaseStore for SqliteStore {
             .execute(&mut *tx)
             .await
             .map_err(map_err)?;
+            let counted = store::reports::CountDims {
+                status: "recorded".into(),
+                category: c.category.clone(),
+                region: c.region.clone().unwrap_or_default(),
+                month: store::reports::month_of(now),
+            };
+            crate::reports::bump_counts(&mut tx, None, Some(&counted)).await?;
             let id = CaseId::new();
             insert_case_row(
                 &mut tx,

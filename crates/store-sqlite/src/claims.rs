@@ -10,6 +10,7 @@ use store::claims::{
     CategoryRecord, ClaimChange, ClaimFilter, ClaimMessage, ClaimRecord, DraftContent,
     DuplicateFlagRecord, MessageKind, Sealed, Submission, Visibility,
 };
+use store::reports::CountDims;
 use store::{AuditContext, Change, ClaimStore, StoreError};
 use uuid::Uuid;
 
@@ -307,6 +308,7 @@ impl ClaimStore for SqliteStore {
         };
         self.audit(&mut tx, ctx, change).await?;
         let claim = Self::load_claim(&mut *tx, id).await?;
+        crate::reports::bump_counts(&mut tx, None, Some(&CountDims::of(&claim))).await?;
         tx.commit().await.map_err(map_err)?;
         Ok(claim)
     }
@@ -323,6 +325,13 @@ impl ClaimStore for SqliteStore {
         draft: DraftContent,
     ) -> Result<ClaimRecord, StoreError> {
         let mut tx = self.begin().await?;
+        // The counted dimensions before the edit (locked until commit).
+        let before: Option<(Option<String>, Option<String>)> =
+            sqlx::query_as("SELECT category, region FROM claims WHERE id = ? AND status = 'draft'")
+                .bind(id.0)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(map_err)?;
         let c = &draft.columns;
         let done = sqlx::query(
             "UPDATE claims SET category = ?, sensitive = ?, content = ?, sealed = ?, sealed_key_id = ?, \
@@ -363,6 +372,16 @@ impl ClaimStore for SqliteStore {
         };
         self.audit(&mut tx, ctx, change).await?;
         let claim = Self::load_claim(&mut *tx, id).await?;
+        if let Some((category, region)) = before {
+            let before = CountDims {
+                status: "draft".into(),
+                category: category.unwrap_or_default(),
+                region: region.unwrap_or_default(),
+                month: String::new(),
+            };
+            crate::reports::bump_counts(&mut tx, Some(&before), Some(&CountDims::of(&claim)))
+                .await?;
+        }
         tx.commit().await.map_err(map_err)?;
         Ok(claim)
     }
@@ -493,6 +512,12 @@ impl ClaimStore for SqliteStore {
         });
         crate::webhooks::outbox(&mut tx, "claim.submitted", event, now).await?;
         let claim = Self::load_claim(&mut *tx, id).await?;
+        crate::reports::bump_counts(
+            &mut tx,
+            Some(&CountDims::of(&current)),
+            Some(&CountDims::of(&claim)),
+        )
+        .await?;
         tx.commit().await.map_err(map_err)?;
         Ok(claim)
     }
@@ -571,6 +596,12 @@ impl ClaimStore for SqliteStore {
             crate::cases::insert_case(&mut tx, id, now).await?;
         }
         let claim = Self::load_claim(&mut *tx, id).await?;
+        let counted = CountDims::of(&claim);
+        let before = CountDims {
+            status: status_text(change.from),
+            ..counted.clone()
+        };
+        crate::reports::bump_counts(&mut tx, Some(&before), Some(&counted)).await?;
         tx.commit().await.map_err(map_err)?;
         Ok(claim)
     }

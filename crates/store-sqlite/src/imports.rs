@@ -5,6 +5,7 @@ use serde_json::json;
 use sqlx::{Row, Sqlite, Transaction};
 use store::cases::{JobId, JobRecord};
 use store::imports::{IMPORT_JOB_KIND, ImportJob, ImportOutcome, ImportReject, ImportRow};
+use store::reports::{CountDims, month_of};
 use store::{AuditContext, CaseStore, Change, ImportStore, StoreError};
 use uuid::Uuid;
 
@@ -106,6 +107,8 @@ impl ImportStore for SqliteStore {
             next_seq = last - n + 1;
         }
         let mut imported = 0_i64;
+        // Claims added to each cell of `claim_counts`, written once per cell.
+        let mut counted = std::collections::BTreeMap::<CountDims, i64>::new();
         for ((row, is_new), outcome) in rows.into_iter().zip(fresh).zip(outcomes.iter_mut()) {
             if !is_new {
                 continue;
@@ -163,6 +166,23 @@ impl ImportStore for SqliteStore {
             .execute(&mut *tx)
             .await
             .map_err(map_err)?;
+            *counted
+                .entry(CountDims {
+                    status: if reference.is_some() {
+                        "submitted"
+                    } else {
+                        "draft"
+                    }
+                    .into(),
+                    category: c.category.clone().unwrap_or_default(),
+                    region: c.region.clone().unwrap_or_default(),
+                    month: if reference.is_some() {
+                        month_of(now)
+                    } else {
+                        String::new()
+                    },
+                })
+                .or_default() += 1;
             if let Some(submission) = &row.submission {
                 for key in submission.keys.index_keys() {
                     sqlx::query(
@@ -216,6 +236,9 @@ impl ImportStore for SqliteStore {
                 id: row.id,
                 reference,
             });
+        }
+        for (dims, n) in &counted {
+            crate::reports::add_count(&mut tx, dims, *n).await?;
         }
         if let Some(job) = job {
             for r in &rejects {

@@ -1,4 +1,5 @@
-//! Reports: GROUP BY queries over the claims table's indexes.
+//! Reports: claim counts from the maintained `claim_counts` aggregate;
+//! processing times by queries over the claims table's indexes.
 //!
 //! SQLite has no `percentile_cont`; the percentiles are still exact: a
 //! window query ranks each category's durations and returns only the rows
@@ -8,11 +9,12 @@
 use crate::{SqliteStore, map_err};
 use async_trait::async_trait;
 use sqlx::Row;
+use sqlx::{Sqlite, Transaction};
 use std::collections::BTreeMap;
 use store::StoreError;
 use store::reports::{
-    BACKLOG_STATUSES, Backlog, CategoryTimes, ClaimCounts, DurationStats, ProcessingReport,
-    ReportStore,
+    BACKLOG_STATUSES, Backlog, CategoryTimes, ClaimCounts, CountDims, DurationStats,
+    ProcessingReport, ReportStore,
 };
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -34,6 +36,54 @@ impl SqliteStore {
             .collect::<Result<_, sqlx::Error>>()
             .map_err(map_err)
     }
+}
+
+/// Adds `delta` claims to one cell of the `claim_counts` aggregate.
+pub(crate) async fn add_count(
+    tx: &mut Transaction<'static, Sqlite>,
+    dims: &CountDims,
+    delta: i64,
+) -> Result<(), StoreError> {
+    if delta == 0 {
+        return Ok(());
+    }
+    sqlx::query(
+        "INSERT INTO claim_counts (status, category, region, month, count) VALUES (?, ?, ?, ?, ?) \
+         ON CONFLICT (status, category, region, month) DO UPDATE SET count = claim_counts.count + excluded.count",
+    )
+    .bind(&dims.status)
+    .bind(&dims.category)
+    .bind(&dims.region)
+    .bind(&dims.month)
+    .bind(delta)
+    .execute(&mut **tx)
+    .await
+    .map_err(map_err)
+    .map(drop)
+}
+
+/// Moves a claim from one cell of `claim_counts` to another (`None`: the
+/// claim did not exist before, or no longer exists), in the caller's
+/// transaction. Cells are updated in key order, so concurrent writers lock
+/// them in one order and cannot deadlock on each other.
+pub(crate) async fn bump_counts(
+    tx: &mut Transaction<'static, Sqlite>,
+    old: Option<&CountDims>,
+    new: Option<&CountDims>,
+) -> Result<(), StoreError> {
+    if old == new {
+        return Ok(());
+    }
+    let mut deltas: Vec<(&CountDims, i64)> = old
+        .map(|d| (d, -1))
+        .into_iter()
+        .chain(new.map(|d| (d, 1)))
+        .collect();
+    deltas.sort();
+    for (dims, delta) in deltas {
+        add_count(tx, dims, delta).await?;
+    }
+    Ok(())
 }
 
 /// Durations (in seconds, to the millisecond) at the ranks each percentile
@@ -70,6 +120,30 @@ fn interpolate(n: i64, tenths: i64, at: &BTreeMap<i64, f64>) -> f64 {
 #[async_trait]
 impl ReportStore for SqliteStore {
     async fn claim_counts(&self) -> Result<ClaimCounts, StoreError> {
+        // Sums over the aggregate's cells (a few thousand rows at most); no
+        // scan of claims. Empty cells (count 0) are left out.
+        let by_status = self
+            .counts("SELECT status, sum(count) FROM claim_counts GROUP BY status HAVING sum(count) <> 0")
+            .await?;
+        let by_category = self
+            .counts("SELECT nullif(category, ''), sum(count) FROM claim_counts GROUP BY category HAVING sum(count) <> 0")
+            .await?;
+        let by_region = self
+            .counts("SELECT nullif(region, ''), sum(count) FROM claim_counts GROUP BY region HAVING sum(count) <> 0")
+            .await?;
+        let by_submission_month = self
+            .counts("SELECT month, sum(count) FROM claim_counts WHERE month <> '' GROUP BY month HAVING sum(count) <> 0")
+            .await?;
+        Ok(ClaimCounts {
+            total: by_status.values().sum(),
+            by_status,
+            by_category,
+            by_region,
+            by_submission_month,
+        })
+    }
+
+    async fn claim_counts_by_scan(&self) -> Result<ClaimCounts, StoreError> {
         let by_status = self
             .counts("SELECT status, count(*) FROM claims GROUP BY status")
             .await?;

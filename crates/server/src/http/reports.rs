@@ -1,7 +1,8 @@
 //! Aggregate reports on the Register: claim counts and processing times.
 //!
-//! Marginal figures only (one dimension at a time), computed by indexed
-//! GROUP BY queries; see `docs/reports.md`.
+//! Marginal figures only (one dimension at a time). Counts are read from the
+//! maintained `claim_counts` aggregate, processing times by indexed queries;
+//! see `docs/reports.md`.
 
 use crate::error::ApiResult;
 use crate::http::authz::Authorized;

@@ -104,6 +104,11 @@ both! {
             import(&app, registrar, Format::Jsonl, data.as_bytes(), 1 << 20).await.unwrap();
         assert_eq!(again, Summary { read: 6, imported: 0, skipped: 2, rejected: 4 });
 
+        // The maintained report counts took in the imported claims, once.
+        let kept = app.state.store.claim_counts().await.unwrap();
+        assert_eq!(kept, app.state.store.claim_counts_by_scan().await.unwrap());
+        assert_eq!((kept.total, kept.by_submission_month.values().sum::<i64>()), (2, 1));
+
         // Every imported claim has its audit entry; the chain holds.
         let report = app.state.store.verify_chain().await.unwrap();
         assert!(matches!(report, store::audit::ChainReport::Intact { .. }), "{report:?}");

@@ -139,6 +139,69 @@ both! {
         assert_eq!(app.get("/v1/reports/claims").send().await.unwrap().status(), 401);
     }
 
+    async fn the_maintained_counts_equal_a_scan_of_the_claims(app: TestApp) {
+        let (_, claimant) = app.account("Claimant", &[Role::Claimant]).await;
+        let (_, registrar) = app.account("Registrar", &[Role::Registrar]).await;
+        let (_, board) = app.account("Board", &[Role::Board]).await;
+        let store = app.state.store.clone();
+        let check = |when: &'static str| {
+            let store = store.clone();
+            async move {
+                let kept = store.claim_counts().await.unwrap();
+                let scanned = store.claim_counts_by_scan().await.unwrap();
+                assert_eq!(kept, scanned, "after {when}");
+                kept
+            }
+        };
+        let mut ids = Vec::new();
+        for n in 0..8 {
+            ids.push(file(&app, &claimant, n).await);
+        }
+        check("creation").await;
+        // A draft edit that moves a claim to another region.
+        let (_, draft) = json(app.get(&format!("/v1/claims/{}", ids[7])).bearer_auth(&claimant).send().await.unwrap()).await;
+        let (s, edited) = json(
+            app.request(reqwest::Method::PATCH, &format!("/v1/claims/{}", ids[7]))
+                .bearer_auth(&claimant)
+                .header("if-match", format!("\"v{}\"", draft["version"]))
+                .json(&json!({"location": {"region": "UA-30"}}))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(s, 200, "{edited}");
+        check("a draft edit").await;
+        for id in &ids[..3] {
+            assert_eq!(submit(&app, &claimant, id).await.0, 200);
+        }
+        // The next submissions fall in another month.
+        app.clock.advance(Duration::days(40));
+        for id in &ids[3..7] {
+            assert_eq!(submit(&app, &claimant, id).await.0, 200);
+        }
+        check("submission").await;
+        for id in &ids[..5] {
+            review(&app, &registrar, id).await;
+        }
+        let (s, asked) = act(&app, &registrar, &format!("/v1/claims/{}/information-requests", ids[4]), json!({"message": "More, please."})).await;
+        assert_eq!(s, 200, "{asked}");
+        check("review").await;
+        assert_eq!(decide(&app, &board, &ids[0], "recorded").await.0, 200);
+        assert_eq!(decide(&app, &board, &ids[1], "recorded").await.0, 200);
+        assert_eq!(decide(&app, &board, &ids[2], "rejected").await.0, 200);
+        let (s, w) = act(&app, &claimant, &format!("/v1/claims/{}/withdraw", ids[5]), json!({"reason": "settled"})).await;
+        assert_eq!(s, 200, "{w}");
+        let counts = check("decisions and withdrawals").await;
+        assert_eq!(counts.total, 8);
+        assert_eq!(counts.by_submission_month.len(), 2, "{counts:?}");
+        assert_eq!(counts.by_submission_month.values().sum::<i64>(), 7, "{counts:?}");
+        assert_eq!(counts.by_region.get("UA-30"), Some(&1), "{counts:?}");
+        assert_eq!(counts.by_status.get("withdrawn"), Some(&1), "{counts:?}");
+        assert_eq!(counts.by_status.get("draft"), Some(&1), "{counts:?}");
+        assert_eq!(counts.by_status.get("information_requested"), Some(&1), "{counts:?}");
+    }
+
     async fn an_empty_register_reports_zeros(app: TestApp) {
         let (_, auditor) = app.account("Auditor", &[Role::Auditor]).await;
         let (_, counts) = json(app.get("/v1/reports/claims").bearer_auth(&auditor).send().await.unwrap()).await;
