@@ -3,4 +3,5 @@
 
 #![allow(unreachable_pub, reason = "a test binary exports nothing")]
 
+mod backup;
 mod binary;

@@ -228,6 +228,9 @@ pub enum Action {
     /// Bulk exports of claims (`GET /v1/exports/claims`); personal data
     /// only for the Register's staff (docs/import.md).
     ExportClaims,
+    /// Exchanging an account token for a web session: public, the token
+    /// is the credential.
+    SignIn,
 }
 
 /// What the policy says about a role and an action.
@@ -242,7 +245,7 @@ pub enum Permission {
 }
 
 impl Action {
-    pub const ALL: [Self; 43] = [
+    pub const ALL: [Self; 44] = [
         Self::ReadServiceInfo,
         Self::ReadOwnAccount,
         Self::ListAccounts,
@@ -286,6 +289,7 @@ impl Action {
         Self::ManagePayments,
         Self::ImportClaims,
         Self::ExportClaims,
+        Self::SignIn,
     ];
 
     /// Needs no authentication at all.
@@ -297,6 +301,7 @@ impl Action {
                 | Self::ReadCatalogue
                 | Self::ReadValuationRules
                 | Self::ReadPublicDecisions
+                | Self::SignIn
         )
     }
 }
@@ -315,7 +320,7 @@ pub const fn permission(role: Role, action: Action) -> Permission {
     use Permission::{Allow, Deny, Own};
     match (role, action) {
         (_, A::ReadServiceInfo | A::ReadOwnAccount) => Allow,
-        (_, A::ReadConvention | A::ReadCatalogue) => Allow,
+        (_, A::ReadConvention | A::ReadCatalogue | A::SignIn) => Allow,
         (Role::Admin, A::ManageCatalogue) => Allow,
         // Claimants file and follow their own claims; nobody else's.
         (Role::Claimant, A::CreateClaim) => Allow,

@@ -162,7 +162,7 @@ pub struct NaturalPerson {
     #[serde(default)]
     pub patronymic: Option<String>,
     /// Optional while the claim is a draft; submission requires it.
-    #[serde(default, with = "iso_date::option")]
+    #[serde(default, with = "crate::dates::optional_iso_date")]
     pub date_of_birth: Option<Date>,
     /// Absent for people who never received one or refused it on religious
     /// grounds, which Ukrainian law allows.
@@ -336,7 +336,7 @@ pub struct Representation {
     #[serde(with = "iso_date")]
     pub valid_from: Date,
     /// Open-ended when absent. Inclusive.
-    #[serde(default, with = "iso_date::option")]
+    #[serde(default, with = "crate::dates::optional_iso_date")]
     pub valid_until: Option<Date>,
 }
 
@@ -473,5 +473,27 @@ mod tests {
             ..r
         };
         assert!(open.is_valid_on(date!(2040 - 01 - 01)));
+    }
+
+    /// Regression (fuzz target `claim_json`): a person without a date of
+    /// birth is stored with `"date_of_birth": null` and must read back.
+    #[test]
+    fn a_claimant_without_a_date_of_birth_reads_back_from_its_stored_form() {
+        let claimant = Claimant::NaturalPerson(NaturalPerson {
+            given_name: "Olena".into(),
+            family_name: "Kovalenko".into(),
+            ..NaturalPerson::default()
+        });
+        let stored = serde_json::to_value(&claimant).unwrap();
+        assert_eq!(stored["date_of_birth"], serde_json::Value::Null);
+        let read: Claimant = serde_json::from_value(stored.clone()).unwrap();
+        assert_eq!(read, claimant);
+        let text: Claimant = serde_json::from_str(&stored.to_string()).unwrap();
+        assert_eq!(text, claimant);
+        let refused = serde_json::from_value::<Claimant>(serde_json::json!({
+            "claimant_type": "natural_person", "given_name": "O", "family_name": "K",
+            "date_of_birth": "1980-02-30"
+        }));
+        assert!(refused.is_err());
     }
 }

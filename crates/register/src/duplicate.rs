@@ -164,22 +164,23 @@ pub fn find_duplicates(claim: &DuplicateKeys, candidates: &[DuplicateKeys]) -> V
             (Some(a), Some(b)) => a.overlaps(b),
             _ => false,
         };
-        if let (Some(a), Some(b)) = (&claim.claimant, &other.claimant) {
-            if a == b && overlapping {
-                if claim.category == other.category {
-                    hit(
-                        DuplicateReason::SameClaimantSameCategoryOverlappingDates,
-                        a.to_string(),
-                    );
-                } else {
-                    hit(DuplicateReason::SameClaimantOtherCategory, a.to_string());
-                }
+        if let (Some(a), Some(b)) = (&claim.claimant, &other.claimant)
+            && a == b
+            && overlapping
+        {
+            if claim.category == other.category {
+                hit(
+                    DuplicateReason::SameClaimantSameCategoryOverlappingDates,
+                    a.to_string(),
+                );
+            } else {
+                hit(DuplicateReason::SameClaimantOtherCategory, a.to_string());
             }
         }
-        if let (Some(a), Some(b)) = (&claim.cadastral_number, &other.cadastral_number) {
-            if a == b {
-                hit(DuplicateReason::SameCadastralNumber, a.to_string());
-            }
+        if let (Some(a), Some(b)) = (&claim.cadastral_number, &other.cadastral_number)
+            && a == b
+        {
+            hit(DuplicateReason::SameCadastralNumber, a.to_string());
         }
         let theirs: Vec<ExternalReference> = other
             .external_references

@@ -304,13 +304,13 @@ fn check_presence(draft: &ClaimDraft, category: Option<&Category>, out: &mut Fai
             }
         }
     }
-    if let Some(claimant) = &draft.claimant {
-        if !claimant.contact().is_reachable() {
-            out.missing(
-                "claimant.contact",
-                "an e-mail address, phone number or postal address",
-            );
-        }
+    if let Some(claimant) = &draft.claimant
+        && !claimant.contact().is_reachable()
+    {
+        out.missing(
+            "claimant.contact",
+            "an e-mail address, phone number or postal address",
+        );
     }
     if let Some(r) = &draft.representation {
         if r.representative.account.is_none() && is_blank(&r.representative.name) {
@@ -417,19 +417,19 @@ fn check_category(draft: &ClaimDraft, category: &Category, today: Date, out: &mu
             );
         }
     }
-    if let Some(claimant) = &draft.claimant {
-        if claimant.claimant_type() != category.claimant_type {
-            out.push(
-                Reason::ClaimantTypeMismatch,
-                "claimant.claimant_type",
-                format!(
-                    "category {} is for claimants of type {}, not {}",
-                    category.code,
-                    category.claimant_type,
-                    claimant.claimant_type()
-                ),
-            );
-        }
+    if let Some(claimant) = &draft.claimant
+        && claimant.claimant_type() != category.claimant_type
+    {
+        out.push(
+            Reason::ClaimantTypeMismatch,
+            "claimant.claimant_type",
+            format!(
+                "category {} is for claimants of type {}, not {}",
+                category.code,
+                category.claimant_type,
+                claimant.claimant_type()
+            ),
+        );
     }
     for (name, value) in &draft.category_fields {
         let path = format!("category_fields.{name}");
@@ -463,23 +463,23 @@ fn check_claimant(
         check_natural_person(p, config, today, out);
     }
     let contact = claimant.contact();
-    if let Some(email) = contact.email.as_deref().filter(|e| !is_blank(e)) {
-        if !Contact::email_is_plausible(email) {
-            out.push(
-                Reason::FieldInvalid,
-                "claimant.contact.email",
-                "not an e-mail address",
-            );
-        }
+    if let Some(email) = contact.email.as_deref().filter(|e| !is_blank(e))
+        && !Contact::email_is_plausible(email)
+    {
+        out.push(
+            Reason::FieldInvalid,
+            "claimant.contact.email",
+            "not an e-mail address",
+        );
     }
-    if let Some(phone) = contact.phone.as_deref().filter(|p| !is_blank(p)) {
-        if !Contact::phone_is_plausible(phone) {
-            out.push(
-                Reason::FieldInvalid,
-                "claimant.contact.phone",
-                "not a phone number (7 to 15 digits, optionally starting with +)",
-            );
-        }
+    if let Some(phone) = contact.phone.as_deref().filter(|p| !is_blank(p))
+        && !Contact::phone_is_plausible(phone)
+    {
+        out.push(
+            Reason::FieldInvalid,
+            "claimant.contact.phone",
+            "not a phone number (7 to 15 digits, optionally starting with +)",
+        );
     }
 }
 
@@ -540,16 +540,16 @@ fn check_representation(draft: &ClaimDraft, today: Date, out: &mut Failures) {
     }
     match &draft.claimant {
         Some(Claimant::NaturalPerson(p)) => {
-            if let Some(age) = p.age_on(today).filter(|&a| a >= 18) {
-                if r.kind == crate::claimant::AuthorityKind::Parent {
-                    out.push(
+            if let Some(age) = p.age_on(today).filter(|&a| a >= 18)
+                && r.kind == crate::claimant::AuthorityKind::Parent
+            {
+                out.push(
                         Reason::AuthorityKindMismatch,
                         "representation.kind",
                         format!(
                             "a parent may act only for a minor; the claimant is {age}: use guardian or lawyer"
                         ),
                     );
-                }
             }
         }
         Some(other) if r.kind.natural_persons_only() => out.push(
@@ -607,9 +607,10 @@ fn check_location(
     out: &mut Failures,
 ) {
     let location = &draft.location;
-    if let (true, Some(category)) = (location.is_abroad(), category) {
-        if !category.harm_abroad_allowed {
-            out.push(
+    if let (true, Some(category)) = (location.is_abroad(), category)
+        && !category.harm_abroad_allowed
+    {
+        out.push(
                 Reason::LocationOutsideUkraine,
                 "location.country",
                 format!(
@@ -617,16 +618,15 @@ fn check_location(
                     category.code
                 ),
             );
-        }
     }
-    if let Some(region) = &location.region {
-        if !regions.contains_region(region) {
-            out.push(
-                Reason::UnknownRegion,
-                "location.region",
-                format!("{region} is not a region of Ukraine"),
-            );
-        }
+    if let Some(region) = &location.region
+        && !regions.contains_region(region)
+    {
+        out.push(
+            Reason::UnknownRegion,
+            "location.region",
+            format!("{region} is not a region of Ukraine"),
+        );
     }
     if category.is_some_and(|c| c.occupied_territory_required) && !location.occupied_territory {
         out.push(

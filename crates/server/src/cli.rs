@@ -37,6 +37,17 @@ pub enum Command {
     /// Bulk import (claims from JSON Lines or CSV).
     #[command(subcommand)]
     Import(crate::import::ImportCommand),
+    /// Exit 0 if the service on this machine answers `/health` (for
+    /// container health checks: the image has no curl).
+    HealthCheck {
+        /// The service's address (as for `serve`); 0.0.0.0 is asked on
+        /// 127.0.0.1.
+        #[arg(long, env = "REDRESS_LISTEN", default_value = Settings::DEFAULT_LISTEN)]
+        listen: std::net::SocketAddr,
+    },
+    /// Copy the database while the service runs (SQLite: VACUUM INTO;
+    /// PostgreSQL: pg_dump). See docs/reliability.md.
+    Backup(crate::backup::BackupArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -110,6 +121,11 @@ fn fail(message: impl std::fmt::Display) -> ExitCode {
 }
 
 pub async fn main(cli: Cli) -> ExitCode {
+    if let Command::HealthCheck { listen } = cli.command {
+        // Touches neither the database nor the settings file: it only asks
+        // the running process.
+        return health_check(listen).await;
+    }
     let serve_args = match &cli.command {
         Command::Serve(args) => args.clone(),
         _ => ServeArgs::default(),
@@ -133,7 +149,9 @@ pub async fn main(cli: Cli) -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Serve(_) => serve(store, clock, settings).await,
+        Command::HealthCheck { listen } => health_check(listen).await,
         Command::Audit(cmd) => crate::http::audit::run_cli(store.as_ref(), cmd).await,
+        Command::Backup(args) => crate::backup::run(&settings, args).await,
         Command::Import(cmd) => match crate::app_state(store, clock, settings).await {
             Ok(state) => crate::import::run_cli(state, cmd).await,
             Err(e) => fail(e),
@@ -180,6 +198,31 @@ async fn serve(
         }
         Err(e) => {
             tracing::error!("server error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn health_check(mut address: std::net::SocketAddr) -> ExitCode {
+    if address.ip().is_unspecified() {
+        address.set_ip(if address.is_ipv4() {
+            std::net::Ipv4Addr::LOCALHOST.into()
+        } else {
+            std::net::Ipv6Addr::LOCALHOST.into()
+        });
+    }
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(3))
+        .build()
+        .unwrap_or_default();
+    match client.get(format!("http://{address}/health")).send().await {
+        Ok(r) if r.status().is_success() => ExitCode::SUCCESS,
+        Ok(r) => {
+            eprintln!("redress: /health answered {}", r.status());
+            ExitCode::FAILURE
+        }
+        Err(e) => {
+            eprintln!("redress: /health did not answer: {e}");
             ExitCode::FAILURE
         }
     }

@@ -29,6 +29,11 @@ pub struct DatabaseArgs {
     #[arg(long, env = "DATABASE_URL", hide_env_values = true, global = true)]
     pub database_url: Option<SecretString>,
 
+    /// Optional PostgreSQL read replica for reports and exports
+    /// (`postgres://...`). Unset: they read from `DATABASE_URL`.
+    #[arg(long, env = "DATABASE_READ_URL", hide_env_values = true, global = true)]
+    pub database_read_url: Option<SecretString>,
+
     /// Directory for the default SQLite database and stored files.
     #[arg(long, env = "REDRESS_DATA_DIR", global = true)]
     pub data_dir: Option<PathBuf>,
@@ -142,6 +147,11 @@ pub struct EvidenceArgs {
     #[arg(long, env = "REDRESS_EVIDENCE_MAX_BYTES")]
     pub evidence_max_bytes: Option<u64>,
 
+    /// Largest import file accepted through `POST /v1/imports`, in bytes
+    /// (default 4 GiB; the upload is spooled to the data directory).
+    #[arg(long, env = "REDRESS_IMPORT_MAX_BYTES")]
+    pub import_max_bytes: Option<u64>,
+
     /// S3 bucket for evidence files (S3-compatible storage).
     #[arg(long, env = "REDRESS_EVIDENCE_S3_BUCKET")]
     pub evidence_s3_bucket: Option<String>,
@@ -172,6 +182,7 @@ pub struct EvidenceArgs {
 #[serde(deny_unknown_fields)]
 struct FileSettings {
     database_url: Option<SecretString>,
+    database_read_url: Option<SecretString>,
     data_dir: Option<PathBuf>,
     db_max_connections: Option<u32>,
     db_acquire_timeout_secs: Option<u64>,
@@ -193,6 +204,7 @@ struct FileSettings {
     award_currency: Option<String>,
     evidence_dir: Option<PathBuf>,
     evidence_max_bytes: Option<u64>,
+    import_max_bytes: Option<u64>,
     evidence_s3_bucket: Option<String>,
     evidence_s3_endpoint: Option<String>,
     evidence_s3_region: Option<String>,
@@ -214,6 +226,8 @@ pub struct EvidenceS3Settings {
 #[derive(Clone, Debug)]
 pub struct DatabaseSettings {
     pub url: SecretString,
+    /// A read replica for reports and exports, when set.
+    pub read_url: Option<SecretString>,
     pub data_dir: PathBuf,
     pub max_connections: u32,
     pub acquire_timeout: Duration,
@@ -249,6 +263,8 @@ pub struct Settings {
     pub evidence_dir: PathBuf,
     /// Largest evidence file accepted, in bytes.
     pub evidence_max_bytes: u64,
+    /// Largest import upload accepted, in bytes.
+    pub import_max_bytes: u64,
     pub evidence_s3: Option<EvidenceS3Settings>,
 }
 
@@ -317,6 +333,7 @@ impl Settings {
         Ok(Self {
             database: DatabaseSettings {
                 url,
+                read_url: db.database_read_url.clone().or(file.database_read_url),
                 data_dir,
                 max_connections: db
                     .db_max_connections
@@ -398,6 +415,11 @@ impl Settings {
                 .evidence_max_bytes
                 .or(file.evidence_max_bytes)
                 .unwrap_or(25 * 1024 * 1024),
+            import_max_bytes: serve
+                .evidence
+                .import_max_bytes
+                .or(file.import_max_bytes)
+                .unwrap_or(4 * 1024 * 1024 * 1024),
             evidence_s3: serve
                 .evidence
                 .evidence_s3_bucket
@@ -474,6 +496,10 @@ fn read_file(path: &Path) -> Result<FileSettings, ConfigError> {
 impl DatabaseSettings {
     pub fn url(&self) -> &str {
         self.url.expose_secret()
+    }
+
+    pub fn read_url(&self) -> Option<&str> {
+        self.read_url.as_ref().map(ExposeSecret::expose_secret)
     }
 }
 
@@ -563,6 +589,29 @@ mod tests {
             ..ServeArgs::default()
         };
         assert!(Settings::resolve(&DatabaseArgs::default(), &serve).is_err());
+    }
+
+    #[test]
+    fn the_read_replica_is_optional_and_hidden_from_debug_output() {
+        let s = Settings::resolve(&DatabaseArgs::default(), &ServeArgs::default()).unwrap();
+        assert!(s.database.read_url().is_none());
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("redress.toml");
+        std::fs::write(
+            &path,
+            "database_read_url = \"postgres://reader:s3cret@replica/redress\"\n",
+        )
+        .unwrap();
+        let db = DatabaseArgs {
+            config_file: Some(path),
+            ..DatabaseArgs::default()
+        };
+        let s = Settings::resolve(&db, &ServeArgs::default()).unwrap();
+        assert_eq!(
+            s.database.read_url(),
+            Some("postgres://reader:s3cret@replica/redress")
+        );
+        assert!(!format!("{s:?}").contains("s3cret"));
     }
 
     #[test]

@@ -13,11 +13,11 @@
 
 use crate::error::ApiError;
 use crate::http::claims::{
-    check_amounts, check_category, draft_content, failures_to_errors, not_eligible,
+    category_fits, check_amounts, draft_content, failures_to_errors, lookup_category, not_eligible,
 };
 use crate::state::AppState;
 use kernel::id::AccountId;
-use register::{ClaimDraft, ClaimId, DuplicateKeys, EligibilityConfig};
+use register::{Category, ClaimDraft, ClaimId, DuplicateKeys, EligibilityConfig};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use std::collections::{HashMap, HashSet};
@@ -519,10 +519,19 @@ struct Pipeline<'a> {
     options: &'a Options,
     regions: Vec<register::Region>,
     accounts: HashSet<AccountId>,
+    /// The catalogue's answer for each category code met so far: one
+    /// lookup per code per import, not one per row.
+    categories: HashMap<String, Option<Category>>,
+    /// Rows read and parsed (or refused by the parser) since the last chunk.
+    parsed: Vec<(u64, Result<RawRow, ImportReject>)>,
     rows: Vec<ImportRow>,
     pending: Vec<ImportReject>,
-    /// Lookup keys of this chunk's submitted rows, for duplicates among them.
-    chunk_keys: Vec<DuplicateKeys>,
+    /// The previous chunk's write, still running while this chunk is
+    /// validated: parsing and checking overlap the database's work.
+    in_flight: Option<tokio::task::JoinHandle<Result<Vec<ImportOutcome>, StoreError>>>,
+    /// Lookup keys of the in-flight chunk's submitted rows: duplicates of
+    /// them must be found before they are visible in the database.
+    in_flight_keys: Vec<DuplicateKeys>,
     summary: Summary,
 }
 
@@ -539,6 +548,124 @@ impl Pipeline<'_> {
             Err(StoreError::NotFound) => Ok(false),
             Err(e) => Err(e),
         }
+    }
+
+    /// The draft's category, checked as `POST /v1/claims` checks it; the
+    /// outer `Err` is a store failure, the inner one a reason to reject.
+    async fn category(
+        &mut self,
+        draft: &ClaimDraft,
+    ) -> Result<Result<Option<Category>, ApiError>, StoreError> {
+        let Some(code) = &draft.category else {
+            return Ok(Ok(None));
+        };
+        let found = if let Some(found) = self.categories.get(code.as_str()) {
+            found.clone()
+        } else {
+            let found = match lookup_category(self.state, code.as_str()).await {
+                Ok(c) => Some(c),
+                Err(e) if e.status.is_client_error() => None,
+                Err(e) => {
+                    return Err(StoreError::internal(std::io::Error::other(
+                        e.detail.clone(),
+                    )));
+                }
+            };
+            self.categories
+                .insert(code.as_str().to_owned(), found.clone());
+            found
+        };
+        Ok(match found {
+            Some(category) => category_fits(self.state, draft, category).map(Some),
+            None => Err(ApiError::invalid_field(
+                "category",
+                "unknown_category",
+                format!("There is no category {}.", code.as_str()),
+            )),
+        })
+    }
+
+    /// Looks for duplicates of the chunk's submitted rows, among stored
+    /// claims (one query for the chunk) and the chunk's earlier rows, as
+    /// `POST /v1/claims/{id}/submit` would one claim at a time.
+    async fn find_duplicates(&mut self) -> Result<(), StoreError> {
+        let index: Vec<Vec<String>> = self
+            .rows
+            .iter()
+            .map(|r| {
+                r.submission
+                    .as_ref()
+                    .map(|s| s.keys.index_keys())
+                    .unwrap_or_default()
+            })
+            .collect();
+        let mut all: Vec<String> = index.iter().flatten().cloned().collect();
+        all.sort_unstable();
+        all.dedup();
+        if all.is_empty() {
+            return Ok(());
+        }
+        let stored = self.state.store.duplicate_candidates(&all).await?;
+        // Candidates by lookup key: stored claims, then the chunk's rows as
+        // they are passed.
+        let mut by_key: HashMap<String, Vec<DuplicateKeys>> = HashMap::new();
+        for candidate in stored
+            .into_iter()
+            .chain(self.in_flight_keys.iter().cloned())
+        {
+            for key in candidate.index_keys() {
+                by_key.entry(key).or_default().push(candidate.clone());
+            }
+        }
+        for (row, keys) in self.rows.iter_mut().zip(index) {
+            let Some(submission) = row.submission.as_mut() else {
+                continue;
+            };
+            let mut candidates: Vec<DuplicateKeys> = Vec::new();
+            for key in &keys {
+                for c in by_key.get(key).into_iter().flatten() {
+                    if !candidates.iter().any(|seen| seen.claim == c.claim) {
+                        candidates.push(c.clone());
+                    }
+                }
+            }
+            submission.flags = register::find_duplicates(&submission.keys, &candidates);
+            for key in keys {
+                by_key.entry(key).or_default().push(submission.keys.clone());
+            }
+        }
+        Ok(())
+    }
+
+    /// Validates and writes the rows parsed since the last chunk. Rows
+    /// whose external id is already imported are skipped before any
+    /// validation, so a re-run costs one lookup per chunk.
+    async fn chunk(&mut self) -> Result<(), ImportError> {
+        let parsed = std::mem::take(&mut self.parsed);
+        let ids: Vec<String> = parsed
+            .iter()
+            .filter_map(|(_, p)| p.as_ref().ok().map(|r| r.external_id.clone()))
+            .collect();
+        let known = if ids.is_empty() {
+            HashSet::new()
+        } else {
+            self.state.store.already_imported(&ids).await?
+        };
+        let mut skipped = 0_u64;
+        for (line, p) in parsed {
+            match p {
+                Err(r) => self.add_rejects(vec![r])?,
+                Ok(raw) if known.contains(&raw.external_id) => skipped += 1,
+                Ok(raw) => match self.validate(line, raw).await? {
+                    Ok(row) => self.rows.push(row),
+                    Err(rs) => self.add_rejects(rs)?,
+                },
+            }
+        }
+        self.summary.skipped += skipped;
+        self.find_duplicates().await?;
+        self.flush(skipped).await?;
+        Ok(())
     }
 
     /// Validates one row; `Err` lists why it is rejected.
@@ -598,14 +725,9 @@ impl Pipeline<'_> {
         if let Err(e) = check_amounts(&draft) {
             return Ok(Err(api_rejects(line, ext, &e)));
         }
-        let category = match check_category(self.state, &draft).await {
+        let category = match self.category(&draft).await? {
             Ok(c) => c,
-            Err(e) if e.status.is_client_error() => return Ok(Err(api_rejects(line, ext, &e))),
-            Err(e) => {
-                return Err(StoreError::internal(std::io::Error::other(
-                    e.detail.clone(),
-                )));
-            }
+            Err(e) => return Ok(Err(api_rejects(line, ext, &e))),
         };
         let content = match draft_content(self.state, &draft, category.as_ref()) {
             Ok(c) => c,
@@ -627,18 +749,12 @@ impl Pipeline<'_> {
                 let e = not_eligible(failures_to_errors(failures));
                 return Ok(Err(api_rejects(line, ext, &e)));
             }
+            // Flags are found for the whole chunk at once (`find_duplicates`).
             let keys = DuplicateKeys::of_claim(id, &draft, Vec::new());
-            let index = keys.index_keys();
-            let mut candidates = self.state.store.duplicate_candidates(&index).await?;
-            candidates.extend(
-                self.chunk_keys
-                    .iter()
-                    .filter(|k| k.index_keys().iter().any(|i| index.contains(i)))
-                    .cloned(),
-            );
-            let flags = register::find_duplicates(&keys, &candidates);
-            self.chunk_keys.push(keys.clone());
-            Some(Submission { keys, flags })
+            Some(Submission {
+                keys,
+                flags: Vec::new(),
+            })
         } else {
             None
         };
@@ -666,18 +782,38 @@ impl Pipeline<'_> {
         Ok(())
     }
 
-    async fn flush(&mut self) -> Result<(), StoreError> {
-        if self.rows.is_empty() && self.pending.is_empty() {
+    /// Starts writing this chunk once the previous one is written: at most
+    /// one chunk is in flight, so memory stays bounded and chunks commit in
+    /// file order.
+    async fn flush(&mut self, skipped_before: u64) -> Result<(), StoreError> {
+        self.settle().await?;
+        if self.rows.is_empty() && self.pending.is_empty() && skipped_before == 0 {
             return Ok(());
         }
         let rows = std::mem::take(&mut self.rows);
         let rejects = std::mem::take(&mut self.pending);
-        self.chunk_keys.clear();
-        let outcomes = self
-            .state
-            .store
-            .import_claims(self.ctx, self.job, rows, rejects)
-            .await?;
+        self.in_flight_keys = rows
+            .iter()
+            .filter_map(|r| r.submission.as_ref().map(|s| s.keys.clone()))
+            .collect();
+        let store = self.state.store.clone();
+        let ctx = self.ctx.clone();
+        let job = self.job.cloned();
+        self.in_flight = Some(tokio::spawn(async move {
+            store
+                .import_claims(&ctx, job.as_ref(), rows, rejects, skipped_before)
+                .await
+        }));
+        Ok(())
+    }
+
+    /// Waits for the chunk in flight, if any, and counts its outcome.
+    async fn settle(&mut self) -> Result<(), StoreError> {
+        let Some(write) = self.in_flight.take() else {
+            return Ok(());
+        };
+        self.in_flight_keys.clear();
+        let outcomes = write.await.map_err(StoreError::internal)??;
         for o in outcomes {
             match o {
                 ImportOutcome::Imported { .. } => self.summary.imported += 1,
@@ -708,15 +844,28 @@ pub async fn run<'a>(
         options,
         regions: state.store.regions().await?,
         accounts: HashSet::new(),
+        categories: HashMap::new(),
+        parsed: Vec::new(),
         rows: Vec::new(),
         pending: Vec::new(),
-        chunk_keys: Vec::new(),
+        in_flight: None,
+        in_flight_keys: Vec::new(),
         summary: Summary::default(),
     };
     let mut buf = Vec::new();
     let mut line_no: u64 = 0;
     let mut header: Option<Vec<String>> = None;
-    while let Some(read) = lines.next_line(&mut buf)? {
+    loop {
+        let read = match lines.next_line(&mut buf) {
+            Ok(Some(read)) => read,
+            Ok(None) => break,
+            Err(e) => {
+                // The chunk already handed to the database still commits:
+                // wait for it, so that what the caller is told is complete.
+                pipeline.settle().await?;
+                return Err(e.into());
+            }
+        };
         line_no += 1;
         let parsed = match read {
             Line::TooLong { bytes } => {
@@ -776,15 +925,12 @@ pub async fn run<'a>(
             },
         };
         pipeline.summary.read += 1;
-        match parsed {
-            Err(r) => pipeline.add_rejects(vec![r])?,
-            Ok(raw) => match pipeline.validate(line_no, raw).await? {
-                Ok(row) => pipeline.rows.push(row),
-                Err(rs) => pipeline.add_rejects(rs)?,
-            },
-        }
-        if pipeline.rows.len() + pipeline.pending.len() >= options.chunk_rows {
-            pipeline.flush().await?;
+        pipeline.parsed.push((line_no, parsed));
+        if pipeline.parsed.len() >= options.chunk_rows {
+            if let Err(e) = pipeline.chunk().await {
+                let _settled = pipeline.settle().await;
+                return Err(e);
+            }
             progress(lines.position, &pipeline.summary);
         }
     }
@@ -793,9 +939,75 @@ pub async fn run<'a>(
             "the file is empty: no header line".into(),
         ));
     }
-    pipeline.flush().await?;
+    pipeline.chunk().await?;
+    pipeline.settle().await?;
     progress(lines.position, &pipeline.summary);
     Ok(pipeline.summary)
+}
+
+/// Everything an import does with untrusted bytes before it needs the
+/// database: the bounded reader, the CSV header, each row's parser and
+/// [`dry_check`]. The fuzz targets in `fuzz/` drive it, so it must not
+/// panic whatever the bytes; it returns how many rows would be stored.
+#[doc(hidden)]
+pub fn dry_run(format: Format, bytes: &[u8], today: time::Date) -> u64 {
+    let catalogue = register::seed::categories().unwrap_or_default();
+    let regions = register::seed::regions().unwrap_or_default();
+    let mut lines = BoundedLines::new(bytes, MAX_LINE_BYTES);
+    let mut buf = Vec::new();
+    let mut header: Option<Vec<String>> = None;
+    let (mut line, mut accepted) = (0, 0);
+    while let Ok(Some(read)) = lines.next_line(&mut buf) {
+        line += 1;
+        let Line::Read { terminated } = read else {
+            continue;
+        };
+        let Ok(text) = std::str::from_utf8(&buf) else {
+            continue;
+        };
+        let raw = match (format, &header) {
+            (Format::Jsonl, _) => parse_json(line, text, terminated),
+            (Format::Csv, None) => match csv_header(text) {
+                Ok(h) => {
+                    header = Some(h);
+                    continue;
+                }
+                Err(_) => return 0,
+            },
+            (Format::Csv, Some(h)) => parse_csv(line, text, h),
+        };
+        if let Ok(raw) = raw
+            && dry_check(raw.claim, raw.submit, &catalogue, &regions, today)
+        {
+            accepted += 1;
+        }
+    }
+    accepted
+}
+
+/// The checks `POST /v1/claims` makes on a claim and, with `submit`, the
+/// pre-screen of `POST /v1/claims/{id}/submit`, against a catalogue in
+/// memory instead of the database. Whether the claim passes.
+#[doc(hidden)]
+pub fn dry_check(
+    claim: Value,
+    submit: bool,
+    catalogue: &[Category],
+    regions: &[register::Region],
+    today: time::Date,
+) -> bool {
+    let Ok(draft) = serde_json::from_value::<ClaimDraft>(claim) else {
+        return false;
+    };
+    if check_amounts(&draft).is_err() || draft.total_claimed().is_err() {
+        return false;
+    }
+    let category = draft
+        .category
+        .as_ref()
+        .and_then(|code| catalogue.iter().find(|c| &c.code == code));
+    let config = EligibilityConfig::default();
+    !submit || register::prescreen(&draft, category, regions, &config, today).is_ok()
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 //! which is the seam the tests use to run it on port 0.
 
 pub mod auth;
+pub mod backup;
 pub mod cli;
 pub mod config;
 pub mod crypto;
@@ -17,6 +18,7 @@ pub mod import;
 pub mod jobs;
 pub mod jwt;
 pub mod state;
+pub mod web;
 pub mod webhooks;
 
 use crate::config::{DatabaseSettings, Settings};
@@ -138,6 +140,43 @@ pub async fn bootstrap_admin(state: &state::AppState) -> Result<Option<String>, 
     Ok(Some(issued.token))
 }
 
+/// The store reports and exports read from: the replica named by
+/// `DATABASE_READ_URL`, or the primary.
+pub async fn open_read_store(
+    db: &DatabaseSettings,
+    clock: Arc<dyn Clock>,
+    primary: &Arc<dyn Store>,
+) -> Result<Arc<dyn Store>, StartError> {
+    let Some(url) = db.read_url() else {
+        return Ok(primary.clone());
+    };
+    if primary.backend() != store::Backend::Postgres
+        || !(url.starts_with("postgres://") || url.starts_with("postgresql://"))
+    {
+        return Err(StartError::Config(
+            "DATABASE_READ_URL names a PostgreSQL replica, and needs DATABASE_URL on PostgreSQL too"
+                .into(),
+        ));
+    }
+    let settings = store_postgres::PoolSettings {
+        max_connections: db.max_connections,
+        acquire_timeout: db.acquire_timeout,
+    };
+    let reads =
+        store_postgres::PostgresStore::connect_read_only(url, settings, clock).map_err(|e| {
+            StartError::Database {
+                url: redacted(url),
+                cause: e.to_string(),
+            }
+        })?;
+    // A replica that is down only fails reports and exports: say so now
+    // rather than at the first report.
+    if let Err(e) = store::Store::ping(&reads).await {
+        tracing::warn!(url = %redacted(url), "the read replica does not answer yet: {e}");
+    }
+    Ok(Arc::new(reads))
+}
+
 /// Builds the shared state from settings and an open store.
 pub async fn app_state(
     store: Arc<dyn Store>,
@@ -159,8 +198,10 @@ pub async fn app_state(
     .map_err(|e| StartError::Config(format!("encryption keys: {e:#}")))?;
     let evidence = evidence_store::EvidenceStorage::from_settings(&settings)
         .map_err(|e| StartError::Config(format!("evidence storage: {e:#}")))?;
+    let reads = open_read_store(&settings.database, clock.clone(), &store).await?;
     Ok(state::AppState::new(
         store,
+        reads,
         clock,
         settings,
         auth::Authenticator { jwt },

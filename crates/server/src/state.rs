@@ -14,6 +14,9 @@ pub struct AppState(Arc<Inner>);
 
 pub struct Inner {
     pub store: Arc<dyn Store>,
+    /// Where reports and exports read: a replica when `DATABASE_READ_URL`
+    /// is set (perhaps a little behind), otherwise `store` itself.
+    pub reads: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,
     pub settings: Settings,
     pub metrics: PrometheusHandle,
@@ -30,6 +33,7 @@ pub struct Inner {
 impl AppState {
     pub fn new(
         store: Arc<dyn Store>,
+        reads: Arc<dyn Store>,
         clock: Arc<dyn Clock>,
         settings: Settings,
         auth: Authenticator,
@@ -42,6 +46,7 @@ impl AppState {
         );
         Self(Arc::new(Inner {
             store,
+            reads,
             clock,
             metrics: crate::http::metrics::handle(),
             rate_limits,

@@ -82,6 +82,61 @@ pub(crate) async fn append(
     .await
 }
 
+/// Appends the entries of many changes (a bulk import's chunk) in one
+/// pass: the head is locked, read and written once and the rows go in
+/// multi-row inserts. Called last in its transaction, so the head lock is
+/// held only for these inserts and the commit.
+pub(crate) async fn append_many(
+    tx: &mut Transaction<'static, Postgres>,
+    ctx: &AuditContext,
+    changes: Vec<Change>,
+    now: impl FnOnce() -> OffsetDateTime + Send,
+) -> Result<(), StoreError> {
+    // 15 columns: 1,000 rows stay under PostgreSQL's 65,535 bound parameters.
+    const ROWS_PER_INSERT: usize = 1000;
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let mut head = lock_head(tx).await?;
+    let now = now();
+    let mut entries = Vec::with_capacity(changes.len());
+    for change in changes {
+        let mut entry = AuditEntry::new(ctx, change, now);
+        entry.link(&head);
+        head = ChainHead {
+            seq: entry.seq,
+            hash: entry.hash,
+            at: None,
+        };
+        entries.push(entry);
+    }
+    for part in entries.chunks(ROWS_PER_INSERT) {
+        let mut q = QueryBuilder::<Postgres>::new(
+            "INSERT INTO audit_log (id, seq, at, actor, actor_role, on_behalf_of, action, \
+             target_type, target_id, summary, reason, request_id, idempotency_key, prev_hash, hash) ",
+        );
+        q.push_values(part, |mut b, e| {
+            b.push_bind(e.id.0)
+                .push_bind(e.seq)
+                .push_bind(e.at)
+                .push_bind(e.actor.map(|a| a.0))
+                .push_bind(e.actor_role.clone())
+                .push_bind(e.on_behalf_of.clone())
+                .push_bind(e.action.clone())
+                .push_bind(e.target_type.clone())
+                .push_bind(e.target_id.clone())
+                .push_bind(e.summary.clone())
+                .push_bind(e.reason.clone())
+                .push_bind(e.request_id.clone())
+                .push_bind(e.idempotency_key.clone())
+                .push_bind(e.prev_hash.to_vec())
+                .push_bind(e.hash.to_vec());
+        });
+        q.build().execute(&mut **tx).await.map_err(map_err)?;
+    }
+    set_head(tx, &head).await
+}
+
 /// Gives entries written before the chain existed (seq null) their place,
 /// in id order, in one transaction holding the head lock (so two instances
 /// starting together do it once). Returns how many were chained.

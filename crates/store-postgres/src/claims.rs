@@ -382,15 +382,34 @@ impl ClaimStore for PostgresStore {
         if keys.is_empty() {
             return Ok(Vec::new());
         }
-        let mut q = QueryBuilder::<Postgres>::new(
-            "SELECT DISTINCT c.duplicate_keys FROM claim_keys k JOIN claims c ON c.id = k.claim_id WHERE k.key IN (",
-        );
-        let mut sep = q.separated(", ");
-        for k in keys {
-            sep.push_bind(k.clone());
+        // A guard against a pathological key, not a page: it grows with
+        // the keys asked about, so a bulk import's chunk gets as many
+        // candidates per claim as a single submission.
+        let limit = i64::try_from(keys.len())
+            .unwrap_or(i64::MAX)
+            .saturating_mul(100)
+            .max(1000);
+        // Two primary-key lookups rather than a join: with statistics that
+        // lag a fast-growing table (a bulk import), the planner would
+        // otherwise hash-join whole tables for a few thousand keys.
+        let ids: Vec<Uuid> = sqlx::query_scalar(
+            "SELECT DISTINCT claim_id FROM claim_keys WHERE key = ANY($1) LIMIT $2",
+        )
+        .bind(keys)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await
+        .map_err(map_err)?;
+        if ids.is_empty() {
+            return Ok(Vec::new());
         }
-        q.push(") LIMIT 1000");
-        let rows = q.build().fetch_all(self.pool()).await.map_err(map_err)?;
+        let rows = sqlx::query(
+            "SELECT duplicate_keys FROM claims WHERE id = ANY($1) AND duplicate_keys IS NOT NULL",
+        )
+        .bind(&ids)
+        .fetch_all(self.pool())
+        .await
+        .map_err(map_err)?;
         rows.iter()
             .filter_map(|r| json_col(r, "duplicate_keys").transpose())
             .map(|v| {

@@ -18,6 +18,7 @@ mod idempotency;
 mod imports;
 mod ratification;
 mod reports;
+mod sessions;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 mod webhooks;
@@ -78,6 +79,26 @@ impl PostgresStore {
         Ok(store)
     }
 
+    /// A store for read-only queries on a replica: no migrations (a hot
+    /// standby refuses writes; its schema is the primary's), every
+    /// transaction read-only, and connections opened on first use, so
+    /// that a replica that is down fails the reads sent to it (503), not
+    /// the start of the service.
+    pub fn connect_read_only(
+        url: &str,
+        settings: PoolSettings,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, StoreError> {
+        let options = PgConnectOptions::from_str(url)
+            .map_err(|e| StoreError::Unavailable(e.into()))?
+            .options([("default_transaction_read_only", "on")]);
+        let pool = PgPoolOptions::new()
+            .max_connections(settings.max_connections)
+            .acquire_timeout(settings.acquire_timeout)
+            .connect_lazy_with(options);
+        Ok(Self { pool, clock })
+    }
+
     /// Applies pending migrations. Safe to run from several instances at
     /// once: sqlx takes an advisory lock.
     pub async fn migrate(&self) -> Result<(), StoreError> {
@@ -109,6 +130,17 @@ impl PostgresStore {
         change: Change,
     ) -> Result<(), StoreError> {
         audit::append(tx, ctx, change, || self.now()).await
+    }
+
+    /// Appends the audit entries of many changes, in order, inside the
+    /// changes' transaction.
+    pub(crate) async fn audit_many(
+        &self,
+        tx: &mut Transaction<'static, Postgres>,
+        ctx: &AuditContext,
+        changes: Vec<Change>,
+    ) -> Result<(), StoreError> {
+        audit::append_many(tx, ctx, changes, || self.now()).await
     }
 }
 

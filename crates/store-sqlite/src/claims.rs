@@ -400,7 +400,15 @@ impl ClaimStore for SqliteStore {
         for k in keys {
             sep.push_bind(k.clone());
         }
-        q.push(") LIMIT 1000");
+        // A guard against a pathological key, not a page: it grows with
+        // the keys asked about, so a bulk import's chunk gets as many
+        // candidates per claim as a single submission.
+        let limit = i64::try_from(keys.len())
+            .unwrap_or(i64::MAX)
+            .saturating_mul(100)
+            .max(1000);
+        q.push(") LIMIT ");
+        q.push_bind(limit);
         let rows = q.build().fetch_all(self.reader()).await.map_err(map_err)?;
         rows.iter()
             .filter_map(|r| json_col(r, "duplicate_keys").transpose())

@@ -2,7 +2,7 @@ use crate::{SqliteStore, map_err, time_text};
 use async_trait::async_trait;
 use register::{ClaimId, DuplicateFlagId};
 use serde_json::json;
-use sqlx::{Row, Sqlite, Transaction};
+use sqlx::{QueryBuilder, Row, Sqlite, Transaction};
 use store::cases::{JobId, JobRecord};
 use store::imports::{IMPORT_JOB_KIND, ImportJob, ImportOutcome, ImportReject, ImportRow};
 use store::reports::{CountDims, month_of};
@@ -45,43 +45,59 @@ impl ImportStore for SqliteStore {
         job: Option<&ImportJob>,
         rows: Vec<ImportRow>,
         rejects: Vec<ImportReject>,
+        skipped_before: u64,
     ) -> Result<Vec<ImportOutcome>, StoreError> {
+        // Claims have 21 columns: 400 rows per insert stay well under
+        // SQLite's 32,766 bound parameters.
+        const ROWS_PER_INSERT: usize = 400;
         let now = self.now();
         let now_text = time_text::encode(now);
         let mut tx = self.begin().await?;
         if let Some(job) = job {
             self.renew_import_lease(&mut tx, job).await?;
         }
-        // First the markers: the unique external id decides which rows are new.
-        let mut outcomes = Vec::with_capacity(rows.len());
-        let mut fresh = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let done = sqlx::query(
-                "INSERT INTO imported_claims (external_id, claim_id, job_id, imported_at) \
-                 VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            )
-            .bind(&row.external_id)
-            .bind(row.id.0)
-            .bind(job.map(|j| j.id.0))
-            .bind(&now_text)
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
-            if done.rows_affected() == 1 {
-                fresh.push(true);
-                outcomes.push(None);
-            } else {
-                let id: Uuid = sqlx::query_scalar(
-                    "SELECT claim_id FROM imported_claims WHERE external_id = ?",
-                )
-                .bind(&row.external_id)
-                .fetch_one(&mut *tx)
+        // First the markers: the unique external id decides which rows are
+        // new (another import may have stored some since they were checked).
+        let mut new_ids = std::collections::HashSet::with_capacity(rows.len());
+        for part in rows.chunks(ROWS_PER_INSERT) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO imported_claims (external_id, claim_id, job_id, imported_at) ",
+            );
+            q.push_values(part, |mut b, row| {
+                b.push_bind(row.external_id.clone())
+                    .push_bind(row.id.0)
+                    .push_bind(job.map(|j| j.id.0))
+                    .push_bind(now_text.clone());
+            });
+            q.push(" ON CONFLICT DO NOTHING RETURNING claim_id");
+            let ids: Vec<Uuid> = q
+                .build_query_scalar()
+                .fetch_all(&mut *tx)
                 .await
                 .map_err(map_err)?;
-                fresh.push(false);
-                outcomes.push(Some(ImportOutcome::AlreadyImported {
-                    id: ClaimId::from_uuid(id),
-                }));
+            new_ids.extend(ids);
+        }
+        let fresh: Vec<bool> = rows.iter().map(|r| new_ids.contains(&r.id.0)).collect();
+        let mut earlier = std::collections::HashMap::new();
+        let known: Vec<&str> = rows
+            .iter()
+            .zip(&fresh)
+            .filter(|(_, f)| !**f)
+            .map(|(r, _)| r.external_id.as_str())
+            .collect();
+        for part in known.chunks(ROWS_PER_INSERT) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "SELECT external_id, claim_id FROM imported_claims WHERE external_id IN (",
+            );
+            let mut sep = q.separated(", ");
+            for id in part {
+                sep.push_bind(*id);
+            }
+            q.push(")");
+            for r in q.build().fetch_all(&mut *tx).await.map_err(map_err)? {
+                let ext: String = r.try_get("external_id").map_err(map_err)?;
+                let id: Uuid = r.try_get("claim_id").map_err(map_err)?;
+                earlier.insert(ext, ClaimId::from_uuid(id));
             }
         }
         // Consecutive reference numbers for the new submitted rows, from one
@@ -106,14 +122,18 @@ impl ImportStore for SqliteStore {
             .map_err(map_err)?;
             next_seq = last - n + 1;
         }
-        let mut imported = 0_i64;
-        // Claims added to each cell of `claim_counts`, written once per cell.
-        let mut counted = std::collections::BTreeMap::<CountDims, i64>::new();
-        for ((row, is_new), outcome) in rows.into_iter().zip(fresh).zip(outcomes.iter_mut()) {
+        let mut outcomes = Vec::with_capacity(rows.len());
+        let mut new_rows = Vec::with_capacity(rows.len());
+        for (row, is_new) in rows.into_iter().zip(fresh) {
             if !is_new {
+                let id = earlier.get(&row.external_id).copied().ok_or_else(|| {
+                    StoreError::internal(std::io::Error::other(
+                        "an import marker vanished inside its transaction",
+                    ))
+                })?;
+                outcomes.push(ImportOutcome::AlreadyImported { id });
                 continue;
             }
-            imported += 1;
             let reference = if row.submission.is_some() {
                 let r = register::ReferenceNumber::new(
                     u16::try_from(year).map_err(StoreError::internal)?,
@@ -128,44 +148,75 @@ impl ImportStore for SqliteStore {
             } else {
                 None
             };
-            let c = &row.draft.columns;
             let keys_json = row
                 .submission
                 .as_ref()
                 .map(|s| serde_json::to_string(&s.keys))
                 .transpose()
                 .map_err(StoreError::internal)?;
-            let flagged = row.submission.as_ref().is_some_and(|s| !s.flags.is_empty());
-            sqlx::query(
+            outcomes.push(ImportOutcome::Imported {
+                id: row.id,
+                reference: reference.clone(),
+            });
+            new_rows.push((row, reference, keys_json));
+        }
+        let imported = i64::try_from(new_rows.len()).map_err(StoreError::internal)?;
+        for part in new_rows.chunks(ROWS_PER_INSERT) {
+            let mut q = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO claims (id, filed_by, status, category, sensitive, content, sealed, sealed_key_id, \
                  claimant_name, claimant_search, claimant_key, region, incident_from, incident_to, totals, \
-                 reference, submitted_at, duplicate_keys, duplicate_flagged, created_at, updated_at) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            )
-            .bind(row.id.0)
-            .bind(row.filed_by.0)
-            .bind(if reference.is_some() { "submitted" } else { "draft" })
-            .bind(&c.category)
-            .bind(c.sensitive)
-            .bind(row.draft.content.to_string())
-            .bind(row.draft.sealed.as_ref().map(|s| s.bytes.clone()))
-            .bind(row.draft.sealed.as_ref().map(|s| s.key_id.clone()))
-            .bind(&c.claimant_name)
-            .bind(&c.claimant_search)
-            .bind(&c.claimant_key)
-            .bind(&c.region)
-            .bind(c.incident_from.map(|d| d.to_string()))
-            .bind(c.incident_to.map(|d| d.to_string()))
-            .bind(c.totals.to_string())
-            .bind(&reference)
-            .bind(reference.as_ref().map(|_| now_text.clone()))
-            .bind(keys_json)
-            .bind(flagged)
-            .bind(&now_text)
-            .bind(&now_text)
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
+                 reference, submitted_at, duplicate_keys, duplicate_flagged, created_at, updated_at) ",
+            );
+            q.push_values(part, |mut b, (row, reference, keys_json)| {
+                let c = &row.draft.columns;
+                let flagged = row.submission.as_ref().is_some_and(|s| !s.flags.is_empty());
+                b.push_bind(row.id.0)
+                    .push_bind(row.filed_by.0)
+                    .push_bind(if reference.is_some() {
+                        "submitted"
+                    } else {
+                        "draft"
+                    })
+                    .push_bind(c.category.clone())
+                    .push_bind(c.sensitive)
+                    .push_bind(row.draft.content.to_string())
+                    .push_bind(row.draft.sealed.as_ref().map(|s| s.bytes.clone()))
+                    .push_bind(row.draft.sealed.as_ref().map(|s| s.key_id.clone()))
+                    .push_bind(c.claimant_name.clone())
+                    .push_bind(c.claimant_search.clone())
+                    .push_bind(c.claimant_key.clone())
+                    .push_bind(c.region.clone())
+                    .push_bind(c.incident_from.map(|d| d.to_string()))
+                    .push_bind(c.incident_to.map(|d| d.to_string()))
+                    .push_bind(c.totals.to_string())
+                    .push_bind(reference.clone())
+                    .push_bind(reference.as_ref().map(|_| now_text.clone()))
+                    .push_bind(keys_json.clone())
+                    .push_bind(flagged)
+                    .push_bind(now_text.clone())
+                    .push_bind(now_text.clone());
+            });
+            q.build().execute(&mut *tx).await.map_err(map_err)?;
+        }
+        let keys: Vec<(String, Uuid)> = new_rows
+            .iter()
+            .filter_map(|(row, _, _)| row.submission.as_ref().map(|s| (row.id, s)))
+            .flat_map(|(id, s)| s.keys.index_keys().into_iter().map(move |k| (k, id.0)))
+            .collect();
+        for part in keys.chunks(ROWS_PER_INSERT * 10) {
+            let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO claim_keys (key, claim_id) ");
+            q.push_values(part, |mut b, (key, id)| {
+                b.push_bind(key.clone()).push_bind(*id);
+            });
+            q.push(" ON CONFLICT DO NOTHING");
+            q.build().execute(&mut *tx).await.map_err(map_err)?;
+        }
+        // Claims added to each cell of `claim_counts`, written once per cell.
+        let mut counted = std::collections::BTreeMap::<CountDims, i64>::new();
+        let mut changes = Vec::with_capacity(new_rows.len());
+        let mut flags: Vec<(Uuid, Uuid, Uuid, Option<String>, String)> = Vec::new();
+        for (row, reference, _) in &new_rows {
+            let c = &row.draft.columns;
             *counted
                 .entry(CountDims {
                     status: if reference.is_some() {
@@ -183,43 +234,18 @@ impl ImportStore for SqliteStore {
                     },
                 })
                 .or_default() += 1;
-            if let Some(submission) = &row.submission {
-                for key in submission.keys.index_keys() {
-                    sqlx::query(
-                        "INSERT INTO claim_keys (key, claim_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
-                    )
-                    .bind(key)
-                    .bind(row.id.0)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(map_err)?;
-                }
-                for flag in &submission.flags {
-                    sqlx::query(
-                        "INSERT INTO duplicate_flags (id, claim_id, other_claim_id, reason, matched, raised_at) \
-                         VALUES (?, ?, ?, ?, ?, ?)",
-                    )
-                    .bind(DuplicateFlagId::new().0)
-                    .bind(row.id.0)
-                    .bind(flag.other_claim.0)
-                    .bind(
-                        serde_json::to_value(flag.reason)
-                            .ok()
-                            .and_then(|v| v.as_str().map(str::to_owned)),
-                    )
-                    .bind(&flag.matched)
-                    .bind(&now_text)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(map_err)?;
-                    sqlx::query("UPDATE claims SET duplicate_flagged = 1 WHERE id = ?")
-                        .bind(flag.other_claim.0)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(map_err)?;
-                }
+            for flag in row.submission.iter().flat_map(|s| &s.flags) {
+                flags.push((
+                    DuplicateFlagId::new().0,
+                    row.id.0,
+                    flag.other_claim.0,
+                    serde_json::to_value(flag.reason)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned)),
+                    flag.matched.clone(),
+                ));
             }
-            let change = Change {
+            changes.push(Change {
                 action: "claim.imported",
                 target_type: "claim",
                 target_id: row.id.to_string(),
@@ -230,32 +256,54 @@ impl ImportStore for SqliteStore {
                     "reference": reference,
                     "job": job.map(|j| j.id.to_string()),
                 }),
-            };
-            self.audit(&mut tx, ctx, change).await?;
-            *outcome = Some(ImportOutcome::Imported {
-                id: row.id,
-                reference,
             });
+        }
+        // Duplicate flags, and the mark on the claims they point at, in
+        // multi-row statements: an import of many near-identical rows
+        // raises several flags per claim.
+        for part in flags.chunks(ROWS_PER_INSERT) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO duplicate_flags (id, claim_id, other_claim_id, reason, matched, raised_at) ",
+            );
+            q.push_values(part, |mut b, f| {
+                b.push_bind(f.0)
+                    .push_bind(f.1)
+                    .push_bind(f.2)
+                    .push_bind(f.3.clone())
+                    .push_bind(f.4.clone())
+                    .push_bind(now_text.clone());
+            });
+            q.build().execute(&mut *tx).await.map_err(map_err)?;
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "UPDATE claims SET duplicate_flagged = 1 WHERE id IN (",
+            );
+            let mut sep = q.separated(", ");
+            for f in part {
+                sep.push_bind(f.2);
+            }
+            q.push(")");
+            q.build().execute(&mut *tx).await.map_err(map_err)?;
         }
         for (dims, n) in &counted {
             crate::reports::add_count(&mut tx, dims, *n).await?;
         }
         if let Some(job) = job {
-            for r in &rejects {
-                sqlx::query(
-                    "INSERT INTO import_rejects (job_id, line, field, code, message) VALUES (?, ?, ?, ?, ?)",
-                )
-                .bind(job.id.0)
-                .bind(i64::try_from(r.line).unwrap_or(i64::MAX))
-                .bind(&r.field)
-                .bind(&r.code)
-                .bind(&r.message)
-                .execute(&mut *tx)
-                .await
-                .map_err(map_err)?;
+            for part in rejects.chunks(ROWS_PER_INSERT) {
+                let mut q = QueryBuilder::<Sqlite>::new(
+                    "INSERT INTO import_rejects (job_id, line, field, code, message) ",
+                );
+                q.push_values(part, |mut b, r| {
+                    b.push_bind(job.id.0)
+                        .push_bind(i64::try_from(r.line).unwrap_or(i64::MAX))
+                        .push_bind(r.field.clone())
+                        .push_bind(r.code.clone())
+                        .push_bind(r.message.clone());
+                });
+                q.build().execute(&mut *tx).await.map_err(map_err)?;
             }
-            let read = i64::try_from(outcomes.len() + rejects.len()).unwrap_or(i64::MAX);
-            let skipped = i64::try_from(outcomes.len()).unwrap_or(i64::MAX) - imported;
+            let before = i64::try_from(skipped_before).unwrap_or(i64::MAX);
+            let read = i64::try_from(outcomes.len() + rejects.len()).unwrap_or(i64::MAX) + before;
+            let skipped = i64::try_from(outcomes.len()).unwrap_or(i64::MAX) - imported + before;
             let rejected = i64::try_from(rejects.len()).unwrap_or(i64::MAX);
             sqlx::query(
                 "UPDATE jobs SET processed = processed + ?, total = total + ?, assessed = assessed + ?, \
@@ -272,8 +320,34 @@ impl ImportStore for SqliteStore {
             .await
             .map_err(map_err)?;
         }
+        // Last, so the chain head is taken only for the end of the chunk.
+        self.audit_many(&mut tx, ctx, changes).await?;
         tx.commit().await.map_err(map_err)?;
-        Ok(outcomes.into_iter().flatten().collect())
+        Ok(outcomes)
+    }
+
+    async fn already_imported(
+        &self,
+        external_ids: &[String],
+    ) -> Result<std::collections::HashSet<String>, StoreError> {
+        let mut known = std::collections::HashSet::new();
+        for part in external_ids.chunks(1000) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "SELECT external_id FROM imported_claims WHERE external_id IN (",
+            );
+            let mut sep = q.separated(", ");
+            for id in part {
+                sep.push_bind(id.clone());
+            }
+            q.push(")");
+            let found: Vec<String> = q
+                .build_query_scalar()
+                .fetch_all(self.reader())
+                .await
+                .map_err(map_err)?;
+            known.extend(found);
+        }
+        Ok(known)
     }
 
     async fn create_import_job(

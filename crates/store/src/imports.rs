@@ -63,14 +63,24 @@ pub trait ImportStore {
     /// its audit entry (`claim.imported`), submitted ones get consecutive
     /// reference numbers. With a job, the chunk's rejects and the job's
     /// progress are written in the same transaction and its lease renewed
-    /// (`Conflict` when another worker holds it).
+    /// (`Conflict` when another worker holds it); `skipped_before` rows of
+    /// the chunk were found already imported before it was validated
+    /// ([`ImportStore::already_imported`]) and count as read and skipped.
     async fn import_claims(
         &self,
         ctx: &AuditContext,
         job: Option<&ImportJob>,
         rows: Vec<ImportRow>,
         rejects: Vec<ImportReject>,
+        skipped_before: u64,
     ) -> Result<Vec<ImportOutcome>, StoreError>;
+
+    /// Which of these external ids were imported before: a re-run skips
+    /// them without validating them again.
+    async fn already_imported(
+        &self,
+        external_ids: &[String],
+    ) -> Result<std::collections::HashSet<String>, StoreError>;
 
     /// Creates a running import job leased by `worker`.
     async fn create_import_job(

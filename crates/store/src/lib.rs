@@ -26,6 +26,7 @@ pub mod idempotency;
 pub mod imports;
 pub mod ratification;
 pub mod reports;
+pub mod sessions;
 #[cfg(feature = "testing")]
 pub mod suite;
 pub mod webhooks;
@@ -44,6 +45,7 @@ pub use evidence::{EvidenceId, EvidenceRecord, EvidenceStore, NewEvidence};
 pub use idempotency::{Begin, IdempotencyStore, KEY_RETENTION, StoredResponse};
 pub use imports::ImportStore;
 pub use reports::ReportStore;
+pub use sessions::{NewWebSession, SessionLookup, SessionStore, WebSession, WebSessionId};
 pub use webhooks::WebhookStore;
 
 /// Which database a store runs on.
@@ -76,6 +78,7 @@ pub trait Store:
     + ReportStore
     + WebhookStore
     + ImportStore
+    + SessionStore
     + Send
     + Sync
     + 'static

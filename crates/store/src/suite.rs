@@ -43,7 +43,9 @@ macro_rules! behaviour_suite {
             audit_chain_detects_a_changed_row,
             audit_chain_detects_a_deleted_row,
             audit_chain_detects_an_inserted_row,
-            audit_chain_detects_a_removed_tail
+            audit_chain_detects_a_removed_tail,
+            web_sessions_round_trip,
+            web_sessions_end_once_and_expired_ones_are_forgotten
         );
     };
     (@tests $fresh:path; $($name:ident),*) => {
@@ -1192,4 +1194,130 @@ pub async fn audit_chain_detects_a_removed_tail<S: Store + crate::audit::TamperF
         ),
         "{b}"
     );
+}
+
+fn new_session(
+    account: AccountId,
+    token: Option<kernel::id::TokenId>,
+    fill: u8,
+) -> crate::NewWebSession {
+    crate::NewWebSession {
+        secret_hash: [fill; 32],
+        account,
+        token,
+        csrf_token: "c".repeat(43),
+        expires_at: time::OffsetDateTime::now_utc() + time::Duration::hours(8),
+    }
+}
+
+pub async fn web_sessions_round_trip(store: &dyn Store) {
+    let account = store
+        .create_account(&ctx(), new_account("Olena", &[Role::Registrar]))
+        .await
+        .unwrap();
+    let token = store
+        .issue_token(
+            &ctx(),
+            NewToken {
+                account: account.id,
+                label: "desk".into(),
+                secret_hash: [9; 32],
+                expires_at: None,
+            },
+        )
+        .await
+        .unwrap();
+    let started = store
+        .create_web_session(&ctx(), new_session(account.id, Some(token.id), 1))
+        .await
+        .unwrap();
+    let found = store.web_session(&[1; 32]).await.unwrap();
+    assert_eq!(found.session, started);
+    assert_eq!(found.account, account);
+    assert_eq!(found.token.as_ref().map(|t| t.id), Some(token.id));
+    assert!(found.token.unwrap().revoked_at.is_none());
+    // The token's state is seen through the session.
+    store
+        .revoke_token(&ctx(), account.id, token.id)
+        .await
+        .unwrap();
+    let found = store.web_session(&[1; 32]).await.unwrap();
+    assert!(found.token.unwrap().revoked_at.is_some());
+    assert!(matches!(
+        store.web_session(&[2; 32]).await,
+        Err(StoreError::NotFound)
+    ));
+    // A session without a token (signed in with a JWT).
+    store
+        .create_web_session(&ctx(), new_session(account.id, None, 3))
+        .await
+        .unwrap();
+    assert!(store.web_session(&[3; 32]).await.unwrap().token.is_none());
+    // Activity is noted at most once a minute.
+    let later = started.last_seen_at + time::Duration::seconds(30);
+    store.touch_web_session(started.id, later).await.unwrap();
+    let seen = store
+        .web_session(&[1; 32])
+        .await
+        .unwrap()
+        .session
+        .last_seen_at;
+    assert_eq!(seen, started.last_seen_at);
+    let later = started.last_seen_at + time::Duration::minutes(5);
+    store.touch_web_session(started.id, later).await.unwrap();
+    let seen = store
+        .web_session(&[1; 32])
+        .await
+        .unwrap()
+        .session
+        .last_seen_at;
+    assert_eq!(seen.unix_timestamp(), later.unix_timestamp());
+}
+
+pub async fn web_sessions_end_once_and_expired_ones_are_forgotten(store: &dyn Store) {
+    let account = store
+        .create_account(&ctx(), new_account("Olena", &[Role::Claimant]))
+        .await
+        .unwrap();
+    let session = store
+        .create_web_session(&ctx(), new_session(account.id, None, 1))
+        .await
+        .unwrap();
+    store.end_web_session(&ctx(), session.id).await.unwrap();
+    store.end_web_session(&ctx(), session.id).await.unwrap();
+    assert!(matches!(
+        store.web_session(&[1; 32]).await,
+        Err(StoreError::NotFound)
+    ));
+    let filter = AuditFilter {
+        target_type: Some("account".into()),
+        target_id: Some(account.id.to_string()),
+        ..AuditFilter::default()
+    };
+    let actions: Vec<String> = store
+        .audit_entries(&filter, PageRequest::new(Some(100), None))
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(
+        actions,
+        ["account.created", "session.started", "session.ended"],
+        "started and ended once each, never the secret"
+    );
+    // A session past its expiry is forgotten when the next one starts.
+    let mut old = new_session(account.id, None, 4);
+    old.expires_at = time::OffsetDateTime::now_utc() - time::Duration::hours(1);
+    store.create_web_session(&ctx(), old).await.unwrap();
+    assert!(store.web_session(&[4; 32]).await.is_ok());
+    store
+        .create_web_session(&ctx(), new_session(account.id, None, 5))
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.web_session(&[4; 32]).await,
+        Err(StoreError::NotFound)
+    ));
 }

@@ -53,14 +53,27 @@ pub async fn list(
         cursor: q.cursor,
     }
     .request()?;
+    // Compared in UTC, where 9999-12-31T23:59:59-23:59 has no date.
+    let utc = |field: &str, t: Option<OffsetDateTime>| {
+        t.map(|t| {
+            t.checked_to_offset(time::UtcOffset::UTC).ok_or_else(|| {
+                crate::error::ApiError::invalid_field(
+                    field,
+                    "out_of_range",
+                    "A time between years 0 and 9999 in UTC.",
+                )
+            })
+        })
+        .transpose()
+    };
     let filter = AuditFilter {
         target_type: q.target_type,
         target_id: q.target_id,
         actor: q.actor.map(Into::into),
         action: q.action,
         seq: q.seq,
-        from: q.from,
-        to: q.to,
+        from: utc("from", q.from)?,
+        to: utc("to", q.to)?,
     };
     let entries = state.store.audit_entries(&filter, page).await?;
     Ok(Json(AuditPage {

@@ -283,6 +283,100 @@ pub const ROUTES: &[(Method, &str, Action)] = &[
     (Method::GET, "/v1/exports/awards", Action::ReadAwards),
 ];
 
+/// Every web page and form (`crate::web`): method, path and action, under
+/// the same policy as the API. Pages authenticate by session cookie instead
+/// of a bearer token; the page authorization layer refuses a page missing
+/// from this table.
+pub const PAGES: &[(Method, &str, Action)] = &[
+    (Method::GET, "/", Action::ReadConvention),
+    (Method::GET, "/participants.csv", Action::ReadConvention),
+    (Method::GET, "/decisions", Action::ReadPublicDecisions),
+    (Method::GET, "/assets/web.css", Action::ReadServiceInfo),
+    (Method::GET, "/assets/icon.svg", Action::ReadServiceInfo),
+    (Method::GET, "/sign-in", Action::SignIn),
+    (Method::POST, "/sign-in", Action::SignIn),
+    (Method::POST, "/sign-out", Action::ReadOwnAccount),
+    (Method::GET, "/console", Action::ReadOwnAccount),
+    (Method::GET, "/console/claims", Action::ListClaims),
+    (Method::GET, "/console/claims/{id}", Action::ReadClaim),
+    (
+        Method::GET,
+        "/console/claims/{id}/evidence/{evidence_id}",
+        Action::ReadClaim,
+    ),
+    (
+        Method::POST,
+        "/console/claims/{id}/review",
+        Action::ReviewClaim,
+    ),
+    (
+        Method::POST,
+        "/console/claims/{id}/information-requests",
+        Action::ReviewClaim,
+    ),
+    (
+        Method::POST,
+        "/console/claims/{id}/recommendation",
+        Action::ReviewClaim,
+    ),
+    (
+        Method::POST,
+        "/console/claims/{id}/decision",
+        Action::DecideClaim,
+    ),
+    (Method::GET, "/console/dashboard", Action::ReadReports),
+    (Method::GET, "/console/cases", Action::ListCases),
+    (Method::GET, "/console/cases/{id}", Action::ListCases),
+    (
+        Method::POST,
+        "/console/cases/{id}/assignment",
+        Action::AssignCases,
+    ),
+    (
+        Method::POST,
+        "/console/cases/{id}/assessments",
+        Action::AssessCase,
+    ),
+    (
+        Method::POST,
+        "/console/cases/{id}/recommendations",
+        Action::Recommend,
+    ),
+    (
+        Method::POST,
+        "/console/recommendations/{id}/votes",
+        Action::Recommend,
+    ),
+    (
+        Method::POST,
+        "/console/recommendations/{id}/decision",
+        Action::DecideRecommendation,
+    ),
+    (Method::GET, "/console/batches/{id}", Action::ListCases),
+    (
+        Method::POST,
+        "/console/batches/{id}/sample/{case_id}",
+        Action::ReviewSample,
+    ),
+    (
+        Method::POST,
+        "/console/batches/{id}/release",
+        Action::ReleaseBatch,
+    ),
+    // Unknown console and claimant paths: an HTML 404 to anyone signed in.
+    (Method::GET, "/console/{*rest}", Action::ReadOwnAccount),
+    (Method::GET, "/my/{*rest}", Action::ReadOwnAccount),
+    (Method::GET, "/my", Action::ListClaims),
+    (Method::GET, "/my/claims/{id}", Action::ReadClaim),
+    (Method::POST, "/my/claims/{id}/responses", Action::FileClaim),
+    (Method::POST, "/my/claims/{id}/evidence", Action::FileClaim),
+    (
+        Method::GET,
+        "/my/claims/{id}/evidence/{evidence_id}",
+        Action::ReadClaim,
+    ),
+];
+
 enum Lookup {
     Found(Action),
     /// The path exists with other methods: the router answers 405.
@@ -382,12 +476,8 @@ pub async fn authorize(
         }
     };
     if action.is_public() {
-        let ip = request
-            .extensions()
-            .get::<ConnectInfo<SocketAddr>>()
-            .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string());
-        if let Err(wait) = state.rate_limits.check(&format!("ip:{ip}"), true) {
-            return ApiError::too_many_requests(wait).into_response();
+        if let Err(e) = anonymous_quota(&state, &request) {
+            return e.into_response();
         }
         return next.run(request).await;
     }
@@ -435,6 +525,18 @@ pub async fn authorize(
         idempotency_key,
     });
     next.run(request).await
+}
+
+/// Counts an anonymous request against its client address's quota.
+pub(crate) fn anonymous_quota(state: &AppState, request: &Request) -> Result<(), ApiError> {
+    let ip = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string());
+    state
+        .rate_limits
+        .check(&format!("ip:{ip}"), true)
+        .map_err(ApiError::too_many_requests)
 }
 
 async fn authenticate(

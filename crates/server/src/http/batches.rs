@@ -88,7 +88,7 @@ pub struct BatchView {
     pub version: i64,
 }
 
-async fn batch_view(state: &AppState, b: BatchRecord) -> ApiResult<BatchView> {
+pub(crate) async fn batch_view(state: &AppState, b: BatchRecord) -> ApiResult<BatchView> {
     let findings = state.store.findings(b.id, b.round).await?;
     let dup = state.store.duplicate_inputs(b.id).await?;
     let flags = flag_cross_category_duplicates(&dup.batch, &dup.assessed);

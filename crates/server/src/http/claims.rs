@@ -260,6 +260,13 @@ pub(crate) async fn visible_claim_noting(
         Permission::Deny => false,
     };
     if !allowed {
+        // Answered as if it did not exist; logged, since it is what guessing
+        // ids looks like.
+        tracing::warn!(
+            account = %auth.principal.account,
+            claim = %id,
+            "claim not visible to the caller; answered 404"
+        );
         return Err(ApiError::not_found());
     }
     if record.sensitive && !own {
@@ -320,17 +327,29 @@ pub(crate) async fn check_category(
     let Some(code) = &draft.category else {
         return Ok(None);
     };
-    let category = match state.store.category(code.as_str()).await {
-        Ok(record) => record.category,
-        Err(StoreError::NotFound) => {
-            return Err(ApiError::invalid_field(
-                "category",
-                "unknown_category",
-                format!("There is no category {}.", code.as_str()),
-            ));
-        }
-        Err(e) => return Err(e.into()),
-    };
+    let category = lookup_category(state, code.as_str()).await?;
+    category_fits(state, draft, category).map(Some)
+}
+
+/// The catalogue's category `code`; 422 when there is none.
+pub(crate) async fn lookup_category(state: &AppState, code: &str) -> ApiResult<Category> {
+    match state.store.category(code).await {
+        Ok(record) => Ok(record.category),
+        Err(StoreError::NotFound) => Err(ApiError::invalid_field(
+            "category",
+            "unknown_category",
+            format!("There is no category {code}."),
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Whether `category` accepts claims today and fits the draft's claimant.
+pub(crate) fn category_fits(
+    state: &AppState,
+    draft: &ClaimDraft,
+    category: Category,
+) -> ApiResult<Category> {
     let mut errors = Vec::new();
     if let Err(closed) = category.accepts_claims(state.clock.today()) {
         errors.push(FieldError::new(
@@ -352,7 +371,7 @@ pub(crate) async fn check_category(
         ));
     }
     if errors.is_empty() {
-        Ok(Some(category))
+        Ok(category)
     } else {
         Err(not_eligible(errors))
     }
@@ -933,7 +952,14 @@ pub struct ListQuery {
 fn parse_instant(field: &str, text: &str) -> ApiResult<OffsetDateTime> {
     use time::format_description::well_known::Rfc3339;
     if let Ok(t) = OffsetDateTime::parse(text, &Rfc3339) {
-        return Ok(t);
+        // Compared in UTC, where 9999-12-31T23:59:59-23:59 has no date.
+        return t.checked_to_offset(time::UtcOffset::UTC).ok_or_else(|| {
+            ApiError::invalid_field(
+                field,
+                "out_of_range",
+                "A time between years 0 and 9999 in UTC.",
+            )
+        });
     }
     time::Date::parse(
         text,
@@ -1032,6 +1058,12 @@ pub async fn history(
     Path(id): Path<ClaimId>,
 ) -> ApiResult<Json<Vec<HistoryEntry>>> {
     visible_claim(&state, &auth, id).await?;
+    Ok(Json(claim_history(&state, id).await?))
+}
+
+/// Every change to a claim, oldest first, from the audit log (reads of
+/// sensitive claims left out). The caller checks visibility.
+pub(crate) async fn claim_history(state: &AppState, id: ClaimId) -> ApiResult<Vec<HistoryEntry>> {
     let filter = AuditFilter {
         target_type: Some("claim".into()),
         target_id: Some(id.to_string()),
@@ -1073,7 +1105,7 @@ pub async fn history(
             None => break,
         }
     }
-    Ok(Json(entries))
+    Ok(entries)
 }
 
 /// Requests for information and the claimant's answers.

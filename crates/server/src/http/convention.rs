@@ -195,7 +195,7 @@ pub struct ConventionView {
     pub signatories: usize,
 }
 
-fn convention_view(
+pub(crate) fn convention_view(
     settings: &crate::config::Settings,
     record: &ConventionRecord,
     status: &ConventionStatus,
@@ -303,7 +303,7 @@ fn csv_field(text: &str) -> String {
     }
 }
 
-fn csv_chart(rows: &[ParticipantRow]) -> String {
+pub(crate) fn csv_chart(rows: &[ParticipantRow]) -> String {
     let mut out = CSV_HEADER.join(",");
     out.push_str("\r\n");
     let opt = |v: &Option<String>| v.clone().unwrap_or_default();
@@ -971,7 +971,8 @@ async fn commitment(
         None
     };
     let currency = problems.currency("amount.currency", &req.amount.currency);
-    let amount = Decimal::from_str(req.amount.amount.trim()).ok();
+    // As strict as a claim's amounts: no exponents, no "NaN".
+    let amount = kernel::money::parse_amount(req.amount.amount.trim());
     if amount.is_none() {
         problems.push(
             "amount.amount",
@@ -1015,6 +1016,11 @@ async fn commitment(
             } else {
                 own
             };
+            tracing::warn!(
+                account = %auth.principal.account,
+                participant = %code,
+                "a representative tried to record for another participant; refused"
+            );
             problems.push(
                 "participant",
                 "not_own_participant",

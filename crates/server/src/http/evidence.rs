@@ -40,6 +40,8 @@ use store::{EvidenceId, EvidenceRecord, NewEvidence, StoreError};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 
+mod range;
+
 /// Room for the multipart framing (boundaries, part headers, small text
 /// fields) around the file itself.
 const MULTIPART_OVERHEAD: u64 = 64 * 1024;
@@ -544,24 +546,8 @@ fn opened(
     )
 }
 
-/// Downloads an evidence file, streamed (decrypted on the fly for a
-/// sensitive claim), with its SHA-256 in `x-evidence-sha256` and
-/// `Repr-Digest`.
-#[utoipa::path(get, path = "/v1/claims/{id}/evidence/{evidence_id}", tag = "register", security(("bearer" = [])),
-    params(("id" = String, Path, format = Uuid), ("evidence_id" = String, Path, format = Uuid)),
-    responses((status = 200, description = "The file as received", content_type = "application/octet-stream"),
-        (status = 404, body = crate::error::ProblemBody)))]
-pub async fn download(
-    State(state): State<AppState>,
-    auth: Authorized,
-    Path((id, evidence_id)): Path<(ClaimId, EvidenceId)>,
-) -> ApiResult<Response> {
-    visible_claim(&state, &auth, id, Some(evidence_id)).await?;
-    let evidence = match state.store.evidence(evidence_id).await {
-        Ok(e) if e.claim == id => e,
-        Ok(_) | Err(StoreError::NotFound) => return Err(ApiError::not_found()),
-        Err(e) => return Err(e.into()),
-    };
+/// The whole stored file, opened on the fly when sealed.
+async fn whole(state: &AppState, evidence: &EvidenceRecord) -> ApiResult<Body> {
     let location = object_store::path::Path::from(evidence.storage_key.as_str());
     let stored = state
         .evidence
@@ -570,7 +556,7 @@ pub async fn download(
         .await
         .map_err(ApiError::internal)?
         .into_stream();
-    let body = match &evidence.sealed_key_id {
+    Ok(match &evidence.sealed_key_id {
         None => Body::from_stream(stored),
         Some(key_id) => {
             let opener = state
@@ -579,6 +565,43 @@ pub async fn download(
                 .map_err(ApiError::internal)?;
             Body::from_stream(opened(stored, opener, evidence.id))
         }
+    })
+}
+
+/// Downloads an evidence file, streamed (decrypted on the fly for a
+/// sensitive claim), with its SHA-256 in `x-evidence-sha256` and
+/// `Repr-Digest`. One byte range may be asked for with `Range`.
+#[utoipa::path(get, path = "/v1/claims/{id}/evidence/{evidence_id}", tag = "register", security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid), ("evidence_id" = String, Path, format = Uuid)),
+    responses((status = 200, description = "The file as received", content_type = "application/octet-stream"),
+        (status = 206, description = "One byte range of the file (`Range: bytes=FIRST-LAST`)", content_type = "application/octet-stream"),
+        (status = 404, body = crate::error::ProblemBody),
+        (status = 416, description = "The range is malformed or past the end", body = crate::error::ProblemBody)))]
+pub async fn download(
+    State(state): State<AppState>,
+    auth: Authorized,
+    Path((id, evidence_id)): Path<(ClaimId, EvidenceId)>,
+    request: HeaderMap,
+) -> ApiResult<Response> {
+    visible_claim(&state, &auth, id, Some(evidence_id)).await?;
+    let evidence = match state.store.evidence(evidence_id).await {
+        Ok(e) if e.claim == id => e,
+        Ok(_) | Err(StoreError::NotFound) => return Err(ApiError::not_found()),
+        Err(e) => return Err(e.into()),
+    };
+    // The file never changes: its hash is a strong validator for If-Range.
+    let etag = format!("\"{}\"", evidence.sha256);
+    let part = match range::requested(&request, evidence.size, &etag) {
+        range::Requested::Whole => None,
+        range::Requested::Part(part) => Some(part),
+        range::Requested::Unsatisfiable => {
+            let request_id = request.get("x-request-id").and_then(|v| v.to_str().ok());
+            return Ok(range::unsatisfiable(evidence.size, request_id));
+        }
+    };
+    let body = match &part {
+        Some(part) => range::body(&state, &evidence, part.clone()).await?,
+        None => whole(&state, &evidence).await?,
     };
     let digest = base64::engine::general_purpose::STANDARD.encode(
         (0..evidence.sha256.len() / 2)
@@ -586,10 +609,22 @@ pub async fn download(
             .collect::<Vec<u8>>(),
     );
     let mut response = Response::new(body);
-    let h = response.headers_mut();
     let value = |s: &str| HeaderValue::from_str(s).map_err(ApiError::internal);
+    if let Some(part) = &part {
+        *response.status_mut() = StatusCode::PARTIAL_CONTENT;
+        let content_range = format!("bytes {}-{}/{}", part.start, part.end - 1, evidence.size);
+        response
+            .headers_mut()
+            .insert(header::CONTENT_RANGE, value(&content_range)?);
+    }
+    let h = response.headers_mut();
     h.insert(header::CONTENT_TYPE, value(&evidence.content_type)?);
-    h.insert(header::CONTENT_LENGTH, HeaderValue::from(evidence.size));
+    h.insert(
+        header::CONTENT_LENGTH,
+        HeaderValue::from(part.as_ref().map_or(evidence.size, |p| p.end - p.start)),
+    );
+    h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    h.insert(header::ETAG, value(&etag)?);
     h.insert(
         header::CONTENT_DISPOSITION,
         value(&content_disposition(&evidence.file_name))?,

@@ -8,7 +8,10 @@
 //! sensitive clearance. Personal data (names, tax numbers, dates of birth,
 //! contact, address) is only in `fields=full`, which the Register's
 //! secretariat and Board may ask for; everyone else gets `fields=minimal`
-//! (docs/import.md). Every export is on record in the audit log.
+//! (docs/import.md). Every export is on record in the audit log (written
+//! to the primary); the rows are read from the replica when one is
+//! configured (`DATABASE_READ_URL`), which keeps long exports off the
+//! primary at the price of its replay lag.
 //!
 //! CSV cells that a spreadsheet would read as a formula (starting with `=`,
 //! `+`, `-`, `@`, tab or carriage return) get a leading `'`.
@@ -309,7 +312,7 @@ async fn next_claims(mut p: ClaimPages) -> Result<Option<(Bytes, ClaimPages)>, S
     }
     let page = p
         .state
-        .store
+        .reads
         .claims(
             p.visibility,
             &p.filter,
@@ -560,7 +563,7 @@ async fn next_awards(mut p: AwardPages) -> Result<Option<(Bytes, AwardPages)>, S
     if p.done {
         return Ok(None);
     }
-    let ids = p.state.store.award_ids(p.after, EXPORT_PAGE).await?;
+    let ids = p.state.reads.award_ids(p.after, EXPORT_PAGE).await?;
     let mut out = if p.first {
         p.renderer.header()?
     } else {
@@ -568,7 +571,7 @@ async fn next_awards(mut p: AwardPages) -> Result<Option<(Bytes, AwardPages)>, S
     };
     p.first = false;
     for id in &ids {
-        let award = match p.state.store.award(*id).await {
+        let award = match p.state.reads.award(*id).await {
             Ok(a) => a,
             Err(StoreError::NotFound) => continue,
             Err(e) => return Err(e),
@@ -612,7 +615,7 @@ pub async fn awards(
         std::collections::HashSet::new()
     } else {
         state
-            .store
+            .reads
             .categories()
             .await?
             .into_iter()

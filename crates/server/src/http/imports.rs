@@ -115,8 +115,20 @@ async fn receive(state: &AppState, body: Body) -> ApiResult<TempUpload> {
         .map_err(ApiError::internal)?;
     let mut out = tokio::io::BufWriter::with_capacity(256 * 1024, file);
     let mut stream = body.into_data_stream();
+    let max = state.settings.import_max_bytes;
+    let mut received: u64 = 0;
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(|e| ApiError::malformed(format!("Reading the body: {e}")))?;
+        received += chunk.len() as u64;
+        // Counted as it arrives, so an endless body fills no disk; the
+        // partial file goes with `upload` when this returns.
+        if received > max {
+            let mut e = ApiError::for_status(StatusCode::PAYLOAD_TOO_LARGE);
+            e.detail = format!(
+                "The import file is larger than {max} bytes; split it, or import it with `redress import claims`."
+            );
+            return Err(e);
+        }
         out.write_all(&chunk).await.map_err(ApiError::internal)?;
     }
     out.flush().await.map_err(ApiError::internal)?;

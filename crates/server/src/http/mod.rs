@@ -200,6 +200,8 @@ pub fn router(state: &AppState) -> Router {
             state.clone(),
             authz::authorize,
         ))
+        // The web pages authorize by session cookie, under the same policy.
+        .merge(crate::web::router(state))
         .fallback(|| async { ApiError::not_found().into_response() })
         .method_not_allowed_fallback(|| async {
             ApiError::for_status(axum::http::StatusCode::METHOD_NOT_ALLOWED).into_response()

@@ -21,7 +21,12 @@ pub async fn render(request: Request, next: Next) -> Response {
         .headers()
         .get(header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
-    if (status.is_client_error() || status.is_server_error()) && !is_problem {
+    // The web pages render their own errors as HTML.
+    let is_page = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    if (status.is_client_error() || status.is_server_error()) && !is_problem && !is_page {
         return ApiError::for_status(status).render(request_id.as_deref());
     }
     response

@@ -2,7 +2,8 @@
 //!
 //! Marginal figures only (one dimension at a time). Counts are read from the
 //! maintained `claim_counts` aggregate, processing times by indexed queries;
-//! see `docs/reports.md`.
+//! see `docs/reports.md`. Both read from the replica when one is configured
+//! (`DATABASE_READ_URL`), so they may trail the primary by its replay lag.
 
 use crate::error::ApiResult;
 use crate::http::authz::Authorized;
@@ -19,7 +20,7 @@ pub async fn claims(
     State(state): State<AppState>,
     _auth: Authorized,
 ) -> ApiResult<Json<ClaimCounts>> {
-    Ok(Json(state.store.claim_counts().await?))
+    Ok(Json(state.reads.claim_counts().await?))
 }
 
 /// Median and 90th percentile time from submission to recording and to
@@ -31,5 +32,5 @@ pub async fn processing(
     State(state): State<AppState>,
     _auth: Authorized,
 ) -> ApiResult<Json<ProcessingReport>> {
-    Ok(Json(state.store.processing_report().await?))
+    Ok(Json(state.reads.processing_report().await?))
 }

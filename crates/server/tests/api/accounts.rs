@@ -292,7 +292,7 @@ async fn rate_limits_answer_429_with_retry_after() {
     .await;
 }
 
-mod jwt {
+pub(crate) mod jwt {
     use super::*;
     use base64::Engine as _;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -301,12 +301,12 @@ mod jwt {
     use ring::signature::{Ed25519KeyPair, KeyPair as _};
     use store::NewAccount;
 
-    struct Provider {
+    pub(crate) struct Provider {
         pkcs8: Vec<u8>,
         jwks: String,
     }
 
-    fn provider(kid: &str) -> Provider {
+    pub(crate) fn provider(kid: &str) -> Provider {
         let rng = ring::rand::SystemRandom::new();
         let pkcs8 = Ed25519KeyPair::generate_pkcs8(&rng)
             .unwrap()
@@ -321,13 +321,13 @@ mod jwt {
         }
     }
 
-    fn sign(p: &Provider, kid: &str, claims: &serde_json::Value) -> String {
+    pub(crate) fn sign(p: &Provider, kid: &str, claims: &serde_json::Value) -> String {
         let mut header = Header::new(Algorithm::EdDSA);
         header.kid = Some(kid.into());
         jsonwebtoken::encode(&header, claims, &EncodingKey::from_ed_der(&p.pkcs8)).unwrap()
     }
 
-    async fn app_trusting(p: &Provider, dir: &tempfile::TempDir) -> TestApp {
+    pub(crate) async fn app_trusting(p: &Provider, dir: &tempfile::TempDir) -> TestApp {
         let path = dir.path().join("jwks.json");
         std::fs::write(&path, &p.jwks).unwrap();
         TestApp::spawn_with(crate::support::Db::Sqlite, |s| {
@@ -342,7 +342,7 @@ mod jwt {
         .unwrap()
     }
 
-    fn claims(app: &TestApp, sub: &str, exp_in: i64) -> serde_json::Value {
+    pub(crate) fn claims(app: &TestApp, sub: &str, exp_in: i64) -> serde_json::Value {
         let now = app.clock.now().unix_timestamp();
         json!({"iss": "https://sso.example.org", "aud": "redress", "sub": sub, "exp": now + exp_in, "iat": now})
     }

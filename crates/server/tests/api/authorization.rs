@@ -46,11 +46,8 @@ fn every_route_has_a_policy_entry() {
     }
 }
 
-async fn matrix(db: Db) {
-    let Some(app) = TestApp::spawn(db).await else {
-        eprintln!("skipped: REDRESS_TEST_POSTGRES_URL is not set");
-        return;
-    };
+/// One account per role (the state's for NL), with a token each.
+async fn role_tokens(app: &TestApp) -> Vec<(Role, String)> {
     let mut tokens = Vec::new();
     for role in Role::ALL {
         let (_, token) = match role {
@@ -66,8 +63,21 @@ async fn matrix(db: Db) {
             }
             _ => app.account(role.as_str(), &[role]).await,
         };
-        tokens.push((Some(role), Some(token)));
+        tokens.push((role, token));
     }
+    tokens
+}
+
+async fn matrix(db: Db) {
+    let Some(app) = TestApp::spawn(db).await else {
+        eprintln!("skipped: REDRESS_TEST_POSTGRES_URL is not set");
+        return;
+    };
+    let mut tokens: Vec<(Option<Role>, Option<String>)> = role_tokens(&app)
+        .await
+        .into_iter()
+        .map(|(role, token)| (Some(role), Some(token)))
+        .collect();
     tokens.push((None, None));
 
     let mut checked = 0;
@@ -130,6 +140,110 @@ async fn matrix_on_sqlite() {
 #[tokio::test]
 async fn matrix_on_postgres() {
     matrix(Db::Postgres).await;
+}
+
+/// The pages (not in the API description) under the same policy: every
+/// page and form of `authz::PAGES`, as every role through a signed-in
+/// session and anonymously. Without a session a page sends the browser to
+/// sign in (303) and a form is refused (401); a role the policy denies gets
+/// 403; anyone else gets past the policy (forms carry their CSRF token).
+async fn page_matrix(db: Db) {
+    use crate::web::{Browser, client, sign_in};
+    use server::http::authz::PAGES;
+    let Some(app) = TestApp::spawn(db).await else {
+        eprintln!("skipped: REDRESS_TEST_POSTGRES_URL is not set");
+        return;
+    };
+    let tokens = role_tokens(&app).await;
+    let mut browsers: Vec<(Option<Role>, Option<Browser>)> = Vec::new();
+    for (role, token) in &tokens {
+        browsers.push((Some(*role), Some(sign_in(&app, token).await)));
+    }
+    browsers.push((None, None));
+
+    let mut checked = 0;
+    for (method, path, action) in PAGES {
+        // Signing in is the web tests' subject: its form needs the
+        // double-submit cookie of the form page, and a bad token answers 401.
+        if *method == axum::http::Method::POST && *path == "/sign-in" {
+            continue;
+        }
+        let concrete = path
+            .split('/')
+            .map(|seg| {
+                if seg.starts_with('{') {
+                    uuid::Uuid::now_v7().to_string()
+                } else {
+                    seg.to_owned()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("/");
+        for (i, (role, browser)) in browsers.iter().enumerate() {
+            // Signing out ends the session: use a fresh one for it.
+            let browser = match (browser, *path == "/sign-out") {
+                (Some(_), true) => Some(sign_in(&app, &tokens[i].1).await),
+                (b, _) => b.clone(),
+            };
+            let http = client();
+            let url = format!("{}{concrete}", app.base);
+            let request = if *method == axum::http::Method::GET {
+                http.get(&url)
+            } else {
+                let csrf = browser.as_ref().map(|b| b.csrf.clone()).unwrap_or_default();
+                http.post(format!("{url}?csrf={csrf}")).form(&[
+                    ("csrf", csrf.as_str()),
+                    ("message", "m"),
+                    ("reasons", "r"),
+                ])
+            };
+            let request = match &browser {
+                Some(b) => request.header("cookie", &b.cookie),
+                None => request,
+            };
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            let who = role.map_or("anonymous", Role::as_str);
+            match role {
+                _ if action.is_public() => {
+                    assert!(
+                        status != 401 && status != 403,
+                        "{who} {method} {path}: {status}"
+                    );
+                }
+                None if *method == axum::http::Method::GET => {
+                    assert_eq!(status, 303, "{who} {method} {path}");
+                    let to = response.headers()["location"].to_str().unwrap();
+                    assert!(
+                        to.starts_with("/sign-in?next="),
+                        "{who} {method} {path}: {to}"
+                    );
+                }
+                None => assert_eq!(status, 401, "{who} {method} {path}"),
+                Some(r) => match kernel::permission(*r, *action) {
+                    Permission::Deny => assert_eq!(status, 403, "{who} {method} {path}"),
+                    Permission::Allow | Permission::Own => {
+                        assert!(
+                            status != 401 && status != 403,
+                            "{who} {method} {path}: {status}"
+                        );
+                    }
+                },
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, (PAGES.len() - 1) * (Role::ALL.len() + 1));
+}
+
+#[tokio::test]
+async fn page_matrix_on_sqlite() {
+    page_matrix(Db::Sqlite).await;
+}
+
+#[tokio::test]
+async fn page_matrix_on_postgres() {
+    page_matrix(Db::Postgres).await;
 }
 
 /// The policy table as `docs/authorization.md` shows it.

@@ -1,9 +1,12 @@
 //! Evidence in an S3-compatible bucket, against a real S3 server on
 //! 127.0.0.1 (CI runs moto's server mode; `REDRESS_TEST_S3_ENDPOINT` names
-//! it). Skipped when no endpoint is configured.
+//! it): a 50 MiB file streamed up in multipart parts and back, and byte
+//! ranges of plain and sealed files read as ranges of the object. Skipped
+//! when no endpoint is configured.
 
 use crate::claims::house;
-use crate::evidence::{PDF, file_claim, sha256, upload};
+use crate::evidence::{file_claim, sha256, upload};
+use crate::evidence_ranges::{check_ranges, pdf_of, sensitive_claim, uploaded};
 use crate::support::{Db, TestApp, json};
 use kernel::Role;
 use secrecy::SecretString;
@@ -43,7 +46,7 @@ async fn evidence_streams_to_and_from_an_s3_bucket() {
     };
     let app = TestApp::spawn_with(Db::Sqlite, |s| {
         s.evidence_s3 = Some(s3);
-        s.evidence_max_bytes = 32 * 1024 * 1024;
+        s.evidence_max_bytes = 64 * 1024 * 1024;
     })
     .await
     .unwrap();
@@ -55,9 +58,9 @@ async fn evidence_streams_to_and_from_an_s3_bucket() {
     )
     .await;
 
-    // A large file goes up in several multipart parts, never whole in memory.
-    let mut big = PDF.to_vec();
-    big.resize(12 * 1024 * 1024 + 17, b'x');
+    // A large file goes up in several multipart parts (5 MiB each), never
+    // whole in the server's memory.
+    let big = pdf_of(50 * 1024 * 1024 + 17);
     let (status, receipt) = json(
         upload(
             &app,
@@ -104,4 +107,22 @@ async fn evidence_streams_to_and_from_an_s3_bucket() {
     let body = download.bytes().await.unwrap();
     assert_eq!(body.len(), big.len());
     assert_eq!(sha256(&body), sha256(&big));
+
+    // Ranges are ranges of the object, for plain and sealed files alike.
+    let path = format!(
+        "/v1/claims/{claim}/evidence/{}",
+        receipt["id"].as_str().unwrap()
+    );
+    check_ranges(&app, &claimant, &path, &big).await;
+    let sealed = pdf_of(5 * 1024 * 1024 + 4321);
+    let path = uploaded(
+        &app,
+        &claimant,
+        &sensitive_claim(),
+        &sealed,
+        "application/pdf",
+        true,
+    )
+    .await;
+    check_ranges(&app, &claimant, &path, &sealed).await;
 }

@@ -114,6 +114,71 @@ both! {
         assert!(matches!(report, store::audit::ChainReport::Intact { .. }), "{report:?}");
     }
 
+    async fn duplicates_are_flagged_against_stored_claims_and_the_chunks_own_rows(app: TestApp) {
+        let (registrar, _) = app.account("Registry", &[Role::Registrar]).await;
+        let first = crate::claims::house("3184710691", "3210900000:01:001:0001");
+        let (summary, _) =
+            import(&app, registrar, Format::Jsonl, row("dup-a", &first, true).as_bytes(), 1 << 20)
+                .await
+                .unwrap();
+        assert_eq!(summary.imported, 1);
+
+        // Chunks of two rows: two rows of the same claim side by side; then
+        // a row on the stored claim's land plot and a third copy of the
+        // first pair, validated while the first chunk may still be being
+        // written; then the land-plot row again with its external id.
+        let same_plot = crate::claims::house("2245134075", "3210900000:01:001:0001");
+        let other = crate::claims::house("1234567899", "3210900000:01:001:0009");
+        let mut data = String::new();
+        data += &row("dup-c", &other, true);
+        data += &row("dup-d", &other, true);
+        data += &row("dup-b", &same_plot, true);
+        data += &row("dup-e", &other, true);
+        data += &row("dup-b", &same_plot, true);
+        let (summary, rejects) =
+            import(&app, registrar, Format::Jsonl, data.as_bytes(), 1 << 20).await.unwrap();
+        assert_eq!(
+            summary,
+            Summary { read: 5, imported: 4, skipped: 1, rejected: 0 },
+            "{rejects:?}"
+        );
+        let page = app
+            .state
+            .store
+            .claims(
+                store::claims::Visibility::All,
+                &store::claims::ClaimFilter::default(),
+                kernel::PageRequest::new(Some(50), None),
+            )
+            .await
+            .unwrap();
+        assert_eq!(page.items.len(), 5);
+        let mut references: Vec<_> = page.items.iter().filter_map(|c| c.reference.clone()).collect();
+        references.sort();
+        references.dedup();
+        assert_eq!(references.len(), 5, "every submitted row has its own number");
+        // A pair may be flagged for several reasons, and is listed from
+        // both sides: count the pairs.
+        let mut pairs = std::collections::BTreeSet::new();
+        for claim in &page.items {
+            for f in app.state.store.duplicate_flags(claim.id).await.unwrap() {
+                assert!(page.items.iter().any(|c| c.id == f.other_claim));
+                pairs.insert(if f.claim < f.other_claim {
+                    (f.claim, f.other_claim)
+                } else {
+                    (f.other_claim, f.claim)
+                });
+            }
+        }
+        let flagged_pairs = pairs.len();
+        // dup-d matches dup-c (same chunk), dup-b matches dup-a (stored),
+        // dup-e matches dup-c and dup-d (the chunk before): four pairs, and
+        // every claim is marked.
+        let flagged: Vec<bool> = page.items.iter().map(|c| c.duplicate_flagged).collect();
+        assert_eq!(flagged_pairs, 4);
+        assert!(flagged.iter().all(|f| *f), "{flagged:?}");
+    }
+
     async fn bad_bytes_are_rejected_rows_and_lose_no_valid_row(app: TestApp) {
         let (registrar, _) = app.account("Registry", &[Role::Registrar]).await;
         let good = crate::claims::house("3184710691", "3210900000:01:001:0001");
@@ -272,5 +337,62 @@ both! {
             "not-found",
         )
         .await;
+    }
+}
+
+/// `POST /v1/imports` counts the body as it arrives and refuses one over
+/// `import_max_bytes`, leaving no job and no spooled file behind.
+mod upload_limit {
+    use crate::support::{Db, TestApp};
+    use kernel::Role;
+
+    const LIMIT: u64 = 4096;
+
+    async fn run(app: TestApp) {
+        let (_, registrar) = app.account("Registry", &[Role::Registrar]).await;
+        let spool = app.state.settings.database.data_dir.join("imports");
+        crate::support::problem(
+            app.post("/v1/imports")
+                .bearer_auth(&registrar)
+                .header("content-type", "application/x-ndjson")
+                .body("\n".repeat(usize::try_from(LIMIT).unwrap() + 1))
+                .send()
+                .await
+                .unwrap(),
+            413,
+            "payload-too-large",
+        )
+        .await;
+        let left = std::fs::read_dir(&spool).map_or(0, Iterator::count);
+        assert_eq!(left, 0, "the partial upload is deleted");
+
+        // Exactly at the limit is taken.
+        let response = app
+            .post("/v1/imports")
+            .bearer_auth(&registrar)
+            .header("content-type", "application/x-ndjson")
+            .body("\n".repeat(usize::try_from(LIMIT).unwrap()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 202);
+    }
+
+    fn small(s: &mut server::config::Settings) {
+        s.import_max_bytes = LIMIT;
+    }
+
+    #[tokio::test]
+    async fn sqlite() {
+        run(TestApp::spawn_with(Db::Sqlite, small).await.unwrap()).await;
+    }
+
+    #[tokio::test]
+    async fn postgres() {
+        let Some(app) = TestApp::spawn_with(Db::Postgres, small).await else {
+            eprintln!("skipped: REDRESS_TEST_POSTGRES_URL is not set");
+            return;
+        };
+        run(app).await;
     }
 }

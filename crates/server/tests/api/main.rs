@@ -6,6 +6,7 @@
 mod support;
 
 mod accounts;
+mod attacks;
 mod audit;
 mod authorization;
 mod cases;
@@ -13,10 +14,13 @@ mod claims;
 mod convention;
 mod decisions;
 mod evidence;
+mod evidence_ranges;
 mod evidence_s3;
 mod exports;
 mod foundation;
+mod hostile;
 mod idempotency;
 mod imports;
 mod reports;
+mod web;
 mod webhooks;

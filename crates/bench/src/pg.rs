@@ -1,0 +1,450 @@
+//! PostgreSQL references: `pgbench` scripts (a single-row insert of a
+//! claim-shaped row, a replay of Redress's own per-claim SQL, point
+//! selects), `COPY`, and `EXPLAIN`.
+
+use crate::load::{Latency, histogram, record};
+use anyhow::{Context, bail};
+use serde::Serialize;
+use sqlx::{Connection, Executor, PgConnection, Row};
+use std::fmt::Write as _;
+use std::path::Path;
+use std::time::{Duration, Instant};
+use tokio::process::Command;
+
+/// Runs one statement on its own connection.
+pub(crate) async fn execute(url: &str, sql: &str) -> anyhow::Result<()> {
+    let mut conn = PgConnection::connect(url)
+        .await
+        .with_context(|| format!("connecting to {}", redact(url)))?;
+    conn.execute(sql).await.with_context(|| sql.to_owned())?;
+    conn.close().await?;
+    Ok(())
+}
+
+fn redact(url: &str) -> String {
+    // The harness uses trust authentication; a password in a URL given
+    // by the user is still kept out of messages.
+    match url.split_once('@') {
+        Some((head, tail)) if head.contains(':') && head.matches(':').count() > 1 => {
+            format!("postgres://…@{tail}")
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// What pgbench measured.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct PgbenchResult {
+    pub(crate) script: String,
+    pub(crate) clients: usize,
+    pub(crate) transactions: u64,
+    pub(crate) tps: f64,
+    pub(crate) latency: Latency,
+    pub(crate) failed: u64,
+}
+
+/// Runs `pgbench` with one custom script, prepared statements (as sqlx
+/// uses them), `clients` connections for `duration`, and per-transaction
+/// logging from which the percentiles are computed.
+pub(crate) async fn pgbench(
+    pgbench: &Path,
+    url: &str,
+    name: &str,
+    script: &str,
+    clients: usize,
+    duration: Duration,
+    work: &Path,
+) -> anyhow::Result<PgbenchResult> {
+    let dir = work.join(format!("pgbench-{name}"));
+    std::fs::create_dir_all(&dir)?;
+    let script_path = dir.join(format!("{name}.sql"));
+    std::fs::write(&script_path, script)?;
+    let threads = clients.clamp(1, 2);
+    let out = Command::new(pgbench)
+        .current_dir(&dir)
+        .args([
+            "-n",
+            "-M",
+            "prepared",
+            "-c",
+            &clients.to_string(),
+            "-j",
+            &threads.to_string(),
+            "-T",
+            &duration.as_secs().max(1).to_string(),
+            "-l",
+            "--log-prefix",
+            "txlog",
+            "-f",
+        ])
+        .arg(&script_path)
+        .arg("-d")
+        .arg(url)
+        .output()
+        .await
+        .context("running pgbench")?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() {
+        bail!(
+            "pgbench {name} failed: {}{}",
+            stdout,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let tps = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("tps = "))
+        .and_then(|l| l.split_whitespace().next())
+        .and_then(|v| v.parse::<f64>().ok())
+        .with_context(|| format!("no tps in pgbench output: {stdout}"))?;
+    let count = |label: &str| {
+        stdout
+            .lines()
+            .find_map(|l| l.trim().strip_prefix(label))
+            .and_then(|l| l.split_whitespace().next())
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    let transactions = count("number of transactions actually processed:");
+    let failed = count("number of failed transactions:");
+    // Per-transaction log lines: client, transaction, latency in µs, ...
+    let mut h = histogram();
+    for entry in std::fs::read_dir(&dir)? {
+        let path = entry?.path();
+        if !path
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with("txlog"))
+        {
+            continue;
+        }
+        for line in std::fs::read_to_string(&path)?.lines() {
+            if let Some(us) = line
+                .split_whitespace()
+                .nth(2)
+                .and_then(|v| v.parse::<u64>().ok())
+            {
+                record(&mut h, Duration::from_micros(us));
+            }
+        }
+        std::fs::remove_file(&path)?;
+    }
+    Ok(PgbenchResult {
+        script: name.to_owned(),
+        clients,
+        transactions,
+        tps,
+        latency: Latency::of(&h),
+        failed,
+    })
+}
+
+/// The scratch table of the raw insert reference: the claim's columns that
+/// matter for its size, a primary key and two secondary indexes.
+pub(crate) const INSERT_TABLE: &str = "DROP TABLE IF EXISTS bench_insert; \
+    CREATE TABLE bench_insert (id uuid PRIMARY KEY, filed_by uuid NOT NULL, status text NOT NULL, \
+      category text, region text, claimant_name text, content jsonb NOT NULL, totals jsonb NOT NULL, \
+      created_at timestamptz NOT NULL); \
+    CREATE INDEX bench_insert_category ON bench_insert (category, id); \
+    CREATE INDEX bench_insert_region ON bench_insert (region, id);";
+
+/// A UUIDv7-shaped id made in SQL (time-ordered, as Redress's ids are, so
+/// the primary key grows at its right edge in both).
+const V7: &str = "(lpad(to_hex((extract(epoch FROM clock_timestamp()) * 1000)::bigint), 12, '0') \
+    || '7' || substr(md5(random()::text), 1, 3) || '8' || substr(md5(random()::text), 1, 15))::uuid";
+
+/// The raw durable-write reference: one single-row insert per transaction.
+pub(crate) fn insert_script(content_b64: &str) -> String {
+    format!(
+        "\\set cat random(1, 7)\n\\set reg random(10, 74)\n\
+         INSERT INTO bench_insert (id, filed_by, status, category, region, claimant_name, content, totals, created_at) \
+         VALUES ({V7}, '00000000-0000-7000-8000-000000000001', 'draft', 'A3.' || :cat::text, 'UA-' || :reg::text, \
+         'Коваленко Олена Петрівна', convert_from(decode('{content_b64}', 'base64'), 'UTF8')::jsonb, \
+         '[{{\"amount\": \"85000.00\", \"currency\": \"EUR\"}}]', now());\n"
+    )
+}
+
+/// Point selects of claims by reference number (a unique index, as the
+/// primary key is), over the `count` claims submitted so far.
+pub(crate) fn select_script(prefix: &str, count: u64) -> String {
+    format!(
+        "\\set n random(1, {count})\n\
+         SELECT * FROM claims WHERE reference = '{prefix}' || lpad(:n::text, 7, '0');\n"
+    )
+}
+
+const TOKEN_SELECT: &str = "SELECT t.id AS token_id, t.account_id, t.label, t.created_at AS token_created_at, \
+    t.expires_at, t.revoked_at, t.last_used_at, \
+    a.id, a.display_name, a.status, a.participant, a.external_subject, a.created_at, a.version, \
+    (SELECT string_agg(role, ',') FROM account_roles r WHERE r.account_id = a.id) AS roles, \
+    (SELECT string_agg(clearance, ',') FROM account_clearances c WHERE c.account_id = a.id) AS clearances";
+
+/// What the replay needs from the database and the generator.
+pub(crate) struct ReplayInputs {
+    /// `\x…` hex of a claimant token's SHA-256.
+    pub(crate) token_hash_hex: String,
+    pub(crate) categories: Vec<String>,
+    pub(crate) regions: Vec<String>,
+    /// A typical claim's content JSON, base64.
+    pub(crate) content_b64: String,
+    /// A typical 201 answer body, base64 (kept with the idempotency key).
+    pub(crate) body_b64: String,
+}
+
+fn sql_array(items: &[String]) -> String {
+    let quoted: Vec<String> = items.iter().map(|s| format!("'{s}'")).collect();
+    format!("(ARRAY[{}])", quoted.join(", "))
+}
+
+/// Redress's per-claim SQL: `POST /v1/claims` then `POST
+/// /v1/claims/{id}/submit`, both with `Idempotency-Key`, statement for
+/// statement and transaction for transaction as the PostgreSQL store
+/// issues them (checked against `log_statement = 'all'`; see
+/// docs/performance.md). The only additions: the first statement also
+/// draws the run's random values (`\gset`), the audit hash is computed by
+/// the database instead of the server, and the answer kept with each key
+/// is a fixed body of the usual size.
+pub(crate) fn replay_script(i: &ReplayInputs) -> String {
+    let cats = sql_array(&i.categories);
+    let regs = sql_array(&i.regions);
+    let ncat = i.categories.len();
+    let nreg = i.regions.len();
+    let token = &i.token_hash_hex;
+    let content = &i.content_b64;
+    let body = &i.body_b64;
+    let fp = "'\\x".to_owned() + &"ab".repeat(32) + "'";
+    let audit = |action: &str, summary: &str| {
+        format!(
+            "SELECT seq AS hseq, encode(hash, 'hex') AS hhash FROM audit_chain_head WHERE id = 1 FOR UPDATE \\gset\n\
+             INSERT INTO audit_log (id, seq, at, actor, actor_role, on_behalf_of, action, target_type, target_id, \
+             summary, reason, request_id, idempotency_key, prev_hash, hash) VALUES ({V7}, :hseq::bigint + 1, now(), \
+             :account_id, 'claimant', NULL, '{action}', 'claim', :cid, '{summary}', NULL, 'bench', :k1, \
+             decode(:hhash, 'hex'), sha256(decode(:hhash, 'hex') || convert_to(:cid::text || '{action}', 'UTF8'))) \
+             RETURNING seq AS nseq, encode(hash, 'hex') AS nhash \\gset\n\
+             UPDATE audit_chain_head SET seq = :nseq, hash = decode(:nhash, 'hex') WHERE id = 1;\n"
+        )
+    };
+    let idem_begin = |key: &str| {
+        format!(
+            "BEGIN;\n\
+             INSERT INTO idempotency_keys (account_id, idempotency_key, fingerprint, state, created_at, locked_until, \
+             expires_at) VALUES (:account_id, :{key}, {fp}, 'in_flight', now(), now() + interval '60 seconds', \
+             now() + interval '24 hours') ON CONFLICT DO NOTHING;\n\
+             COMMIT;\n"
+        )
+    };
+    let idem_complete = |key: &str, status: u16| {
+        format!(
+            "UPDATE idempotency_keys SET state = 'completed', response_status = {status}, \
+             response_headers = '{{\"content-type\": \"application/json\"}}', \
+             response_body = decode('{body}', 'base64') \
+             WHERE account_id = :account_id AND idempotency_key = :{key} AND state = 'in_flight';\n"
+        )
+    };
+    let count = |status: &str, month: &str, delta: i32| {
+        format!(
+            "INSERT INTO claim_counts (status, category, region, month, count) VALUES ('{status}', :cat, :reg, {month}, {delta}) \
+             ON CONFLICT (status, category, region, month) DO UPDATE SET count = claim_counts.count + excluded.count;\n"
+        )
+    };
+    let mut s = String::new();
+    // POST /v1/claims
+    let _ = writeln!(
+        s,
+        "{TOKEN_SELECT}, {V7}::text AS cid, {V7}::text AS eid, gen_random_uuid()::text AS k1, gen_random_uuid()::text AS k2, \
+         {cats}[1 + floor(random() * {ncat})::int] AS cat, {regs}[1 + floor(random() * {nreg})::int] AS reg, \
+         md5(random()::text) AS tax, extract(year FROM now())::int AS year, to_char(now(), 'YYYY-MM') AS month \
+         FROM api_tokens t JOIN accounts a ON a.id = t.account_id WHERE t.secret_hash = '{token}' \\gset"
+    );
+    s += &idem_begin("k1");
+    s += "SELECT definition, version FROM categories WHERE code = :cat;\n";
+    s += "BEGIN;\n";
+    s += "SELECT * FROM claims WHERE filed_by = :account_id AND idempotency_key = :k1;\n";
+    let _ = writeln!(
+        s,
+        "INSERT INTO claims (id, filed_by, status, category, sensitive, content, sealed, sealed_key_id, \
+         claimant_name, claimant_search, claimant_key, region, incident_from, incident_to, totals, created_at, \
+         updated_at, idempotency_key) VALUES (:cid, :account_id, 'draft', :cat, false, \
+         convert_from(decode('{content}', 'base64'), 'UTF8')::jsonb, NULL, NULL, 'Коваленко Олена Петрівна', \
+         'коваленко олена петрівна', 'rnokpp-' || :tax::text, :reg, '2022-03-14', '2022-03-14', \
+         '[{{\"amount\": \"85000.00\", \"currency\": \"EUR\"}}]', now(), now(), :k1);"
+    );
+    s += &audit(
+        "claim.created",
+        "{\"category\": \"A3.1\", \"sensitive\": false}",
+    );
+    s += "SELECT * FROM claims WHERE id = :cid;\n";
+    s += &count("draft", "''", 1);
+    s += "COMMIT;\n";
+    s += &idem_complete("k1", 201);
+    // POST /v1/claims/{id}/submit
+    let _ = writeln!(
+        s,
+        "{TOKEN_SELECT} FROM api_tokens t JOIN accounts a ON a.id = t.account_id WHERE t.secret_hash = '{token}';"
+    );
+    s += &idem_begin("k2");
+    s += "SELECT * FROM claims WHERE id = :cid;\n";
+    s += "SELECT definition, version FROM categories WHERE code = :cat;\n";
+    s += "SELECT code, name_en, kind FROM regions ORDER BY code;\n";
+    s += "SELECT DISTINCT sha256 FROM evidence WHERE claim_id = :cid ORDER BY sha256;\n";
+    s += "SELECT DISTINCT c.duplicate_keys FROM claim_keys k JOIN claims c ON c.id = k.claim_id \
+          WHERE k.key IN ('claimant-rnokpp-' || :tax::text, 'cadastral-' || :tax::text) LIMIT 1000;\n";
+    s += "BEGIN;\n";
+    s += "SELECT 1 FROM claims WHERE id = :cid FOR UPDATE;\n";
+    s += "SELECT * FROM claims WHERE id = :cid;\n";
+    s += "INSERT INTO reference_counters (year, last) VALUES (:year, 1) ON CONFLICT (year) DO UPDATE \
+          SET last = reference_counters.last + 1 RETURNING last AS refseq \\gset\n";
+    s += "UPDATE claims SET status = 'submitted', reference = 'RD-' || :year::text || '-' || lpad(:refseq::text, 7, '0'), \
+          submitted_at = now(), updated_at = now(), \
+          duplicate_keys = json_build_object('claim', :cid::text, 'claimant', 'rnokpp-' || :tax::text, 'cadastral_number', :tax::text)::jsonb, \
+          duplicate_flagged = false, version = version + 1 WHERE id = :cid;\n";
+    s += "INSERT INTO claim_keys (key, claim_id) VALUES ('claimant-rnokpp-' || :tax::text, :cid) ON CONFLICT DO NOTHING;\n";
+    s += "INSERT INTO claim_keys (key, claim_id) VALUES ('cadastral-' || :tax::text, :cid) ON CONFLICT DO NOTHING;\n";
+    s += &audit(
+        "claim.submitted",
+        "{\"from\": \"draft\", \"to\": \"submitted\", \"reference\": \"RD-2026-0000001\", \"duplicate_flags\": 0}",
+    );
+    s += "INSERT INTO webhook_events (id, event_type, payload, created_at) VALUES (:eid, 'claim.submitted', \
+          json_build_object('type', 'claim.submitted', 'timestamp', now(), 'data', \
+          json_build_object('claim_id', :cid::text, 'status', 'submitted', 'category', :cat::text, 'region', :reg::text))::jsonb, now());\n";
+    s += "INSERT INTO webhook_deliveries (event_id, subscription_id, next_attempt_at, created_at) \
+          SELECT :eid::uuid, s.id, now(), now() FROM webhook_subscription_events e \
+          JOIN webhook_subscriptions s ON s.id = e.subscription_id WHERE e.event_type = 'claim.submitted' AND s.enabled;\n";
+    s += "SELECT * FROM claims WHERE id = :cid;\n";
+    s += &count("draft", "''", -1);
+    s += &count("submitted", ":month", 1);
+    s += "COMMIT;\n";
+    s += &idem_complete("k2", 200);
+    s
+}
+
+/// Statements, transactions and writing transactions (each a commit
+/// that waits for the WAL flush) in a script, for the report.
+pub(crate) fn script_shape(script: &str) -> (usize, usize, usize) {
+    let lines = script
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.starts_with('\\') && !l.is_empty());
+    let (mut statements, mut transactions, mut writes) = (0, 0, 0);
+    let mut inside = false;
+    let mut writing = false;
+    for l in lines {
+        statements += 1;
+        let writes_here = ["INSERT", "UPDATE", "DELETE"]
+            .iter()
+            .any(|w| l.starts_with(w));
+        match l {
+            "BEGIN;" => {
+                inside = true;
+                writing = false;
+            }
+            "COMMIT;" => {
+                inside = false;
+                transactions += 1;
+                writes += usize::from(writing);
+            }
+            _ if inside => writing |= writes_here,
+            _ => {
+                transactions += 1;
+                writes += usize::from(writes_here);
+            }
+        }
+    }
+    (statements, transactions, writes)
+}
+
+/// Copies the rows of `tables` (as `SELECT` queries) out of the database
+/// into files, then times `COPY ... FROM STDIN` of those files into empty
+/// copies of the tables (`LIKE ... INCLUDING ALL`: the same indexes and
+/// constraints), through `psql` as a client would send them. Returns rows
+/// and seconds.
+pub(crate) async fn copy_reference(
+    url: &str,
+    tables: &[(&str, &str)],
+    work: &Path,
+) -> anyhow::Result<(u64, f64)> {
+    let mut conn = PgConnection::connect(url).await?;
+    let mut files = Vec::new();
+    for (table, _) in tables {
+        let copy = format!("bench_copy_{table}");
+        conn.execute(
+            format!(
+                "DROP TABLE IF EXISTS {copy}; CREATE TABLE {copy} (LIKE {table} INCLUDING ALL)"
+            )
+            .as_str(),
+        )
+        .await?;
+    }
+    for (table, query) in tables {
+        let file = work.join(format!("copy-{table}.txt"));
+        let out = Command::new("psql")
+            .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-c"])
+            .arg(format!("\\copy ({query}) TO '{}'", file.display()))
+            .output()
+            .await?;
+        if !out.status.success() {
+            bail!("psql copy out: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        files.push((format!("bench_copy_{table}"), file));
+    }
+    conn.close().await?;
+    let start = Instant::now();
+    let mut rows = 0u64;
+    for (copy, file) in &files {
+        let out = Command::new("psql")
+            .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-c"])
+            .arg(format!("\\copy {copy} FROM '{}'", file.display()))
+            .output()
+            .await?;
+        if !out.status.success() {
+            bail!("psql copy in: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        #[allow(
+            clippy::naive_bytecount,
+            reason = "once per file, not worth a dependency"
+        )]
+        let lines = std::fs::read(file)?.iter().filter(|&&b| b == b'\n').count();
+        rows += u64::try_from(lines)?;
+    }
+    let seconds = start.elapsed().as_secs_f64();
+    let mut conn = PgConnection::connect(url).await?;
+    for (copy, file) in &files {
+        conn.execute(format!("DROP TABLE IF EXISTS {copy}").as_str())
+            .await?;
+        let _ = std::fs::remove_file(file);
+    }
+    conn.close().await?;
+    Ok((rows, seconds))
+}
+
+/// `EXPLAIN (ANALYZE, BUFFERS)` of a query, as text.
+pub(crate) async fn explain(conn: &mut PgConnection, sql: &str) -> anyhow::Result<String> {
+    let rows = conn
+        .fetch_all(format!("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) {sql}").as_str())
+        .await
+        .with_context(|| sql.to_owned())?;
+    let mut text = String::new();
+    for r in rows {
+        text += &r.try_get::<String, _>(0)?;
+        text.push('\n');
+    }
+    Ok(text)
+}
+
+/// Settings the figures depend on, as the server reports them.
+pub(crate) async fn settings(url: &str) -> anyhow::Result<Vec<(String, String)>> {
+    let mut conn = PgConnection::connect(url).await?;
+    let mut out = Vec::new();
+    for name in [
+        "server_version",
+        "synchronous_commit",
+        "fsync",
+        "wal_sync_method",
+        "shared_buffers",
+        "max_connections",
+    ] {
+        let row = conn.fetch_one(format!("SHOW {name}").as_str()).await?;
+        out.push((name.to_owned(), row.try_get::<String, _>(0)?));
+    }
+    conn.close().await?;
+    Ok(out)
+}

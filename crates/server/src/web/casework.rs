@@ -1,0 +1,1039 @@
+//! The Commission's casework in the console: the case list, the case page
+//! with its assessments, recommendations, votes and decisions, and the
+//! batch page with its progress and sample review.
+//!
+//! As on the claim page, every action is a form that calls the API's own
+//! handler with the [`Authorized`] the page layer resolved, so rules,
+//! four-eyes checks, audit entries and problems are the API's. Versions
+//! the API takes as `If-Match` travel in the form as the version the page
+//! showed: a case, decision or batch changed since is not acted on.
+
+use super::console::{ProblemBox, flatten_into, form, may};
+use super::i18n::Lang;
+use super::session::Viewer;
+use super::tracker::money_text;
+use super::{Chrome, PageResult, encode, html, when};
+use crate::error::{ApiError, ApiResult};
+use crate::http::authz::Authorized;
+use crate::http::cases::{self as cases_api, CaseQuery, award_currency};
+use crate::http::decisions::{self as decisions_api, CouncilStep};
+use crate::http::json::{Json, Path, Query};
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::State;
+use axum::extract::rejection::{FormRejection, QueryRejection};
+use axum::http::{HeaderMap, HeaderValue, header};
+use commission::{BatchId, CaseId, CaseStatus, RecommendationId};
+use kernel::PageRequest;
+use kernel::{Action, Money};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::str::FromStr as _;
+use store::{AuditFilter, StoreError};
+
+/// The snake-case name serde gives a value (statuses, outcomes).
+fn name_of(value: &impl Serialize) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn money(m: &Money) -> String {
+    money_text(m.amount(), m.currency().code())
+}
+
+fn non_empty(v: Option<String>) -> Option<String> {
+    v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
+}
+
+fn if_match(version: Option<i64>) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    if let Some(v) = version
+        && let Ok(value) = HeaderValue::from_str(&format!("\"v{v}\""))
+    {
+        headers.insert(header::IF_MATCH, value);
+    }
+    headers
+}
+
+/// An amount typed into a form, in the award currency.
+fn amount_field(state: &AppState, field: &str, text: &str) -> ApiResult<Money> {
+    let amount = Decimal::from_str(text.trim().replace([' ', '\u{202f}'], "").as_str())
+        .map_err(|_| ApiError::invalid_field(field, "invalid", "Not a decimal amount."))?;
+    Ok(Money::new(amount, award_currency(state)))
+}
+
+const CASE_STATUSES: [&str; 6] = [
+    "awaiting_assessment",
+    "assigned",
+    "assessed",
+    "ready_for_panel",
+    "recommended",
+    "decided",
+];
+
+// ------------------------------------------------------------- case list
+
+pub(crate) struct CaseLine {
+    pub(crate) id: String,
+    pub(crate) category: String,
+    pub(crate) region: String,
+    pub(crate) status: &'static str,
+    pub(crate) claimed: String,
+    pub(crate) batch: String,
+    pub(crate) assigned: bool,
+}
+
+#[derive(Template)]
+#[template(path = "cases.html")]
+struct CasesPage {
+    c: Chrome,
+    lines: Vec<CaseLine>,
+    statuses: Vec<(&'static str, &'static str, bool)>,
+    category: String,
+    region: String,
+    batch: String,
+    mine: bool,
+    next: Option<String>,
+    paged: bool,
+}
+
+#[derive(Deserialize, Default)]
+pub(crate) struct CaseFilters {
+    status: Option<String>,
+    category: Option<String>,
+    region: Option<String>,
+    batch: Option<String>,
+    /// Only the viewer's own cases (the API's `assignee`).
+    mine: Option<bool>,
+    min_amount: Option<String>,
+    max_amount: Option<String>,
+    cursor: Option<String>,
+}
+
+pub(crate) async fn cases(
+    State(state): State<AppState>,
+    lang: Lang,
+    viewer: Viewer,
+    query: Result<axum::extract::Query<CaseFilters>, QueryRejection>,
+) -> PageResult {
+    let axum::extract::Query(f) = query.map_err(|e| ApiError::malformed(e.body_text()))?;
+    let mine = f.mine.unwrap_or(false);
+    let q = CaseQuery {
+        status: non_empty(f.status),
+        category: non_empty(f.category),
+        region: non_empty(f.region),
+        assignee: mine.then(|| viewer.principal.account.to_string()),
+        batch: non_empty(f.batch),
+        min_amount: non_empty(f.min_amount),
+        max_amount: non_empty(f.max_amount),
+        currency: None,
+        limit: Some(50),
+        cursor: non_empty(f.cursor),
+    };
+    let paged = q.cursor.is_some();
+    let filters = [
+        ("status", q.status.clone()),
+        ("category", q.category.clone()),
+        ("region", q.region.clone()),
+        ("batch", q.batch.clone()),
+        ("mine", mine.then(|| "true".to_owned())),
+        ("min_amount", q.min_amount.clone()),
+        ("max_amount", q.max_amount.clone()),
+    ];
+    let Json(page) = cases_api::list(State(state), Query(q)).await?;
+    let next = page.next_cursor.map(|cursor| {
+        use std::fmt::Write as _;
+        let mut href = String::from("/console/cases?");
+        for (k, v) in &filters {
+            if let Some(v) = v {
+                let _ = write!(href, "{k}={}&", encode(v));
+            }
+        }
+        let _ = write!(href, "cursor={}", encode(&cursor));
+        href
+    });
+    let lines = page
+        .items
+        .into_iter()
+        .map(|c| CaseLine {
+            id: c.id.to_string(),
+            category: c.category,
+            region: c.region.unwrap_or_default(),
+            status: lang.status(&name_of(&c.status)),
+            claimed: c.claimed.as_ref().map(money).unwrap_or_default(),
+            batch: c.batch_id.map(|b| b.to_string()).unwrap_or_default(),
+            assigned: c.assignee.is_some(),
+        })
+        .collect();
+    let page = CasesPage {
+        c: Chrome::signed_in(lang, "/console/cases", &viewer),
+        lines,
+        statuses: CASE_STATUSES
+            .iter()
+            .map(|s| (*s, lang.status(s), filters[0].1.as_deref() == Some(*s)))
+            .collect(),
+        category: filters[1].1.clone().unwrap_or_default(),
+        region: filters[2].1.clone().unwrap_or_default(),
+        batch: filters[3].1.clone().unwrap_or_default(),
+        mine,
+        next,
+        paged,
+    };
+    html(&page)
+}
+
+// ------------------------------------------------------------- case page
+
+pub(crate) struct AssessmentBox {
+    pub(crate) at: String,
+    pub(crate) assessor: String,
+    pub(crate) rule: String,
+    pub(crate) routing: String,
+    pub(crate) result: String,
+    /// The valuation's steps: label, operation, result.
+    pub(crate) steps: Vec<(String, String, String)>,
+    pub(crate) conversions: super::console::Lines,
+}
+
+pub(crate) struct VoteLine {
+    pub(crate) member: String,
+    pub(crate) choice: String,
+}
+
+pub(crate) struct RecommendationBox {
+    pub(crate) id: String,
+    pub(crate) status: String,
+    pub(crate) outcome: super::console::Lines,
+    pub(crate) votes: Vec<VoteLine>,
+    pub(crate) can_vote: bool,
+    /// The decision before the Council: its status and version.
+    pub(crate) decision: Option<(String, i64)>,
+    pub(crate) can_decide: bool,
+}
+
+pub(crate) struct DecisionLine {
+    pub(crate) number: String,
+    pub(crate) decided_on: String,
+    pub(crate) status: String,
+    pub(crate) outcome: super::console::Lines,
+}
+
+// The page shows or hides each action on its own.
+#[allow(clippy::struct_excessive_bools)]
+#[derive(Template)]
+#[template(path = "case.html")]
+struct CasePage {
+    c: Chrome,
+    id: CaseId,
+    claim: String,
+    category: String,
+    region: String,
+    status: String,
+    status_text: &'static str,
+    claimed: String,
+    assignee: String,
+    batch: String,
+    version: i64,
+    assessment_error: String,
+    assessments: Vec<AssessmentBox>,
+    recommendations: Vec<RecommendationBox>,
+    decisions: Vec<DecisionLine>,
+    panels: Vec<(String, String)>,
+    currency: &'static str,
+    me: String,
+    can_assign: bool,
+    can_assess: bool,
+    can_recommend: bool,
+    done: Option<&'static str>,
+    problem: Option<ProblemBox>,
+}
+
+impl CasePage {
+    fn csrf(&self) -> &str {
+        self.c.user.as_ref().map_or("", |u| u.csrf.as_str())
+    }
+
+    fn no_actions(&self) -> bool {
+        !self.can_assign && !self.can_assess && !self.can_recommend
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub(crate) struct Done {
+    done: Option<String>,
+}
+
+/// The confirmation texts a redirect may ask for, and only those.
+fn done_key(done: Option<&str>) -> Option<&'static str> {
+    match done? {
+        "assigned" => Some("done.case_assigned"),
+        "assessed" => Some("done.case_assessed"),
+        "recommended" => Some("done.case_recommended"),
+        "voted" => Some("done.voted"),
+        "decided" => Some("done.council_decided"),
+        "reviewed" => Some("done.sample_reviewed"),
+        "released" => Some("done.batch_decided"),
+        _ => None,
+    }
+}
+
+/// Recommendations of the case: those before the Council or decided (from
+/// its decisions), and while the case waits for the panel, an open one
+/// (from the audit log, the only record that finds one by case).
+async fn recommendation_ids(
+    state: &AppState,
+    case: CaseId,
+    status: CaseStatus,
+    decided: &[RecommendationId],
+) -> ApiResult<Vec<RecommendationId>> {
+    let mut ids = decided.to_vec();
+    if matches!(status, CaseStatus::Assessed | CaseStatus::ReadyForPanel) {
+        let filter = AuditFilter {
+            target_type: Some("recommendation".into()),
+            action: Some("recommendation.proposed".into()),
+            ..AuditFilter::default()
+        };
+        let wanted = case.to_string();
+        let mut page = PageRequest::new(Some(PageRequest::MAX_LIMIT), None);
+        loop {
+            let found = state.store.audit_entries(&filter, page).await?;
+            for e in &found.items {
+                if e.summary.get("case").and_then(Value::as_str) == Some(wanted.as_str())
+                    && let Ok(id) = e.target_id.parse()
+                    && !ids.contains(&id)
+                {
+                    ids.push(id);
+                }
+            }
+            match found
+                .next_cursor
+                .as_deref()
+                .and_then(kernel::Cursor::decode)
+            {
+                Some(c) => page = PageRequest::new(Some(PageRequest::MAX_LIMIT), Some(c)),
+                None => break,
+            }
+        }
+    }
+    Ok(ids)
+}
+
+fn lines(value: &impl Serialize, lang: Lang) -> super::console::Lines {
+    let mut out = Vec::new();
+    if let Ok(v) = serde_json::to_value(value) {
+        flatten_into(&v, lang, &mut out);
+    }
+    out
+}
+
+const OPEN_DECISION: [&str; 3] = [
+    "awaiting_council",
+    "reviewed_by_committee",
+    "adopted_by_assembly",
+];
+
+#[allow(clippy::too_many_lines)]
+async fn case_page(
+    state: &AppState,
+    lang: Lang,
+    viewer: &Viewer,
+    id: CaseId,
+    done: Option<&'static str>,
+    problem: Option<&ApiError>,
+) -> PageResult {
+    let case = state.store.case(id).await?;
+    let Json(assessments) = cases_api::assessments(State(state.clone()), Path(id)).await?;
+    let Json(decisions) = decisions_api::case_decisions(State(state.clone()), Path(id)).await?;
+    let decided: Vec<RecommendationId> = decisions.iter().map(|d| d.recommendation_id).collect();
+    let me = viewer.principal.account;
+    let may_vote = may(viewer, Action::Recommend);
+    let may_decide = may(viewer, Action::DecideRecommendation);
+    let mut recommendations = Vec::new();
+    let mut open = false;
+    for rid in recommendation_ids(state, id, case.status, &decided).await? {
+        let r = match state.store.recommendation(rid).await {
+            Ok(r) => r,
+            Err(StoreError::NotFound) => continue,
+            Err(e) => return Err(e.into()),
+        };
+        let rec = r.recommendation;
+        let status = name_of(&rec.status);
+        open |= status == "open";
+        let decision = match state.store.decision_for_recommendation(rid).await {
+            Ok(d) => Some((name_of(&d.decision.status), d.version)),
+            Err(StoreError::NotFound) => None,
+            Err(e) => return Err(e.into()),
+        };
+        recommendations.push(RecommendationBox {
+            id: rid.to_string(),
+            can_vote: may_vote && status == "open" && !rec.votes.iter().any(|v| v.member == me),
+            can_decide: may_decide
+                && decision
+                    .as_ref()
+                    .is_some_and(|(s, _)| OPEN_DECISION.contains(&s.as_str())),
+            status,
+            outcome: lines(&rec.outcome, lang),
+            votes: rec
+                .votes
+                .iter()
+                .map(|v| VoteLine {
+                    member: v.member.to_string(),
+                    choice: name_of(&v.choice),
+                })
+                .collect(),
+            decision,
+        });
+    }
+    let assessments = assessments
+        .into_iter()
+        .map(|a| {
+            let x = &a.assessment;
+            AssessmentBox {
+                at: when(a.created_at),
+                assessor: a.assessor.to_string(),
+                rule: format!("{} v{}", x.rule.category, x.rule.version),
+                routing: name_of(&x.routing),
+                result: money(&x.result),
+                steps: x
+                    .breakdown
+                    .iter()
+                    .map(|s| (s.label.clone(), name_of(&s.operation), money(&s.result)))
+                    .collect(),
+                conversions: lines(&x.conversions, lang),
+            }
+        })
+        .collect();
+    let decisions = decisions
+        .into_iter()
+        .map(|d| DecisionLine {
+            number: d.number.map(|n| n.to_string()).unwrap_or_default(),
+            decided_on: d.decided_on.unwrap_or_default(),
+            status: name_of(&d.status),
+            outcome: lines(&d.outcome, lang),
+        })
+        .collect();
+    let in_batch = case.batch_id.is_some();
+    let can_recommend = may_vote
+        && !open
+        && matches!(
+            case.status,
+            CaseStatus::Assessed | CaseStatus::ReadyForPanel
+        );
+    let panels = if can_recommend {
+        let Json(panels) = decisions_api::panels(State(state.clone())).await?;
+        panels
+            .into_iter()
+            .filter(|p| {
+                p.categories.contains(&case.category)
+                    || case.batch_id.is_some_and(|b| p.batches.contains(&b))
+            })
+            .map(|p| (p.id.to_string(), p.name))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let status = name_of(&case.status);
+    let page = CasePage {
+        c: Chrome::signed_in(lang, &format!("/console/cases/{id}"), viewer),
+        id,
+        claim: case.claim_id.to_string(),
+        category: case.category.clone(),
+        region: case.region.clone().unwrap_or_default(),
+        status_text: lang.status(&status),
+        status,
+        claimed: case.claimed.as_ref().map(money).unwrap_or_default(),
+        assignee: case.assignee.map(|a| a.to_string()).unwrap_or_default(),
+        batch: case.batch_id.map(|b| b.to_string()).unwrap_or_default(),
+        version: case.version,
+        assessment_error: case
+            .assessment_error
+            .as_ref()
+            .and_then(|e| e.get("message"))
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned(),
+        assessments,
+        recommendations,
+        decisions,
+        panels,
+        currency: award_currency(state).code(),
+        me: me.to_string(),
+        can_assign: may(viewer, Action::AssignCases)
+            && !in_batch
+            && matches!(
+                case.status,
+                CaseStatus::AwaitingAssessment | CaseStatus::Assigned
+            ),
+        can_assess: may(viewer, Action::AssessCase)
+            && !in_batch
+            && case.status == CaseStatus::Assigned,
+        can_recommend,
+        done,
+        problem: problem.map(Into::into),
+    };
+    html(&page)
+}
+
+pub(crate) async fn case(
+    State(state): State<AppState>,
+    lang: Lang,
+    viewer: Viewer,
+    Path(id): Path<CaseId>,
+    axum::extract::Query(done): axum::extract::Query<Done>,
+) -> PageResult {
+    case_page(
+        &state,
+        lang,
+        &viewer,
+        id,
+        done_key(done.done.as_deref()),
+        None,
+    )
+    .await
+}
+
+/// After an action on a case: back to it on success; the case again, with
+/// the problem in words, on a refusal.
+async fn after(
+    state: &AppState,
+    lang: Lang,
+    viewer: &Viewer,
+    id: CaseId,
+    outcome: ApiResult<()>,
+    done: &str,
+) -> PageResult {
+    match super::settle(outcome, &format!("/console/cases/{id}?done={done}"))? {
+        Ok(redirect) => Ok(redirect),
+        Err(e) => super::with_status(
+            case_page(state, lang, viewer, id, None, Some(&e)).await,
+            e.status,
+        ),
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct AssignForm {
+    #[serde(default)]
+    assessor: String,
+    version: Option<i64>,
+}
+
+pub(crate) async fn assign(
+    State(state): State<AppState>,
+    lang: Lang,
+    viewer: Viewer,
+    auth: Authorized,
+    Path(id): Path<CaseId>,
+    body: Result<axum::extract::Form<AssignForm>, FormRejection>,
+) -> PageResult {
+    let body = form(body)?;
+    let outcome = match body.assessor.trim().parse() {
+        Ok(assessor) => cases_api::assign(
+            State(state.clone()),
+            auth,
+            Path(id),
+            if_match(body.version),
+            Json(cases_api::Assign { assessor }),
+        )
+        .await
+        .map(drop),
+        Err(_) => Err(ApiError::invalid_field(
+            "assessor",
+            "invalid",
+            "An account id.",
+        )),
+    };
+    after(&state, lang, &viewer, id, outcome, "assigned").await
+}
+
+#[derive(Deserialize)]
+pub(crate) struct AssessForm {
+    version: Option<i64>,
+    rule_version: Option<String>,
+    unit: Option<String>,
+    quantity: Option<String>,
+    manual_amount: Option<String>,
+    justification: Option<String>,
+}
+
+fn assess_body(state: &AppState, f: AssessForm) -> ApiResult<cases_api::Assess> {
+    let rule_version = non_empty(f.rule_version)
+        .map(|v| {
+            v.parse()
+                .map_err(|_| ApiError::invalid_field("rule_version", "invalid", "A number."))
+        })
+        .transpose()?;
+    let mut quantities = std::collections::BTreeMap::new();
+    if let (Some(unit), Some(q)) = (non_empty(f.unit), non_empty(f.quantity)) {
+        let q = Decimal::from_str(&q)
+            .map_err(|_| ApiError::invalid_field("quantity", "invalid", "A number."))?;
+        quantities.insert(unit, q);
+    }
+    let manual = match non_empty(f.manual_amount) {
+        Some(a) => Some(commission::ManualEntry {
+            amount: amount_field(state, "manual_amount", &a)?,
+            justification: f.justification.unwrap_or_default(),
+        }),
+        None => None,
+    };
+    Ok(cases_api::Assess {
+        rule_version,
+        quantities,
+        manual,
+    })
+}
+
+pub(crate) async fn assess(
+    State(state): State<AppState>,
+    lang: Lang,
+    viewer: Viewer,
+    auth: Authorized,
+    Path(id): Path<CaseId>,
+    body: Result<axum::extract::Form<AssessForm>, FormRejection>,
+) -> PageResult {
+    let body = form(body)?;
+    let version = body.version;
+    let outcome = match assess_body(&state, body) {
+        Ok(assess) => cases_api::assess(
+            State(state.clone()),
+            auth,
+            Path(id),
+            if_match(version),
+            Json(assess),
+        )
+        .await
+        .map(drop),
+        Err(e) => Err(e),
+    };
+    after(&state, lang, &viewer, id, outcome, "assessed").await
+}
+
+#[derive(Deserialize)]
+pub(crate) struct RecommendForm {
+    #[serde(default)]
+    panel: String,
+    #[serde(default)]
+    outcome: String,
+    amount: Option<String>,
+    variation_reasons: Option<String>,
+    code: Option<String>,
+    text: Option<String>,
+}
+
+fn propose_body(state: &AppState, f: RecommendForm) -> ApiResult<decisions_api::Propose> {
+    let panel = f
+        .panel
+        .trim()
+        .parse()
+        .map_err(|_| ApiError::invalid_field("panel", "required", "Choose a panel."))?;
+    let amount = non_empty(f.amount)
+        .map(|a| amount_field(state, "amount", &a))
+        .transpose()?;
+    let codes = match non_empty(f.code) {
+        Some(code) => vec![
+            serde_json::from_value(Value::String(code))
+                .map_err(|_| ApiError::invalid_field("code", "invalid", "Not a dismissal code."))?,
+        ],
+        None => Vec::new(),
+    };
+    Ok(decisions_api::Propose {
+        panel,
+        outcome: f.outcome,
+        amount,
+        variation_reasons: non_empty(f.variation_reasons),
+        codes,
+        text: non_empty(f.text),
+    })
+}
+
+pub(crate) async fn recommend(
+    State(state): State<AppState>,
+    lang: Lang,
+    viewer: Viewer,
+    auth: Authorized,
+    Path(id): Path<CaseId>,
+    body: Result<axum::extract::Form<RecommendForm>, FormRejection>,
+) -> PageResult {
+    let body = form(body)?;
+    let outcome = match propose_body(&state, body) {
+        Ok(propose) => {
+            decisions_api::recommend(State(state.clone()), auth, Path(id), Json(propose))
+                .await
+                .map(drop)
+        }
+        Err(e) => Err(e),
+    };
+    after(&state, lang, &viewer, id, outcome, "recommended").await
+}
+
+/// The case a recommendation is on: where a vote or a decision returns.
+async fn case_of(state: &AppState, id: RecommendationId) -> ApiResult<CaseId> {
+    Ok(state.store.recommendation(id).await?.recommendation.case)
+}
+
+#[derive(Deserialize)]
+pub(crate) struct VoteForm {
+    #[serde(default)]
+    choice: String,
+}
+
+pub(crate) async fn vote(
+    State(state): State<AppState>,
+    lang: Lang,
+    viewer: Viewer,
+    auth: Authorized,
+    Path(id): Path<RecommendationId>,
+    body: Result<axum::extract::Form<VoteForm>, FormRejection>,
+) -> PageResult {
+    let body = form(body)?;
+    let case = case_of(&state, id).await?;
+    let outcome = match serde_json::from_value(Value::String(body.choice)) {
+        Ok(choice) => decisions_api::vote(
+            State(state.clone()),
+            auth,
+            Path(id),
+            Json(decisions_api::CastVote { choice }),
+        )
+        .await
+        .map(drop),
+        Err(_) => Err(ApiError::invalid_field(
+            "choice",
+            "required",
+            "Choose how you vote.",
+        )),
+    };
+    after(&state, lang, &viewer, case, outcome, "voted").await
+}
+
+#[derive(Deserialize)]
+pub(crate) struct DecideForm {
+    version: Option<i64>,
+    #[serde(default)]
+    step: String,
+    meeting_reference: Option<String>,
+    decided_on: Option<String>,
+    #[serde(default)]
+    reasons: String,
+}
+
+/// The Council's steps a form can take; the committee's and the
+/// Assembly's outcomes are structured records entered through the API.
+fn council_step(f: &DecideForm) -> ApiResult<CouncilStep> {
+    let reasons = f.reasons.trim().to_owned();
+    match f.step.as_str() {
+        "approve" => Ok(CouncilStep::Approve {
+            decided_on: non_empty(f.decided_on.clone()),
+        }),
+        "return_to_panel" => Ok(CouncilStep::ReturnToPanel { reasons }),
+        "refer_to_review_committee" => Ok(CouncilStep::ReferToReviewCommittee { grounds: reasons }),
+        "refer_to_assembly" => Ok(CouncilStep::ReferToAssembly { grounds: reasons }),
+        _ => Err(ApiError::invalid_field(
+            "step",
+            "required",
+            "Choose what the Council does.",
+        )),
+    }
+}
+
+pub(crate) async fn decide(
+    State(state): State<AppState>,
+    lang: Lang,
+    viewer: Viewer,
+    auth: Authorized,
+    Path(id): Path<RecommendationId>,
+    body: Result<axum::extract::Form<DecideForm>, FormRejection>,
+) -> PageResult {
+    let body = form(body)?;
+    let case = case_of(&state, id).await?;
+    let outcome = match council_step(&body) {
+        Ok(step) => decisions_api::decide(
+            State(state.clone()),
+            auth,
+            Path(id),
+            if_match(body.version),
+            Json(decisions_api::Decide {
+                meeting_reference: non_empty(body.meeting_reference),
+                step,
+            }),
+        )
+        .await
+        .map(drop),
+        Err(e) => Err(e),
+    };
+    after(&state, lang, &viewer, case, outcome, "decided").await
+}
+
+// ------------------------------------------------------------ batch page
+
+pub(crate) struct SampleLine {
+    pub(crate) case: String,
+    pub(crate) finding: String,
+    pub(crate) reviewable: bool,
+}
+
+#[derive(Template)]
+#[template(path = "batch.html")]
+struct BatchPage {
+    c: Chrome,
+    id: BatchId,
+    category: String,
+    rule_version: u32,
+    status: String,
+    round: i32,
+    case_count: String,
+    version: i64,
+    sample_rate: String,
+    threshold: String,
+    reviewed: usize,
+    job: super::console::Lines,
+    progress: u8,
+    sample: Vec<SampleLine>,
+    duplicates: Vec<String>,
+    currency: &'static str,
+    can_release: bool,
+    done: Option<&'static str>,
+    problem: Option<ProblemBox>,
+}
+
+impl BatchPage {
+    fn csrf(&self) -> &str {
+        self.c.user.as_ref().map_or("", |u| u.csrf.as_str())
+    }
+}
+
+async fn batch_page(
+    state: &AppState,
+    lang: Lang,
+    viewer: &Viewer,
+    id: BatchId,
+    done: Option<&'static str>,
+    problem: Option<&ApiError>,
+) -> PageResult {
+    let b = crate::http::batches::batch_view(state, state.store.batch(id).await?).await?;
+    let status = name_of(&b.status);
+    let in_review = status == "in_review";
+    let (job, progress) = match b.job_id {
+        Some(job) => {
+            let Json(j) = crate::http::batches::job(State(state.clone()), Path(job)).await?;
+            let lines = vec![
+                (lang.tr("batch.job.status").to_owned(), j.status.clone()),
+                (
+                    lang.tr("batch.job.processed").to_owned(),
+                    format!("{} / {}", j.processed, j.total),
+                ),
+                (
+                    lang.tr("batch.job.assessed").to_owned(),
+                    j.assessed.to_string(),
+                ),
+                (
+                    lang.tr("batch.job.individual").to_owned(),
+                    j.routed_individual.to_string(),
+                ),
+                (lang.tr("batch.job.failed").to_owned(), j.failed.to_string()),
+            ];
+            // Whole percent for the meter; the ratio is within 0..=1.
+            #[allow(
+                clippy::cast_possible_truncation,
+                clippy::cast_sign_loss,
+                reason = "a percentage of a ratio in 0..=1"
+            )]
+            let percent = (j.progress * 100.0).round().clamp(0.0, 100.0) as u8;
+            (lines, percent)
+        }
+        None => (Vec::new(), 0),
+    };
+    let may_review = may(viewer, Action::ReviewSample);
+    let sample = b
+        .sample
+        .clone()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|case| {
+            let finding = b.findings.iter().find(|f| f.case == case);
+            SampleLine {
+                case: case.to_string(),
+                finding: finding.map_or_else(String::new, |f| match &f.finding {
+                    commission::Finding::Confirmed => lang.tr("batch.confirmed").to_owned(),
+                    commission::Finding::Corrected { amount, reason } => {
+                        format!(
+                            "{}: {} ({reason})",
+                            lang.tr("batch.corrected"),
+                            money(amount)
+                        )
+                    }
+                }),
+                reviewable: may_review && in_review && finding.is_none(),
+            }
+        })
+        .collect();
+    let page = BatchPage {
+        c: Chrome::signed_in(lang, &format!("/console/batches/{id}"), viewer),
+        id,
+        category: b.category.clone(),
+        rule_version: b.rule_version,
+        status,
+        round: b.round,
+        case_count: super::grouped(b.case_count),
+        version: b.version,
+        sample_rate: b.sample_error_rate.to_string(),
+        threshold: b.error_threshold.to_string(),
+        reviewed: b.reviewed,
+        job,
+        progress,
+        sample,
+        duplicates: b
+            .duplicate_flags
+            .iter()
+            .map(|d| d.case.to_string())
+            .collect(),
+        currency: award_currency(state).code(),
+        can_release: may(viewer, Action::ReleaseBatch) && in_review,
+        done,
+        problem: problem.map(Into::into),
+    };
+    html(&page)
+}
+
+pub(crate) async fn batch(
+    State(state): State<AppState>,
+    lang: Lang,
+    viewer: Viewer,
+    Path(id): Path<BatchId>,
+    axum::extract::Query(done): axum::extract::Query<Done>,
+) -> PageResult {
+    batch_page(
+        &state,
+        lang,
+        &viewer,
+        id,
+        done_key(done.done.as_deref()),
+        None,
+    )
+    .await
+}
+
+async fn after_batch(
+    state: &AppState,
+    lang: Lang,
+    viewer: &Viewer,
+    id: BatchId,
+    outcome: ApiResult<()>,
+    done: &str,
+) -> PageResult {
+    match super::settle(outcome, &format!("/console/batches/{id}?done={done}"))? {
+        Ok(redirect) => Ok(redirect),
+        Err(e) => super::with_status(
+            batch_page(state, lang, viewer, id, None, Some(&e)).await,
+            e.status,
+        ),
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ReviewForm {
+    #[serde(default)]
+    finding: String,
+    amount: Option<String>,
+    reason: Option<String>,
+}
+
+pub(crate) async fn review(
+    State(state): State<AppState>,
+    lang: Lang,
+    viewer: Viewer,
+    auth: Authorized,
+    Path((id, case)): Path<(BatchId, CaseId)>,
+    body: Result<axum::extract::Form<ReviewForm>, FormRejection>,
+) -> PageResult {
+    let body = form(body)?;
+    let finding = match body.finding.as_str() {
+        "confirmed" => Ok(commission::Finding::Confirmed),
+        "corrected" => non_empty(body.amount)
+            .map_or_else(
+                || {
+                    Err(ApiError::invalid_field(
+                        "amount",
+                        "required",
+                        "A corrected finding needs the right amount.",
+                    ))
+                },
+                |a| amount_field(&state, "amount", &a),
+            )
+            .map(|amount| commission::Finding::Corrected {
+                amount,
+                reason: body.reason.unwrap_or_default(),
+            }),
+        _ => Err(ApiError::invalid_field(
+            "finding",
+            "required",
+            "Confirm or correct the assessment.",
+        )),
+    };
+    let outcome = match finding {
+        Ok(finding) => crate::http::batches::review(
+            State(state.clone()),
+            auth,
+            Path((id, case)),
+            Json(crate::http::batches::Review { finding }),
+        )
+        .await
+        .map(drop),
+        Err(e) => Err(e),
+    };
+    after_batch(&state, lang, &viewer, id, outcome, "reviewed").await
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ReleaseForm {
+    version: Option<i64>,
+}
+
+pub(crate) async fn release(
+    State(state): State<AppState>,
+    lang: Lang,
+    viewer: Viewer,
+    auth: Authorized,
+    Path(id): Path<BatchId>,
+    body: Result<axum::extract::Form<ReleaseForm>, FormRejection>,
+) -> PageResult {
+    let body = form(body)?;
+    let outcome =
+        crate::http::batches::release(State(state.clone()), auth, Path(id), if_match(body.version))
+            .await
+            .map(drop);
+    after_batch(&state, lang, &viewer, id, outcome, "released").await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_known_confirmations_are_shown() {
+        assert_eq!(done_key(Some("assessed")), Some("done.case_assessed"));
+        assert_eq!(done_key(Some("<b>")), None);
+    }
+
+    #[test]
+    fn council_steps_from_the_form() {
+        let f = |step: &str| DecideForm {
+            version: Some(1),
+            step: step.to_owned(),
+            meeting_reference: None,
+            decided_on: Some(" ".to_owned()),
+            reasons: "Too high".to_owned(),
+        };
+        assert!(matches!(
+            council_step(&f("approve")),
+            Ok(CouncilStep::Approve { decided_on: None })
+        ));
+        assert!(matches!(
+            council_step(&f("return_to_panel")),
+            Ok(CouncilStep::ReturnToPanel { .. })
+        ));
+        assert!(council_step(&f("")).is_err());
+    }
+}
