@@ -20,11 +20,15 @@ echo "browser-tests: npm ci"
 # playwright-core drives the system's Chromium; it downloads no browser.
 (cd browser && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent)
 
-echo "browser-tests: building redress"
-cargo build --locked -p server --bin redress
+if [ -z "${REDRESS_BIN:-}" ]; then
+  echo "browser-tests: building redress"
+  # The whole workspace, so features resolve as for the tests and the test
+  # build is not redone.
+  cargo build --locked --workspace --bins
+fi
 
 echo "browser-tests: running"
-REDRESS_BIN="$CARGO_TARGET_DIR/debug/redress" \
+REDRESS_BIN="${REDRESS_BIN:-$CARGO_TARGET_DIR/debug/redress}" \
   SCREENSHOT_DIR="$CARGO_TARGET_DIR/browser-screenshots" \
   CHROMIUM="$(command -v chromium)" \
   node browser/run.mjs
