@@ -123,7 +123,17 @@ def post_until_answered(client, stats, path, token, body, key, deadline, headers
             with stats.lock:
                 stats.connection_errors += 1
             status, payload, etag, retry_after = None, None, None, None
-        if status is not None and status not in RETRYABLE:
+        if status == 303 and payload and payload.get("location"):
+            # Carried out by an instance that died before answering: read
+            # the result, as a client following the redirect would, and take
+            # it as the answer the request would have had.
+            try:
+                got, payload, etag, _ = client.request("GET", payload["location"], token, None, {})
+            except (OSError, http.client.HTTPException):
+                got = None
+            if got == 200:
+                return (201 if path == "/v1/claims" else 200), payload, etag, time.monotonic() - started
+        elif status is not None and status not in RETRYABLE:
             return status, payload, etag, time.monotonic() - started
         if status == 409 and payload and not str(payload.get("type", "")).endswith("idempotency-in-flight"):
             return status, payload, etag, time.monotonic() - started

@@ -10,9 +10,12 @@
 #
 # Short form (CI): 3 kills in 30 s per backend. --long: 20 kills in 300 s.
 # Prints one `crash[BACKEND]: ...` summary line per backend; exits 1 on any
-# loss, duplicate reference or broken chain. Answers lost in the window
-# between a change's commit and the commit of its idempotency record (see
-# docs/reliability.md) are counted; --strict fails on them too.
+# loss, duplicate reference or broken chain. A retry whose change had been
+# committed before the kill is answered 303 See Other to the result (the
+# change is recorded on its idempotency key in the change's transaction);
+# those are counted. Anything the client was never told about, or a
+# submission answered 409 after it committed, is counted too, and --strict
+# (as CI runs it) fails on them.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 source "$HERE/lib.sh"
@@ -88,7 +91,8 @@ which, survived, load_ok, audit_ok = sys.argv[2:6]
 line = open(sys.argv[6]).read()
 figure = lambda name: (re.search(name + r" (\d+)", line) or [None, "?"])[1]
 print(f"crash[{which}]: kills survived {survived}, requests {s.get('requests', 0)} "
-      f"({s.get('no_answer', 0)} unanswered and retried, {s.get('replayed', 0)} replayed), "
+      f"({s.get('no_answer', 0)} unanswered and retried, {s.get('replayed', 0)} replayed, "
+      f"{s.get('see_other', 0)} answered 303 after a crash), "
       f"claims acknowledged {acked}, lost {figure('lost')}, "
       f"duplicate references {'0' if 'duplicate reference' not in line else 'SOME'}, "
       f"audit {'intact' if audit_ok == '0' else 'BROKEN'}, "

@@ -137,6 +137,16 @@ def until_answered(client, stats, method, path, body, key, deadline):
         if headers.get("idempotent-replayed") == "true":
             stats.add("replayed")
         in_flight = status == 409 and isinstance(parsed, dict) and parsed.get("type") == "/problems/idempotency-in-flight"
+        if status == 303 and headers.get("location"):
+            # The request was carried out before its answer was lost with
+            # the process: the retry is pointed at the result, which a
+            # client reads (as an HTTP client following 303 would).
+            stats.add("see_other")
+            got = client.once("GET", headers["location"])
+            if got is None or got[0] != 200:
+                time.sleep(0.2)
+                continue
+            return 303, got[2]
         if status in RETRY_STATUSES or in_flight or status >= 500:
             try:
                 wait = float(headers.get("retry-after", "1"))
@@ -160,7 +170,7 @@ def worker(index, args, token, stats, outcome, stop_at, hard_deadline):
             outcome[index]["unanswered"] += 1
             return
         status, parsed = created
-        if status != 201:
+        if status not in (201, 303):
             outcome[index]["refused"].append({"step": "create", "status": status, "body": parsed})
             continue
         record = {"id": parsed["id"], "created": True, "submitted": False, "reference": None}
@@ -170,7 +180,7 @@ def worker(index, args, token, stats, outcome, stop_at, hard_deadline):
             outcome[index]["unanswered"] += 1
             return
         status, parsed = submitted
-        if status == 200:
+        if status in (200, 303):
             record["submitted"] = True
             record["reference"] = parsed.get("reference")
         elif status == 409 and isinstance(parsed, dict) and parsed.get("current_status") == "submitted":

@@ -389,9 +389,16 @@ pub(crate) struct Stream {
 
 impl Stream {
     pub(crate) fn new(seed: u64, worker: u64, workers: u64) -> Self {
+        Self::from_serial(seed, worker, workers, 0)
+    }
+
+    /// As [`Stream::new`], with serials from `base` on: loads on one
+    /// database that must not repeat each other's taxpayer numbers (which
+    /// would raise duplicate flags) take distinct bases.
+    pub(crate) fn from_serial(seed: u64, worker: u64, workers: u64, base: u64) -> Self {
         Self {
             rng: StdRng::seed_from_u64(seed ^ (worker.wrapping_mul(0x9E37_79B9_7F4A_7C15))),
-            next: worker,
+            next: base + worker,
             step: workers.max(1),
         }
     }

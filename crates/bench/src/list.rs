@@ -156,7 +156,24 @@ pub(crate) async fn fill(
     catalogue: &Catalogue,
     accounts: &[String],
 ) -> anyhow::Result<Duration> {
+    fill_range(backend, url, 1, rows, rows, catalogue, accounts).await
+}
+
+/// Generates rows `first..=last` of a table of `spread` rows (creation
+/// times are spread as if there were `spread`): the scale scenario grows
+/// one table step by step, each step with its own series, so reference
+/// numbers stay unique.
+pub(crate) async fn fill_range(
+    backend: Backend,
+    url: &str,
+    first: u64,
+    last: u64,
+    spread: u64,
+    catalogue: &Catalogue,
+    accounts: &[String],
+) -> anyhow::Result<Duration> {
     let start = Instant::now();
+    let rows = last;
     let (cats, regs) = weighted_codes(catalogue);
     let fam: Vec<String> = FAMILY.iter().map(|s| (*s).to_owned()).collect();
     let given: Vec<String> = GIVEN.iter().map(|s| (*s).to_owned()).collect();
@@ -181,13 +198,13 @@ pub(crate) async fn fill(
                 conn.execute(format!("DROP INDEX {name}").as_str()).await?;
             }
             let ids: Vec<uuid::Uuid> = accounts.iter().filter_map(|a| a.parse().ok()).collect();
-            let mut from = 1u64;
+            let mut from = first;
             while from <= rows {
                 let to = (from + chunk - 1).min(rows);
                 sqlx::query(PG_FILL)
                     .bind(i64::try_from(from)?)
                     .bind(i64::try_from(to)?)
-                    .bind(i64::try_from(rows)?)
+                    .bind(i64::try_from(spread)?)
                     .bind(&cats)
                     .bind(&regs)
                     .bind(&fam)
@@ -219,13 +236,13 @@ pub(crate) async fn fill(
                 .unwrap_or_default();
             let sql = sqlite_fill(cats.len(), regs.len());
             let json = |v: &Vec<String>| serde_json::to_string(v).unwrap_or_default();
-            let mut from = 1u64;
+            let mut from = first;
             while from <= rows {
                 let to = (from + chunk - 1).min(rows);
                 sqlx::query(&sql)
                     .bind(i64::try_from(from)?)
                     .bind(i64::try_from(to)?)
-                    .bind(i64::try_from(rows)?)
+                    .bind(i64::try_from(spread)?)
                     .bind(json(&cats))
                     .bind(json(&regs))
                     .bind(json(&fam))
@@ -352,7 +369,10 @@ impl Filter {
     /// without the sensitive clearance), with literal values, for EXPLAIN.
     pub(crate) fn sql(backend: Backend, params: &[(&'static str, String)]) -> String {
         let pg = backend == Backend::Postgres;
-        let mut sql = String::from("SELECT * FROM claims WHERE 1 = 1");
+        let mut sql = String::from(
+            "SELECT id, reference, status, category, region, claimant_name, sensitive, \
+             duplicate_flagged, totals, submitted_at, version FROM claims WHERE 1 = 1",
+        );
         sql += if pg {
             " AND NOT sensitive"
         } else {
@@ -394,7 +414,14 @@ impl Filter {
                 _ => {}
             }
         }
-        sql + " ORDER BY id LIMIT 51"
+        let by_submission = params
+            .iter()
+            .any(|(k, _)| matches!(*k, "submitted_from" | "submitted_to"));
+        sql + if by_submission {
+            " ORDER BY submitted_at, id LIMIT 51"
+        } else {
+            " ORDER BY id LIMIT 51"
+        }
     }
 }
 
@@ -422,70 +449,17 @@ pub(crate) async fn measure(
     let mut explains = Vec::new();
     let shared = std::sync::Arc::new(catalogue.clone());
     for (i, filter) in FILTERS.into_iter().enumerate() {
-        let catalogue = shared.clone();
-        let base = base.to_owned();
-        let auth = format!("Bearer {token}");
-        struct Walker {
-            client: reqwest::Client,
-            rng: StdRng,
-            params: Vec<(&'static str, String)>,
-            cursor: Option<String>,
-            pages: u32,
-            catalogue: std::sync::Arc<Catalogue>,
-        }
-        let client = client.clone();
-        let outcome = crate::load::run(
+        let outcome = walk(
+            &client,
+            base,
+            token,
+            &shared,
+            rows,
+            &[filter],
             connections,
             warmup,
             duration,
-            |w| Walker {
-                client: client.clone(),
-                rng: StdRng::seed_from_u64(seed + (i as u64) * 1000 + w as u64),
-                params: Vec::new(),
-                cursor: None,
-                pages: 0,
-                catalogue: catalogue.clone(),
-            },
-            move |mut st: Walker| {
-                let url = format!("{base}/v1/claims");
-                let auth = auth.clone();
-                async move {
-                    if st.cursor.is_none() || st.pages >= 5 {
-                        st.params = filter.params(&mut st.rng, &st.catalogue, rows);
-                        st.cursor = None;
-                        st.pages = 0;
-                    }
-                    let mut query = st.params.clone();
-                    if let Some(c) = &st.cursor {
-                        query.push(("cursor", c.clone()));
-                    }
-                    let result = async {
-                        let r = st
-                            .client
-                            .get(&url)
-                            .header("authorization", &auth)
-                            .query(&query)
-                            .send()
-                            .await?;
-                        let status = r.status();
-                        let body: serde_json::Value = r.json().await?;
-                        anyhow::ensure!(status.is_success(), "{status}: {body}");
-                        Ok(body["next_cursor"].as_str().map(str::to_owned))
-                    }
-                    .await;
-                    st.pages += 1;
-                    match result {
-                        Ok(next) => {
-                            st.cursor = next;
-                            (st, Ok(()))
-                        }
-                        Err(e) => {
-                            st.cursor = None;
-                            (st, Err(e))
-                        }
-                    }
-                }
-            },
+            seed + (i as u64) * 1000,
         )
         .await;
         let latency = crate::load::Latency::of(&outcome.latency);
@@ -545,4 +519,95 @@ pub(crate) async fn measure(
         });
     }
     Ok((out, explains))
+}
+
+/// Closed-loop walks of `GET /v1/claims`: each walk takes one of
+/// `filters` and a random value for it, and follows `next_cursor` up to
+/// five pages deep.
+#[allow(clippy::too_many_arguments, reason = "plain inputs")]
+pub(crate) async fn walk(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    catalogue: &std::sync::Arc<Catalogue>,
+    rows: u64,
+    filters: &[Filter],
+    connections: usize,
+    warmup: Duration,
+    duration: Duration,
+    seed: u64,
+) -> crate::load::Outcome {
+    struct Walker {
+        client: reqwest::Client,
+        rng: StdRng,
+        params: Vec<(&'static str, String)>,
+        cursor: Option<String>,
+        pages: u32,
+        catalogue: std::sync::Arc<Catalogue>,
+        filters: std::sync::Arc<Vec<Filter>>,
+    }
+    let url: std::sync::Arc<str> = std::sync::Arc::from(format!("{base}/v1/claims"));
+    let auth: std::sync::Arc<str> = std::sync::Arc::from(format!("Bearer {token}"));
+    let filters = std::sync::Arc::new(filters.to_vec());
+    crate::load::run(
+        connections,
+        warmup,
+        duration,
+        |w| Walker {
+            client: client.clone(),
+            rng: StdRng::seed_from_u64(seed + w as u64),
+            params: Vec::new(),
+            cursor: None,
+            pages: 0,
+            catalogue: catalogue.clone(),
+            filters: filters.clone(),
+        },
+        move |mut st: Walker| {
+            let url = url.clone();
+            let auth = auth.clone();
+            async move {
+                if st.cursor.is_none() || st.pages >= 5 {
+                    // One filter draws nothing, so its walks repeat
+                    // those of earlier runs with the same seed.
+                    let filter = match st.filters.as_slice() {
+                        [only] => *only,
+                        all => *all.choose(&mut st.rng).unwrap_or(&Filter::None),
+                    };
+                    st.params = filter.params(&mut st.rng, &st.catalogue, rows);
+                    st.cursor = None;
+                    st.pages = 0;
+                }
+                let mut query = st.params.clone();
+                if let Some(c) = &st.cursor {
+                    query.push(("cursor", c.clone()));
+                }
+                let result = async {
+                    let r = st
+                        .client
+                        .get(&*url)
+                        .header("authorization", &*auth)
+                        .query(&query)
+                        .send()
+                        .await?;
+                    let status = r.status();
+                    let body: serde_json::Value = r.json().await?;
+                    anyhow::ensure!(status.is_success(), "{status}: {body}");
+                    Ok(body["next_cursor"].as_str().map(str::to_owned))
+                }
+                .await;
+                st.pages += 1;
+                match result {
+                    Ok(next) => {
+                        st.cursor = next;
+                        (st, Ok(()))
+                    }
+                    Err(e) => {
+                        st.cursor = None;
+                        (st, Err(e))
+                    }
+                }
+            }
+        },
+    )
+    .await
 }

@@ -6,14 +6,18 @@
 //! written against: pgbench scripts, `COPY`, or an in-process SQLite loop.
 //! Results are a markdown table on stdout and, with `--json`, a JSON file.
 
+mod batch;
+mod chart;
 mod data;
 mod list;
 mod load;
 mod pg;
 mod report;
+mod scale;
 mod scenarios;
 mod server;
 mod sqlite_ref;
+mod verify;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -43,6 +47,17 @@ pub(crate) enum Scenario {
     /// `redress import claims` of a JSON Lines file; vs COPY (SQLite: a
     /// batched in-process insert) of the rows it writes.
     Import,
+    /// Batch assessment of generated cases with a per-unit rule through
+    /// the API (batches, jobs, the sample), then resumption after a kill
+    /// mid-job; vs COPY of the rows it wrote (PostgreSQL).
+    Batch,
+    /// `redress audit verify` over a generated, valid hash chain; vs
+    /// reading the log in chain order (psql \copy; SQLite: an in-process
+    /// read).
+    Verify,
+    /// Intake throughput and read and list latency as the claims table
+    /// grows; an SVG chart with --chart.
+    Scale,
     /// Every scenario, in this order.
     All,
     /// Every scenario for a few seconds on small data: checks that the
@@ -101,6 +116,43 @@ pub(crate) struct Options {
     /// Rows of the JSON Lines file in the import scenario.
     #[arg(long, default_value_t = 1_000_000, global = true)]
     pub(crate) import_rows: u64,
+    /// Cases assessed in the batch scenario (in batches of at most
+    /// 100,000, the API's limit).
+    #[arg(long, default_value_t = 1_000_000, global = true)]
+    pub(crate) batch_cases: u64,
+    /// Cases of the batch whose server is killed mid-job to check that the
+    /// job resumes without assessing a case twice (0: no check).
+    #[arg(long, default_value_t = 20_000, global = true)]
+    pub(crate) batch_resume_cases: u64,
+    /// Audit entries generated for the verify scenario on PostgreSQL.
+    #[arg(long, default_value_t = 10_000_000, global = true)]
+    pub(crate) audit_entries: u64,
+    /// Audit entries generated for the verify scenario on SQLite.
+    #[arg(long, default_value_t = 1_000_000, global = true)]
+    pub(crate) audit_entries_sqlite: u64,
+    /// Claims in the table at each step of the scale scenario on
+    /// PostgreSQL, comma-separated.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "100000,1000000,10000000",
+        global = true
+    )]
+    pub(crate) scale_sizes: Vec<u64>,
+    /// The same on SQLite.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "100000,1000000",
+        global = true
+    )]
+    pub(crate) scale_sizes_sqlite: Vec<u64>,
+    /// Measured seconds of each load at each step of the scale scenario.
+    #[arg(long, default_value_t = 15, global = true)]
+    pub(crate) scale_duration: u64,
+    /// Write the scale curve as an SVG chart to this file.
+    #[arg(long, global = true)]
+    pub(crate) chart: Option<PathBuf>,
     /// Server's PostgreSQL pool size (REDRESS_DB_MAX_CONNECTIONS; unset:
     /// the server's default).
     #[arg(long, global = true)]
@@ -144,6 +196,14 @@ fn main() -> ExitCode {
         o.list_duration = 1;
         o.list_connections = 2;
         o.import_rows = 300;
+        o.batch_cases = 600;
+        // A kill mid-job needs a job that lasts longer than a smoke run.
+        o.batch_resume_cases = 0;
+        o.audit_entries = 2_000;
+        o.audit_entries_sqlite = 2_000;
+        o.scale_sizes = vec![1_000, 3_000];
+        o.scale_sizes_sqlite = vec![1_000, 3_000];
+        o.scale_duration = 1;
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

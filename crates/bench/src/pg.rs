@@ -212,20 +212,23 @@ pub(crate) fn replay_script(i: &ReplayInputs) -> String {
     let content = &i.content_b64;
     let body = &i.body_b64;
     let fp = "'\\x".to_owned() + &"ab".repeat(32) + "'";
-    let audit = |action: &str, summary: &str| {
+    // Unchained, with the change recorded on the request's key; the chainer
+    // gives entries their place later, a page per statement, outside the
+    // request (not part of the per-claim SQL).
+    let audit = |action: &str, summary: &str, key: &str| {
         format!(
-            "SELECT seq AS hseq, encode(hash, 'hex') AS hhash FROM audit_chain_head WHERE id = 1 FOR UPDATE \\gset\n\
-             INSERT INTO audit_log (id, seq, at, actor, actor_role, on_behalf_of, action, target_type, target_id, \
-             summary, reason, request_id, idempotency_key, prev_hash, hash) VALUES ({V7}, :hseq::bigint + 1, now(), \
-             :account_id, 'claimant', NULL, '{action}', 'claim', :cid, '{summary}', NULL, 'bench', :k1, \
-             decode(:hhash, 'hex'), sha256(decode(:hhash, 'hex') || convert_to(:cid::text || '{action}', 'UTF8'))) \
-             RETURNING seq AS nseq, encode(hash, 'hex') AS nhash \\gset\n\
-             UPDATE audit_chain_head SET seq = :nseq, hash = decode(:nhash, 'hex') WHERE id = 1;\n"
+            "WITH effect AS (UPDATE idempotency_keys SET effect_type = 'claim', effect_id = :cid \
+             WHERE account_id = :account_id AND idempotency_key = :{key} AND state = 'in_flight' \
+             AND effect_type IS NULL) \
+             INSERT INTO audit_log (id, at, actor, actor_role, on_behalf_of, action, target_type, target_id, \
+             summary, reason, request_id, idempotency_key) VALUES ({V7}, now(), \
+             :account_id, 'claimant', NULL, '{action}', 'claim', :cid, '{summary}', NULL, 'bench', :{key});\n"
         )
     };
     let idem_begin = |key: &str| {
         format!(
             "BEGIN;\n\
+             SET LOCAL synchronous_commit = off;\n\
              INSERT INTO idempotency_keys (account_id, idempotency_key, fingerprint, state, created_at, locked_until, \
              expires_at) VALUES (:account_id, :{key}, {fp}, 'in_flight', now(), now() + interval '60 seconds', \
              now() + interval '24 hours') ON CONFLICT DO NOTHING;\n\
@@ -234,16 +237,20 @@ pub(crate) fn replay_script(i: &ReplayInputs) -> String {
     };
     let idem_complete = |key: &str, status: u16| {
         format!(
-            "UPDATE idempotency_keys SET state = 'completed', response_status = {status}, \
+            "BEGIN;\n\
+             SET LOCAL synchronous_commit = off;\n\
+             UPDATE idempotency_keys SET state = 'completed', response_status = {status}, \
              response_headers = '{{\"content-type\": \"application/json\"}}', \
              response_body = decode('{body}', 'base64') \
-             WHERE account_id = :account_id AND idempotency_key = :{key} AND state = 'in_flight';\n"
+             WHERE account_id = :account_id AND idempotency_key = :{key} AND state = 'in_flight';\n\
+             COMMIT;\n"
         )
     };
     let count = |status: &str, month: &str, delta: i32| {
         format!(
-            "INSERT INTO claim_counts (status, category, region, month, count) VALUES ('{status}', :cat, :reg, {month}, {delta}) \
-             ON CONFLICT (status, category, region, month) DO UPDATE SET count = claim_counts.count + excluded.count;\n"
+            "INSERT INTO claim_counts (status, category, region, month, count, shard) \
+             VALUES ('{status}', :cat, :reg, {month}, {delta}, pg_backend_pid() % 16) \
+             ON CONFLICT (status, category, region, month, shard) DO UPDATE SET count = claim_counts.count + excluded.count;\n"
         )
     };
     let mut s = String::new();
@@ -271,6 +278,7 @@ pub(crate) fn replay_script(i: &ReplayInputs) -> String {
     s += &audit(
         "claim.created",
         "{\"category\": \"A3.1\", \"sensitive\": false}",
+        "k1",
     );
     s += "SELECT * FROM claims WHERE id = :cid;\n";
     s += &count("draft", "''", 1);
@@ -288,11 +296,15 @@ pub(crate) fn replay_script(i: &ReplayInputs) -> String {
     s += "SELECT DISTINCT sha256 FROM evidence WHERE claim_id = :cid ORDER BY sha256;\n";
     s += "SELECT DISTINCT c.duplicate_keys FROM claim_keys k JOIN claims c ON c.id = k.claim_id \
           WHERE k.key IN ('claimant-rnokpp-' || :tax::text, 'cadastral-' || :tax::text) LIMIT 1000;\n";
+    s += "SELECT status, version FROM claims WHERE id = :cid;\n";
+    s += "BEGIN;\n";
+    s += "SET LOCAL synchronous_commit = off;\n";
+    s += "INSERT INTO reference_counters (year, last) VALUES (:year, 1) ON CONFLICT (year) DO UPDATE \
+          SET last = reference_counters.last + 1 RETURNING last AS refseq \\gset\n";
+    s += "COMMIT;\n";
     s += "BEGIN;\n";
     s += "SELECT 1 FROM claims WHERE id = :cid FOR UPDATE;\n";
     s += "SELECT * FROM claims WHERE id = :cid;\n";
-    s += "INSERT INTO reference_counters (year, last) VALUES (:year, 1) ON CONFLICT (year) DO UPDATE \
-          SET last = reference_counters.last + 1 RETURNING last AS refseq \\gset\n";
     s += "UPDATE claims SET status = 'submitted', reference = 'RD-' || :year::text || '-' || lpad(:refseq::text, 7, '0'), \
           submitted_at = now(), updated_at = now(), \
           duplicate_keys = json_build_object('claim', :cid::text, 'claimant', 'rnokpp-' || :tax::text, 'cadastral_number', :tax::text)::jsonb, \
@@ -302,6 +314,7 @@ pub(crate) fn replay_script(i: &ReplayInputs) -> String {
     s += &audit(
         "claim.submitted",
         "{\"from\": \"draft\", \"to\": \"submitted\", \"reference\": \"RD-2026-0000001\", \"duplicate_flags\": 0}",
+        "k2",
     );
     s += "INSERT INTO webhook_events (id, event_type, payload, created_at) VALUES (:eid, 'claim.submitted', \
           json_build_object('type', 'claim.submitted', 'timestamp', now(), 'data', \
@@ -317,8 +330,9 @@ pub(crate) fn replay_script(i: &ReplayInputs) -> String {
     s
 }
 
-/// Statements, transactions and writing transactions (each a commit
-/// that waits for the WAL flush) in a script, for the report.
+/// Statements, transactions and writing transactions that wait for their
+/// WAL flush (not those with `synchronous_commit = off`) in a script, for
+/// the report.
 pub(crate) fn script_shape(script: &str) -> (usize, usize, usize) {
     let lines = script
         .lines()
@@ -327,6 +341,7 @@ pub(crate) fn script_shape(script: &str) -> (usize, usize, usize) {
     let (mut statements, mut transactions, mut writes) = (0, 0, 0);
     let mut inside = false;
     let mut writing = false;
+    let mut waits = true;
     for l in lines {
         statements += 1;
         let writes_here = ["INSERT", "UPDATE", "DELETE"]
@@ -336,11 +351,13 @@ pub(crate) fn script_shape(script: &str) -> (usize, usize, usize) {
             "BEGIN;" => {
                 inside = true;
                 writing = false;
+                waits = true;
             }
+            "SET LOCAL synchronous_commit = off;" => waits = false,
             "COMMIT;" => {
                 inside = false;
                 transactions += 1;
-                writes += usize::from(writing);
+                writes += usize::from(writing && waits);
             }
             _ if inside => writing |= writes_here,
             _ => {
@@ -447,4 +464,22 @@ pub(crate) async fn settings(url: &str) -> anyhow::Result<Vec<(String, String)>>
     }
     conn.close().await?;
     Ok(out)
+}
+
+/// The secondary indexes of `table` (neither the primary key nor backing
+/// a constraint), as names and definitions: dropped for a bulk load and
+/// built again after it, as a restore does.
+pub(crate) async fn secondary_indexes(
+    conn: &mut PgConnection,
+    table: &str,
+) -> anyhow::Result<Vec<(String, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT c.relname::text, pg_get_indexdef(i.indexrelid) FROM pg_index i \
+         JOIN pg_class c ON c.oid = i.indexrelid \
+         WHERE i.indrelid = $1::regclass AND NOT i.indisprimary \
+         AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)",
+    )
+    .bind(table)
+    .fetch_all(conn)
+    .await?)
 }

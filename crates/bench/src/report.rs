@@ -149,6 +149,9 @@ pub(crate) struct Report {
     pub(crate) rows: Vec<Row>,
     pub(crate) explains: Vec<Explain>,
     pub(crate) notes: Vec<String>,
+    /// The scale curve's points (also in `rows`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) scale: Vec<crate::scale::Point>,
 }
 
 fn num(x: f64) -> String {

@@ -12,18 +12,18 @@ use std::io::Write;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-struct Ctx {
-    o: Options,
-    setup: Setup,
-    catalogue: Arc<Catalogue>,
-    report: Report,
+pub(crate) struct Ctx {
+    pub(crate) o: Options,
+    pub(crate) setup: Setup,
+    pub(crate) catalogue: Arc<Catalogue>,
+    pub(crate) report: Report,
 }
 
 impl Ctx {
     fn duration(&self) -> Duration {
         Duration::from_secs(self.o.duration)
     }
-    fn warmup(&self) -> Duration {
+    pub(crate) fn warmup(&self) -> Duration {
         Duration::from_secs(self.o.warmup)
     }
 }
@@ -101,6 +101,30 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<bool> {
                 .await
                 .with_context(|| format!("import on {}", backend.as_str()))?;
         }
+        if wants(Scenario::Batch) {
+            crate::batch::run(&mut ctx, backend)
+                .await
+                .with_context(|| format!("batch on {}", backend.as_str()))?;
+        }
+        if wants(Scenario::Verify) {
+            crate::verify::run(&mut ctx, backend)
+                .await
+                .with_context(|| format!("verify on {}", backend.as_str()))?;
+        }
+        if wants(Scenario::Scale) {
+            crate::scale::run(&mut ctx, backend)
+                .await
+                .with_context(|| format!("scale on {}", backend.as_str()))?;
+        }
+    }
+    if let Some(path) = &ctx.o.chart
+        && !ctx.report.scale.is_empty()
+    {
+        std::fs::write(path, crate::chart::scale_svg(&ctx.report.scale))
+            .with_context(|| format!("writing {}", path.display()))?;
+        ctx.report
+            .notes
+            .push(format!("scale chart written to {}", path.display()));
     }
     ctx.report.machine.load_after = loadavg();
     let markdown = ctx.report.markdown();
@@ -178,7 +202,7 @@ async fn machine(o: &Options, postgres: bool) -> Machine {
     }
 }
 
-fn client(connections: usize) -> anyhow::Result<reqwest::Client> {
+pub(crate) fn client(connections: usize) -> anyhow::Result<reqwest::Client> {
     Ok(reqwest::Client::builder()
         .pool_max_idle_per_host(connections)
         .tcp_nodelay(true)
@@ -186,7 +210,7 @@ fn client(connections: usize) -> anyhow::Result<reqwest::Client> {
         .build()?)
 }
 
-async fn expect(r: reqwest::Response, want: u16) -> anyhow::Result<serde_json::Value> {
+pub(crate) async fn expect(r: reqwest::Response, want: u16) -> anyhow::Result<serde_json::Value> {
     let status = r.status();
     let body = r.bytes().await?;
     if status.as_u16() != want {
@@ -221,7 +245,9 @@ fn evidence_file(w: &mut IntakeWorker) -> Vec<u8> {
 async fn intake_once(w: &mut IntakeWorker) -> anyhow::Result<()> {
     let serial = w.stream.serial();
     let claim = w.catalogue.claim(&mut w.stream.rng, serial);
-    let key: u128 = w.stream.rng.random();
+    // The serial in the high half keeps keys unique across loads on one
+    // database (the scale scenario's steps), whatever their seeds.
+    let key = (u128::from(serial) << 64) | u128::from(w.stream.rng.random::<u64>() >> 1);
     let created = expect(
         w.client
             .post(format!("{}/v1/claims", w.base))
@@ -251,7 +277,7 @@ async fn intake_once(w: &mut IntakeWorker) -> anyhow::Result<()> {
         .await
         .context("POST /v1/claims/{id}/evidence")?;
     }
-    let key: u128 = w.stream.rng.random();
+    let key = (u128::from(serial) << 64) | u128::from(w.stream.rng.random::<u64>() | (1 << 63));
     expect(
         w.client
             .post(format!("{}/v1/claims/{id}/submit", w.base))
@@ -266,17 +292,21 @@ async fn intake_once(w: &mut IntakeWorker) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn intake_http(
+/// Intake over HTTP; `serial_base` keeps the taxpayer numbers of several
+/// loads on one database apart.
+pub(crate) async fn intake_http(
     ctx: &Ctx,
     base: &str,
     claimants: &[Account],
     warmup: Duration,
     duration: Duration,
+    serial_base: u64,
 ) -> anyhow::Result<Outcome> {
     let connections = ctx.o.connections;
     let client = client(connections)?;
     let base: Arc<str> = Arc::from(base);
-    let seed = ctx.o.seed;
+    // Idempotency keys come from the stream too: another base, other keys.
+    let seed = ctx.o.seed ^ serial_base;
     let catalogue = ctx.catalogue.clone();
     Ok(crate::load::run(
         connections,
@@ -286,7 +316,7 @@ async fn intake_http(
             client: client.clone(),
             base: base.clone(),
             auth: format!("Bearer {}", claimants[w % claimants.len()].token),
-            stream: Stream::new(seed, w as u64, connections as u64),
+            stream: Stream::from_serial(seed, w as u64, connections as u64, serial_base),
             catalogue: catalogue.clone(),
             evidence_share: ctx.o.evidence_share,
         },
@@ -340,7 +370,20 @@ struct ReadWorker {
 }
 
 async fn reads_http(ctx: &Ctx, base: &str, staff: &Account) -> anyhow::Result<Outcome> {
-    let ids = Arc::new(claim_ids(base, &staff.token, 50_000).await?);
+    let ids = claim_ids(base, &staff.token, 50_000).await?;
+    reads_of(ctx, base, staff, ids, ctx.warmup(), ctx.duration()).await
+}
+
+/// `GET /v1/claims/{id}` over `ids`, drawn at random.
+pub(crate) async fn reads_of(
+    ctx: &Ctx,
+    base: &str,
+    staff: &Account,
+    ids: Vec<String>,
+    warmup: Duration,
+    duration: Duration,
+) -> anyhow::Result<Outcome> {
+    let ids = Arc::new(ids);
     anyhow::ensure!(!ids.is_empty(), "no claims to read");
     let connections = ctx.o.connections;
     let client = client(connections)?;
@@ -349,8 +392,8 @@ async fn reads_http(ctx: &Ctx, base: &str, staff: &Account) -> anyhow::Result<Ou
     let seed = ctx.o.seed;
     Ok(crate::load::run(
         connections,
-        ctx.warmup(),
-        ctx.duration(),
+        warmup,
+        duration,
         |w| ReadWorker {
             client: client.clone(),
             base: base.clone(),
@@ -376,7 +419,7 @@ async fn reads_http(ctx: &Ctx, base: &str, staff: &Account) -> anyhow::Result<Ou
     .await)
 }
 
-async fn accounts(
+pub(crate) async fn accounts(
     ctx: &Ctx,
     db: &Database,
     claimants: usize,
@@ -400,7 +443,15 @@ async fn external(ctx: &mut Ctx, url: &str, intake: bool, reads: bool) -> anyhow
     let staff = token(&ctx.o.staff_token);
     let connections = ctx.o.connections;
     if intake {
-        let out = intake_http(ctx, &server.base, &[claimant], ctx.warmup(), ctx.duration()).await?;
+        let out = intake_http(
+            ctx,
+            &server.base,
+            &[claimant],
+            ctx.warmup(),
+            ctx.duration(),
+            0,
+        )
+        .await?;
         ctx.report.rows.push(
             Row::new(
                 "intake",
@@ -465,7 +516,7 @@ async fn http_scenarios_on(
         ctx.duration().min(Duration::from_secs(15))
     };
     eprintln!("bench: {b}: intake over HTTP for {} s", fill.as_secs());
-    let intake_out = intake_http(ctx, &server.base, &claimants, ctx.warmup(), fill).await;
+    let intake_out = intake_http(ctx, &server.base, &claimants, ctx.warmup(), fill, 0).await;
     let intake_out = match intake_out {
         Ok(o) => o,
         Err(e) => {
@@ -618,7 +669,7 @@ async fn http_scenarios_on(
                         "intake",
                         b,
                         &format!(
-                            "pgbench replay: {statements} statements, {transactions} transactions ({writes} commits) per claim"
+                            "pgbench replay: {statements} statements, {transactions} transactions ({writes} that wait for the WAL flush) per claim"
                         ),
                         replay.tps,
                         "claims/s",

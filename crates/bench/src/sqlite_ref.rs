@@ -105,6 +105,17 @@ async fn one_claim(
             .bind(&hash[..])
             .execute(&mut *conn)
             .await?;
+        sqlx::query(
+            "UPDATE idempotency_keys SET effect_type = ?, effect_id = ? \
+             WHERE account_id = ? AND idempotency_key = ? AND state = 'in_flight' \
+             AND effect_type IS NULL",
+        )
+        .bind("claim")
+        .bind(id.to_string())
+        .bind(account)
+        .bind(key)
+        .execute(&mut *conn)
+        .await?;
         sqlx::query("UPDATE audit_chain_head SET seq = ?, hash = ? WHERE id = 1")
             .bind(seq + 1)
             .bind(&hash[..])

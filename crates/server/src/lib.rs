@@ -261,6 +261,8 @@ pub async fn run(
     };
     // Expired idempotency keys, every few minutes.
     let purger = http::idempotency::spawn_purger(state.clone());
+    // Audit entries written outside the chain get their place (PostgreSQL).
+    let chainer = spawn_chainer(state.clone());
     // Batch assessment jobs: takes over jobs whose lease expired.
     let worker = jobs::spawn_worker(state.clone());
     // Webhook deliveries from the outbox (leased, safe with several instances).
@@ -274,12 +276,33 @@ pub async fn run(
     .await;
     pruner.abort();
     purger.abort();
+    chainer.abort();
+    // A clean stop leaves no entry waiting for its place.
+    if let Err(e) = state.store.chain_pending().await {
+        tracing::warn!("chaining the last audit entries failed: {e:#}");
+    }
     worker.abort();
     deliverer.abort();
     if let Some(task) = jwks_refresher {
         task.abort();
     }
     result
+}
+
+/// Runs [`store::AuditStore::chain_pending`] every
+/// [`store::audit::CHAIN_INTERVAL`]. Several instances may run it; one
+/// chains while the others skip.
+fn spawn_chainer(state: state::AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(store::audit::CHAIN_INTERVAL);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(e) = state.store.chain_pending().await {
+                tracing::warn!("chaining audit entries failed; retrying: {e:#}");
+            }
+        }
+    })
 }
 
 #[cfg(test)]

@@ -5,6 +5,15 @@
 //! back), then `SELECT ... FOR UPDATE` of the existing row, so that only one
 //! of several instances racing for an expired lease takes it over.
 //! Bookkeeping only: nothing here writes the audit log.
+//!
+//! `begin_request` and `complete` commit without waiting for their WAL flush
+//! (`synchronous_commit = off`): two of every request's commits would
+//! otherwise each wait for the disk. What a crash can lose is safe to lose.
+//! A lost `begin_request` went with a change that never committed, because
+//! the change's durable commit comes later in the WAL and carries the begin
+//! with it. A lost `complete` leaves the key in flight with the change
+//! recorded on it (by the change's own transaction), so the retry is
+//! answered 303 to the result; it is never run twice.
 
 use crate::{PostgresStore, map_err};
 use async_trait::async_trait;
@@ -47,6 +56,8 @@ impl IdempotencyStore for PostgresStore {
         response: &StoredResponse,
     ) -> Result<(), StoreError> {
         let headers = serde_json::to_value(&response.headers).map_err(StoreError::internal)?;
+        let mut tx = self.begin().await?;
+        asynchronous_commit(&mut tx).await?;
         sqlx::query(
             "UPDATE idempotency_keys SET state = 'completed', response_status = $1, \
              response_headers = $2, response_body = $3 \
@@ -57,16 +68,20 @@ impl IdempotencyStore for PostgresStore {
         .bind(&response.body)
         .bind(account.0)
         .bind(key)
-        .execute(self.pool())
+        .execute(&mut *tx)
         .await
-        .map(drop)
-        .map_err(map_err)
+        .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)
     }
 
     async fn abandon(&self, account: AccountId, key: &str) -> Result<(), StoreError> {
         sqlx::query(
-            "DELETE FROM idempotency_keys \
-             WHERE account_id = $1 AND idempotency_key = $2 AND state = 'in_flight'",
+            "WITH done AS (UPDATE idempotency_keys SET locked_until = created_at \
+             WHERE account_id = $1 AND idempotency_key = $2 AND state = 'in_flight' \
+             AND effect_type IS NOT NULL) \
+             DELETE FROM idempotency_keys \
+             WHERE account_id = $1 AND idempotency_key = $2 AND state = 'in_flight' \
+             AND effect_type IS NULL",
         )
         .bind(account.0)
         .bind(key)
@@ -86,6 +101,18 @@ impl IdempotencyStore for PostgresStore {
     }
 }
 
+/// Lets the transaction commit without waiting for its WAL flush (see the
+/// module documentation for why that is safe here).
+async fn asynchronous_commit(
+    tx: &mut sqlx::Transaction<'static, sqlx::Postgres>,
+) -> Result<(), StoreError> {
+    sqlx::query("SET LOCAL synchronous_commit = off")
+        .execute(&mut **tx)
+        .await
+        .map(drop)
+        .map_err(map_err)
+}
+
 impl PostgresStore {
     /// One attempt; `None` when the conflicting row vanished meanwhile.
     async fn try_begin(
@@ -97,6 +124,7 @@ impl PostgresStore {
         lease: Duration,
     ) -> Result<Option<Begin>, StoreError> {
         let mut tx = self.begin().await?;
+        asynchronous_commit(&mut tx).await?;
         let inserted = sqlx::query(
             "INSERT INTO idempotency_keys (account_id, idempotency_key, fingerprint, state, \
              created_at, locked_until, expires_at) VALUES ($1, $2, $3, 'in_flight', $4, $5, $6) \
@@ -117,7 +145,7 @@ impl PostgresStore {
         }
         let Some(row) = sqlx::query(
             "SELECT fingerprint, state, response_status, response_headers, response_body, \
-             locked_until, expires_at FROM idempotency_keys \
+             locked_until, expires_at, effect_type, effect_id FROM idempotency_keys \
              WHERE account_id = $1 AND idempotency_key = $2 FOR UPDATE",
         )
         .bind(account.0)
@@ -137,6 +165,7 @@ impl PostgresStore {
             sqlx::query(
                 "UPDATE idempotency_keys SET fingerprint = $1, state = 'in_flight', \
                  response_status = NULL, response_headers = NULL, response_body = NULL, \
+                 effect_type = NULL, effect_id = NULL, \
                  created_at = $2, locked_until = $3, expires_at = $4 \
                  WHERE account_id = $5 AND idempotency_key = $6",
             )
@@ -180,7 +209,15 @@ impl PostgresStore {
             .execute(&mut *tx)
             .await
             .map_err(map_err)?;
-            Begin::Proceed
+            let effect_type: Option<String> = row.try_get("effect_type").map_err(map_err)?;
+            let effect_id: Option<String> = row.try_get("effect_id").map_err(map_err)?;
+            match (effect_type, effect_id) {
+                (Some(target_type), Some(target_id)) => Begin::Committed {
+                    target_type,
+                    target_id,
+                },
+                _ => Begin::Proceed,
+            }
         };
         tx.commit().await.map_err(map_err)?;
         Ok(Some(decision))

@@ -106,8 +106,11 @@ impl PostgresStore {
             .run(&self.pool)
             .await
             .map_err(StoreError::internal)?;
-        // Entries written before the audit chain existed get their place.
-        audit::chain_unchained(&self.pool).await.map(drop)
+        // Entries written before the audit chain existed, or by an instance
+        // that stopped before its chainer ran, get their place.
+        audit::chain_pending(&self.pool, audit::HeadBusy::Wait)
+            .await
+            .map(drop)
     }
 
     pub(crate) fn now(&self) -> time::OffsetDateTime {

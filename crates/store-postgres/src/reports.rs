@@ -42,8 +42,11 @@ pub(crate) async fn add_count(
         return Ok(());
     }
     sqlx::query(
-        "INSERT INTO claim_counts (status, category, region, month, count) VALUES ($1, $2, $3, $4, $5) \
-         ON CONFLICT (status, category, region, month) DO UPDATE SET count = claim_counts.count + excluded.count",
+        // The connection's own shard of the cell (migration 0015): writers on
+        // other connections never wait for this row.
+        "INSERT INTO claim_counts (status, category, region, month, count, shard) \
+         VALUES ($1, $2, $3, $4, $5, pg_backend_pid() % 16) \
+         ON CONFLICT (status, category, region, month, shard) DO UPDATE SET count = claim_counts.count + excluded.count",
     )
     .bind(&dims.status)
     .bind(&dims.category)

@@ -70,7 +70,32 @@ pub(crate) async fn append(
     .execute(&mut **tx)
     .await
     .map_err(map_err)?;
+    mark_effect(tx, &entry).await?;
     set_head(tx, &entry).await
+}
+
+/// Records on the request's idempotency key what it changed, in the
+/// change's transaction (see `IdempotencyStore::begin_request`).
+async fn mark_effect(
+    tx: &mut Transaction<'static, Sqlite>,
+    entry: &AuditEntry,
+) -> Result<(), StoreError> {
+    let (Some(actor), Some(key)) = (entry.actor, entry.idempotency_key.as_deref()) else {
+        return Ok(());
+    };
+    sqlx::query(
+        "UPDATE idempotency_keys SET effect_type = ?, effect_id = ? \
+         WHERE account_id = ? AND idempotency_key = ? AND state = 'in_flight' \
+         AND effect_type IS NULL",
+    )
+    .bind(&entry.target_type)
+    .bind(&entry.target_id)
+    .bind(actor.0)
+    .bind(key)
+    .execute(&mut **tx)
+    .await
+    .map(drop)
+    .map_err(map_err)
 }
 
 /// Appends the entries of many changes (a bulk import's chunk) in one

@@ -57,7 +57,7 @@ impl IdempotencyStore for SqliteStore {
         }
         let row = sqlx::query(
             "SELECT fingerprint, state, response_status, response_headers, response_body, \
-             locked_until, expires_at FROM idempotency_keys \
+             locked_until, expires_at, effect_type, effect_id FROM idempotency_keys \
              WHERE account_id = ? AND idempotency_key = ?",
         )
         .bind(account.0)
@@ -76,6 +76,7 @@ impl IdempotencyStore for SqliteStore {
             sqlx::query(
                 "UPDATE idempotency_keys SET fingerprint = ?, state = 'in_flight', \
                  response_status = NULL, response_headers = NULL, response_body = NULL, \
+                 effect_type = NULL, effect_id = NULL, \
                  created_at = ?, locked_until = ?, expires_at = ? \
                  WHERE account_id = ? AND idempotency_key = ?",
             )
@@ -114,7 +115,15 @@ impl IdempotencyStore for SqliteStore {
             .execute(&mut *tx)
             .await
             .map_err(map_err)?;
-            Begin::Proceed
+            let effect_type: Option<String> = row.try_get("effect_type").map_err(map_err)?;
+            let effect_id: Option<String> = row.try_get("effect_id").map_err(map_err)?;
+            match (effect_type, effect_id) {
+                (Some(target_type), Some(target_id)) => Begin::Committed {
+                    target_type,
+                    target_id,
+                },
+                _ => Begin::Proceed,
+            }
         };
         tx.commit().await.map_err(map_err)?;
         Ok(decision)
@@ -147,6 +156,17 @@ impl IdempotencyStore for SqliteStore {
         let mut tx = self.begin().await?;
         sqlx::query(
             "DELETE FROM idempotency_keys \
+             WHERE account_id = ? AND idempotency_key = ? AND state = 'in_flight' \
+             AND effect_type IS NULL",
+        )
+        .bind(account.0)
+        .bind(key)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        // The change was made: end the lease so that a retry hears of it.
+        sqlx::query(
+            "UPDATE idempotency_keys SET locked_until = created_at \
              WHERE account_id = ? AND idempotency_key = ? AND state = 'in_flight'",
         )
         .bind(account.0)

@@ -534,7 +534,20 @@ pub trait AuditStore {
     /// [`VERIFY_PAGE`], and reports the first broken link. `Err` only when
     /// the database cannot be read.
     async fn verify_chain(&self) -> Result<ChainReport, crate::StoreError>;
+
+    /// Gives entries written without their place in the chain (a backend
+    /// that chains after the change's commit: PostgreSQL) their place, unless
+    /// another instance is doing it right now. Run in the background every
+    /// [`CHAIN_INTERVAL`]; reading the head, verifying and listing chain
+    /// first themselves. Returns how many entries were chained.
+    async fn chain_pending(&self) -> Result<u64, crate::StoreError> {
+        Ok(0)
+    }
 }
+
+/// How often the background chainer runs: also the longest an entry waits
+/// outside the chain while the service is up.
+pub const CHAIN_INTERVAL: std::time::Duration = std::time::Duration::from_millis(200);
 
 /// Raw access to the log for tests that play an attacker with database
 /// superuser rights: the backend disables the append-only protection

@@ -149,6 +149,33 @@ pub struct ClaimFilter {
     pub q: Option<String>,
 }
 
+impl ClaimFilter {
+    /// Whether the list comes in submission order (`submitted_at`, then
+    /// id) rather than id order: with a submission date range. Ids follow
+    /// creation, so a range late in time lies at the end of the id order,
+    /// and an id-ordered page would walk past every earlier claim first;
+    /// in submission order the range is one stretch of an index.
+    pub fn by_submission(&self) -> bool {
+        self.submitted_from.is_some() || self.submitted_to.is_some()
+    }
+}
+
+/// A line of the claims list: the plain columns, without the content.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClaimSummaryRecord {
+    pub id: ClaimId,
+    pub reference: Option<String>,
+    pub status: ClaimStatus,
+    pub category: Option<String>,
+    pub region: Option<String>,
+    pub claimant_name: Option<String>,
+    pub sensitive: bool,
+    pub duplicate_flagged: bool,
+    pub totals: serde_json::Value,
+    pub submitted_at: Option<OffsetDateTime>,
+    pub version: i64,
+}
+
 #[async_trait::async_trait]
 pub trait ClaimStore {
     /// Loads the catalogue and regions if they are absent. Safe to run from
@@ -218,12 +245,25 @@ pub trait ClaimStore {
         change: ClaimChange,
     ) -> Result<ClaimRecord, StoreError>;
 
+    /// Claims `visibility` lets through that match `filter`: in id order,
+    /// or in submission order when [`ClaimFilter::by_submission`]. The
+    /// cursor is the last claim's id either way (a claim's `submitted_at`
+    /// never changes once set, so the id fixes its place in both orders).
     async fn claims(
         &self,
         visibility: Visibility,
         filter: &ClaimFilter,
         page: PageRequest,
     ) -> Result<Page<ClaimRecord>, StoreError>;
+
+    /// [`ClaimStore::claims`], same order and cursors, reading only what a
+    /// list line shows: not the content, sealed parts or decisions.
+    async fn claim_summaries(
+        &self,
+        visibility: Visibility,
+        filter: &ClaimFilter,
+        page: PageRequest,
+    ) -> Result<Page<ClaimSummaryRecord>, StoreError>;
 
     async fn claim_messages(&self, id: ClaimId) -> Result<Vec<ClaimMessage>, StoreError>;
 

@@ -46,6 +46,16 @@ pub enum Begin {
     InFlight,
     /// The key was used for a different request.
     Mismatch,
+    /// The request ran and its change was committed, but its answer was
+    /// never kept: its instance died, or the client went away, between the
+    /// commit and [`IdempotencyStore::complete`]. The caller holds the lease
+    /// now and must not run the request again; it answers by pointing at
+    /// what was changed (the first audited target of the change) and keeps
+    /// that answer with `complete`.
+    Committed {
+        target_type: String,
+        target_id: String,
+    },
 }
 
 #[async_trait::async_trait]
@@ -58,7 +68,9 @@ pub trait IdempotencyStore {
     /// - a completed record: `Replay`;
     /// - an in-flight record whose lease runs: `InFlight`;
     /// - an in-flight record whose lease has run out (the instance that held
-    ///   it died): the lease is renewed for this caller: `Proceed`.
+    ///   it died): the lease is renewed for this caller: `Committed` if the
+    ///   change was made (store methods record it on the key in the change's
+    ///   transaction, from the audit context), else `Proceed`.
     ///
     /// A record past its expiry counts as absent even before it is purged.
     async fn begin_request(
@@ -80,7 +92,10 @@ pub trait IdempotencyStore {
     ) -> Result<(), StoreError>;
 
     /// Forgets an in-flight request (it failed on the server side), so that
-    /// the client may retry with the same key. Completed records stay.
+    /// the client may retry with the same key. Completed records stay, and
+    /// so does a record whose change was committed: its lease is ended
+    /// instead, so that the retry learns of the change at once
+    /// ([`Begin::Committed`]).
     async fn abandon(&self, account: AccountId, key: &str) -> Result<(), StoreError>;
 
     /// Deletes the records that expired at `now`; returns how many.

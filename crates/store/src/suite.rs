@@ -36,6 +36,7 @@ macro_rules! behaviour_suite {
             idempotency_keys_decide_each_outcome,
             idempotency_expired_lease_is_taken_over,
             idempotency_keys_expire_after_retention,
+            idempotency_keys_know_a_committed_change,
             evidence_round_trip,
             evidence_only_while_the_claim_accepts_it,
             audit_chain_links_every_entry,
@@ -45,7 +46,8 @@ macro_rules! behaviour_suite {
             audit_chain_detects_an_inserted_row,
             audit_chain_detects_a_removed_tail,
             web_sessions_round_trip,
-            web_sessions_end_once_and_expired_ones_are_forgotten
+            web_sessions_end_once_and_expired_ones_are_forgotten,
+            date_filtered_claims_page_in_submission_order
         );
     };
     (@tests $fresh:path; $($name:ident),*) => {
@@ -751,6 +753,111 @@ pub async fn idempotency_expired_lease_is_taken_over(store: &dyn Store) {
     );
 }
 
+/// A change made under a key is recorded on the key in the change's own
+/// transaction, so that a retry after a crash between the change's commit
+/// and its kept answer learns of the change instead of making it again.
+pub async fn idempotency_keys_know_a_committed_change(store: &dyn Store) {
+    use crate::Begin;
+    let a = store
+        .create_account(&ctx(), new_account("Idem E", &[Role::Admin]))
+        .await
+        .unwrap();
+    let b = store
+        .create_account(&ctx(), new_account("Idem F", &[Role::Admin]))
+        .await
+        .unwrap();
+    let t = time::OffsetDateTime::now_utc();
+    let s = time::Duration::seconds;
+    let under = |account: AccountId, key: &str| AuditContext {
+        actor: Some(account),
+        idempotency_key: Some(key.into()),
+        ..ctx()
+    };
+    assert_eq!(
+        begin_idem(store, a.id, "crash", 5, t, 30).await,
+        Begin::Proceed
+    );
+    // Another account's change under a key of the same text is not A's.
+    let unrelated = store
+        .create_account(
+            &under(b.id, "crash"),
+            new_account("By B", &[Role::Registrar]),
+        )
+        .await
+        .unwrap();
+    // A's request makes its change and dies before keeping its answer.
+    let made = store
+        .create_account(
+            &under(a.id, "crash"),
+            new_account("By A", &[Role::Registrar]),
+        )
+        .await
+        .unwrap();
+    assert_ne!(unrelated.id, made.id);
+    let committed = Begin::Committed {
+        target_type: "account".into(),
+        target_id: made.id.to_string(),
+    };
+    assert_eq!(
+        begin_idem(store, a.id, "crash", 5, t + s(29), 30).await,
+        Begin::InFlight
+    );
+    assert_eq!(
+        begin_idem(store, a.id, "crash", 5, t + s(30), 30).await,
+        committed
+    );
+    // The taker-over holds the lease now.
+    assert_eq!(
+        begin_idem(store, a.id, "crash", 5, t + s(31), 30).await,
+        Begin::InFlight
+    );
+    // A different request under the key is still refused.
+    assert_eq!(
+        begin_idem(store, a.id, "crash", 6, t + s(90), 30).await,
+        Begin::Mismatch
+    );
+    store
+        .complete(a.id, "crash", &idempotent_response())
+        .await
+        .unwrap();
+    assert_eq!(
+        begin_idem(store, a.id, "crash", 5, t + s(90), 30).await,
+        Begin::Replay(idempotent_response())
+    );
+
+    // A request abandoned after its change (the client went away) keeps its
+    // key, with the lease ended, so that the retry hears of the change at once.
+    assert_eq!(
+        begin_idem(store, a.id, "gone", 7, t, 600).await,
+        Begin::Proceed
+    );
+    let made = store
+        .create_account(
+            &under(a.id, "gone"),
+            new_account("By A 2", &[Role::Registrar]),
+        )
+        .await
+        .unwrap();
+    store.abandon(a.id, "gone").await.unwrap();
+    assert_eq!(
+        begin_idem(store, a.id, "gone", 7, t + s(1), 600).await,
+        Begin::Committed {
+            target_type: "account".into(),
+            target_id: made.id.to_string(),
+        }
+    );
+    // One without a change is forgotten as before.
+    assert_eq!(
+        begin_idem(store, a.id, "none", 8, t, 600).await,
+        Begin::Proceed
+    );
+    store.abandon(a.id, "none").await.unwrap();
+    assert_eq!(
+        begin_idem(store, a.id, "none", 8, t + s(1), 600).await,
+        Begin::Proceed
+    );
+}
+
 pub async fn idempotency_keys_expire_after_retention(store: &dyn Store) {
     use crate::{Begin, KEY_RETENTION};
     let a = store
@@ -1320,4 +1427,202 @@ pub async fn web_sessions_end_once_and_expired_ones_are_forgotten(store: &dyn St
         store.web_session(&[4; 32]).await,
         Err(StoreError::NotFound)
     ));
+}
+
+// ---------------------------------------------------------------------------
+// The claims list.
+
+fn no_duplicates(claim: register::ClaimId) -> crate::claims::Submission {
+    crate::claims::Submission {
+        keys: register::DuplicateKeys {
+            claim,
+            claimant: None,
+            category: None,
+            incident: None,
+            cadastral_number: None,
+            external_references: vec![],
+            evidence_hashes: vec![],
+        },
+        flags: vec![],
+    }
+}
+
+fn empty_draft() -> crate::claims::DraftContent {
+    crate::claims::DraftContent {
+        content: serde_json::json!({}),
+        sealed: None,
+        columns: crate::claims::ClaimColumns {
+            totals: serde_json::json!([]),
+            ..crate::claims::ClaimColumns::default()
+        },
+    }
+}
+
+/// Every page of a list, `limit` claims a page, as ids. Checks that the
+/// full records and the summaries page alike.
+async fn walk_claims(
+    store: &dyn Store,
+    visibility: crate::claims::Visibility,
+    filter: &crate::claims::ClaimFilter,
+    limit: u32,
+) -> Vec<register::ClaimId> {
+    let mut ids = Vec::new();
+    let mut after = None;
+    loop {
+        let page = PageRequest::new(Some(limit), after);
+        let summaries = store
+            .claim_summaries(visibility, filter, page)
+            .await
+            .unwrap();
+        let full = store.claims(visibility, filter, page).await.unwrap();
+        let full_ids: Vec<_> = full.items.iter().map(|c| c.id).collect();
+        let summary_ids: Vec<_> = summaries.items.iter().map(|c| c.id).collect();
+        assert_eq!(full_ids, summary_ids, "same rows, same order");
+        assert_eq!(full.next_cursor, summaries.next_cursor);
+        assert!(summaries.items.len() <= limit as usize);
+        ids.extend(summary_ids);
+        match summaries.next_cursor {
+            Some(c) => after = Some(kernel::Cursor::decode(&c).expect("a cursor")),
+            None => return ids,
+        }
+    }
+}
+
+pub async fn date_filtered_claims_page_in_submission_order(store: &dyn Store) {
+    use crate::claims::{ClaimFilter, Visibility};
+    use crate::imports::ImportRow;
+    let start = time::OffsetDateTime::now_utc() - time::Duration::seconds(1);
+    let a = store
+        .create_account(&ctx(), new_account("Claimant", &[Role::Claimant]))
+        .await
+        .unwrap();
+    let mut drafts = Vec::new();
+    for _ in 0..6 {
+        drafts.push(
+            store
+                .create_claim(&ctx(), a.id, empty_draft())
+                .await
+                .unwrap(),
+        );
+    }
+    // Submitted newest first, so submission order is the reverse of id
+    // order; the last one stays a draft, with no submission time.
+    for d in drafts[..5].iter().rev() {
+        store
+            .submit_claim(&ctx(), d.id, d.version, no_duplicates(d.id))
+            .await
+            .unwrap();
+    }
+    // One import chunk submits its claims in the same instant: id order
+    // breaks the tie, whatever order the rows came in.
+    let mut imported: Vec<register::ClaimId> = (0..3).map(|_| register::ClaimId::new()).collect();
+    let rows = imported
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, id)| ImportRow {
+            external_id: format!("ext-{i}"),
+            id: *id,
+            filed_by: a.id,
+            draft: empty_draft(),
+            submission: Some(no_duplicates(*id)),
+        })
+        .collect();
+    store
+        .import_claims(&ctx(), None, rows, vec![], 0)
+        .await
+        .unwrap();
+    imported.sort_by_key(|id| id.0);
+    let last = store
+        .create_claim(&ctx(), a.id, empty_draft())
+        .await
+        .unwrap();
+    store
+        .submit_claim(&ctx(), last.id, last.version, no_duplicates(last.id))
+        .await
+        .unwrap();
+
+    let mut in_submission_order: Vec<_> = drafts[..5].iter().rev().map(|d| d.id).collect();
+    in_submission_order.extend(&imported);
+    in_submission_order.push(last.id);
+    let mut times = Vec::new();
+    for id in &in_submission_order {
+        times.push(store.claim(*id).await.unwrap().submitted_at.unwrap());
+    }
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "{times:?}");
+    assert_eq!(times[5], times[7], "imported in one instant");
+
+    let from = ClaimFilter {
+        submitted_from: Some(start),
+        ..ClaimFilter::default()
+    };
+    for limit in [1, 2, 3, 4, 50] {
+        assert_eq!(
+            walk_claims(store, Visibility::All, &from, limit).await,
+            in_submission_order,
+            "limit {limit}"
+        );
+    }
+    assert_eq!(
+        walk_claims(store, Visibility::FiledBy(a.id), &from, 2).await,
+        in_submission_order
+    );
+    let to = ClaimFilter {
+        submitted_to: Some(times[8]),
+        ..ClaimFilter::default()
+    };
+    assert_eq!(
+        walk_claims(store, Visibility::NonSensitive, &to, 3).await,
+        in_submission_order[..8],
+        "before the last submission"
+    );
+    let window = ClaimFilter {
+        submitted_from: Some(times[1]),
+        submitted_to: Some(times[7]),
+        ..ClaimFilter::default()
+    };
+    assert_eq!(
+        walk_claims(store, Visibility::All, &window, 2).await,
+        in_submission_order[1..5],
+        "the tied claims lie past the end together"
+    );
+    let window = ClaimFilter {
+        submitted_from: Some(times[6]),
+        ..window
+    };
+    assert!(
+        walk_claims(store, Visibility::All, &window, 2)
+            .await
+            .is_empty()
+    );
+
+    // Without a date, id order, drafts included.
+    let mut by_id = in_submission_order.clone();
+    by_id.sort_by_key(|id| id.0);
+    assert_ne!(by_id, in_submission_order, "the orders differ");
+    by_id.push(drafts[5].id);
+    by_id.sort_by_key(|id| id.0);
+    assert_eq!(
+        walk_claims(store, Visibility::All, &ClaimFilter::default(), 4).await,
+        by_id
+    );
+
+    // A cursor naming a claim the caller may not see leads nowhere.
+    let b = store
+        .create_account(&ctx(), new_account("Other", &[Role::Claimant]))
+        .await
+        .unwrap();
+    let other = store
+        .create_claim(&ctx(), b.id, empty_draft())
+        .await
+        .unwrap();
+    store
+        .submit_claim(&ctx(), other.id, other.version, no_duplicates(other.id))
+        .await
+        .unwrap();
+    let theirs = Visibility::FiledBy(b.id);
+    assert_eq!(walk_claims(store, theirs, &from, 2).await, [other.id]);
+    let probe = PageRequest::new(Some(2), Some(kernel::Cursor(in_submission_order[0].0)));
+    let page = store.claim_summaries(theirs, &from, probe).await.unwrap();
+    assert!(page.items.is_empty());
 }

@@ -21,8 +21,8 @@ use register::{
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use store::claims::{
-    ClaimChange, ClaimColumns, ClaimFilter, ClaimRecord, DraftContent, MessageKind, Submission,
-    Visibility,
+    ClaimChange, ClaimColumns, ClaimFilter, ClaimRecord, ClaimSummaryRecord, DraftContent,
+    MessageKind, Submission, Visibility,
 };
 use store::{AuditFilter, Change, StoreError};
 use time::OffsetDateTime;
@@ -101,8 +101,8 @@ pub struct ClaimPage {
     pub next_cursor: Option<String>,
 }
 
-impl From<ClaimRecord> for ClaimSummary {
-    fn from(c: ClaimRecord) -> Self {
+impl From<ClaimSummaryRecord> for ClaimSummary {
+    fn from(c: ClaimSummaryRecord) -> Self {
         Self {
             id: c.id,
             reference: c.reference,
@@ -795,7 +795,10 @@ pub async fn recommend(
     Ok((etag(updated.version), Json(view(&state, updated)?)))
 }
 
+// Renamed in the description: schema names are global, and the Council's
+// `decisions::Decide` would otherwise replace this one.
 #[derive(Deserialize, ToSchema)]
+#[schema(as = ClaimDecide)]
 #[serde(deny_unknown_fields)]
 pub struct Decide {
     pub outcome: Outcome,
@@ -874,7 +877,9 @@ pub struct BulkDecisions {
     pub decisions: Vec<BulkDecision>,
 }
 
+// Renamed in the description, apart from `decisions::BulkResult`.
 #[derive(Serialize, ToSchema)]
+#[schema(as = ClaimBulkResult)]
 pub struct BulkResult {
     #[schema(value_type = String, format = Uuid)]
     pub claim_id: ClaimId,
@@ -937,9 +942,12 @@ pub struct ListQuery {
     pub category: Option<String>,
     /// ISO 3166-2:UA code, e.g. UA-48
     pub region: Option<String>,
-    /// Submitted on or after (YYYY-MM-DD or RFC 3339).
+    /// Submitted on or after (YYYY-MM-DD or RFC 3339). With this or
+    /// `submitted_to`, claims come in submission order (oldest submission
+    /// first; drafts, never submitted, are left out).
     pub submitted_from: Option<String>,
-    /// Submitted before (YYYY-MM-DD or RFC 3339).
+    /// Submitted before (YYYY-MM-DD or RFC 3339). With this or
+    /// `submitted_from`, claims come in submission order.
     pub submitted_to: Option<String>,
     /// Only claims with open duplicate flags.
     pub duplicate: Option<bool>,
@@ -1006,6 +1014,10 @@ pub(crate) fn claim_filter(q: &ListQuery) -> ApiResult<ClaimFilter> {
 }
 
 /// Claims the caller may see, oldest first, with filters.
+///
+/// Oldest first means in order of creation, or in order of submission
+/// when `submitted_from` or `submitted_to` is given. Follow `next_cursor`
+/// with the same filters to get every matching claim exactly once.
 #[utoipa::path(get, path = "/v1/claims", tag = "register", security(("bearer" = [])),
     params(ListQuery),
     responses((status = 200, body = ClaimPage), (status = 422, body = crate::error::ProblemBody)))]
@@ -1025,7 +1037,10 @@ pub async fn list(
         _ if auth.principal.has_clearance(Clearance::Sensitive) => Visibility::All,
         _ => Visibility::NonSensitive,
     };
-    let claims: Page<ClaimRecord> = state.store.claims(visibility, &filter, page).await?;
+    let claims: Page<ClaimSummaryRecord> = state
+        .store
+        .claim_summaries(visibility, &filter, page)
+        .await?;
     let page = claims.map(ClaimSummary::from);
     Ok(Json(ClaimPage {
         items: page.items,

@@ -1096,7 +1096,9 @@ pub async fn record_contribution(
 }
 
 /// An exchange rate: units of `to` per unit of `from`.
+// Renamed in the description, apart from `cases::RecordRate`.
 #[derive(Deserialize, ToSchema)]
+#[schema(as = ConventionRecordRate)]
 #[serde(deny_unknown_fields)]
 pub struct RecordRate {
     #[schema(example = "GBP")]

@@ -573,8 +573,14 @@ async fn whole(state: &AppState, evidence: &EvidenceRecord) -> ApiResult<Body> {
 /// `Repr-Digest`. One byte range may be asked for with `Range`.
 #[utoipa::path(get, path = "/v1/claims/{id}/evidence/{evidence_id}", tag = "register", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid), ("evidence_id" = String, Path, format = Uuid)),
-    responses((status = 200, description = "The file as received", content_type = "application/octet-stream"),
-        (status = 206, description = "One byte range of the file (`Range: bytes=FIRST-LAST`)", content_type = "application/octet-stream"),
+    responses((status = 200, description = "The file as received, with the type recognised at upload",
+            content(("application/pdf"), ("image/jpeg"), ("image/png"), ("image/heic"), ("image/tiff"),
+                ("application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+                ("application/vnd.oasis.opendocument.text"), ("text/plain"))),
+        (status = 206, description = "One byte range of the file (`Range: bytes=FIRST-LAST`)",
+            content(("application/pdf"), ("image/jpeg"), ("image/png"), ("image/heic"), ("image/tiff"),
+                ("application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+                ("application/vnd.oasis.opendocument.text"), ("text/plain"))),
         (status = 404, body = crate::error::ProblemBody),
         (status = 416, description = "The range is malformed or past the end", body = crate::error::ProblemBody)))]
 pub async fn download(

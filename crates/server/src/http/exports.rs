@@ -391,7 +391,7 @@ async fn record_export(
 #[utoipa::path(get, path = "/v1/exports/claims", tag = "register", security(("bearer" = [])),
     params(ExportQuery),
     responses((status = 200, description = "JSON Lines, or CSV with `Accept: text/csv`",
-            content_type = "application/x-ndjson", body = String),
+            content((String = "application/x-ndjson"), (String = "text/csv"))),
         (status = 403, body = crate::error::ProblemBody),
         (status = 422, body = crate::error::ProblemBody)))]
 pub async fn claims(
@@ -600,7 +600,7 @@ pub struct AwardExportQuery {
 #[utoipa::path(get, path = "/v1/exports/awards", tag = "decisions", security(("bearer" = [])),
     params(AwardExportQuery),
     responses((status = 200, description = "JSON Lines, or CSV with `Accept: text/csv`",
-            content_type = "application/x-ndjson", body = String),
+            content((String = "application/x-ndjson"), (String = "text/csv"))),
         (status = 403, body = crate::error::ProblemBody)))]
 pub async fn awards(
     State(state): State<AppState>,

@@ -128,6 +128,23 @@ pub async fn idempotency(State(state): State<AppState>, request: Request, next: 
         Ok(Begin::Replay(stored)) => replay(stored),
         Ok(Begin::InFlight) => in_flight().into_response(),
         Ok(Begin::Mismatch) => key_reused().into_response(),
+        Ok(Begin::Committed {
+            target_type,
+            target_id,
+        }) => {
+            // Kept like any answer, so that later retries get it again.
+            let guard = AbandonOnDrop {
+                store: state.store.clone(),
+                account,
+                key: Some(key),
+            };
+            record(
+                guard,
+                carried_out(&target_type, &target_id),
+                request_id.as_deref(),
+            )
+            .await
+        }
         Ok(Begin::Proceed) => {
             let guard = AbandonOnDrop {
                 store: state.store.clone(),
@@ -240,6 +257,62 @@ pub fn in_flight() -> ApiError {
     e
 }
 
+/// Where the API shows a target of the audit log, by its type.
+fn location_of(target_type: &str, target_id: &str) -> Option<String> {
+    let collection = match target_type {
+        "claim" => "claims",
+        "case" => "cases",
+        "award" => "awards",
+        "batch" => "batches",
+        "decision" => "decisions",
+        "recommendation" => "recommendations",
+        "account" => "accounts",
+        "payment_round" => "payment-rounds",
+        "job" => "jobs",
+        "webhook_subscription" => "webhooks",
+        "category" => "categories",
+        _ => return None,
+    };
+    // Ids are UUIDs and category codes; anything else is not put in a header.
+    target_id
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+        .then(|| format!("/v1/{collection}/{target_id}"))
+}
+
+/// The answer to a retry of a request whose change was committed but whose
+/// answer was lost (`Begin::Committed`): 303 See Other to what it changed,
+/// which a client follows with a GET (RFC 9110, 15.4.4) and so gets the
+/// result it asked for without the change being made twice. A change
+/// without a resource of its own gets 409 naming it instead.
+fn carried_out(target_type: &str, target_id: &str) -> Response {
+    match location_of(target_type, target_id) {
+        Some(location) => {
+            let body = serde_json::json!({
+                "detail": "This request was carried out before its answer could be sent; \
+                           its result is at the Location.",
+                "location": location,
+            });
+            (
+                StatusCode::SEE_OTHER,
+                [(header::LOCATION, location)],
+                axum::Json(body),
+            )
+                .into_response()
+        }
+        None => ApiError::new(
+            StatusCode::CONFLICT,
+            "idempotent-request-carried-out",
+            "Request already carried out",
+            format!(
+                "This request was carried out before its answer could be sent: it changed \
+                 {target_type} {target_id}. Read that to see the result."
+            ),
+        )
+        .into_response(),
+    }
+}
+
 /// 422: the key was used for another request.
 pub fn key_reused() -> ApiError {
     ApiError::new(
@@ -254,6 +327,7 @@ pub fn key_reused() -> ApiError {
 /// Whether an answer is kept for replay.
 fn is_kept(status: StatusCode) -> bool {
     status.is_success()
+        || status == StatusCode::SEE_OTHER
         || (status.is_client_error()
             && status != StatusCode::REQUEST_TIMEOUT
             && status != StatusCode::TOO_MANY_REQUESTS)

@@ -38,8 +38,8 @@ use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
-use utoipa::OpenApi;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use utoipa_swagger_ui::SwaggerUi;
@@ -177,14 +177,21 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(exports::awards))
 }
 
+/// The API routes and the finished OpenAPI description.
+fn parts() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let (api, mut spec) = api().split_for_parts();
+    problem::ProblemResponses.modify(&mut spec);
+    (api, spec)
+}
+
 /// The OpenAPI description, as served at `/openapi.json`.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    api().split_for_parts().1
+    parts().1
 }
 
 /// The whole application.
 pub fn router(state: &AppState) -> Router {
-    let (api, spec) = api().split_for_parts();
+    let (api, spec) = parts();
     let request_id = HeaderName::from_static("x-request-id");
     // The docs UI is served from the binary (vendored assets, no CDN) and
     // also serves the description at /openapi.json.

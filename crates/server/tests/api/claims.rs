@@ -589,3 +589,81 @@ both! {
         problem(app.request(reqwest::Method::PUT, "/v1/categories/A3.1").bearer_auth(&claimant).json(&changed).send().await.unwrap(), 403, "forbidden").await;
     }
 }
+
+/// Every page of `GET /v1/claims?{query}`, `limit` a page, as claim ids;
+/// with a date filter, checks that submission times never go back.
+async fn walk(app: &TestApp, token: &str, query: &str, limit: u32) -> Vec<String> {
+    let mut ids = Vec::new();
+    let mut cursor: Option<String> = None;
+    let mut last_submitted = String::new();
+    loop {
+        let url = match &cursor {
+            Some(c) => format!("/v1/claims?{query}&limit={limit}&cursor={c}"),
+            None => format!("/v1/claims?{query}&limit={limit}"),
+        };
+        let (status, page) = json(app.get(&url).bearer_auth(token).send().await.unwrap()).await;
+        assert_eq!(status, 200, "{url}: {page}");
+        let items = page["items"].as_array().unwrap();
+        assert!(items.len() <= limit as usize);
+        for item in items {
+            ids.push(item["id"].as_str().unwrap().to_owned());
+            if let Some(at) = item["submitted_at"]
+                .as_str()
+                .filter(|_| query.contains("submitted_"))
+            {
+                assert!(at >= last_submitted.as_str(), "{at} after {last_submitted}");
+                at.clone_into(&mut last_submitted);
+            }
+        }
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => return ids,
+        }
+    }
+}
+
+both! {
+    async fn date_filters_page_through_claims_in_submission_order(app: TestApp) {
+        use kernel::Clock as _;
+        use time::format_description::well_known::Rfc3339;
+        let (_, claimant) = app.account("Claimant", &[Role::Claimant]).await;
+        let (_, registrar) = app.account("Registrar", &[Role::Registrar]).await;
+        let start = app.clock.now().replace_nanosecond(0).unwrap();
+        app.clock.set(start);
+        let mut ids = Vec::new();
+        for i in 0..7 {
+            let d = file(&app, &claimant, &house(TAX_NUMBERS[i % 2], CADASTRAL[i % 3])).await;
+            ids.push(d["id"].as_str().unwrap().to_owned());
+        }
+        // (claim, hour of submission): out of creation order, claims 6 and
+        // 0 in the same instant; claim 2 stays a draft.
+        let plan = [(4, 1), (1, 2), (6, 3), (0, 3), (3, 4), (5, 5)];
+        for (i, hour) in plan {
+            app.clock.set(start + time::Duration::hours(hour));
+            assert_eq!(submit(&app, &claimant, &ids[i]).await.0, 200);
+        }
+        let mut expected: Vec<(i64, &str)> = plan.iter().map(|&(i, h)| (h, ids[i].as_str())).collect();
+        expected.sort_unstable();
+        let expected: Vec<String> = expected.into_iter().map(|(_, id)| id.to_owned()).collect();
+        assert_ne!(expected[2..4], [ids[6].clone(), ids[0].clone()], "the tie is broken by id");
+        let at = |hour: i64| (start + time::Duration::hours(hour)).format(&Rfc3339).unwrap();
+
+        let from = format!("submitted_from={}", at(0));
+        for limit in [1, 2, 4, 50] {
+            assert_eq!(walk(&app, &registrar, &from, limit).await, expected, "limit {limit}");
+        }
+        assert_eq!(walk(&app, &claimant, &from, 2).await, expected, "the claimant's own list");
+        let to = format!("submitted_to={}", at(5));
+        assert_eq!(walk(&app, &registrar, &to, 2).await, expected[..5], "before hour 5");
+        let window = format!("submitted_from={}&submitted_to={}", at(2), at(4));
+        assert_eq!(walk(&app, &registrar, &window, 2).await, expected[1..4], "hours 2 and 3");
+        let by_date = format!("submitted_from={}", start.date());
+        assert_eq!(walk(&app, &registrar, &format!("{by_date}&status=submitted"), 3).await, expected);
+
+        // Without a date: id order (creation order), the draft included.
+        let mut by_id = ids.clone();
+        by_id.sort();
+        assert_eq!(walk(&app, &registrar, "", 3).await, by_id);
+        problem(app.get(&format!("/v1/claims?{from}&cursor=not-a-cursor")).bearer_auth(&registrar).send().await.unwrap(), 422, "validation").await;
+    }
+}

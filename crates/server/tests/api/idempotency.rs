@@ -151,6 +151,77 @@ both! {
         assert_eq!(named(&app, &admin, "Iryna Tkachenko").await, 1);
     }
 
+    async fn a_change_committed_before_a_crash_is_not_made_again(app: TestApp) {
+        let (admin_id, admin) = app.account("Admin", &[Role::Admin]).await;
+        let body = json!({"display_name": "Mykola Bondar", "roles": ["auditor"]});
+        // An instance took the key, made the change, and died before it
+        // could keep the answer.
+        let begun = app
+            .state
+            .store
+            .begin_request(
+                admin_id,
+                "crashed",
+                &create_fingerprint(&body),
+                app.clock.now(),
+                time::Duration::seconds(30),
+            )
+            .await
+            .unwrap();
+        assert_eq!(begun, Begin::Proceed);
+        let ctx = store::AuditContext {
+            actor: Some(admin_id),
+            actor_role: Some("admin".into()),
+            idempotency_key: Some("crashed".into()),
+            ..store::AuditContext::default()
+        };
+        let made = app
+            .state
+            .store
+            .create_account(
+                &ctx,
+                store::NewAccount {
+                    display_name: "Mykola Bondar".into(),
+                    roles: vec![Role::Auditor],
+                    clearances: vec![],
+                    participant: None,
+                    external_subject: None,
+                },
+            )
+            .await
+            .unwrap();
+        app.clock.advance(time::Duration::seconds(31));
+
+        // The retry is pointed at what was made, and does not make it again.
+        let plain = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let send = || {
+            plain
+                .post(format!("{}/v1/accounts", app.base))
+                .bearer_auth(&admin)
+                .header("content-type", "application/json")
+                .header("idempotency-key", "crashed")
+                .body(serde_json::to_vec(&body).unwrap())
+                .send()
+        };
+        let retry = send().await.unwrap();
+        assert_eq!(retry.status(), 303);
+        let location = format!("/v1/accounts/{}", made.id);
+        assert_eq!(retry.headers()["location"], location.as_str());
+        // Later retries get the same answer, kept.
+        let again = send().await.unwrap();
+        assert_eq!(again.status(), 303);
+        assert_eq!(replayed(&again), Some("true"));
+        assert_eq!(again.headers()["location"], location.as_str());
+        // A client that follows the redirect reads the account.
+        let (status, followed) = json(create(&app, &admin, Some("crashed"), &body).await).await;
+        assert_eq!(status, 200, "{followed}");
+        assert_eq!(followed["id"], made.id.to_string());
+        assert_eq!(named(&app, &admin, "Mykola Bondar").await, 1);
+    }
+
     async fn a_refusal_is_replayed_too(app: TestApp) {
         let (_, admin) = app.account("Admin", &[Role::Admin]).await;
         let invalid = json!({"display_name": "", "roles": []});
