@@ -228,7 +228,7 @@ SELECT 'wrong_reference', count(*) FROM acked a JOIN claims c ON c.id = a.id
   WHERE a.reference <> '' AND c.reference IS DISTINCT FROM a.reference;
 SELECT 'duplicate_references', count(*) FROM (SELECT reference FROM claims WHERE reference IS NOT NULL
   GROUP BY reference HAVING count(*) > 1) d;
-SELECT 'reference_gaps', count(*) - max(substring(reference from '[0-9]+\$')::bigint) FROM claims
+SELECT 'reference_gaps', coalesce(max(substring(reference from '[0-9]+\$')::bigint), 0) - count(*) FROM claims
   WHERE reference IS NOT NULL;
 SELECT 'ran_twice', count(*) FROM (SELECT actor, idempotency_key, action FROM audit_log
   WHERE idempotency_key LIKE 'load-%' GROUP BY 1, 2, 3 HAVING count(*) > 1) t;

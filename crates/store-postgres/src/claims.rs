@@ -534,15 +534,21 @@ impl ClaimStore for PostgresStore {
             .await
             .map_err(map_err)?;
         }
-        if !submission.flags.is_empty() {
-            // The earlier claim is a probable duplicate too.
-            for flag in &submission.flags {
-                sqlx::query("UPDATE claims SET duplicate_flagged = true WHERE id = $1")
-                    .bind(flag.other_claim.0)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(map_err)?;
-            }
+        // The earlier claims are probable duplicates too. Each is locked only
+        // if it was not flagged already, and in id order, so that two
+        // submissions flagging overlapping sets of earlier claims cannot
+        // deadlock on them.
+        let mut others: Vec<Uuid> = submission.flags.iter().map(|f| f.other_claim.0).collect();
+        others.sort_unstable();
+        others.dedup();
+        for other in others {
+            sqlx::query(
+                "UPDATE claims SET duplicate_flagged = true WHERE id = $1 AND NOT duplicate_flagged",
+            )
+            .bind(other)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
         }
         let change = Change {
             action: "claim.submitted",

@@ -273,7 +273,11 @@ impl ImportStore for PostgresStore {
                     .push_bind(now);
             });
             q.build().execute(&mut *tx).await.map_err(map_err)?;
-            sqlx::query("UPDATE claims SET duplicate_flagged = true WHERE id = ANY($1)")
+            // Claims flagged already are not locked again; the rest are
+            // locked in index order, as submissions lock them.
+            sqlx::query(
+                "UPDATE claims SET duplicate_flagged = true WHERE id = ANY($1) AND NOT duplicate_flagged",
+            )
                 .bind(part.iter().map(|f| f.2).collect::<Vec<_>>())
                 .execute(&mut *tx)
                 .await
