@@ -236,6 +236,35 @@ fn to_hash(bytes: &[u8]) -> Result<ChainHash, sqlx::Error> {
     })
 }
 
+/// One page of the chain in `(seq, id)` order after `after`. Keyset over
+/// (seq, id) so that even duplicate seqs (possible only if the unique index
+/// was dropped) are all seen.
+async fn verify_page(
+    pool: PgPool,
+    after: Option<(i64, uuid::Uuid)>,
+) -> Result<Vec<PgRow>, StoreError> {
+    match after {
+        None => {
+            sqlx::query("SELECT * FROM audit_log WHERE seq IS NOT NULL ORDER BY seq, id LIMIT $1")
+                .bind(VERIFY_PAGE)
+        }
+        Some((seq, id)) => sqlx::query(
+            "SELECT * FROM audit_log WHERE seq IS NOT NULL AND (seq, id) > ($2, $3) \
+             ORDER BY seq, id LIMIT $1",
+        )
+        .bind(VERIFY_PAGE)
+        .bind(seq)
+        .bind(id),
+    }
+    .fetch_all(&pool)
+    .await
+    .map_err(map_err)
+}
+
+fn page_key(row: &PgRow) -> Result<(i64, uuid::Uuid), sqlx::Error> {
+    Ok((row.try_get("seq")?, row.try_get("id")?))
+}
+
 fn entry_from_row(row: &PgRow) -> Result<AuditEntry, sqlx::Error> {
     Ok(AuditEntry {
         id: row.try_get::<uuid::Uuid, _>("id")?.into(),
@@ -342,42 +371,39 @@ impl store::AuditStore for PostgresStore {
         // and the chainer's next run.
         chain_pending(self.pool(), HeadBusy::Wait).await?;
         let mut verifier = ChainVerifier::new();
-        // Keyset over (seq, id) so that even duplicate seqs (possible only
-        // if the unique index was dropped) are all seen.
-        let mut after: Option<(i64, uuid::Uuid)> = None;
         // The head as read before the latest page query, once the end of
         // the log has been reached.
         let mut head_before: Option<ChainHead> = None;
+        // The next page is fetched while this one is checked: the keyset
+        // needs only the page's last row, and the database and the hashing
+        // then run on different cores.
+        let mut next = Some(tokio::spawn(verify_page(self.pool().clone(), None)));
+        let mut after: Option<(i64, uuid::Uuid)> = None;
         loop {
-            let rows = match after {
-                None => sqlx::query(
-                    "SELECT * FROM audit_log WHERE seq IS NOT NULL ORDER BY seq, id LIMIT $1",
-                )
-                .bind(VERIFY_PAGE),
-                Some((seq, id)) => sqlx::query(
-                    "SELECT * FROM audit_log WHERE seq IS NOT NULL AND (seq, id) > ($2, $3) \
-                     ORDER BY seq, id LIMIT $1",
-                )
-                .bind(VERIFY_PAGE)
-                .bind(seq)
-                .bind(id),
+            let rows = match next.take() {
+                Some(fetch) => fetch.await.map_err(StoreError::internal)??,
+                None => verify_page(self.pool().clone(), after).await?,
+            };
+            let full = i64::try_from(rows.len()).unwrap_or(i64::MAX) == VERIFY_PAGE;
+            if full {
+                let last = rows.last().map(page_key).transpose().map_err(map_err)?;
+                next = Some(tokio::spawn(verify_page(self.pool().clone(), last)));
             }
-            .fetch_all(self.pool())
-            .await
-            .map_err(map_err)?;
             for row in &rows {
-                let seq: i64 = row.try_get("seq").map_err(map_err)?;
-                let id: uuid::Uuid = row.try_get("id").map_err(map_err)?;
+                let (seq, id) = page_key(row).map_err(map_err)?;
                 let checked = match entry_from_row(row) {
                     Ok(entry) => verifier.check(&entry),
                     Err(e) => Err(verifier.unreadable(seq, Some(id.into()), e.to_string())),
                 };
                 if let Err(broken) = checked {
+                    if let Some(fetch) = next.take() {
+                        fetch.abort();
+                    }
                     return Ok(ChainReport::Broken { broken });
                 }
                 after = Some((seq, id));
             }
-            if i64::try_from(rows.len()).unwrap_or(i64::MAX) == VERIFY_PAGE {
+            if full {
                 head_before = None;
                 continue;
             }

@@ -42,6 +42,7 @@ macro_rules! behaviour_suite {
             audit_chain_links_every_entry,
             audit_chain_holds_under_concurrent_writes,
             audit_chain_detects_a_changed_row,
+            audit_chain_detects_a_change_on_any_page,
             audit_chain_detects_a_deleted_row,
             audit_chain_detects_an_inserted_row,
             audit_chain_detects_a_removed_tail,
@@ -1230,10 +1231,25 @@ fn insert_copy_sql(store: &dyn Store, of_seq: i64, at_seq: i64, id: uuid::Uuid) 
 
 pub async fn audit_chain_detects_a_changed_row<S: Store + crate::audit::TamperForTests>(store: &S) {
     let log = write_some(store, 8).await;
-    let victim = &log[4];
+    let b = rewrite_and_verify(
+        store,
+        &log[4],
+        "summary = '{\"display_name\":\"Someone else\"}'",
+    )
+    .await;
+    assert!(b.to_string().contains(&log[4].id.to_string()));
+}
+
+/// Rewrites one column of `victim` behind the store's back; verification
+/// must name that entry as the first whose hash does not match.
+async fn rewrite_and_verify<S: Store + crate::audit::TamperForTests>(
+    store: &S,
+    victim: &crate::AuditEntry,
+    set: &str,
+) -> crate::audit::BrokenLink {
     store
         .tamper_for_tests(&format!(
-            "UPDATE audit_log SET summary = '{{\"display_name\":\"Someone else\"}}' WHERE seq = {}",
+            "UPDATE audit_log SET {set} WHERE seq = {}",
             victim.seq
         ))
         .await;
@@ -1243,7 +1259,21 @@ pub async fn audit_chain_detects_a_changed_row<S: Store + crate::audit::TamperFo
         matches!(b.problem, crate::audit::ChainProblem::HashMismatch { .. }),
         "{b}"
     );
-    assert!(b.to_string().contains(&victim.id.to_string()));
+    b
+}
+
+/// Verification reads the log a page at a time, the next page while this
+/// one is checked: a break is found on a later page, and on the first page
+/// while the second is being read.
+pub async fn audit_chain_detects_a_change_on_any_page<S: Store + crate::audit::TamperForTests>(
+    store: &S,
+) {
+    let page = usize::try_from(crate::audit::VERIFY_PAGE).unwrap();
+    let log = write_some(store, page + 20).await;
+    assert!(log.len() > page + 10);
+    for victim in [&log[page + 10], &log[5]] {
+        rewrite_and_verify(store, victim, "reason = 'rewritten'").await;
+    }
 }
 
 pub async fn audit_chain_detects_a_deleted_row<S: Store + crate::audit::TamperForTests>(store: &S) {
