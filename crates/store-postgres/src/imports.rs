@@ -202,13 +202,19 @@ impl ImportStore for PostgresStore {
             .filter_map(|(row, _, _)| row.submission.as_ref().map(|s| (row.id, s)))
             .flat_map(|(id, s)| s.keys.index_keys().into_iter().map(move |k| (k, id.0)))
             .collect();
-        for part in keys.chunks(ROWS_PER_INSERT * 10) {
-            let mut q = QueryBuilder::<Postgres>::new("INSERT INTO claim_keys (key, claim_id) ");
-            q.push_values(part, |mut b, (key, id)| {
-                b.push_bind(key.clone()).push_bind(*id);
-            });
-            q.push(" ON CONFLICT DO NOTHING");
-            q.build().execute(&mut *tx).await.map_err(map_err)?;
+        // One statement text whatever the number of keys (a VALUES list of
+        // each length was parsed and planned anew), one round trip.
+        if !keys.is_empty() {
+            let (key, claim): (Vec<String>, Vec<Uuid>) = keys.into_iter().unzip();
+            sqlx::query(
+                "INSERT INTO claim_keys (key, claim_id) \
+                 SELECT * FROM UNNEST($1::text[], $2::uuid[]) ON CONFLICT DO NOTHING",
+            )
+            .bind(key)
+            .bind(claim)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
         }
         // Claims added to each cell of `claim_counts`, written once per cell.
         let mut counted = std::collections::BTreeMap::<CountDims, i64>::new();
@@ -283,9 +289,7 @@ impl ImportStore for PostgresStore {
                 .await
                 .map_err(map_err)?;
         }
-        for (dims, n) in &counted {
-            crate::reports::add_count(&mut tx, dims, *n).await?;
-        }
+        crate::reports::add_counts(&mut tx, &counted).await?;
         if let Some(job) = job {
             for part in rejects.chunks(ROWS_PER_INSERT) {
                 let mut q = QueryBuilder::<Postgres>::new(

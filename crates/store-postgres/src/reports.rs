@@ -59,6 +59,38 @@ pub(crate) async fn add_count(
     .map(drop)
 }
 
+/// Adds to many cells of `claim_counts` in one statement (an import
+/// chunk touches hundreds; one round trip each cost more than the chunk's
+/// claims). The map's order is the lock order, as for single cells.
+pub(crate) async fn add_counts(
+    tx: &mut Transaction<'static, Postgres>,
+    cells: &std::collections::BTreeMap<CountDims, i64>,
+) -> Result<(), StoreError> {
+    let cells: Vec<_> = cells.iter().filter(|(_, n)| **n != 0).collect();
+    if cells.is_empty() {
+        return Ok(());
+    }
+    let column = |f: fn(&CountDims) -> &String| -> Vec<&str> {
+        cells.iter().map(|(d, _)| f(d).as_str()).collect()
+    };
+    sqlx::query(
+        "INSERT INTO claim_counts (status, category, region, month, count, shard) \
+         SELECT s, c, r, m, n, pg_backend_pid() % 16 \
+         FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[]) \
+           WITH ORDINALITY AS t(s, c, r, m, n, o) ORDER BY o \
+         ON CONFLICT (status, category, region, month, shard) DO UPDATE SET count = claim_counts.count + excluded.count",
+    )
+    .bind(column(|d| &d.status))
+    .bind(column(|d| &d.category))
+    .bind(column(|d| &d.region))
+    .bind(column(|d| &d.month))
+    .bind(cells.iter().map(|(_, n)| **n).collect::<Vec<i64>>())
+    .execute(&mut **tx)
+    .await
+    .map_err(map_err)
+    .map(drop)
+}
+
 /// Moves a claim from one cell of `claim_counts` to another (`None`: the
 /// claim did not exist before, or no longer exists), in the caller's
 /// transaction. Cells are updated in key order, so concurrent writers lock
