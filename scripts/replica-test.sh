@@ -20,7 +20,7 @@ cd "$(dirname "$0")/.."
 PGBIN="${PGBIN:-$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/redress-target}"
 if [ -z "${REDRESS_BIN:-}" ]; then
-  cargo build --quiet -p server --bin redress
+  cargo build --quiet --locked --workspace --bin redress
   REDRESS_BIN="$CARGO_TARGET_DIR/debug/redress"
 fi
 say() { echo "replica-test: $*"; }

@@ -34,19 +34,21 @@ cd "$(dirname "$0")/.."
 LONG=0
 [ "${1:-}" = "--long" ] && LONG=1
 if ((LONG)); then LOAD_ONE=60 LOAD_THREE=60 LOAD_KILL=90; else LOAD_ONE=10 LOAD_THREE=10 LOAD_KILL=20; fi
-# Sized so that the jobs, started two seconds before the kill, are still
-# running when it comes; SCALE_BATCH_CASES and SCALE_IMPORT_ROWS override.
+# Sized so that the jobs, started just before the kill, are still running
+# when it comes; SCALE_BATCH_CASES and SCALE_IMPORT_ROWS override.
 if ((LONG)); then BATCH_CASES=30000 IMPORT_ROWS=30000; else BATCH_CASES=6000 IMPORT_ROWS=6000; fi
 BATCH_CASES=${SCALE_BATCH_CASES:-$BATCH_CASES}
 IMPORT_ROWS=${SCALE_IMPORT_ROWS:-$IMPORT_ROWS}
 PG="${REDRESS_SCALE_POSTGRES:-postgres://postgres@127.0.0.1:5432}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/redress-target}"
+# The whole workspace, so that features resolve as for the tests and
+# nothing is rebuilt.
 if [ -z "${REDRESS_BIN:-}" ]; then
   if ((LONG)); then
-    cargo build --quiet --release -p server --bin redress
+    cargo build --quiet --locked --release --workspace --bin redress
     REDRESS_BIN="$CARGO_TARGET_DIR/release/redress"
   else
-    cargo build --quiet -p server --bin redress
+    cargo build --quiet --locked --workspace --bin redress
     REDRESS_BIN="$CARGO_TARGET_DIR/debug/redress"
   fi
 fi
@@ -313,7 +315,13 @@ for i in 1 2 3; do
     --data-binary "@$work/import$i.jsonl" | jq -r .id)
   WORKER[i]=$(sql "SELECT leased_by FROM jobs WHERE id = '${IMPORT_JOB[i]}'")
 done
-sleep 2
+# Kill once the doomed instance has committed part of each, so that the
+# takeover continues a batch job and the upload again skips rows.
+for _ in $(seq 1 150); do
+  [ "$(sql "SELECT count(*) FROM jobs WHERE leased_by = '${WORKER[KILLED]}' AND status = 'running'
+    AND processed > 0")" = 2 ] && break
+  sleep 0.1
+done
 say "batch jobs of $BATCH_CASES cases started and imports of $IMPORT_ROWS rows uploaded, one of each on each instance"
 # What else the instance holds as it dies: its batch job and its import.
 HELD=$(sql "SELECT coalesce(string_agg(id || ':' || kind || ':' || processed, ' '), '') FROM jobs

@@ -7,7 +7,8 @@
 # Long (default): about an hour on two cores. --short: the CI forms.
 # The database outage test stops a throwaway PostgreSQL cluster of its own
 # (outage.sh --main-cluster would stop the machine's). Several instances
-# behind a load balancer are scripts/scale-out.sh's subject, run on its own.
+# behind a load balancer: scripts/scale-out.sh (its own database on the
+# machine's PostgreSQL).
 set -uo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 long=(--long)
@@ -25,7 +26,8 @@ run "$HERE/schemathesis.sh" "${long[@]}"
 run "$HERE/schemathesis.sh" --backend postgres "${long[@]}"
 run "$HERE/fuzz.sh" "${long[@]}"
 run "$HERE/outage.sh" "${long[@]}"
+run "$HERE/../scale-out.sh" "${long[@]}"
 echo
 echo "== figures ($(date -u +%Y-%m-%d))"
-grep -E '^(crash|outage|schemathesis|fuzz)' "$summary"
+grep -E '^(crash|outage|schemathesis|fuzz|scale-out: (ok|throughput|with one))' "$summary"
 exit $status

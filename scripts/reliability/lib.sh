@@ -18,7 +18,7 @@ rel_binary() {
     echo "$REDRESS_BIN"
     return
   fi
-  (cd "$REL_ROOT" && cargo build --quiet --locked -p server --bin redress) >&2
+  (cd "$REL_ROOT" && cargo build --quiet --locked --workspace --bin redress) >&2
   echo "$CARGO_TARGET_DIR/debug/redress"
 }
 
