@@ -160,24 +160,38 @@ pub async fn run_once(
         }
     };
     let mut chunks = 0_usize;
-    loop {
-        if max_chunks.is_some_and(|m| chunks >= m) {
-            return Ok(Some(job.id));
-        }
-        let outcome = match state
+    let chunk = || {
+        state
             .store
             .assess_chunk(job.id, worker, LEASE, state.jobs.chunk(), &assess)
-            .await
-        {
-            Ok(o) => o,
-            Err(StoreError::Conflict(reason)) => {
-                tracing::warn!(job = %job.id, worker, "lease lost: {reason}");
-                return Ok(Some(job.id));
-            }
-            Err(e) => return Err(e),
+    };
+    loop {
+        let left = max_chunks.map_or(usize::MAX, |m| m.saturating_sub(chunks));
+        if left == 0 {
+            return Ok(Some(job.id));
+        }
+        // Two chunks in flight: one is assessed here while the other's
+        // statements and commit run in the database. Their cases are
+        // disjoint (the store skips locked cases).
+        let outcomes = if left >= 2 {
+            let (a, b) = tokio::join!(chunk(), chunk());
+            vec![a, b]
+        } else {
+            vec![chunk().await]
         };
-        chunks += 1;
-        if outcome.processed == 0 {
+        let mut processed = 0;
+        for outcome in outcomes {
+            match outcome {
+                Ok(o) => processed += o.processed,
+                Err(StoreError::Conflict(reason)) => {
+                    tracing::warn!(job = %job.id, worker, "lease lost: {reason}");
+                    return Ok(Some(job.id));
+                }
+                Err(e) => return Err(e),
+            }
+            chunks += 1;
+        }
+        if processed == 0 {
             break;
         }
     }

@@ -881,11 +881,16 @@ impl CaseStore for SqliteStore {
             let current = Self::load_batch(&mut *tx, batch).await?;
             return Err(StoreError::Conflict(format!("batch is {}", current.status)));
         }
-        sqlx::query("UPDATE cases SET assessment_error = NULL WHERE batch_id = ?")
-            .bind(batch.0)
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
+        // Only the cases that failed last round: rewriting every case of the
+        // batch would cost as much as assessing it.
+        sqlx::query(
+            "UPDATE cases SET assessment_error = NULL \
+             WHERE batch_id = ? AND assessment_error IS NOT NULL",
+        )
+        .bind(batch.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
         let total: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM cases WHERE batch_id = ? AND status = 'assigned'",
         )

@@ -423,10 +423,12 @@ pub trait CaseStore {
         lease: time::Duration,
     ) -> Result<Option<JobRecord>, StoreError>;
 
-    /// One chunk of a batch job, in one transaction: renews the lease
-    /// (`Conflict` if another worker holds it), takes up to `limit` cases
-    /// of the batch not yet handled this round (skipping locked ones),
-    /// applies `assess` to each and stores the results and the progress.
+    /// One chunk of a batch job, in one transaction: checks and renews the
+    /// lease (`Conflict`, and nothing written, if another worker holds it),
+    /// takes up to `limit` cases of the batch not yet handled this round
+    /// (skipping locked ones), applies `assess` to each and stores the
+    /// results and the progress. A worker may run several chunks of its
+    /// job at once; no case is in two of them.
     async fn assess_chunk(
         &self,
         job: JobId,

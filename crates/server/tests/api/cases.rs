@@ -16,14 +16,21 @@ fn eur(cents: i64) -> Money {
 
 /// Synthetic recorded claims with their cases, straight in the store.
 async fn synthetic(app: &TestApp, category: &str, claimed: &[Money], n: usize) -> Vec<String> {
+    synthetic_each(app, category, &vec![claimed.to_vec(); n]).await
+}
+
+/// One synthetic case per entry, each claiming its own amounts.
+async fn synthetic_each(app: &TestApp, category: &str, claimed: &[Vec<Money>]) -> Vec<String> {
     let (filer, _) = app.account("Filer", &[Role::Claimant]).await;
-    let cases: Vec<SyntheticCase> = (0..n)
-        .map(|i| SyntheticCase {
+    let cases: Vec<SyntheticCase> = claimed
+        .iter()
+        .enumerate()
+        .map(|(i, claimed)| SyntheticCase {
             category: category.into(),
             region: Some("UA-32".into()),
             claimant_key: Some(format!("{category}-claimant-{i}")),
             facts: CaseFacts {
-                claimed: claimed.to_vec(),
+                claimed: claimed.clone(),
                 quantities: [(
                     "floor_area_m2".to_owned(),
                     Decimal::new(1125 + i64::try_from(i % 7).unwrap(), 1),
@@ -49,6 +56,35 @@ async fn synthetic(app: &TestApp, category: &str, claimed: &[Money], n: usize) -
         );
     }
     ids
+}
+
+/// Starts the batch's assessment and runs its job to the end in this task
+/// (the background worker paused); the finished job.
+async fn assess_by_hand(app: &TestApp, assessor: &str, batch: &str) -> Value {
+    app.state.jobs.pause(true);
+    let (_, job) = json(
+        app.post(&format!("/v1/batches/{batch}/assess"))
+            .bearer_auth(assessor)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    while server::jobs::run_once(&app.state, "test", None)
+        .await
+        .unwrap()
+        .is_some()
+    {}
+    let (_, j) = json(
+        app.get(&format!("/v1/jobs/{}", job["id"].as_str().unwrap()))
+            .bearer_auth(assessor)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(j["status"], "completed", "{j}");
+    j
 }
 
 fn etag_of(v: &Value) -> String {
@@ -508,11 +544,7 @@ both! {
         let (_, batch) = json(app.post("/v1/batches").bearer_auth(&assessor)
             .json(&json!({"category": "A2.1", "sample_share": "0.1", "sample_minimum": 4, "error_threshold": "0.2"})).send().await.unwrap()).await;
         let bid = batch["id"].as_str().unwrap().to_owned();
-        app.state.jobs.pause(true);
-        let (_, job) = json(app.post(&format!("/v1/batches/{bid}/assess")).bearer_auth(&assessor).send().await.unwrap()).await;
-        while server::jobs::run_once(&app.state, "test", None).await.unwrap().is_some() {}
-        let (_, j) = json(app.get(&format!("/v1/jobs/{}", job["id"].as_str().unwrap())).bearer_auth(&assessor).send().await.unwrap()).await;
-        assert_eq!(j["status"], "completed", "{j}");
+        assess_by_hand(&app, &assessor, &bid).await;
         let (_, batch) = json(app.get(&format!("/v1/batches/{bid}")).bearer_auth(&assessor).send().await.unwrap()).await;
         let sample = batch["sample"].as_array().unwrap().clone();
         assert_eq!(sample.len(), 4);
@@ -535,6 +567,55 @@ both! {
         assert_eq!(out["batch"]["status"], "returned");
         let (_, back) = json(app.get(&format!("/v1/cases?batch={bid}&status=assigned")).bearer_auth(&council).send().await.unwrap()).await;
         assert_eq!(back["items"].as_array().unwrap().len(), 40);
+    }
+
+    async fn a_batch_routes_large_claims_out_and_holds_cases_it_cannot_assess(app: TestApp) {
+        let (_, council) = app.account("Council", &[Role::Council]).await;
+        let (_, assessor) = app.account("Assessor", &[Role::Assessor]).await;
+        publish(&app, &council, json!({"category": "C1.1", "version": 1, "kind": "threshold",
+            "limit": {"amount": "100000", "currency": "EUR"},
+            "below": {"kind": "claimed_with_cap", "accepted_share": "1"}})).await;
+        // In one chunk: below the limit (assessed), above it (back to
+        // individual assessment), and in UAH with no rate recorded (held in
+        // the batch with its error).
+        let uah = Money::new(Decimal::new(400_000, 0), Currency::UAH);
+        let claimed: Vec<Vec<Money>> = (0..30)
+            .map(|i| match i % 3 {
+                0 => vec![eur(5_000_000 + i)],
+                1 => vec![eur(25_000_000)],
+                _ => vec![uah],
+            })
+            .collect();
+        let ids = synthetic_each(&app, "C1.1", &claimed).await;
+        let (_, batch) = json(app.post("/v1/batches").bearer_auth(&assessor)
+            .json(&json!({"category": "C1.1"})).send().await.unwrap()).await;
+        assert_eq!(batch["case_count"], 30, "{batch}");
+        let bid = batch["id"].as_str().unwrap().to_owned();
+        let j = assess_by_hand(&app, &assessor, &bid).await;
+        assert_eq!(
+            (j["processed"].as_i64(), j["assessed"].as_i64(), j["routed_individual"].as_i64(), j["failed"].as_i64()),
+            (Some(30), Some(10), Some(10), Some(10)),
+            "{j}"
+        );
+        for (i, id) in ids.iter().enumerate() {
+            let c = case(&app, &council, id).await;
+            let assessments = recomputes(&app, id).await;
+            match i % 3 {
+                0 => {
+                    assert_eq!((c["status"].as_str(), c["batch_id"].as_str()), (Some("assessed"), Some(bid.as_str())), "{c}");
+                    assert_eq!(assessments, vec![eur(5_000_000 + i64::try_from(i).unwrap())], "{c}");
+                }
+                1 => {
+                    assert_eq!((c["status"].as_str(), c["batch_id"].as_str()), (Some("awaiting_assessment"), None), "{c}");
+                    assert!(assessments.is_empty(), "{c}");
+                }
+                _ => {
+                    assert_eq!((c["status"].as_str(), c["batch_id"].as_str()), (Some("assigned"), Some(bid.as_str())), "{c}");
+                    assert_eq!(c["assessment_error"]["code"], "missing_rate", "{c}");
+                    assert!(assessments.is_empty(), "{c}");
+                }
+            }
+        }
     }
 
     async fn a_crash_mid_batch_resumes_without_assessing_twice(app: TestApp) {
