@@ -80,41 +80,36 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<bool> {
         .await?;
         backends.clear();
     }
+    // A scenario that fails is reported and the run goes on: a long `all`
+    // run keeps what it measured. The JSON is rewritten after each scenario
+    // so that a run cut short still leaves its figures.
+    let mut failed = Vec::new();
     for &backend in &backends {
+        let b = backend.as_str();
         if wants(Scenario::Intake) || wants(Scenario::Reads) {
-            http_scenarios(
-                &mut ctx,
-                backend,
-                wants(Scenario::Intake),
-                wants(Scenario::Reads),
-            )
-            .await
-            .with_context(|| format!("intake/reads on {}", backend.as_str()))?;
+            let (intake, reads) = (wants(Scenario::Intake), wants(Scenario::Reads));
+            let r = http_scenarios(&mut ctx, backend, intake, reads).await;
+            settle(&mut ctx, &mut failed, &format!("intake/reads on {b}"), r);
         }
         if wants(Scenario::List) {
-            list(&mut ctx, backend)
-                .await
-                .with_context(|| format!("list on {}", backend.as_str()))?;
+            let r = list(&mut ctx, backend).await;
+            settle(&mut ctx, &mut failed, &format!("list on {b}"), r);
         }
         if wants(Scenario::Import) {
-            import(&mut ctx, backend)
-                .await
-                .with_context(|| format!("import on {}", backend.as_str()))?;
+            let r = import(&mut ctx, backend).await;
+            settle(&mut ctx, &mut failed, &format!("import on {b}"), r);
         }
         if wants(Scenario::Batch) {
-            crate::batch::run(&mut ctx, backend)
-                .await
-                .with_context(|| format!("batch on {}", backend.as_str()))?;
+            let r = crate::batch::run(&mut ctx, backend).await;
+            settle(&mut ctx, &mut failed, &format!("batch on {b}"), r);
         }
         if wants(Scenario::Verify) {
-            crate::verify::run(&mut ctx, backend)
-                .await
-                .with_context(|| format!("verify on {}", backend.as_str()))?;
+            let r = crate::verify::run(&mut ctx, backend).await;
+            settle(&mut ctx, &mut failed, &format!("verify on {b}"), r);
         }
         if wants(Scenario::Scale) {
-            crate::scale::run(&mut ctx, backend)
-                .await
-                .with_context(|| format!("scale on {}", backend.as_str()))?;
+            let r = crate::scale::run(&mut ctx, backend).await;
+            settle(&mut ctx, &mut failed, &format!("scale on {b}"), r);
         }
     }
     if let Some(path) = &ctx.o.chart
@@ -155,7 +150,28 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<bool> {
                 .unwrap_or_default()
         );
     }
-    Ok(broken.is_empty())
+    for f in &failed {
+        eprintln!("redress-bench: {f}");
+    }
+    Ok(broken.is_empty() && failed.is_empty())
+}
+
+/// Records a scenario's failure as a note (and in `failed`) instead of
+/// ending the run, then writes the JSON so far.
+fn settle(ctx: &mut Ctx, failed: &mut Vec<String>, what: &str, r: anyhow::Result<()>) {
+    if let Err(e) = r {
+        let line = format!("{what} failed: {e:#}");
+        eprintln!("redress-bench: {line}");
+        ctx.report.notes.push(line.clone());
+        failed.push(line);
+    }
+    if let Some(path) = &ctx.o.json
+        && let Err(e) = serde_json::to_vec_pretty(&ctx.report)
+            .map_err(anyhow::Error::from)
+            .and_then(|json| std::fs::write(path, json).map_err(anyhow::Error::from))
+    {
+        eprintln!("redress-bench: writing {}: {e:#}", path.display());
+    }
 }
 
 fn loadavg() -> String {
