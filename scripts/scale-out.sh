@@ -35,8 +35,10 @@ LONG=0
 [ "${1:-}" = "--long" ] && LONG=1
 if ((LONG)); then LOAD_ONE=60 LOAD_THREE=60 LOAD_KILL=90; else LOAD_ONE=10 LOAD_THREE=10 LOAD_KILL=20; fi
 # Sized so that the jobs, started just before the kill, are still running
-# when it comes; SCALE_BATCH_CASES and SCALE_IMPORT_ROWS override.
-if ((LONG)); then BATCH_CASES=30000 IMPORT_ROWS=30000; else BATCH_CASES=6000 IMPORT_ROWS=6000; fi
+# when it comes, on a fast machine too: with 6,000 of each, both were done
+# before the kill on one, where a debug build had assessed 9,500 of 20,000
+# cases when it came. SCALE_BATCH_CASES and SCALE_IMPORT_ROWS override.
+if ((LONG)); then BATCH_CASES=100000 IMPORT_ROWS=60000; else BATCH_CASES=30000 IMPORT_ROWS=20000; fi
 BATCH_CASES=${SCALE_BATCH_CASES:-$BATCH_CASES}
 IMPORT_ROWS=${SCALE_IMPORT_ROWS:-$IMPORT_ROWS}
 PG="${REDRESS_SCALE_POSTGRES:-postgres://postgres@127.0.0.1:5432}"
