@@ -632,7 +632,7 @@ async fn http_scenarios_on(
                     .map(|(r, _)| r.clone())
                     .collect();
                 let script = crate::pg::replay_script(&crate::pg::ReplayInputs {
-                    token_hash_hex: token_hash(&db.url, &claimants[0].id).await?,
+                    account_id: claimants[0].id.clone(),
                     categories,
                     regions,
                     content_b64: sample.content_b64,
@@ -814,18 +814,6 @@ async fn sample_content_sqlite(path: &std::path::Path) -> anyhow::Result<(String
     .await?;
     conn.close().await?;
     Ok(v)
-}
-
-async fn token_hash(url: &str, account: &str) -> anyhow::Result<String> {
-    let mut conn = sqlx::PgConnection::connect(url).await?;
-    let hex: String = sqlx::query_scalar(
-        "SELECT '\\x' || encode(secret_hash, 'hex') FROM api_tokens WHERE account_id = $1::uuid LIMIT 1",
-    )
-    .bind(account)
-    .fetch_one(&mut conn)
-    .await?;
-    conn.close().await?;
-    Ok(hex)
 }
 
 async fn list(ctx: &mut Ctx, backend: Backend) -> anyhow::Result<()> {

@@ -4,6 +4,12 @@
 //! Redress tokens are 256 random bits, shown once and stored only as their
 //! SHA-256: random secrets need no slow hash, and a leaked table yields no
 //! usable token.
+//!
+//! A token checked once is kept in memory for the credential epoch it was
+//! read in (PostgreSQL: see `store::CredentialEpoch`), so that a request
+//! costs no database round trip to authenticate. Revocations and account
+//! changes, on any instance or by hand, end the epoch; while the store
+//! cannot hear of them, nothing is kept.
 
 use crate::error::ApiError;
 use crate::jwt::JwtVerifier;
@@ -12,7 +18,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use kernel::{Clock, Principal};
 use rand::RngCore as _;
 use sha2::{Digest, Sha256};
-use store::{AccountStatus, Store, StoreError};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use store::{Account, AccountStatus, Store, StoreError, TokenRecord};
 
 /// Every Redress token starts with this, so leaked tokens are easy to spot
 /// by secret scanners and never mistaken for a JWT.
@@ -43,6 +51,74 @@ pub struct Caller {
 #[derive(Clone, Default)]
 pub struct Authenticator {
     pub jwt: Option<JwtVerifier>,
+    pub tokens: TokenCache,
+}
+
+/// Tokens checked earlier, by secret hash, each with the credential epoch
+/// it was read in and when. Bounded in size (when full it starts again
+/// empty) and in age: the age bounds how long a change could go unnoticed
+/// if notifications were lost without the connection dropping (behind a
+/// pooler in transaction mode, say).
+#[derive(Clone, Default)]
+pub struct TokenCache {
+    entries: Arc<Mutex<HashMap<[u8; 32], Cached>>>,
+    max_age: std::time::Duration,
+}
+
+#[derive(Clone)]
+struct Cached {
+    epoch: u64,
+    read_at: std::time::Instant,
+    token: TokenRecord,
+    account: Account,
+}
+
+impl TokenCache {
+    const CAPACITY: usize = 100_000;
+
+    /// A cache that keeps entries for at most `max_age`; zero keeps none.
+    pub fn keeping_for(max_age: std::time::Duration) -> Self {
+        Self {
+            entries: Arc::default(),
+            max_age,
+        }
+    }
+
+    fn get(&self, hash: &[u8; 32], epoch: u64) -> Option<(TokenRecord, Account)> {
+        let map = self
+            .entries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        map.get(hash)
+            .filter(|c| c.epoch == epoch && c.read_at.elapsed() < self.max_age)
+            .map(|c| (c.token.clone(), c.account.clone()))
+    }
+
+    /// Records a use on the entry, if it is still of `epoch`, so that the
+    /// use is not recorded again on every request.
+    fn touched(&self, hash: &[u8; 32], epoch: u64, at: time::OffsetDateTime) {
+        let mut map = self
+            .entries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(c) = map.get_mut(hash).filter(|c| c.epoch == epoch) {
+            c.token.last_used_at = Some(at);
+        }
+    }
+
+    fn put(&self, hash: [u8; 32], entry: Cached) {
+        if self.max_age.is_zero() {
+            return;
+        }
+        let mut map = self
+            .entries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if map.len() >= Self::CAPACITY {
+            map.clear();
+        }
+        map.insert(hash, entry);
+    }
 }
 
 impl Authenticator {
@@ -53,7 +129,7 @@ impl Authenticator {
         bearer: &str,
     ) -> Result<Caller, ApiError> {
         if bearer.starts_with(TOKEN_PREFIX) {
-            return Self::redress_token(store, clock, bearer).await;
+            return self.redress_token(store, clock, bearer).await;
         }
         match &self.jwt {
             Some(verifier) if bearer.matches('.').count() == 2 => {
@@ -81,20 +157,35 @@ impl Authenticator {
     }
 
     async fn redress_token(
+        &self,
         store: &dyn Store,
         clock: &dyn Clock,
         token: &str,
     ) -> Result<Caller, ApiError> {
-        let (record, account) =
-            store
-                .token_by_hash(&hash_token(token))
-                .await
-                .map_err(|e| match e {
-                    StoreError::NotFound => {
-                        ApiError::unauthenticated("The bearer token is not valid.")
-                    }
-                    other => other.into(),
-                })?;
+        let hash = hash_token(token);
+        // The epoch before the read: a change committed while the read is
+        // under way ends it, and the entry is never used.
+        let epoch = store.credential_epoch().and_then(|e| e.current());
+        let cached = epoch.and_then(|epoch| self.tokens.get(&hash, epoch));
+        let (mut record, account) = if let Some(hit) = cached {
+            hit
+        } else {
+            let read_at = std::time::Instant::now();
+            let read = store.token_by_hash(&hash).await.map_err(|e| match e {
+                StoreError::NotFound => ApiError::unauthenticated("The bearer token is not valid."),
+                other => other.into(),
+            })?;
+            if let Some(epoch) = epoch {
+                let entry = Cached {
+                    epoch,
+                    read_at,
+                    token: read.0.clone(),
+                    account: read.1.clone(),
+                };
+                self.tokens.put(hash, entry);
+            }
+            read
+        };
         let now = clock.now();
         if record.revoked_at.is_some() {
             return Err(ApiError::unauthenticated(
@@ -111,8 +202,17 @@ impl Authenticator {
         let stale = record
             .last_used_at
             .is_none_or(|t| now - t > time::Duration::minutes(1));
-        if stale && let Err(e) = store.touch_token(record.id, now).await {
-            tracing::warn!(token = %record.id, "could not record token use: {e}");
+        if stale {
+            match store.touch_token(record.id, now).await {
+                Ok(()) => {
+                    // Not a credential change: the entry keeps its epoch.
+                    record.last_used_at = Some(now);
+                    if let Some(epoch) = epoch {
+                        self.tokens.touched(&hash, epoch, now);
+                    }
+                }
+                Err(e) => tracing::warn!(token = %record.id, "could not record token use: {e}"),
+            }
         }
         Ok(Caller {
             rate_key: format!("token:{}", record.id),

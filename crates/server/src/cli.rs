@@ -23,6 +23,10 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "parsed once at start; the size of the serve options does not matter"
+)]
 pub enum Command {
     /// Run the HTTP service (migrates the database first).
     Serve(ServeArgs),

@@ -75,6 +75,11 @@ pub struct ServeArgs {
     #[arg(long, env = "REDRESS_BODY_LIMIT_BYTES")]
     pub body_limit_bytes: Option<usize>,
 
+    /// Longest a checked token is kept in memory, in seconds (PostgreSQL
+    /// only; revocations end it at once); 0 keeps none.
+    #[arg(long, env = "REDRESS_TOKEN_CACHE_SECS")]
+    pub token_cache_secs: Option<u64>,
+
     /// Requests a minute allowed per token.
     #[arg(long, env = "REDRESS_RATE_LIMIT_PER_MINUTE")]
     pub rate_limit_per_minute: Option<u32>,
@@ -191,6 +196,7 @@ struct FileSettings {
     listen: Option<SocketAddr>,
     request_timeout_secs: Option<u64>,
     body_limit_bytes: Option<usize>,
+    token_cache_secs: Option<u64>,
     rate_limit_per_minute: Option<u32>,
     anonymous_rate_limit_per_minute: Option<u32>,
     jwt_issuer: Option<String>,
@@ -251,6 +257,8 @@ pub struct Settings {
     pub listen: SocketAddr,
     pub request_timeout: Duration,
     pub body_limit_bytes: usize,
+    /// How long a checked token may be kept in memory (see `auth`).
+    pub token_cache: Duration,
     pub rate_limit_per_minute: u32,
     pub anonymous_rate_limit_per_minute: u32,
     pub jwt: Option<JwtSettings>,
@@ -369,6 +377,12 @@ impl Settings {
                 .body_limit_bytes
                 .or(file.body_limit_bytes)
                 .unwrap_or(1024 * 1024),
+            token_cache: Duration::from_secs(
+                serve
+                    .token_cache_secs
+                    .or(file.token_cache_secs)
+                    .unwrap_or(30),
+            ),
             rate_limit_per_minute: serve
                 .rate_limit_per_minute
                 .or(file.rate_limit_per_minute)
@@ -514,6 +528,7 @@ mod tests {
         assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(s.log_format, LogFormat::Pretty);
         assert!(s.jwt.is_none());
+        assert_eq!(s.token_cache, Duration::from_secs(30));
     }
 
     #[test]
@@ -529,7 +544,7 @@ mod tests {
         let path = dir.path().join("redress.toml");
         std::fs::write(
             &path,
-            "listen = \"127.0.0.1:9000\"\nrequest_timeout_secs = 5\nlog_format = \"json\"\n",
+            "listen = \"127.0.0.1:9000\"\nrequest_timeout_secs = 5\nlog_format = \"json\"\ntoken_cache_secs = 0\n",
         )
         .unwrap();
         let db = DatabaseArgs {
@@ -544,6 +559,7 @@ mod tests {
         assert_eq!(s.listen.port(), 9000);
         assert_eq!(s.request_timeout, Duration::from_secs(7));
         assert_eq!(s.log_format, LogFormat::Json);
+        assert!(s.token_cache.is_zero(), "0 from the file keeps no token");
 
         std::fs::write(&path, "lisen = \"x\"\n").unwrap();
         assert!(matches!(

@@ -199,12 +199,13 @@ pub async fn app_state(
     let evidence = evidence_store::EvidenceStorage::from_settings(&settings)
         .map_err(|e| StartError::Config(format!("evidence storage: {e:#}")))?;
     let reads = open_read_store(&settings.database, clock.clone(), &store).await?;
+    let tokens = auth::TokenCache::keeping_for(settings.token_cache);
     Ok(state::AppState::new(
         store,
         reads,
         clock,
         settings,
-        auth::Authenticator { jwt },
+        auth::Authenticator { jwt, tokens },
         sealer,
         evidence,
     ))

@@ -7,8 +7,8 @@ use serde_json::json;
 use sqlx::Row;
 use sqlx::postgres::PgRow;
 use store::{
-    Account, AccountStatus, AccountStore, AuditContext, Change, NewAccount, NewToken, StoreError,
-    TokenRecord,
+    Account, AccountStatus, AccountStore, AuditContext, Change, CredentialEpoch, NewAccount,
+    NewToken, StoreError, TokenRecord,
 };
 use time::OffsetDateTime;
 
@@ -102,6 +102,10 @@ impl PostgresStore {
 
 #[async_trait]
 impl AccountStore for PostgresStore {
+    fn credential_epoch(&self) -> Option<CredentialEpoch> {
+        self.credentials.as_ref().map(|(epoch, _)| epoch.clone())
+    }
+
     async fn create_account(
         &self,
         ctx: &AuditContext,
@@ -152,6 +156,7 @@ impl AccountStore for PostgresStore {
         self.audit(&mut tx, ctx, change).await?;
         let account = Self::load_account(&mut *tx, id).await?;
         tx.commit().await.map_err(map_err)?;
+        self.credentials_changed();
         Ok(account)
     }
 
@@ -221,6 +226,7 @@ impl AccountStore for PostgresStore {
         self.audit(&mut tx, ctx, change).await?;
         let account = Self::load_account(&mut *tx, id).await?;
         tx.commit().await.map_err(map_err)?;
+        self.credentials_changed();
         Ok(account)
     }
 
@@ -307,6 +313,7 @@ impl AccountStore for PostgresStore {
             self.audit(&mut tx, ctx, change).await?;
         }
         tx.commit().await.map_err(map_err)?;
+        self.credentials_changed();
         Ok(record)
     }
 

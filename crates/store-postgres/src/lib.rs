@@ -25,12 +25,12 @@ mod webhooks;
 
 use async_trait::async_trait;
 use kernel::Clock;
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgListener, PgPool, PgPoolOptions};
 use sqlx::{Postgres, Transaction};
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
-use store::{AuditContext, Backend, Change, StoreError};
+use store::{AuditContext, Backend, Change, CredentialEpoch, StoreError};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
 
@@ -57,6 +57,65 @@ impl Default for PoolSettings {
 pub struct PostgresStore {
     pool: PgPool,
     clock: Arc<dyn Clock>,
+    /// Advanced by this store's own credential changes and by the
+    /// notifications of everyone's (migration 0016); live only while the
+    /// listener holds its connection. `None` on a read-only store.
+    credentials: Option<(CredentialEpoch, Arc<Listener>)>,
+}
+
+/// The task that listens for credential changes; it stops with the last
+/// clone of the store.
+#[derive(Debug)]
+struct Listener(tokio::task::JoinHandle<()>);
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+const CREDENTIALS_CHANNEL: &str = "redress_credentials";
+
+/// Listens on a connection of its own (not one of the pool's, which would
+/// shrink it), and turns every notification into a new epoch. While the
+/// connection is down the epoch is not live, so nothing is cached that a
+/// missed notification could have made stale.
+async fn listen_for_credential_changes(options: PgConnectOptions, epoch: CredentialEpoch) {
+    let own = PgPoolOptions::new()
+        .max_connections(1)
+        .connect_lazy_with(options);
+    let mut warned = false;
+    loop {
+        match PgListener::connect_with(&own).await {
+            Ok(mut listener) => match listener.listen(CREDENTIALS_CHANNEL).await {
+                Ok(()) => {
+                    epoch.set_live(true);
+                    if warned {
+                        tracing::info!("listening for credential changes again");
+                    }
+                    warned = false;
+                    // `try_recv` answers `None` when the connection is lost.
+                    while let Ok(Some(_)) = listener.try_recv().await {
+                        epoch.advance();
+                    }
+                    epoch.set_live(false);
+                }
+                Err(e) if !warned => {
+                    tracing::warn!(
+                        "cannot listen for credential changes: {e}; tokens are not cached"
+                    );
+                    warned = true;
+                }
+                Err(_) => {}
+            },
+            Err(e) if !warned => {
+                tracing::warn!("cannot listen for credential changes: {e}; tokens are not cached");
+                warned = true;
+            }
+            Err(_) => {}
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
 }
 
 impl PostgresStore {
@@ -71,11 +130,18 @@ impl PostgresStore {
         let pool = PgPoolOptions::new()
             .max_connections(settings.max_connections)
             .acquire_timeout(settings.acquire_timeout)
-            .connect_with(options)
+            .connect_with(options.clone())
             .await
             .map_err(map_err)?;
-        let store = Self { pool, clock };
+        let mut store = Self {
+            pool,
+            clock,
+            credentials: None,
+        };
         store.migrate().await?;
+        let epoch = CredentialEpoch::default();
+        let task = tokio::spawn(listen_for_credential_changes(options, epoch.clone()));
+        store.credentials = Some((epoch, Arc::new(Listener(task))));
         Ok(store)
     }
 
@@ -96,7 +162,11 @@ impl PostgresStore {
             .max_connections(settings.max_connections)
             .acquire_timeout(settings.acquire_timeout)
             .connect_lazy_with(options);
-        Ok(Self { pool, clock })
+        Ok(Self {
+            pool,
+            clock,
+            credentials: None,
+        })
     }
 
     /// Applies pending migrations. Safe to run from several instances at
@@ -111,6 +181,14 @@ impl PostgresStore {
         audit::chain_pending(&self.pool, audit::HeadBusy::Wait)
             .await
             .map(drop)
+    }
+
+    /// After a commit that changed credentials: this instance forgets at
+    /// once, without waiting for its own notification.
+    pub(crate) fn credentials_changed(&self) {
+        if let Some((epoch, _)) = &self.credentials {
+            epoch.advance();
+        }
     }
 
     pub(crate) fn now(&self) -> time::OffsetDateTime {
@@ -207,4 +285,82 @@ mod tests {
     }
 
     store::behaviour_suite!(fresh);
+
+    use kernel::Role;
+    use std::time::Duration;
+    use store::{AccountStatus, AccountStore, AuditContext, CredentialEpoch, NewAccount, NewToken};
+
+    /// Waits until the epoch is live and differs from `from` (a
+    /// notification crossed instances), or panics after 20 s.
+    async fn moved(epoch: &CredentialEpoch, from: Option<u64>, what: &str) -> u64 {
+        for _ in 0..400 {
+            if let Some(now) = epoch.current()
+                && Some(now) != from
+            {
+                return now;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the credential epoch did not move after {what}");
+    }
+
+    #[tokio::test]
+    async fn credential_changes_reach_every_instance_and_changes_by_hand_too() {
+        let Some((one, db)) = fresh().await else {
+            return;
+        };
+        let other = db.store().await;
+        let epoch = other
+            .credential_epoch()
+            .expect("a read-write store has an epoch");
+        let start = moved(&epoch, None, "connecting").await;
+        let ctx = AuditContext::system();
+        let account = one
+            .create_account(
+                &ctx,
+                NewAccount {
+                    display_name: "Ірина Мельник".into(),
+                    roles: vec![Role::Registrar],
+                    clearances: vec![],
+                    participant: None,
+                    external_subject: None,
+                },
+            )
+            .await
+            .expect("account");
+        let token = one
+            .issue_token(
+                &ctx,
+                NewToken {
+                    account: account.id,
+                    label: "desk".into(),
+                    secret_hash: [7; 32],
+                    expires_at: None,
+                },
+            )
+            .await
+            .expect("token");
+
+        // The instance that revokes forgets before it answers.
+        let mine = one.credential_epoch().expect("epoch").current();
+        one.revoke_token(&ctx, account.id, token.id)
+            .await
+            .expect("revoke");
+        assert_ne!(one.credential_epoch().expect("epoch").current(), mine);
+        // The other hears of it.
+        let after_revoke = moved(&epoch, Some(start), "a revocation").await;
+
+        // Suspending an account.
+        one.set_account_status(&ctx, account.id, AccountStatus::Suspended, None)
+            .await
+            .expect("suspend");
+        let after_suspend = moved(&epoch, Some(after_revoke), "a suspension").await;
+
+        // And a change made by hand, outside Redress.
+        sqlx::query("UPDATE api_tokens SET expires_at = now()")
+            .execute(one.pool())
+            .await
+            .expect("by hand");
+        moved(&epoch, Some(after_suspend), "an update by hand").await;
+    }
 }

@@ -5,6 +5,8 @@ use kernel::access::Clearance;
 use kernel::id::{AccountId, TokenId};
 use kernel::{Page, PageRequest, Role};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use time::OffsetDateTime;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -99,8 +101,51 @@ impl TokenRecord {
     }
 }
 
+/// When credentials read earlier may no longer hold: it advances whenever
+/// a token is revoked or an account changes, on this instance or on any
+/// other that shares the database, and while the store cannot hear about
+/// such changes it is not live. Whoever caches a token keeps it only for
+/// the epoch it was read in, and caches nothing while the epoch is not live.
+#[derive(Clone, Debug, Default)]
+pub struct CredentialEpoch(Arc<EpochState>);
+
+#[derive(Debug, Default)]
+struct EpochState {
+    value: AtomicU64,
+    live: AtomicBool,
+}
+
+impl CredentialEpoch {
+    /// The current epoch, or `None` while changes could go unheard.
+    pub fn current(&self) -> Option<u64> {
+        // The value first: `set_live` advances it on both sides of every
+        // switch, so nothing read before a switch matches after it.
+        let value = self.0.value.load(Ordering::SeqCst);
+        self.0.live.load(Ordering::SeqCst).then_some(value)
+    }
+
+    /// Something changed: everything read before is stale.
+    pub fn advance(&self) {
+        self.0.value.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Changes can (or can no longer) be heard. Either way what was read
+    /// before is stale: changes may have gone unheard in between.
+    pub fn set_live(&self, live: bool) {
+        self.advance();
+        self.0.live.store(live, Ordering::SeqCst);
+        self.advance();
+    }
+}
+
 #[async_trait::async_trait]
 pub trait AccountStore {
+    /// The epoch of credentials, if this store can tell when they change
+    /// (PostgreSQL, through `LISTEN`); `None` means nothing may be cached.
+    fn credential_epoch(&self) -> Option<CredentialEpoch> {
+        None
+    }
+
     async fn create_account(
         &self,
         ctx: &AuditContext,
@@ -115,7 +160,8 @@ pub trait AccountStore {
     async fn accounts(&self, page: PageRequest) -> Result<Page<Account>, StoreError>;
 
     /// Changes the status if the account is still at `expected_version`;
-    /// `Conflict` otherwise (someone else changed it first).
+    /// `Conflict` otherwise (someone else changed it first). Advances the
+    /// credential epoch before it returns.
     async fn set_account_status(
         &self,
         ctx: &AuditContext,
@@ -133,7 +179,8 @@ pub trait AccountStore {
     async fn tokens(&self, account: AccountId) -> Result<Vec<TokenRecord>, StoreError>;
 
     /// Revokes a token of `account`. Revoking twice is not an error: the
-    /// first revocation time stands.
+    /// first revocation time stands. Advances the credential epoch before
+    /// it returns.
     async fn revoke_token(
         &self,
         ctx: &AuditContext,
@@ -151,4 +198,32 @@ pub trait AccountStore {
     /// Notes that a token was used. Not audited: it is bookkeeping, and
     /// writing it at most once a minute keeps reads from becoming writes.
     async fn touch_token(&self, token: TokenId, at: OffsetDateTime) -> Result<(), StoreError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CredentialEpoch;
+
+    #[test]
+    fn an_epoch_is_only_usable_while_live_and_never_repeats_across_a_switch() {
+        let epoch = CredentialEpoch::default();
+        assert_eq!(epoch.current(), None, "not live until the store listens");
+        epoch.set_live(true);
+        let first = epoch.current().expect("live");
+        assert_eq!(epoch.current(), Some(first), "stable while nothing changes");
+        epoch.advance();
+        let second = epoch.current().expect("live");
+        assert_ne!(second, first, "a change ends the epoch");
+        // Changes may go unheard while the connection is down: nothing
+        // read before the outage may be used after it.
+        epoch.set_live(false);
+        assert_eq!(epoch.current(), None);
+        epoch.set_live(true);
+        let third = epoch.current().expect("live again");
+        assert!(third != first && third != second);
+        // Clones share the epoch.
+        let clone = epoch.clone();
+        clone.advance();
+        assert_ne!(epoch.current(), Some(third));
+    }
 }

@@ -35,7 +35,9 @@ pub use self::ratification::{
     ConventionEventId, ConventionRecord, ConventionStore, Decide, NewConventionEvent, Recorded,
     Refused, StoredConventionEvent,
 };
-pub use accounts::{Account, AccountStatus, AccountStore, NewAccount, NewToken, TokenRecord};
+pub use accounts::{
+    Account, AccountStatus, AccountStore, CredentialEpoch, NewAccount, NewToken, TokenRecord,
+};
 pub use audit::{AuditContext, AuditEntry, AuditFilter, AuditStore, Change};
 pub use cases::CaseStore;
 pub use claims::ClaimStore;

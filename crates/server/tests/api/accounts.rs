@@ -3,6 +3,8 @@
 use crate::support::{TestApp, json, problem};
 use kernel::Role;
 use serde_json::json;
+use std::sync::Arc;
+use store::{AccountStatus, AuditContext};
 
 both! {
     async fn admins_create_accounts_and_tokens(app: TestApp) {
@@ -174,6 +176,9 @@ both! {
         let revocable_token = revocable["token"].as_str().unwrap();
         assert_eq!(app.get("/v1/me").bearer_auth(short_token).send().await.unwrap().status(), 200);
 
+        // Used once before it is revoked, so that this instance has it in
+        // memory (PostgreSQL) and must forget it.
+        assert_eq!(app.get("/v1/me").bearer_auth(revocable_token).send().await.unwrap().status(), 200);
         let token_id = revocable["id"].as_str().unwrap();
         let (status, revoked) = json(
             app.post(&format!("/v1/accounts/{id}/tokens/{token_id}/revoke"))
@@ -204,6 +209,42 @@ both! {
             "not-found",
         )
         .await;
+    }
+
+    async fn tokens_revoked_or_suspended_elsewhere_stop_working_here(app: TestApp) {
+        let (revoked_id, revoked) = app.account("Registrar", &[Role::Registrar]).await;
+        let (suspended_id, suspended) = app.account("Assessor", &[Role::Assessor]).await;
+        for token in [&revoked, &suspended] {
+            // Twice: the second answer may come from memory.
+            for _ in 0..2 {
+                assert_eq!(app.get("/v1/me").bearer_auth(token).send().await.unwrap().status(), 200);
+            }
+        }
+        // Another instance on the same database, or `redress` on the
+        // command line, makes the change.
+        let elsewhere = server::open_store(&app.state.settings.database, Arc::new(app.clock.clone()))
+            .await
+            .unwrap();
+        let ctx = AuditContext::system();
+        let token_id = elsewhere.tokens(revoked_id).await.unwrap()[0].id;
+        elsewhere.revoke_token(&ctx, revoked_id, token_id).await.unwrap();
+        elsewhere
+            .set_account_status(&ctx, suspended_id, AccountStatus::Suspended, None)
+            .await
+            .unwrap();
+        // SQLite keeps nothing in memory, so the answer changes at once;
+        // on PostgreSQL it changes when the notification arrives.
+        for (token, status) in [(&revoked, 401), (&suspended, 403)] {
+            let mut last = 0;
+            for _ in 0..400 {
+                last = app.get("/v1/me").bearer_auth(token).send().await.unwrap().status().as_u16();
+                if last == status {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            assert_eq!(last, status, "a token changed elsewhere must stop working here");
+        }
     }
 
     async fn account_changes_are_audited_with_actor_and_request_id(app: TestApp) {
