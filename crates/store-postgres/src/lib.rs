@@ -86,28 +86,25 @@ async fn listen_for_credential_changes(options: PgConnectOptions, epoch: Credent
         .connect_lazy_with(options);
     let mut warned = false;
     loop {
-        match PgListener::connect_with(&own).await {
-            Ok(mut listener) => match listener.listen(CREDENTIALS_CHANNEL).await {
-                Ok(()) => {
-                    epoch.set_live(true);
-                    if warned {
-                        tracing::info!("listening for credential changes again");
-                    }
+        let listening = async {
+            let mut listener = PgListener::connect_with(&own).await?;
+            listener.listen(CREDENTIALS_CHANNEL).await?;
+            Ok::<_, sqlx::Error>(listener)
+        }
+        .await;
+        match listening {
+            Ok(mut listener) => {
+                epoch.set_live(true);
+                if warned {
+                    tracing::info!("listening for credential changes again");
                     warned = false;
-                    // `try_recv` answers `None` when the connection is lost.
-                    while let Ok(Some(_)) = listener.try_recv().await {
-                        epoch.advance();
-                    }
-                    epoch.set_live(false);
                 }
-                Err(e) if !warned => {
-                    tracing::warn!(
-                        "cannot listen for credential changes: {e}; tokens are not cached"
-                    );
-                    warned = true;
+                // `try_recv` answers `None` when the connection is lost.
+                while let Ok(Some(_)) = listener.try_recv().await {
+                    epoch.advance();
                 }
-                Err(_) => {}
-            },
+                epoch.set_live(false);
+            }
             Err(e) if !warned => {
                 tracing::warn!("cannot listen for credential changes: {e}; tokens are not cached");
                 warned = true;
@@ -361,6 +358,21 @@ mod tests {
             .execute(one.pool())
             .await
             .expect("by hand");
-        moved(&epoch, Some(after_suspend), "an update by hand").await;
+        let after_hand = moved(&epoch, Some(after_suspend), "an update by hand").await;
+
+        // The listeners' connections are cut: the epoch moves on (what was
+        // read before may have missed a change), and changes are heard again.
+        sqlx::query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = current_database() AND query LIKE 'LISTEN%'",
+        )
+        .execute(one.pool())
+        .await
+        .expect("cut the listeners");
+        let after_cut = moved(&epoch, Some(after_hand), "the connection was cut").await;
+        one.set_account_status(&ctx, account.id, AccountStatus::Active, None)
+            .await
+            .expect("reactivate");
+        moved(&epoch, Some(after_cut), "a change after the reconnection").await;
     }
 }
