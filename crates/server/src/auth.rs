@@ -65,7 +65,6 @@ pub struct TokenCache {
     max_age: std::time::Duration,
 }
 
-#[derive(Clone)]
 struct Cached {
     epoch: u64,
     read_at: std::time::Instant,

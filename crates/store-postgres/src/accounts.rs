@@ -156,7 +156,6 @@ impl AccountStore for PostgresStore {
         self.audit(&mut tx, ctx, change).await?;
         let account = Self::load_account(&mut *tx, id).await?;
         tx.commit().await.map_err(map_err)?;
-        self.credentials_changed();
         Ok(account)
     }
 
