@@ -168,10 +168,63 @@ pub struct ClaimDraft {
     pub category_fields: BTreeMap<String, serde_json::Value>,
 }
 
+/// The most losses one claim may list. A claim is one category of harm to
+/// one claimant; real claims list a handful, a detailed property claim a few
+/// dozen. More is a mistake or an attempt to make every read of the claim
+/// expensive.
+pub const MAX_LOSSES: usize = 100;
+/// The most national-register records one claim may cite.
+pub const MAX_EXTERNAL_REFERENCES: usize = 50;
+/// The most answers a category's form may hold (the largest form has about
+/// a dozen fields).
+pub const MAX_CATEGORY_FIELDS: usize = 50;
+/// The most nationalities a claimant may list.
+pub const MAX_NATIONALITIES: usize = 10;
+
+/// A list in a claim longer than its documented limit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TooMany {
+    /// The field's path, e.g. `losses`.
+    pub field: &'static str,
+    pub limit: usize,
+    pub found: usize,
+}
+
 impl ClaimDraft {
     /// See [`total_claimed`].
     pub fn total_claimed(&self) -> Result<Vec<Money>, MoneyError> {
         total_claimed(&self.losses)
+    }
+
+    /// Lists longer than their limits; checked on every draft, so no stored
+    /// claim ever exceeds them.
+    pub fn oversized_lists(&self) -> Vec<TooMany> {
+        let nationalities = match &self.claimant {
+            Some(Claimant::NaturalPerson(p)) => p.nationalities.len(),
+            _ => 0,
+        };
+        [
+            ("losses", MAX_LOSSES, self.losses.len()),
+            (
+                "external_references",
+                MAX_EXTERNAL_REFERENCES,
+                self.external_references.len(),
+            ),
+            (
+                "category_fields",
+                MAX_CATEGORY_FIELDS,
+                self.category_fields.len(),
+            ),
+            ("claimant.nationalities", MAX_NATIONALITIES, nationalities),
+        ]
+        .into_iter()
+        .filter(|(_, limit, found)| found > limit)
+        .map(|(field, limit, found)| TooMany {
+            field,
+            limit,
+            found,
+        })
+        .collect()
     }
 }
 
@@ -195,6 +248,47 @@ mod tests {
     use super::*;
     use rust_decimal_macros::dec;
     use time::macros::date;
+
+    #[test]
+    fn lists_longer_than_their_limits_are_named() {
+        let loss = Loss {
+            description: "roof".into(),
+            amount: Money::new(dec!(1), Currency::EUR),
+            valuation_basis: None,
+        };
+        let mut draft = ClaimDraft {
+            losses: vec![loss; MAX_LOSSES],
+            ..ClaimDraft::default()
+        };
+        assert!(
+            draft.oversized_lists().is_empty(),
+            "the limit itself is allowed"
+        );
+        draft.losses.push(draft.losses[0].clone());
+        draft.external_references = vec![
+            ExternalReference {
+                register: "drrp".into(),
+                id: "1".into()
+            };
+            MAX_EXTERNAL_REFERENCES + 5
+        ];
+        let found = draft.oversized_lists();
+        assert_eq!(
+            found,
+            [
+                TooMany {
+                    field: "losses",
+                    limit: MAX_LOSSES,
+                    found: MAX_LOSSES + 1
+                },
+                TooMany {
+                    field: "external_references",
+                    limit: MAX_EXTERNAL_REFERENCES,
+                    found: MAX_EXTERNAL_REFERENCES + 5
+                }
+            ]
+        );
+    }
 
     #[test]
     fn incidents_serialize_with_a_kind_and_iso_dates() {

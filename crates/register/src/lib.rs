@@ -40,6 +40,7 @@ pub use category::{
 };
 pub use claim::{
     CadastralNumber, ClaimDraft, ClaimId, ExternalReference, Incident, Location, Loss,
+    MAX_CATEGORY_FIELDS, MAX_EXTERNAL_REFERENCES, MAX_LOSSES, MAX_NATIONALITIES, TooMany,
     total_claimed,
 };
 pub use claimant::{

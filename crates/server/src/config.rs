@@ -138,6 +138,30 @@ pub struct ServeArgs {
     /// Where evidence files are kept (boxed: keeps `Command` small).
     #[command(flatten)]
     pub evidence: Box<EvidenceArgs>,
+
+    /// Who the service trusts and how it limits abuse.
+    #[command(flatten)]
+    pub guard: Box<GuardArgs>,
+}
+
+/// Settings of the service's defences.
+#[derive(Clone, Debug, Default, Args)]
+pub struct GuardArgs {
+    /// Reverse proxies whose `X-Forwarded-For` is believed, as addresses or
+    /// CIDR ranges separated by commas (e.g. `10.0.0.5,10.1.0.0/16`).
+    /// Unset: the client address is the peer of the connection.
+    #[arg(long, env = "REDRESS_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Option<Vec<ipnet::IpNet>>,
+
+    /// Failed authentications a minute allowed per client address before
+    /// it is answered 429.
+    #[arg(long, env = "REDRESS_AUTH_FAILURE_LIMIT_PER_MINUTE")]
+    pub auth_failure_limit_per_minute: Option<u32>,
+
+    /// A bearer token `/metrics` then requires. Unset: `/metrics` is open
+    /// (restrict it at the proxy, docs/operations.md).
+    #[arg(long, env = "REDRESS_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<SecretString>,
 }
 
 /// Settings of evidence storage.
@@ -216,6 +240,9 @@ struct FileSettings {
     evidence_s3_region: Option<String>,
     evidence_s3_access_key_id: Option<String>,
     evidence_s3_secret_access_key: Option<SecretString>,
+    trusted_proxies: Option<Vec<ipnet::IpNet>>,
+    auth_failure_limit_per_minute: Option<u32>,
+    metrics_token: Option<SecretString>,
 }
 
 /// S3-compatible storage for evidence files.
@@ -274,6 +301,11 @@ pub struct Settings {
     /// Largest import upload accepted, in bytes.
     pub import_max_bytes: u64,
     pub evidence_s3: Option<EvidenceS3Settings>,
+    /// Proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    pub auth_failure_limit_per_minute: u32,
+    /// The bearer token `/metrics` requires, if any.
+    pub metrics_token: Option<SecretString>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -462,6 +494,23 @@ impl Settings {
                         .clone()
                         .or(file.evidence_s3_secret_access_key),
                 }),
+            trusted_proxies: serve
+                .guard
+                .trusted_proxies
+                .clone()
+                .or(file.trusted_proxies)
+                .unwrap_or_default(),
+            auth_failure_limit_per_minute: serve
+                .guard
+                .auth_failure_limit_per_minute
+                .or(file.auth_failure_limit_per_minute)
+                .unwrap_or(30),
+            metrics_token: serve
+                .guard
+                .metrics_token
+                .clone()
+                .or(file.metrics_token)
+                .filter(|t| !t.expose_secret().is_empty()),
         })
     }
 
@@ -628,6 +677,29 @@ mod tests {
             Some("postgres://reader:s3cret@replica/redress")
         );
         assert!(!format!("{s:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_ranges() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("redress.toml");
+        std::fs::write(
+            &path,
+            "trusted_proxies = [\"10.0.0.5/32\", \"fd00::/8\"]\nauth_failure_limit_per_minute = 5\n",
+        )
+        .unwrap();
+        let db = DatabaseArgs {
+            config_file: Some(path.clone()),
+            ..DatabaseArgs::default()
+        };
+        let s = Settings::resolve(&db, &ServeArgs::default()).unwrap();
+        assert_eq!(s.trusted_proxies.len(), 2);
+        assert_eq!(s.auth_failure_limit_per_minute, 5);
+        let s = Settings::resolve(&DatabaseArgs::default(), &ServeArgs::default()).unwrap();
+        assert!(s.trusted_proxies.is_empty());
+        assert!(s.metrics_token.is_none());
+        std::fs::write(&path, "trusted_proxies = [\"nginx\"]\n").unwrap();
+        assert!(Settings::resolve(&db, &ServeArgs::default()).is_err());
     }
 
     #[test]

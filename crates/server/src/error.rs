@@ -325,3 +325,9 @@ impl From<StoreError> for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+impl From<crate::need_to_know::Unknown> for ApiError {
+    fn from(_: crate::need_to_know::Unknown) -> Self {
+        Self::not_found()
+    }
+}

@@ -17,6 +17,7 @@ pub mod http;
 pub mod import;
 pub mod jobs;
 pub mod jwt;
+pub mod need_to_know;
 pub mod state;
 pub mod web;
 pub mod webhooks;

@@ -43,6 +43,7 @@ impl AppState {
         let rate_limits = RateLimits::new(
             settings.rate_limit_per_minute,
             settings.anonymous_rate_limit_per_minute,
+            settings.auth_failure_limit_per_minute,
         );
         Self(Arc::new(Inner {
             store,

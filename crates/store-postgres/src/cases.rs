@@ -174,6 +174,11 @@ fn push_filter(q: &mut QueryBuilder<'_, Postgres>, filter: &CaseFilter) {
     if let Some(r) = &filter.region {
         q.push(" AND region = ").push_bind(r.clone());
     }
+    if !filter.exclude_categories.is_empty() {
+        q.push(" AND category <> ALL(")
+            .push_bind(filter.exclude_categories.clone())
+            .push(")");
+    }
     if let Some(a) = filter.assignee {
         q.push(" AND assignee = ").push_bind(a.0);
     }
@@ -1439,8 +1444,10 @@ impl CaseStore for PostgresStore {
             let claim = ClaimId::new();
             sqlx::query(
                 "INSERT INTO claims (id, filed_by, status, category, content, claimant_key, region, \
-                 totals, created_at, updated_at, submitted_at, decided_at) \
-                 VALUES ($1, $2, 'recorded', $3, '{}', $4, $5, $6, $7, $8, $9, $10)",
+                 totals, created_at, updated_at, submitted_at, decided_at, sensitive) \
+                 VALUES ($1, $2, 'recorded', $3, '{}', $4, $5, $6, $7, $8, $9, $10, \
+                 coalesce((SELECT (definition->>'sensitive')::boolean FROM categories \
+                 WHERE code = $3), false))",
             )
             .bind(claim.0)
             .bind(filed_by.0)

@@ -75,8 +75,15 @@ fn flag_from_row(row: &PgRow) -> Result<DuplicateFlagRecord, sqlx::Error> {
             .try_get::<Option<Uuid>, _>("resolved_by")?
             .map(Into::into),
         resolved_at: row.try_get("resolved_at")?,
+        claim_sensitive: row.try_get("claim_sensitive")?,
+        other_claim_sensitive: row.try_get("other_claim_sensitive")?,
     })
 }
+
+/// A flag with the sensitivity of both its claims.
+const FLAG_SELECT: &str = "SELECT f.*, c.sensitive AS claim_sensitive, \
+    o.sensitive AS other_claim_sensitive FROM duplicate_flags f \
+    JOIN claims c ON c.id = f.claim_id JOIN claims o ON o.id = f.other_claim_id";
 
 fn category_from_row(row: &PgRow) -> Result<CategoryRecord, sqlx::Error> {
     let definition: Value = row.try_get("definition")?;
@@ -726,9 +733,9 @@ impl ClaimStore for PostgresStore {
     }
 
     async fn duplicate_flags(&self, id: ClaimId) -> Result<Vec<DuplicateFlagRecord>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT * FROM duplicate_flags WHERE claim_id = $1 OR other_claim_id = $1 ORDER BY id",
-        )
+        let rows = sqlx::query(&format!(
+            "{FLAG_SELECT} WHERE f.claim_id = $1 OR f.other_claim_id = $1 ORDER BY f.id"
+        ))
         .bind(id.0)
         .fetch_all(self.pool())
         .await
@@ -736,6 +743,26 @@ impl ClaimStore for PostgresStore {
         rows.iter()
             .map(flag_from_row)
             .collect::<Result<_, _>>()
+            .map_err(map_err)
+    }
+
+    async fn duplicate_flag(&self, id: DuplicateFlagId) -> Result<DuplicateFlagRecord, StoreError> {
+        let row = sqlx::query(&format!("{FLAG_SELECT} WHERE f.id = $1"))
+            .bind(id.0)
+            .fetch_one(self.pool())
+            .await
+            .map_err(map_err)?;
+        flag_from_row(&row).map_err(map_err)
+    }
+
+    async fn sensitive_ids(&self, ids: &[Uuid]) -> Result<Vec<Uuid>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        sqlx::query_scalar(SENSITIVE_IDS)
+            .bind(ids)
+            .fetch_all(self.pool())
+            .await
             .map_err(map_err)
     }
 
@@ -760,7 +787,7 @@ impl ClaimStore for PostgresStore {
         .execute(&mut *tx)
         .await
         .map_err(map_err)?;
-        let row = sqlx::query("SELECT * FROM duplicate_flags WHERE id = $1")
+        let row = sqlx::query(&format!("{FLAG_SELECT} WHERE f.id = $1"))
             .bind(flag.0)
             .fetch_one(&mut *tx)
             .await
@@ -893,3 +920,28 @@ fn list_query(
     .push_bind(page.fetch_limit());
     q
 }
+
+/// Every kind of record that leads to a claim, looked up by primary key.
+const SENSITIVE_IDS: &str = "\
+    SELECT c.id FROM claims c WHERE c.id = ANY($1) AND c.sensitive \
+    UNION SELECT e.id FROM evidence e JOIN claims c ON c.id = e.claim_id \
+        WHERE e.id = ANY($1) AND c.sensitive \
+    UNION SELECT f.id FROM duplicate_flags f JOIN claims c ON c.id = f.claim_id \
+        JOIN claims o ON o.id = f.other_claim_id WHERE f.id = ANY($1) AND (c.sensitive OR o.sensitive) \
+    UNION SELECT k.id FROM cases k JOIN claims c ON c.id = k.claim_id \
+        WHERE k.id = ANY($1) AND c.sensitive \
+    UNION SELECT r.id FROM recommendations r JOIN cases k ON k.id = r.case_id \
+        JOIN claims c ON c.id = k.claim_id WHERE r.id = ANY($1) AND c.sensitive \
+    UNION SELECT d.id FROM decisions d JOIN cases k ON k.id = d.case_id \
+        JOIN claims c ON c.id = k.claim_id WHERE d.id = ANY($1) AND c.sensitive \
+    UNION SELECT a.id FROM awards a JOIN cases k ON k.id = a.case_id \
+        JOIN claims c ON c.id = k.claim_id WHERE a.id = ANY($1) AND c.sensitive \
+    UNION SELECT b.id FROM batches b JOIN categories g ON g.code = b.category \
+        WHERE b.id = ANY($1) AND (g.definition->>'sensitive')::boolean \
+    UNION SELECT j.id FROM jobs j JOIN batches b ON b.id = j.subject_id \
+        JOIN categories g ON g.code = b.category \
+        WHERE j.id = ANY($1) AND (g.definition->>'sensitive')::boolean \
+    UNION SELECT p.id FROM payment_rounds p \
+        CROSS JOIN LATERAL jsonb_array_elements(p.body->'lines') l \
+        JOIN awards a ON a.id = (l->>'award')::uuid JOIN cases k ON k.id = a.case_id \
+        JOIN claims c ON c.id = k.claim_id WHERE p.id = ANY($1) AND c.sensitive";

@@ -58,6 +58,14 @@ impl SessionStore for PostgresStore {
             .execute(&mut *tx)
             .await
             .map_err(map_err)?;
+        // One session per account: signing in again ends the earlier ones,
+        // so a cookie left behind on another machine stops working.
+        let replaced = sqlx::query("DELETE FROM web_sessions WHERE account_id = $1")
+            .bind(new.account.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?
+            .rows_affected();
         sqlx::query(
             "INSERT INTO web_sessions (id, secret_hash, account_id, token_id, csrf_token, \
              created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -77,7 +85,7 @@ impl SessionStore for PostgresStore {
             action: "session.started",
             target_type: "account",
             target_id: new.account.to_string(),
-            summary: json!({ "session": id, "token": new.token }),
+            summary: json!({ "session": id, "token": new.token, "sessions_ended": replaced }),
         };
         self.audit(&mut tx, ctx, change).await?;
         tx.commit().await.map_err(map_err)?;

@@ -214,11 +214,23 @@ impl AccountStore for SqliteStore {
                 before.version
             )));
         }
+        // A suspension ends the account's web sessions for good: lifting it
+        // later must not bring an old cookie back.
+        let sessions_ended = if status == AccountStatus::Suspended {
+            sqlx::query("DELETE FROM web_sessions WHERE account_id = ?")
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?
+                .rows_affected()
+        } else {
+            0
+        };
         let change = Change {
             action: "account.status_changed",
             target_type: "account",
             target_id: id.to_string(),
-            summary: json!({ "from": before.status, "to": status }),
+            summary: json!({ "from": before.status, "to": status, "sessions_ended": sessions_ended }),
         };
         self.audit(&mut tx, ctx, change).await?;
         let account = Self::load_account(&mut *tx, id).await?;
@@ -299,12 +311,19 @@ impl AccountStore for SqliteStore {
         if record.account != account {
             return Err(StoreError::NotFound);
         }
+        // Sessions opened with the token end with it, whatever its state.
+        let sessions_ended = sqlx::query("DELETE FROM web_sessions WHERE token_id = ?")
+            .bind(token.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?
+            .rows_affected();
         if done.rows_affected() == 1 {
             let change = Change {
                 action: "token.revoked",
                 target_type: "account",
                 target_id: account.to_string(),
-                summary: json!({ "token": token }),
+                summary: json!({ "token": token, "sessions_ended": sessions_ended }),
             };
             self.audit(&mut tx, ctx, change).await?;
         }

@@ -196,6 +196,14 @@ fn push_filter(q: &mut QueryBuilder<'_, Sqlite>, filter: &CaseFilter) {
     if let Some(r) = &filter.region {
         q.push(" AND region = ").push_bind(r.clone());
     }
+    if !filter.exclude_categories.is_empty() {
+        q.push(" AND category NOT IN (");
+        let mut list = q.separated(", ");
+        for c in &filter.exclude_categories {
+            list.push_bind(c.clone());
+        }
+        list.push_unseparated(")");
+    }
     if let Some(a) = filter.assignee {
         q.push(" AND assignee = ").push_bind(a.0);
     }
@@ -1379,8 +1387,10 @@ impl CaseStore for SqliteStore {
             let claim = ClaimId::new();
             sqlx::query(
                 "INSERT INTO claims (id, filed_by, status, category, content, claimant_key, region, \
-                 totals, created_at, updated_at, submitted_at, decided_at) \
-                 VALUES (?, ?, 'recorded', ?, '{}', ?, ?, ?, ?, ?, ?, ?)",
+                 totals, created_at, updated_at, submitted_at, decided_at, sensitive) \
+                 VALUES (?1, ?2, 'recorded', ?3, '{}', ?4, ?5, ?6, ?7, ?8, ?9, ?10, \
+                 coalesce((SELECT json_extract(definition, '$.sensitive') FROM categories \
+                 WHERE code = ?3), 0))",
             )
             .bind(claim.0)
             .bind(filed_by.0)

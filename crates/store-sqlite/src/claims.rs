@@ -77,8 +77,15 @@ fn flag_from_row(row: &SqliteRow) -> Result<DuplicateFlagRecord, sqlx::Error> {
             .try_get::<Option<Uuid>, _>("resolved_by")?
             .map(Into::into),
         resolved_at: row.try_get("resolved_at")?,
+        claim_sensitive: row.try_get("claim_sensitive")?,
+        other_claim_sensitive: row.try_get("other_claim_sensitive")?,
     })
 }
+
+/// A flag with the sensitivity of both its claims.
+const FLAG_SELECT: &str = "SELECT f.*, c.sensitive AS claim_sensitive, \
+    o.sensitive AS other_claim_sensitive FROM duplicate_flags f \
+    JOIN claims c ON c.id = f.claim_id JOIN claims o ON o.id = f.other_claim_id";
 
 fn category_from_row(row: &SqliteRow) -> Result<CategoryRecord, sqlx::Error> {
     let definition: String = row.try_get("definition")?;
@@ -678,9 +685,9 @@ impl ClaimStore for SqliteStore {
     }
 
     async fn duplicate_flags(&self, id: ClaimId) -> Result<Vec<DuplicateFlagRecord>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT * FROM duplicate_flags WHERE claim_id = ?1 OR other_claim_id = ?1 ORDER BY id",
-        )
+        let rows = sqlx::query(&format!(
+            "{FLAG_SELECT} WHERE f.claim_id = ?1 OR f.other_claim_id = ?1 ORDER BY f.id"
+        ))
         .bind(id.0)
         .fetch_all(self.reader())
         .await
@@ -689,6 +696,32 @@ impl ClaimStore for SqliteStore {
             .map(flag_from_row)
             .collect::<Result<_, _>>()
             .map_err(map_err)
+    }
+
+    async fn duplicate_flag(&self, id: DuplicateFlagId) -> Result<DuplicateFlagRecord, StoreError> {
+        let row = sqlx::query(&format!("{FLAG_SELECT} WHERE f.id = ?"))
+            .bind(id.0)
+            .fetch_one(self.reader())
+            .await
+            .map_err(map_err)?;
+        flag_from_row(&row).map_err(map_err)
+    }
+
+    async fn sensitive_ids(&self, ids: &[Uuid]) -> Result<Vec<Uuid>, StoreError> {
+        let mut found = Vec::new();
+        // One statement per slice, well under SQLite's bound-parameter limit.
+        for slice in ids.chunks(500) {
+            let list = vec!["?"; slice.len()].join(", ");
+            let sql = SENSITIVE_IDS.replace("(?)", &format!("({list})"));
+            let mut q = sqlx::query_scalar::<_, Uuid>(&sql);
+            for _ in 0..SENSITIVE_IDS.matches("(?)").count() {
+                for id in slice {
+                    q = q.bind(*id);
+                }
+            }
+            found.extend(q.fetch_all(self.reader()).await.map_err(map_err)?);
+        }
+        Ok(found)
     }
 
     async fn resolve_duplicate_flag(
@@ -712,7 +745,7 @@ impl ClaimStore for SqliteStore {
         .execute(&mut *tx)
         .await
         .map_err(map_err)?;
-        let row = sqlx::query("SELECT * FROM duplicate_flags WHERE id = ?")
+        let row = sqlx::query(&format!("{FLAG_SELECT} WHERE f.id = ?"))
             .bind(flag.0)
             .fetch_one(&mut *tx)
             .await
@@ -854,3 +887,29 @@ fn list_query(
     .push_bind(page.fetch_limit());
     q
 }
+
+/// Every kind of record that leads to a claim, looked up by primary key;
+/// each `(?)` becomes the list of ids.
+const SENSITIVE_IDS: &str = "\
+    SELECT c.id FROM claims c WHERE c.id IN (?) AND c.sensitive \
+    UNION SELECT e.id FROM evidence e JOIN claims c ON c.id = e.claim_id \
+        WHERE e.id IN (?) AND c.sensitive \
+    UNION SELECT f.id FROM duplicate_flags f JOIN claims c ON c.id = f.claim_id \
+        JOIN claims o ON o.id = f.other_claim_id WHERE f.id IN (?) AND (c.sensitive OR o.sensitive) \
+    UNION SELECT k.id FROM cases k JOIN claims c ON c.id = k.claim_id \
+        WHERE k.id IN (?) AND c.sensitive \
+    UNION SELECT r.id FROM recommendations r JOIN cases k ON k.id = r.case_id \
+        JOIN claims c ON c.id = k.claim_id WHERE r.id IN (?) AND c.sensitive \
+    UNION SELECT d.id FROM decisions d JOIN cases k ON k.id = d.case_id \
+        JOIN claims c ON c.id = k.claim_id WHERE d.id IN (?) AND c.sensitive \
+    UNION SELECT a.id FROM awards a JOIN cases k ON k.id = a.case_id \
+        JOIN claims c ON c.id = k.claim_id WHERE a.id IN (?) AND c.sensitive \
+    UNION SELECT b.id FROM batches b JOIN categories g ON g.code = b.category \
+        WHERE b.id IN (?) AND json_extract(g.definition, '$.sensitive') = 1 \
+    UNION SELECT j.id FROM jobs j JOIN batches b ON b.id = j.subject_id \
+        JOIN categories g ON g.code = b.category \
+        WHERE j.id IN (?) AND json_extract(g.definition, '$.sensitive') = 1 \
+    UNION SELECT p.id FROM payment_rounds p, json_each(p.body, '$.lines') l \
+        JOIN awards a ON a.id = unhex(replace(json_extract(l.value, '$.award'), '-', '')) \
+        JOIN cases k ON k.id = a.case_id JOIN claims c ON c.id = k.claim_id \
+        WHERE p.id IN (?) AND c.sensitive";

@@ -143,6 +143,10 @@ pub struct CaseFilter {
     pub min_amount: Option<Decimal>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_amount: Option<Decimal>,
+    /// Categories left out: the sensitive ones, for a caller without the
+    /// clearance.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclude_categories: Vec<String>,
 }
 
 /// Amount in minor units of `currency` (SQLite's integer range column).

@@ -123,6 +123,19 @@ pub struct DuplicateFlagRecord {
     pub resolved_by: Option<AccountId>,
     #[serde(with = "time::serde::rfc3339::option")]
     pub resolved_at: Option<OffsetDateTime>,
+    /// Whether each side is a sensitive claim: who may see or resolve the
+    /// flag depends on it (docs/authorization.md, need-to-know).
+    #[serde(skip)]
+    pub claim_sensitive: bool,
+    #[serde(skip)]
+    pub other_claim_sensitive: bool,
+}
+
+impl DuplicateFlagRecord {
+    /// Whether either side of the flag is a sensitive claim.
+    pub fn involves_sensitive(&self) -> bool {
+        self.claim_sensitive || self.other_claim_sensitive
+    }
 }
 
 /// Who is listing, which decides what they may see.
@@ -268,6 +281,15 @@ pub trait ClaimStore {
     async fn claim_messages(&self, id: ClaimId) -> Result<Vec<ClaimMessage>, StoreError>;
 
     async fn duplicate_flags(&self, id: ClaimId) -> Result<Vec<DuplicateFlagRecord>, StoreError>;
+
+    async fn duplicate_flag(&self, id: DuplicateFlagId) -> Result<DuplicateFlagRecord, StoreError>;
+
+    /// Which of `ids` identify something that names a sensitive claim: the
+    /// claim itself, its evidence or duplicate flags, its case and the
+    /// case's recommendations, decisions and award, a payment round that
+    /// pays that award, or a batch of a sensitive category and its job. Need-to-know uses it on records that
+    /// mention ids in free form (the audit log, webhook payloads).
+    async fn sensitive_ids(&self, ids: &[uuid::Uuid]) -> Result<Vec<uuid::Uuid>, StoreError>;
 
     /// Resolves an open flag once; `Conflict` if it was already resolved.
     async fn resolve_duplicate_flag(

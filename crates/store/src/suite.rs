@@ -47,6 +47,7 @@ macro_rules! behaviour_suite {
             audit_chain_detects_an_inserted_row,
             audit_chain_detects_a_removed_tail,
             web_sessions_round_trip,
+            web_sessions_end_with_their_credentials,
             web_sessions_end_once_and_expired_ones_are_forgotten,
             date_filtered_claims_page_in_submission_order
         );
@@ -1373,23 +1374,10 @@ pub async fn web_sessions_round_trip(store: &dyn Store) {
     assert_eq!(found.account, account);
     assert_eq!(found.token.as_ref().map(|t| t.id), Some(token.id));
     assert!(found.token.unwrap().revoked_at.is_none());
-    // The token's state is seen through the session.
-    store
-        .revoke_token(&ctx(), account.id, token.id)
-        .await
-        .unwrap();
-    let found = store.web_session(&[1; 32]).await.unwrap();
-    assert!(found.token.unwrap().revoked_at.is_some());
     assert!(matches!(
         store.web_session(&[2; 32]).await,
         Err(StoreError::NotFound)
     ));
-    // A session without a token (signed in with a JWT).
-    store
-        .create_web_session(&ctx(), new_session(account.id, None, 3))
-        .await
-        .unwrap();
-    assert!(store.web_session(&[3; 32]).await.unwrap().token.is_none());
     // Activity is noted at most once a minute.
     let later = started.last_seen_at + time::Duration::seconds(30);
     store.touch_web_session(started.id, later).await.unwrap();
@@ -1409,6 +1397,93 @@ pub async fn web_sessions_round_trip(store: &dyn Store) {
         .session
         .last_seen_at;
     assert_eq!(seen.unix_timestamp(), later.unix_timestamp());
+    // A session without a token (signed in with a JWT).
+    store
+        .create_web_session(&ctx(), new_session(account.id, None, 3))
+        .await
+        .unwrap();
+    assert!(store.web_session(&[3; 32]).await.unwrap().token.is_none());
+}
+
+/// Suspending the account, revoking the token a session was opened with, or
+/// signing in again ends sessions for good: undoing the suspension brings
+/// none back.
+pub async fn web_sessions_end_with_their_credentials(store: &dyn Store) {
+    let account = store
+        .create_account(&ctx(), new_account("Olena", &[Role::Registrar]))
+        .await
+        .unwrap();
+    let other = store
+        .create_account(&ctx(), new_account("Taras", &[Role::Registrar]))
+        .await
+        .unwrap();
+    let token = store
+        .issue_token(
+            &ctx(),
+            NewToken {
+                account: account.id,
+                label: "desk".into(),
+                secret_hash: [9; 32],
+                expires_at: None,
+            },
+        )
+        .await
+        .unwrap();
+    let gone = |r: Result<crate::SessionLookup, StoreError>| matches!(r, Err(StoreError::NotFound));
+    store
+        .create_web_session(&ctx(), new_session(account.id, Some(token.id), 1))
+        .await
+        .unwrap();
+    store
+        .create_web_session(&ctx(), new_session(other.id, None, 7))
+        .await
+        .unwrap();
+    // Signing in again ends the earlier session of the same account only.
+    store
+        .create_web_session(&ctx(), new_session(account.id, Some(token.id), 2))
+        .await
+        .unwrap();
+    assert!(
+        gone(store.web_session(&[1; 32]).await),
+        "replaced by the new sign-in"
+    );
+    assert!(store.web_session(&[2; 32]).await.is_ok());
+    assert!(
+        store.web_session(&[7; 32]).await.is_ok(),
+        "another account's session stays"
+    );
+    // Revoking the token ends the sessions opened with it.
+    store
+        .revoke_token(&ctx(), account.id, token.id)
+        .await
+        .unwrap();
+    assert!(
+        gone(store.web_session(&[2; 32]).await),
+        "ended with its token"
+    );
+    // Suspension ends every session of the account, and reactivation
+    // brings none back.
+    store
+        .create_web_session(&ctx(), new_session(account.id, None, 3))
+        .await
+        .unwrap();
+    store
+        .set_account_status(&ctx(), account.id, AccountStatus::Suspended, None)
+        .await
+        .unwrap();
+    assert!(
+        gone(store.web_session(&[3; 32]).await),
+        "ended by the suspension"
+    );
+    store
+        .set_account_status(&ctx(), account.id, AccountStatus::Active, None)
+        .await
+        .unwrap();
+    assert!(
+        gone(store.web_session(&[3; 32]).await),
+        "still ended after reactivation"
+    );
+    assert!(store.web_session(&[7; 32]).await.is_ok());
 }
 
 pub async fn web_sessions_end_once_and_expired_ones_are_forgotten(store: &dyn Store) {
@@ -1449,8 +1524,13 @@ pub async fn web_sessions_end_once_and_expired_ones_are_forgotten(store: &dyn St
     old.expires_at = time::OffsetDateTime::now_utc() - time::Duration::hours(1);
     store.create_web_session(&ctx(), old).await.unwrap();
     assert!(store.web_session(&[4; 32]).await.is_ok());
+    // Another account's sign-in, so that only the expiry can end it.
+    let someone = store
+        .create_account(&ctx(), new_account("Taras", &[Role::Claimant]))
+        .await
+        .unwrap();
     store
-        .create_web_session(&ctx(), new_session(account.id, None, 5))
+        .create_web_session(&ctx(), new_session(someone.id, None, 5))
         .await
         .unwrap();
     assert!(matches!(

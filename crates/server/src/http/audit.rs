@@ -3,6 +3,7 @@
 use crate::error::ApiResult;
 use crate::http::authz::Authorized;
 use crate::http::json::{Json, PageParams, Query};
+use crate::need_to_know::NeedToKnow;
 use crate::state::AppState;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
@@ -45,7 +46,7 @@ pub struct AuditPage {
     responses((status = 200, body = AuditPage), (status = 403, body = crate::error::ProblemBody)))]
 pub async fn list(
     State(state): State<AppState>,
-    _auth: Authorized,
+    auth: Authorized,
     Query(q): Query<AuditQuery>,
 ) -> ApiResult<Json<AuditPage>> {
     let page = PageParams {
@@ -75,9 +76,24 @@ pub async fn list(
         from: utc("from", q.from)?,
         to: utc("to", q.to)?,
     };
+    let need = NeedToKnow::of(state.store.as_ref(), &auth.principal).await?;
+    // Asking for a sensitive record's entries by its id answers as if it
+    // had none: redacting them would still confirm that it exists.
+    if let Some(id) = filter.target_id.as_deref()
+        && !need
+            .may_read(state.store.as_ref(), &serde_json::json!(id))
+            .await?
+    {
+        return Ok(Json(AuditPage {
+            items: Vec::new(),
+            next_cursor: None,
+        }));
+    }
     let entries = state.store.audit_entries(&filter, page).await?;
     Ok(Json(AuditPage {
-        items: entries.items,
+        items: need
+            .redact_audit(state.store.as_ref(), entries.items)
+            .await?,
         next_cursor: entries.next_cursor,
     }))
 }

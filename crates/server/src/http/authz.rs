@@ -7,6 +7,7 @@
 
 use crate::auth::Caller;
 use crate::error::ApiError;
+use crate::http::rate_limit::client_address;
 use crate::state::AppState;
 use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, Request, State};
 use axum::http::request::Parts;
@@ -14,7 +15,7 @@ use axum::http::{Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use kernel::{Action, Permission, Principal, Role};
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use store::AuditContext;
 
 /// Every API route: method, path (as routed) and the action it performs.
@@ -492,6 +493,11 @@ pub async fn authorize(
                 "authentication refused: {}",
                 e.detail
             );
+            // Only a credential that was tried and failed counts: a request
+            // without one is a client that has not signed in yet.
+            if request.headers().contains_key(header::AUTHORIZATION) {
+                return authentication_failed(&state, &request, e).into_response();
+            }
             return e.into_response();
         }
     };
@@ -524,19 +530,89 @@ pub async fn authorize(
         request_id,
         idempotency_key,
     });
-    next.run(request).await
+    let mut response = next.run(request).await;
+    // What an authenticated caller reads may be personal data: no cache on
+    // the way (a proxy, the browser's disk) may keep it.
+    response
+        .headers_mut()
+        .entry(header::CACHE_CONTROL)
+        .or_insert(axum::http::HeaderValue::from_static("no-store"));
+    response
+}
+
+/// The client's address: the connection's peer, or what a trusted proxy
+/// says it is (`trusted_proxies`, docs/operations.md).
+pub(crate) fn client_ip(state: &AppState, request: &Request) -> Option<IpAddr> {
+    client_ip_of(state, request.headers(), request.extensions())
+}
+
+fn client_ip_of(
+    state: &AppState,
+    headers: &axum::http::HeaderMap,
+    extensions: &axum::http::Extensions,
+) -> Option<IpAddr> {
+    let peer = extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    let forwarded: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    client_address(peer, &forwarded, &state.settings.trusted_proxies)
+}
+
+/// The client's address as an extractor, for handlers that count what a
+/// client does (the sign-in form).
+pub struct ClientIp(pub Option<IpAddr>);
+
+impl FromRequestParts<AppState> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Self(client_ip_of(state, &parts.headers, &parts.extensions)))
+    }
+}
+
+/// Counts a failed sign-in against `client`: `Err` with the 429 to answer
+/// once it has failed too often.
+pub(crate) fn count_failure(state: &AppState, client: Option<IpAddr>) -> Result<(), ApiError> {
+    match client.map(|ip| (ip, state.rate_limits.failed_authentication(ip))) {
+        Some((ip, Err(wait))) => {
+            tracing::warn!(client = %ip, "too many failed authentications; answered 429");
+            Err(ApiError::too_many_requests(wait))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Counts an anonymous request against its client address's quota.
 pub(crate) fn anonymous_quota(state: &AppState, request: &Request) -> Result<(), ApiError> {
-    let ip = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string());
+    let ip = client_ip(state, request).map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
     state
         .rate_limits
         .check(&format!("ip:{ip}"), true)
         .map_err(ApiError::too_many_requests)
+}
+
+/// A refused authentication, counted against the client's address: once it
+/// has failed too often it is answered 429 until its quota refills, so
+/// tokens cannot be guessed or tried at speed.
+pub(crate) fn authentication_failed(
+    state: &AppState,
+    request: &Request,
+    refusal: ApiError,
+) -> ApiError {
+    if refusal.status != axum::http::StatusCode::UNAUTHORIZED {
+        return refusal;
+    }
+    match count_failure(state, client_ip(state, request)) {
+        Ok(()) => refusal,
+        Err(too_many) => too_many,
+    }
 }
 
 async fn authenticate(

@@ -6,6 +6,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::authz::Authorized;
 use crate::http::cases::{CaseQuery, award_currency, case_filter};
 use crate::http::json::{Json, Path, etag, if_match_version};
+use crate::need_to_know::NeedToKnow;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -78,8 +79,7 @@ pub struct BatchView {
     pub sample_error_rate: Decimal,
     /// Cases whose claimant holds an assessed award in another category (or
     /// twice in one), to clear before release.
-    #[schema(value_type = Vec<Object>)]
-    pub duplicate_flags: Vec<DuplicateFlag>,
+    pub duplicate_flags: Vec<BatchDuplicateView>,
     #[schema(value_type = Vec<String>)]
     pub cleared_duplicates: Vec<CaseId>,
     #[serde(with = "time::serde::rfc3339")]
@@ -88,10 +88,67 @@ pub struct BatchView {
     pub version: i64,
 }
 
-pub(crate) async fn batch_view(state: &AppState, b: BatchRecord) -> ApiResult<BatchView> {
+/// A batch's duplicate flag as the caller may see it: sensitive categories
+/// of the claimant's other awards are named only to staff with the
+/// clearance; to others the flag says that a category they may not see is
+/// involved, and only cleared staff may clear it.
+#[derive(Serialize, ToSchema)]
+pub struct BatchDuplicateView {
+    #[schema(value_type = String, format = Uuid)]
+    pub case: CaseId,
+    /// The claimant's key (e.g. `rnokpp:...`).
+    #[schema(value_type = String)]
+    pub claimant: commission::ClaimantKey,
+    pub category: String,
+    /// Other categories the claimant has an assessed award in, as far as
+    /// the caller may see them.
+    pub other_categories: Vec<String>,
+    pub same_category: bool,
+    /// Some of the other categories are ones the caller may not see.
+    pub restricted: bool,
+}
+
+impl BatchDuplicateView {
+    fn of(flag: DuplicateFlag, need: &NeedToKnow) -> Self {
+        let (shown, hidden): (Vec<String>, Vec<String>) = flag
+            .other_categories
+            .into_iter()
+            .partition(|c| need.may_see_category(c));
+        Self {
+            case: flag.case,
+            claimant: flag.claimant,
+            category: flag.category,
+            other_categories: shown,
+            same_category: flag.same_category,
+            restricted: !hidden.is_empty(),
+        }
+    }
+}
+
+/// Loads a batch the caller may learn of: a batch of a sensitive category
+/// is "not found" to staff without the clearance.
+pub(crate) async fn known_batch(
+    state: &AppState,
+    auth: &Authorized,
+    id: BatchId,
+) -> ApiResult<(BatchRecord, NeedToKnow)> {
+    let batch = state.store.batch(id).await?;
+    let need = NeedToKnow::of(state.store.as_ref(), &auth.principal).await?;
+    need.check_category(&batch.category)?;
+    Ok((batch, need))
+}
+
+pub(crate) async fn batch_view(
+    state: &AppState,
+    b: BatchRecord,
+    need: &NeedToKnow,
+) -> ApiResult<BatchView> {
     let findings = state.store.findings(b.id, b.round).await?;
     let dup = state.store.duplicate_inputs(b.id).await?;
-    let flags = flag_cross_category_duplicates(&dup.batch, &dup.assessed);
+    let flags = flag_cross_category_duplicates(&dup.batch, &dup.assessed)
+        .into_iter()
+        .map(|f| BatchDuplicateView::of(f, need))
+        .collect();
     let cleared = state.store.cleared_duplicates(b.id).await?;
     Ok(BatchView {
         id: b.id,
@@ -132,6 +189,8 @@ pub async fn create(
     auth: Authorized,
     Json(body): Json<CreateBatch>,
 ) -> ApiResult<impl IntoResponse> {
+    let need = NeedToKnow::of(state.store.as_ref(), &auth.principal).await?;
+    need.check_category(&body.category)?;
     let rule = match state
         .store
         .valuation_rule(&body.category, body.rule_version)
@@ -197,7 +256,7 @@ pub async fn create(
             },
         )
         .await?;
-    let view = batch_view(&state, batch).await?;
+    let view = batch_view(&state, batch, &need).await?;
     Ok((StatusCode::CREATED, etag(view.version), Json(view)))
 }
 
@@ -206,10 +265,11 @@ pub async fn create(
     responses((status = 200, body = BatchView), (status = 404, body = crate::error::ProblemBody)))]
 pub async fn read(
     State(state): State<AppState>,
+    auth: Authorized,
     Path(id): Path<BatchId>,
 ) -> ApiResult<impl IntoResponse> {
-    let batch = state.store.batch(id).await?;
-    let view = batch_view(&state, batch).await?;
+    let (batch, need) = known_batch(&state, &auth, id).await?;
+    let view = batch_view(&state, batch, &need).await?;
     Ok((etag(view.version), Json(view)))
 }
 
@@ -276,7 +336,7 @@ pub async fn assess(
     auth: Authorized,
     Path(id): Path<BatchId>,
 ) -> ApiResult<impl IntoResponse> {
-    let batch = state.store.batch(id).await?;
+    let (batch, _) = known_batch(&state, &auth, id).await?;
     batch
         .status
         .apply(commission::BatchAction::StartAssessment)
@@ -293,8 +353,15 @@ pub async fn assess(
 #[utoipa::path(get, path = "/v1/jobs/{id}", tag = "commission", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid)),
     responses((status = 200, body = JobView), (status = 404, body = crate::error::ProblemBody)))]
-pub async fn job(State(state): State<AppState>, Path(id): Path<JobId>) -> ApiResult<Json<JobView>> {
-    Ok(Json(JobView::from(state.store.job(id).await?)))
+pub async fn job(
+    State(state): State<AppState>,
+    auth: Authorized,
+    Path(id): Path<JobId>,
+) -> ApiResult<Json<JobView>> {
+    let job = state.store.job(id).await?;
+    // A job works on a batch: it is known to whoever may know the batch.
+    known_batch(&state, &auth, BatchId::from_uuid(job.subject_id)).await?;
+    Ok(Json(JobView::from(job)))
 }
 
 /// A sampled case's review: `{"finding": "confirmed"}` or
@@ -319,7 +386,7 @@ pub async fn review(
     Path((id, case_id)): Path<(BatchId, CaseId)>,
     Json(body): Json<Review>,
 ) -> ApiResult<impl IntoResponse> {
-    let batch = state.store.batch(id).await?;
+    let (batch, need) = known_batch(&state, &auth, id).await?;
     if batch.status != BatchStatus::InReview {
         return Err(ApiError::conflict(format!(
             "The batch is {}; only a batch in review takes findings.",
@@ -353,7 +420,7 @@ pub async fn review(
         .store
         .record_finding(&auth.audit(None), id, batch.round, &finding)
         .await?;
-    let view = batch_view(&state, state.store.batch(id).await?).await?;
+    let view = batch_view(&state, state.store.batch(id).await?, &need).await?;
     Ok((etag(view.version), Json(view)))
 }
 
@@ -383,9 +450,15 @@ pub async fn clear_duplicate(
             "Say why the flag is cleared.",
         ));
     }
+    let (_, need) = known_batch(&state, &auth, id).await?;
     let dup = state.store.duplicate_inputs(id).await?;
     let flags = flag_cross_category_duplicates(&dup.batch, &dup.assessed);
-    if !flags.iter().any(|f| f.case == case_id) {
+    // A flag that involves a category the caller may not see is cleared
+    // only by someone who may.
+    let clearable = flags
+        .iter()
+        .any(|f| f.case == case_id && f.other_categories.iter().all(|c| need.may_see_category(c)));
+    if !clearable {
         return Err(ApiError::not_found());
     }
     state
@@ -393,7 +466,7 @@ pub async fn clear_duplicate(
         .clear_duplicate(&auth.audit(Some(reason.to_owned())), id, case_id, reason)
         .await?;
     Ok(Json(
-        batch_view(&state, state.store.batch(id).await?).await?,
+        batch_view(&state, state.store.batch(id).await?, &need).await?,
     ))
 }
 
@@ -427,7 +500,7 @@ pub async fn release(
     headers: HeaderMap,
 ) -> ApiResult<Json<ReleaseOutcome>> {
     let version = if_match_version(&headers)?;
-    let batch = state.store.batch(id).await?;
+    let (batch, need) = known_batch(&state, &auth, id).await?;
     if batch.version != version {
         return Err(ApiError::precondition_failed());
     }
@@ -470,6 +543,6 @@ pub async fn release(
         sample_error_rate: rate,
         error_threshold: batch.plan.error_threshold,
         findings,
-        batch: batch_view(&state, updated).await?,
+        batch: batch_view(&state, updated, &need).await?,
     }))
 }

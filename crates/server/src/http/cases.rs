@@ -8,6 +8,7 @@
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::http::authz::Authorized;
 use crate::http::json::{Json, Path, Query, etag, if_match_version};
+use crate::need_to_know::NeedToKnow;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -168,6 +169,7 @@ pub fn case_filter(q: &CaseQuery, award_currency: Currency) -> ApiResult<CaseFil
             .as_deref()
             .map(|a| decimal_param("max_amount", a))
             .transpose()?,
+        exclude_categories: Vec::new(),
     })
 }
 
@@ -176,9 +178,13 @@ pub fn case_filter(q: &CaseQuery, award_currency: Currency) -> ApiResult<CaseFil
     params(CaseQuery), responses((status = 200, body = CasePage)))]
 pub async fn list(
     State(state): State<AppState>,
+    auth: Authorized,
     Query(q): Query<CaseQuery>,
 ) -> ApiResult<Json<CasePage>> {
-    let filter = case_filter(&q, award_currency(&state))?;
+    let mut filter = case_filter(&q, award_currency(&state))?;
+    filter.exclude_categories = NeedToKnow::of(state.store.as_ref(), &auth.principal)
+        .await?
+        .hidden_categories();
     let page = crate::http::json::PageParams {
         limit: q.limit,
         cursor: q.cursor.clone(),
@@ -196,10 +202,25 @@ pub async fn list(
     responses((status = 200, body = CaseView), (status = 404, body = crate::error::ProblemBody)))]
 pub async fn read(
     State(state): State<AppState>,
+    auth: Authorized,
     Path(id): Path<CaseId>,
 ) -> ApiResult<impl IntoResponse> {
-    let case = state.store.case(id).await?;
+    let case = known_case(&state, &auth, id).await?;
     Ok((etag(case.version), Json(CaseView::from(case))))
+}
+
+/// Loads a case the caller may learn of: a case of a sensitive category is
+/// "not found" to staff without the clearance.
+pub(crate) async fn known_case(
+    state: &AppState,
+    auth: &Authorized,
+    id: CaseId,
+) -> ApiResult<CaseRecord> {
+    let case = state.store.case(id).await?;
+    NeedToKnow::of(state.store.as_ref(), &auth.principal)
+        .await?
+        .check_category(&case.category)?;
+    Ok(case)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -234,7 +255,7 @@ async fn assign_one(
     expected_version: Option<i64>,
     assessor: AccountId,
 ) -> ApiResult<CaseRecord> {
-    let case = state.store.case(id).await?;
+    let case = known_case(state, auth, id).await?;
     if expected_version.is_some_and(|v| v != case.version) {
         return Err(ApiError::precondition_failed());
     }
@@ -401,6 +422,10 @@ pub async fn distribute(
         },
         award_currency(&state),
     )?;
+    let mut filter = filter;
+    filter.exclude_categories = NeedToKnow::of(state.store.as_ref(), &auth.principal)
+        .await?
+        .hidden_categories();
     let limit = body.limit.unwrap_or(10_000).clamp(1, 10_000);
     let done = state
         .store
@@ -840,7 +865,7 @@ pub async fn assess(
     Json(body): Json<Assess>,
 ) -> ApiResult<impl IntoResponse> {
     let version = if_match_version(&headers)?;
-    let case = state.store.case(id).await?;
+    let case = known_case(&state, &auth, id).await?;
     if case.version != version {
         return Err(ApiError::precondition_failed());
     }
@@ -900,9 +925,10 @@ pub async fn assess(
     responses((status = 200, body = Vec<AssessmentView>)))]
 pub async fn assessments(
     State(state): State<AppState>,
+    auth: Authorized,
     Path(id): Path<CaseId>,
 ) -> ApiResult<Json<Vec<AssessmentView>>> {
-    state.store.case(id).await?;
+    known_case(&state, &auth, id).await?;
     let list = state.store.assessments(id).await?;
     Ok(Json(list.into_iter().map(AssessmentView::from).collect()))
 }

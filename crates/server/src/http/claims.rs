@@ -8,6 +8,7 @@
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::http::authz::Authorized;
 use crate::http::json::{Json, Path, Query, etag, if_match_version};
+use crate::need_to_know::NeedToKnow;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
@@ -72,6 +73,61 @@ pub struct ClaimView {
     #[schema(value_type = String, format = DateTime)]
     pub updated_at: OffsetDateTime,
     pub version: i64,
+}
+
+/// A claim as its claimant sees it: what they filed, where it stands, and
+/// the Board's decision with its reasons. Staff's internal advice (the
+/// secretariat's recommendation), duplicate flags and staff account ids
+/// are never part of it.
+// `deny_unknown_fields` marks the schema closed, so that the staff view (a
+// superset) never also validates as this one.
+#[derive(Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClaimantView {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: ClaimId,
+    pub reference: Option<String>,
+    #[schema(value_type = String, example = "draft")]
+    pub status: ClaimStatus,
+    pub category: Option<String>,
+    /// The claim as filed (see `POST /v1/claims`).
+    #[schema(value_type = Object)]
+    pub claim: Value,
+    /// Total claimed per currency, derived from the losses.
+    #[schema(value_type = Vec<Object>)]
+    pub totals: Value,
+    /// The Board's decision on recording, once made.
+    pub decision: Option<BoardDecisionView>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub submitted_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub decided_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: OffsetDateTime,
+    pub version: i64,
+}
+
+/// The Board's decision as the claimant reads it.
+#[derive(Serialize, ToSchema)]
+pub struct BoardDecisionView {
+    /// recorded or rejected
+    pub outcome: String,
+    pub reasons: String,
+}
+
+/// A claim as the caller may see it: the claimant's view for the filer
+/// acting as claimant, the staff view otherwise.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum ClaimAnswer {
+    Staff(ClaimView),
+    Claimant(ClaimantView),
 }
 
 /// One line of a claims list.
@@ -215,7 +271,55 @@ fn draft_of(state: &AppState, record: &ClaimRecord) -> ApiResult<ClaimDraft> {
     serde_json::from_value(open_content(state, record)?).map_err(ApiError::internal)
 }
 
-fn view(state: &AppState, record: ClaimRecord) -> ApiResult<ClaimView> {
+/// Whether the caller reads claims only as their filer (the policy's `own`
+/// for reading claims), whatever the action at hand: such a caller gets
+/// the claimant's views.
+pub(crate) fn reads_as_claimant(auth: &Authorized) -> bool {
+    auth.principal.permission(kernel::Action::ReadClaim) == Permission::Own
+}
+
+/// The claim in the view the caller is entitled to: the claimant's view
+/// for a caller who reads claims only as their filer, the staff view
+/// otherwise.
+fn view(state: &AppState, auth: &Authorized, record: ClaimRecord) -> ApiResult<ClaimAnswer> {
+    if reads_as_claimant(auth) {
+        claimant_view(state, record).map(ClaimAnswer::Claimant)
+    } else {
+        staff_view(state, record).map(ClaimAnswer::Staff)
+    }
+}
+
+pub(crate) fn claimant_view(state: &AppState, record: ClaimRecord) -> ApiResult<ClaimantView> {
+    let claim = open_content(state, &record)?;
+    let decision = record.decision.as_ref().map(|d| BoardDecisionView {
+        outcome: d
+            .get("outcome")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned(),
+        reasons: d
+            .get("reasons")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned(),
+    });
+    Ok(ClaimantView {
+        id: record.id,
+        reference: record.reference,
+        status: record.status,
+        category: record.category,
+        claim,
+        totals: record.totals,
+        decision,
+        submitted_at: record.submitted_at,
+        decided_at: record.decided_at,
+        created_at: record.created_at,
+        updated_at: record.updated_at,
+        version: record.version,
+    })
+}
+
+fn staff_view(state: &AppState, record: ClaimRecord) -> ApiResult<ClaimView> {
     let claim = open_content(state, &record)?;
     Ok(ClaimView {
         id: record.id,
@@ -287,9 +391,24 @@ pub(crate) async fn visible_claim_noting(
 }
 
 /// Amounts must be exact in their currency and positive even in a draft: a
-/// wrong figure is an error to fix now, not a gap to fill later.
+/// wrong figure is an error to fix now, not a gap to fill later. Lists
+/// must stay within their limits (`register::MAX_LOSSES` and the others,
+/// docs/register.md).
 pub(crate) fn check_amounts(draft: &ClaimDraft) -> ApiResult<()> {
-    let mut errors = Vec::new();
+    let mut errors: Vec<FieldError> = draft
+        .oversized_lists()
+        .into_iter()
+        .map(|too_many| {
+            FieldError::new(
+                too_many.field,
+                "too_many_items",
+                format!(
+                    "At most {} items are allowed here; the claim has {}.",
+                    too_many.limit, too_many.found
+                ),
+            )
+        })
+        .collect();
     for (i, loss) in draft.losses.iter().enumerate() {
         let money = loss.amount;
         if kernel::Money::exact(money.amount(), money.currency()).is_err() {
@@ -314,7 +433,10 @@ pub(crate) fn check_amounts(draft: &ClaimDraft) -> ApiResult<()> {
     if errors.is_empty() {
         Ok(())
     } else {
-        Err(ApiError::validation("Some amounts are not valid.", errors))
+        Err(ApiError::validation(
+            "Some amounts or lists are not valid.",
+            errors,
+        ))
     }
 }
 
@@ -409,7 +531,7 @@ fn illegal(record: &ClaimRecord, action: ClaimAction) -> ApiError {
 #[utoipa::path(post, path = "/v1/claims", tag = "register", security(("bearer" = [])),
     params(("Idempotency-Key" = Option<String>, Header)),
     request_body(content = Object, description = "A claim draft: claimant, representation, category, incident, location, narrative, losses, external_references, category_fields; every part optional until submission"),
-    responses((status = 201, body = ClaimView), (status = 422, body = crate::error::ProblemBody)))]
+    responses((status = 201, body = ClaimAnswer), (status = 422, body = crate::error::ProblemBody)))]
 pub async fn create(
     State(state): State<AppState>,
     auth: Authorized,
@@ -428,20 +550,20 @@ pub async fn create(
         StatusCode::CREATED,
         [(header::LOCATION, location)],
         etag(version),
-        Json(view(&state, record)?),
+        Json(view(&state, &auth, record)?),
     ))
 }
 
 #[utoipa::path(get, path = "/v1/claims/{id}", tag = "register", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid)),
-    responses((status = 200, body = ClaimView), (status = 404, body = crate::error::ProblemBody)))]
+    responses((status = 200, body = ClaimAnswer), (status = 404, body = crate::error::ProblemBody)))]
 pub async fn read(
     State(state): State<AppState>,
     auth: Authorized,
     Path(id): Path<ClaimId>,
 ) -> ApiResult<impl IntoResponse> {
     let record = visible_claim(&state, &auth, id).await?;
-    Ok((etag(record.version), Json(view(&state, record)?)))
+    Ok((etag(record.version), Json(view(&state, &auth, record)?)))
 }
 
 /// Merges `patch` into `target` (RFC 7396 JSON Merge Patch).
@@ -468,7 +590,7 @@ fn merge_patch(target: &mut Value, patch: &Value) {
 #[utoipa::path(patch, path = "/v1/claims/{id}", tag = "register", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid), ("If-Match" = String, Header)),
     request_body(content = Object, description = "JSON Merge Patch of the draft"),
-    responses((status = 200, body = ClaimView), (status = 409, body = crate::error::ProblemBody),
+    responses((status = 200, body = ClaimAnswer), (status = 409, body = crate::error::ProblemBody),
         (status = 412, body = crate::error::ProblemBody), (status = 428, body = crate::error::ProblemBody)))]
 pub async fn edit(
     State(state): State<AppState>,
@@ -509,14 +631,14 @@ pub async fn edit(
             StoreError::Conflict(_) => ApiError::precondition_failed(),
             other => other.into(),
         })?;
-    Ok((etag(updated.version), Json(view(&state, updated)?)))
+    Ok((etag(updated.version), Json(view(&state, &auth, updated)?)))
 }
 
 /// Submits a draft: the eligibility pre-screen runs, a reference number is
 /// given, and probable duplicates are flagged for staff.
 #[utoipa::path(post, path = "/v1/claims/{id}/submit", tag = "register", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid), ("Idempotency-Key" = Option<String>, Header)),
-    responses((status = 200, body = ClaimView), (status = 409, body = crate::error::ProblemBody),
+    responses((status = 200, body = ClaimAnswer), (status = 409, body = crate::error::ProblemBody),
         (status = 422, description = "Pre-screen failures, all at once", body = crate::error::ProblemBody)))]
 pub async fn submit(
     State(state): State<AppState>,
@@ -576,7 +698,10 @@ pub async fn submit(
             StoreError::Conflict(detail) => ApiError::conflict(detail),
             other => other.into(),
         })?;
-    Ok((etag(submitted.version), Json(view(&state, submitted)?)))
+    Ok((
+        etag(submitted.version),
+        Json(view(&state, &auth, submitted)?),
+    ))
 }
 
 #[derive(Deserialize, ToSchema, Default)]
@@ -647,7 +772,7 @@ fn change(action: &'static str) -> ClaimChange {
 /// The claimant withdraws the claim before the Board decides.
 #[utoipa::path(post, path = "/v1/claims/{id}/withdraw", tag = "register", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid)), request_body = Reason,
-    responses((status = 200, body = ClaimView), (status = 409, body = crate::error::ProblemBody)))]
+    responses((status = 200, body = ClaimAnswer), (status = 409, body = crate::error::ProblemBody)))]
 pub async fn withdraw(
     State(state): State<AppState>,
     auth: Authorized,
@@ -665,13 +790,13 @@ pub async fn withdraw(
     let mut c = change("claim.withdrawn");
     c.message = reason.reason.map(|r| (MessageKind::Response, r));
     let updated = act(&state, &auth, &record, ClaimAction::Withdraw, None, c).await?;
-    Ok((etag(updated.version), Json(view(&state, updated)?)))
+    Ok((etag(updated.version), Json(view(&state, &auth, updated)?)))
 }
 
 /// The claimant answers a request for information; the claim returns to review.
 #[utoipa::path(post, path = "/v1/claims/{id}/responses", tag = "register", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid)), request_body = Message,
-    responses((status = 200, body = ClaimView), (status = 409, body = crate::error::ProblemBody)))]
+    responses((status = 200, body = ClaimAnswer), (status = 409, body = crate::error::ProblemBody)))]
 pub async fn respond(
     State(state): State<AppState>,
     auth: Authorized,
@@ -691,13 +816,13 @@ pub async fn respond(
         c,
     )
     .await?;
-    Ok((etag(updated.version), Json(view(&state, updated)?)))
+    Ok((etag(updated.version), Json(view(&state, &auth, updated)?)))
 }
 
 /// The secretariat takes the claim up for review.
 #[utoipa::path(post, path = "/v1/claims/{id}/review", tag = "register", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid)),
-    responses((status = 200, body = ClaimView), (status = 409, body = crate::error::ProblemBody)))]
+    responses((status = 200, body = ClaimAnswer), (status = 409, body = crate::error::ProblemBody)))]
 pub async fn start_review(
     State(state): State<AppState>,
     auth: Authorized,
@@ -713,13 +838,13 @@ pub async fn start_review(
         change("claim.review_started"),
     )
     .await?;
-    Ok((etag(updated.version), Json(view(&state, updated)?)))
+    Ok((etag(updated.version), Json(view(&state, &auth, updated)?)))
 }
 
 /// Asks the claimant for more information; they see the message.
 #[utoipa::path(post, path = "/v1/claims/{id}/information-requests", tag = "register", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid)), request_body = Message,
-    responses((status = 200, body = ClaimView), (status = 409, body = crate::error::ProblemBody)))]
+    responses((status = 200, body = ClaimAnswer), (status = 409, body = crate::error::ProblemBody)))]
 pub async fn request_information(
     State(state): State<AppState>,
     auth: Authorized,
@@ -739,7 +864,7 @@ pub async fn request_information(
         c,
     )
     .await?;
-    Ok((etag(updated.version), Json(view(&state, updated)?)))
+    Ok((etag(updated.version), Json(view(&state, &auth, updated)?)))
 }
 
 #[derive(Deserialize, Serialize, ToSchema, Clone, Copy, PartialEq, Eq, Debug)]
@@ -759,7 +884,7 @@ pub struct Recommend {
 /// The secretariat recommends recording or rejecting; the Board decides.
 #[utoipa::path(post, path = "/v1/claims/{id}/recommendation", tag = "register", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid)), request_body = Recommend,
-    responses((status = 200, body = ClaimView), (status = 409, body = crate::error::ProblemBody)))]
+    responses((status = 200, body = ClaimAnswer), (status = 409, body = crate::error::ProblemBody)))]
 pub async fn recommend(
     State(state): State<AppState>,
     auth: Authorized,
@@ -792,7 +917,7 @@ pub async fn recommend(
             StoreError::Conflict(detail) => ApiError::conflict(detail),
             other => other.into(),
         })?;
-    Ok((etag(updated.version), Json(view(&state, updated)?)))
+    Ok((etag(updated.version), Json(view(&state, &auth, updated)?)))
 }
 
 // Renamed in the description: schema names are global, and the Council's
@@ -836,7 +961,7 @@ async fn decide_one(
 /// of two decisions on the same claim, exactly one succeeds.
 #[utoipa::path(post, path = "/v1/claims/{id}/decision", tag = "register", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid), ("If-Match" = String, Header)), request_body = Decide,
-    responses((status = 200, body = ClaimView), (status = 409, body = crate::error::ProblemBody),
+    responses((status = 200, body = ClaimAnswer), (status = 409, body = crate::error::ProblemBody),
         (status = 412, body = crate::error::ProblemBody), (status = 428, body = crate::error::ProblemBody)))]
 pub async fn decide(
     State(state): State<AppState>,
@@ -855,7 +980,7 @@ pub async fn decide(
         &body.reasons,
     )
     .await?;
-    Ok((etag(updated.version), Json(view(&state, updated)?)))
+    Ok((etag(updated.version), Json(view(&state, &auth, updated)?)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -1072,8 +1197,32 @@ pub async fn history(
     auth: Authorized,
     Path(id): Path<ClaimId>,
 ) -> ApiResult<Json<Vec<HistoryEntry>>> {
-    visible_claim(&state, &auth, id).await?;
-    Ok(Json(claim_history(&state, id).await?))
+    let record = visible_claim(&state, &auth, id).await?;
+    let history = claim_history(&state, id).await?;
+    Ok(Json(if reads_as_claimant(&auth) {
+        for_claimant(history, record.filed_by)
+    } else {
+        history
+    }))
+}
+
+/// A claim's history as its claimant reads it: the steps and their
+/// reasons, without the secretariat's internal recommendation or the
+/// account ids of the staff who acted.
+pub(crate) fn for_claimant(
+    history: Vec<HistoryEntry>,
+    claimant: kernel::id::AccountId,
+) -> Vec<HistoryEntry> {
+    history
+        .into_iter()
+        .filter(|e| e.action != "claim.recommended")
+        .map(|mut e| {
+            if e.actor != Some(claimant) {
+                e.actor = None;
+            }
+            e
+        })
+        .collect()
 }
 
 /// Every change to a claim, oldest first, from the audit log (reads of
@@ -1136,17 +1285,112 @@ pub async fn messages(
     Ok(Json(state.store.claim_messages(id).await?))
 }
 
-/// Probable-duplicate flags raised on or against this claim.
+/// A probable-duplicate flag as the caller may see it.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum DuplicateFlagView {
+    /// Both claims are ones the caller may see.
+    Open(DuplicateFlagDetail),
+    /// The other claim is one the caller may not see: that a possible
+    /// duplicate exists, and nothing about it.
+    Restricted(RestrictedFlag),
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DuplicateFlagDetail {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: DuplicateFlagId,
+    #[schema(value_type = String, format = Uuid)]
+    pub claim: ClaimId,
+    #[schema(value_type = String, format = Uuid)]
+    pub other_claim: ClaimId,
+    /// same_claimant_other_category, same_external_reference, ...
+    pub reason: String,
+    /// The key both claims share, e.g. `rnokpp:...`.
+    pub matched: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub raised_at: OffsetDateTime,
+    /// confirmed or not_duplicate, once resolved.
+    pub outcome: Option<String>,
+    pub resolution_reason: Option<String>,
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub resolved_by: Option<kernel::id::AccountId>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub resolved_at: Option<OffsetDateTime>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RestrictedFlag {
+    /// Always true: the flag's other claim is not named.
+    pub restricted: bool,
+    pub detail: &'static str,
+    /// Whether someone with the clearance has resolved it.
+    pub resolved: bool,
+}
+
+/// What staff without the sensitive clearance read instead of a flag whose
+/// other claim is sensitive.
+pub const RESTRICTED_FLAG: &str =
+    "A possible duplicate that someone with the sensitive clearance must resolve.";
+
+impl DuplicateFlagView {
+    /// The flag as `need` allows: in full when both claims may be seen.
+    pub fn of(flag: store::claims::DuplicateFlagRecord, need: &NeedToKnow) -> Self {
+        if !flag.involves_sensitive() || need.is_cleared() {
+            Self::Open(DuplicateFlagDetail {
+                id: flag.id,
+                claim: flag.claim,
+                other_claim: flag.other_claim,
+                reason: flag.reason,
+                matched: flag.matched,
+                raised_at: flag.raised_at,
+                outcome: flag.outcome,
+                resolution_reason: flag.resolution_reason,
+                resolved_by: flag.resolved_by,
+                resolved_at: flag.resolved_at,
+            })
+        } else {
+            Self::Restricted(RestrictedFlag {
+                restricted: true,
+                detail: RESTRICTED_FLAG,
+                resolved: flag.outcome.is_some(),
+            })
+        }
+    }
+}
+
+/// The flags of a claim the caller may see, each as [`DuplicateFlagView`]
+/// allows.
+pub(crate) async fn visible_flags(
+    state: &AppState,
+    auth: &Authorized,
+    id: ClaimId,
+) -> ApiResult<Vec<DuplicateFlagView>> {
+    let need = NeedToKnow::of(state.store.as_ref(), &auth.principal).await?;
+    Ok(state
+        .store
+        .duplicate_flags(id)
+        .await?
+        .into_iter()
+        .map(|f| DuplicateFlagView::of(f, &need))
+        .collect())
+}
+
+/// Probable-duplicate flags raised on or against this claim. A flag whose
+/// other claim is sensitive shows only that it exists, unless the caller
+/// has the sensitive clearance.
 #[utoipa::path(get, path = "/v1/claims/{id}/duplicates", tag = "register", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid)),
-    responses((status = 200, body = Vec<Object>), (status = 404, body = crate::error::ProblemBody)))]
+    responses((status = 200, body = Vec<DuplicateFlagView>), (status = 404, body = crate::error::ProblemBody)))]
 pub async fn duplicates(
     State(state): State<AppState>,
     auth: Authorized,
     Path(id): Path<ClaimId>,
-) -> ApiResult<Json<Vec<store::claims::DuplicateFlagRecord>>> {
+) -> ApiResult<Json<Vec<DuplicateFlagView>>> {
     visible_claim(&state, &auth, id).await?;
-    Ok(Json(state.store.duplicate_flags(id).await?))
+    Ok(Json(visible_flags(&state, &auth, id).await?))
 }
 
 #[derive(Deserialize, ToSchema, Clone, Copy)]
@@ -1164,16 +1408,28 @@ pub struct ResolveFlag {
 }
 
 /// Resolves a duplicate flag once, with a reason. Flags never reject a
-/// claim by themselves.
+/// claim by themselves. A flag on a sensitive claim is resolved only by
+/// staff with the sensitive clearance; to anyone else it does not exist.
 #[utoipa::path(post, path = "/v1/duplicate-flags/{id}/resolve", tag = "register", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid)), request_body = ResolveFlag,
-    responses((status = 200, body = Object), (status = 409, body = crate::error::ProblemBody)))]
+    responses((status = 200, body = DuplicateFlagDetail), (status = 404, body = crate::error::ProblemBody),
+        (status = 409, body = crate::error::ProblemBody)))]
 pub async fn resolve_flag(
     State(state): State<AppState>,
     auth: Authorized,
     Path(id): Path<DuplicateFlagId>,
     Json(body): Json<ResolveFlag>,
-) -> ApiResult<Json<store::claims::DuplicateFlagRecord>> {
+) -> ApiResult<Json<DuplicateFlagView>> {
+    let flag = state.store.duplicate_flag(id).await?;
+    let need = NeedToKnow::of(state.store.as_ref(), &auth.principal).await?;
+    if flag.involves_sensitive() && !need.is_cleared() {
+        tracing::warn!(
+            account = %auth.principal.account,
+            flag = %id,
+            "duplicate flag on a sensitive claim; answered 404 to a caller without the clearance"
+        );
+        return Err(ApiError::not_found());
+    }
     let reason = required_text("reason", &body.reason)?;
     let outcome = match body.outcome {
         FlagOutcome::Confirmed => "confirmed",
@@ -1187,5 +1443,5 @@ pub async fn resolve_flag(
             StoreError::Conflict(detail) => ApiError::conflict(detail),
             other => other.into(),
         })?;
-    Ok(Json(record))
+    Ok(Json(DuplicateFlagView::of(record, &need)))
 }

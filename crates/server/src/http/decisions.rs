@@ -11,7 +11,9 @@
 use crate::error::{ApiError, ApiResult};
 use crate::gate::commission_may_act;
 use crate::http::authz::Authorized;
+use crate::http::cases::known_case;
 use crate::http::json::{Json, Path, etag, if_match_version};
+use crate::need_to_know::NeedToKnow;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -132,16 +134,16 @@ pub async fn form_panel(
     }
     let mut categories = body.categories.clone();
     for (i, b) in body.batches.iter().enumerate() {
-        let batch = match state.store.batch(*b).await {
-            Ok(batch) => batch,
-            Err(StoreError::NotFound) => {
+        let batch = match crate::http::batches::known_batch(&state, &auth, *b).await {
+            Ok((batch, _)) => batch,
+            Err(e) if e.status == StatusCode::NOT_FOUND => {
                 return Err(ApiError::invalid_field(
                     &format!("batches[{i}]"),
                     "unknown",
                     "No such batch.",
                 ));
             }
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(e),
         };
         if !categories.contains(&batch.category) {
             categories.push(batch.category);
@@ -381,7 +383,7 @@ pub async fn recommend(
     Json(body): Json<Propose>,
 ) -> ApiResult<impl IntoResponse> {
     commission_may_act(&state).await?;
-    let case = state.store.case(id).await?;
+    let case = known_case(&state, &auth, id).await?;
     let panel = load_panel(&state, body.panel).await?;
     let rec = propose_for(&state, &auth, &panel, &case, &body).await?;
     let mut saved = state
@@ -409,7 +411,7 @@ pub async fn recommend_batch(
     Json(body): Json<Propose>,
 ) -> ApiResult<impl IntoResponse> {
     commission_may_act(&state).await?;
-    let batch = state.store.batch(id).await?;
+    let (batch, _) = crate::http::batches::known_batch(&state, &auth, id).await?;
     if batch.status != BatchStatus::Released {
         return Err(ApiError::conflict(format!(
             "Only a released batch goes to the panel; this one is {:?}.",
@@ -478,9 +480,11 @@ pub async fn recommend_batch(
     params(("id" = String, Path, format = Uuid)), responses((status = 200, body = RecommendationView)))]
 pub async fn recommendation(
     State(state): State<AppState>,
+    auth: Authorized,
     Path(id): Path<RecommendationId>,
 ) -> ApiResult<impl IntoResponse> {
     let r = state.store.recommendation(id).await?;
+    known_case(&state, &auth, r.recommendation.case).await?;
     let decision = decision_ref(&state, id).await?;
     Ok((
         etag(r.version),
@@ -510,8 +514,8 @@ pub async fn vote(
     commission_may_act(&state).await?;
     let record = state.store.recommendation(id).await?;
     let mut rec = record.recommendation.clone();
+    let case = known_case(&state, &auth, rec.case).await?;
     let panel_record = state.store.panel(rec.panel).await?;
-    let case = state.store.case(rec.case).await?;
     let panel = panel_for(&panel_record, &case);
     let involvement = state.store.case_involvement(rec.case).await?;
     let tally = rec
@@ -683,6 +687,7 @@ async fn decide_one(
     let record = match state.store.decision_for_recommendation(id).await {
         Err(StoreError::NotFound) => {
             let rec = state.store.recommendation(id).await?;
+            known_case(state, auth, rec.recommendation.case).await?;
             let e = commission::DecisionError::RecommendationNotAdopted {
                 status: rec.recommendation.status,
             };
@@ -690,6 +695,9 @@ async fn decide_one(
         }
         other => other?,
     };
+    NeedToKnow::of(state.store.as_ref(), &auth.principal)
+        .await?
+        .check_category(&record.category)?;
     if expected != record.version {
         return Err(ApiError::precondition_failed());
     }
@@ -879,9 +887,13 @@ pub async fn decide_many(
     params(("id" = String, Path, format = Uuid)), responses((status = 200, body = DecisionView)))]
 pub async fn decision(
     State(state): State<AppState>,
+    auth: Authorized,
     Path(id): Path<DecisionId>,
 ) -> ApiResult<impl IntoResponse> {
     let d = state.store.decision(id).await?;
+    NeedToKnow::of(state.store.as_ref(), &auth.principal)
+        .await?
+        .check_category(&d.category)?;
     Ok((etag(d.version), Json(DecisionView::from(d))))
 }
 
@@ -891,9 +903,10 @@ pub async fn decision(
     params(("id" = String, Path, format = Uuid)), responses((status = 200, body = Vec<DecisionView>)))]
 pub async fn case_decisions(
     State(state): State<AppState>,
+    auth: Authorized,
     Path(id): Path<CaseId>,
 ) -> ApiResult<Json<Vec<DecisionView>>> {
-    state.store.case(id).await?;
+    known_case(&state, &auth, id).await?;
     let list = state.store.case_decisions(id).await?;
     Ok(Json(list.into_iter().map(DecisionView::from).collect()))
 }
@@ -930,6 +943,9 @@ pub async fn correct(
 ) -> ApiResult<impl IntoResponse> {
     commission_may_act(&state).await?;
     let previous = state.store.decision(id).await?;
+    NeedToKnow::of(state.store.as_ref(), &auth.principal)
+        .await?
+        .check_category(&previous.category)?;
     if let Some(by) = previous.superseded_by {
         return Err(ApiError::conflict(format!(
             "This decision is superseded by {by}; correct the decision in force."
@@ -1135,9 +1151,28 @@ impl From<AwardRecord> for AwardView {
 /// The awards ledger, oldest first.
 #[utoipa::path(get, path = "/v1/awards", tag = "decisions", security(("bearer" = [])),
     responses((status = 200, body = Vec<AwardView>)))]
-pub async fn awards(State(state): State<AppState>) -> ApiResult<Json<Vec<AwardView>>> {
+pub async fn awards(
+    State(state): State<AppState>,
+    auth: Authorized,
+) -> ApiResult<Json<Vec<AwardView>>> {
+    let need = NeedToKnow::of(state.store.as_ref(), &auth.principal).await?;
     let list = state.store.awards().await?;
-    Ok(Json(list.into_iter().map(AwardView::from).collect()))
+    Ok(Json(
+        list.into_iter()
+            .filter(|a| need.may_see_category(&a.category))
+            .map(AwardView::from)
+            .collect(),
+    ))
+}
+
+/// Loads an award the caller may learn of: an award on a claim of a
+/// sensitive category is "not found" to staff without the clearance.
+async fn known_award(state: &AppState, auth: &Authorized, id: AwardId) -> ApiResult<AwardRecord> {
+    let award = state.store.award(id).await?;
+    NeedToKnow::of(state.store.as_ref(), &auth.principal)
+        .await?
+        .check_category(&award.category)?;
+    Ok(award)
 }
 
 /// One award with its payments.
@@ -1145,9 +1180,10 @@ pub async fn awards(State(state): State<AppState>) -> ApiResult<Json<Vec<AwardVi
     params(("id" = String, Path, format = Uuid)), responses((status = 200, body = AwardView)))]
 pub async fn award(
     State(state): State<AppState>,
+    auth: Authorized,
     Path(id): Path<AwardId>,
 ) -> ApiResult<impl IntoResponse> {
-    let a = state.store.award(id).await?;
+    let a = known_award(&state, &auth, id).await?;
     Ok((etag(a.version), Json(AwardView::from(a))))
 }
 
@@ -1178,7 +1214,7 @@ pub async fn record_payment(
 ) -> ApiResult<impl IntoResponse> {
     commission_may_act(&state).await?;
     let if_match = if_match_version(&headers)?;
-    let record = state.store.award(id).await?;
+    let record = known_award(&state, &auth, id).await?;
     if if_match != record.version {
         return Err(ApiError::precondition_failed());
     }
@@ -1230,7 +1266,7 @@ async fn save_award_change(
 ) -> ApiResult<AwardRecord> {
     commission_may_act(state).await?;
     let if_match = if_match_version(headers)?;
-    let record = state.store.award(id).await?;
+    let record = known_award(state, auth, id).await?;
     if if_match != record.version {
         return Err(ApiError::precondition_failed());
     }
@@ -1380,11 +1416,15 @@ pub async fn preview_round(
 ) -> ApiResult<impl IntoResponse> {
     commission_may_act(&state).await?;
     let currency: Currency = body.available.currency();
+    // A round pays what its maker may know of: staff without the sensitive
+    // clearance preview rounds without awards on sensitive claims.
+    let need = NeedToKnow::of(state.store.as_ref(), &auth.principal).await?;
     let outstanding: Vec<OutstandingAward> = state
         .store
         .awards()
         .await?
         .into_iter()
+        .filter(|r| need.may_see_category(&r.category))
         .filter(|r| r.award.amount.currency() == currency)
         .filter(|r| {
             !matches!(
@@ -1421,9 +1461,40 @@ pub async fn preview_round(
     params(("id" = String, Path, format = Uuid)), responses((status = 200, body = PaymentRoundView)))]
 pub async fn round(
     State(state): State<AppState>,
+    auth: Authorized,
     Path(id): Path<PaymentRoundId>,
 ) -> ApiResult<Json<PaymentRoundView>> {
-    Ok(Json(state.store.payment_round(id).await?.into()))
+    Ok(Json(known_round(&state, &auth, id).await?.into()))
+}
+
+/// Loads a round the caller may learn of: a round that pays an award on a
+/// sensitive claim is "not found" to staff without the clearance.
+async fn known_round(
+    state: &AppState,
+    auth: &Authorized,
+    id: PaymentRoundId,
+) -> ApiResult<PaymentRoundRecord> {
+    let round = state.store.payment_round(id).await?;
+    let need = NeedToKnow::of(state.store.as_ref(), &auth.principal).await?;
+    if !need.is_cleared() {
+        let hidden: std::collections::BTreeSet<AwardId> = state
+            .store
+            .awards()
+            .await?
+            .into_iter()
+            .filter(|a| !need.may_see_category(&a.category))
+            .map(|a| a.award.id)
+            .collect();
+        if round
+            .preview
+            .lines
+            .iter()
+            .any(|l| hidden.contains(&l.award))
+        {
+            return Err(crate::need_to_know::Unknown.into());
+        }
+    }
+    Ok(round)
 }
 
 /// Confirms a previewed round: each award in it becomes payable with its
@@ -1438,7 +1509,7 @@ pub async fn confirm_round(
     Path(id): Path<PaymentRoundId>,
 ) -> ApiResult<Json<PaymentRoundView>> {
     commission_may_act(&state).await?;
-    let round = state.store.payment_round(id).await?;
+    let round = known_round(&state, &auth, id).await?;
     if round.status != RoundStatus::Preview {
         return Err(ApiError::conflict("The round is already confirmed.").with("code", "confirmed"));
     }

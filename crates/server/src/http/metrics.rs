@@ -8,7 +8,9 @@ use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use std::sync::OnceLock;
 use std::time::Instant;
 
+use crate::error::ApiError;
 use crate::state::AppState;
+use secrecy::ExposeSecret as _;
 
 /// The process-wide recorder. A process has one; tests that start several
 /// apps share it.
@@ -51,12 +53,32 @@ pub async fn track(request: Request, next: Next) -> Response {
     response
 }
 
-/// Prometheus text format.
+/// Prometheus text format. With `metrics_token` set, only a scraper that
+/// sends it as a bearer token is answered.
 #[utoipa::path(get, path = "/metrics", tag = "service",
-    responses((status = 200, description = "Prometheus text exposition", content_type = "text/plain")))]
-pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+    responses((status = 200, description = "Prometheus text exposition", content_type = "text/plain"),
+        (status = 401, body = crate::error::ProblemBody)))]
+pub async fn render(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> Result<impl IntoResponse, ApiError> {
+    if let Some(expected) = &state.settings.metrics_token {
+        let sent = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or_default();
+        if !crate::auth::same_secret(sent, expected.expose_secret()) {
+            return Err(ApiError::unauthenticated(
+                "Metrics need the scrape token: `Authorization: Bearer <metrics_token>`.",
+            ));
+        }
+    }
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/plain; version=0.0.4"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
         state.metrics.render(),
-    )
+    ))
 }

@@ -195,8 +195,10 @@ pub fn router(state: &AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     // The docs UI is served from the binary (vendored assets, no CDN) and
     // also serves the description at /openapi.json.
+    let docs = Router::from(SwaggerUi::new("/docs").url("/openapi.json", spec))
+        .layer(axum::middleware::from_fn(docs_headers));
     let router = api
-        .merge(SwaggerUi::new("/docs").url("/openapi.json", spec))
+        .merge(docs)
         // Inside authorization (a later route_layer wraps the earlier ones):
         // keys are kept per authorized account.
         .route_layer(axum::middleware::from_fn_with_state(
@@ -220,6 +222,7 @@ pub fn router(state: &AppState) -> Router {
 
     router.layer(
         ServiceBuilder::new()
+            .layer(axum::middleware::from_fn(drop_unsafe_request_id))
             .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
             .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
                 let id = req
@@ -238,4 +241,80 @@ pub fn router(state: &AppState) -> Router {
                 state.settings.request_timeout,
             )),
     )
+}
+
+/// Whether a client's `x-request-id` may be kept: a bounded token of
+/// characters that are safe in logs, headers and problem bodies.
+pub fn acceptable_request_id(id: &[u8]) -> bool {
+    (1..=64).contains(&id.len())
+        && id
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(b))
+}
+
+/// Drops a client's `x-request-id` that is not [`acceptable_request_id`],
+/// so that a fresh one is made: a request id is echoed into logs and
+/// answers, where a forged one could split log lines or pass for another
+/// request's.
+async fn drop_unsafe_request_id(
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let headers = request.headers_mut();
+    let ids = headers.get_all("x-request-id").iter().count();
+    let unsafe_id = headers
+        .get("x-request-id")
+        .is_some_and(|v| !acceptable_request_id(v.as_bytes()));
+    if ids > 1 || unsafe_id {
+        headers.remove("x-request-id");
+    }
+    next.run(request).await
+}
+
+/// The API documentation is a page with scripts: its own, from this
+/// binary, and nothing else; it may not be framed.
+const DOCS_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+    img-src 'self' data:; connect-src 'self'; font-src 'self' data:; form-action 'none'; \
+    frame-ancestors 'none'; base-uri 'none'";
+
+async fn docs_headers(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::http::{HeaderValue, header};
+    let mut response = next.run(request).await;
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(DOCS_CSP),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::acceptable_request_id;
+
+    #[test]
+    fn request_ids_are_bounded_safe_tokens() {
+        assert!(acceptable_request_id(
+            b"0190a6f4-7c1e-7d2a-9b1e-2f9e1c3a4b5c"
+        ));
+        assert!(acceptable_request_id(b"lb-17:abc.def_1"));
+        for bad in [
+            &b""[..],
+            b"a b",
+            b"abc\r\nx",
+            b"<script>",
+            b"x\"y",
+            &[b'a'; 65],
+        ] {
+            assert!(!acceptable_request_id(bad), "{bad:?}");
+        }
+    }
 }

@@ -117,6 +117,7 @@ pub(crate) async fn cases(
     State(state): State<AppState>,
     lang: Lang,
     viewer: Viewer,
+    auth: Authorized,
     query: Result<axum::extract::Query<CaseFilters>, QueryRejection>,
 ) -> PageResult {
     let axum::extract::Query(f) = query.map_err(|e| ApiError::malformed(e.body_text()))?;
@@ -143,7 +144,7 @@ pub(crate) async fn cases(
         ("min_amount", q.min_amount.clone()),
         ("max_amount", q.max_amount.clone()),
     ];
-    let Json(page) = cases_api::list(State(state), Query(q)).await?;
+    let Json(page) = cases_api::list(State(state), auth, Query(q)).await?;
     let next = page.next_cursor.map(|cursor| {
         use std::fmt::Write as _;
         let mut href = String::from("/console/cases?");
@@ -340,13 +341,16 @@ async fn case_page(
     state: &AppState,
     lang: Lang,
     viewer: &Viewer,
+    auth: &Authorized,
     id: CaseId,
     done: Option<&'static str>,
     problem: Option<&ApiError>,
 ) -> PageResult {
-    let case = state.store.case(id).await?;
-    let Json(assessments) = cases_api::assessments(State(state.clone()), Path(id)).await?;
-    let Json(decisions) = decisions_api::case_decisions(State(state.clone()), Path(id)).await?;
+    let case = cases_api::known_case(state, auth, id).await?;
+    let Json(assessments) =
+        cases_api::assessments(State(state.clone()), auth.clone(), Path(id)).await?;
+    let Json(decisions) =
+        decisions_api::case_decisions(State(state.clone()), auth.clone(), Path(id)).await?;
     let decided: Vec<RecommendationId> = decisions.iter().map(|d| d.recommendation_id).collect();
     let me = viewer.principal.account;
     let may_vote = may(viewer, Action::Recommend);
@@ -481,6 +485,7 @@ pub(crate) async fn case(
     State(state): State<AppState>,
     lang: Lang,
     viewer: Viewer,
+    auth: Authorized,
     Path(id): Path<CaseId>,
     axum::extract::Query(done): axum::extract::Query<Done>,
 ) -> PageResult {
@@ -488,6 +493,7 @@ pub(crate) async fn case(
         &state,
         lang,
         &viewer,
+        &auth,
         id,
         done_key(done.done.as_deref()),
         None,
@@ -501,6 +507,7 @@ async fn after(
     state: &AppState,
     lang: Lang,
     viewer: &Viewer,
+    auth: &Authorized,
     id: CaseId,
     outcome: ApiResult<()>,
     done: &str,
@@ -508,7 +515,7 @@ async fn after(
     match super::settle(outcome, &format!("/console/cases/{id}?done={done}"))? {
         Ok(redirect) => Ok(redirect),
         Err(e) => super::with_status(
-            case_page(state, lang, viewer, id, None, Some(&e)).await,
+            case_page(state, lang, viewer, auth, id, None, Some(&e)).await,
             e.status,
         ),
     }
@@ -533,7 +540,7 @@ pub(crate) async fn assign(
     let outcome = match body.assessor.trim().parse() {
         Ok(assessor) => cases_api::assign(
             State(state.clone()),
-            auth,
+            auth.clone(),
             Path(id),
             if_match(body.version),
             Json(cases_api::Assign { assessor }),
@@ -546,7 +553,7 @@ pub(crate) async fn assign(
             "An account id.",
         )),
     };
-    after(&state, lang, &viewer, id, outcome, "assigned").await
+    after(&state, lang, &viewer, &auth, id, outcome, "assigned").await
 }
 
 #[derive(Deserialize)]
@@ -599,7 +606,7 @@ pub(crate) async fn assess(
     let outcome = match assess_body(&state, body) {
         Ok(assess) => cases_api::assess(
             State(state.clone()),
-            auth,
+            auth.clone(),
             Path(id),
             if_match(version),
             Json(assess),
@@ -608,7 +615,7 @@ pub(crate) async fn assess(
         .map(drop),
         Err(e) => Err(e),
     };
-    after(&state, lang, &viewer, id, outcome, "assessed").await
+    after(&state, lang, &viewer, &auth, id, outcome, "assessed").await
 }
 
 #[derive(Deserialize)]
@@ -660,13 +667,13 @@ pub(crate) async fn recommend(
     let body = form(body)?;
     let outcome = match propose_body(&state, body) {
         Ok(propose) => {
-            decisions_api::recommend(State(state.clone()), auth, Path(id), Json(propose))
+            decisions_api::recommend(State(state.clone()), auth.clone(), Path(id), Json(propose))
                 .await
                 .map(drop)
         }
         Err(e) => Err(e),
     };
-    after(&state, lang, &viewer, id, outcome, "recommended").await
+    after(&state, lang, &viewer, &auth, id, outcome, "recommended").await
 }
 
 /// The case a recommendation is on: where a vote or a decision returns.
@@ -693,7 +700,7 @@ pub(crate) async fn vote(
     let outcome = match serde_json::from_value(Value::String(body.choice)) {
         Ok(choice) => decisions_api::vote(
             State(state.clone()),
-            auth,
+            auth.clone(),
             Path(id),
             Json(decisions_api::CastVote { choice }),
         )
@@ -705,7 +712,7 @@ pub(crate) async fn vote(
             "Choose how you vote.",
         )),
     };
-    after(&state, lang, &viewer, case, outcome, "voted").await
+    after(&state, lang, &viewer, &auth, case, outcome, "voted").await
 }
 
 #[derive(Deserialize)]
@@ -751,7 +758,7 @@ pub(crate) async fn decide(
     let outcome = match council_step(&body) {
         Ok(step) => decisions_api::decide(
             State(state.clone()),
-            auth,
+            auth.clone(),
             Path(id),
             if_match(body.version),
             Json(decisions_api::Decide {
@@ -763,7 +770,7 @@ pub(crate) async fn decide(
         .map(drop),
         Err(e) => Err(e),
     };
-    after(&state, lang, &viewer, case, outcome, "decided").await
+    after(&state, lang, &viewer, &auth, case, outcome, "decided").await
 }
 
 // ------------------------------------------------------------ batch page
@@ -808,16 +815,19 @@ async fn batch_page(
     state: &AppState,
     lang: Lang,
     viewer: &Viewer,
+    auth: &Authorized,
     id: BatchId,
     done: Option<&'static str>,
     problem: Option<&ApiError>,
 ) -> PageResult {
-    let b = crate::http::batches::batch_view(state, state.store.batch(id).await?).await?;
+    let (record, need) = crate::http::batches::known_batch(state, auth, id).await?;
+    let b = crate::http::batches::batch_view(state, record, &need).await?;
     let status = name_of(&b.status);
     let in_review = status == "in_review";
     let (job, progress) = match b.job_id {
         Some(job) => {
-            let Json(j) = crate::http::batches::job(State(state.clone()), Path(job)).await?;
+            let Json(j) =
+                crate::http::batches::job(State(state.clone()), auth.clone(), Path(job)).await?;
             let lines = vec![
                 (lang.tr("batch.job.status").to_owned(), j.status.clone()),
                 (
@@ -901,6 +911,7 @@ pub(crate) async fn batch(
     State(state): State<AppState>,
     lang: Lang,
     viewer: Viewer,
+    auth: Authorized,
     Path(id): Path<BatchId>,
     axum::extract::Query(done): axum::extract::Query<Done>,
 ) -> PageResult {
@@ -908,6 +919,7 @@ pub(crate) async fn batch(
         &state,
         lang,
         &viewer,
+        &auth,
         id,
         done_key(done.done.as_deref()),
         None,
@@ -919,6 +931,7 @@ async fn after_batch(
     state: &AppState,
     lang: Lang,
     viewer: &Viewer,
+    auth: &Authorized,
     id: BatchId,
     outcome: ApiResult<()>,
     done: &str,
@@ -926,7 +939,7 @@ async fn after_batch(
     match super::settle(outcome, &format!("/console/batches/{id}?done={done}"))? {
         Ok(redirect) => Ok(redirect),
         Err(e) => super::with_status(
-            batch_page(state, lang, viewer, id, None, Some(&e)).await,
+            batch_page(state, lang, viewer, auth, id, None, Some(&e)).await,
             e.status,
         ),
     }
@@ -975,7 +988,7 @@ pub(crate) async fn review(
     let outcome = match finding {
         Ok(finding) => crate::http::batches::review(
             State(state.clone()),
-            auth,
+            auth.clone(),
             Path((id, case)),
             Json(crate::http::batches::Review { finding }),
         )
@@ -983,7 +996,7 @@ pub(crate) async fn review(
         .map(drop),
         Err(e) => Err(e),
     };
-    after_batch(&state, lang, &viewer, id, outcome, "reviewed").await
+    after_batch(&state, lang, &viewer, &auth, id, outcome, "reviewed").await
 }
 
 #[derive(Deserialize)]
@@ -1000,11 +1013,15 @@ pub(crate) async fn release(
     body: Result<axum::extract::Form<ReleaseForm>, FormRejection>,
 ) -> PageResult {
     let body = form(body)?;
-    let outcome =
-        crate::http::batches::release(State(state.clone()), auth, Path(id), if_match(body.version))
-            .await
-            .map(drop);
-    after_batch(&state, lang, &viewer, id, outcome, "released").await
+    let outcome = crate::http::batches::release(
+        State(state.clone()),
+        auth.clone(),
+        Path(id),
+        if_match(body.version),
+    )
+    .await
+    .map(drop);
+    after_batch(&state, lang, &viewer, &auth, id, outcome, "released").await
 }
 
 #[cfg(test)]

@@ -327,7 +327,8 @@ pub(crate) struct EvidenceLine {
 }
 
 pub(crate) struct DuplicateLine {
-    pub(crate) other: String,
+    /// The other claim, `None` when it is one the viewer may not see.
+    pub(crate) other: Option<String>,
     pub(crate) reason: String,
     pub(crate) matched: String,
     pub(crate) outcome: String,
@@ -527,23 +528,37 @@ async fn claim_page(
     let (f, _) = claim_facts(state, auth, lang, id, "/console/claims").await?;
     let show_duplicates = may(viewer, Action::ReadDuplicateFlags);
     let duplicates = if show_duplicates {
-        state
-            .store
-            .duplicate_flags(id)
+        api::visible_flags(state, auth, id)
             .await?
             .into_iter()
-            .map(|d| DuplicateLine {
-                other: if d.claim == id {
-                    d.other_claim
-                } else {
-                    d.claim
-                }
-                .to_string(),
-                reason: d.reason,
-                matched: d.matched,
-                outcome: d
-                    .outcome
-                    .unwrap_or_else(|| lang.tr("claim.duplicates.open").to_owned()),
+            .map(|flag| match flag {
+                api::DuplicateFlagView::Open(d) => DuplicateLine {
+                    other: Some(
+                        if d.claim == id {
+                            d.other_claim
+                        } else {
+                            d.claim
+                        }
+                        .to_string(),
+                    ),
+                    reason: d.reason,
+                    matched: d.matched,
+                    outcome: d
+                        .outcome
+                        .unwrap_or_else(|| lang.tr("claim.duplicates.open").to_owned()),
+                },
+                api::DuplicateFlagView::Restricted(r) => DuplicateLine {
+                    other: None,
+                    reason: String::new(),
+                    matched: String::new(),
+                    outcome: lang
+                        .tr(if r.resolved {
+                            "claim.duplicates.resolved"
+                        } else {
+                            "claim.duplicates.open"
+                        })
+                        .to_owned(),
+                },
             })
             .collect()
     } else {

@@ -382,6 +382,12 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("claim.duplicates.other", "Other claim", "Інша заява"),
     ("claim.duplicates.reason", "Reason", "Причина"),
     ("claim.duplicates.open", "open", "відкрита"),
+    ("claim.duplicates.resolved", "resolved", "вирішена"),
+    (
+        "claim.duplicates.restricted",
+        "A possible duplicate that someone with the sensitive clearance must resolve.",
+        "Можливий дублікат, який має розглянути особа з допуском до чутливих заяв.",
+    ),
     (
         "claim.messages",
         "Requests and answers",

@@ -315,7 +315,7 @@ async fn authorize(State(state): State<AppState>, request: Request, next: Next) 
     let mut request = if method == Method::GET || method == Method::HEAD {
         request
     } else {
-        match check_csrf(&state, request, &viewer.csrf).await {
+        match check_csrf(&state, request, &path, &viewer.csrf).await {
             Ok(request) => request,
             Err(e) => {
                 tracing::warn!(request_id, account = %principal.account, path, "form refused: {}", e.detail);
@@ -340,28 +340,44 @@ async fn authorize(State(state): State<AppState>, request: Request, next: Next) 
     next.run(request).await
 }
 
+/// The forms whose body streams to storage and is not read ahead: they
+/// alone carry the CSRF token in their action URL. A token in the URL can
+/// leak through logs and history, so every other form must send it in its
+/// body.
+const STREAMED_FORMS: [&str; 1] = ["/my/claims/{id}/evidence"];
+
+/// Whether the browser says the request comes from another site (or from a
+/// sibling subdomain). A request without the header (an older browser, a
+/// script) is judged by its token alone.
+pub(crate) fn from_elsewhere(headers: &HeaderMap) -> bool {
+    headers
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v != "same-origin" && v != "none")
+}
+
 /// Lets a state-changing request through only with the session's token,
-/// from the form body (urlencoded) or the form's action URL (multipart,
-/// whose body streams to storage and is not read ahead). Requests the
-/// browser marks as coming from another site are refused outright.
+/// from the form body (urlencoded), or from the action URL for the
+/// [`STREAMED_FORMS`]. Requests the browser marks as coming from another
+/// site are refused outright.
 async fn check_csrf(
     state: &AppState,
     request: Request,
+    path: &str,
     expected: &str,
 ) -> Result<Request, ApiError> {
-    let cross_site = request
-        .headers()
-        .get("sec-fetch-site")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v != "same-origin" && v != "none");
-    if cross_site {
+    if from_elsewhere(request.headers()) {
         return Err(csrf_refused());
     }
-    let from_query = request
-        .uri()
-        .query()
-        .and_then(|q| form_value(q, "csrf"))
-        .map(str::to_owned);
+    let from_query = if STREAMED_FORMS.contains(&path) {
+        request
+            .uri()
+            .query()
+            .and_then(|q| form_value(q, "csrf"))
+            .map(str::to_owned)
+    } else {
+        None
+    };
     let is_form = request
         .headers()
         .get(header::CONTENT_TYPE)

@@ -16,6 +16,7 @@ use super::i18n::Lang;
 use super::{Chrome, PageResult, html};
 use crate::auth::{TOKEN_PREFIX, hash_token};
 use crate::error::{ApiError, ApiResult};
+use crate::http::authz::{ClientIp, count_failure};
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::rejection::FormRejection;
@@ -43,14 +44,7 @@ pub fn random_secret() -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
-/// Compares secrets without leaking where they differ.
-pub fn same_secret(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
-}
+pub use crate::auth::same_secret;
 
 /// The value of a cookie of the request.
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -137,10 +131,24 @@ pub async fn from_cookie(state: &AppState, headers: &HeaderMap) -> ApiResult<Fou
     ))
 }
 
-/// Where to go after signing in: a local path only, never another site.
+/// The pages a sign-in may lead back to.
+const NEXT_PREFIXES: [&str; 2] = ["/console", "/my"];
+
+/// Where to go after signing in: a path under one of [`NEXT_PREFIXES`],
+/// made only of characters that cannot change how a browser reads it
+/// (no control characters, backslashes or a second leading slash), so it
+/// never leads to another site and always makes a valid `Location`.
+/// Anything else is dropped and the caller goes to their home page.
 fn safe_next(next: Option<&str>) -> Option<String> {
-    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
-        .map(str::to_owned)
+    let next = next?;
+    let plain = next
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"-._~/?=&%+:,".contains(&b));
+    let under = NEXT_PREFIXES.iter().any(|prefix| {
+        next.strip_prefix(prefix)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/') || rest.starts_with('?'))
+    });
+    (plain && under && !next.contains("//") && !next.contains("/..")).then(|| next.to_owned())
 }
 
 /// Where a principal starts: the console for staff, their claims otherwise.
@@ -228,8 +236,14 @@ pub async fn sign_in(
     State(state): State<AppState>,
     lang: Lang,
     headers: HeaderMap,
+    ClientIp(client): ClientIp,
     form: Result<Form<SignIn>, FormRejection>,
 ) -> PageResult {
+    // A sign-in posted from another site would sign the browser in to an
+    // account of the attacker's choosing (login CSRF).
+    if super::from_elsewhere(&headers) {
+        return Err(super::csrf_refused());
+    }
     let Form(form) = form.map_err(|e| ApiError::malformed(e.body_text()))?;
     let expected = cookie(&headers, SIGN_IN_COOKIE).unwrap_or_default();
     if expected.is_empty() || !same_secret(&expected, &form.csrf) {
@@ -237,6 +251,7 @@ pub async fn sign_in(
     }
     let token = form.token.trim();
     let refused = |detail: &str| {
+        count_failure(&state, client)?;
         sign_in_page(
             lang,
             &headers,
@@ -265,6 +280,10 @@ pub async fn sign_in(
         }
         Err(e) => return Err(e),
     };
+    // Decided before the session is written, so nothing after it can fail
+    // on the caller's input and leave a session nobody received.
+    let target =
+        safe_next(form.next.as_deref()).unwrap_or_else(|| home_of(&caller.principal).to_owned());
     let (record, _) = state.store.token_by_hash(&hash_token(token)).await?;
     let now = state.clock.now();
     let expires_at = record
@@ -292,8 +311,6 @@ pub async fn sign_in(
             },
         )
         .await?;
-    let target =
-        safe_next(form.next.as_deref()).unwrap_or_else(|| home_of(&caller.principal).to_owned());
     let tls = over_tls(&headers);
     let max_age = (expires_at - now).whole_seconds().max(0);
     let mut response = Redirect::to(&target).into_response();
@@ -343,6 +360,27 @@ mod tests {
         assert_eq!(safe_next(Some("https://evil.example")), None);
         assert_eq!(safe_next(Some("/\\evil.example")), None);
         assert_eq!(safe_next(None), None);
+        assert_eq!(safe_next(Some("/my")), Some("/my".into()));
+        assert_eq!(
+            safe_next(Some("/console/claims?status=submitted&q=a%20b")),
+            Some("/console/claims?status=submitted&q=a%20b".into())
+        );
+        // Browsers drop tabs and newlines inside URLs, so `/\t/evil` reads
+        // as `//evil`; control characters also make no valid header.
+        for hostile in [
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/console\r\nSet-Cookie: x=1",
+            "/console\u{b}",
+            "/console//evil.example",
+            "/console/../sign-out",
+            "/myself",
+            "/sign-out",
+            "/",
+            "",
+        ] {
+            assert_eq!(safe_next(Some(hostile)), None, "{hostile:?}");
+        }
     }
 
     #[test]

@@ -187,16 +187,40 @@ both! {
         let again = problem(decide(Some(etag(&recorded))).send().await.unwrap(), 409, "conflict").await;
         assert_eq!(again["current_status"], "recorded");
 
-        let (_, history) = json(app.get(&format!("/v1/claims/{id}/history")).bearer_auth(&claimant).send().await.unwrap()).await;
-        let actions: Vec<&str> = history.as_array().unwrap().iter().map(|h| h["action"].as_str().unwrap()).collect();
+        let history_url = format!("/v1/claims/{id}/history");
+        let history_of = |token: &str| app.get(&history_url).bearer_auth(token).send();
+        let staff_history = json(history_of(&registrar).await.unwrap()).await.1;
+        let actions: Vec<&str> = staff_history.as_array().unwrap().iter().map(|h| h["action"].as_str().unwrap()).collect();
         assert_eq!(
             actions,
             ["claim.created", "claim.draft_updated", "claim.submitted", "claim.review_started",
              "claim.information_requested", "claim.information_provided", "claim.recommended", "claim.recorded"]
         );
+        assert!(staff_history.as_array().unwrap().iter().all(|h| h["actor"].is_string()));
+        // The claimant reads the steps, not the secretariat's internal
+        // advice, and no staff account ids.
+        let history = json(history_of(&claimant).await.unwrap()).await.1;
+        let actions: Vec<&str> = history.as_array().unwrap().iter().map(|h| h["action"].as_str().unwrap()).collect();
+        assert_eq!(
+            actions,
+            ["claim.created", "claim.draft_updated", "claim.submitted", "claim.review_started",
+             "claim.information_requested", "claim.information_provided", "claim.recorded"]
+        );
+        for h in history.as_array().unwrap() {
+            let by_claimant = ["claim.created", "claim.draft_updated", "claim.submitted", "claim.information_provided"]
+                .contains(&h["action"].as_str().unwrap());
+            assert_eq!(h["actor"].is_string(), by_claimant, "{h}");
+        }
         let last = history.as_array().unwrap().last().unwrap();
         assert_eq!((last["from"].as_str(), last["to"].as_str()), (Some("under_review"), Some("recorded")));
         assert_eq!(last["actor_role"], "board");
+        // Nor does the claim itself show the recommendation or who decided.
+        let (_, own) = json(app.get(&format!("/v1/claims/{id}")).bearer_auth(&claimant).send().await.unwrap()).await;
+        assert!(own.get("recommendation").is_none(), "{own}");
+        assert!(own.get("duplicate_flagged").is_none(), "{own}");
+        assert_eq!(own["decision"], json!({"outcome": "recorded", "reasons": "Meets the criteria."}));
+        let (_, staff) = json(app.get(&format!("/v1/claims/{id}")).bearer_auth(&registrar).send().await.unwrap()).await;
+        assert_eq!(staff["recommendation"]["outcome"], "recorded");
     }
 
     async fn a_claimant_never_reaches_another_claimants_claim(app: TestApp) {
@@ -356,12 +380,21 @@ both! {
         let b = file(&app, &second, &house(TAX_NUMBERS[1], CADASTRAL[0])).await;
         let (status, b) = submit(&app, &second, b["id"].as_str().unwrap()).await;
         assert_eq!(status, 200, "flags never reject: {b}");
-        assert_eq!(b["duplicate_flagged"], true);
+        assert!(b.get("duplicate_flagged").is_none(), "a claimant is not told of other claims: {b}");
+        let staff_view = |id: String| {
+            let app = &app;
+            let registrar = registrar.clone();
+            async move {
+                json(app.get(&format!("/v1/claims/{id}")).bearer_auth(&registrar).send().await.unwrap()).await.1
+            }
+        };
+        assert_eq!(staff_view(b["id"].as_str().unwrap().to_owned()).await["duplicate_flagged"], true);
         // A third, unrelated claim is not flagged.
         let mut later = house(TAX_NUMBERS[1], CADASTRAL[2]);
         later["incident"] = json!({"kind": "on", "date": "2023-05-01"});
         let c = file(&app, &second, &later).await;
         let (_, c) = submit(&app, &second, c["id"].as_str().unwrap()).await;
+        let c = staff_view(c["id"].as_str().unwrap().to_owned()).await;
         assert_eq!(c["duplicate_flagged"], false, "{c}");
 
         let (_, flagged) = json(app.get("/v1/claims?duplicate=true").bearer_auth(&registrar).send().await.unwrap()).await;
@@ -420,7 +453,7 @@ both! {
         claim["narrative"] = json!("What happened in the basement.");
         let draft = file(&app, &claimant, &claim).await;
         let id = draft["id"].as_str().unwrap();
-        assert_eq!(draft["sensitive"], true);
+        assert!(draft.get("sensitive").is_none(), "the claimant's view: {draft}");
         assert_eq!(draft["claim"]["narrative"], "What happened in the basement.", "the claimant reads their own");
 
         problem(app.get(&format!("/v1/claims/{id}")).bearer_auth(&plain).send().await.unwrap(), 404, "not-found").await;

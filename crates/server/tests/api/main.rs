@@ -21,6 +21,7 @@ mod foundation;
 mod hostile;
 mod idempotency;
 mod imports;
+mod need_to_know;
 mod reports;
 mod web;
 mod webhooks;

@@ -151,6 +151,23 @@ impl TestApp {
         .await
     }
 
+    /// An account with the sensitive clearance: it may see and work on
+    /// sensitive claims and their cases.
+    pub async fn cleared_account(
+        &self,
+        name: &str,
+        roles: &[Role],
+    ) -> (kernel::id::AccountId, String) {
+        self.account_with(NewAccount {
+            display_name: name.into(),
+            roles: roles.to_vec(),
+            clearances: vec![kernel::access::Clearance::Sensitive],
+            participant: None,
+            external_subject: None,
+        })
+        .await
+    }
+
     pub async fn account_with(&self, new: NewAccount) -> (kernel::id::AccountId, String) {
         let ctx = AuditContext::system();
         let account = self

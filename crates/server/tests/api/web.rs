@@ -362,7 +362,8 @@ both! {
             .unwrap();
         assert_eq!(cross_site.status(), 403);
         // Another session's token is no good either.
-        let other = sign_in(&app, &registrar).await;
+        let (_, colleague) = app.account("Colleague", &[Role::Registrar]).await;
+        let other = sign_in(&app, &colleague).await;
         assert_ne!(other.csrf, browser.csrf);
         let (_, other_token) = (other.cookie.clone(), other.csrf.clone());
         let mixed = client()
@@ -525,14 +526,28 @@ both! {
             .unwrap();
         assert_eq!(browser.get(&app, "/console/claims").await.status(), 303, "revoking the token ends the session");
 
+        // Suspension ends the session for good: lifting it brings the old
+        // cookie back to nothing.
         let (account, token) = app.account("Board", &[Role::Board]).await;
         let browser = sign_in(&app, &token).await;
+        assert_eq!(browser.get(&app, "/console").await.status(), 200);
         app.state
             .store
             .set_account_status(&store::AuditContext::system(), account, store::AccountStatus::Suspended, None)
             .await
             .unwrap();
-        assert_eq!(browser.get(&app, "/console").await.status(), 403);
+        assert_eq!(browser.get(&app, "/console").await.status(), 303, "suspension ends the session");
+        app.state
+            .store
+            .set_account_status(&store::AuditContext::system(), account, store::AccountStatus::Active, None)
+            .await
+            .unwrap();
+        assert_eq!(browser.get(&app, "/console").await.status(), 303, "reactivation does not revive it");
+        // Signing in again ends the earlier session.
+        let first = sign_in(&app, &token).await;
+        let second = sign_in(&app, &token).await;
+        assert_eq!(first.get(&app, "/console").await.status(), 303, "replaced by the new sign-in");
+        assert_eq!(second.get(&app, "/console").await.status(), 200);
 
         // Idle sessions end.
         let (_, token) = app.account("Auditor", &[Role::Auditor]).await;
@@ -644,7 +659,9 @@ mod casework {
                 assert_eq!(voted.status(), 303);
                 assert_eq!(voted.headers()[LOCATION], format!("{page}?done=voted"));
             }
-            // Voting twice is the domain's refusal, shown on the case page.
+            // Voting twice is the domain's refusal, shown on the case page
+            // (in the member's current session: the loop signed in again).
+            let member = sign_in(&app, &w.members[0].1).await;
             let again = member.post(&app, &format!("/console/recommendations/{rec}/votes"), &[("choice", "against")]).await;
             let (status, _, html) = text(again).await;
             assert_eq!(status, 409, "{html}");
