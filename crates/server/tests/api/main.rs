@@ -23,5 +23,6 @@ mod idempotency;
 mod imports;
 mod need_to_know;
 mod reports;
+mod security;
 mod web;
 mod webhooks;
