@@ -514,6 +514,19 @@ impl Settings {
         })
     }
 
+    /// What the use cases read.
+    pub fn app_config(&self) -> app::Config {
+        app::Config {
+            eligibility_start: self.eligibility_start,
+            convention_rule: self.convention_rule.clone(),
+            funding_target: self.funding_target,
+            award_currency: self.award_currency,
+            evidence_max_bytes: self.evidence_max_bytes,
+            import_max_bytes: self.import_max_bytes,
+            data_dir: self.database.data_dir.clone(),
+        }
+    }
+
     /// Defaults for a data directory and database URL, for tests and tools.
     pub fn for_database(url: &str, data_dir: &Path) -> Self {
         let db = DatabaseArgs {

@@ -10,6 +10,7 @@
 //! `docs/problems.md`. 5xx details never carry internals: the cause goes
 //! to the log under the request id.
 
+use app::{AppError, ErrorClass};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -326,8 +327,50 @@ impl From<StoreError> for ApiError {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
-impl From<crate::need_to_know::Unknown> for ApiError {
-    fn from(_: crate::need_to_know::Unknown) -> Self {
+impl From<app::need_to_know::Unknown> for ApiError {
+    fn from(_: app::need_to_know::Unknown) -> Self {
         Self::not_found()
+    }
+}
+
+/// The status that presents each kind of refusal.
+pub fn status_of(class: ErrorClass) -> StatusCode {
+    match class {
+        ErrorClass::Malformed => StatusCode::BAD_REQUEST,
+        ErrorClass::Unauthenticated => StatusCode::UNAUTHORIZED,
+        ErrorClass::Forbidden => StatusCode::FORBIDDEN,
+        ErrorClass::NotFound => StatusCode::NOT_FOUND,
+        ErrorClass::Conflict => StatusCode::CONFLICT,
+        ErrorClass::Stale => StatusCode::PRECONDITION_FAILED,
+        ErrorClass::VersionRequired => StatusCode::PRECONDITION_REQUIRED,
+        ErrorClass::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        ErrorClass::UnsupportedType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        ErrorClass::RangeNotSatisfiable => StatusCode::RANGE_NOT_SATISFIABLE,
+        ErrorClass::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorClass::Throttled => StatusCode::TOO_MANY_REQUESTS,
+        ErrorClass::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        ErrorClass::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// A use case's refusal as a problem: the one place the application's
+/// errors become HTTP.
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        let r = e.into_refusal();
+        Self(Box::new(Problem {
+            status: status_of(r.class),
+            kind: r.kind,
+            title: r.title,
+            detail: r.detail,
+            errors: r
+                .errors
+                .into_iter()
+                .map(|f| FieldError::new(f.field, f.code, f.message))
+                .collect(),
+            extensions: r.facts,
+            retry_after_secs: r.retry_after_secs,
+            cause: r.cause,
+        }))
     }
 }

@@ -9,15 +9,11 @@ pub mod auth;
 pub mod backup;
 pub mod cli;
 pub mod config;
-pub mod crypto;
 pub mod error;
-pub mod evidence_store;
-pub mod gate;
 pub mod http;
 pub mod import;
 pub mod jobs;
 pub mod jwt;
-pub mod need_to_know;
 pub mod state;
 pub mod web;
 pub mod webhooks;
@@ -192,24 +188,59 @@ pub async fn app_state(
         ),
         None => None,
     };
-    let sealer = crypto::Sealer::load(
+    let sealer = app::crypto::Sealer::load(
         settings.encryption_keys.as_ref(),
         &settings.database.data_dir,
     )
     .map_err(|e| StartError::Config(format!("encryption keys: {e:#}")))?;
-    let evidence = evidence_store::EvidenceStorage::from_settings(&settings)
+    let evidence = evidence_storage(&settings)
         .map_err(|e| StartError::Config(format!("evidence storage: {e:#}")))?;
     let reads = open_read_store(&settings.database, clock.clone(), &store).await?;
     let tokens = auth::TokenCache::keeping_for(settings.token_cache);
+    let app = app::App::new(store, reads, clock, settings.app_config(), sealer, evidence);
     Ok(state::AppState::new(
-        store,
-        reads,
-        clock,
+        app,
         settings,
         auth::Authenticator { jwt, tokens },
-        sealer,
-        evidence,
     ))
+}
+
+/// The evidence storage the settings name: an S3 bucket, or a directory.
+pub fn evidence_storage(
+    settings: &config::Settings,
+) -> anyhow::Result<app::evidence_storage::EvidenceStorage> {
+    use app::evidence_storage::EvidenceStorage;
+    match &settings.evidence_s3 {
+        Some(s3) => s3_bucket(s3).map(|bucket| EvidenceStorage::new(Arc::new(bucket))),
+        None => EvidenceStorage::local(&settings.evidence_dir),
+    }
+}
+
+/// An S3-compatible bucket. Credentials not given here come from the usual
+/// AWS environment (`AWS_ACCESS_KEY_ID`, instance roles, ...).
+fn s3_bucket(s3: &config::EvidenceS3Settings) -> anyhow::Result<object_store::aws::AmazonS3> {
+    use anyhow::Context as _;
+    use secrecy::ExposeSecret as _;
+    let mut builder = object_store::aws::AmazonS3Builder::from_env()
+        .with_bucket_name(&s3.bucket)
+        .with_region(s3.region.as_deref().unwrap_or("us-east-1"));
+    if let Some(endpoint) = &s3.endpoint {
+        // A self-hosted store (MinIO, Ceph, ...) is addressed by path, and
+        // may be plain HTTP inside a private network.
+        builder = builder
+            .with_endpoint(endpoint)
+            .with_virtual_hosted_style_request(false)
+            .with_allow_http(endpoint.starts_with("http://"));
+    }
+    if let Some(id) = &s3.access_key_id {
+        builder = builder.with_access_key_id(id);
+    }
+    if let Some(secret) = &s3.secret_access_key {
+        builder = builder.with_secret_access_key(secret.expose_secret());
+    }
+    builder
+        .build()
+        .with_context(|| format!("S3 bucket {:?}", s3.bucket))
 }
 
 /// Loads the Register's category catalogue and regions on first start; an
@@ -231,7 +262,7 @@ pub async fn run(
 ) -> std::io::Result<()> {
     // Before accepting connections: the tracker starts from the published
     // signatures (a no-op once seeded; retried on first use if it fails).
-    if let Err(e) = gate::seed_convention(&state).await {
+    if let Err(e) = app::gate::seed_convention(&state.app).await {
         tracing::error!("cannot seed the convention's signatories yet: {e}");
     }
     let jwks_refresher = state

@@ -1,29 +1,24 @@
-//! The state every handler shares. Handlers import this module; the router
-//! imports the handlers; nothing here imports either, so there is no cycle.
+//! The state the HTTP door shares: the application (use cases and what
+//! they work with) and what only the door needs (settings, metrics, rate
+//! limits, authentication, the background workers' controls).
 
 use crate::auth::Authenticator;
 use crate::config::Settings;
 use crate::http::rate_limit::RateLimits;
-use kernel::Clock;
 use metrics_exporter_prometheus::PrometheusHandle;
 use std::sync::Arc;
-use store::Store;
 
 #[derive(Clone)]
 pub struct AppState(Arc<Inner>);
 
 pub struct Inner {
-    pub store: Arc<dyn Store>,
-    /// Where reports and exports read: a replica when `DATABASE_READ_URL`
-    /// is set (perhaps a little behind), otherwise `store` itself.
-    pub reads: Arc<dyn Store>,
-    pub clock: Arc<dyn Clock>,
+    /// The use cases' context: store, read store, clock, configuration,
+    /// sealer and evidence storage.
+    pub app: app::App,
     pub settings: Settings,
     pub metrics: PrometheusHandle,
     pub rate_limits: RateLimits,
     pub auth: Authenticator,
-    pub sealer: crate::crypto::Sealer,
-    pub evidence: crate::evidence_store::EvidenceStorage,
     /// This process's batch-job worker.
     pub jobs: Arc<crate::jobs::JobControl>,
     /// This process's webhook delivery worker.
@@ -31,29 +26,17 @@ pub struct Inner {
 }
 
 impl AppState {
-    pub fn new(
-        store: Arc<dyn Store>,
-        reads: Arc<dyn Store>,
-        clock: Arc<dyn Clock>,
-        settings: Settings,
-        auth: Authenticator,
-        sealer: crate::crypto::Sealer,
-        evidence: crate::evidence_store::EvidenceStorage,
-    ) -> Self {
+    pub fn new(app: app::App, settings: Settings, auth: Authenticator) -> Self {
         let rate_limits = RateLimits::new(
             settings.rate_limit_per_minute,
             settings.anonymous_rate_limit_per_minute,
             settings.auth_failure_limit_per_minute,
         );
         Self(Arc::new(Inner {
-            store,
-            reads,
-            clock,
+            app,
             metrics: crate::http::metrics::handle(),
             rate_limits,
             auth,
-            sealer,
-            evidence,
             settings,
             jobs: Arc::new(crate::jobs::JobControl::default()),
             webhooks: Arc::new(crate::webhooks::WebhookControl::new()),
@@ -65,5 +48,14 @@ impl std::ops::Deref for AppState {
     type Target = Inner;
     fn deref(&self) -> &Inner {
         &self.0
+    }
+}
+
+// The use cases' context is reached through the state (`state.store`,
+// `state.clock`) as well as by name (`state.app`).
+impl std::ops::Deref for Inner {
+    type Target = app::App;
+    fn deref(&self) -> &app::App {
+        &self.app
     }
 }

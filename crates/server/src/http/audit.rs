@@ -3,8 +3,8 @@
 use crate::error::ApiResult;
 use crate::http::authz::Authorized;
 use crate::http::json::{Json, PageParams, Query};
-use crate::need_to_know::NeedToKnow;
 use crate::state::AppState;
+use app::need_to_know::NeedToKnow;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use store::audit::{ChainHead, ChainReport};

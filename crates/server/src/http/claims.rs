@@ -8,8 +8,8 @@
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::http::authz::Authorized;
 use crate::http::json::{Json, Path, Query, etag, if_match_version};
-use crate::need_to_know::NeedToKnow;
 use crate::state::AppState;
+use app::need_to_know::NeedToKnow;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;

@@ -12,10 +12,10 @@
 //! the convention's standing changes.
 
 use crate::error::{ApiError, ApiResult, FieldError};
-use crate::gate;
 use crate::http::authz::Authorized;
 use crate::http::json::Json;
 use crate::state::AppState;
+use app::gate;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -129,7 +129,7 @@ fn funding_view(
     record: &ConventionRecord,
     status: &ConventionStatus,
 ) -> FundingView {
-    let target = gate::funding_target(settings);
+    let target = settings.funding_target;
     let mut view = FundingView {
         determination_date: iso_opt(status.funding_determined_on),
         reference_currency: target.currency().code().to_owned(),
@@ -572,7 +572,7 @@ pub struct CommissionStatus {
 #[utoipa::path(get, path = "/v1/convention", tag = "convention",
     responses((status = 200, body = ConventionView)))]
 pub async fn overview(State(state): State<AppState>) -> ApiResult<Json<ConventionView>> {
-    let current = gate::current(&state).await?;
+    let current = gate::current(&state.app).await?;
     Ok(Json(convention_view(
         &state.settings,
         &current.record,
@@ -590,7 +590,7 @@ pub async fn participants(
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let current = gate::current(&state).await?;
+    let current = gate::current(&state.app).await?;
     let rows: Vec<ParticipantRow> = current.status.participants.iter().map(Into::into).collect();
     let wants_csv = headers
         .get(header::ACCEPT)
@@ -624,7 +624,7 @@ pub async fn timeline_list(State(state): State<AppState>) -> ApiResult<Json<Time
 #[utoipa::path(get, path = "/v1/convention/funding", tag = "convention",
     responses((status = 200, body = FundingView)))]
 pub async fn funding(State(state): State<AppState>) -> ApiResult<Json<FundingView>> {
-    let current = gate::current(&state).await?;
+    let current = gate::current(&state.app).await?;
     Ok(Json(funding_view(
         &state.settings,
         &current.record,
@@ -637,7 +637,7 @@ pub async fn funding(State(state): State<AppState>) -> ApiResult<Json<FundingVie
     responses((status = 200, body = Events)))]
 pub async fn events(State(state): State<AppState>) -> ApiResult<Json<Events>> {
     // Evaluating first stores `entered_into_force` if the date was reached.
-    gate::current(&state).await?;
+    gate::current(&state.app).await?;
     let events = state.store.convention_events().await?;
     Ok(Json(Events {
         events: events
@@ -659,7 +659,7 @@ pub async fn events(State(state): State<AppState>) -> ApiResult<Json<Events>> {
     responses((status = 200, body = CommissionStatus),
         (status = 409, body = crate::error::ProblemBody)))]
 pub async fn commission_status(State(state): State<AppState>) -> ApiResult<Json<CommissionStatus>> {
-    let current = gate::current(&state).await?;
+    let current = gate::current(&state.app).await?;
     ratification::commission_may_act(&current.status, current.today)
         .map_err(|refusal| gate::not_in_force(&refusal))?;
     Ok(Json(CommissionStatus {
@@ -818,7 +818,7 @@ pub async fn record_action(
     action.withdraws = req.withdraws.map(ActionId::from_uuid);
 
     let today = state.clock.today();
-    let rule = gate::rule(&state.settings);
+    let rule = gate::rule(&state.app.config);
     let new = action.clone();
     let decide =
         move |record: &ConventionRecord| -> Result<Option<NewConventionEvent>, ActionError> {
@@ -887,7 +887,7 @@ pub async fn record_determination(
     determination.supersedes = req.supersedes.map(FundingDeterminationId::from_uuid);
 
     let today = state.clock.today();
-    let rule = gate::rule(&state.settings);
+    let rule = gate::rule(&state.app.config);
     let new = determination.clone();
     let decide =
         move |record: &ConventionRecord| -> Result<Option<NewConventionEvent>, FundingDeterminationError> {

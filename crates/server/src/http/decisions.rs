@@ -4,17 +4,17 @@
 //! payment rounds and award totals.
 //!
 //! Every action that recommends, decides or touches an award passes the
-//! go-live gate first ([`crate::gate::commission_may_act`]). Handlers
+//! go-live gate first ([`app::gate::commission_may_act`]). Handlers
 //! validate, load, ask `commission`, and save; the store makes each change
 //! a conditional update, so races end in 409 or 412, never in two winners.
 
 use crate::error::{ApiError, ApiResult};
-use crate::gate::commission_may_act;
 use crate::http::authz::Authorized;
 use crate::http::cases::known_case;
 use crate::http::json::{Json, Path, etag, if_match_version};
-use crate::need_to_know::NeedToKnow;
 use crate::state::AppState;
+use app::gate::commission_may_act;
+use app::need_to_know::NeedToKnow;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
@@ -382,7 +382,7 @@ pub async fn recommend(
     Path(id): Path<CaseId>,
     Json(body): Json<Propose>,
 ) -> ApiResult<impl IntoResponse> {
-    commission_may_act(&state).await?;
+    commission_may_act(&state.app).await?;
     let case = known_case(&state, &auth, id).await?;
     let panel = load_panel(&state, body.panel).await?;
     let rec = propose_for(&state, &auth, &panel, &case, &body).await?;
@@ -410,7 +410,7 @@ pub async fn recommend_batch(
     Path(id): Path<BatchId>,
     Json(body): Json<Propose>,
 ) -> ApiResult<impl IntoResponse> {
-    commission_may_act(&state).await?;
+    commission_may_act(&state.app).await?;
     let (batch, _) = crate::http::batches::known_batch(&state, &auth, id).await?;
     if batch.status != BatchStatus::Released {
         return Err(ApiError::conflict(format!(
@@ -511,7 +511,7 @@ pub async fn vote(
     Path(id): Path<RecommendationId>,
     Json(body): Json<CastVote>,
 ) -> ApiResult<impl IntoResponse> {
-    commission_may_act(&state).await?;
+    commission_may_act(&state.app).await?;
     let record = state.store.recommendation(id).await?;
     let mut rec = record.recommendation.clone();
     let case = known_case(&state, &auth, rec.case).await?;
@@ -783,7 +783,7 @@ pub async fn decide(
     headers: HeaderMap,
     Json(body): Json<Decide>,
 ) -> ApiResult<impl IntoResponse> {
-    commission_may_act(&state).await?;
+    commission_may_act(&state.app).await?;
     let if_match = if_match_version(&headers)?;
     let issued = decide_one(
         &state,
@@ -838,7 +838,7 @@ pub async fn decide_many(
     auth: Authorized,
     Json(body): Json<BulkDecide>,
 ) -> ApiResult<Json<Vec<BulkResult>>> {
-    commission_may_act(&state).await?;
+    commission_may_act(&state.app).await?;
     if body.items.is_empty() || body.items.len() > 1000 {
         return Err(ApiError::invalid_field(
             "items",
@@ -941,7 +941,7 @@ pub async fn correct(
     Path(id): Path<DecisionId>,
     Json(body): Json<Correct>,
 ) -> ApiResult<impl IntoResponse> {
-    commission_may_act(&state).await?;
+    commission_may_act(&state.app).await?;
     let previous = state.store.decision(id).await?;
     NeedToKnow::of(state.store.as_ref(), &auth.principal)
         .await?
@@ -1212,7 +1212,7 @@ pub async fn record_payment(
     headers: HeaderMap,
     Json(body): Json<RecordPayment>,
 ) -> ApiResult<impl IntoResponse> {
-    commission_may_act(&state).await?;
+    commission_may_act(&state.app).await?;
     let if_match = if_match_version(&headers)?;
     let record = known_award(&state, &auth, id).await?;
     if if_match != record.version {
@@ -1264,7 +1264,7 @@ async fn save_award_change(
     action: &'static str,
     summary: impl FnOnce(&Award) -> Value,
 ) -> ApiResult<AwardRecord> {
-    commission_may_act(state).await?;
+    commission_may_act(&state.app).await?;
     let if_match = if_match_version(headers)?;
     let record = known_award(state, auth, id).await?;
     if if_match != record.version {
@@ -1414,7 +1414,7 @@ pub async fn preview_round(
     auth: Authorized,
     Json(body): Json<NewRound>,
 ) -> ApiResult<impl IntoResponse> {
-    commission_may_act(&state).await?;
+    commission_may_act(&state.app).await?;
     let currency: Currency = body.available.currency();
     // A round pays what its maker may know of: staff without the sensitive
     // clearance preview rounds without awards on sensitive claims.
@@ -1491,7 +1491,7 @@ async fn known_round(
             .iter()
             .any(|l| hidden.contains(&l.award))
         {
-            return Err(crate::need_to_know::Unknown.into());
+            return Err(app::need_to_know::Unknown.into());
         }
     }
     Ok(round)
@@ -1508,7 +1508,7 @@ pub async fn confirm_round(
     auth: Authorized,
     Path(id): Path<PaymentRoundId>,
 ) -> ApiResult<Json<PaymentRoundView>> {
-    commission_may_act(&state).await?;
+    commission_may_act(&state.app).await?;
     let round = known_round(&state, &auth, id).await?;
     if round.status != RoundStatus::Preview {
         return Err(ApiError::conflict("The round is already confirmed.").with("code", "confirmed"));

@@ -18,12 +18,12 @@
 //! draft or information is requested); whoever may see the claim lists and
 //! downloads its files; anyone else gets 404.
 
-use crate::crypto::{StreamOpener, StreamSealer};
 use crate::error::{ApiError, ApiResult};
-use crate::evidence_store::EvidenceStorage;
 use crate::http::authz::Authorized;
 use crate::http::json::{Json, Path};
 use crate::state::AppState;
+use app::crypto::{StreamOpener, StreamSealer};
+use app::evidence_storage::EvidenceStorage;
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};

@@ -7,10 +7,10 @@
 use super::charts::{self, Bar, Consents};
 use super::{Chrome, PageResult, grouped, html};
 use crate::error::ApiError;
-use crate::gate;
 use crate::http::convention::{ConventionView, ParticipantRow, convention_view, csv_chart};
 use crate::http::decisions::PublicDecision;
 use crate::state::AppState;
+use app::gate;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, header};
@@ -101,7 +101,7 @@ pub(crate) async fn tracker(
     lang: Lang,
     Query(q): Query<SortQuery>,
 ) -> PageResult {
-    let current = gate::current(&state).await?;
+    let current = gate::current(&state.app).await?;
     let view = convention_view(&state.settings, &current.record, &current.status);
     let mut rows: Vec<ParticipantRow> =
         current.status.participants.iter().map(Into::into).collect();
@@ -180,7 +180,7 @@ pub(crate) async fn tracker(
 /// The chart of participants as CSV, as `GET /v1/convention/participants`
 /// answers `Accept: text/csv`.
 pub(crate) async fn participants_csv(State(state): State<AppState>) -> PageResult {
-    let current = gate::current(&state).await?;
+    let current = gate::current(&state.app).await?;
     let rows: Vec<ParticipantRow> = current.status.participants.iter().map(Into::into).collect();
     Ok((
         [

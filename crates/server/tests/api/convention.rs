@@ -167,7 +167,7 @@ both! {
         assert_eq!(body["threshold"], 25);
         assert_eq!(body["projected_entry_into_force"], "2026-09-01");
         assert_eq!(body["missing"], json!([]));
-        assert!(server::gate::commission_may_act(&app.state).await.is_err());
+        assert!(app::gate::commission_may_act(&app.state.app).await.is_err());
 
         app.clock.set(datetime!(2026-08-31 23:59 UTC));
         problem(
@@ -183,7 +183,7 @@ both! {
         assert_eq!(status, 200, "{body}");
         assert_eq!(body["may_act"], true);
         assert_eq!(body["entry_into_force"], "2026-09-01");
-        assert!(server::gate::commission_may_act(&app.state).await.is_ok());
+        assert!(app::gate::commission_may_act(&app.state.app).await.is_ok());
         let overview = get(&app, "/v1/convention").await;
         assert_eq!(overview["in_force"], true);
         assert_eq!(overview["entry_into_force_is"], "past");

@@ -14,9 +14,9 @@
 //! version. A bytes range that cannot be read (malformed, or starting past
 //! the end) is refused with 416 and `Content-Range: bytes */SIZE`.
 
-use crate::crypto::ChunkOpener;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
+use app::crypto::ChunkOpener;
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
@@ -118,10 +118,10 @@ pub(super) async fn body(
             .into_stream();
         return Ok(Body::from_stream(stored));
     };
-    let chunk = crate::crypto::STREAM_CHUNK as u64;
+    let chunk = app::crypto::STREAM_CHUNK as u64;
     let (first, last) = (range.start / chunk, (range.end - 1) / chunk);
     let header = objects
-        .get_range(&location, 0..crate::crypto::STREAM_HEADER_BYTES)
+        .get_range(&location, 0..app::crypto::STREAM_HEADER_BYTES)
         .await
         .map_err(ApiError::internal)?;
     let opener = state
@@ -134,7 +134,7 @@ pub(super) async fn body(
             first..=last,
         )
         .map_err(ApiError::internal)?;
-    let span = crate::crypto::sealed_span(evidence.size, first, last);
+    let span = app::crypto::sealed_span(evidence.size, first, last);
     let stored = objects
         .get_opts(&location, GetOptions::new().with_range(Some(span)))
         .await

@@ -18,10 +18,8 @@
 //!   figure; its currency is the reference currency totals convert to. The
 //!   funding *condition* is the Council's determination, not this figure.
 
-use crate::config::Settings;
-use crate::error::ApiError;
-use crate::state::AppState;
-use axum::http::StatusCode;
+use crate::error::{AppError, ErrorClass};
+use crate::{App, Config};
 use kernel::Money;
 use ratification::{
     ConventionEvent, ConventionStatus, EntryIntoForceRule, NotInForce, evaluate, parse_signatures,
@@ -30,26 +28,26 @@ use store::{AuditContext, ConventionRecord, NewConventionEvent, StoreError};
 use time::Date;
 
 /// The entry-into-force rule in force for this deployment.
-pub fn rule(settings: &Settings) -> EntryIntoForceRule {
-    settings.convention_rule.clone()
+pub fn rule(config: &Config) -> EntryIntoForceRule {
+    config.convention_rule.clone()
 }
 
 /// The funding target the tracker shows confirmed contributions against.
-pub fn funding_target(settings: &Settings) -> Money {
-    settings.funding_target
+pub fn funding_target(config: &Config) -> Money {
+    config.funding_target
 }
 
 /// Seeds the published participants and signatures on first start; a no-op
 /// once any participant is recorded. Safe to run from several instances at
 /// once (the store serialises it).
-pub async fn seed_convention(state: &AppState) -> Result<usize, StoreError> {
+pub async fn seed_convention(app: &App) -> Result<usize, StoreError> {
     let seed =
         parse_signatures(ratification::CONVENTION_SIGNATURES_CSV).map_err(StoreError::internal)?;
     let ctx = AuditContext {
         reason: Some("first start: the published signatures of the convention".into()),
         ..AuditContext::system()
     };
-    state.store.seed_convention(&ctx, &seed).await
+    app.store.seed_convention(&ctx, &seed).await
 }
 
 /// The record and its evaluation on one day.
@@ -77,16 +75,16 @@ pub fn new_event(event: ConventionEvent) -> NewConventionEvent {
 /// changed anything), the first evaluation that sees it stores the
 /// `entered_into_force` event; a failure to store it is logged and does not
 /// fail the read.
-pub async fn current(state: &AppState) -> Result<Current, ApiError> {
-    let mut record = state.store.convention_record().await?;
+pub async fn current(app: &App) -> Result<Current, AppError> {
+    let mut record = app.store.convention_record().await?;
     if record.participants.is_empty() {
         // Seeding at start failed (the database was down): do it now.
-        seed_convention(state).await?;
-        record = state.store.convention_record().await?;
+        seed_convention(app).await?;
+        record = app.store.convention_record().await?;
     }
-    let today = state.clock.today();
+    let today = app.clock.today();
     let status = evaluate(
-        &rule(&state.settings),
+        &rule(&app.config),
         &record.participants,
         &record.treaty_actions(),
         &record.determinations(),
@@ -103,7 +101,7 @@ pub async fn current(state: &AppState) -> Result<Current, ApiError> {
                 ..AuditContext::system()
             };
             let event = new_event(ConventionEvent::EnteredIntoForce { on });
-            if let Err(e) = state.store.append_convention_event(&ctx, event).await {
+            if let Err(e) = app.store.append_convention_event(&ctx, event).await {
                 tracing::warn!("could not store the entered_into_force event: {e}");
             }
         }
@@ -116,9 +114,9 @@ pub async fn current(state: &AppState) -> Result<Current, ApiError> {
 }
 
 /// The 409 problem of a closed gate, with the figures as extension members.
-pub fn not_in_force(refusal: &NotInForce) -> ApiError {
-    ApiError::new(
-        StatusCode::CONFLICT,
+pub fn not_in_force(refusal: &NotInForce) -> AppError {
+    AppError::new(
+        ErrorClass::Conflict,
         NotInForce::PROBLEM_TYPE,
         "The Commission may not act yet",
         format!("The Commission may act only once the convention is in force; {refusal}."),
@@ -135,8 +133,8 @@ pub fn not_in_force(refusal: &NotInForce) -> ApiError {
 
 /// The go-live gate: `Ok` once the convention is in force today, otherwise
 /// the 409 `commission-not-in-force` problem. Reads the record every call.
-pub async fn commission_may_act(state: &AppState) -> Result<(), ApiError> {
-    let current = current(state).await?;
+pub async fn commission_may_act(app: &App) -> Result<(), AppError> {
+    let current = current(app).await?;
     ratification::commission_may_act(&current.status, current.today)
         .map_err(|refusal| not_in_force(&refusal))
 }
