@@ -257,6 +257,27 @@ impl std::ops::DerefMut for AppError {
     }
 }
 
+impl AppError {
+    /// A store refusal of a change that named the version it expected: a
+    /// conflict then means the record changed since (stale), anything else
+    /// keeps its meaning. The one place a store conflict becomes "stale".
+    pub fn stale_or(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict(_) => Self::precondition_failed(),
+            other => other.into(),
+        }
+    }
+
+    /// A store refusal of a change: stale when the caller named the version
+    /// it expected, a conflict with the current state otherwise.
+    pub fn from_change(e: StoreError, expected_version: Option<i64>) -> Self {
+        match expected_version {
+            Some(_) => Self::stale_or(e),
+            None => e.into(),
+        }
+    }
+}
+
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {

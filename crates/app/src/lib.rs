@@ -13,11 +13,25 @@
 //! case here, and present its outcome. Nothing here knows HTTP: the crate
 //! depends on no web framework, so the compiler keeps it that way.
 
+pub mod accounts;
+pub mod audit;
+pub mod awards;
+pub mod batches;
+pub mod cases;
+pub mod catalogue;
+pub mod claims;
+pub mod convention;
 pub mod crypto;
+pub mod decisions;
 pub mod error;
+pub mod evidence;
 pub mod evidence_storage;
+pub mod exports;
 pub mod gate;
+pub mod imports;
 pub mod need_to_know;
+pub mod reports;
+pub mod webhooks;
 
 pub use error::{AppError, AppResult, ErrorClass, FieldError};
 

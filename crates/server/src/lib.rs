@@ -75,7 +75,7 @@ pub async fn open_store(
         let store = store_sqlite::SqliteStore::connect(url, clock)
             .await
             .map_err(failed)?;
-        seed_catalogue(&store).await.map_err(failed)?;
+        app::catalogue::seed(&store).await.map_err(failed)?;
         Ok(Arc::new(store))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         let settings = store_postgres::PoolSettings {
@@ -85,7 +85,7 @@ pub async fn open_store(
         let store = store_postgres::PostgresStore::connect(url, settings, clock)
             .await
             .map_err(failed)?;
-        seed_catalogue(&store).await.map_err(failed)?;
+        app::catalogue::seed(&store).await.map_err(failed)?;
         Ok(Arc::new(store))
     } else {
         let scheme = url.split(':').next().unwrap_or_default().to_owned();
@@ -241,16 +241,6 @@ fn s3_bucket(s3: &config::EvidenceS3Settings) -> anyhow::Result<object_store::aw
     builder
         .build()
         .with_context(|| format!("S3 bucket {:?}", s3.bucket))
-}
-
-/// Loads the Register's category catalogue and regions on first start; an
-/// existing catalogue (perhaps changed by admins since) is left alone.
-pub async fn seed_catalogue(store: &dyn Store) -> Result<(), StoreError> {
-    let categories = register::seed::categories()
-        .map_err(|e| StoreError::internal(std::io::Error::other(e.to_string())))?;
-    let regions = register::seed::regions()
-        .map_err(|e| StoreError::internal(std::io::Error::other(e.to_string())))?;
-    store.seed_catalogue(&categories, &regions).await
 }
 
 /// Serves the application on `listener` until `shutdown` completes, then

@@ -420,6 +420,17 @@ pub struct Authorized {
 }
 
 impl Authorized {
+    /// Who acts, for the use cases.
+    pub fn actor(&self) -> app::Actor {
+        app::Actor {
+            principal: self.principal.clone(),
+            permission: self.permission,
+            role: self.role,
+            request_id: self.request_id.clone(),
+            idempotency_key: self.idempotency_key.clone(),
+        }
+    }
+
     /// The audit context for a change made by this request.
     pub fn audit(&self, reason: Option<String>) -> AuditContext {
         AuditContext {

@@ -1,28 +1,27 @@
 //! The category catalogue and the regions (public), and catalogue edits by
 //! admins without a release.
 
-use crate::error::{ApiError, ApiResult, FieldError};
+use crate::error::ApiResult;
 use crate::http::authz::Authorized;
 use crate::http::json::{Json, Path, etag};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
-use store::StoreError;
 use store::claims::CategoryRecord;
 
 /// Every category, open or not, with its form's fields.
 #[utoipa::path(get, path = "/v1/categories", tag = "register",
     responses((status = 200, description = "The catalogue", body = Vec<Object>)))]
 pub async fn list(State(state): State<AppState>) -> ApiResult<Json<Vec<CategoryRecord>>> {
-    Ok(Json(state.store.categories().await?))
+    Ok(Json(app::catalogue::categories(&state.app).await?))
 }
 
 /// Ukraine's regions (ISO 3166-2:UA).
 #[utoipa::path(get, path = "/v1/regions", tag = "register",
     responses((status = 200, description = "The regions", body = Vec<Object>)))]
 pub async fn regions(State(state): State<AppState>) -> ApiResult<Json<Vec<register::Region>>> {
-    Ok(Json(state.store.regions().await?))
+    Ok(Json(app::catalogue::regions(&state.app).await?))
 }
 
 /// Creates a category (no `If-Match`) or replaces one (`If-Match` with its
@@ -39,34 +38,13 @@ pub async fn put(
     headers: HeaderMap,
     Json(category): Json<register::Category>,
 ) -> ApiResult<impl IntoResponse> {
-    if category.code.as_str() != code {
-        return Err(ApiError::validation(
-            "The body's code differs from the path's.",
-            vec![FieldError::new(
-                "code",
-                "mismatch",
-                format!("Expected {code}."),
-            )],
-        ));
-    }
-    let expected = if headers.contains_key(axum::http::header::IF_MATCH) {
-        Some(crate::http::json::if_match_version(&headers)?)
-    } else {
-        None
-    };
-    let record = state
-        .store
-        .put_category(&auth.audit(None), &category, expected)
-        .await
-        .map_err(|e| match (e, expected) {
-            (StoreError::Conflict(_), Some(_)) => ApiError::precondition_failed(),
-            (StoreError::Conflict(_), None) => ApiError::precondition_required(),
-            (other, _) => other.into(),
-        })?;
-    let status = if expected.is_some() {
-        StatusCode::OK
-    } else {
+    let expected = crate::http::json::optional_if_match(&headers)?;
+    let put =
+        app::catalogue::put_category(&state.app, &auth.actor(), &code, category, expected).await?;
+    let status = if put.created {
         StatusCode::CREATED
+    } else {
+        StatusCode::OK
     };
-    Ok((status, etag(record.version), Json(record)))
+    Ok((status, etag(put.record.version), Json(put.record)))
 }

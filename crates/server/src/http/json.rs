@@ -229,6 +229,16 @@ pub fn if_match_version(headers: &axum::http::HeaderMap) -> Result<i64, ApiError
         .ok_or_else(ApiError::precondition_failed)
 }
 
+/// The version in `If-Match` when the header is there: a change that may
+/// also be made without naming a version (creating what does not exist).
+pub fn optional_if_match(headers: &axum::http::HeaderMap) -> Result<Option<i64>, ApiError> {
+    if headers.contains_key(axum::http::header::IF_MATCH) {
+        if_match_version(headers).map(Some)
+    } else {
+        Ok(None)
+    }
+}
+
 /// The ETag of a resource at `version`.
 pub fn etag(version: i64) -> [(axum::http::HeaderName, String); 1] {
     [(axum::http::header::ETAG, format!("\"v{version}\""))]

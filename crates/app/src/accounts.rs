@@ -1,0 +1,1 @@
+//! Accounts, their roles and clearances, and API tokens.

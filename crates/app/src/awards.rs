@@ -1,0 +1,1 @@
+//! Awards, their payees and payments, and payment rounds.

@@ -1,0 +1,1 @@
+//! Commission casework: cases, assignment, valuation rules, exchange rates, individual assessment.

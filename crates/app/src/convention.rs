@@ -1,0 +1,1 @@
+//! The ratification tracker: treaty actions, funding, and the convention's standing.

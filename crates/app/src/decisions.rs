@@ -1,0 +1,1 @@
+//! Panels, their recommendations and votes, and the Council's decisions and corrections.

@@ -1,0 +1,1 @@
+//! Evidence files of claims: upload, listing, download.

@@ -1,0 +1,1 @@
+//! Exports of claims and awards.

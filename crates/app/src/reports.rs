@@ -1,0 +1,1 @@
+//! Aggregate figures on claims and awards.

@@ -1,0 +1,9 @@
+//! The use cases without HTTP, each on SQLite and, when
+//! `REDRESS_TEST_POSTGRES_URL` names a server, on PostgreSQL.
+
+#![allow(unreachable_pub, reason = "a test binary exports nothing")]
+
+#[macro_use]
+mod support;
+
+mod catalogue;
