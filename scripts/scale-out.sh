@@ -227,6 +227,8 @@ http {
         server 127.0.0.1:${PORTS[2]} max_fails=1 fail_timeout=30s;
         server 127.0.0.1:${PORTS[3]} max_fails=1 fail_timeout=30s;
         keepalive 32;
+        # Below redress's idle close (REDRESS_HEADER_READ_TIMEOUT_SECS).
+        keepalive_timeout 5s;
     }
     server {
         listen 127.0.0.1:$NGINX_PORT;

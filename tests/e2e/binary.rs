@@ -13,15 +13,32 @@ fn free_port() -> u16 {
         .port()
 }
 
-struct Service {
+pub(crate) struct Service {
     child: Child,
-    base: String,
+    pub(crate) base: String,
 }
 
 impl Service {
-    fn start(data_dir: &std::path::Path, extra_env: &[(&str, &str)]) -> Self {
+    pub(crate) fn start(data_dir: &std::path::Path, extra_env: &[(&str, &str)]) -> Self {
+        Self::start_under(data_dir, extra_env, None)
+    }
+
+    /// As [`Service::start`], with at most `open_files` descriptors
+    /// (`ulimit -n`) when given.
+    pub(crate) fn start_under(
+        data_dir: &std::path::Path,
+        extra_env: &[(&str, &str)],
+        open_files: Option<u32>,
+    ) -> Self {
         let port = free_port();
-        let mut cmd = Command::new(BIN);
+        let mut cmd = match open_files {
+            None => Command::new(BIN),
+            Some(n) => {
+                let mut sh = Command::new("sh");
+                sh.args(["-c", &format!("ulimit -n {n} && exec \"$0\" \"$@\""), BIN]);
+                sh
+            }
+        };
         cmd.arg("serve")
             .env_remove("DATABASE_URL")
             .env("REDRESS_DATA_DIR", data_dir)
@@ -52,7 +69,7 @@ impl Service {
     }
 
     /// SIGTERM, then the exit status and everything written to stderr.
-    fn stop(mut self) -> (Option<i32>, String) {
+    pub(crate) fn stop(mut self) -> (Option<i32>, String) {
         Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status()
@@ -231,6 +248,8 @@ fn help_lists_every_setting() {
         "REDRESS_LOG_FORMAT",
         "REDRESS_REQUEST_TIMEOUT_SECS",
         "REDRESS_BODY_LIMIT_BYTES",
+        "REDRESS_HEADER_READ_TIMEOUT_SECS",
+        "REDRESS_MAX_CONNECTIONS",
         "REDRESS_RATE_LIMIT_PER_MINUTE",
         "REDRESS_JWT_ISSUER",
     ] {

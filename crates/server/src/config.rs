@@ -75,6 +75,17 @@ pub struct ServeArgs {
     #[arg(long, env = "REDRESS_BODY_LIMIT_BYTES")]
     pub body_limit_bytes: Option<usize>,
 
+    /// Seconds a client has to send a request's headers, counted from the
+    /// connection's opening or the end of the previous response; a
+    /// connection idle that long is closed.
+    #[arg(long, env = "REDRESS_HEADER_READ_TIMEOUT_SECS")]
+    pub header_read_timeout_secs: Option<u64>,
+
+    /// Connections served at once; one more is answered 503 and closed.
+    /// Keep it well below the process's open-file limit.
+    #[arg(long, env = "REDRESS_MAX_CONNECTIONS")]
+    pub max_connections: Option<u32>,
+
     /// Longest a checked token is kept in memory, in seconds (PostgreSQL
     /// only; revocations end it at once); 0 keeps none.
     #[arg(long, env = "REDRESS_TOKEN_CACHE_SECS")]
@@ -196,6 +207,8 @@ struct FileSettings {
     listen: Option<SocketAddr>,
     request_timeout_secs: Option<u64>,
     body_limit_bytes: Option<usize>,
+    header_read_timeout_secs: Option<u64>,
+    max_connections: Option<u32>,
     token_cache_secs: Option<u64>,
     rate_limit_per_minute: Option<u32>,
     anonymous_rate_limit_per_minute: Option<u32>,
@@ -257,6 +270,11 @@ pub struct Settings {
     pub listen: SocketAddr,
     pub request_timeout: Duration,
     pub body_limit_bytes: usize,
+    /// Time to send a request's headers; also the longest a connection
+    /// stays open with no request in progress (`crate::serve`).
+    pub header_read_timeout: Duration,
+    /// Connections served at once.
+    pub max_connections: u32,
     /// How long a checked token may be kept in memory (see `auth`).
     pub token_cache: Duration,
     pub rate_limit_per_minute: u32,
@@ -377,6 +395,35 @@ impl Settings {
                 .body_limit_bytes
                 .or(file.body_limit_bytes)
                 .unwrap_or(1024 * 1024),
+            // Ten seconds is ample for a client on a slow link to send a
+            // request's headers (a few hundred bytes) and to reuse its
+            // connection between the requests of a page, and makes a
+            // socket that sends nothing cheap to an attacker only briefly.
+            // It also bounds idle keep-alive connections: a proxy keeping
+            // upstream connections should let them go sooner (nginx
+            // `keepalive_timeout` in the upstream block).
+            header_read_timeout: Duration::from_secs(at_least_one(
+                "header_read_timeout_secs",
+                serve
+                    .header_read_timeout_secs
+                    .or(file.header_read_timeout_secs)
+                    .unwrap_or(10),
+            )?),
+            // 512 leaves half of the common default limit of 1,024 open
+            // files for what requests open besides their connection
+            // (database pools, evidence files, import spools) and for the
+            // short-lived refusals past the cap, so that a flood meets this
+            // cap and its clean 503 rather than the kernel's "too many open
+            // files". Raise it with the descriptor limit (the systemd unit
+            // sets 65,536); behind a proxy that keeps upstream connections
+            // alive, far fewer are needed.
+            max_connections: at_least_one(
+                "max_connections",
+                serve
+                    .max_connections
+                    .or(file.max_connections)
+                    .unwrap_or(512),
+            )?,
             token_cache: Duration::from_secs(
                 serve
                     .token_cache_secs
@@ -476,6 +523,14 @@ impl Settings {
     }
 }
 
+/// Settings where 0 would stop the service from serving anyone.
+fn at_least_one<T: PartialEq + Default>(name: &str, value: T) -> Result<T, ConfigError> {
+    if value == T::default() {
+        return Err(ConfigError::Invalid(format!("{name} must be at least 1")));
+    }
+    Ok(value)
+}
+
 /// `50000000 EUR`: an amount and an ISO 4217 code.
 fn parse_money(text: &str) -> Result<kernel::Money, String> {
     let bad = || format!("{text:?} is not an amount with a currency, e.g. `50000000 EUR`");
@@ -529,6 +584,46 @@ mod tests {
         assert_eq!(s.log_format, LogFormat::Pretty);
         assert!(s.jwt.is_none());
         assert_eq!(s.token_cache, Duration::from_secs(30));
+        assert_eq!(s.header_read_timeout, Duration::from_secs(10));
+        assert_eq!(s.max_connections, 512);
+    }
+
+    #[test]
+    fn connection_limits_are_settings_and_never_zero() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("redress.toml");
+        std::fs::write(
+            &path,
+            "header_read_timeout_secs = 3\nmax_connections = 64\n",
+        )
+        .unwrap();
+        let db = DatabaseArgs {
+            config_file: Some(path),
+            ..DatabaseArgs::default()
+        };
+        let s = Settings::resolve(&db, &ServeArgs::default()).unwrap();
+        assert_eq!(s.header_read_timeout, Duration::from_secs(3));
+        assert_eq!(s.max_connections, 64);
+        let serve = ServeArgs {
+            max_connections: Some(4),
+            ..ServeArgs::default()
+        };
+        assert_eq!(Settings::resolve(&db, &serve).unwrap().max_connections, 4);
+        for serve in [
+            ServeArgs {
+                max_connections: Some(0),
+                ..ServeArgs::default()
+            },
+            ServeArgs {
+                header_read_timeout_secs: Some(0),
+                ..ServeArgs::default()
+            },
+        ] {
+            assert!(matches!(
+                Settings::resolve(&DatabaseArgs::default(), &serve),
+                Err(ConfigError::Invalid(_))
+            ));
+        }
     }
 
     #[test]
