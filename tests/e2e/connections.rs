@@ -143,15 +143,27 @@ fn past_the_connection_cap_clients_get_a_clean_503() {
             ("REDRESS_HEADER_READ_TIMEOUT_SECS", "60"),
         ],
     );
-    let slow: Vec<_> = (0..4)
-        .map(|_| stalled(&service.base, b"GET / HTTP/1.1\r\nHost: x\r\n"))
-        .collect();
-    // Connections are accepted in order: these come after the four.
+    // Stalled connections until they hold every slot: a connection that
+    // just ended (the start's health check, or an ask below answered 200)
+    // may hold its slot a moment longer and have one of them refused.
+    let mut slow = Vec::new();
+    let mut full = false;
+    for _ in 0..20 {
+        slow.push(stalled(&service.base, b"GET / HTTP/1.1\r\nHost: x\r\n"));
+        if slow.len() >= 4 && matches!(get(&service.base, "/health"), Ok((503, _, _))) {
+            full = true;
+            break;
+        }
+    }
     let refused: Vec<_> = (0..3).map(|_| get(&service.base, "/health")).collect();
     drop(slow);
     let recovered = health_answers(&service.base, 200);
     let (code, stderr) = service.stop();
 
+    assert!(
+        full,
+        "/health never answered 503 with 4 connections stalled"
+    );
     for answer in refused {
         let (status, head, body) = answer.unwrap();
         assert_eq!(status, 503, "{head}\n{body}");
