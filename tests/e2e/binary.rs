@@ -237,6 +237,20 @@ fn bad_database_urls_are_one_line_errors_with_exit_code_2() {
 }
 
 #[test]
+fn a_bad_webhook_allow_list_stops_the_start() {
+    let (code, _, err) = run(
+        &["serve"],
+        &[
+            ("REDRESS_WEBHOOK_ALLOW_PRIVATE", "10.1.0.0/16,intranet:443"),
+            ("REDRESS_LISTEN", "127.0.0.1:0"),
+        ],
+    );
+    assert_eq!(code, Some(2), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("\"intranet:443\""), "names the entry: {err}");
+}
+
+#[test]
 fn help_lists_every_setting() {
     let (code, out, _) = run(&["serve", "--help"], &[]);
     assert_eq!(code, Some(0));
@@ -250,6 +264,7 @@ fn help_lists_every_setting() {
         "REDRESS_BODY_LIMIT_BYTES",
         "REDRESS_HEADER_READ_TIMEOUT_SECS",
         "REDRESS_MAX_CONNECTIONS",
+        "REDRESS_WEBHOOK_ALLOW_PRIVATE",
         "REDRESS_RATE_LIMIT_PER_MINUTE",
         "REDRESS_JWT_ISSUER",
     ] {

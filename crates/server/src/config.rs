@@ -146,6 +146,18 @@ pub struct ServeArgs {
     #[arg(long, env = "REDRESS_AWARD_CURRENCY")]
     pub award_currency: Option<String>,
 
+    /// Non-public addresses webhooks may still be posted to (internal
+    /// receivers), comma-separated: addresses or CIDR networks, each with
+    /// an optional port (`10.1.0.0/16`, `127.0.0.1:9000`, `fd00::/8`,
+    /// `[fd00::1]:8443`). Unset: webhooks go to public addresses only.
+    #[arg(
+        long,
+        env = "REDRESS_WEBHOOK_ALLOW_PRIVATE",
+        value_delimiter = ',',
+        num_args = 0..
+    )]
+    pub webhook_allow_private: Option<Vec<String>>,
+
     /// Where evidence files are kept (boxed: keeps `Command` small).
     #[command(flatten)]
     pub evidence: Box<EvidenceArgs>,
@@ -221,6 +233,7 @@ struct FileSettings {
     convention_rule: Option<String>,
     funding_target: Option<String>,
     award_currency: Option<String>,
+    webhook_allow_private: Option<Vec<String>>,
     evidence_dir: Option<PathBuf>,
     evidence_max_bytes: Option<u64>,
     import_max_bytes: Option<u64>,
@@ -285,6 +298,8 @@ pub struct Settings {
     pub convention_rule: ratification::EntryIntoForceRule,
     pub funding_target: kernel::Money,
     pub award_currency: kernel::Currency,
+    /// Non-public addresses webhooks may be posted to (`webhooks::target`).
+    pub webhook_allow_private: crate::webhooks::target::AllowList,
     /// Where evidence files are kept when `evidence_s3` is unset.
     pub evidence_dir: PathBuf,
     /// Largest evidence file accepted, in bytes.
@@ -465,6 +480,14 @@ impl Settings {
                     kernel::Currency::EUR,
                 ),
             },
+            webhook_allow_private: crate::webhooks::target::AllowList::parse(
+                serve
+                    .webhook_allow_private
+                    .clone()
+                    .or(file.webhook_allow_private)
+                    .unwrap_or_default(),
+            )
+            .map_err(|e| ConfigError::Invalid(format!("webhook_allow_private: {e}")))?,
             evidence_dir: serve
                 .evidence
                 .evidence_dir
@@ -723,6 +746,56 @@ mod tests {
             Some("postgres://reader:s3cret@replica/redress")
         );
         assert!(!format!("{s:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn the_webhook_allow_list_is_empty_unless_set() {
+        let s = Settings::resolve(&DatabaseArgs::default(), &ServeArgs::default()).unwrap();
+        assert!(s.webhook_allow_private.is_empty());
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("redress.toml");
+        std::fs::write(
+            &path,
+            "webhook_allow_private = [\"10.1.0.0/16\", \"127.0.0.1:9000\"]\n",
+        )
+        .unwrap();
+        let db = DatabaseArgs {
+            config_file: Some(path),
+            ..DatabaseArgs::default()
+        };
+        let s = Settings::resolve(&db, &ServeArgs::default()).unwrap();
+        assert_eq!(
+            s.webhook_allow_private,
+            crate::webhooks::target::AllowList::parse(["10.1.0.0/16", "127.0.0.1:9000"]).unwrap()
+        );
+        let serve = ServeArgs {
+            webhook_allow_private: Some(vec!["intranet".into()]),
+            ..ServeArgs::default()
+        };
+        assert!(matches!(
+            Settings::resolve(&db, &serve),
+            Err(ConfigError::Invalid(e)) if e.contains("intranet")
+        ));
+    }
+
+    #[test]
+    fn the_webhook_allow_list_is_comma_separated_outside_the_file() {
+        use clap::Parser as _;
+        let cli = crate::cli::Cli::try_parse_from([
+            "redress",
+            "serve",
+            "--webhook-allow-private",
+            "10.1.0.0/16,[fd00::1]:8443",
+        ])
+        .unwrap();
+        let crate::cli::Command::Serve(serve) = cli.command else {
+            panic!("not serve");
+        };
+        let s = Settings::resolve(&cli.database, &serve).unwrap();
+        assert_eq!(
+            s.webhook_allow_private,
+            crate::webhooks::target::AllowList::parse(["10.1.0.0/16", "[fd00::1]:8443"]).unwrap()
+        );
     }
 
     #[test]
