@@ -96,6 +96,9 @@ export REDRESS_LOG_FORMAT=json REDRESS_LOG=warn
 # The load uses a few tokens from one address; limits are not under test.
 export REDRESS_RATE_LIMIT_PER_MINUTE=10000000 REDRESS_ANONYMOUS_RATE_LIMIT_PER_MINUTE=10000000
 export REDRESS_DB_MAX_CONNECTIONS=10
+# The webhook receiver runs on this machine: allow its port, and only it.
+RECEIVER_PORT=$(free_port)
+export REDRESS_WEBHOOK_ALLOW_PRIVATE="127.0.0.1:$RECEIVER_PORT"
 
 declare -a PORTS=()
 start_instance() { # index
@@ -227,6 +230,8 @@ http {
         server 127.0.0.1:${PORTS[2]} max_fails=1 fail_timeout=30s;
         server 127.0.0.1:${PORTS[3]} max_fails=1 fail_timeout=30s;
         keepalive 32;
+        # Below redress's idle close (REDRESS_HEADER_READ_TIMEOUT_SECS).
+        keepalive_timeout 5s;
     }
     server {
         listen 127.0.0.1:$NGINX_PORT;
@@ -256,7 +261,6 @@ cat "$work/three.summary"
 # A delivery to hold: a subscriber that answers the first post of an event
 # only after a long while, and one event for it (a rejected claim: the load
 # never rejects).
-RECEIVER_PORT=$(free_port)
 python3 scripts/load_webhook_receiver.py "$RECEIVER_PORT" "$work/receiver.log" 300 &
 PIDS[4]=$!
 curl -fsS "$LB/v1/webhooks" -H "Authorization: Bearer $ADMIN" -H 'content-type: application/json' \

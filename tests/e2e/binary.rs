@@ -13,15 +13,32 @@ fn free_port() -> u16 {
         .port()
 }
 
-struct Service {
+pub(crate) struct Service {
     child: Child,
-    base: String,
+    pub(crate) base: String,
 }
 
 impl Service {
-    fn start(data_dir: &std::path::Path, extra_env: &[(&str, &str)]) -> Self {
+    pub(crate) fn start(data_dir: &std::path::Path, extra_env: &[(&str, &str)]) -> Self {
+        Self::start_under(data_dir, extra_env, None)
+    }
+
+    /// As [`Service::start`], with at most `open_files` descriptors
+    /// (`ulimit -n`) when given.
+    pub(crate) fn start_under(
+        data_dir: &std::path::Path,
+        extra_env: &[(&str, &str)],
+        open_files: Option<u32>,
+    ) -> Self {
         let port = free_port();
-        let mut cmd = Command::new(BIN);
+        let mut cmd = match open_files {
+            None => Command::new(BIN),
+            Some(n) => {
+                let mut sh = Command::new("sh");
+                sh.args(["-c", &format!("ulimit -n {n} && exec \"$0\" \"$@\""), BIN]);
+                sh
+            }
+        };
         cmd.arg("serve")
             .env_remove("DATABASE_URL")
             .env("REDRESS_DATA_DIR", data_dir)
@@ -52,7 +69,7 @@ impl Service {
     }
 
     /// SIGTERM, then the exit status and everything written to stderr.
-    fn stop(mut self) -> (Option<i32>, String) {
+    pub(crate) fn stop(mut self) -> (Option<i32>, String) {
         Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status()
@@ -220,6 +237,20 @@ fn bad_database_urls_are_one_line_errors_with_exit_code_2() {
 }
 
 #[test]
+fn a_bad_webhook_allow_list_stops_the_start() {
+    let (code, _, err) = run(
+        &["serve"],
+        &[
+            ("REDRESS_WEBHOOK_ALLOW_PRIVATE", "10.1.0.0/16,intranet:443"),
+            ("REDRESS_LISTEN", "127.0.0.1:0"),
+        ],
+    );
+    assert_eq!(code, Some(2), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("\"intranet:443\""), "names the entry: {err}");
+}
+
+#[test]
 fn help_lists_every_setting() {
     let (code, out, _) = run(&["serve", "--help"], &[]);
     assert_eq!(code, Some(0));
@@ -231,6 +262,9 @@ fn help_lists_every_setting() {
         "REDRESS_LOG_FORMAT",
         "REDRESS_REQUEST_TIMEOUT_SECS",
         "REDRESS_BODY_LIMIT_BYTES",
+        "REDRESS_HEADER_READ_TIMEOUT_SECS",
+        "REDRESS_MAX_CONNECTIONS",
+        "REDRESS_WEBHOOK_ALLOW_PRIVATE",
         "REDRESS_RATE_LIMIT_PER_MINUTE",
         "REDRESS_JWT_ISSUER",
     ] {

@@ -75,6 +75,17 @@ pub struct ServeArgs {
     #[arg(long, env = "REDRESS_BODY_LIMIT_BYTES")]
     pub body_limit_bytes: Option<usize>,
 
+    /// Seconds a client has to send a request's headers, counted from the
+    /// connection's opening or the end of the previous response; a
+    /// connection idle that long is closed.
+    #[arg(long, env = "REDRESS_HEADER_READ_TIMEOUT_SECS")]
+    pub header_read_timeout_secs: Option<u64>,
+
+    /// Connections served at once; one more is answered 503 and closed.
+    /// Keep it well below the process's open-file limit.
+    #[arg(long, env = "REDRESS_MAX_CONNECTIONS")]
+    pub max_connections: Option<u32>,
+
     /// Longest a checked token is kept in memory, in seconds (PostgreSQL
     /// only; revocations end it at once); 0 keeps none.
     #[arg(long, env = "REDRESS_TOKEN_CACHE_SECS")]
@@ -134,6 +145,18 @@ pub struct ServeArgs {
     /// EUR). Set it once, before the first assessment.
     #[arg(long, env = "REDRESS_AWARD_CURRENCY")]
     pub award_currency: Option<String>,
+
+    /// Non-public addresses webhooks may still be posted to (internal
+    /// receivers), comma-separated: addresses or CIDR networks, each with
+    /// an optional port (`10.1.0.0/16`, `127.0.0.1:9000`, `fd00::/8`,
+    /// `[fd00::1]:8443`). Unset: webhooks go to public addresses only.
+    #[arg(
+        long,
+        env = "REDRESS_WEBHOOK_ALLOW_PRIVATE",
+        value_delimiter = ',',
+        num_args = 0..
+    )]
+    pub webhook_allow_private: Option<Vec<String>>,
 
     /// Where evidence files are kept (boxed: keeps `Command` small).
     #[command(flatten)]
@@ -220,6 +243,8 @@ struct FileSettings {
     listen: Option<SocketAddr>,
     request_timeout_secs: Option<u64>,
     body_limit_bytes: Option<usize>,
+    header_read_timeout_secs: Option<u64>,
+    max_connections: Option<u32>,
     token_cache_secs: Option<u64>,
     rate_limit_per_minute: Option<u32>,
     anonymous_rate_limit_per_minute: Option<u32>,
@@ -232,6 +257,7 @@ struct FileSettings {
     convention_rule: Option<String>,
     funding_target: Option<String>,
     award_currency: Option<String>,
+    webhook_allow_private: Option<Vec<String>>,
     evidence_dir: Option<PathBuf>,
     evidence_max_bytes: Option<u64>,
     import_max_bytes: Option<u64>,
@@ -284,6 +310,11 @@ pub struct Settings {
     pub listen: SocketAddr,
     pub request_timeout: Duration,
     pub body_limit_bytes: usize,
+    /// Time to send a request's headers; also the longest a connection
+    /// stays open with no request in progress (`crate::serve`).
+    pub header_read_timeout: Duration,
+    /// Connections served at once.
+    pub max_connections: u32,
     /// How long a checked token may be kept in memory (see `auth`).
     pub token_cache: Duration,
     pub rate_limit_per_minute: u32,
@@ -294,6 +325,8 @@ pub struct Settings {
     pub convention_rule: ratification::EntryIntoForceRule,
     pub funding_target: kernel::Money,
     pub award_currency: kernel::Currency,
+    /// Non-public addresses webhooks may be posted to (`webhooks::target`).
+    pub webhook_allow_private: crate::webhooks::target::AllowList,
     /// Where evidence files are kept when `evidence_s3` is unset.
     pub evidence_dir: PathBuf,
     /// Largest evidence file accepted, in bytes.
@@ -409,6 +442,35 @@ impl Settings {
                 .body_limit_bytes
                 .or(file.body_limit_bytes)
                 .unwrap_or(1024 * 1024),
+            // Ten seconds is ample for a client on a slow link to send a
+            // request's headers (a few hundred bytes) and to reuse its
+            // connection between the requests of a page, and makes a
+            // socket that sends nothing cheap to an attacker only briefly.
+            // It also bounds idle keep-alive connections: a proxy keeping
+            // upstream connections should let them go sooner (nginx
+            // `keepalive_timeout` in the upstream block).
+            header_read_timeout: Duration::from_secs(at_least_one(
+                "header_read_timeout_secs",
+                serve
+                    .header_read_timeout_secs
+                    .or(file.header_read_timeout_secs)
+                    .unwrap_or(10),
+            )?),
+            // 512 leaves half of the common default limit of 1,024 open
+            // files for what requests open besides their connection
+            // (database pools, evidence files, import spools) and for the
+            // short-lived refusals past the cap, so that a flood meets this
+            // cap and its clean 503 rather than the kernel's "too many open
+            // files". Raise it with the descriptor limit (the systemd unit
+            // sets 65,536); behind a proxy that keeps upstream connections
+            // alive, far fewer are needed.
+            max_connections: at_least_one(
+                "max_connections",
+                serve
+                    .max_connections
+                    .or(file.max_connections)
+                    .unwrap_or(512),
+            )?,
             token_cache: Duration::from_secs(
                 serve
                     .token_cache_secs
@@ -450,6 +512,14 @@ impl Settings {
                     kernel::Currency::EUR,
                 ),
             },
+            webhook_allow_private: crate::webhooks::target::AllowList::parse(
+                serve
+                    .webhook_allow_private
+                    .clone()
+                    .or(file.webhook_allow_private)
+                    .unwrap_or_default(),
+            )
+            .map_err(|e| ConfigError::Invalid(format!("webhook_allow_private: {e}")))?,
             evidence_dir: serve
                 .evidence
                 .evidence_dir
@@ -538,6 +608,14 @@ impl Settings {
     }
 }
 
+/// Settings where 0 would stop the service from serving anyone.
+fn at_least_one<T: PartialEq + Default>(name: &str, value: T) -> Result<T, ConfigError> {
+    if value == T::default() {
+        return Err(ConfigError::Invalid(format!("{name} must be at least 1")));
+    }
+    Ok(value)
+}
+
 /// `50000000 EUR`: an amount and an ISO 4217 code.
 fn parse_money(text: &str) -> Result<kernel::Money, String> {
     let bad = || format!("{text:?} is not an amount with a currency, e.g. `50000000 EUR`");
@@ -591,6 +669,46 @@ mod tests {
         assert_eq!(s.log_format, LogFormat::Pretty);
         assert!(s.jwt.is_none());
         assert_eq!(s.token_cache, Duration::from_secs(30));
+        assert_eq!(s.header_read_timeout, Duration::from_secs(10));
+        assert_eq!(s.max_connections, 512);
+    }
+
+    #[test]
+    fn connection_limits_are_settings_and_never_zero() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("redress.toml");
+        std::fs::write(
+            &path,
+            "header_read_timeout_secs = 3\nmax_connections = 64\n",
+        )
+        .unwrap();
+        let db = DatabaseArgs {
+            config_file: Some(path),
+            ..DatabaseArgs::default()
+        };
+        let s = Settings::resolve(&db, &ServeArgs::default()).unwrap();
+        assert_eq!(s.header_read_timeout, Duration::from_secs(3));
+        assert_eq!(s.max_connections, 64);
+        let serve = ServeArgs {
+            max_connections: Some(4),
+            ..ServeArgs::default()
+        };
+        assert_eq!(Settings::resolve(&db, &serve).unwrap().max_connections, 4);
+        for serve in [
+            ServeArgs {
+                max_connections: Some(0),
+                ..ServeArgs::default()
+            },
+            ServeArgs {
+                header_read_timeout_secs: Some(0),
+                ..ServeArgs::default()
+            },
+        ] {
+            assert!(matches!(
+                Settings::resolve(&DatabaseArgs::default(), &serve),
+                Err(ConfigError::Invalid(_))
+            ));
+        }
     }
 
     #[test]
@@ -713,6 +831,56 @@ mod tests {
         assert!(s.metrics_token.is_none());
         std::fs::write(&path, "trusted_proxies = [\"nginx\"]\n").unwrap();
         assert!(Settings::resolve(&db, &ServeArgs::default()).is_err());
+    }
+
+    #[test]
+    fn the_webhook_allow_list_is_empty_unless_set() {
+        let s = Settings::resolve(&DatabaseArgs::default(), &ServeArgs::default()).unwrap();
+        assert!(s.webhook_allow_private.is_empty());
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("redress.toml");
+        std::fs::write(
+            &path,
+            "webhook_allow_private = [\"10.1.0.0/16\", \"127.0.0.1:9000\"]\n",
+        )
+        .unwrap();
+        let db = DatabaseArgs {
+            config_file: Some(path),
+            ..DatabaseArgs::default()
+        };
+        let s = Settings::resolve(&db, &ServeArgs::default()).unwrap();
+        assert_eq!(
+            s.webhook_allow_private,
+            crate::webhooks::target::AllowList::parse(["10.1.0.0/16", "127.0.0.1:9000"]).unwrap()
+        );
+        let serve = ServeArgs {
+            webhook_allow_private: Some(vec!["intranet".into()]),
+            ..ServeArgs::default()
+        };
+        assert!(matches!(
+            Settings::resolve(&db, &serve),
+            Err(ConfigError::Invalid(e)) if e.contains("intranet")
+        ));
+    }
+
+    #[test]
+    fn the_webhook_allow_list_is_comma_separated_outside_the_file() {
+        use clap::Parser as _;
+        let cli = crate::cli::Cli::try_parse_from([
+            "redress",
+            "serve",
+            "--webhook-allow-private",
+            "10.1.0.0/16,[fd00::1]:8443",
+        ])
+        .unwrap();
+        let crate::cli::Command::Serve(serve) = cli.command else {
+            panic!("not serve");
+        };
+        let s = Settings::resolve(&cli.database, &serve).unwrap();
+        assert_eq!(
+            s.webhook_allow_private,
+            crate::webhooks::target::AllowList::parse(["10.1.0.0/16", "[fd00::1]:8443"]).unwrap()
+        );
     }
 
     #[test]

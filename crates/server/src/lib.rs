@@ -14,6 +14,7 @@ pub mod http;
 pub mod import;
 pub mod jobs;
 pub mod jwt;
+pub mod serve;
 pub mod state;
 pub mod web;
 pub mod webhooks;
@@ -21,7 +22,6 @@ pub mod webhooks;
 use crate::config::{DatabaseSettings, Settings};
 use kernel::Clock;
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use store::{AuditContext, NewAccount, Store, StoreError};
 
@@ -291,12 +291,11 @@ pub async fn run(
     // Webhook deliveries from the outbox (leased, safe with several instances).
     let deliverer = webhooks::spawn_worker(state.clone());
     let app = http::router(&state);
-    let result = axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await;
+    let limits = serve::Limits {
+        header_read_timeout: state.settings.header_read_timeout,
+        max_connections: state.settings.max_connections,
+    };
+    let result = serve::serve(listener, app, limits, shutdown).await;
     pruner.abort();
     purger.abort();
     chainer.abort();

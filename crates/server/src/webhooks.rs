@@ -9,6 +9,13 @@
 //! marked `failed`. A worker that dies mid-post leaves its lease to expire
 //! and the delivery is posted again: at least once, so receivers
 //! deduplicate on `webhook-id`.
+//!
+//! Before each post the subscriber's host is resolved and every address
+//! checked ([`target`]): a refused address is recorded as a failed attempt
+//! without connecting, and the post connects only to the checked
+//! addresses.
+
+pub mod target;
 
 use crate::state::AppState;
 use base64::Engine;
@@ -16,6 +23,7 @@ use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, Mac};
 use rand::RngCore as _;
 use sha2::Sha256;
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 use store::StoreError;
 use store::webhooks::{AttemptResult, DueDelivery};
@@ -25,6 +33,8 @@ use tokio::sync::Notify;
 pub const LEASE: time::Duration = time::Duration::seconds(60);
 /// Timeout of one post.
 pub const POST_TIMEOUT: Duration = Duration::from_secs(10);
+/// Timeout of connecting, within [`POST_TIMEOUT`].
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// Attempts before a delivery is given up.
 pub const MAX_ATTEMPTS: i32 = 12;
 /// Deliveries leased per round.
@@ -66,12 +76,21 @@ pub fn backoff(attempts: i32) -> time::Duration {
     time::Duration::seconds(secs.min(6 * 3600))
 }
 
-/// Wakes the delivery worker (events were written).
-#[derive(Debug)]
+/// Wakes the delivery worker (events were written), and resolves
+/// subscribers' host names.
 pub struct WebhookControl {
     wake: Notify,
     /// This process's worker name.
     pub worker: String,
+    resolver: RwLock<Arc<dyn target::Resolver>>,
+}
+
+impl std::fmt::Debug for WebhookControl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebhookControl")
+            .field("worker", &self.worker)
+            .finish_non_exhaustive()
+    }
 }
 
 impl WebhookControl {
@@ -79,11 +98,26 @@ impl WebhookControl {
         Self {
             wake: Notify::new(),
             worker: format!("webhooks-{}", uuid::Uuid::now_v7()),
+            resolver: RwLock::new(Arc::new(target::SystemResolver)),
         }
     }
 
     pub fn wake(&self) {
         self.wake.notify_one();
+    }
+
+    /// How subscribers' host names are resolved.
+    pub fn resolver(&self) -> Arc<dyn target::Resolver> {
+        Arc::clone(&self.resolver.read().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// Replaces the system resolver (tests use it to make a name change its
+    /// answer between a subscription and a delivery).
+    pub fn set_resolver(&self, resolver: Arc<dyn target::Resolver>) {
+        *self
+            .resolver
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = resolver;
     }
 }
 
@@ -93,23 +127,40 @@ impl Default for WebhookControl {
     }
 }
 
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
+/// A client for one post to `url`: it connects only to the addresses of
+/// the host that were resolved and checked here, follows no redirect and
+/// uses no proxy (a proxy would resolve the name itself). One per post, as
+/// the addresses are checked on every delivery.
+async fn client_for(state: &AppState, url: &str) -> Result<reqwest::Client, String> {
+    let url = reqwest::Url::parse(url).map_err(|e| format!("the URL is not valid: {e}"))?;
+    let resolver = state.webhooks.resolver();
+    let target = target::resolve(
+        &url,
+        &state.settings.webhook_allow_private,
+        resolver.as_ref(),
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    let mut client = reqwest::Client::builder()
         .timeout(POST_TIMEOUT)
-        .connect_timeout(Duration::from_secs(5))
+        .connect_timeout(CONNECT_TIMEOUT)
         .redirect(reqwest::redirect::Policy::none())
+        .no_proxy();
+    if let Some(name) = &target.name {
+        client = client.resolve_to_addrs(name, &target.addresses);
+    }
+    client
         .build()
-        .unwrap_or_default()
+        .map_err(|e| format!("cannot set up the HTTP client: {e}"))
 }
 
 /// Starts this process's delivery worker.
 pub fn spawn_worker(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let client = client();
         let worker = state.webhooks.worker.clone();
         loop {
             loop {
-                match run_once(&state, &client, &worker).await {
+                match run_once(&state, &worker).await {
                     Ok(n) if n > 0 => {}
                     Ok(_) => break,
                     Err(e) => {
@@ -127,15 +178,11 @@ pub fn spawn_worker(state: AppState) -> tokio::task::JoinHandle<()> {
 }
 
 /// Leases due deliveries and posts them; returns how many were attempted.
-pub async fn run_once(
-    state: &AppState,
-    client: &reqwest::Client,
-    worker: &str,
-) -> Result<usize, StoreError> {
+pub async fn run_once(state: &AppState, worker: &str) -> Result<usize, StoreError> {
     let due = state.store.lease_deliveries(worker, LEASE, BATCH).await?;
     let n = due.len();
     let posts = due.into_iter().map(|d| async move {
-        let result = post(state, client, &d).await;
+        let result = post(state, &d).await;
         match state
             .store
             .finish_delivery(worker, d.event.id, d.subscription, result)
@@ -151,10 +198,7 @@ pub async fn run_once(
     Ok(n)
 }
 
-async fn post(state: &AppState, client: &reqwest::Client, d: &DueDelivery) -> AttemptResult {
-    let id = format!("msg_{}", d.event.id.simple());
-    let timestamp = state.clock.now().unix_timestamp();
-    let body = d.event.payload.to_string();
+async fn post(state: &AppState, d: &DueDelivery) -> AttemptResult {
     let started = Instant::now();
     let failed = |error: String, status_code: Option<u16>| {
         let attempts = d.attempts + 1;
@@ -166,6 +210,16 @@ async fn post(state: &AppState, client: &reqwest::Client, d: &DueDelivery) -> At
             retry_at: (attempts < MAX_ATTEMPTS).then(|| state.clock.now() + backoff(attempts)),
         }
     };
+    // A refused address fails here, before any connection: what is
+    // recorded cannot tell an open port from a closed one.
+    let client = match client_for(state, &d.url).await {
+        Ok(client) => client,
+        Err(e) => return failed(e, None),
+    };
+    // Signed after the name was resolved, so the timestamp is the post's.
+    let id = format!("msg_{}", d.event.id.simple());
+    let timestamp = state.clock.now().unix_timestamp();
+    let body = d.event.payload.to_string();
     let signature = match sign(&d.secret, &id, timestamp, body.as_bytes()) {
         Ok(s) => s,
         Err(e) => return failed(e, None),

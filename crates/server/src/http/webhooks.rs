@@ -7,6 +7,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::authz::Authorized;
 use crate::http::json::{Json, PageParams, Path, Query};
 use crate::state::AppState;
+use crate::webhooks::target::{self, TargetError};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
@@ -17,7 +18,10 @@ use utoipa::ToSchema;
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateSubscription {
-    /// Where events are POSTed: an `http` or `https` URL.
+    /// Where events are POSTed: an `http` or `https` URL on a public
+    /// address. Loopback, private, link-local and other non-public
+    /// addresses, literal or resolved, are refused unless the operator
+    /// allows them (`webhook_allow_private`).
     pub url: String,
     /// Event types to receive, e.g. `claim.submitted`.
     pub event_types: Vec<String>,
@@ -71,6 +75,34 @@ fn validate(req: CreateSubscription) -> Result<NewSubscription, ApiError> {
     })
 }
 
+/// Refuses a URL whose host is, or now resolves to, an address webhooks
+/// may not be posted to. A name that does not resolve yet is accepted:
+/// every delivery resolves and checks it again.
+async fn check_target(state: &AppState, url: &str) -> Result<(), ApiError> {
+    let url = reqwest::Url::parse(url)
+        .map_err(|_| ApiError::invalid_field("url", "invalid", "Not a URL."))?;
+    let resolver = state.webhooks.resolver();
+    match target::resolve(
+        &url,
+        &state.settings.webhook_allow_private,
+        resolver.as_ref(),
+    )
+    .await
+    {
+        Ok(_) | Err(TargetError::Unresolved(_)) => Ok(()),
+        Err(TargetError::Refused(refused)) => Err(ApiError::invalid_field(
+            "url",
+            "address_not_allowed",
+            format!(
+                "The URL's host is or resolves to {} ({}): webhooks are posted to public \
+                 addresses only, unless the operator allows this one.",
+                refused.address, refused.kind
+            ),
+        )),
+        Err(TargetError::Unusable(why)) => Err(ApiError::invalid_field("url", "invalid", why)),
+    }
+}
+
 /// Subscriptions, oldest first (without secrets).
 #[utoipa::path(get, path = "/v1/webhooks", tag = "webhooks", security(("bearer" = [])),
     responses((status = 200, body = Vec<Object>), (status = 403, body = crate::error::ProblemBody)))]
@@ -91,6 +123,7 @@ pub async fn create(
     Json(req): Json<CreateSubscription>,
 ) -> ApiResult<impl IntoResponse> {
     let new = validate(req)?;
+    check_target(&state, &new.url).await?;
     let secret = new.secret.clone();
     let subscription = state
         .store

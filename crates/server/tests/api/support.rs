@@ -39,8 +39,33 @@ pub struct TestApp {
 }
 
 /// Runs each test body on SQLite and, when configured, on PostgreSQL.
+/// `configured(f);` first changes the settings of every app with `f`.
 #[macro_export]
 macro_rules! both {
+    (configured($configure:expr); $(async fn $name:ident($app:ident: TestApp) $body:block)*) => {
+        $(
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+
+                async fn run($app: $crate::support::TestApp) $body
+
+                #[tokio::test]
+                async fn sqlite() {
+                    run($crate::support::TestApp::spawn_with($crate::support::Db::Sqlite, $configure).await.unwrap()).await;
+                }
+
+                #[tokio::test]
+                async fn postgres() {
+                    let Some(app) = $crate::support::TestApp::spawn_with($crate::support::Db::Postgres, $configure).await else {
+                        eprintln!("skipped: REDRESS_TEST_POSTGRES_URL is not set");
+                        return;
+                    };
+                    run(app).await;
+                }
+            }
+        )*
+    };
     ($(async fn $name:ident($app:ident: TestApp) $body:block)*) => {
         $(
             mod $name {

@@ -1,20 +1,68 @@
 //! Webhooks: subscriptions, signed deliveries to a local receiver, retries,
-//! disabled subscriptions, and the outbox committing with its change.
+//! disabled subscriptions, the outbox committing with its change, and the
+//! refusal of non-public targets at subscription and at every delivery.
 
 use crate::decisions::{
     adopted, assessed_cases, decide as decide_on, decision_version, put_in_force, world,
 };
 use crate::reports::{act, decide, file, review, submit};
-use crate::support::{TestApp, json};
+use crate::support::{TestApp, json, problem};
 use axum::http::{HeaderMap, StatusCode};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use futures_util::future::BoxFuture;
 use hmac::{Hmac, Mac};
 use kernel::{Clock as _, PageRequest, Role};
 use serde_json::{Value, json};
+use server::webhooks::target::{AllowList, Resolver, SystemResolver};
 use sha2::Sha256;
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+/// Lets webhooks reach receivers on 127.0.0.1, as an operator with an
+/// internal receiver would (`webhook_allow_private`).
+fn allow_loopback(s: &mut server::config::Settings) {
+    s.webhook_allow_private = AllowList::parse(["127.0.0.1/32"]).unwrap();
+}
+
+/// A resolver whose answers the test sets, as a DNS server under the
+/// subscriber's control would; other names go to the system's resolver.
+#[derive(Clone, Default)]
+struct Names(Arc<Mutex<HashMap<String, Vec<IpAddr>>>>);
+
+impl Names {
+    fn install(app: &TestApp) -> Self {
+        let names = Self::default();
+        app.state.webhooks.set_resolver(Arc::new(names.clone()));
+        names
+    }
+
+    /// `name` resolves to these addresses from now on (none: it does not
+    /// resolve).
+    fn set(&self, name: &str, ips: &[&str]) {
+        let ips = ips.iter().map(|ip| ip.parse().unwrap()).collect();
+        self.0.lock().unwrap().insert(name.to_owned(), ips);
+    }
+}
+
+impl Resolver for Names {
+    fn lookup<'a>(
+        &'a self,
+        host: &'a str,
+        port: u16,
+    ) -> BoxFuture<'a, std::io::Result<Vec<IpAddr>>> {
+        let known = self.0.lock().unwrap().get(host).cloned();
+        Box::pin(async move {
+            match known {
+                Some(ips) => Ok(ips),
+                None => SystemResolver.lookup(host, port).await,
+            }
+        })
+    }
+}
 
 #[derive(Clone, Debug)]
 struct Received {
@@ -23,7 +71,8 @@ struct Received {
 }
 
 /// A receiver on 127.0.0.1 that answers 500 to its first `fail_first`
-/// requests and 204 afterwards, keeping every request.
+/// requests and 204 afterwards, keeping every request. Reachable only
+/// where the test's settings allow loopback.
 #[derive(Clone, Default)]
 struct Receiver {
     got: Arc<Mutex<Vec<Received>>>,
@@ -137,6 +186,33 @@ async fn deliveries(app: &TestApp, admin: &str, id: &str) -> Value {
     log["items"].clone()
 }
 
+/// The delivery log's newest entry once it has an attempt (waits up to
+/// 15 s).
+async fn attempted(app: &TestApp, admin: &str, id: &str) -> Value {
+    for _ in 0..150 {
+        let log = deliveries(app, admin, id).await;
+        if log[0]["attempts"].as_i64().unwrap_or_default() >= 1 {
+            return log[0].clone();
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("no attempt was recorded for subscription {id}");
+}
+
+/// A port on 127.0.0.1 that counts the connections made to it.
+async fn counting_listener() -> (u16, Arc<AtomicUsize>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let count = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&count);
+    tokio::spawn(async move {
+        while let Ok((_socket, _)) = listener.accept().await {
+            counted.fetch_add(1, Ordering::SeqCst);
+        }
+    });
+    (port, count)
+}
+
 async fn events(app: &TestApp, event_type: &str) -> Vec<Value> {
     let page = app
         .state
@@ -152,6 +228,8 @@ async fn events(app: &TestApp, event_type: &str) -> Vec<Value> {
 }
 
 both! {
+    configured(allow_loopback);
+
     async fn a_submitted_claim_reaches_the_subscriber_signed(app: TestApp) {
         let (_, admin) = app.account("Admin", &[Role::Admin]).await;
         let (_, claimant) = app.account("Claimant", &[Role::Claimant]).await;
@@ -312,4 +390,155 @@ both! {
         assert!(!got.iter().any(|e| e.to_string().contains("Claimant")), "no names: {got:?}");
     }
 
+
+    async fn a_subscription_by_name_is_posted_to_the_address_checked(app: TestApp) {
+        let (_, admin) = app.account("Admin", &[Role::Admin]).await;
+        let (_, claimant) = app.account("Claimant", &[Role::Claimant]).await;
+        let names = Names::install(&app);
+        let (receiver, url) = Receiver::start(0).await;
+        let port = reqwest::Url::parse(&url).unwrap().port().unwrap();
+        // Not a name any DNS knows: only the address resolved and checked
+        // by the server can have carried the post.
+        names.set("hooks.example", &["127.0.0.1"]);
+        let hook = format!("http://hooks.example:{port}/hook");
+        let (sub, secret) = subscribe(&app, &admin, &hook, &["claim.submitted"]).await;
+        let id = file(&app, &claimant, 0).await;
+        assert_eq!(submit(&app, &claimant, &id).await.0, 200);
+        let got = receiver.wait_for(1).await;
+        verify(&secret, &got[0]);
+        assert_eq!(header(&got[0], "host"), format!("hooks.example:{port}"));
+        let log = attempted(&app, &admin, &sub).await;
+        assert_eq!(log["status"], "delivered", "{log}");
+    }
+
+    async fn redirects_are_not_followed(app: TestApp) {
+        let (_, admin) = app.account("Admin", &[Role::Admin]).await;
+        let (_, claimant) = app.account("Claimant", &[Role::Claimant]).await;
+        let (elsewhere, elsewhere_url) = Receiver::start(0).await;
+        let redirect = axum::Router::new().route(
+            "/hook",
+            axum::routing::post(move || {
+                let to = elsewhere_url.clone();
+                async move { (StatusCode::TEMPORARY_REDIRECT, [("location", to)]) }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, redirect).await;
+        });
+        let (sub, _) = subscribe(&app, &admin, &url, &["claim.submitted"]).await;
+        let id = file(&app, &claimant, 0).await;
+        assert_eq!(submit(&app, &claimant, &id).await.0, 200);
+        let log = attempted(&app, &admin, &sub).await;
+        assert_eq!(log["status"], "pending", "{log}");
+        assert_eq!(log["last_status_code"], 307, "{log}");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert!(elsewhere.received().is_empty(), "the redirect was followed");
+    }
+}
+
+both! {
+    async fn targets_that_are_not_public_are_refused_at_subscription(app: TestApp) {
+        let (_, admin) = app.account("Admin", &[Role::Admin]).await;
+        let names = Names::install(&app);
+        names.set("loopback.example", &["127.0.0.1"]);
+        names.set("internal.example", &["203.0.113.9", "10.0.0.7"]);
+        names.set("mapped.example", &["::ffff:127.0.0.1"]);
+        for url in [
+            "http://127.0.0.1/hook",
+            "http://localhost/hook",
+            "http://[::1]/hook",
+            "http://127.1/hook",
+            "http://2130706433/hook",
+            "http://0x7f000001/hook",
+            "http://0177.0.0.1/hook",
+            "http://0.0.0.0/hook",
+            "http://[::ffff:127.0.0.1]/hook",
+            "http://[::]/hook",
+            "https://127.0.0.1:5432/hook",
+            "http://loopback.example:8080/hook",
+            "http://mapped.example/hook",
+            "http://internal.example/hook",
+            "http://169.254.169.254/latest/meta-data/",
+            "http://[::ffff:169.254.169.254]/hook",
+            "http://10.0.0.1/hook",
+            "http://172.16.0.1/hook",
+            "http://172.31.255.254/hook",
+            "http://192.168.1.1/hook",
+            "http://100.64.0.1/hook",
+            "http://[::ffff:10.0.0.1]/hook",
+            "http://224.0.0.1/hook",
+            "http://[ff02::1]/hook",
+            "http://[fd00::1]/hook",
+            "http://[fc00::1]/hook",
+            "http://[fe80::1]/hook",
+            "http://[64:ff9b::7f00:1]/hook",
+        ] {
+            let r = app
+                .post("/v1/webhooks")
+                .bearer_auth(&admin)
+                .json(&json!({"url": url, "event_types": ["claim.submitted"]}))
+                .send()
+                .await
+                .unwrap();
+            let body = problem(r, 422, "validation").await;
+            assert_eq!(body["errors"][0]["field"], "url", "{url}: {body}");
+            assert_eq!(body["errors"][0]["code"], "address_not_allowed", "{url}: {body}");
+        }
+        let (_, list) = json(app.get("/v1/webhooks").bearer_auth(&admin).send().await.unwrap()).await;
+        assert_eq!(list, json!([]), "nothing was subscribed");
+
+        // Public addresses are accepted, and so are names that do not
+        // resolve yet: every delivery resolves and checks them again.
+        names.set("hooks.example", &["93.184.216.34"]);
+        names.set("later.example", &[]);
+        for url in ["https://93.184.216.34/hook", "https://hooks.example/hook", "https://later.example/hook"] {
+            subscribe(&app, &admin, url, &["claim.submitted"]).await;
+        }
+    }
+
+    async fn a_name_that_turns_to_loopback_is_refused_at_delivery(app: TestApp) {
+        let (_, admin) = app.account("Admin", &[Role::Admin]).await;
+        let (_, claimant) = app.account("Claimant", &[Role::Claimant]).await;
+        let names = Names::install(&app);
+        let (open, connections) = counting_listener().await;
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        names.set("open.example", &["93.184.216.34"]);
+        names.set("closed.example", &["93.184.216.34"]);
+        let (open_sub, _) = subscribe(&app, &admin, &format!("http://open.example:{open}/hook"), &["claim.submitted"]).await;
+        let (closed_sub, _) = subscribe(&app, &admin, &format!("http://closed.example:{closed}/hook"), &["claim.submitted"]).await;
+        // Between subscription and delivery both names start pointing at
+        // this machine, one at an open port and one at a closed one.
+        names.set("open.example", &["127.0.0.1"]);
+        names.set("closed.example", &["93.184.216.34", "127.0.0.1"]);
+
+        let id = file(&app, &claimant, 0).await;
+        assert_eq!(submit(&app, &claimant, &id).await.0, 200);
+        let open_log = attempted(&app, &admin, &open_sub).await;
+        let closed_log = attempted(&app, &admin, &closed_sub).await;
+        let seen = |log: &Value| {
+            json!([
+                log["status"], log["attempts"], log["last_status_code"], log["last_error"],
+                log["attempt_log"][0]["status_code"], log["attempt_log"][0]["error"],
+            ])
+        };
+        let refused = "target address 127.0.0.1 is not allowed (loopback)";
+        assert_eq!(seen(&open_log), json!(["pending", 1, null, refused, null, refused]), "{open_log}");
+        assert_eq!(seen(&closed_log), seen(&open_log), "an open port looks like a closed one: {closed_log}");
+        assert_eq!(connections.load(Ordering::SeqCst), 0, "no connection was made");
+
+        // Still refused on the retry.
+        app.clock.advance(time::Duration::seconds(31));
+        for _ in 0..150 {
+            if deliveries(&app, &admin, &open_sub).await[0]["attempts"] == 2 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let log = deliveries(&app, &admin, &open_sub).await;
+        assert_eq!(log[0]["attempts"], 2, "{log}");
+        assert_eq!(log[0]["attempt_log"][1]["error"], refused, "{log}");
+        assert_eq!(connections.load(Ordering::SeqCst), 0, "no connection was made");
+    }
 }
