@@ -605,11 +605,13 @@ impl DecisionStore for Db {
                 "award": award.as_ref().map(|x| x.id), "meeting_reference": a.meeting_reference}),
         };
         self.audit(&mut tx, ctx, change).await?;
+        let sensitive = case_is_sensitive(&mut tx, decision.case).await?;
         crate::webhooks::outbox(
             &mut tx,
             store::decisions::DECISION_ISSUED,
             store::decisions::issued_event(&decision),
             now,
+            sensitive,
         )
         .await?;
         let issued = Self::issued(&mut tx, decision.id, decision.case).await?;
@@ -655,11 +657,13 @@ impl DecisionStore for Db {
                 "outcome": decision.outcome}),
         };
         self.audit(&mut tx, ctx, change).await?;
+        let sensitive = case_is_sensitive(&mut tx, decision.case).await?;
         crate::webhooks::outbox(
             &mut tx,
             store::decisions::DECISION_ISSUED,
             store::decisions::issued_event(&decision),
             now,
+            sensitive,
         )
         .await?;
         let issued = Self::issued(&mut tx, decision.id, decision.case).await?;
@@ -814,4 +818,16 @@ impl DecisionStore for Db {
         tx.commit().await.map_err(map_err)?;
         self.payment_round(id).await
     }
+}
+
+/// Whether the case's claim is sensitive: its events go only to
+/// subscriptions that include sensitive events.
+async fn case_is_sensitive(tx: &mut Tx, case: commission::CaseId) -> Result<bool, StoreError> {
+    sqlx::query_scalar(
+        "SELECT c.sensitive FROM cases k JOIN claims c ON c.id = k.claim_id WHERE k.id = $1",
+    )
+    .bind(case.0)
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(map_err)
 }

@@ -25,6 +25,7 @@ pub(crate) async fn outbox(
     event_type: &str,
     data: Value,
     now: OffsetDateTime,
+    sensitive: bool,
 ) -> Result<(), StoreError> {
     let id = Uuid::now_v7();
     let payload = json!({
@@ -46,11 +47,12 @@ pub(crate) async fn outbox(
         "INSERT INTO webhook_deliveries (event_id, subscription_id, next_attempt_at, created_at) \
          SELECT $1, s.id, $3, $3 FROM webhook_subscription_events e \
          JOIN webhook_subscriptions s ON s.id = e.subscription_id \
-         WHERE e.event_type = $2 AND s.enabled",
+         WHERE e.event_type = $2 AND s.enabled AND (NOT $4 OR s.include_sensitive)",
     )
     .bind(id)
     .bind(event_type)
     .bind(now)
+    .bind(sensitive)
     .execute(&mut **tx)
     .await
     .map_err(map_err)?;
@@ -67,6 +69,7 @@ fn subscription_from_row(row: &PgRow) -> Result<Subscription, sqlx::Error> {
         url: row.try_get("url")?,
         event_types: row.try_get("event_types")?,
         description: row.try_get("description")?,
+        include_sensitive: row.try_get("include_sensitive")?,
         enabled: row.try_get("enabled")?,
         created_by: row
             .try_get::<Option<Uuid>, _>("created_by")?
@@ -114,8 +117,8 @@ impl WebhookStore for PostgresStore {
         let id = SubscriptionId::new();
         let mut tx = self.begin().await?;
         sqlx::query(
-            "INSERT INTO webhook_subscriptions (id, url, secret, description, created_by, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO webhook_subscriptions (id, url, secret, description, created_by, created_at, \
+             include_sensitive) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(id.0)
         .bind(&new.url)
@@ -123,6 +126,7 @@ impl WebhookStore for PostgresStore {
         .bind(&new.description)
         .bind(ctx.actor.map(|a| a.0))
         .bind(self.now())
+        .bind(new.include_sensitive)
         .execute(&mut *tx)
         .await
         .map_err(map_err)?;

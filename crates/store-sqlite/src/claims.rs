@@ -525,7 +525,7 @@ impl ClaimStore for SqliteStore {
             "claim_id": id, "reference": reference, "status": "submitted",
             "category": current.category, "region": current.region,
         });
-        crate::webhooks::outbox(&mut tx, "claim.submitted", event, now).await?;
+        crate::webhooks::outbox(&mut tx, "claim.submitted", event, now, current.sensitive).await?;
         let claim = Self::load_claim(&mut *tx, id).await?;
         crate::reports::bump_counts(
             &mut tx,
@@ -604,7 +604,12 @@ impl ClaimStore for SqliteStore {
             let event = json!({
                 "claim_id": id, "from": status_text(change.from), "to": status_text(change.to),
             });
-            crate::webhooks::outbox(&mut tx, event_type, event, now).await?;
+            let sensitive: bool = sqlx::query_scalar("SELECT sensitive FROM claims WHERE id = ?")
+                .bind(id.0)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(map_err)?;
+            crate::webhooks::outbox(&mut tx, event_type, event, now, sensitive).await?;
         }
         if change.to == ClaimStatus::Recorded {
             // A recorded claim becomes a Commission case in the same transaction.

@@ -294,7 +294,7 @@ impl SqliteStore {
         let data = serde_json::json!({
             "event_id": stored.id, "kind": stored.kind, "event": stored.event,
         });
-        crate::webhooks::outbox(tx, "convention.status_changed", data, stored.at).await?;
+        crate::webhooks::outbox(tx, "convention.status_changed", data, stored.at, false).await?;
         Ok(Some(stored))
     }
 

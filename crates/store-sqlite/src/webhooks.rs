@@ -25,6 +25,7 @@ pub(crate) async fn outbox(
     event_type: &str,
     data: Value,
     now: OffsetDateTime,
+    sensitive: bool,
 ) -> Result<(), StoreError> {
     let id = Uuid::now_v7();
     let payload = json!({
@@ -47,11 +48,12 @@ pub(crate) async fn outbox(
         "INSERT INTO webhook_deliveries (event_id, subscription_id, next_attempt_at, created_at) \
          SELECT ?1, s.id, ?3, ?3 FROM webhook_subscription_events e \
          JOIN webhook_subscriptions s ON s.id = e.subscription_id \
-         WHERE e.event_type = ?2 AND s.enabled",
+         WHERE e.event_type = ?2 AND s.enabled AND (NOT ?4 OR s.include_sensitive)",
     )
     .bind(id)
     .bind(event_type)
     .bind(&at)
+    .bind(sensitive)
     .execute(&mut **tx)
     .await
     .map_err(map_err)?;
@@ -74,6 +76,7 @@ fn subscription_from_row(row: &SqliteRow) -> Result<Subscription, sqlx::Error> {
         event_types: serde_json::from_value(json_at(row, "event_types")?)
             .map_err(|e| sqlx::Error::Decode(e.into()))?,
         description: row.try_get("description")?,
+        include_sensitive: row.try_get("include_sensitive")?,
         enabled: row.try_get("enabled")?,
         created_by: row
             .try_get::<Option<Uuid>, _>("created_by")?
@@ -121,8 +124,8 @@ impl WebhookStore for SqliteStore {
         let id = SubscriptionId::new();
         let mut tx = self.begin().await?;
         sqlx::query(
-            "INSERT INTO webhook_subscriptions (id, url, secret, description, created_by, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO webhook_subscriptions (id, url, secret, description, created_by, created_at, \
+             include_sensitive) VALUES (?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(id.0)
         .bind(&new.url)
@@ -130,6 +133,7 @@ impl WebhookStore for SqliteStore {
         .bind(&new.description)
         .bind(ctx.actor.map(|a| a.0))
         .bind(time_text::encode(self.now()))
+        .bind(new.include_sensitive)
         .execute(&mut *tx)
         .await
         .map_err(map_err)?;

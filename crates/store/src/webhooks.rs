@@ -7,7 +7,9 @@
 //! event type. So an event exists if and only if its change committed.
 //! Workers lease due deliveries (several instances never hold the same
 //! one), post them, and record each attempt; a failed attempt is retried
-//! later, so every event reaches every subscriber at least once.
+//! later, so every event reaches every subscriber at least once. An event
+//! about a sensitive claim is delivered only to subscriptions that include
+//! sensitive events.
 
 use crate::{AuditContext, StoreError};
 use kernel::id::AccountId;
@@ -38,6 +40,8 @@ pub struct NewSubscription {
     pub secret: String,
     pub event_types: Vec<String>,
     pub description: Option<String>,
+    /// Whether events about sensitive claims are delivered to it.
+    pub include_sensitive: bool,
 }
 
 /// A subscription as the API shows it (never with its secret).
@@ -47,6 +51,9 @@ pub struct Subscription {
     pub url: String,
     pub event_types: Vec<String>,
     pub description: Option<String>,
+    /// Events about sensitive claims are delivered to it (it was created
+    /// by someone with the sensitive clearance to receive them).
+    pub include_sensitive: bool,
     pub enabled: bool,
     pub created_by: Option<AccountId>,
     #[serde(with = "time::serde::rfc3339")]

@@ -26,6 +26,11 @@ pub struct CreateSubscription {
     /// Event types to receive, e.g. `claim.submitted`.
     pub event_types: Vec<String>,
     pub description: Option<String>,
+    /// Whether to receive events about sensitive claims (sexual violence,
+    /// torture) too. Only someone with the sensitive clearance may ask for
+    /// them; otherwise such events are not delivered to this subscription.
+    #[serde(default)]
+    pub include_sensitive: bool,
 }
 
 /// A subscription with its signing secret, shown only here.
@@ -38,7 +43,12 @@ pub struct CreatedSubscription {
     pub secret: String,
 }
 
-fn validate(req: CreateSubscription) -> Result<NewSubscription, ApiError> {
+fn validate(req: CreateSubscription, cleared: bool) -> Result<NewSubscription, ApiError> {
+    if req.include_sensitive && !cleared {
+        return Err(ApiError::forbidden(
+            "Only someone with the sensitive clearance may subscribe to events about sensitive claims.",
+        ));
+    }
     let url = reqwest::Url::parse(req.url.trim())
         .map_err(|_| ApiError::invalid_field("url", "invalid", "Not a URL."))?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
@@ -72,6 +82,7 @@ fn validate(req: CreateSubscription) -> Result<NewSubscription, ApiError> {
         secret: crate::webhooks::new_secret(),
         event_types,
         description: req.description.filter(|d| !d.trim().is_empty()),
+        include_sensitive: req.include_sensitive,
     })
 }
 
@@ -108,9 +119,37 @@ async fn check_target(state: &AppState, url: &str) -> Result<(), ApiError> {
     responses((status = 200, body = Vec<Object>), (status = 403, body = crate::error::ProblemBody)))]
 pub async fn list(
     State(state): State<AppState>,
-    _auth: Authorized,
+    auth: Authorized,
 ) -> ApiResult<Json<Vec<Subscription>>> {
-    Ok(Json(state.store.subscriptions().await?))
+    let cleared = cleared(&auth);
+    Ok(Json(
+        state
+            .store
+            .subscriptions()
+            .await?
+            .into_iter()
+            .filter(|s| cleared || !s.include_sensitive)
+            .collect(),
+    ))
+}
+
+fn cleared(auth: &Authorized) -> bool {
+    auth.principal
+        .has_clearance(kernel::access::Clearance::Sensitive)
+}
+
+/// A subscription the caller may learn of: one that receives events about
+/// sensitive claims is "not found" to admins without the clearance.
+async fn known_subscription(
+    state: &AppState,
+    auth: &Authorized,
+    id: SubscriptionId,
+) -> ApiResult<Subscription> {
+    let subscription = state.store.subscription(id).await?;
+    if subscription.include_sensitive && !cleared(auth) {
+        return Err(ApiError::not_found());
+    }
+    Ok(subscription)
 }
 
 /// Subscribes a URL to event types; answers with the secret, once.
@@ -122,7 +161,7 @@ pub async fn create(
     auth: Authorized,
     Json(req): Json<CreateSubscription>,
 ) -> ApiResult<impl IntoResponse> {
-    let new = validate(req)?;
+    let new = validate(req, cleared(&auth))?;
     check_target(&state, &new.url).await?;
     let secret = new.secret.clone();
     let subscription = state
@@ -143,10 +182,10 @@ pub async fn create(
     responses((status = 200, body = Object), (status = 404, body = crate::error::ProblemBody)))]
 pub async fn read(
     State(state): State<AppState>,
-    _auth: Authorized,
+    auth: Authorized,
     Path(id): Path<SubscriptionId>,
 ) -> ApiResult<Json<Subscription>> {
-    Ok(Json(state.store.subscription(id).await?))
+    Ok(Json(known_subscription(&state, &auth, id).await?))
 }
 
 /// Disables a subscription: no new events, pending deliveries are not
@@ -159,6 +198,7 @@ pub async fn disable(
     auth: Authorized,
     Path(id): Path<SubscriptionId>,
 ) -> ApiResult<Json<Subscription>> {
+    known_subscription(&state, &auth, id).await?;
     Ok(Json(
         state
             .store
@@ -181,12 +221,12 @@ pub struct DeliveryPage {
     responses((status = 200, body = DeliveryPage), (status = 404, body = crate::error::ProblemBody)))]
 pub async fn deliveries(
     State(state): State<AppState>,
-    _auth: Authorized,
+    auth: Authorized,
     Path(id): Path<SubscriptionId>,
     Query(params): Query<PageParams>,
 ) -> ApiResult<Json<DeliveryPage>> {
     let page = params.request()?;
-    state.store.subscription(id).await?;
+    known_subscription(&state, &auth, id).await?;
     let page = state.store.deliveries(id, page).await?;
     Ok(Json(DeliveryPage {
         items: page.items,

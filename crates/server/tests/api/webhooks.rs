@@ -230,6 +230,54 @@ async fn events(app: &TestApp, event_type: &str) -> Vec<Value> {
 both! {
     configured(allow_loopback);
 
+    async fn events_about_sensitive_claims_reach_only_subscriptions_that_include_them(app: TestApp) {
+        let (_, admin) = app.account("Admin", &[Role::Admin]).await;
+        let (_, cleared_admin) = app.cleared_account("Cleared admin", &[Role::Admin]).await;
+        let (_, claimant) = app.account("Claimant", &[Role::Claimant]).await;
+        let (plain_receiver, plain_url) = Receiver::start(0).await;
+        let (sensitive_receiver, sensitive_url) = Receiver::start(0).await;
+        // Asking for sensitive events needs the clearance.
+        let (s, refused) = act(&app, &admin, "/v1/webhooks",
+            json!({"url": sensitive_url, "event_types": ["claim.submitted"], "include_sensitive": true})).await;
+        assert_eq!(s, 403, "{refused}");
+        let (plain, _) = subscribe(&app, &admin, &plain_url, &["claim.submitted"]).await;
+        let (s, created) = act(&app, &cleared_admin, "/v1/webhooks",
+            json!({"url": sensitive_url, "event_types": ["claim.submitted"], "include_sensitive": true})).await;
+        assert_eq!(s, 201, "{created}");
+        assert_eq!(created["include_sensitive"], true);
+        let sensitive_sub = created["id"].as_str().unwrap().to_owned();
+
+        let house = file(&app, &claimant, 0).await;
+        let mut violence = crate::claims::house("2245134075", "3210900000:01:001:0099");
+        violence["category"] = json!("A2.4");
+        violence["category_fields"] = json!({});
+        let (s, v) = json(app.post("/v1/claims").bearer_auth(&claimant).json(&violence).send().await.unwrap()).await;
+        assert_eq!(s, 201, "{v}");
+        let violence = v["id"].as_str().unwrap().to_owned();
+        assert_eq!(submit(&app, &claimant, &violence).await.0, 200);
+        assert_eq!(submit(&app, &claimant, &house).await.0, 200);
+
+        let got = sensitive_receiver.wait_for(2).await;
+        let ids: Vec<String> = got.iter().map(|r| serde_json::from_str::<Value>(&r.body).unwrap()["data"]["claim_id"].as_str().unwrap().to_owned()).collect();
+        assert!(ids.contains(&violence) && ids.contains(&house), "{ids:?}");
+        let got = plain_receiver.wait_for(1).await;
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        let got_later = plain_receiver.received();
+        assert_eq!(got.len(), 1);
+        assert_eq!(got_later.len(), 1, "only the house claim reaches the plain subscription");
+        assert!(!got_later[0].body.contains(&violence));
+        // Nor does an admin without the clearance learn of the subscription.
+        let (_, list) = json(app.get("/v1/webhooks").bearer_auth(&admin).send().await.unwrap()).await;
+        assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
+        assert_eq!(list[0]["id"], plain.as_str());
+        for path in [format!("/v1/webhooks/{sensitive_sub}"), format!("/v1/webhooks/{sensitive_sub}/deliveries")] {
+            problem(app.get(&path).bearer_auth(&admin).send().await.unwrap(), 404, "not-found").await;
+        }
+        problem(app.request(reqwest::Method::DELETE, &format!("/v1/webhooks/{sensitive_sub}")).bearer_auth(&admin).send().await.unwrap(), 404, "not-found").await;
+        let (s, _) = json(app.get(&format!("/v1/webhooks/{sensitive_sub}")).bearer_auth(&cleared_admin).send().await.unwrap()).await;
+        assert_eq!(s, 200);
+    }
+
     async fn a_submitted_claim_reaches_the_subscriber_signed(app: TestApp) {
         let (_, admin) = app.account("Admin", &[Role::Admin]).await;
         let (_, claimant) = app.account("Claimant", &[Role::Claimant]).await;
