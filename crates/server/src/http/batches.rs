@@ -125,17 +125,13 @@ impl BatchDuplicateView {
     }
 }
 
-/// Loads a batch the caller may learn of: a batch of a sensitive category
-/// is "not found" to staff without the clearance.
+/// Loads a batch the caller may learn of (see `app::batches::known_batch`).
 pub(crate) async fn known_batch(
     state: &AppState,
     auth: &Authorized,
     id: BatchId,
 ) -> ApiResult<(BatchRecord, NeedToKnow)> {
-    let batch = state.store.batch(id).await?;
-    let need = NeedToKnow::of(state.store.as_ref(), &auth.principal).await?;
-    need.check_category(&batch.category)?;
-    Ok((batch, need))
+    Ok(app::batches::known_batch(&state.app, &auth.actor(), id).await?)
 }
 
 pub(crate) async fn batch_view(

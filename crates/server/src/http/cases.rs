@@ -209,18 +209,13 @@ pub async fn read(
     Ok((etag(case.version), Json(CaseView::from(case))))
 }
 
-/// Loads a case the caller may learn of: a case of a sensitive category is
-/// "not found" to staff without the clearance.
+/// Loads a case the caller may learn of (see `app::cases::known_case`).
 pub(crate) async fn known_case(
     state: &AppState,
     auth: &Authorized,
     id: CaseId,
 ) -> ApiResult<CaseRecord> {
-    let case = state.store.case(id).await?;
-    NeedToKnow::of(state.store.as_ref(), &auth.principal)
-        .await?
-        .check_category(&case.category)?;
-    Ok(case)
+    Ok(app::cases::known_case(&state.app, &auth.actor(), id).await?)
 }
 
 #[derive(Deserialize, ToSchema)]
