@@ -11,6 +11,8 @@ use std::sync::OnceLock;
 struct Catalogue {
     categories: Vec<register::Category>,
     regions: Vec<register::Region>,
+    /// The configuration a fresh deployment runs with.
+    config: app::Config,
 }
 
 fn catalogue() -> &'static Catalogue {
@@ -18,6 +20,11 @@ fn catalogue() -> &'static Catalogue {
     CATALOGUE.get_or_init(|| Catalogue {
         categories: register::seed::categories().unwrap(),
         regions: register::seed::regions().unwrap(),
+        config: server::config::Settings::for_database(
+            "sqlite::memory:",
+            std::path::Path::new("."),
+        )
+        .app_config(),
     })
 }
 
@@ -35,5 +42,5 @@ fuzz_target!(|data: &[u8]| {
     );
     let c = catalogue();
     let today = time::macros::date!(2026 - 03 - 01);
-    server::import::dry_check(stored, true, &c.categories, &c.regions, today);
+    server::import::dry_check(stored, true, &c.config, &c.categories, &c.regions, today);
 });

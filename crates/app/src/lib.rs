@@ -130,3 +130,15 @@ impl Actor {
         }
     }
 }
+
+/// A page of a list as the caller asked for it: `limit` items (1 to 500,
+/// default 50) after the `cursor` of the previous page.
+pub fn page(limit: Option<u32>, cursor: Option<&str>) -> AppResult<kernel::PageRequest> {
+    let after = match cursor {
+        None => None,
+        Some(text) => Some(kernel::Cursor::decode(text).ok_or_else(|| {
+            AppError::invalid_field("cursor", "invalid", "Not a cursor this service issued.")
+        })?),
+    };
+    Ok(kernel::PageRequest::new(limit, after))
+}

@@ -11,18 +11,13 @@
 //! external id, unique in the database: running a file again imports
 //! nothing twice.
 
-use crate::error::ApiError;
-use crate::http::claims::{
-    category_fits, check_amounts, draft_content, failures_to_errors, lookup_category, not_eligible,
-};
-use crate::state::AppState;
+use app::imports::{Session, reject_lines};
 use kernel::id::AccountId;
-use register::{Category, ClaimDraft, ClaimId, DuplicateKeys, EligibilityConfig};
+use register::{Category, ClaimDraft, ClaimId, DuplicateKeys};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::io::{BufRead, Write};
-use store::claims::Submission;
 use store::imports::{ImportJob, ImportOutcome, ImportReject, ImportRow};
 use store::{AuditContext, StoreError};
 
@@ -482,46 +477,13 @@ impl Options {
     }
 }
 
-fn api_rejects(line: u64, external_id: &str, e: &ApiError) -> Vec<ImportReject> {
-    if e.errors.is_empty() {
-        return vec![reject(
-            line,
-            Some(external_id),
-            None,
-            e.kind,
-            e.detail.clone(),
-        )];
-    }
-    e.errors
-        .iter()
-        .map(|f| {
-            let field = if f.field.is_empty() {
-                "claim".to_owned()
-            } else {
-                format!("claim.{}", f.field)
-            };
-            reject(
-                line,
-                Some(external_id),
-                Some(&field),
-                &f.code,
-                f.message.clone(),
-            )
-        })
-        .collect()
-}
-
 struct Pipeline<'a> {
-    state: &'a AppState,
+    /// The checks and writes of the rows (`app::imports`).
+    session: Session,
     ctx: &'a AuditContext,
     job: Option<&'a ImportJob>,
     rejects: Rejects<'a>,
     options: &'a Options,
-    regions: Vec<register::Region>,
-    accounts: HashSet<AccountId>,
-    /// The catalogue's answer for each category code met so far: one
-    /// lookup per code per import, not one per row.
-    categories: HashMap<String, Option<Category>>,
     /// Rows read and parsed (or refused by the parser) since the last chunk.
     parsed: Vec<(u64, Result<RawRow, ImportReject>)>,
     rows: Vec<ImportRow>,
@@ -536,107 +498,6 @@ struct Pipeline<'a> {
 }
 
 impl Pipeline<'_> {
-    async fn account_ok(&mut self, id: AccountId) -> Result<bool, StoreError> {
-        if self.accounts.contains(&id) {
-            return Ok(true);
-        }
-        match self.state.store.account(id).await {
-            Ok(_) => {
-                self.accounts.insert(id);
-                Ok(true)
-            }
-            Err(StoreError::NotFound) => Ok(false),
-            Err(e) => Err(e),
-        }
-    }
-
-    /// The draft's category, checked as `POST /v1/claims` checks it; the
-    /// outer `Err` is a store failure, the inner one a reason to reject.
-    async fn category(
-        &mut self,
-        draft: &ClaimDraft,
-    ) -> Result<Result<Option<Category>, ApiError>, StoreError> {
-        let Some(code) = &draft.category else {
-            return Ok(Ok(None));
-        };
-        let found = if let Some(found) = self.categories.get(code.as_str()) {
-            found.clone()
-        } else {
-            let found = match lookup_category(self.state, code.as_str()).await {
-                Ok(c) => Some(c),
-                Err(e) if e.status.is_client_error() => None,
-                Err(e) => {
-                    return Err(StoreError::internal(std::io::Error::other(
-                        e.detail.clone(),
-                    )));
-                }
-            };
-            self.categories
-                .insert(code.as_str().to_owned(), found.clone());
-            found
-        };
-        Ok(match found {
-            Some(category) => category_fits(self.state, draft, category).map(Some),
-            None => Err(ApiError::invalid_field(
-                "category",
-                "unknown_category",
-                format!("There is no category {}.", code.as_str()),
-            )),
-        })
-    }
-
-    /// Looks for duplicates of the chunk's submitted rows, among stored
-    /// claims (one query for the chunk) and the chunk's earlier rows, as
-    /// `POST /v1/claims/{id}/submit` would one claim at a time.
-    async fn find_duplicates(&mut self) -> Result<(), StoreError> {
-        let index: Vec<Vec<String>> = self
-            .rows
-            .iter()
-            .map(|r| {
-                r.submission
-                    .as_ref()
-                    .map(|s| s.keys.index_keys())
-                    .unwrap_or_default()
-            })
-            .collect();
-        let mut all: Vec<String> = index.iter().flatten().cloned().collect();
-        all.sort_unstable();
-        all.dedup();
-        if all.is_empty() {
-            return Ok(());
-        }
-        let stored = self.state.store.duplicate_candidates(&all).await?;
-        // Candidates by lookup key: stored claims, then the chunk's rows as
-        // they are passed.
-        let mut by_key: HashMap<String, Vec<DuplicateKeys>> = HashMap::new();
-        for candidate in stored
-            .into_iter()
-            .chain(self.in_flight_keys.iter().cloned())
-        {
-            for key in candidate.index_keys() {
-                by_key.entry(key).or_default().push(candidate.clone());
-            }
-        }
-        for (row, keys) in self.rows.iter_mut().zip(index) {
-            let Some(submission) = row.submission.as_mut() else {
-                continue;
-            };
-            let mut candidates: Vec<DuplicateKeys> = Vec::new();
-            for key in &keys {
-                for c in by_key.get(key).into_iter().flatten() {
-                    if !candidates.iter().any(|seen| seen.claim == c.claim) {
-                        candidates.push(c.clone());
-                    }
-                }
-            }
-            submission.flags = register::find_duplicates(&submission.keys, &candidates);
-            for key in keys {
-                by_key.entry(key).or_default().push(submission.keys.clone());
-            }
-        }
-        Ok(())
-    }
-
     /// Validates and writes the rows parsed since the last chunk. Rows
     /// whose external id is already imported are skipped before any
     /// validation, so a re-run costs one lookup per chunk.
@@ -646,11 +507,7 @@ impl Pipeline<'_> {
             .iter()
             .filter_map(|(_, p)| p.as_ref().ok().map(|r| r.external_id.clone()))
             .collect();
-        let known = if ids.is_empty() {
-            HashSet::new()
-        } else {
-            self.state.store.already_imported(&ids).await?
-        };
+        let known = self.session.already_imported(&ids).await?;
         let mut skipped = 0_u64;
         for (line, p) in parsed {
             match p {
@@ -663,7 +520,9 @@ impl Pipeline<'_> {
             }
         }
         self.summary.skipped += skipped;
-        self.find_duplicates().await?;
+        self.session
+            .flag_duplicates(&mut self.rows, &self.in_flight_keys)
+            .await?;
         self.flush(skipped).await?;
         Ok(())
     }
@@ -701,7 +560,7 @@ impl Pipeline<'_> {
                 }
             },
         };
-        if !self.account_ok(filed_by).await? {
+        if !self.session.account_exists(filed_by).await? {
             return Ok(Err(vec![reject(
                 line,
                 Some(ext),
@@ -722,41 +581,10 @@ impl Pipeline<'_> {
                 )]));
             }
         };
-        if let Err(e) = check_amounts(&draft) {
-            return Ok(Err(api_rejects(line, ext, &e)));
-        }
-        let category = match self.category(&draft).await? {
-            Ok(c) => c,
-            Err(e) => return Ok(Err(api_rejects(line, ext, &e))),
-        };
-        let content = match draft_content(self.state, &draft, category.as_ref()) {
-            Ok(c) => c,
-            Err(e) => return Ok(Err(api_rejects(line, ext, &e))),
-        };
         let id = ClaimId::new();
-        let submission = if raw.submit {
-            let config = EligibilityConfig {
-                start_date: self.state.settings.eligibility_start,
-                ..EligibilityConfig::default()
-            };
-            if let Err(failures) = register::prescreen(
-                &draft,
-                category.as_ref(),
-                &self.regions,
-                &config,
-                self.state.clock.today(),
-            ) {
-                let e = not_eligible(failures_to_errors(failures));
-                return Ok(Err(api_rejects(line, ext, &e)));
-            }
-            // Flags are found for the whole chunk at once (`find_duplicates`).
-            let keys = DuplicateKeys::of_claim(id, &draft, Vec::new());
-            Some(Submission {
-                keys,
-                flags: Vec::new(),
-            })
-        } else {
-            None
+        let (content, submission) = match self.session.admit(id, &draft, raw.submit).await? {
+            Ok(admitted) => admitted,
+            Err(e) => return Ok(Err(reject_lines(line, ext, &e))),
         };
         Ok(Ok(ImportRow {
             external_id: raw.external_id,
@@ -796,13 +624,11 @@ impl Pipeline<'_> {
             .iter()
             .filter_map(|r| r.submission.as_ref().map(|s| s.keys.clone()))
             .collect();
-        let store = self.state.store.clone();
+        let app = self.session.app().clone();
         let ctx = self.ctx.clone();
         let job = self.job.cloned();
         self.in_flight = Some(tokio::spawn(async move {
-            store
-                .import_claims(&ctx, job.as_ref(), rows, rejects, skipped_before)
-                .await
+            app::imports::write_chunk(&app, &ctx, job.as_ref(), rows, rejects, skipped_before).await
         }));
         Ok(())
     }
@@ -827,7 +653,7 @@ impl Pipeline<'_> {
 /// Runs an import of `input`. `progress` is called after each chunk with
 /// the bytes read so far and the running summary.
 pub async fn run<'a>(
-    state: &'a AppState,
+    app: &'a app::App,
     ctx: &'a AuditContext,
     job: Option<&'a ImportJob>,
     input: impl BufRead,
@@ -837,14 +663,11 @@ pub async fn run<'a>(
 ) -> Result<Summary, ImportError> {
     let mut lines = BoundedLines::new(input, options.max_line_bytes);
     let mut pipeline = Pipeline {
-        state,
+        session: Session::start(app).await?,
         ctx,
         job,
         rejects,
         options,
-        regions: state.store.regions().await?,
-        accounts: HashSet::new(),
-        categories: HashMap::new(),
         parsed: Vec::new(),
         rows: Vec::new(),
         pending: Vec::new(),
@@ -950,7 +773,7 @@ pub async fn run<'a>(
 /// [`dry_check`]. The fuzz targets in `fuzz/` drive it, so it must not
 /// panic whatever the bytes; it returns how many rows would be stored.
 #[doc(hidden)]
-pub fn dry_run(format: Format, bytes: &[u8], today: time::Date) -> u64 {
+pub fn dry_run(format: Format, bytes: &[u8], config: &app::Config, today: time::Date) -> u64 {
     let catalogue = register::seed::categories().unwrap_or_default();
     let regions = register::seed::regions().unwrap_or_default();
     let mut lines = BoundedLines::new(bytes, MAX_LINE_BYTES);
@@ -977,7 +800,7 @@ pub fn dry_run(format: Format, bytes: &[u8], today: time::Date) -> u64 {
             (Format::Csv, Some(h)) => parse_csv(line, text, h),
         };
         if let Ok(raw) = raw
-            && dry_check(raw.claim, raw.submit, &catalogue, &regions, today)
+            && dry_check(raw.claim, raw.submit, config, &catalogue, &regions, today)
         {
             accepted += 1;
         }
@@ -985,13 +808,15 @@ pub fn dry_run(format: Format, bytes: &[u8], today: time::Date) -> u64 {
     accepted
 }
 
-/// The checks `POST /v1/claims` makes on a claim and, with `submit`, the
-/// pre-screen of `POST /v1/claims/{id}/submit`, against a catalogue in
-/// memory instead of the database. Whether the claim passes.
+/// Whether a parsed row's claim would be imported: the checks of an
+/// import (and of `POST /v1/claims` and its submission, which are the
+/// same), against a catalogue in memory instead of the database, with the
+/// deployment's configuration.
 #[doc(hidden)]
 pub fn dry_check(
     claim: Value,
     submit: bool,
+    config: &app::Config,
     catalogue: &[Category],
     regions: &[register::Region],
     today: time::Date,
@@ -999,15 +824,7 @@ pub fn dry_check(
     let Ok(draft) = serde_json::from_value::<ClaimDraft>(claim) else {
         return false;
     };
-    if check_amounts(&draft).is_err() || draft.total_claimed().is_err() {
-        return false;
-    }
-    let category = draft
-        .category
-        .as_ref()
-        .and_then(|code| catalogue.iter().find(|c| &c.code == code));
-    let config = EligibilityConfig::default();
-    !submit || register::prescreen(&draft, category, regions, &config, today).is_ok()
+    app::imports::would_admit(config, today, catalogue, regions, &draft, submit)
 }
 
 #[cfg(test)]
@@ -1076,7 +893,7 @@ pub enum ImportCommand {
 /// Runs `redress import claims`: a progress bar on the terminal, a summary
 /// at the end. Exit 0 when the file was read through (rows may have been
 /// rejected: see the report), 1 when the import could not run.
-pub async fn run_cli(state: AppState, cmd: ImportCommand) -> std::process::ExitCode {
+pub async fn run_cli(state: crate::state::AppState, cmd: ImportCommand) -> std::process::ExitCode {
     let ImportCommand::Claims {
         file,
         format,
@@ -1124,7 +941,7 @@ pub async fn run_cli(state: AppState, cmd: ImportCommand) -> std::process::ExitC
     let mut options = Options::new(format, filed_by.map(AccountId::from_uuid));
     options.max_line_bytes = max_line_bytes;
     let result = run(
-        &state,
+        &state.app,
         &ctx,
         None,
         std::io::BufReader::with_capacity(256 * 1024, input),

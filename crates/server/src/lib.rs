@@ -16,6 +16,7 @@ pub mod jobs;
 pub mod jwt;
 pub mod serve;
 pub mod state;
+pub mod transfer;
 pub mod web;
 pub mod webhooks;
 

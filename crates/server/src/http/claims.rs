@@ -1,43 +1,22 @@
 //! The Register's claims API: filing, the pre-screen at submission, the
 //! secretariat's review, the Board's decisions, duplicates and history.
-//!
-//! Handlers check ownership and the sensitive clearance on every claim they
-//! touch: a claim the caller may not see answers 404, as if it did not
-//! exist.
+//! Each handler parses its request, calls `app::claims` and presents the
+//! outcome; a claim the caller may not see answers 404.
 
-use crate::error::{ApiError, ApiResult, FieldError};
+use crate::error::{ApiError, ApiResult};
 use crate::http::authz::Authorized;
-use crate::http::json::{Json, Path, Query, etag, if_match_version};
+use crate::http::json::{Json, Path, Query, etag, if_match_version, optional_if_match};
 use crate::state::AppState;
-use app::need_to_know::NeedToKnow;
+use app::claims::{self as use_case, BoardOutcome, FlagSeen, Step};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
-use kernel::access::Clearance;
-use kernel::{Page, PageRequest, Permission};
-use register::{
-    Category, ClaimAction, ClaimDraft, ClaimId, ClaimStatus, DuplicateFlagId, DuplicateKeys,
-    EligibilityConfig, EligibilityFailure,
-};
+use register::{ClaimDraft, ClaimId, ClaimStatus, DuplicateFlagId};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value, json};
-use store::claims::{
-    ClaimChange, ClaimColumns, ClaimFilter, ClaimRecord, ClaimSummaryRecord, DraftContent,
-    MessageKind, Submission, Visibility,
-};
-use store::{AuditFilter, Change, StoreError};
+use serde_json::Value;
+use store::claims::{ClaimFilter, ClaimRecord, ClaimSummaryRecord};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
-
-/// The parts of a sensitive claim kept only in encrypted form.
-const SEALED_FIELDS: [&str; 2] = ["narrative", "category_fields"];
-
-fn status_name(status: ClaimStatus) -> String {
-    serde_json::to_value(status)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
-}
 
 /// A claim as its filer and the staff see it.
 #[derive(Serialize, ToSchema)]
@@ -175,114 +154,11 @@ impl From<ClaimSummaryRecord> for ClaimSummary {
     }
 }
 
-/// Splits a draft into what is stored in the clear and, for sensitive
-/// categories, what is sealed.
-pub(crate) fn draft_content(
-    state: &AppState,
-    draft: &ClaimDraft,
-    category: Option<&Category>,
-) -> ApiResult<DraftContent> {
-    let mut content = serde_json::to_value(draft).map_err(ApiError::internal)?;
-    let sensitive = category.is_some_and(|c| c.sensitive);
-    let sealed = if sensitive {
-        let mut secret = Map::new();
-        if let Some(obj) = content.as_object_mut() {
-            for field in SEALED_FIELDS {
-                if let Some(v) = obj.remove(field) {
-                    secret.insert(field.to_owned(), v);
-                }
-            }
-        }
-        let bytes = serde_json::to_vec(&secret).map_err(ApiError::internal)?;
-        Some(state.sealer.seal(&bytes).map_err(ApiError::internal)?)
-    } else {
-        None
-    };
-    let totals = draft
-        .total_claimed()
-        .map(|t| serde_json::to_value(t).unwrap_or_else(|_| json!([])))
-        .map_err(|e| ApiError::invalid_field("losses", "amount_invalid", e.to_string()))?;
-    let (incident_from, incident_to) = match &draft.incident {
-        Some(register::Incident::On { date }) => (Some(*date), Some(*date)),
-        Some(register::Incident::Between { from, to }) => (Some(*from), Some(*to)),
-        None => (None, None),
-    };
-    Ok(DraftContent {
-        content,
-        sealed,
-        columns: ClaimColumns {
-            category: draft.category.as_ref().map(|c| c.as_str().to_owned()),
-            sensitive,
-            claimant_name: draft.claimant.as_ref().map(listed_name),
-            claimant_search: draft
-                .claimant
-                .as_ref()
-                .map(|c| listed_name(c).to_lowercase()),
-            claimant_key: draft
-                .claimant
-                .as_ref()
-                .and_then(register::Claimant::key)
-                .map(|k| k.to_string()),
-            region: draft
-                .location
-                .region
-                .as_ref()
-                .map(|r| r.as_str().to_owned()),
-            incident_from,
-            incident_to,
-            totals,
-        },
-    })
-}
-
-/// The name a claim is listed and searched under. People are listed
-/// surname first, as Ukrainian registers do, so a prefix search by surname
-/// finds them.
-pub(crate) fn listed_name(claimant: &register::Claimant) -> String {
-    match claimant {
-        register::Claimant::NaturalPerson(p) => [
-            Some(p.family_name.as_str()),
-            Some(p.given_name.as_str()),
-            p.patronymic.as_deref(),
-        ]
-        .into_iter()
-        .flatten()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join(" "),
-        other => other.display_name(),
-    }
-}
-
-/// The claim's full content, sealed parts opened.
-pub(crate) fn open_content(state: &AppState, record: &ClaimRecord) -> ApiResult<Value> {
-    let mut content = record.content.clone();
-    if let (Some(sealed), Some(obj)) = (&record.sealed, content.as_object_mut()) {
-        let bytes = state.sealer.open(sealed).map_err(ApiError::internal)?;
-        let secret: Map<String, Value> =
-            serde_json::from_slice(&bytes).map_err(ApiError::internal)?;
-        obj.extend(secret);
-    }
-    Ok(content)
-}
-
-fn draft_of(state: &AppState, record: &ClaimRecord) -> ApiResult<ClaimDraft> {
-    serde_json::from_value(open_content(state, record)?).map_err(ApiError::internal)
-}
-
-/// Whether the caller reads claims only as their filer (the policy's `own`
-/// for reading claims), whatever the action at hand: such a caller gets
-/// the claimant's views.
-pub(crate) fn reads_as_claimant(auth: &Authorized) -> bool {
-    auth.principal.permission(kernel::Action::ReadClaim) == Permission::Own
-}
-
 /// The claim in the view the caller is entitled to: the claimant's view
 /// for a caller who reads claims only as their filer, the staff view
 /// otherwise.
 fn view(state: &AppState, auth: &Authorized, record: ClaimRecord) -> ApiResult<ClaimAnswer> {
-    if reads_as_claimant(auth) {
+    if use_case::reads_as_claimant(&auth.actor()) {
         claimant_view(state, record).map(ClaimAnswer::Claimant)
     } else {
         staff_view(state, record).map(ClaimAnswer::Staff)
@@ -290,7 +166,7 @@ fn view(state: &AppState, auth: &Authorized, record: ClaimRecord) -> ApiResult<C
 }
 
 pub(crate) fn claimant_view(state: &AppState, record: ClaimRecord) -> ApiResult<ClaimantView> {
-    let claim = open_content(state, &record)?;
+    let claim = use_case::open_content(&state.app, &record)?;
     let decision = record.decision.as_ref().map(|d| BoardDecisionView {
         outcome: d
             .get("outcome")
@@ -320,7 +196,7 @@ pub(crate) fn claimant_view(state: &AppState, record: ClaimRecord) -> ApiResult<
 }
 
 fn staff_view(state: &AppState, record: ClaimRecord) -> ApiResult<ClaimView> {
-    let claim = open_content(state, &record)?;
+    let claim = use_case::open_content(&state.app, &record)?;
     Ok(ClaimView {
         id: record.id,
         reference: record.reference,
@@ -340,191 +216,14 @@ fn staff_view(state: &AppState, record: ClaimRecord) -> ApiResult<ClaimView> {
     })
 }
 
-/// Loads a claim the caller may see; anything else is "not found".
-async fn visible_claim(state: &AppState, auth: &Authorized, id: ClaimId) -> ApiResult<ClaimRecord> {
-    visible_claim_noting(state, auth, id, json!({ "sensitive": true })).await
-}
-
-/// The one rule on who sees a claim: the filer, or staff the policy allows,
-/// and for a sensitive claim only staff with the sensitive clearance, whose
-/// every read is on record with `read_detail` as its summary.
+/// Loads a claim the caller may see (`app::claims::visible_noting`).
 pub(crate) async fn visible_claim_noting(
     state: &AppState,
     auth: &Authorized,
     id: ClaimId,
     read_detail: Value,
 ) -> ApiResult<ClaimRecord> {
-    let record = state.store.claim(id).await?;
-    let own = record.filed_by == auth.principal.account;
-    let allowed = match auth.permission {
-        Permission::Own => own,
-        Permission::Allow => {
-            !record.sensitive || own || auth.principal.has_clearance(Clearance::Sensitive)
-        }
-        Permission::Deny => false,
-    };
-    if !allowed {
-        // Answered as if it did not exist; logged, since it is what guessing
-        // ids looks like.
-        tracing::warn!(
-            account = %auth.principal.account,
-            claim = %id,
-            "claim not visible to the caller; answered 404"
-        );
-        return Err(ApiError::not_found());
-    }
-    if record.sensitive && !own {
-        state
-            .store
-            .record_event(
-                &auth.audit(None),
-                Change {
-                    action: "claim.read",
-                    target_type: "claim",
-                    target_id: id.to_string(),
-                    summary: read_detail,
-                },
-            )
-            .await?;
-    }
-    Ok(record)
-}
-
-/// Amounts must be exact in their currency and positive even in a draft: a
-/// wrong figure is an error to fix now, not a gap to fill later. Lists
-/// must stay within their limits (`register::MAX_LOSSES` and the others,
-/// docs/register.md).
-pub(crate) fn check_amounts(draft: &ClaimDraft) -> ApiResult<()> {
-    let mut errors: Vec<FieldError> = draft
-        .oversized_lists()
-        .into_iter()
-        .map(|too_many| {
-            FieldError::new(
-                too_many.field,
-                "too_many_items",
-                format!(
-                    "At most {} items are allowed here; the claim has {}.",
-                    too_many.limit, too_many.found
-                ),
-            )
-        })
-        .collect();
-    for (i, loss) in draft.losses.iter().enumerate() {
-        let money = loss.amount;
-        if kernel::Money::exact(money.amount(), money.currency()).is_err() {
-            errors.push(FieldError::new(
-                format!("losses[{i}].amount"),
-                "amount_too_precise",
-                format!(
-                    "{} has more decimal places than {} allows ({}).",
-                    money.amount(),
-                    money.currency(),
-                    money.currency().minor_units()
-                ),
-            ));
-        } else if !money.is_positive() {
-            errors.push(FieldError::new(
-                format!("losses[{i}].amount"),
-                "amount_not_positive",
-                "A loss is a positive amount.",
-            ));
-        }
-    }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::validation(
-            "Some amounts or lists are not valid.",
-            errors,
-        ))
-    }
-}
-
-/// Checks a draft's category: it exists, accepts claims and fits the
-/// claimant. Refused with 422 problems that say why.
-pub(crate) async fn check_category(
-    state: &AppState,
-    draft: &ClaimDraft,
-) -> ApiResult<Option<Category>> {
-    let Some(code) = &draft.category else {
-        return Ok(None);
-    };
-    let category = lookup_category(state, code.as_str()).await?;
-    category_fits(state, draft, category).map(Some)
-}
-
-/// The catalogue's category `code`; 422 when there is none.
-pub(crate) async fn lookup_category(state: &AppState, code: &str) -> ApiResult<Category> {
-    match state.store.category(code).await {
-        Ok(record) => Ok(record.category),
-        Err(StoreError::NotFound) => Err(ApiError::invalid_field(
-            "category",
-            "unknown_category",
-            format!("There is no category {code}."),
-        )),
-        Err(e) => Err(e.into()),
-    }
-}
-
-/// Whether `category` accepts claims today and fits the draft's claimant.
-pub(crate) fn category_fits(
-    state: &AppState,
-    draft: &ClaimDraft,
-    category: Category,
-) -> ApiResult<Category> {
-    let mut errors = Vec::new();
-    if let Err(closed) = category.accepts_claims(state.clock.today()) {
-        errors.push(FieldError::new(
-            "category",
-            "category_not_open",
-            closed.to_string(),
-        ));
-    }
-    if let Some(claimant) = &draft.claimant
-        && claimant.claimant_type() != category.claimant_type
-    {
-        errors.push(FieldError::new(
-            "claimant",
-            "claimant_type_mismatch",
-            format!(
-                "Category {} is for claimants of another type.",
-                category.code.as_str()
-            ),
-        ));
-    }
-    if errors.is_empty() {
-        Ok(category)
-    } else {
-        Err(not_eligible(errors))
-    }
-}
-
-pub(crate) fn not_eligible(errors: Vec<FieldError>) -> ApiError {
-    let mut e = ApiError::validation(
-        "The claim does not pass the eligibility pre-screen.",
-        errors,
-    );
-    e.kind = "claim-not-eligible";
-    e.title = "The claim is not eligible as it stands";
-    e
-}
-
-pub(crate) fn failures_to_errors(failures: Vec<EligibilityFailure>) -> Vec<FieldError> {
-    failures
-        .into_iter()
-        .map(|f| FieldError::new(f.field, f.reason.to_string(), f.message))
-        .collect()
-}
-
-/// An illegal status change: 409 naming the current status.
-fn illegal(record: &ClaimRecord, action: ClaimAction) -> ApiError {
-    let message = register::transition(record.status, action)
-        .err()
-        .map_or_else(
-            || "This change is not possible now.".to_owned(),
-            |e| e.to_string(),
-        );
-    ApiError::conflict(message).with("current_status", record.status)
+    Ok(use_case::visible_noting(&state.app, &auth.actor(), id, read_detail).await?)
 }
 
 /// Files a new claim as a draft.
@@ -537,13 +236,7 @@ pub async fn create(
     auth: Authorized,
     Json(draft): Json<ClaimDraft>,
 ) -> ApiResult<impl IntoResponse> {
-    check_amounts(&draft)?;
-    let category = check_category(&state, &draft).await?;
-    let content = draft_content(&state, &draft, category.as_ref())?;
-    let record = state
-        .store
-        .create_claim(&auth.audit(None), auth.principal.account, content)
-        .await?;
+    let record = use_case::file(&state.app, &auth.actor(), draft).await?;
     let location = format!("/v1/claims/{}", record.id);
     let version = record.version;
     Ok((
@@ -562,28 +255,8 @@ pub async fn read(
     auth: Authorized,
     Path(id): Path<ClaimId>,
 ) -> ApiResult<impl IntoResponse> {
-    let record = visible_claim(&state, &auth, id).await?;
+    let record = use_case::visible(&state.app, &auth.actor(), id).await?;
     Ok((etag(record.version), Json(view(&state, &auth, record)?)))
-}
-
-/// Merges `patch` into `target` (RFC 7396 JSON Merge Patch).
-fn merge_patch(target: &mut Value, patch: &Value) {
-    if let Value::Object(patch) = patch {
-        if !target.is_object() {
-            *target = Value::Object(Map::new());
-        }
-        if let Value::Object(target) = target {
-            for (key, value) in patch {
-                if value.is_null() {
-                    target.remove(key);
-                } else {
-                    merge_patch(target.entry(key.clone()).or_insert(Value::Null), value);
-                }
-            }
-        }
-    } else {
-        *target = patch.clone();
-    }
 }
 
 /// Edits a draft with a JSON Merge Patch (RFC 7396). Needs `If-Match`.
@@ -599,38 +272,8 @@ pub async fn edit(
     headers: HeaderMap,
     Json(patch): Json<Value>,
 ) -> ApiResult<impl IntoResponse> {
-    let record = visible_claim(&state, &auth, id).await?;
     let version = if_match_version(&headers)?;
-    if record.status != ClaimStatus::Draft {
-        return Err(ApiError::conflict(format!(
-            "Only a draft can be edited; this claim is {}.",
-            status_name(record.status)
-        ))
-        .with("current_status", record.status));
-    }
-    if version != record.version {
-        return Err(ApiError::precondition_failed());
-    }
-    let mut content = open_content(&state, &record)?;
-    merge_patch(&mut content, &patch);
-    let draft: ClaimDraft = serde_json::from_value(content).map_err(|e| {
-        ApiError::invalid_field(
-            "",
-            "invalid",
-            format!("The patched claim is not valid: {e}"),
-        )
-    })?;
-    check_amounts(&draft)?;
-    let category = check_category(&state, &draft).await?;
-    let content = draft_content(&state, &draft, category.as_ref())?;
-    let updated = state
-        .store
-        .update_draft(&auth.audit(None), id, version, content)
-        .await
-        .map_err(|e| match e {
-            StoreError::Conflict(_) => ApiError::precondition_failed(),
-            other => other.into(),
-        })?;
+    let updated = use_case::edit(&state.app, &auth.actor(), id, version, &patch).await?;
     Ok((etag(updated.version), Json(view(&state, &auth, updated)?)))
 }
 
@@ -646,58 +289,8 @@ pub async fn submit(
     Path(id): Path<ClaimId>,
     headers: HeaderMap,
 ) -> ApiResult<impl IntoResponse> {
-    let record = visible_claim(&state, &auth, id).await?;
-    if record.status != ClaimStatus::Draft {
-        return Err(illegal(&record, ClaimAction::Submit));
-    }
-    if headers.contains_key(header::IF_MATCH) && if_match_version(&headers)? != record.version {
-        return Err(ApiError::precondition_failed());
-    }
-    let draft = draft_of(&state, &record)?;
-    let category = match &draft.category {
-        Some(code) => match state.store.category(code.as_str()).await {
-            Ok(c) => Some(c.category),
-            Err(StoreError::NotFound) => None,
-            Err(e) => return Err(e.into()),
-        },
-        None => None,
-    };
-    let regions = state.store.regions().await?;
-    let config = EligibilityConfig {
-        start_date: state.settings.eligibility_start,
-        ..EligibilityConfig::default()
-    };
-    register::prescreen(
-        &draft,
-        category.as_ref(),
-        &regions,
-        &config,
-        state.clock.today(),
-    )
-    .map_err(|failures| not_eligible(failures_to_errors(failures)))?;
-    let evidence_hashes = state
-        .store
-        .evidence_hashes(id)
-        .await?
-        .iter()
-        .map(|h| register::EvidenceHash::parse(h).map_err(ApiError::internal))
-        .collect::<ApiResult<Vec<_>>>()?;
-    let keys = DuplicateKeys::of_claim(id, &draft, evidence_hashes);
-    let candidates = state.store.duplicate_candidates(&keys.index_keys()).await?;
-    let flags = register::find_duplicates(&keys, &candidates);
-    let submitted = state
-        .store
-        .submit_claim(
-            &auth.audit(None),
-            id,
-            record.version,
-            Submission { keys, flags },
-        )
-        .await
-        .map_err(|e| match e {
-            StoreError::Conflict(detail) => ApiError::conflict(detail),
-            other => other.into(),
-        })?;
+    let expected = optional_if_match(&headers)?;
+    let submitted = use_case::submit(&state.app, &auth.actor(), id, expected).await?;
     Ok((
         etag(submitted.version),
         Json(view(&state, &auth, submitted)?),
@@ -718,57 +311,6 @@ pub struct Message {
     pub message: String,
 }
 
-fn required_text(field: &str, text: &str) -> ApiResult<String> {
-    let text = text.trim();
-    if text.is_empty() || text.chars().count() > 10_000 {
-        return Err(ApiError::invalid_field(
-            field,
-            "length",
-            "Between 1 and 10,000 characters.",
-        ));
-    }
-    Ok(text.to_owned())
-}
-
-/// Applies a lifecycle action that the domain allows from the current status.
-async fn act(
-    state: &AppState,
-    auth: &Authorized,
-    record: &ClaimRecord,
-    action: ClaimAction,
-    expected_version: Option<i64>,
-    mut change: ClaimChange,
-) -> ApiResult<ClaimRecord> {
-    let to = register::transition(record.status, action).map_err(|_| illegal(record, action))?;
-    change.from = record.status;
-    change.to = to;
-    state
-        .store
-        .change_claim(
-            &auth.audit(change.message.as_ref().map(|(_, t)| t.clone())),
-            record.id,
-            expected_version,
-            change,
-        )
-        .await
-        .map_err(|e| match (e, expected_version) {
-            (StoreError::Conflict(_), Some(_)) => ApiError::precondition_failed(),
-            (StoreError::Conflict(detail), None) => ApiError::conflict(detail),
-            (other, _) => other.into(),
-        })
-}
-
-fn change(action: &'static str) -> ClaimChange {
-    ClaimChange {
-        from: ClaimStatus::Draft,
-        to: ClaimStatus::Draft,
-        action,
-        recommendation: None,
-        decision: None,
-        message: None,
-    }
-}
-
 /// The claimant withdraws the claim before the Board decides.
 #[utoipa::path(post, path = "/v1/claims/{id}/withdraw", tag = "register", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid)), request_body = Reason,
@@ -786,10 +328,7 @@ pub async fn withdraw(
         serde_json::from_slice(&body)
             .map_err(|e| ApiError::malformed(format!("The body is not valid JSON: {e}")))?
     };
-    let record = visible_claim(&state, &auth, id).await?;
-    let mut c = change("claim.withdrawn");
-    c.message = reason.reason.map(|r| (MessageKind::Response, r));
-    let updated = act(&state, &auth, &record, ClaimAction::Withdraw, None, c).await?;
+    let updated = use_case::withdraw(&state.app, &auth.actor(), id, reason.reason).await?;
     Ok((etag(updated.version), Json(view(&state, &auth, updated)?)))
 }
 
@@ -803,19 +342,7 @@ pub async fn respond(
     Path(id): Path<ClaimId>,
     Json(body): Json<Message>,
 ) -> ApiResult<impl IntoResponse> {
-    let text = required_text("message", &body.message)?;
-    let record = visible_claim(&state, &auth, id).await?;
-    let mut c = change("claim.information_provided");
-    c.message = Some((MessageKind::Response, text));
-    let updated = act(
-        &state,
-        &auth,
-        &record,
-        ClaimAction::RespondToRequest,
-        None,
-        c,
-    )
-    .await?;
+    let updated = use_case::respond(&state.app, &auth.actor(), id, &body.message).await?;
     Ok((etag(updated.version), Json(view(&state, &auth, updated)?)))
 }
 
@@ -828,16 +355,7 @@ pub async fn start_review(
     auth: Authorized,
     Path(id): Path<ClaimId>,
 ) -> ApiResult<impl IntoResponse> {
-    let record = visible_claim(&state, &auth, id).await?;
-    let updated = act(
-        &state,
-        &auth,
-        &record,
-        ClaimAction::StartReview,
-        None,
-        change("claim.review_started"),
-    )
-    .await?;
+    let updated = use_case::start_review(&state.app, &auth.actor(), id).await?;
     Ok((etag(updated.version), Json(view(&state, &auth, updated)?)))
 }
 
@@ -851,19 +369,8 @@ pub async fn request_information(
     Path(id): Path<ClaimId>,
     Json(body): Json<Message>,
 ) -> ApiResult<impl IntoResponse> {
-    let text = required_text("message", &body.message)?;
-    let record = visible_claim(&state, &auth, id).await?;
-    let mut c = change("claim.information_requested");
-    c.message = Some((MessageKind::Request, text));
-    let updated = act(
-        &state,
-        &auth,
-        &record,
-        ClaimAction::RequestInformation,
-        None,
-        c,
-    )
-    .await?;
+    let updated =
+        use_case::request_information(&state.app, &auth.actor(), id, &body.message).await?;
     Ok((etag(updated.version), Json(view(&state, &auth, updated)?)))
 }
 
@@ -872,6 +379,15 @@ pub async fn request_information(
 pub enum Outcome {
     Recorded,
     Rejected,
+}
+
+impl From<Outcome> for BoardOutcome {
+    fn from(o: Outcome) -> Self {
+        match o {
+            Outcome::Recorded => Self::Recorded,
+            Outcome::Rejected => Self::Rejected,
+        }
+    }
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -891,32 +407,14 @@ pub async fn recommend(
     Path(id): Path<ClaimId>,
     Json(body): Json<Recommend>,
 ) -> ApiResult<impl IntoResponse> {
-    let reasons = required_text("reasons", &body.reasons)?;
-    let record = visible_claim(&state, &auth, id).await?;
-    if record.status != ClaimStatus::UnderReview {
-        return Err(ApiError::conflict(format!(
-            "A recommendation is made during review; this claim is {}.",
-            status_name(record.status)
-        ))
-        .with("current_status", record.status));
-    }
-    let mut c = change("claim.recommended");
-    c.from = ClaimStatus::UnderReview;
-    c.to = ClaimStatus::UnderReview;
-    c.recommendation = Some(json!({
-        "outcome": body.outcome,
-        "reasons": reasons,
-        "by": auth.principal.account,
-        "at": state.clock.now().unix_timestamp(),
-    }));
-    let updated = state
-        .store
-        .change_claim(&auth.audit(None), id, None, c)
-        .await
-        .map_err(|e| match e {
-            StoreError::Conflict(detail) => ApiError::conflict(detail),
-            other => other.into(),
-        })?;
+    let updated = use_case::recommend(
+        &state.app,
+        &auth.actor(),
+        id,
+        body.outcome.into(),
+        &body.reasons,
+    )
+    .await?;
     Ok((etag(updated.version), Json(view(&state, &auth, updated)?)))
 }
 
@@ -928,33 +426,6 @@ pub async fn recommend(
 pub struct Decide {
     pub outcome: Outcome,
     pub reasons: String,
-}
-
-async fn decide_one(
-    state: &AppState,
-    auth: &Authorized,
-    id: ClaimId,
-    expected_version: Option<i64>,
-    outcome: Outcome,
-    reasons: &str,
-) -> ApiResult<ClaimRecord> {
-    let reasons = required_text("reasons", reasons)?;
-    let record = visible_claim(state, auth, id).await?;
-    if expected_version.is_some_and(|v| v != record.version) {
-        return Err(ApiError::precondition_failed());
-    }
-    let (action, audit_action) = match outcome {
-        Outcome::Recorded => (ClaimAction::Record, "claim.recorded"),
-        Outcome::Rejected => (ClaimAction::Reject, "claim.rejected"),
-    };
-    let mut c = change(audit_action);
-    c.decision = Some(json!({
-        "outcome": outcome,
-        "reasons": reasons,
-        "by": auth.principal.account,
-    }));
-    let version = expected_version.or(Some(record.version));
-    act(state, auth, &record, action, version, c).await
 }
 
 /// The Board records or rejects a claim under review. Needs `If-Match`:
@@ -971,12 +442,12 @@ pub async fn decide(
     Json(body): Json<Decide>,
 ) -> ApiResult<impl IntoResponse> {
     let version = if_match_version(&headers)?;
-    let updated = decide_one(
-        &state,
-        &auth,
+    let updated = use_case::decide(
+        &state.app,
+        &auth.actor(),
         id,
         Some(version),
-        body.outcome,
+        body.outcome.into(),
         &body.reasons,
     )
     .await?;
@@ -1027,36 +498,45 @@ pub async fn decide_many(
     auth: Authorized,
     Json(body): Json<BulkDecisions>,
 ) -> ApiResult<Json<Vec<BulkResult>>> {
-    if body.decisions.is_empty() || body.decisions.len() > 1000 {
-        return Err(ApiError::invalid_field(
-            "decisions",
-            "length",
-            "Between 1 and 1,000 decisions.",
-        ));
-    }
-    let mut results = Vec::with_capacity(body.decisions.len());
-    for d in body.decisions {
-        let reasons = match &body.meeting {
-            Some(m) => format!("{} (meeting {m})", d.reasons.trim()),
-            None => d.reasons.clone(),
-        };
-        let result = decide_one(&state, &auth, d.claim_id, d.version, d.outcome, &reasons).await;
-        results.push(match result {
-            Ok(record) => BulkResult {
-                claim_id: d.claim_id,
-                status: 200,
-                claim_status: Some(record.status),
-                problem: None,
-            },
-            Err(e) => BulkResult {
-                claim_id: d.claim_id,
-                status: e.status.as_u16(),
-                claim_status: None,
-                problem: serde_json::to_value(e.body(auth.request_id.clone())).ok(),
-            },
-        });
-    }
-    Ok(Json(results))
+    let decisions = body
+        .decisions
+        .into_iter()
+        .map(|d| use_case::BoardDecision {
+            claim: d.claim_id,
+            outcome: d.outcome.into(),
+            reasons: d.reasons,
+            expected_version: d.version,
+        })
+        .collect();
+    let results = use_case::decide_many(
+        &state.app,
+        &auth.actor(),
+        body.meeting.as_deref(),
+        decisions,
+    )
+    .await?;
+    Ok(Json(
+        results
+            .into_iter()
+            .map(|(claim_id, result)| match result {
+                Ok(record) => BulkResult {
+                    claim_id,
+                    status: 200,
+                    claim_status: Some(record.status),
+                    problem: None,
+                },
+                Err(e) => {
+                    let e = ApiError::from(e);
+                    BulkResult {
+                        claim_id,
+                        status: e.status.as_u16(),
+                        claim_status: None,
+                        problem: serde_json::to_value(e.body(auth.request_id.clone())).ok(),
+                    }
+                }
+            })
+            .collect(),
+    ))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -1082,60 +562,23 @@ pub struct ListQuery {
     pub cursor: Option<String>,
 }
 
-fn parse_instant(field: &str, text: &str) -> ApiResult<OffsetDateTime> {
-    use time::format_description::well_known::Rfc3339;
-    if let Ok(t) = OffsetDateTime::parse(text, &Rfc3339) {
-        // Compared in UTC, where 9999-12-31T23:59:59-23:59 has no date.
-        return t.checked_to_offset(time::UtcOffset::UTC).ok_or_else(|| {
-            ApiError::invalid_field(
-                field,
-                "out_of_range",
-                "A time between years 0 and 9999 in UTC.",
-            )
-        });
+impl From<&ListQuery> for use_case::ListParams {
+    fn from(q: &ListQuery) -> Self {
+        Self {
+            status: q.status.clone(),
+            category: q.category.clone(),
+            region: q.region.clone(),
+            submitted_from: q.submitted_from.clone(),
+            submitted_to: q.submitted_to.clone(),
+            duplicate: q.duplicate,
+            q: q.q.clone(),
+        }
     }
-    time::Date::parse(
-        text,
-        time::macros::format_description!("[year]-[month]-[day]"),
-    )
-    .map(|d| d.midnight().assume_utc())
-    .map_err(|_| {
-        ApiError::invalid_field(field, "format", "A date (YYYY-MM-DD) or an RFC 3339 time.")
-    })
 }
 
 /// The filters of `GET /v1/claims` (also used by the claims export).
 pub(crate) fn claim_filter(q: &ListQuery) -> ApiResult<ClaimFilter> {
-    let status = q
-        .status
-        .as_deref()
-        .map(|s| {
-            serde_json::from_value::<ClaimStatus>(Value::String(s.to_owned())).map_err(|_| {
-                ApiError::invalid_field(
-                    "status",
-                    "unknown",
-                    format!("{s:?} is not a claim status."),
-                )
-            })
-        })
-        .transpose()?;
-    Ok(ClaimFilter {
-        status,
-        category: q.category.clone(),
-        region: q.region.clone(),
-        submitted_from: q
-            .submitted_from
-            .as_deref()
-            .map(|t| parse_instant("submitted_from", t))
-            .transpose()?,
-        submitted_to: q
-            .submitted_to
-            .as_deref()
-            .map(|t| parse_instant("submitted_to", t))
-            .transpose()?,
-        duplicate: q.duplicate,
-        q: q.q.clone().filter(|t| !t.trim().is_empty()),
-    })
+    Ok(use_case::filter(&q.into())?)
 }
 
 /// Claims the caller may see, oldest first, with filters.
@@ -1157,16 +600,9 @@ pub async fn list(
     }
     .request()?;
     let filter = claim_filter(&q)?;
-    let visibility = match auth.permission {
-        Permission::Own => Visibility::FiledBy(auth.principal.account),
-        _ if auth.principal.has_clearance(Clearance::Sensitive) => Visibility::All,
-        _ => Visibility::NonSensitive,
-    };
-    let claims: Page<ClaimSummaryRecord> = state
-        .store
-        .claim_summaries(visibility, &filter, page)
-        .await?;
-    let page = claims.map(ClaimSummary::from);
+    let page = use_case::list(&state.app, &auth.actor(), &filter, page)
+        .await?
+        .map(ClaimSummary::from);
     Ok(Json(ClaimPage {
         items: page.items,
         next_cursor: page.next_cursor,
@@ -1197,79 +633,22 @@ pub async fn history(
     auth: Authorized,
     Path(id): Path<ClaimId>,
 ) -> ApiResult<Json<Vec<HistoryEntry>>> {
-    let record = visible_claim(&state, &auth, id).await?;
-    let history = claim_history(&state, id).await?;
-    Ok(Json(if reads_as_claimant(&auth) {
-        for_claimant(history, record.filed_by)
-    } else {
-        history
-    }))
+    let steps = use_case::history(&state.app, &auth.actor(), id).await?;
+    Ok(Json(steps.into_iter().map(HistoryEntry::from).collect()))
 }
 
-/// A claim's history as its claimant reads it: the steps and their
-/// reasons, without the secretariat's internal recommendation or the
-/// account ids of the staff who acted.
-pub(crate) fn for_claimant(
-    history: Vec<HistoryEntry>,
-    claimant: kernel::id::AccountId,
-) -> Vec<HistoryEntry> {
-    history
-        .into_iter()
-        .filter(|e| e.action != "claim.recommended")
-        .map(|mut e| {
-            if e.actor != Some(claimant) {
-                e.actor = None;
-            }
-            e
-        })
-        .collect()
-}
-
-/// Every change to a claim, oldest first, from the audit log (reads of
-/// sensitive claims left out). The caller checks visibility.
-pub(crate) async fn claim_history(state: &AppState, id: ClaimId) -> ApiResult<Vec<HistoryEntry>> {
-    let filter = AuditFilter {
-        target_type: Some("claim".into()),
-        target_id: Some(id.to_string()),
-        ..AuditFilter::default()
-    };
-    let mut entries = Vec::new();
-    let mut page = PageRequest::new(Some(PageRequest::MAX_LIMIT), None);
-    loop {
-        let batch = state.store.audit_entries(&filter, page).await?;
-        entries.extend(
-            batch
-                .items
-                .into_iter()
-                .filter(|e| e.action != "claim.read")
-                .map(|e| HistoryEntry {
-                    at: e.at,
-                    from: e
-                        .summary
-                        .get("from")
-                        .and_then(Value::as_str)
-                        .map(str::to_owned),
-                    to: e
-                        .summary
-                        .get("to")
-                        .and_then(Value::as_str)
-                        .map(str::to_owned),
-                    action: e.action,
-                    actor: e.actor,
-                    actor_role: e.actor_role,
-                    reason: e.reason,
-                }),
-        );
-        match batch
-            .next_cursor
-            .as_deref()
-            .and_then(kernel::Cursor::decode)
-        {
-            Some(c) => page = PageRequest::new(Some(PageRequest::MAX_LIMIT), Some(c)),
-            None => break,
+impl From<Step> for HistoryEntry {
+    fn from(s: Step) -> Self {
+        Self {
+            at: s.at,
+            action: s.action,
+            actor: s.actor,
+            actor_role: s.actor_role,
+            from: s.from,
+            to: s.to,
+            reason: s.reason,
         }
     }
-    Ok(entries)
 }
 
 /// Requests for information and the claimant's answers.
@@ -1281,8 +660,9 @@ pub async fn messages(
     auth: Authorized,
     Path(id): Path<ClaimId>,
 ) -> ApiResult<Json<Vec<store::claims::ClaimMessage>>> {
-    visible_claim(&state, &auth, id).await?;
-    Ok(Json(state.store.claim_messages(id).await?))
+    Ok(Json(
+        use_case::messages(&state.app, &auth.actor(), id).await?,
+    ))
 }
 
 /// A probable-duplicate flag as the caller may see it.
@@ -1335,11 +715,10 @@ pub struct RestrictedFlag {
 pub const RESTRICTED_FLAG: &str =
     "A possible duplicate that someone with the sensitive clearance must resolve.";
 
-impl DuplicateFlagView {
-    /// The flag as `need` allows: in full when both claims may be seen.
-    pub fn of(flag: store::claims::DuplicateFlagRecord, need: &NeedToKnow) -> Self {
-        if !flag.involves_sensitive() || need.is_cleared() {
-            Self::Open(DuplicateFlagDetail {
+impl From<FlagSeen> for DuplicateFlagView {
+    fn from(flag: FlagSeen) -> Self {
+        match flag {
+            FlagSeen::Open(flag) => Self::Open(DuplicateFlagDetail {
                 id: flag.id,
                 claim: flag.claim,
                 other_claim: flag.other_claim,
@@ -1350,32 +729,14 @@ impl DuplicateFlagView {
                 resolution_reason: flag.resolution_reason,
                 resolved_by: flag.resolved_by,
                 resolved_at: flag.resolved_at,
-            })
-        } else {
-            Self::Restricted(RestrictedFlag {
+            }),
+            FlagSeen::Restricted { resolved } => Self::Restricted(RestrictedFlag {
                 restricted: true,
                 detail: RESTRICTED_FLAG,
-                resolved: flag.outcome.is_some(),
-            })
+                resolved,
+            }),
         }
     }
-}
-
-/// The flags of a claim the caller may see, each as [`DuplicateFlagView`]
-/// allows.
-pub(crate) async fn visible_flags(
-    state: &AppState,
-    auth: &Authorized,
-    id: ClaimId,
-) -> ApiResult<Vec<DuplicateFlagView>> {
-    let need = NeedToKnow::of(state.store.as_ref(), &auth.principal).await?;
-    Ok(state
-        .store
-        .duplicate_flags(id)
-        .await?
-        .into_iter()
-        .map(|f| DuplicateFlagView::of(f, &need))
-        .collect())
 }
 
 /// Probable-duplicate flags raised on or against this claim. A flag whose
@@ -1389,8 +750,10 @@ pub async fn duplicates(
     auth: Authorized,
     Path(id): Path<ClaimId>,
 ) -> ApiResult<Json<Vec<DuplicateFlagView>>> {
-    visible_claim(&state, &auth, id).await?;
-    Ok(Json(visible_flags(&state, &auth, id).await?))
+    let flags = use_case::duplicate_flags(&state.app, &auth.actor(), id).await?;
+    Ok(Json(
+        flags.into_iter().map(DuplicateFlagView::from).collect(),
+    ))
 }
 
 #[derive(Deserialize, ToSchema, Clone, Copy)]
@@ -1420,28 +783,11 @@ pub async fn resolve_flag(
     Path(id): Path<DuplicateFlagId>,
     Json(body): Json<ResolveFlag>,
 ) -> ApiResult<Json<DuplicateFlagView>> {
-    let flag = state.store.duplicate_flag(id).await?;
-    let need = NeedToKnow::of(state.store.as_ref(), &auth.principal).await?;
-    if flag.involves_sensitive() && !need.is_cleared() {
-        tracing::warn!(
-            account = %auth.principal.account,
-            flag = %id,
-            "duplicate flag on a sensitive claim; answered 404 to a caller without the clearance"
-        );
-        return Err(ApiError::not_found());
-    }
-    let reason = required_text("reason", &body.reason)?;
     let outcome = match body.outcome {
-        FlagOutcome::Confirmed => "confirmed",
-        FlagOutcome::NotDuplicate => "not_duplicate",
+        FlagOutcome::Confirmed => use_case::FlagOutcome::Confirmed,
+        FlagOutcome::NotDuplicate => use_case::FlagOutcome::NotDuplicate,
     };
-    let record = state
-        .store
-        .resolve_duplicate_flag(&auth.audit(Some(reason.clone())), id, outcome, &reason)
-        .await
-        .map_err(|e| match e {
-            StoreError::Conflict(detail) => ApiError::conflict(detail),
-            other => other.into(),
-        })?;
-    Ok(Json(DuplicateFlagView::of(record, &need)))
+    let record =
+        use_case::resolve_flag(&state.app, &auth.actor(), id, outcome, &body.reason).await?;
+    Ok(Json(FlagSeen::Open(record).into()))
 }

@@ -18,7 +18,7 @@
 
 use crate::error::{ApiError, ApiResult};
 use crate::http::authz::Authorized;
-use crate::http::claims::{ListQuery, claim_filter, open_content};
+use crate::http::claims::{ListQuery, claim_filter};
 use crate::http::json::Query;
 use crate::state::AppState;
 use axum::body::{Body, Bytes};
@@ -231,7 +231,7 @@ fn claim_row(
     full: bool,
 ) -> Result<Map<String, Value>, StoreError> {
     let content = if full {
-        open_content(state, c)
+        app::claims::open_content(&state.app, c)
             .map_err(|e| StoreError::internal(std::io::Error::other(e.detail.clone())))?
     } else {
         c.content.clone()

@@ -145,7 +145,7 @@ async fn work(
 ) {
     let result = match std::fs::File::open(&upload.0) {
         Ok(file) => crate::import::run(
-            &state,
+            &state.app,
             &ctx,
             Some(&job),
             std::io::BufReader::with_capacity(256 * 1024, file),

@@ -20,7 +20,7 @@ pub async fn claims(
     State(state): State<AppState>,
     _auth: Authorized,
 ) -> ApiResult<Json<ClaimCounts>> {
-    Ok(Json(state.reads.claim_counts().await?))
+    Ok(Json(app::reports::claim_counts(&state.app).await?))
 }
 
 /// Median and 90th percentile time from submission to recording and to
@@ -32,5 +32,5 @@ pub async fn processing(
     State(state): State<AppState>,
     _auth: Authorized,
 ) -> ApiResult<Json<ProcessingReport>> {
-    Ok(Json(state.reads.processing_report().await?))
+    Ok(Json(app::reports::processing(&state.app).await?))
 }

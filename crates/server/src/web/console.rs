@@ -15,13 +15,13 @@ use super::tracker::money_text;
 use super::{Chrome, PageResult, encode, html, when};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::http::authz::Authorized;
-use crate::http::claims::{self as api, ListQuery, Outcome};
-use crate::http::json::{Json, Path};
 use crate::state::AppState;
+use app::claims::{self as claims, BoardOutcome, FlagSeen, ListParams};
 use askama::Template;
+use axum::extract::Path;
 use axum::extract::rejection::{FormRejection, QueryRejection};
 use axum::extract::{Form, Query, State};
-use axum::http::{HeaderMap, HeaderValue};
+use axum::http::HeaderMap;
 use kernel::{Action, Permission};
 use register::{ClaimAction, ClaimId, ClaimStatus};
 use rust_decimal::Decimal;
@@ -160,15 +160,31 @@ const STATUSES: [&str; 7] = [
     "withdrawn",
 ];
 
+/// The queue's filters, as its form sends them (empty fields are ignored).
+#[derive(Deserialize)]
+pub(crate) struct QueueQuery {
+    status: Option<String>,
+    category: Option<String>,
+    region: Option<String>,
+    submitted_from: Option<String>,
+    submitted_to: Option<String>,
+    duplicate: Option<bool>,
+    q: Option<String>,
+    limit: Option<u32>,
+    cursor: Option<String>,
+}
+
 pub(crate) async fn queue(
     State(state): State<AppState>,
     lang: Lang,
     viewer: Viewer,
     auth: Authorized,
-    query: Result<Query<ListQuery>, QueryRejection>,
+    query: Result<Query<QueueQuery>, QueryRejection>,
 ) -> PageResult {
     let Query(q) = query.map_err(|e| ApiError::malformed(e.body_text()))?;
-    let q = ListQuery {
+    let cursor = non_empty(q.cursor);
+    let limit = q.limit.or(Some(50));
+    let q = ListParams {
         status: non_empty(q.status),
         category: non_empty(q.category),
         region: non_empty(q.region),
@@ -176,10 +192,8 @@ pub(crate) async fn queue(
         submitted_to: non_empty(q.submitted_to),
         duplicate: q.duplicate.filter(|d| *d),
         q: non_empty(q.q),
-        limit: q.limit.or(Some(50)),
-        cursor: non_empty(q.cursor),
     };
-    let paged = q.cursor.is_some();
+    let paged = cursor.is_some();
     let filters = [
         ("status", q.status.clone()),
         ("category", q.category.clone()),
@@ -188,7 +202,9 @@ pub(crate) async fn queue(
         ("duplicate", q.duplicate.map(|_| "true".to_owned())),
     ];
     let duplicate = q.duplicate.unwrap_or(false);
-    let Json(page) = api::list(State(state), auth, crate::http::json::Query(q)).await?;
+    let filter = claims::filter(&q)?;
+    let request = app::page(limit, cursor.as_deref())?;
+    let page = claims::list(&state.app, &auth.actor(), &filter, request).await?;
     let next = page.next_cursor.map(|cursor| {
         use std::fmt::Write as _;
         let mut href = String::from("/console/claims?");
@@ -393,14 +409,14 @@ pub(crate) async fn claim_facts(
     id: ClaimId,
     evidence_base: &str,
 ) -> ApiResult<(ClaimFacts, store::claims::ClaimRecord)> {
-    let record = api::visible_claim_noting(
-        state,
-        auth,
+    let record = claims::visible_noting(
+        &state.app,
+        &auth.actor(),
         id,
         serde_json::json!({ "sensitive": true, "page": evidence_base }),
     )
     .await?;
-    let content = api::open_content(state, &record)?;
+    let content = claims::open_content(&state.app, &record)?;
     let losses = content
         .get("losses")
         .and_then(Value::as_array)
@@ -528,11 +544,11 @@ async fn claim_page(
     let (f, _) = claim_facts(state, auth, lang, id, "/console/claims").await?;
     let show_duplicates = may(viewer, Action::ReadDuplicateFlags);
     let duplicates = if show_duplicates {
-        api::visible_flags(state, auth, id)
+        claims::duplicate_flags(&state.app, &auth.actor(), id)
             .await?
             .into_iter()
             .map(|flag| match flag {
-                api::DuplicateFlagView::Open(d) => DuplicateLine {
+                FlagSeen::Open(d) => DuplicateLine {
                     other: Some(
                         if d.claim == id {
                             d.other_claim
@@ -547,12 +563,12 @@ async fn claim_page(
                         .outcome
                         .unwrap_or_else(|| lang.tr("claim.duplicates.open").to_owned()),
                 },
-                api::DuplicateFlagView::Restricted(r) => DuplicateLine {
+                FlagSeen::Restricted { resolved } => DuplicateLine {
                     other: None,
                     reason: String::new(),
                     matched: String::new(),
                     outcome: lang
-                        .tr(if r.resolved {
+                        .tr(if resolved {
                             "claim.duplicates.resolved"
                         } else {
                             "claim.duplicates.open"
@@ -564,7 +580,7 @@ async fn claim_page(
     } else {
         Vec::new()
     };
-    let history = api::claim_history(state, id)
+    let history = claims::history(&state.app, &auth.actor(), id)
         .await?
         .into_iter()
         .map(|h| HistoryLine {
@@ -632,7 +648,7 @@ pub(crate) async fn evidence(
     Path(ids): Path<(ClaimId, EvidenceId)>,
     headers: HeaderMap,
 ) -> PageResult {
-    crate::http::evidence::download(State(state), auth, Path(ids), headers).await
+    crate::transfer::download(&state, &auth.actor(), ids.0, ids.1, &headers).await
 }
 
 /// After an action: back to the claim on success; the claim again, with
@@ -667,9 +683,10 @@ pub(crate) async fn start_review(
     auth: Authorized,
     Path(id): Path<ClaimId>,
 ) -> PageResult {
-    let outcome = api::start_review(State(state.clone()), auth.clone(), Path(id))
+    let outcome = claims::start_review(&state.app, &auth.actor(), id)
         .await
-        .map(drop);
+        .map(drop)
+        .map_err(ApiError::from);
     after(&state, lang, &viewer, &auth, id, outcome, "review_started").await
 }
 
@@ -688,16 +705,10 @@ pub(crate) async fn request_information(
     body: Result<Form<MessageForm>, FormRejection>,
 ) -> PageResult {
     let body = form(body)?;
-    let outcome = api::request_information(
-        State(state.clone()),
-        auth.clone(),
-        Path(id),
-        Json(api::Message {
-            message: body.message,
-        }),
-    )
-    .await
-    .map(drop);
+    let outcome = claims::request_information(&state.app, &auth.actor(), id, &body.message)
+        .await
+        .map(drop)
+        .map_err(ApiError::from);
     after(
         &state,
         lang,
@@ -712,14 +723,14 @@ pub(crate) async fn request_information(
 
 #[derive(Deserialize)]
 pub(crate) struct OutcomeForm {
-    outcome: Option<Outcome>,
+    outcome: Option<BoardOutcome>,
     #[serde(default)]
     reasons: String,
     #[serde(default)]
     version: Option<i64>,
 }
 
-fn outcome_of(f: &OutcomeForm) -> ApiResult<Outcome> {
+fn outcome_of(f: &OutcomeForm) -> ApiResult<BoardOutcome> {
     f.outcome
         .ok_or_else(|| ApiError::invalid_field("outcome", "required", "Choose an outcome."))
 }
@@ -734,17 +745,10 @@ pub(crate) async fn recommend(
 ) -> PageResult {
     let body = form(body)?;
     let outcome = match outcome_of(&body) {
-        Ok(outcome) => api::recommend(
-            State(state.clone()),
-            auth.clone(),
-            Path(id),
-            Json(api::Recommend {
-                outcome,
-                reasons: body.reasons,
-            }),
-        )
-        .await
-        .map(drop),
+        Ok(outcome) => claims::recommend(&state.app, &auth.actor(), id, outcome, &body.reasons)
+            .await
+            .map(drop)
+            .map_err(ApiError::from),
         Err(e) => Err(e),
     };
     after(&state, lang, &viewer, &auth, id, outcome, "recommended").await
@@ -761,26 +765,20 @@ pub(crate) async fn decide(
     body: Result<Form<OutcomeForm>, FormRejection>,
 ) -> PageResult {
     let body = form(body)?;
-    let mut headers = HeaderMap::new();
-    if let Some(v) = body.version
-        && let Ok(value) = HeaderValue::from_str(&format!("\"v{v}\""))
-    {
-        headers.insert(axum::http::header::IF_MATCH, value);
-    }
-    let outcome = match outcome_of(&body) {
-        Ok(outcome) => api::decide(
-            State(state.clone()),
-            auth.clone(),
-            Path(id),
-            headers,
-            Json(api::Decide {
-                outcome,
-                reasons: body.reasons,
-            }),
+    let outcome = match (outcome_of(&body), body.version) {
+        (Ok(outcome), Some(version)) => claims::decide(
+            &state.app,
+            &auth.actor(),
+            id,
+            Some(version),
+            outcome,
+            &body.reasons,
         )
         .await
-        .map(drop),
-        Err(e) => Err(e),
+        .map(drop)
+        .map_err(ApiError::from),
+        (Ok(_), None) => Err(ApiError::precondition_required()),
+        (Err(e), _) => Err(e),
     };
     after(&state, lang, &viewer, &auth, id, outcome, "decided").await
 }
@@ -844,10 +842,9 @@ pub(crate) async fn dashboard(
     State(state): State<AppState>,
     lang: Lang,
     viewer: Viewer,
-    auth: Authorized,
 ) -> PageResult {
-    let Json(counts) = crate::http::reports::claims(State(state.clone()), auth.clone()).await?;
-    let Json(report) = crate::http::reports::processing(State(state), auth).await?;
+    let counts = app::reports::claim_counts(&state.app).await?;
+    let report = app::reports::processing(&state.app).await?;
     let by_status = charts::bars(
         "by-status",
         lang.tr("dashboard.by_status"),

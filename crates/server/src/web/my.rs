@@ -12,7 +12,6 @@ use super::session::Viewer;
 use super::{Chrome, PageResult, html, when};
 use crate::error::{ApiError, ApiResult};
 use crate::http::authz::Authorized;
-use crate::http::claims as api;
 use crate::http::json::{Json, Path};
 use crate::state::AppState;
 use askama::Template;
@@ -167,7 +166,7 @@ async fn claim_page(
     if record.filed_by != viewer.principal.account {
         return Err(ApiError::not_found());
     }
-    let moments = api::claim_history(state, id)
+    let moments = app::claims::history(&state.app, &auth.actor(), id)
         .await?
         .into_iter()
         .filter_map(|h| match (h.from, h.to) {
@@ -271,16 +270,10 @@ pub(crate) async fn respond(
 ) -> PageResult {
     let Form(body) = body.map_err(|e| ApiError::malformed(e.body_text()))?;
     own(&state, &viewer, id).await?;
-    let outcome = api::respond(
-        State(state.clone()),
-        auth.clone(),
-        Path(id),
-        Json(api::Message {
-            message: body.message,
-        }),
-    )
-    .await
-    .map(drop);
+    let outcome = app::claims::respond(&state.app, &auth.actor(), id, &body.message)
+        .await
+        .map(drop)
+        .map_err(ApiError::from);
     after(&state, lang, &viewer, &auth, id, outcome, "responded").await
 }
 
@@ -297,10 +290,9 @@ pub(crate) async fn upload(
     body: Body,
 ) -> PageResult {
     own(&state, &viewer, id).await?;
-    let outcome =
-        crate::http::evidence::upload(State(state.clone()), auth.clone(), Path(id), headers, body)
-            .await
-            .map(drop);
+    let outcome = crate::transfer::upload(&state, &auth.actor(), id, &headers, body)
+        .await
+        .map(drop);
     after(&state, lang, &viewer, &auth, id, outcome, "uploaded").await
 }
 
@@ -312,7 +304,7 @@ pub(crate) async fn evidence(
     headers: HeaderMap,
 ) -> PageResult {
     own(&state, &viewer, ids.0).await?;
-    crate::http::evidence::download(State(state), auth, Path(ids), headers).await
+    crate::transfer::download(&state, &auth.actor(), ids.0, ids.1, &headers).await
 }
 
 #[cfg(test)]

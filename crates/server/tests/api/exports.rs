@@ -25,7 +25,7 @@ async fn claims(
     }
     let options = Options::new(Format::Jsonl, Some(filed_by));
     let summary = server::import::run(
-        &app.state,
+        &app.state.app,
         &AuditContext::system(),
         None,
         data.as_bytes(),

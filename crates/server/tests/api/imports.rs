@@ -28,7 +28,7 @@ async fn import(
     options.max_line_bytes = max_line;
     options.chunk_rows = 2;
     let summary = server::import::run(
-        &app.state,
+        &app.state.app,
         &AuditContext::system(),
         None,
         data,
@@ -395,4 +395,186 @@ mod upload_limit {
         };
         run(app).await;
     }
+}
+
+/// The codes a refusal names: each field's, or the problem's type.
+fn codes_of(problem: &Value) -> Vec<String> {
+    let mut codes: Vec<String> = match problem["errors"].as_array() {
+        Some(errors) if !errors.is_empty() => errors
+            .iter()
+            .map(|e| e["code"].as_str().unwrap_or_default().to_owned())
+            .collect(),
+        _ => vec![
+            problem["type"]
+                .as_str()
+                .unwrap_or_default()
+                .trim_start_matches("/problems/")
+                .to_owned(),
+        ],
+    };
+    codes.sort();
+    codes.dedup();
+    codes
+}
+
+/// One set of claims through the API (filed, then submitted) and through
+/// an import of the same claims to submit, on a deployment whose earliest
+/// date of damage is later than the default: both take and refuse the same
+/// claims for the same reasons, and so does the import's dry check.
+async fn intake_is_one_path(db: crate::support::Db) {
+    let Some(app) = TestApp::spawn_with(db, |s| {
+        s.eligibility_start = time::macros::date!(2023 - 01 - 01);
+    })
+    .await
+    else {
+        return;
+    };
+    let (filed_by, claimant) = app.account("Claimant", &[Role::Claimant]).await;
+    let mut base = crate::claims::house("3184710691", "3210900000:01:001:0001");
+    base["incident"] = json!({"kind": "on", "date": "2023-05-01"});
+    let variant = |i: usize, change: &dyn Fn(&mut Value)| {
+        let mut claim = base.clone();
+        // Each claim its own property and tax number, so that none is a
+        // duplicate of another (flags never refuse, but keep it simple).
+        claim["location"]["cadastral_number"] = json!(format!("3210900000:01:001:{:04}", i + 10));
+        change(&mut claim);
+        claim
+    };
+    let cases: Vec<(&str, Value)> = vec![
+        ("valid", variant(0, &|_| {})),
+        (
+            "before the configured start",
+            variant(1, &|c| {
+                c["incident"] = json!({"kind": "on", "date": "2022-06-01"});
+            }),
+        ),
+        (
+            "unknown category",
+            variant(2, &|c| c["category"] = json!("A9.9")),
+        ),
+        (
+            "category for legal entities",
+            variant(3, &|c| c["category"] = json!("C3.1")),
+        ),
+        (
+            "category not open",
+            variant(4, &|c| c["category"] = json!("B1.5")),
+        ),
+        (
+            "amount too precise",
+            variant(5, &|c| {
+                c["losses"][0]["amount"]["amount"] = json!("100.001");
+            }),
+        ),
+        (
+            "too many losses",
+            variant(6, &|c| {
+                c["losses"] = json!(vec![c["losses"][0].clone(); register::MAX_LOSSES + 1]);
+            }),
+        ),
+        (
+            "missing form field",
+            variant(7, &|c| {
+                c["category_fields"]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("floor_area_m2");
+            }),
+        ),
+        (
+            "unknown region",
+            variant(8, &|c| c["location"]["region"] = json!("UA-99")),
+        ),
+    ];
+
+    // Through the API.
+    let mut by_api = Vec::new();
+    for (_, claim) in &cases {
+        let created = app
+            .post("/v1/claims")
+            .bearer_auth(&claimant)
+            .json(claim)
+            .send()
+            .await
+            .unwrap();
+        let (status, body) = crate::support::json(created).await;
+        let outcome = if status == 201 {
+            let id = body["id"].as_str().unwrap();
+            let (status, body) = crate::support::json(
+                app.post(&format!("/v1/claims/{id}/submit"))
+                    .bearer_auth(&claimant)
+                    .send()
+                    .await
+                    .unwrap(),
+            )
+            .await;
+            if status == 200 {
+                Ok(())
+            } else {
+                Err(codes_of(&body))
+            }
+        } else {
+            assert!(status == 422 || status == 400, "{status} {body}");
+            Err(codes_of(&body))
+        };
+        by_api.push(outcome);
+    }
+
+    // Through the import, the same claims to submit.
+    let mut data = String::new();
+    for (i, (_, claim)) in cases.iter().enumerate() {
+        data += &row(&format!("parity-{i}"), claim, true);
+    }
+    let (_, rejects) = import(&app, filed_by, Format::Jsonl, data.as_bytes(), 1 << 20)
+        .await
+        .unwrap();
+    let by_import: Vec<Result<(), Vec<String>>> = (0..cases.len())
+        .map(|i| {
+            let mut codes: Vec<String> = rejects
+                .iter()
+                .filter(|r| r.external_id.as_deref() == Some(&format!("parity-{i}")))
+                .map(|r| r.code.clone())
+                .collect();
+            codes.sort();
+            codes.dedup();
+            if codes.is_empty() { Ok(()) } else { Err(codes) }
+        })
+        .collect();
+
+    // And the dry check the fuzzer runs, with the same configuration.
+    let config = app.state.app.config.clone();
+    let catalogue = register::seed::categories().unwrap();
+    let regions = register::seed::regions().unwrap();
+    let today = kernel::Clock::today(&app.clock);
+    for (i, (name, claim)) in cases.iter().enumerate() {
+        assert_eq!(
+            by_api[i], by_import[i],
+            "{name}: the API and the import disagree"
+        );
+        let dry =
+            server::import::dry_check(claim.clone(), true, &config, &catalogue, &regions, today);
+        assert_eq!(dry, by_api[i].is_ok(), "{name}: the dry check disagrees");
+    }
+    assert_eq!(by_api[0], Ok(()), "the valid claim is taken");
+    assert!(by_api[1..].iter().all(Result::is_err), "{by_api:?}");
+    assert!(
+        by_api[1]
+            .as_ref()
+            .unwrap_err()
+            .iter()
+            .any(|c| c.contains("before")),
+        "the configured start refuses: {:?}",
+        by_api[1]
+    );
+    assert_eq!(by_api[3], Err(vec!["claimant_type_mismatch".to_owned()]));
+}
+
+#[tokio::test]
+async fn intake_is_one_path_on_sqlite() {
+    intake_is_one_path(crate::support::Db::Sqlite).await;
+}
+
+#[tokio::test]
+async fn intake_is_one_path_on_postgres() {
+    intake_is_one_path(crate::support::Db::Postgres).await;
 }

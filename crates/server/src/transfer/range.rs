@@ -14,16 +14,10 @@
 //! version. A bytes range that cannot be read (malformed, or starting past
 //! the end) is refused with 416 and `Content-Range: bytes */SIZE`.
 
-use crate::error::{ApiError, ApiResult};
-use crate::state::AppState;
-use app::crypto::ChunkOpener;
-use axum::body::{Body, Bytes};
+use crate::error::ApiError;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
-use futures_util::{Stream, StreamExt as _};
-use object_store::{GetOptions, ObjectStoreExt as _};
 use std::ops::Range;
-use store::{EvidenceId, EvidenceRecord};
 
 /// What the request asks of a file of known size.
 #[derive(Debug, PartialEq, Eq)]
@@ -102,125 +96,6 @@ pub(super) fn unsatisfiable(size: u64, request_id: Option<&str>) -> Response {
     response
 }
 
-/// The body of bytes `range` of a stored file.
-pub(super) async fn body(
-    state: &AppState,
-    evidence: &EvidenceRecord,
-    range: Range<u64>,
-) -> ApiResult<Body> {
-    let location = object_store::path::Path::from(evidence.storage_key.as_str());
-    let objects = state.evidence.objects();
-    let Some(key_id) = &evidence.sealed_key_id else {
-        let stored = objects
-            .get_opts(&location, GetOptions::new().with_range(Some(range)))
-            .await
-            .map_err(ApiError::internal)?
-            .into_stream();
-        return Ok(Body::from_stream(stored));
-    };
-    let chunk = app::crypto::STREAM_CHUNK as u64;
-    let (first, last) = (range.start / chunk, (range.end - 1) / chunk);
-    let header = objects
-        .get_range(&location, 0..app::crypto::STREAM_HEADER_BYTES)
-        .await
-        .map_err(ApiError::internal)?;
-    let opener = state
-        .sealer
-        .chunk_opener(
-            key_id,
-            evidence.id.as_uuid().as_bytes(),
-            &header,
-            evidence.size,
-            first..=last,
-        )
-        .map_err(ApiError::internal)?;
-    let span = app::crypto::sealed_span(evidence.size, first, last);
-    let stored = objects
-        .get_opts(&location, GetOptions::new().with_range(Some(span)))
-        .await
-        .map_err(ApiError::internal)?
-        .into_stream();
-    Ok(Body::from_stream(opened(
-        stored,
-        opener,
-        range.start - first * chunk,
-        range.end - range.start,
-        evidence.id,
-    )))
-}
-
-struct Opening {
-    inner: futures_util::stream::BoxStream<'static, object_store::Result<Bytes>>,
-    opener: Option<ChunkOpener>,
-    /// Plaintext bytes still to drop before the range starts.
-    skip: u64,
-    /// Plaintext bytes of the range still to send.
-    left: u64,
-}
-
-/// Opens the stored chunks as they arrive and keeps the bytes of the range.
-fn opened(
-    inner: futures_util::stream::BoxStream<'static, object_store::Result<Bytes>>,
-    opener: ChunkOpener,
-    skip: u64,
-    left: u64,
-    evidence: EvidenceId,
-) -> impl Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static {
-    let failed = move |e: anyhow::Error| {
-        tracing::error!(%evidence, "stored evidence does not decrypt: {e:#}");
-        std::io::Error::other(format!("{e:#}"))
-    };
-    let state = Opening {
-        inner,
-        opener: Some(opener),
-        skip,
-        left,
-    };
-    futures_util::stream::try_unfold(state, move |mut s| async move {
-        loop {
-            if s.left == 0 {
-                return Ok(None);
-            }
-            let Some(stored) = s.inner.next().await else {
-                let Some(opener) = s.opener.take() else {
-                    return Err(failed(anyhow::anyhow!("sealed range is truncated")));
-                };
-                let last = opener.finish().map_err(failed)?;
-                let last = keep(last, &mut s.skip, &mut s.left);
-                if s.left > 0 {
-                    return Err(failed(anyhow::anyhow!("sealed range is truncated")));
-                }
-                return Ok((!last.is_empty()).then(|| (Bytes::from(last), s)));
-            };
-            let stored = stored.map_err(std::io::Error::other)?;
-            let Some(opener) = s.opener.as_mut() else {
-                return Err(failed(anyhow::anyhow!("stored bytes past the range")));
-            };
-            let plain = opener.update(&stored).map_err(failed)?;
-            let plain = keep(plain, &mut s.skip, &mut s.left);
-            if !plain.is_empty() {
-                return Ok(Some((Bytes::from(plain), s)));
-            }
-        }
-    })
-}
-
-/// Drops the first `skip` bytes and keeps at most `left`, counting both
-/// down.
-fn keep(mut plain: Vec<u8>, skip: &mut u64, left: &mut u64) -> Vec<u8> {
-    let dropped = usize::try_from(*skip)
-        .unwrap_or(usize::MAX)
-        .min(plain.len());
-    plain.drain(..dropped);
-    *skip -= dropped as u64;
-    let kept = usize::try_from(*left)
-        .unwrap_or(usize::MAX)
-        .min(plain.len());
-    plain.truncate(kept);
-    *left -= kept as u64;
-    plain
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -272,20 +147,5 @@ mod tests {
         assert_eq!(requested(&h, 10, "\"abc\""), Requested::Part(0..2));
         h.insert(header::IF_RANGE, HeaderValue::from_static("\"old\""));
         assert_eq!(requested(&h, 10, "\"abc\""), Requested::Whole);
-    }
-
-    #[test]
-    fn keep_trims_across_pieces() {
-        let (mut skip, mut left) = (5, 7);
-        assert_eq!(keep(vec![1, 2, 3], &mut skip, &mut left), Vec::<u8>::new());
-        assert_eq!(
-            keep(vec![4, 5, 6, 7, 8], &mut skip, &mut left),
-            vec![6, 7, 8]
-        );
-        assert_eq!(
-            keep((9..20).collect(), &mut skip, &mut left),
-            vec![9, 10, 11, 12]
-        );
-        assert_eq!((skip, left), (0, 0));
     }
 }
