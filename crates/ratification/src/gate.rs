@@ -6,7 +6,10 @@
 //! conditions, the projected date) and is rendered by the HTTP layer as a
 //! 409 problem of type [`NotInForce::PROBLEM_TYPE`].
 
-use crate::status::{ConventionStatus, MissingCondition};
+use crate::action::{FundingDetermination, TreatyAction};
+use crate::participant::Participant;
+use crate::rule::EntryIntoForceRule;
+use crate::status::{ConventionStatus, MissingCondition, evaluate};
 use serde::{Deserialize, Serialize};
 use time::Date;
 
@@ -129,10 +132,43 @@ pub fn status_change(
     }
 }
 
+/// An entry about to join the record.
+#[derive(Clone, Copy, Debug)]
+pub enum NewEntry<'a> {
+    Action(&'a TreatyAction),
+    Determination(&'a FundingDetermination),
+}
+
+/// The change of the convention's standing that recording `entry` makes,
+/// judged today: the record evaluated without it and with it. The one
+/// place that decides whether an entry announces an event.
+pub fn standing_change(
+    rule: &EntryIntoForceRule,
+    participants: &[Participant],
+    actions: &[TreatyAction],
+    determinations: &[FundingDetermination],
+    entry: NewEntry<'_>,
+    today: Date,
+) -> Option<ConventionEvent> {
+    let before = evaluate(rule, participants, actions, determinations, today);
+    let after = match entry {
+        NewEntry::Action(action) => {
+            let mut with = actions.to_vec();
+            with.push(action.clone());
+            evaluate(rule, participants, &with, determinations, today)
+        }
+        NewEntry::Determination(determination) => {
+            let mut with = determinations.to_vec();
+            with.push(determination.clone());
+            evaluate(rule, participants, actions, &with, today)
+        }
+    };
+    status_change(&before, &after)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rule::EntryIntoForceRule;
     use time::macros::date;
 
     fn status(in_force: bool, entry_into_force: Option<Date>) -> ConventionStatus {
@@ -199,5 +235,72 @@ mod tests {
                 event
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod standing_tests {
+    use super::*;
+    use crate::{ActionKind, ParticipantCode};
+    use time::macros::date;
+
+    #[test]
+    fn the_entry_that_completes_the_conditions_announces_the_date() {
+        let rule = EntryIntoForceRule {
+            threshold: 2,
+            requires_funding_determination: false,
+            ..EntryIntoForceRule::convention_default()
+        };
+        let code = |c: &str| ParticipantCode::parse(c).unwrap();
+        let participants: Vec<Participant> = ["FR", "NL"]
+            .into_iter()
+            .map(|c| Participant::from_code(code(c), c))
+            .collect();
+        let mut actions = Vec::new();
+        for c in ["FR", "NL"] {
+            actions.push(TreatyAction::new(
+                code(c),
+                ActionKind::Signature,
+                date!(2026 - 01 - 01),
+            ));
+        }
+        actions.push(TreatyAction::new(
+            code("FR"),
+            ActionKind::Consent(crate::ConsentKind::Ratification),
+            date!(2026 - 02 - 01),
+        ));
+        let second = TreatyAction::new(
+            code("NL"),
+            ActionKind::Consent(crate::ConsentKind::Ratification),
+            date!(2026 - 03 - 10),
+        );
+        let today = date!(2026 - 03 - 20);
+        assert_eq!(
+            standing_change(
+                &rule,
+                &participants,
+                &actions,
+                &[],
+                NewEntry::Action(&second),
+                today
+            ),
+            Some(ConventionEvent::EntryIntoForceDateChanged {
+                previous: None,
+                current: Some(date!(2026 - 07 - 01)),
+            })
+        );
+        let signature =
+            TreatyAction::new(code("FR"), ActionKind::Declaration, date!(2026 - 03 - 11));
+        assert_eq!(
+            standing_change(
+                &rule,
+                &participants,
+                &actions,
+                &[],
+                NewEntry::Action(&signature),
+                today
+            ),
+            None
+        );
     }
 }

@@ -36,7 +36,9 @@ pub use funding::{
     ContributionConfirmation, ContributionId, ExchangeRate, FundingError, FundingTotals, Pledge,
     PledgeError, PledgeId, funding_totals, validate_amount, validate_pledge,
 };
-pub use gate::{ConventionEvent, NotInForce, commission_may_act, status_change};
+pub use gate::{
+    ConventionEvent, NewEntry, NotInForce, commission_may_act, standing_change, status_change,
+};
 pub use participant::{
     COUNCIL_OF_EUROPE_MEMBERS, InvalidParticipantCode, Participant, ParticipantCode,
     ParticipantKind,

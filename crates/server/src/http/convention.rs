@@ -11,25 +11,20 @@
 //! transaction (see `store::ratification`), which also stores the event when
 //! the convention's standing changes.
 
-use crate::error::{ApiError, ApiResult, FieldError};
+use crate::error::ApiResult;
 use crate::http::authz::Authorized;
 use crate::http::json::Json;
 use crate::state::AppState;
-use app::gate;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use kernel::{Currency, Money, MoneyError, Permission};
+use kernel::Money;
 use ratification::{
-    ActionError, ActionId, ActionKind, ContributionConfirmation, ContributionId, ConventionStatus,
-    ExchangeRate, FundingDetermination, FundingDeterminationError, FundingDeterminationId,
-    MissingCondition, ParticipantCode, ParticipantStatus, Pledge, PledgeId, TreatyAction, evaluate,
-    funding_totals, status_change, validate_action, validate_funding_determination,
+    ActionId, ContributionConfirmation, ConventionStatus, ExchangeRate, FundingDetermination,
+    MissingCondition, ParticipantStatus, Pledge, TreatyAction, funding_totals,
 };
-use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use std::str::FromStr;
-use store::{ConventionRecord, NewConventionEvent, Recorded, Refused, StoreError};
+use store::{ConventionRecord, Recorded};
 use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime};
 use utoipa::ToSchema;
@@ -572,7 +567,7 @@ pub struct CommissionStatus {
 #[utoipa::path(get, path = "/v1/convention", tag = "convention",
     responses((status = 200, body = ConventionView)))]
 pub async fn overview(State(state): State<AppState>) -> ApiResult<Json<ConventionView>> {
-    let current = gate::current(&state.app).await?;
+    let current = app::convention::standing(&state.app).await?;
     Ok(Json(convention_view(
         &state.settings,
         &current.record,
@@ -590,7 +585,7 @@ pub async fn participants(
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let current = gate::current(&state.app).await?;
+    let current = app::convention::standing(&state.app).await?;
     let rows: Vec<ParticipantRow> = current.status.participants.iter().map(Into::into).collect();
     let wants_csv = headers
         .get(header::ACCEPT)
@@ -617,14 +612,14 @@ pub async fn participants(
 #[utoipa::path(get, path = "/v1/convention/timeline", tag = "convention",
     responses((status = 200, body = Timeline)))]
 pub async fn timeline_list(State(state): State<AppState>) -> ApiResult<Json<Timeline>> {
-    let record = state.store.convention_record().await?;
+    let record = app::convention::record(&state.app).await?;
     Ok(Json(timeline(&record)))
 }
 
 #[utoipa::path(get, path = "/v1/convention/funding", tag = "convention",
     responses((status = 200, body = FundingView)))]
 pub async fn funding(State(state): State<AppState>) -> ApiResult<Json<FundingView>> {
-    let current = gate::current(&state.app).await?;
+    let current = app::convention::standing(&state.app).await?;
     Ok(Json(funding_view(
         &state.settings,
         &current.record,
@@ -636,9 +631,7 @@ pub async fn funding(State(state): State<AppState>) -> ApiResult<Json<FundingVie
 #[utoipa::path(get, path = "/v1/convention/events", tag = "convention",
     responses((status = 200, body = Events)))]
 pub async fn events(State(state): State<AppState>) -> ApiResult<Json<Events>> {
-    // Evaluating first stores `entered_into_force` if the date was reached.
-    gate::current(&state.app).await?;
-    let events = state.store.convention_events().await?;
+    let events = app::convention::events(&state.app).await?;
     Ok(Json(Events {
         events: events
             .into_iter()
@@ -659,9 +652,7 @@ pub async fn events(State(state): State<AppState>) -> ApiResult<Json<Events>> {
     responses((status = 200, body = CommissionStatus),
         (status = 409, body = crate::error::ProblemBody)))]
 pub async fn commission_status(State(state): State<AppState>) -> ApiResult<Json<CommissionStatus>> {
-    let current = gate::current(&state.app).await?;
-    ratification::commission_may_act(&current.status, current.today)
-        .map_err(|refusal| gate::not_in_force(&refusal))?;
+    let current = app::convention::commission_may_act(&state.app).await?;
     Ok(Json(CommissionStatus {
         may_act: true,
         as_of: iso(current.today),
@@ -671,65 +662,6 @@ pub async fn commission_status(State(state): State<AppState>) -> ApiResult<Json<
 
 // ---------------------------------------------------------------------------
 // Staff writes
-
-/// Collects field errors, then answers all at once.
-#[derive(Default)]
-struct Problems(Vec<FieldError>);
-
-impl Problems {
-    fn push(&mut self, field: &str, code: &str, message: impl Into<String>) {
-        self.0.push(FieldError::new(field, code, message));
-    }
-
-    fn date(&mut self, field: &str, text: &str) -> Option<Date> {
-        let format = time::macros::format_description!("[year]-[month]-[day]");
-        if let Ok(d) = Date::parse(text.trim(), format) {
-            Some(d)
-        } else {
-            self.push(field, "format", "A calendar date, YYYY-MM-DD.");
-            None
-        }
-    }
-
-    fn participant(&mut self, field: &str, text: &str) -> Option<ParticipantCode> {
-        match ParticipantCode::parse(text.trim()) {
-            Ok(c) => Some(c),
-            Err(e) => {
-                self.push(field, "format", e.to_string());
-                None
-            }
-        }
-    }
-
-    fn currency(&mut self, field: &str, text: &str) -> Option<Currency> {
-        match Currency::from_code(text.trim()) {
-            Ok(c) => Some(c),
-            Err(e) => {
-                self.push(field, "unknown_currency", e.to_string());
-                None
-            }
-        }
-    }
-
-    fn text(&mut self, field: &str, text: Option<String>, max: usize) -> Option<String> {
-        let text = text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
-        if text.as_ref().is_some_and(|t| t.chars().count() > max) {
-            self.push(field, "length", format!("At most {max} characters."));
-        }
-        text
-    }
-
-    fn finish(self, what: &str) -> Result<(), ApiError> {
-        if self.0.is_empty() {
-            Ok(())
-        } else {
-            Err(ApiError::validation(
-                format!("The {what} is not valid."),
-                self.0,
-            ))
-        }
-    }
-}
 
 /// A treaty action to record (or a correction of one).
 #[derive(Deserialize, ToSchema)]
@@ -757,39 +689,6 @@ pub struct RecordAction {
     pub reason: Option<String>,
 }
 
-/// The field a refused action is about, or `None` for a conflict with the
-/// record (409).
-fn action_error_field(e: &ActionError) -> Option<&'static str> {
-    if e.is_conflict() {
-        return None;
-    }
-    Some(match e {
-        ActionError::UnknownParticipant(_) => "participant",
-        ActionError::UnknownSupersededAction(_)
-        | ActionError::SupersedesOtherParticipant { .. } => "supersedes",
-        ActionError::ConsentWithoutSignature { .. }
-        | ActionError::DenunciationWithoutConsent { .. } => "kind",
-        ActionError::NoEffectiveReservation { .. } | ActionError::WithdrawalTargetNotAllowed(_) => {
-            "withdraws"
-        }
-        _ => "date",
-    })
-}
-
-fn action_refused(e: Refused<ActionError>) -> ApiError {
-    match e {
-        Refused::Rule(e) => match action_error_field(&e) {
-            Some(field) => ApiError::invalid_field(field, e.code(), e.to_string()),
-            None => ApiError::conflict(e.to_string()).with("code", e.code()),
-        },
-        Refused::Store(StoreError::Conflict(_)) => {
-            ApiError::conflict("The record changed meanwhile (the entry was already corrected).")
-                .with("code", "already_superseded")
-        }
-        Refused::Store(e) => e.into(),
-    }
-}
-
 /// Records a treaty action. Validated against the record inside the
 /// transaction; the event of a change of standing is stored with it.
 #[utoipa::path(post, path = "/v1/convention/actions", tag = "convention", security(("bearer" = [])),
@@ -801,53 +700,16 @@ pub async fn record_action(
     auth: Authorized,
     Json(req): Json<RecordAction>,
 ) -> ApiResult<impl IntoResponse> {
-    let mut problems = Problems::default();
-    let participant = problems.participant("participant", &req.participant);
-    let kind = ActionKind::from_str(req.kind.trim())
-        .map_err(|e| problems.push("kind", "unknown_kind", e.to_string()))
-        .ok();
-    let date = problems.date("date", &req.date);
-    let text = problems.text("text", req.text, 20_000);
-    problems.finish("treaty action")?;
-    let (Some(participant), Some(kind), Some(date)) = (participant, kind, date) else {
-        unreachable!("problems were reported")
+    let input = app::convention::ActionInput {
+        participant: req.participant,
+        kind: req.kind,
+        date: req.date,
+        text: req.text,
+        supersedes: req.supersedes,
+        withdraws: req.withdraws,
+        reason: req.reason,
     };
-    let mut action = TreatyAction::new(participant, kind, date);
-    action.text = text;
-    action.supersedes = req.supersedes.map(ActionId::from_uuid);
-    action.withdraws = req.withdraws.map(ActionId::from_uuid);
-
-    let today = state.clock.today();
-    let rule = gate::rule(&state.app.config);
-    let new = action.clone();
-    let decide =
-        move |record: &ConventionRecord| -> Result<Option<NewConventionEvent>, ActionError> {
-            let actions = record.treaty_actions();
-            validate_action(&record.participants, &actions, &new, today)?;
-            let determinations = record.determinations();
-            let before = evaluate(
-                &rule,
-                &record.participants,
-                &actions,
-                &determinations,
-                today,
-            );
-            let mut after_actions = actions;
-            after_actions.push(new.clone());
-            let after = evaluate(
-                &rule,
-                &record.participants,
-                &after_actions,
-                &determinations,
-                today,
-            );
-            Ok(status_change(&before, &after).map(gate::new_event))
-        };
-    let recorded = state
-        .store
-        .record_treaty_action(&auth.audit(req.reason), action, &decide)
-        .await
-        .map_err(action_refused)?;
+    let recorded = app::convention::record_action(&state.app, &auth.actor(), input).await?;
     Ok((StatusCode::CREATED, Json(ActionView::from(&recorded))))
 }
 
@@ -873,57 +735,13 @@ pub async fn record_determination(
     auth: Authorized,
     Json(req): Json<RecordDetermination>,
 ) -> ApiResult<impl IntoResponse> {
-    let mut problems = Problems::default();
-    let date = problems.date("date", &req.date);
-    let text = problems.text("text", Some(req.text), 20_000);
-    if text.is_none() {
-        problems.push("text", "required", "The determination's text or reference.");
-    }
-    problems.finish("funding determination")?;
-    let (Some(date), Some(text)) = (date, text) else {
-        unreachable!("problems were reported")
+    let input = app::convention::DeterminationInput {
+        date: req.date,
+        text: req.text,
+        supersedes: req.supersedes,
+        reason: req.reason,
     };
-    let mut determination = FundingDetermination::new(date, text);
-    determination.supersedes = req.supersedes.map(FundingDeterminationId::from_uuid);
-
-    let today = state.clock.today();
-    let rule = gate::rule(&state.app.config);
-    let new = determination.clone();
-    let decide =
-        move |record: &ConventionRecord| -> Result<Option<NewConventionEvent>, FundingDeterminationError> {
-            let determinations = record.determinations();
-            validate_funding_determination(&determinations, &new, today)?;
-            let actions = record.treaty_actions();
-            let before = evaluate(&rule, &record.participants, &actions, &determinations, today);
-            let mut after_determinations = determinations;
-            after_determinations.push(new.clone());
-            let after = evaluate(
-                &rule,
-                &record.participants,
-                &actions,
-                &after_determinations,
-                today,
-            );
-            Ok(status_change(&before, &after).map(gate::new_event))
-        };
-    let recorded = state
-        .store
-        .record_funding_determination(&auth.audit(req.reason), determination, &decide)
-        .await
-        .map_err(|e| match e {
-            Refused::Rule(e @ FundingDeterminationError::FutureDate { .. }) => {
-                ApiError::invalid_field("date", e.code(), e.to_string())
-            }
-            Refused::Rule(e @ FundingDeterminationError::UnknownSupersededDetermination(_)) => {
-                ApiError::invalid_field("supersedes", e.code(), e.to_string())
-            }
-            Refused::Rule(e) => ApiError::conflict(e.to_string()).with("code", e.code()),
-            Refused::Store(StoreError::Conflict(_)) => {
-                ApiError::conflict("The determination was already corrected.")
-                    .with("code", "already_superseded")
-            }
-            Refused::Store(e) => e.into(),
-        })?;
+    let recorded = app::convention::record_determination(&state.app, &auth.actor(), input).await?;
     Ok((
         StatusCode::CREATED,
         Json(DeterminationView::from(&recorded)),
@@ -944,108 +762,16 @@ pub struct RecordCommitment {
     pub note: Option<String>,
 }
 
-struct Commitment {
-    participant: ParticipantCode,
-    amount: Money,
-    date: Date,
-    note: Option<String>,
-}
-
-/// Validates a pledge or contribution against the record and, for a state
-/// representative ([`Permission::Own`]), its own participant.
-async fn commitment(
-    state: &AppState,
-    auth: &Authorized,
-    req: RecordCommitment,
-) -> Result<Commitment, ApiError> {
-    let own = match auth.permission {
-        Permission::Own => Some(auth.principal.participant.clone().unwrap_or_default()),
-        _ => None,
-    };
-    let mut problems = Problems::default();
-    let participant_text = req.participant.or_else(|| own.clone());
-    let participant = if let Some(text) = &participant_text {
-        problems.participant("participant", text)
-    } else {
-        problems.push("participant", "required", "Name the participant.");
-        None
-    };
-    let currency = problems.currency("amount.currency", &req.amount.currency);
-    // As strict as a claim's amounts: no exponents, no "NaN".
-    let amount = kernel::money::parse_amount(req.amount.amount.trim());
-    if amount.is_none() {
-        problems.push(
-            "amount.amount",
-            "format",
-            "A decimal number as a string, e.g. \"1000000.00\".",
-        );
-    }
-    let date = problems.date("date", &req.date);
-    let note = problems.text("note", req.note, 2_000);
-    let money = match (amount, currency) {
-        (Some(a), Some(c)) => match Money::exact(a, c) {
-            Ok(m) => match ratification::validate_amount(m) {
-                Ok(()) => Some(m),
-                Err(e) => {
-                    problems.push("amount.amount", e.code(), e.to_string());
-                    None
-                }
-            },
-            Err(e @ MoneyError::TooPrecise { .. }) => {
-                problems.push("amount.amount", "too_precise", e.to_string());
-                None
-            }
-            Err(e) => {
-                problems.push("amount.amount", "invalid", e.to_string());
-                None
-            }
-        },
-        _ => None,
-    };
-    if let Some(d) = date
-        && d > state.clock.today()
-    {
-        problems.push("date", "future_date", format!("{d} is after today."));
-    }
-    if let (Some(own), Some(code)) = (&own, &participant) {
-        // A state's representative speaks for its own participant only.
-        let speaks_for = ParticipantCode::parse(own).ok();
-        if speaks_for.as_ref() != Some(code) {
-            let who = if own.is_empty() {
-                "no participant"
-            } else {
-                own
-            };
-            tracing::warn!(
-                account = %auth.principal.account,
-                participant = %code,
-                "a representative tried to record for another participant; refused"
-            );
-            problems.push(
-                "participant",
-                "not_own_participant",
-                format!("A representative of {who} may not record for {code}."),
-            );
+impl From<RecordCommitment> for app::convention::CommitmentInput {
+    fn from(req: RecordCommitment) -> Self {
+        Self {
+            participant: req.participant,
+            amount: req.amount.amount,
+            currency: req.amount.currency,
+            date: req.date,
+            note: req.note,
         }
     }
-    problems.finish("entry")?;
-    let (Some(participant), Some(amount), Some(date)) = (participant, money, date) else {
-        unreachable!("problems were reported")
-    };
-    let record = state.store.convention_record().await?;
-    if record.participant(&participant).is_none() {
-        return Err(ApiError::invalid_field(
-            "participant",
-            "unknown_participant",
-            format!("{participant} is not a participant of the convention."),
-        ));
-    }
-    Ok(Commitment {
-        participant,
-        amount,
-        date,
-        note,
-    })
 }
 
 #[utoipa::path(post, path = "/v1/convention/pledges", tag = "convention", security(("bearer" = [])),
@@ -1056,19 +782,7 @@ pub async fn record_pledge(
     auth: Authorized,
     Json(req): Json<RecordCommitment>,
 ) -> ApiResult<impl IntoResponse> {
-    let c = commitment(&state, &auth, req).await?;
-    let mut ctx = auth.audit(None);
-    if auth.permission == Permission::Own {
-        ctx.on_behalf_of = Some(c.participant.to_string());
-    }
-    let pledge = Pledge {
-        id: PledgeId::new(),
-        participant: c.participant,
-        amount: c.amount,
-        date: c.date,
-        note: c.note,
-    };
-    let recorded = state.store.record_pledge(&ctx, pledge).await?;
+    let recorded = app::convention::record_pledge(&state.app, &auth.actor(), req.into()).await?;
     Ok((StatusCode::CREATED, Json(CommitmentView::from(&recorded))))
 }
 
@@ -1080,18 +794,8 @@ pub async fn record_contribution(
     auth: Authorized,
     Json(req): Json<RecordCommitment>,
 ) -> ApiResult<impl IntoResponse> {
-    let c = commitment(&state, &auth, req).await?;
-    let contribution = ContributionConfirmation {
-        id: ContributionId::new(),
-        participant: c.participant,
-        amount: c.amount,
-        date: c.date,
-        note: c.note,
-    };
-    let recorded = state
-        .store
-        .record_contribution(&auth.audit(None), contribution)
-        .await?;
+    let recorded =
+        app::convention::record_contribution(&state.app, &auth.actor(), req.into()).await?;
     Ok((StatusCode::CREATED, Json(CommitmentView::from(&recorded))))
 }
 
@@ -1121,48 +825,14 @@ pub async fn record_rate(
     auth: Authorized,
     Json(req): Json<RecordRate>,
 ) -> ApiResult<impl IntoResponse> {
-    let mut problems = Problems::default();
-    let from = problems.currency("from", &req.from);
-    let to = problems.currency("to", &req.to);
-    if from.is_some() && from == to {
-        problems.push(
-            "to",
-            "same_currency",
-            "A rate converts between two currencies.",
-        );
-    }
-    let rate = match Decimal::from_str(req.rate.trim()) {
-        Ok(r) if r > Decimal::ZERO => Some(r),
-        _ => {
-            problems.push("rate", "format", "A positive decimal number as a string.");
-            None
-        }
+    let input = app::convention::RateInput {
+        from: req.from,
+        to: req.to,
+        rate: req.rate,
+        date: req.date,
+        source: req.source,
     };
-    let date = problems.date("date", &req.date);
-    let source = problems.text("source", Some(req.source), 200);
-    if source.is_none() {
-        problems.push("source", "required", "Who published the rate.");
-    }
-    if date.is_some_and(|d| d > state.clock.today()) {
-        problems.push("date", "future_date", "The rate's date is after today.");
-    }
-    problems.finish("exchange rate")?;
-    let (Some(from), Some(to), Some(rate), Some(date), Some(source)) =
-        (from, to, rate, date, source)
-    else {
-        unreachable!("problems were reported")
-    };
-    let rate = ExchangeRate {
-        from,
-        to,
-        rate,
-        date,
-        source,
-    };
-    let recorded = state
-        .store
-        .record_exchange_rate(&auth.audit(None), rate)
-        .await?;
+    let recorded = app::convention::record_rate(&state.app, &auth.actor(), input).await?;
     Ok((StatusCode::CREATED, Json(RateView::from(&recorded))))
 }
 
