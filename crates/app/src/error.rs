@@ -244,6 +244,14 @@ impl std::fmt::Display for AppError {
     }
 }
 
+impl std::error::Error for AppError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.cause
+            .as_ref()
+            .map(|c| c.as_ref() as &(dyn std::error::Error + 'static))
+    }
+}
+
 impl std::ops::Deref for AppError {
     type Target = Refusal;
     fn deref(&self) -> &Refusal {

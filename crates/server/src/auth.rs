@@ -13,31 +13,14 @@
 
 use crate::error::ApiError;
 use crate::jwt::JwtVerifier;
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use kernel::{Clock, Principal};
-use rand::RngCore as _;
-use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use store::{Account, AccountStatus, Store, StoreError, TokenRecord};
 
 /// Every Redress token starts with this, so leaked tokens are easy to spot
 /// by secret scanners and never mistaken for a JWT.
-pub const TOKEN_PREFIX: &str = "rdt_";
-
-/// A new secret token and the hash to store.
-pub fn new_token() -> (String, [u8; 32]) {
-    let mut secret = [0u8; 32];
-    rand::rng().fill_bytes(&mut secret);
-    let token = format!("{TOKEN_PREFIX}{}", URL_SAFE_NO_PAD.encode(secret));
-    let hash = hash_token(&token);
-    (token, hash)
-}
-
-pub fn hash_token(token: &str) -> [u8; 32] {
-    Sha256::digest(token.as_bytes()).into()
-}
+pub use app::accounts::{TOKEN_PREFIX, hash_token, new_token};
 
 /// The authenticated caller of a request.
 #[derive(Clone, Debug)]

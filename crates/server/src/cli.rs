@@ -154,18 +154,24 @@ pub async fn main(cli: Cli) -> ExitCode {
         }
         Command::Serve(_) => serve(store, clock, settings).await,
         Command::HealthCheck { listen } => health_check(listen).await,
-        Command::Audit(cmd) => crate::http::audit::run_cli(store.as_ref(), cmd).await,
+        Command::Audit(cmd) => match crate::app_of(store, clock, &settings).await {
+            Ok(app) => audit(&app, cmd).await,
+            Err(e) => fail(e),
+        },
         Command::Backup(args) => crate::backup::run(&settings, args).await,
         Command::Import(cmd) => match crate::app_state(store, clock, settings).await {
             Ok(state) => crate::import::run_cli(state, cmd).await,
             Err(e) => fail(e),
         },
-        Command::Accounts(cmd) => match accounts(store, clock, settings, cmd).await {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("redress: {e:#}");
-                ExitCode::FAILURE
-            }
+        Command::Accounts(cmd) => match crate::app_of(store, clock, &settings).await {
+            Ok(app) => match accounts(app, cmd).await {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("redress: {e:#}");
+                    ExitCode::FAILURE
+                }
+            },
+            Err(e) => fail(e),
         },
     }
 }
@@ -255,12 +261,7 @@ async fn shutdown_signal() {
     tracing::info!("shutdown requested; finishing in-flight requests");
 }
 
-async fn accounts(
-    store: Arc<dyn store::Store>,
-    clock: Arc<dyn kernel::Clock>,
-    settings: Settings,
-    cmd: AccountsCommand,
-) -> anyhow::Result<()> {
+async fn accounts(app: app::App, cmd: AccountsCommand) -> anyhow::Result<()> {
     let ctx = AuditContext {
         actor_role: Some("operator".into()),
         ..AuditContext::default()
@@ -273,7 +274,7 @@ async fn accounts(
             sensitive,
             expires_in_days,
         } => {
-            let request = crate::http::accounts::CreateAccount {
+            let input = app::accounts::AccountInput {
                 display_name: name,
                 roles,
                 clearances: if sensitive {
@@ -284,29 +285,17 @@ async fn accounts(
                 participant,
                 external_subject: None,
             };
-            let new = crate::http::accounts::validate_new_account(request).map_err(|e| {
-                let fields: Vec<String> = e
-                    .errors
-                    .iter()
-                    .map(|f| format!("{}: {}", f.field, f.message))
-                    .collect();
-                anyhow::anyhow!("{} {}", e.detail, fields.join("; "))
-            })?;
-            if new.roles.contains(&Role::Admin) {
-                // An operator made an administrator: no bootstrap token needed.
-                store.claim_once("bootstrap-admin").await?;
-            }
-            let account = store.create_account(&ctx, new).await?;
-            let state = crate::app_state(store, clock, settings).await?;
-            let issued = crate::http::accounts::issue(
-                &state,
-                &ctx,
-                account.id,
-                "cli".into(),
-                expires_in_days,
-            )
-            .await
-            .map_err(|e| anyhow::anyhow!(e.detail.clone()))?;
+            let (account, issued) =
+                app::accounts::create_as_operator(&app, &ctx, input, expires_in_days)
+                    .await
+                    .map_err(|e| {
+                        let fields: Vec<String> = e
+                            .errors
+                            .iter()
+                            .map(|f| format!("{}: {}", f.field, f.message))
+                            .collect();
+                        anyhow::anyhow!("{} {}", e.detail, fields.join("; "))
+                    })?;
             println!("account {}", account.id);
             println!("token   {}", issued.token);
             eprintln!("(the token is shown only this once)");
@@ -314,7 +303,7 @@ async fn accounts(
         AccountsCommand::List => {
             let mut page = kernel::PageRequest::new(Some(kernel::PageRequest::MAX_LIMIT), None);
             loop {
-                let accounts = store.accounts(page).await?;
+                let accounts = app::accounts::list(&app, page).await?;
                 for a in &accounts.items {
                     let roles: Vec<&str> = a.roles.iter().map(|r| r.as_str()).collect();
                     println!(
@@ -343,17 +332,88 @@ async fn accounts(
                 reason: Some(reason),
                 ..ctx
             };
-            let a = store
-                .set_account_status(&ctx, account.into(), AccountStatus::Suspended, None)
-                .await?;
+            let a = app::accounts::set_status_as_operator(
+                &app,
+                &ctx,
+                account.into(),
+                AccountStatus::Suspended,
+            )
+            .await?;
             println!("{} suspended", a.id);
         }
         AccountsCommand::RevokeToken { account, token } => {
-            let t = store
-                .revoke_token(&ctx, account.into(), token.into())
-                .await?;
+            let t = app::accounts::revoke_token(&app, &ctx, account.into(), token.into()).await?;
             println!("token {} revoked", t.id);
         }
     }
     Ok(())
+}
+
+/// `redress audit verify` and `redress audit head`.
+async fn audit(app: &app::App, cmd: AuditCommand) -> ExitCode {
+    let fail = |e: &dyn std::fmt::Display| {
+        eprintln!("redress: {e}");
+        ExitCode::from(2)
+    };
+    match cmd {
+        AuditCommand::Head => match app::audit::head(app).await {
+            Ok(head) => {
+                let at = head
+                    .at
+                    .map_or_else(|| "-".to_owned(), store::audit::canonical_time);
+                println!("{}:{}\t{at}", head.seq, store::audit::hex(&head.hash));
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(&e),
+        },
+        AuditCommand::Verify { published } => {
+            let mut checkpoints = Vec::new();
+            for p in &published {
+                let parsed = p.split_once(':').and_then(|(seq, hash)| {
+                    Some((seq.parse::<i64>().ok()?, store::audit::parse_hex(hash)?))
+                });
+                match parsed {
+                    Some(c) => checkpoints.push(c),
+                    None => {
+                        return fail(&format!("--published {p}: expected SEQ:64-hex-digit-hash"));
+                    }
+                }
+            }
+            let started = std::time::Instant::now();
+            let report = match app::audit::verify(app).await {
+                Ok(r) => r,
+                Err(e) => return fail(&e),
+            };
+            let elapsed = started.elapsed().as_secs_f64();
+            let (entries, head) = match report {
+                store::audit::ChainReport::Intact { entries, head } => (entries, head),
+                store::audit::ChainReport::Broken { broken } => {
+                    println!("audit chain BROKEN at {broken}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            for (seq, hash) in checkpoints {
+                let found = match app::audit::entry_at(app, seq).await {
+                    Ok(found) => found,
+                    Err(e) => return fail(&e),
+                };
+                if found.as_ref().map(|e| e.hash) != Some(hash) {
+                    println!(
+                        "audit chain BROKEN at seq {seq}: the published hash {} is no longer in the chain (found {})",
+                        store::audit::hex(&hash),
+                        found.map_or_else(|| "no entry".to_owned(), |e| store::audit::hex(&e.hash))
+                    );
+                    return ExitCode::FAILURE;
+                }
+            }
+            #[allow(clippy::cast_precision_loss)]
+            let rate = entries as f64 / elapsed.max(1e-9);
+            println!(
+                "audit chain intact: {entries} entries, head {}:{} ({elapsed:.2}s, {rate:.0} entries/s)",
+                head.seq,
+                store::audit::hex(&head.hash)
+            );
+            ExitCode::SUCCESS
+        }
+    }
 }

@@ -24,7 +24,7 @@ use crate::config::{DatabaseSettings, Settings};
 use kernel::Clock;
 use std::future::Future;
 use std::sync::Arc;
-use store::{AuditContext, NewAccount, Store, StoreError};
+use store::{Store, StoreError};
 
 /// Why the service could not start.
 #[derive(Debug, thiserror::Error)]
@@ -111,31 +111,8 @@ fn sqlite_parent_dir(url: &str) -> Option<std::path::PathBuf> {
 
 /// On the first start of a deployment, creates an administrator and returns
 /// its token, to be shown once. Never again afterwards, on any instance.
-pub async fn bootstrap_admin(state: &state::AppState) -> Result<Option<String>, StoreError> {
-    if !state.store.claim_once("bootstrap-admin").await? {
-        return Ok(None);
-    }
-    let ctx = AuditContext {
-        reason: Some("first start: bootstrap administrator".into()),
-        ..AuditContext::system()
-    };
-    let account = state
-        .store
-        .create_account(
-            &ctx,
-            NewAccount {
-                display_name: "Bootstrap administrator".into(),
-                roles: vec![kernel::Role::Admin],
-                clearances: vec![],
-                participant: None,
-                external_subject: None,
-            },
-        )
-        .await?;
-    let issued = http::accounts::issue(state, &ctx, account.id, "bootstrap".into(), None)
-        .await
-        .map_err(|e| StoreError::internal(std::io::Error::other(e.detail.clone())))?;
-    Ok(Some(issued.token))
+pub async fn bootstrap_admin(state: &state::AppState) -> Result<Option<String>, app::AppError> {
+    app::accounts::bootstrap_admin(&state.app).await
 }
 
 /// The store reports and exports read from: the replica named by
@@ -175,6 +152,32 @@ pub async fn open_read_store(
     Ok(Arc::new(reads))
 }
 
+/// The use cases' context for a command that does not serve: the store,
+/// the read store, the clock, the configuration, the sealer and evidence
+/// storage.
+pub async fn app_of(
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    settings: &config::Settings,
+) -> Result<app::App, StartError> {
+    let sealer = app::crypto::Sealer::load(
+        settings.encryption_keys.as_ref(),
+        &settings.database.data_dir,
+    )
+    .map_err(|e| StartError::Config(format!("encryption keys: {e:#}")))?;
+    let evidence = evidence_storage(settings)
+        .map_err(|e| StartError::Config(format!("evidence storage: {e:#}")))?;
+    let reads = open_read_store(&settings.database, clock.clone(), &store).await?;
+    Ok(app::App::new(
+        store,
+        reads,
+        clock,
+        settings.app_config(),
+        sealer,
+        evidence,
+    ))
+}
+
 /// Builds the shared state from settings and an open store.
 pub async fn app_state(
     store: Arc<dyn Store>,
@@ -189,16 +192,8 @@ pub async fn app_state(
         ),
         None => None,
     };
-    let sealer = app::crypto::Sealer::load(
-        settings.encryption_keys.as_ref(),
-        &settings.database.data_dir,
-    )
-    .map_err(|e| StartError::Config(format!("encryption keys: {e:#}")))?;
-    let evidence = evidence_storage(&settings)
-        .map_err(|e| StartError::Config(format!("evidence storage: {e:#}")))?;
-    let reads = open_read_store(&settings.database, clock.clone(), &store).await?;
+    let app = app_of(store, clock, &settings).await?;
     let tokens = auth::TokenCache::keeping_for(settings.token_cache);
-    let app = app::App::new(store, reads, clock, settings.app_config(), sealer, evidence);
     Ok(state::AppState::new(
         app,
         settings,

@@ -1,7 +1,6 @@
 //! Account administration: accounts, roles, suspension and tokens.
 
-use crate::auth::new_token;
-use crate::error::{ApiError, ApiResult, FieldError};
+use crate::error::ApiResult;
 use crate::http::authz::Authorized;
 use crate::http::json::{Json, PageParams, Path, Query, etag, if_match_version};
 use crate::state::AppState;
@@ -12,7 +11,7 @@ use kernel::access::Clearance;
 use kernel::id::{AccountId, TokenId};
 use kernel::{Page, Role};
 use serde::{Deserialize, Serialize};
-use store::{Account, AccountStatus, NewAccount, NewToken, StoreError, TokenRecord};
+use store::{Account, AccountStatus, TokenRecord};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 
@@ -82,65 +81,16 @@ pub struct CreateAccount {
     pub external_subject: Option<String>,
 }
 
-/// Checks a new account's fields; all problems at once.
-pub fn validate_new_account(req: CreateAccount) -> Result<NewAccount, ApiError> {
-    let mut errors = Vec::new();
-    let display_name = req.display_name.trim().to_owned();
-    if display_name.is_empty() || display_name.chars().count() > 200 {
-        errors.push(FieldError::new(
-            "display_name",
-            "length",
-            "Between 1 and 200 characters.",
-        ));
+impl From<CreateAccount> for app::accounts::AccountInput {
+    fn from(req: CreateAccount) -> Self {
+        Self {
+            display_name: req.display_name,
+            roles: req.roles,
+            clearances: req.clearances,
+            participant: req.participant,
+            external_subject: req.external_subject,
+        }
     }
-    if req.roles.is_empty() {
-        errors.push(FieldError::new("roles", "required", "At least one role."));
-    }
-    let is_state = req.roles.contains(&Role::State);
-    match (&req.participant, is_state) {
-        (None, true) => errors.push(FieldError::new(
-            "participant",
-            "required",
-            "A state account must name its participant.",
-        )),
-        (Some(_), false) => errors.push(FieldError::new(
-            "participant",
-            "not_allowed",
-            "Only state accounts speak for a participant.",
-        )),
-        (Some(code), true) if !is_participant_code(code) => errors.push(FieldError::new(
-            "participant",
-            "format",
-            "An ISO 3166-1 alpha-2 code (e.g. `NL`) or `EU`.",
-        )),
-        _ => {}
-    }
-    if let Some(subject) = &req.external_subject
-        && (subject.trim().is_empty() || subject.len() > 255)
-    {
-        errors.push(FieldError::new(
-            "external_subject",
-            "length",
-            "Between 1 and 255 characters.",
-        ));
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::validation("The account is not valid.", errors));
-    }
-    let mut roles = req.roles;
-    roles.sort();
-    roles.dedup();
-    Ok(NewAccount {
-        display_name,
-        roles,
-        clearances: req.clearances,
-        participant: req.participant,
-        external_subject: req.external_subject,
-    })
-}
-
-fn is_participant_code(code: &str) -> bool {
-    code.len() == 2 && code.bytes().all(|b| b.is_ascii_uppercase())
 }
 
 /// The caller's own account.
@@ -148,7 +98,7 @@ fn is_participant_code(code: &str) -> bool {
     responses((status = 200, body = AccountView), (status = 401, body = crate::error::ProblemBody)))]
 pub async fn me(State(state): State<AppState>, auth: Authorized) -> ApiResult<Json<AccountView>> {
     Ok(Json(
-        state.store.account(auth.principal.account).await?.into(),
+        app::accounts::me(&state.app, &auth.actor()).await?.into(),
     ))
 }
 
@@ -160,7 +110,11 @@ pub async fn list(
     _auth: Authorized,
     Query(params): Query<PageParams>,
 ) -> ApiResult<Json<AccountPage>> {
-    Ok(Json(state.store.accounts(params.request()?).await?.into()))
+    Ok(Json(
+        app::accounts::list(&state.app, params.request()?)
+            .await?
+            .into(),
+    ))
 }
 
 #[utoipa::path(post, path = "/v1/accounts", tag = "accounts", security(("bearer" = [])),
@@ -171,19 +125,7 @@ pub async fn create(
     auth: Authorized,
     Json(req): Json<CreateAccount>,
 ) -> ApiResult<impl IntoResponse> {
-    let new = validate_new_account(req)?;
-    let account = state
-        .store
-        .create_account(&auth.audit(None), new)
-        .await
-        .map_err(|e| match e {
-            StoreError::Conflict(_) => ApiError::invalid_field(
-                "external_subject",
-                "taken",
-                "Another account already has this external subject.",
-            ),
-            other => other.into(),
-        })?;
+    let account = app::accounts::create(&state.app, &auth.audit(None), req.into()).await?;
     Ok((
         StatusCode::CREATED,
         etag(account.version),
@@ -199,7 +141,7 @@ pub async fn read(
     _auth: Authorized,
     Path(id): Path<AccountId>,
 ) -> ApiResult<impl IntoResponse> {
-    let account = state.store.account(id).await?;
+    let account = app::accounts::read(&state.app, id).await?;
     Ok((etag(account.version), Json(AccountView::from(account))))
 }
 
@@ -219,24 +161,8 @@ async fn change_status(
     status: AccountStatus,
 ) -> ApiResult<impl IntoResponse + use<>> {
     let version = if_match_version(headers)?;
-    if reason.trim().is_empty() {
-        return Err(ApiError::invalid_field(
-            "reason",
-            "required",
-            "Give a reason.",
-        ));
-    }
-    if id == auth.principal.account && status == AccountStatus::Suspended {
-        return Err(ApiError::conflict("You cannot suspend your own account."));
-    }
-    let account = state
-        .store
-        .set_account_status(&auth.audit(Some(reason)), id, status, Some(version))
-        .await
-        .map_err(|e| match e {
-            StoreError::Conflict(_) => ApiError::precondition_failed(),
-            other => other.into(),
-        })?;
+    let account =
+        app::accounts::set_status(&state.app, &auth.actor(), id, version, status, reason).await?;
     Ok((etag(account.version), Json(AccountView::from(account))))
 }
 
@@ -325,8 +251,7 @@ pub async fn tokens(
     _auth: Authorized,
     Path(id): Path<AccountId>,
 ) -> ApiResult<Json<Vec<TokenView>>> {
-    state.store.account(id).await?;
-    let tokens = state.store.tokens(id).await?;
+    let tokens = app::accounts::tokens(&state.app, id).await?;
     Ok(Json(tokens.into_iter().map(Into::into).collect()))
 }
 
@@ -346,35 +271,6 @@ pub struct IssuedToken {
     pub record: TokenView,
 }
 
-/// Issues a token for an account; the secret is in this response only.
-pub async fn issue(
-    state: &AppState,
-    ctx: &store::AuditContext,
-    account: AccountId,
-    label: String,
-    expires_in_days: Option<u32>,
-) -> Result<IssuedToken, ApiError> {
-    let (token, secret_hash) = new_token();
-    let expires_at =
-        expires_in_days.map(|d| state.clock.now() + time::Duration::days(i64::from(d)));
-    let record = state
-        .store
-        .issue_token(
-            ctx,
-            NewToken {
-                account,
-                label,
-                secret_hash,
-                expires_at,
-            },
-        )
-        .await?;
-    Ok(IssuedToken {
-        token,
-        record: record.into(),
-    })
-}
-
 #[utoipa::path(post, path = "/v1/accounts/{id}/tokens", tag = "accounts", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid)),
     request_body = IssueToken,
@@ -385,23 +281,21 @@ pub async fn issue_token(
     Path(id): Path<AccountId>,
     Json(req): Json<IssueToken>,
 ) -> ApiResult<impl IntoResponse> {
-    let label = req.label.trim().to_owned();
-    if label.is_empty() || label.chars().count() > 100 {
-        return Err(ApiError::invalid_field(
-            "label",
-            "length",
-            "Between 1 and 100 characters.",
-        ));
-    }
-    if req.expires_in_days == Some(0) || req.expires_in_days.is_some_and(|d| d > 3650) {
-        return Err(ApiError::invalid_field(
-            "expires_in_days",
-            "range",
-            "Between 1 and 3650 days.",
-        ));
-    }
-    let issued = issue(&state, &auth.audit(None), id, label, req.expires_in_days).await?;
-    Ok((StatusCode::CREATED, Json(issued)))
+    let issued = app::accounts::issue_token(
+        &state.app,
+        &auth.audit(None),
+        id,
+        &req.label,
+        req.expires_in_days,
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(IssuedToken {
+            token: issued.token,
+            record: issued.record.into(),
+        }),
+    ))
 }
 
 #[utoipa::path(post, path = "/v1/accounts/{id}/tokens/{token_id}/revoke", tag = "accounts", security(("bearer" = [])),
@@ -412,9 +306,6 @@ pub async fn revoke_token(
     auth: Authorized,
     Path((id, token_id)): Path<(AccountId, TokenId)>,
 ) -> ApiResult<Json<TokenView>> {
-    let record = state
-        .store
-        .revoke_token(&auth.audit(None), id, token_id)
-        .await?;
+    let record = app::accounts::revoke_token(&state.app, &auth.audit(None), id, token_id).await?;
     Ok(Json(record.into()))
 }

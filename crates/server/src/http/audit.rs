@@ -4,7 +4,6 @@ use crate::error::ApiResult;
 use crate::http::authz::Authorized;
 use crate::http::json::{Json, PageParams, Query};
 use crate::state::AppState;
-use app::need_to_know::NeedToKnow;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use store::audit::{ChainHead, ChainReport};
@@ -76,24 +75,9 @@ pub async fn list(
         from: utc("from", q.from)?,
         to: utc("to", q.to)?,
     };
-    let need = NeedToKnow::of(state.store.as_ref(), &auth.principal).await?;
-    // Asking for a sensitive record's entries by its id answers as if it
-    // had none: redacting them would still confirm that it exists.
-    if let Some(id) = filter.target_id.as_deref()
-        && !need
-            .may_read(state.store.as_ref(), &serde_json::json!(id))
-            .await?
-    {
-        return Ok(Json(AuditPage {
-            items: Vec::new(),
-            next_cursor: None,
-        }));
-    }
-    let entries = state.store.audit_entries(&filter, page).await?;
+    let entries = app::audit::entries(&state.app, &auth.actor(), &filter, page).await?;
     Ok(Json(AuditPage {
-        items: need
-            .redact_audit(state.store.as_ref(), entries.items)
-            .await?,
+        items: entries.items,
         next_cursor: entries.next_cursor,
     }))
 }
@@ -177,7 +161,7 @@ impl From<ChainReport> for AuditVerification {
 #[utoipa::path(get, path = "/v1/audit/head", tag = "audit", security(("bearer" = [])),
     responses((status = 200, body = AuditHead), (status = 403, body = crate::error::ProblemBody)))]
 pub async fn head(State(state): State<AppState>, _auth: Authorized) -> ApiResult<Json<AuditHead>> {
-    Ok(Json(state.store.chain_head().await?.into()))
+    Ok(Json(app::audit::head(&state.app).await?.into()))
 }
 
 /// Recomputes every hash of the audit chain and reports the first broken
@@ -189,85 +173,5 @@ pub async fn verify(
     State(state): State<AppState>,
     _auth: Authorized,
 ) -> ApiResult<Json<AuditVerification>> {
-    Ok(Json(state.store.verify_chain().await?.into()))
-}
-
-/// `redress audit verify` and `redress audit head`.
-pub async fn run_cli(
-    store: &dyn store::Store,
-    cmd: crate::cli::AuditCommand,
-) -> std::process::ExitCode {
-    use std::process::ExitCode;
-    let fail = |e: &dyn std::fmt::Display| {
-        eprintln!("redress: {e}");
-        ExitCode::from(2)
-    };
-    match cmd {
-        crate::cli::AuditCommand::Head => match store.chain_head().await {
-            Ok(head) => {
-                let at = head
-                    .at
-                    .map_or_else(|| "-".to_owned(), store::audit::canonical_time);
-                println!("{}:{}\t{at}", head.seq, store::audit::hex(&head.hash));
-                ExitCode::SUCCESS
-            }
-            Err(e) => fail(&e),
-        },
-        crate::cli::AuditCommand::Verify { published } => {
-            let mut checkpoints = Vec::new();
-            for p in &published {
-                let parsed = p.split_once(':').and_then(|(seq, hash)| {
-                    Some((seq.parse::<i64>().ok()?, store::audit::parse_hex(hash)?))
-                });
-                match parsed {
-                    Some(c) => checkpoints.push(c),
-                    None => {
-                        return fail(&format!("--published {p}: expected SEQ:64-hex-digit-hash"));
-                    }
-                }
-            }
-            let started = std::time::Instant::now();
-            let report = match store.verify_chain().await {
-                Ok(r) => r,
-                Err(e) => return fail(&e),
-            };
-            let elapsed = started.elapsed().as_secs_f64();
-            let (entries, head) = match report {
-                ChainReport::Intact { entries, head } => (entries, head),
-                ChainReport::Broken { broken } => {
-                    println!("audit chain BROKEN at {broken}");
-                    return ExitCode::FAILURE;
-                }
-            };
-            for (seq, hash) in checkpoints {
-                let filter = AuditFilter {
-                    seq: Some(seq),
-                    ..AuditFilter::default()
-                };
-                let found = match store
-                    .audit_entries(&filter, kernel::PageRequest::new(Some(1), None))
-                    .await
-                {
-                    Ok(page) => page.items.into_iter().next(),
-                    Err(e) => return fail(&e),
-                };
-                if found.as_ref().map(|e| e.hash) != Some(hash) {
-                    println!(
-                        "audit chain BROKEN at seq {seq}: the published hash {} is no longer in the chain (found {})",
-                        store::audit::hex(&hash),
-                        found.map_or_else(|| "no entry".to_owned(), |e| store::audit::hex(&e.hash))
-                    );
-                    return ExitCode::FAILURE;
-                }
-            }
-            #[allow(clippy::cast_precision_loss)]
-            let rate = entries as f64 / elapsed.max(1e-9);
-            println!(
-                "audit chain intact: {entries} entries, head {}:{} ({elapsed:.2}s, {rate:.0} entries/s)",
-                head.seq,
-                store::audit::hex(&head.hash)
-            );
-            ExitCode::SUCCESS
-        }
-    }
+    Ok(Json(app::audit::verify(&state.app).await?.into()))
 }

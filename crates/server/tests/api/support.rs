@@ -201,10 +201,9 @@ impl TestApp {
             .create_account(&ctx, new)
             .await
             .expect("account");
-        let issued =
-            server::http::accounts::issue(&self.state, &ctx, account.id, "test".into(), None)
-                .await
-                .expect("token");
+        let issued = app::accounts::issue_token(&self.state.app, &ctx, account.id, "test", None)
+            .await
+            .expect("token");
         (account.id, issued.token)
     }
 }
