@@ -1,18 +1,21 @@
 //! Webhook subscriptions (admins): create, list, disable, delivery log.
 //!
-//! The signing secret is generated here and shown once, in the answer to
-//! the creation; it is never returned again.
+//! The door checks the URL and where it points; the use cases in
+//! `app::webhooks` do the rest. The signing secret is shown once, in the
+//! answer to the creation; it is never returned again.
 
 use crate::error::{ApiError, ApiResult};
 use crate::http::authz::Authorized;
 use crate::http::json::{Json, PageParams, Path, Query};
 use crate::state::AppState;
 use crate::webhooks::target::{self, TargetError};
+use app::webhooks::{Subscribed, SubscriptionInput};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
+use kernel::access::Clearance;
 use serde::{Deserialize, Serialize};
-use store::webhooks::{DeliveryRecord, EVENT_TYPES, NewSubscription, Subscription, SubscriptionId};
+use store::webhooks::{DeliveryRecord, Subscription, SubscriptionId};
 use utoipa::ToSchema;
 
 #[derive(Deserialize, ToSchema)]
@@ -43,13 +46,9 @@ pub struct CreatedSubscription {
     pub secret: String,
 }
 
-fn validate(req: CreateSubscription, cleared: bool) -> Result<NewSubscription, ApiError> {
-    if req.include_sensitive && !cleared {
-        return Err(ApiError::forbidden(
-            "Only someone with the sensitive clearance may subscribe to events about sensitive claims.",
-        ));
-    }
-    let url = reqwest::Url::parse(req.url.trim())
+/// The URL as the door accepts it: `http` or `https`, with a host.
+fn parse_url(url: &str) -> Result<reqwest::Url, ApiError> {
+    let url = reqwest::Url::parse(url.trim())
         .map_err(|_| ApiError::invalid_field("url", "invalid", "Not a URL."))?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
         return Err(ApiError::invalid_field(
@@ -58,43 +57,16 @@ fn validate(req: CreateSubscription, cleared: bool) -> Result<NewSubscription, A
             "Only http and https URLs with a host are accepted.",
         ));
     }
-    if req.event_types.is_empty() {
-        return Err(ApiError::invalid_field(
-            "event_types",
-            "required",
-            "Name at least one event type.",
-        ));
-    }
-    for (i, t) in req.event_types.iter().enumerate() {
-        if !EVENT_TYPES.contains(&t.as_str()) {
-            return Err(ApiError::invalid_field(
-                &format!("event_types[{i}]"),
-                "unknown",
-                format!("Unknown event type; known: {}.", EVENT_TYPES.join(", ")),
-            ));
-        }
-    }
-    let mut event_types = req.event_types;
-    event_types.sort();
-    event_types.dedup();
-    Ok(NewSubscription {
-        url: url.to_string(),
-        secret: crate::webhooks::new_secret(),
-        event_types,
-        description: req.description.filter(|d| !d.trim().is_empty()),
-        include_sensitive: req.include_sensitive,
-    })
+    Ok(url)
 }
 
 /// Refuses a URL whose host is, or now resolves to, an address webhooks
 /// may not be posted to. A name that does not resolve yet is accepted:
 /// every delivery resolves and checks it again.
-async fn check_target(state: &AppState, url: &str) -> Result<(), ApiError> {
-    let url = reqwest::Url::parse(url)
-        .map_err(|_| ApiError::invalid_field("url", "invalid", "Not a URL."))?;
+async fn check_target(state: &AppState, url: &reqwest::Url) -> Result<(), ApiError> {
     let resolver = state.webhooks.resolver();
     match target::resolve(
-        &url,
+        url,
         &state.settings.webhook_allow_private,
         resolver.as_ref(),
     )
@@ -121,35 +93,9 @@ pub async fn list(
     State(state): State<AppState>,
     auth: Authorized,
 ) -> ApiResult<Json<Vec<Subscription>>> {
-    let cleared = cleared(&auth);
     Ok(Json(
-        state
-            .store
-            .subscriptions()
-            .await?
-            .into_iter()
-            .filter(|s| cleared || !s.include_sensitive)
-            .collect(),
+        app::webhooks::subscriptions(&state.app, &auth.actor()).await?,
     ))
-}
-
-fn cleared(auth: &Authorized) -> bool {
-    auth.principal
-        .has_clearance(kernel::access::Clearance::Sensitive)
-}
-
-/// A subscription the caller may learn of: one that receives events about
-/// sensitive claims is "not found" to admins without the clearance.
-async fn known_subscription(
-    state: &AppState,
-    auth: &Authorized,
-    id: SubscriptionId,
-) -> ApiResult<Subscription> {
-    let subscription = state.store.subscription(id).await?;
-    if subscription.include_sensitive && !cleared(auth) {
-        return Err(ApiError::not_found());
-    }
-    Ok(subscription)
 }
 
 /// Subscribes a URL to event types; answers with the secret, once.
@@ -161,13 +107,26 @@ pub async fn create(
     auth: Authorized,
     Json(req): Json<CreateSubscription>,
 ) -> ApiResult<impl IntoResponse> {
-    let new = validate(req, cleared(&auth))?;
-    check_target(&state, &new.url).await?;
-    let secret = new.secret.clone();
-    let subscription = state
-        .store
-        .create_subscription(&auth.audit(None), new)
-        .await?;
+    let actor = auth.actor();
+    if req.include_sensitive && !actor.principal.has_clearance(Clearance::Sensitive) {
+        // Refused before the URL is resolved: the answer must not depend
+        // on whether the address is reachable.
+        return Err(ApiError::forbidden(
+            "Only someone with the sensitive clearance may subscribe to events about sensitive claims.",
+        ));
+    }
+    let url = parse_url(&req.url)?;
+    let input = SubscriptionInput {
+        url: url.to_string(),
+        event_types: req.event_types,
+        description: req.description,
+        include_sensitive: req.include_sensitive,
+    };
+    check_target(&state, &url).await?;
+    let Subscribed {
+        subscription,
+        secret,
+    } = app::webhooks::subscribe(&state.app, &actor, input).await?;
     Ok((
         StatusCode::CREATED,
         Json(CreatedSubscription {
@@ -185,7 +144,9 @@ pub async fn read(
     auth: Authorized,
     Path(id): Path<SubscriptionId>,
 ) -> ApiResult<Json<Subscription>> {
-    Ok(Json(known_subscription(&state, &auth, id).await?))
+    Ok(Json(
+        app::webhooks::subscription(&state.app, &auth.actor(), id).await?,
+    ))
 }
 
 /// Disables a subscription: no new events, pending deliveries are not
@@ -198,12 +159,8 @@ pub async fn disable(
     auth: Authorized,
     Path(id): Path<SubscriptionId>,
 ) -> ApiResult<Json<Subscription>> {
-    known_subscription(&state, &auth, id).await?;
     Ok(Json(
-        state
-            .store
-            .disable_subscription(&auth.audit(None), id)
-            .await?,
+        app::webhooks::disable(&state.app, &auth.actor(), id).await?,
     ))
 }
 
@@ -226,8 +183,7 @@ pub async fn deliveries(
     Query(params): Query<PageParams>,
 ) -> ApiResult<Json<DeliveryPage>> {
     let page = params.request()?;
-    known_subscription(&state, &auth, id).await?;
-    let page = state.store.deliveries(id, page).await?;
+    let page = app::webhooks::deliveries(&state.app, &auth.actor(), id, page).await?;
     Ok(Json(DeliveryPage {
         items: page.items,
         next_cursor: page.next_cursor,
