@@ -1,70 +1,21 @@
 //! Bulk exports (`GET /v1/exports/claims`, `/v1/exports/awards`), streamed
-//! as JSON Lines or CSV.
-//!
-//! The store is paged through with the keyset cursor, one page at a time,
-//! each page rendered and sent before the next is read: memory stays
-//! constant whatever the number of rows. The filters are those of
-//! `GET /v1/claims`; sensitive claims are only exported to staff with the
-//! sensitive clearance. Personal data (names, tax numbers, dates of birth,
-//! contact, address) is only in `fields=full`, which the Register's
-//! secretariat and Board may ask for; everyone else gets `fields=minimal`
-//! (docs/import.md). Every export is on record in the audit log (written
-//! to the primary); the rows are read from the replica when one is
-//! configured (`DATABASE_READ_URL`), which keeps long exports off the
-//! primary at the price of its replay lag.
-//!
-//! CSV cells that a spreadsheet would read as a formula (starting with `=`,
-//! `+`, `-`, `@`, tab or carriage return) get a leading `'`.
+//! as JSON Lines or, with `Accept: text/csv`, CSV. What is exported, to
+//! whom, and its record in the audit log are `app::exports`.
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::http::authz::Authorized;
-use crate::http::claims::{ListQuery, claim_filter};
+use crate::http::claims::ListQuery;
 use crate::http::json::Query;
 use crate::state::AppState;
-use axum::body::{Body, Bytes};
+use app::exports::{ClaimExport, Export, Format};
+use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt as _;
-use kernel::access::Clearance;
-use kernel::{PageRequest, Role};
 use serde::Deserialize;
-use serde_json::{Map, Value, json};
-use store::claims::{ClaimFilter, ClaimRecord, Visibility};
-use store::{Change, StoreError};
 
-/// Rows read from the store per query (the store's largest page).
-pub const EXPORT_PAGE: u32 = PageRequest::MAX_LIMIT;
-
-/// Columns of every export.
-const MINIMAL: &[&str] = &[
-    "id",
-    "reference",
-    "status",
-    "category",
-    "sensitive",
-    "region",
-    "claimant_type",
-    "total_claimed",
-    "duplicate_flagged",
-    "submitted_at",
-    "decided_at",
-    "created_at",
-];
-/// Personal data, added by `fields=full`.
-const PERSONAL: &[&str] = &[
-    "claimant_name",
-    "given_name",
-    "family_name",
-    "patronymic",
-    "date_of_birth",
-    "tax_number",
-    "email",
-    "phone",
-    "settlement",
-    "address",
-    "cadastral_number",
-];
+pub use app::exports::EXPORT_PAGE;
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -87,301 +38,37 @@ pub struct ExportQuery {
     pub fields: Option<String>,
 }
 
-/// The answer's format, from `Accept`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ExportFormat {
-    Jsonl,
-    Csv,
+/// CSV when `Accept` names `text/csv`, otherwise JSON Lines.
+pub fn format_of(headers: &HeaderMap) -> Format {
+    let csv = headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .eq_ignore_ascii_case("text/csv")
+        });
+    if csv { Format::Csv } else { Format::Jsonl }
 }
 
-impl ExportFormat {
-    pub fn from_headers(headers: &HeaderMap) -> Self {
-        let csv = headers
-            .get_all(header::ACCEPT)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .any(|v| {
-                v.split(';')
-                    .next()
-                    .unwrap_or_default()
-                    .trim()
-                    .eq_ignore_ascii_case("text/csv")
-            });
-        if csv { Self::Csv } else { Self::Jsonl }
-    }
-
-    fn content_type(self) -> &'static str {
-        match self {
-            Self::Jsonl => "application/x-ndjson",
-            Self::Csv => "text/csv; charset=utf-8",
-        }
-    }
-}
-
-/// A CSV cell a spreadsheet will not run: a leading `'` before `=`, `+`,
-/// `-`, `@`, tab or carriage return.
-pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{cell}").into()
-    } else {
-        cell.into()
-    }
-}
-
-/// A JSON value as the text of a CSV cell.
-fn cell_text(value: &Value) -> String {
-    match value {
-        Value::Null => String::new(),
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
-/// Renders rows of named values, in `columns` order, as JSON Lines or CSV.
-pub struct Renderer {
-    format: ExportFormat,
-    columns: Vec<&'static str>,
-}
-
-impl Renderer {
-    pub fn new(format: ExportFormat, columns: Vec<&'static str>) -> Self {
-        Self { format, columns }
-    }
-
-    pub fn content_type(&self) -> &'static str {
-        self.format.content_type()
-    }
-
-    /// The CSV header line (nothing for JSON Lines).
-    pub fn header(&self) -> Result<Vec<u8>, StoreError> {
-        match self.format {
-            ExportFormat::Jsonl => Ok(Vec::new()),
-            ExportFormat::Csv => Self::csv_line(self.columns.iter().map(|c| (*c).to_owned())),
-        }
-    }
-
-    fn csv_line(cells: impl Iterator<Item = String>) -> Result<Vec<u8>, StoreError> {
-        let mut writer = csv::WriterBuilder::new()
-            .terminator(csv::Terminator::CRLF)
-            .from_writer(Vec::new());
-        writer
-            .write_record(cells.map(|c| neutralise(&c).into_owned()))
-            .map_err(StoreError::internal)?;
-        writer
-            .into_inner()
-            .map_err(|e| StoreError::internal(std::io::Error::other(e.to_string())))
-    }
-
-    /// One row; `row` holds a value per column (missing ones are empty).
-    pub fn row(&self, row: &Map<String, Value>, out: &mut Vec<u8>) -> Result<(), StoreError> {
-        match self.format {
-            ExportFormat::Jsonl => {
-                let ordered: Map<String, Value> = self
-                    .columns
-                    .iter()
-                    .map(|c| ((*c).to_owned(), row.get(*c).cloned().unwrap_or(Value::Null)))
-                    .collect();
-                serde_json::to_writer(&mut *out, &ordered).map_err(StoreError::internal)?;
-                out.push(b'\n');
-            }
-            ExportFormat::Csv => {
-                let line = Self::csv_line(
-                    self.columns
-                        .iter()
-                        .map(|c| row.get(*c).map(cell_text).unwrap_or_default()),
-                )?;
-                out.extend_from_slice(&line);
-            }
-        }
-        Ok(())
-    }
-}
-
-/// Amounts as `85000.00 EUR; 1200.00 UAH`.
-fn totals_text(totals: &Value) -> Value {
-    match totals {
-        Value::Array(items) => Value::String(
-            items
-                .iter()
-                .map(|m| match (m.get("amount"), m.get("currency")) {
-                    (Some(a), Some(c)) => format!("{} {}", cell_text(a), cell_text(c)),
-                    _ => m.to_string(),
-                })
-                .collect::<Vec<_>>()
-                .join("; "),
-        ),
-        Value::Null => Value::Null,
-        other => Value::String(other.to_string()),
-    }
-}
-
-fn time_value(t: Option<time::OffsetDateTime>) -> Value {
-    t.and_then(|t| {
-        t.format(&time::format_description::well_known::Rfc3339)
-            .ok()
-    })
-    .map_or(Value::Null, Value::String)
-}
-
-/// One claim as an export row.
-fn claim_row(
-    state: &AppState,
-    c: &ClaimRecord,
-    full: bool,
-) -> Result<Map<String, Value>, StoreError> {
-    let content = if full {
-        app::claims::open_content(&state.app, c)
-            .map_err(|e| StoreError::internal(std::io::Error::other(e.detail.clone())))?
-    } else {
-        c.content.clone()
-    };
-    let claimant = content.get("claimant").cloned().unwrap_or(Value::Null);
-    let mut row = Map::new();
-    row.insert("id".into(), json!(c.id.to_string()));
-    row.insert("reference".into(), json!(c.reference));
-    row.insert(
-        "status".into(),
-        serde_json::to_value(c.status).unwrap_or(Value::Null),
-    );
-    row.insert("category".into(), json!(c.category));
-    row.insert("sensitive".into(), json!(c.sensitive));
-    row.insert("region".into(), json!(c.region));
-    row.insert(
-        "claimant_type".into(),
-        claimant
-            .get("claimant_type")
-            .cloned()
-            .unwrap_or(Value::Null),
-    );
-    row.insert("total_claimed".into(), totals_text(&c.totals));
-    row.insert("duplicate_flagged".into(), json!(c.duplicate_flagged));
-    row.insert("submitted_at".into(), time_value(c.submitted_at));
-    row.insert("decided_at".into(), time_value(c.decided_at));
-    row.insert("created_at".into(), time_value(Some(c.created_at)));
-    if full {
-        row.insert("claimant_name".into(), json!(c.claimant_name));
-        for key in [
-            "given_name",
-            "family_name",
-            "patronymic",
-            "date_of_birth",
-            "tax_number",
-        ] {
-            row.insert(
-                key.into(),
-                claimant.get(key).cloned().unwrap_or(Value::Null),
-            );
-        }
-        let contact = claimant.get("contact").cloned().unwrap_or(Value::Null);
-        for key in ["email", "phone"] {
-            row.insert(key.into(), contact.get(key).cloned().unwrap_or(Value::Null));
-        }
-        let location = content.get("location").cloned().unwrap_or(Value::Null);
-        for key in ["settlement", "address", "cadastral_number"] {
-            row.insert(
-                key.into(),
-                location.get(key).cloned().unwrap_or(Value::Null),
-            );
-        }
-    }
-    Ok(row)
-}
-
-/// Whether the caller may have personal data in an export.
-fn may_see_personal_data(auth: &Authorized) -> bool {
-    auth.principal.has_role(Role::Registrar) || auth.principal.has_role(Role::Board)
-}
-
-struct ClaimPages {
-    state: AppState,
-    visibility: Visibility,
-    filter: ClaimFilter,
-    renderer: Renderer,
-    full: bool,
-    after: Option<kernel::Cursor>,
-    /// The last page was sent.
-    done: bool,
-    /// The header goes with the first page.
-    first: bool,
-}
-
-async fn next_claims(mut p: ClaimPages) -> Result<Option<(Bytes, ClaimPages)>, StoreError> {
-    if p.done {
-        return Ok(None);
-    }
-    let page = p
-        .state
-        .reads
-        .claims(
-            p.visibility,
-            &p.filter,
-            PageRequest::new(Some(EXPORT_PAGE), p.after),
-        )
-        .await?;
-    let mut out = if p.first {
-        p.renderer.header()?
-    } else {
-        Vec::new()
-    };
-    p.first = false;
-    for c in &page.items {
-        p.renderer.row(&claim_row(&p.state, c, p.full)?, &mut out)?;
-    }
-    p.after = page.next_cursor.as_deref().and_then(kernel::Cursor::decode);
-    p.done = p.after.is_none();
-    Ok(Some((Bytes::from(out), p)))
-}
-
-/// `fields=full|minimal`: full only when `personal` (the caller may see
-/// personal data), and the default then.
-fn fields(asked: Option<&str>, personal: bool, who: &str) -> ApiResult<bool> {
-    match asked {
-        None => Ok(personal),
-        Some("minimal") => Ok(false),
-        Some("full") if personal => Ok(true),
-        Some("full") => Err(ApiError::forbidden(format!(
-            "Personal data is exported to {who} only; ask for fields=minimal."
-        ))),
-        Some(other) => Err(ApiError::invalid_field(
-            "fields",
-            "unknown",
-            format!("{other:?} is not full or minimal."),
-        )),
-    }
-}
-
-/// Puts an export on record.
-async fn record_export(
-    state: &AppState,
-    auth: &Authorized,
-    action: &'static str,
-    full: bool,
-    format: ExportFormat,
-    sensitive: bool,
-    filters: Value,
-) -> ApiResult<()> {
-    state
-        .store
-        .record_event(
-            &auth.audit(None),
-            Change {
-                action,
-                target_type: "export",
-                target_id: auth
-                    .request_id
-                    .clone()
-                    .unwrap_or_else(|| uuid::Uuid::now_v7().to_string()),
-                summary: json!({
-                    "fields": if full { "full" } else { "minimal" },
-                    "format": if format == ExportFormat::Csv { "csv" } else { "jsonl" },
-                    "sensitive": sensitive,
-                    "filters": filters,
-                }),
-            },
-        )
-        .await?;
-    Ok(())
+/// The export as a streamed answer, never cached.
+fn streamed(export: Export) -> Response {
+    let chunks = export.chunks.map(|r| {
+        r.map(axum::body::Bytes::from)
+            .map_err(std::io::Error::other)
+    });
+    (
+        [
+            (header::CONTENT_TYPE, export.format.media_type()),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        Body::from_stream(chunks),
+    )
+        .into_response()
 }
 
 /// The claims the caller may see, with the filters of `GET /v1/claims`,
@@ -400,190 +87,24 @@ pub async fn claims(
     headers: HeaderMap,
     Query(q): Query<ExportQuery>,
 ) -> ApiResult<Response> {
-    let list = ListQuery {
-        status: q.status.clone(),
-        category: q.category.clone(),
-        region: q.region.clone(),
-        submitted_from: q.submitted_from.clone(),
-        submitted_to: q.submitted_to.clone(),
+    let filters = ListQuery {
+        status: q.status,
+        category: q.category,
+        region: q.region,
+        submitted_from: q.submitted_from,
+        submitted_to: q.submitted_to,
         duplicate: q.duplicate,
-        q: q.q.clone(),
+        q: q.q,
         limit: None,
         cursor: None,
     };
-    let filter = claim_filter(&list)?;
-    let personal = may_see_personal_data(&auth);
-    let full = fields(
-        q.fields.as_deref(),
-        personal,
-        "the Register's secretariat and Board",
-    )?;
-    let cleared = auth.principal.has_clearance(Clearance::Sensitive);
-    let visibility = if cleared {
-        Visibility::All
-    } else {
-        Visibility::NonSensitive
+    let request = ClaimExport {
+        filters: (&filters).into(),
+        fields: q.fields,
+        format: format_of(&headers),
     };
-    let format = ExportFormat::from_headers(&headers);
-    let filters = json!({
-        "status": q.status, "category": q.category, "region": q.region,
-        "submitted_from": q.submitted_from, "submitted_to": q.submitted_to,
-        "duplicate": q.duplicate, "q": q.q,
-    });
-    record_export(
-        &state,
-        &auth,
-        "claims.exported",
-        full,
-        format,
-        cleared,
-        filters,
-    )
-    .await?;
-    let mut columns = MINIMAL.to_vec();
-    if full {
-        columns.extend_from_slice(PERSONAL);
-    }
-    let renderer = Renderer::new(format, columns);
-    let content_type = renderer.content_type();
-    let pages = ClaimPages {
-        state,
-        visibility,
-        filter,
-        renderer,
-        full,
-        after: None,
-        done: false,
-        first: true,
-    };
-    let stream = futures_util::stream::try_unfold(pages, next_claims)
-        .map(|r| r.map_err(std::io::Error::other));
-    Ok((
-        [
-            (header::CONTENT_TYPE, content_type),
-            (header::CACHE_CONTROL, "no-store"),
-        ],
-        Body::from_stream(stream),
-    )
-        .into_response())
-}
-
-/// Columns of every awards export.
-const AWARD_MINIMAL: &[&str] = &[
-    "award_id",
-    "claim_id",
-    "case_id",
-    "decision_id",
-    "category",
-    "region",
-    "claimant_kind",
-    "amount",
-    "currency",
-    "paid",
-    "outstanding",
-    "status",
-    "payable",
-    "payee_unreachable",
-    "payments",
-    "created_at",
-    "updated_at",
-];
-/// Personal data of awards: who is paid (names of representatives and
-/// heirs), added by `fields=full`.
-const AWARD_PERSONAL: &[&str] = &["payee_kind", "payees"];
-
-fn money_parts(m: Result<kernel::Money, commission::AwardError>) -> (Value, Value) {
-    let v = m
-        .ok()
-        .and_then(|m| serde_json::to_value(m).ok())
-        .unwrap_or(Value::Null);
-    (
-        v.get("amount").cloned().unwrap_or(Value::Null),
-        v.get("currency").cloned().unwrap_or(Value::Null),
-    )
-}
-
-fn award_row(a: &store::decisions::AwardRecord, full: bool) -> Map<String, Value> {
-    let award = &a.award;
-    let (amount, currency) = money_parts(Ok(award.amount));
-    let mut row = Map::new();
-    row.insert("award_id".into(), json!(award.id.to_string()));
-    row.insert("claim_id".into(), json!(a.claim_id.to_string()));
-    row.insert("case_id".into(), json!(award.case.to_string()));
-    row.insert("decision_id".into(), json!(award.decision.to_string()));
-    row.insert("category".into(), json!(a.category));
-    row.insert("region".into(), json!(a.region));
-    row.insert(
-        "claimant_kind".into(),
-        serde_json::to_value(a.claimant_kind).unwrap_or(Value::Null),
-    );
-    row.insert("amount".into(), amount);
-    row.insert("currency".into(), currency);
-    row.insert("paid".into(), money_parts(award.paid()).0);
-    row.insert("outstanding".into(), money_parts(award.outstanding()).0);
-    row.insert(
-        "status".into(),
-        serde_json::to_value(award.status()).unwrap_or(Value::Null),
-    );
-    row.insert("payable".into(), json!(award.payable));
-    row.insert("payee_unreachable".into(), json!(award.payee_unreachable));
-    row.insert("payments".into(), json!(award.payments.len()));
-    row.insert("created_at".into(), time_value(Some(a.created_at)));
-    row.insert("updated_at".into(), time_value(Some(a.updated_at)));
-    if full {
-        let payees = serde_json::to_value(&award.payees).unwrap_or(Value::Null);
-        let kind = match &award.payees {
-            commission::Payees::Claimant => "claimant",
-            commission::Payees::Representative { .. } => "representative",
-            commission::Payees::Heirs { .. } => "heirs",
-        };
-        row.insert("payee_kind".into(), json!(kind));
-        let names = match &award.payees {
-            commission::Payees::Claimant => Value::Null,
-            _ => Value::String(payees.to_string()),
-        };
-        row.insert("payees".into(), names);
-    }
-    row
-}
-
-struct AwardPages {
-    state: AppState,
-    renderer: Renderer,
-    full: bool,
-    /// Categories whose awards the caller may not see (sensitive ones
-    /// without the clearance).
-    hidden: std::collections::HashSet<String>,
-    after: Option<commission::AwardId>,
-    done: bool,
-    first: bool,
-}
-
-async fn next_awards(mut p: AwardPages) -> Result<Option<(Bytes, AwardPages)>, StoreError> {
-    if p.done {
-        return Ok(None);
-    }
-    let ids = p.state.reads.award_ids(p.after, EXPORT_PAGE).await?;
-    let mut out = if p.first {
-        p.renderer.header()?
-    } else {
-        Vec::new()
-    };
-    p.first = false;
-    for id in &ids {
-        let award = match p.state.reads.award(*id).await {
-            Ok(a) => a,
-            Err(StoreError::NotFound) => continue,
-            Err(e) => return Err(e),
-        };
-        if p.hidden.contains(&award.category) {
-            continue;
-        }
-        p.renderer.row(&award_row(&award, p.full), &mut out)?;
-    }
-    p.done = ids.len() < EXPORT_PAGE as usize;
-    p.after = ids.last().copied();
-    Ok(Some((Bytes::from(out), p)))
+    let export = app::exports::claims(&state.app, &auth.actor(), request).await?;
+    Ok(streamed(export))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -608,69 +129,12 @@ pub async fn awards(
     headers: HeaderMap,
     Query(q): Query<AwardExportQuery>,
 ) -> ApiResult<Response> {
-    let personal = auth.principal.has_role(Role::Council);
-    let full = fields(q.fields.as_deref(), personal, "the Council")?;
-    let cleared = auth.principal.has_clearance(Clearance::Sensitive);
-    let hidden = if cleared {
-        std::collections::HashSet::new()
-    } else {
-        state
-            .reads
-            .categories()
-            .await?
-            .into_iter()
-            .filter(|c| c.category.sensitive)
-            .map(|c| c.category.code.as_str().to_owned())
-            .collect()
-    };
-    let format = ExportFormat::from_headers(&headers);
-    record_export(
-        &state,
-        &auth,
-        "awards.exported",
-        full,
-        format,
-        cleared,
-        json!({}),
+    let export = app::exports::awards(
+        &state.app,
+        &auth.actor(),
+        q.fields.as_deref(),
+        format_of(&headers),
     )
     .await?;
-    let mut columns = AWARD_MINIMAL.to_vec();
-    if full {
-        columns.extend_from_slice(AWARD_PERSONAL);
-    }
-    let renderer = Renderer::new(format, columns);
-    let content_type = renderer.content_type();
-    let pages = AwardPages {
-        state,
-        renderer,
-        full,
-        hidden,
-        after: None,
-        done: false,
-        first: true,
-    };
-    let stream = futures_util::stream::try_unfold(pages, next_awards)
-        .map(|r| r.map_err(std::io::Error::other));
-    Ok((
-        [
-            (header::CONTENT_TYPE, content_type),
-            (header::CACHE_CONTROL, "no-store"),
-        ],
-        Body::from_stream(stream),
-    )
-        .into_response())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn formula_cells_are_neutralised() {
-        for bad in ["=SUM(A1)", "+1", "-1", "@x", "\tx", "\rx"] {
-            assert_eq!(neutralise(bad), format!("'{bad}"));
-        }
-        assert_eq!(neutralise("Коваленко"), "Коваленко");
-        assert_eq!(neutralise(""), "");
-    }
+    Ok(streamed(export))
 }
