@@ -629,15 +629,24 @@ async fn act(
     let to = register::transition(record.status, action).map_err(|_| illegal(record, action))?;
     change.from = record.status;
     change.to = to;
+    // The why of the audit entry: the message sent with the step, or the
+    // Board's reasons.
+    let reason = change
+        .message
+        .as_ref()
+        .map(|(_, t)| t.clone())
+        .or_else(|| reasons_of(change.decision.as_ref()));
     app.store
-        .change_claim(
-            &actor.audit(change.message.as_ref().map(|(_, t)| t.clone())),
-            record.id,
-            expected_version,
-            change,
-        )
+        .change_claim(&actor.audit(reason), record.id, expected_version, change)
         .await
         .map_err(|e| AppError::from_change(e, expected_version))
+}
+
+fn reasons_of(statement: Option<&Value>) -> Option<String> {
+    statement
+        .and_then(|s| s.get("reasons"))
+        .and_then(Value::as_str)
+        .map(str::to_owned)
 }
 
 fn change(action: &'static str) -> ClaimChange {
@@ -743,9 +752,10 @@ pub async fn recommend(
         "by": actor.principal.account,
         "at": app.clock.now().unix_timestamp(),
     }));
+    let reason = reasons_of(c.recommendation.as_ref());
     Ok(app
         .store
-        .change_claim(&actor.audit(None), id, None, c)
+        .change_claim(&actor.audit(reason), id, None, c)
         .await?)
 }
 

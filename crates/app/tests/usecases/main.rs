@@ -7,3 +7,5 @@
 mod support;
 
 mod catalogue;
+mod claims;
+mod convention;

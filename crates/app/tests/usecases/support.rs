@@ -156,3 +156,19 @@ impl World {
         }
     }
 }
+
+/// The same account acting with what the policy grants it for another
+/// action.
+pub fn acting(actor: &Actor, action: kernel::Action) -> Actor {
+    let permission = actor.principal.permission(action);
+    Actor {
+        role: actor
+            .principal
+            .roles
+            .iter()
+            .copied()
+            .find(|r| kernel::permission(*r, action) == permission),
+        permission,
+        ..actor.clone()
+    }
+}
