@@ -4,7 +4,7 @@
 
 use crate::auth::Authenticator;
 use crate::config::Settings;
-use crate::http::rate_limit::RateLimits;
+use crate::rate_limit::RateLimits;
 use metrics_exporter_prometheus::PrometheusHandle;
 use std::sync::Arc;
 
@@ -34,7 +34,7 @@ impl AppState {
         );
         Self(Arc::new(Inner {
             app,
-            metrics: crate::http::metrics::handle(),
+            metrics: crate::telemetry::handle(),
             rate_limits,
             auth,
             settings,

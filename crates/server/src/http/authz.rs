@@ -7,7 +7,7 @@
 
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::http::rate_limit::client_address;
+use crate::rate_limit::client_address;
 use crate::state::AppState;
 use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, Request, State};
 use axum::http::request::Parts;

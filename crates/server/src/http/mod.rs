@@ -22,7 +22,6 @@ pub mod imports;
 pub mod json;
 pub mod metrics;
 pub mod problem;
-pub mod rate_limit;
 pub mod reports;
 pub mod webhooks;
 
