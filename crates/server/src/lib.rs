@@ -19,6 +19,7 @@ pub mod serve;
 pub mod state;
 pub mod telemetry;
 pub mod transfer;
+pub mod views;
 pub mod web;
 pub mod webhooks;
 

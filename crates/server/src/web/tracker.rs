@@ -7,9 +7,9 @@
 use super::charts::{self, Bar, Consents};
 use super::{Chrome, PageResult, grouped, html};
 use crate::error::ApiError;
-use crate::http::convention::{ConventionView, ParticipantRow, convention_view, csv_chart};
 use crate::http::decisions::PublicDecision;
 use crate::state::AppState;
+use crate::views::convention::{ConventionView, ParticipantRow, convention_view, csv_chart};
 use app::gate;
 use askama::Template;
 use axum::extract::{Query, State};
@@ -54,7 +54,7 @@ struct TrackerPage {
 
 impl TrackerPage {
     #[allow(clippy::unused_self, reason = "the template calls it as a method")]
-    fn money(&self, m: &crate::http::convention::MoneyView) -> String {
+    fn money(&self, m: &crate::views::convention::MoneyView) -> String {
         m.amount.parse::<Decimal>().map_or_else(
             |_| format!("{} {}", m.amount, m.currency),
             |d| money_text(d, &m.currency),
