@@ -12,9 +12,9 @@
 //! The worker is started by [`crate::run`]; [`run_once`] is the seam tests
 //! use to stop a job after some chunks, as a crash would.
 
-use crate::http::cases::{RateBook, inputs_of};
+use crate::http::cases::{inputs_of, rate_book};
 use crate::state::AppState;
-use commission::{AssessmentError, BatchId, Routing, draw_sample};
+use commission::{AssessmentError, BatchId, Routing, SamplingPlan};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
@@ -143,7 +143,7 @@ pub async fn run_once(
         Err(e) => return Err(e),
     };
     // All rates into the award currency: a small table, read once per run.
-    let rates = RateBook::load(
+    let rates = rate_book(
         state,
         rule.currency,
         time::macros::date!(1990 - 01 - 01),
@@ -195,15 +195,12 @@ pub async fn run_once(
             break;
         }
     }
-    let plan = batch.plan;
-    let draw = move |ids: &[uuid::Uuid]| {
-        draw_sample(
-            ids,
-            plan.sample_share,
-            usize::try_from(plan.sample_minimum).unwrap_or(usize::MAX),
-            plan.seed,
-        )
+    let sampling = SamplingPlan {
+        share: batch.plan.sample_share,
+        minimum: usize::try_from(batch.plan.sample_minimum).unwrap_or(usize::MAX),
+        seed: batch.plan.seed,
     };
+    let draw = move |ids: &[uuid::Uuid]| sampling.draw(ids);
     match state.store.finish_batch_job(job.id, worker, &draw).await {
         Ok(_) | Err(StoreError::Conflict(_)) => Ok(Some(job.id)),
         Err(e) => Err(e),

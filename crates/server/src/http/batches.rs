@@ -12,8 +12,8 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use commission::{
-    BatchId, BatchStatus, CaseId, DuplicateFlag, ErrorCode, Finding, ReleaseDecision, RuleKind,
-    SampleFinding, batch_release_decision, check_findings, ensure_duplicates_resolved,
+    BatchId, BatchStatus, CaseId, DuplicateFlag, ErrorCode, Finding, ReleaseDecision, ReviewPlan,
+    RuleKind, SampleFinding, batch_release_decision, check_findings, ensure_duplicates_resolved,
     flag_cross_category_duplicates, sample_error_rate,
 };
 use rust_decimal::Decimal;
@@ -209,17 +209,20 @@ pub async fn create(
             "A manual rule assesses cases one by one; it cannot assess a batch.",
         ));
     }
-    let share = body.sample_share.unwrap_or(Decimal::new(5, 2));
-    let threshold = body.error_threshold.unwrap_or(Decimal::new(5, 2));
-    let plan = commission::SamplingPlan::new(share, 0, rand::random())
-        .map_err(|e| ApiError::invalid_field("sample_share", e.code(), e.to_string()))?;
-    if threshold < Decimal::ZERO || threshold > Decimal::ONE {
-        return Err(ApiError::invalid_field(
-            "error_threshold",
-            "out_of_range",
-            "Between 0 and 1.",
-        ));
-    }
+    let plan = ReviewPlan::new(
+        body.sample_share,
+        body.sample_minimum
+            .map(|m| usize::try_from(m).unwrap_or(usize::MAX)),
+        body.error_threshold,
+        rand::random(),
+    )
+    .map_err(|e| match e {
+        // The field's code predates the domain's.
+        commission::BatchError::InvalidErrorThreshold { .. } => {
+            ApiError::invalid_field("error_threshold", "out_of_range", "Between 0 and 1.")
+        }
+        other => ApiError::invalid_field("sample_share", other.code(), other.to_string()),
+    })?;
     let filter = case_filter(
         &CaseQuery {
             region: body.region.clone(),
@@ -244,10 +247,10 @@ pub async fn create(
                 filter,
                 max_cases: body.max_cases.unwrap_or(10_000).clamp(1, 100_000),
                 plan: BatchPlan {
-                    sample_share: plan.share,
-                    sample_minimum: body.sample_minimum.unwrap_or(10),
-                    error_threshold: threshold,
-                    seed: plan.seed,
+                    sample_share: plan.sampling.share,
+                    sample_minimum: u32::try_from(plan.sampling.minimum).unwrap_or(u32::MAX),
+                    error_threshold: plan.error_threshold,
+                    seed: plan.sampling.seed,
                 },
             },
         )

@@ -15,7 +15,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use commission::{
     Assessment, AssessmentError, AssessmentInputs, BatchId, CaseAction, CaseId, CaseStatus,
-    ErrorCode, ManualEntry, RateLookup, RecordedRate, RegionCode, ValuationDate, ValuationRule,
+    ErrorCode, ManualEntry, RATE_LOOKBACK_DAYS, RateBook, RecordedRate, RegionCode, ValuationRule,
 };
 use kernel::id::AccountId;
 use kernel::{Currency, Money};
@@ -34,11 +34,6 @@ use utoipa::ToSchema;
 pub fn award_currency(state: &AppState) -> Currency {
     state.settings.award_currency
 }
-
-/// How far back a recorded rate may be used for a valuation date: the rate
-/// of the day, or the last one published in the 7 days before (weekends
-/// and holidays). Older than that is "missing", never a guess.
-pub const RATE_LOOKBACK_DAYS: i64 = 7;
 
 /// A case as the Commission's staff see it.
 #[derive(Serialize, ToSchema)]
@@ -696,51 +691,27 @@ pub async fn import_rates(
     }))
 }
 
-/// Recorded rates answering the lookup policy ([`RATE_LOOKBACK_DAYS`]).
-pub struct RateBook(BTreeMap<(Currency, Currency), Vec<AssessmentRate>>);
-
-impl RateBook {
-    pub fn new(rates: Vec<AssessmentRate>) -> Self {
-        let mut map: BTreeMap<(Currency, Currency), Vec<AssessmentRate>> = BTreeMap::new();
-        for r in rates {
-            map.entry((r.from, r.to)).or_default().push(r);
-        }
-        for v in map.values_mut() {
-            v.sort_by_key(|r| r.date);
-        }
-        Self(map)
-    }
-
-    /// Loads the rates into `to` that could answer for dates in `from..=until`.
-    pub async fn load(
-        state: &AppState,
-        to: Currency,
-        from: Date,
-        until: Date,
-    ) -> Result<Self, StoreError> {
-        let start = from
-            .checked_sub(time::Duration::days(RATE_LOOKBACK_DAYS))
-            .unwrap_or(from);
-        Ok(Self::new(
-            state.store.assessment_rates(to, start, until).await?,
-        ))
-    }
-}
-
-impl RateLookup for RateBook {
-    fn rate(&self, from: Currency, to: Currency, on: Date) -> Option<RecordedRate> {
-        let oldest = on.checked_sub(time::Duration::days(RATE_LOOKBACK_DAYS))?;
-        self.0
-            .get(&(from, to))?
-            .iter()
-            .rev()
-            .find(|r| r.date <= on && r.date >= oldest)
-            .map(|r| RecordedRate {
+/// The recorded rates into `to` that answer for valuation dates in
+/// `from..=until` (see `commission::rate_book`).
+pub async fn rate_book(
+    state: &AppState,
+    to: Currency,
+    from: Date,
+    until: Date,
+) -> Result<RateBook, StoreError> {
+    let (oldest, newest) = RateBook::dates_needed(from, until);
+    let rates = state.store.assessment_rates(to, oldest, newest).await?;
+    Ok(RateBook::new(rates.into_iter().map(|r| {
+        (
+            r.from,
+            r.to,
+            RecordedRate {
                 rate: r.rate,
                 date: r.date,
-                source: r.source.clone(),
-            })
-    }
+                source: r.source,
+            },
+        )
+    })))
 }
 
 /// The inputs of a case for assessment: its stored facts, plus quantities
@@ -765,16 +736,6 @@ pub fn inputs_of(
         submission_date: submission,
         manual,
     }
-}
-
-/// The dates a rule may value on for these inputs.
-pub fn valuation_dates(rule: &ValuationRule, inputs: &AssessmentInputs) -> (Date, Date) {
-    let d = match rule.valuation_date {
-        ValuationDate::IncidentDate => inputs.incident_date,
-        ValuationDate::SubmissionDate => inputs.submission_date,
-        ValuationDate::Fixed(d) => d,
-    };
-    (d, d)
 }
 
 /// The problem for a refused assessment. A missing rate names the
@@ -888,8 +849,8 @@ pub async fn assess(
         Err(e) => return Err(e.into()),
     };
     let inputs = inputs_of(&case, &body.quantities, body.manual);
-    let (from, until) = valuation_dates(&rule, &inputs);
-    let rates = RateBook::load(&state, rule.currency, from, until).await?;
+    let on = commission::valuation_date(&rule, &inputs);
+    let rates = rate_book(&state, rule.currency, on, on).await?;
     let assessment =
         commission::assess(&rule, &inputs, &rates).map_err(|e| assessment_problem(&e))?;
     let (case, record) = match state
