@@ -4,7 +4,6 @@
 
 use crate::error::{ApiError, ApiResult};
 use crate::http::authz::Authorized;
-use crate::http::cases::{CaseQuery, award_currency, case_filter};
 use crate::http::json::{Json, Path, etag, if_match_version};
 use crate::state::AppState;
 use app::need_to_know::NeedToKnow;
@@ -223,20 +222,17 @@ pub async fn create(
         }
         other => ApiError::invalid_field("sample_share", other.code(), other.to_string()),
     })?;
-    let filter = case_filter(
-        &CaseQuery {
-            region: body.region.clone(),
-            currency: body.currency.clone().or_else(|| {
-                body.min_amount
-                    .as_ref()
-                    .map(|_| award_currency(&state).code().to_owned())
-            }),
-            min_amount: body.min_amount.clone(),
-            max_amount: body.max_amount.clone(),
-            ..CaseQuery::default()
-        },
-        award_currency(&state),
-    )?;
+    let mut filter = app::cases::CaseCriteria {
+        region: body.region.clone(),
+        currency: body.currency.clone(),
+        min_amount: body.min_amount.clone(),
+        max_amount: body.max_amount.clone(),
+        ..app::cases::CaseCriteria::default()
+    }
+    .read()?;
+    if filter.currency.is_none() && (filter.min_amount.is_some() || filter.max_amount.is_some()) {
+        filter.currency = Some(state.app.config.award_currency);
+    }
     let batch = state
         .store
         .create_batch(

@@ -15,10 +15,10 @@ use super::tracker::money_text;
 use super::{Chrome, PageResult, encode, html, when};
 use crate::error::{ApiError, ApiResult};
 use crate::http::authz::Authorized;
-use crate::http::cases::{self as cases_api, CaseQuery, award_currency};
 use crate::http::decisions::{self as decisions_api, CouncilStep};
-use crate::http::json::{Json, Path, Query};
+use crate::http::json::{Json, PageParams, Path};
 use crate::state::AppState;
+use app::cases::CaseCriteria;
 use askama::Template;
 use axum::extract::State;
 use axum::extract::rejection::{FormRejection, QueryRejection};
@@ -48,6 +48,11 @@ fn non_empty(v: Option<String>) -> Option<String> {
     v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
 }
 
+/// The version a form showed, which a change must name.
+fn expected_version(version: Option<i64>) -> ApiResult<i64> {
+    version.ok_or_else(ApiError::precondition_required)
+}
+
 fn if_match(version: Option<i64>) -> HeaderMap {
     let mut headers = HeaderMap::new();
     if let Some(v) = version
@@ -62,7 +67,7 @@ fn if_match(version: Option<i64>) -> HeaderMap {
 fn amount_field(state: &AppState, field: &str, text: &str) -> ApiResult<Money> {
     let amount = Decimal::from_str(text.trim().replace([' ', '\u{202f}'], "").as_str())
         .map_err(|_| ApiError::invalid_field(field, "invalid", "Not a decimal amount."))?;
-    Ok(Money::new(amount, award_currency(state)))
+    Ok(Money::new(amount, state.app.config.award_currency))
 }
 
 const CASE_STATUSES: [&str; 6] = [
@@ -122,7 +127,7 @@ pub(crate) async fn cases(
 ) -> PageResult {
     let axum::extract::Query(f) = query.map_err(|e| ApiError::malformed(e.body_text()))?;
     let mine = f.mine.unwrap_or(false);
-    let q = CaseQuery {
+    let q = CaseCriteria {
         status: non_empty(f.status),
         category: non_empty(f.category),
         region: non_empty(f.region),
@@ -131,10 +136,9 @@ pub(crate) async fn cases(
         min_amount: non_empty(f.min_amount),
         max_amount: non_empty(f.max_amount),
         currency: None,
-        limit: Some(50),
-        cursor: non_empty(f.cursor),
     };
-    let paged = q.cursor.is_some();
+    let cursor = non_empty(f.cursor);
+    let paged = cursor.is_some();
     let filters = [
         ("status", q.status.clone()),
         ("category", q.category.clone()),
@@ -144,7 +148,13 @@ pub(crate) async fn cases(
         ("min_amount", q.min_amount.clone()),
         ("max_amount", q.max_amount.clone()),
     ];
-    let Json(page) = cases_api::list(State(state), auth, Query(q)).await?;
+    let filter = q.read()?;
+    let page = PageParams {
+        limit: Some(50),
+        cursor,
+    }
+    .request()?;
+    let page = app::cases::list_cases(&state.app, &auth.actor(), filter, page).await?;
     let next = page.next_cursor.map(|cursor| {
         use std::fmt::Write as _;
         let mut href = String::from("/console/cases?");
@@ -346,9 +356,8 @@ async fn case_page(
     done: Option<&'static str>,
     problem: Option<&ApiError>,
 ) -> PageResult {
-    let case = cases_api::known_case(state, auth, id).await?;
-    let Json(assessments) =
-        cases_api::assessments(State(state.clone()), auth.clone(), Path(id)).await?;
+    let case = app::cases::known_case(&state.app, &auth.actor(), id).await?;
+    let assessments = app::cases::assessments(&state.app, &auth.actor(), id).await?;
     let Json(decisions) =
         decisions_api::case_decisions(State(state.clone()), auth.clone(), Path(id)).await?;
     let decided: Vec<RecommendationId> = decisions.iter().map(|d| d.recommendation_id).collect();
@@ -463,7 +472,7 @@ async fn case_page(
         recommendations,
         decisions,
         panels,
-        currency: award_currency(state).code(),
+        currency: state.app.config.award_currency.code(),
         me: me.to_string(),
         can_assign: may(viewer, Action::AssignCases)
             && !in_batch
@@ -537,22 +546,17 @@ pub(crate) async fn assign(
     body: Result<axum::extract::Form<AssignForm>, FormRejection>,
 ) -> PageResult {
     let body = form(body)?;
-    let outcome = match body.assessor.trim().parse() {
-        Ok(assessor) => cases_api::assign(
-            State(state.clone()),
-            auth.clone(),
-            Path(id),
-            if_match(body.version),
-            Json(cases_api::Assign { assessor }),
-        )
-        .await
-        .map(drop),
-        Err(_) => Err(ApiError::invalid_field(
-            "assessor",
-            "invalid",
-            "An account id.",
-        )),
-    };
+    let outcome = async {
+        let assessor = body
+            .assessor
+            .trim()
+            .parse()
+            .map_err(|_| ApiError::invalid_field("assessor", "invalid", "An account id."))?;
+        let version = expected_version(body.version)?;
+        app::cases::assign(&state.app, &auth.actor(), id, version, assessor).await?;
+        Ok(())
+    }
+    .await;
     after(&state, lang, &viewer, &auth, id, outcome, "assigned").await
 }
 
@@ -566,7 +570,7 @@ pub(crate) struct AssessForm {
     justification: Option<String>,
 }
 
-fn assess_body(state: &AppState, f: AssessForm) -> ApiResult<cases_api::Assess> {
+fn assess_body(state: &AppState, f: AssessForm) -> ApiResult<app::cases::AssessCase> {
     let rule_version = non_empty(f.rule_version)
         .map(|v| {
             v.parse()
@@ -586,7 +590,7 @@ fn assess_body(state: &AppState, f: AssessForm) -> ApiResult<cases_api::Assess> 
         }),
         None => None,
     };
-    Ok(cases_api::Assess {
+    Ok(app::cases::AssessCase {
         rule_version,
         quantities,
         manual,
@@ -603,18 +607,13 @@ pub(crate) async fn assess(
 ) -> PageResult {
     let body = form(body)?;
     let version = body.version;
-    let outcome = match assess_body(&state, body) {
-        Ok(assess) => cases_api::assess(
-            State(state.clone()),
-            auth.clone(),
-            Path(id),
-            if_match(version),
-            Json(assess),
-        )
-        .await
-        .map(drop),
-        Err(e) => Err(e),
-    };
+    let outcome = async {
+        let command = assess_body(&state, body)?;
+        let version = expected_version(version)?;
+        app::cases::assess(&state.app, &auth.actor(), id, version, command).await?;
+        Ok(())
+    }
+    .await;
     after(&state, lang, &viewer, &auth, id, outcome, "assessed").await
 }
 
@@ -899,7 +898,7 @@ async fn batch_page(
             .iter()
             .map(|d| d.case.to_string())
             .collect(),
-        currency: award_currency(state).code(),
+        currency: state.app.config.award_currency.code(),
         can_release: may(viewer, Action::ReleaseBatch) && in_review,
         done,
         problem: problem.map(Into::into),
