@@ -16,6 +16,7 @@ use commission::{
 use kernel::id::AccountId;
 use kernel::{Currency, Page, PageRequest};
 use rust_decimal::Decimal;
+use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use store::StoreError;
 use store::cases::{AssessmentRate, AssessmentRecord, CaseFilter, CaseRecord, RuleRecord};
@@ -584,6 +585,17 @@ pub(crate) fn assessment_refusal(e: &AssessmentError) -> AppError {
             other.to_string(),
             vec![FieldError::new("assessment", other.code(), other.to_string())],
         ),
+    }
+}
+
+/// A refused assessment as the batch job stores it on the case.
+pub(crate) fn assessment_error_json(e: &AssessmentError) -> Value {
+    match e {
+        AssessmentError::MissingRate { from, to, on } => json!({
+            "code": e.code(), "message": e.to_string(),
+            "currency": from.code(), "to": to.code(), "date": on.to_string(),
+        }),
+        other => json!({ "code": other.code(), "message": other.to_string() }),
     }
 }
 

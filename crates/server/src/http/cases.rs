@@ -13,19 +13,15 @@ use app::cases::{CaseCriteria, RateText};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
-use commission::{
-    Assessment, AssessmentError, AssessmentInputs, BatchId, CaseAction, CaseId, CaseStatus,
-    ErrorCode, ManualEntry, RateBook, RecordedRate, RegionCode, ValuationRule,
-};
+use commission::{Assessment, BatchId, CaseAction, CaseId, CaseStatus, ManualEntry, ValuationRule};
+use kernel::Money;
 use kernel::id::AccountId;
-use kernel::{Currency, Money};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::collections::BTreeMap;
-use store::StoreError;
 use store::cases::{AssessmentRecord, CaseRecord, RuleRecord};
-use time::{Date, OffsetDateTime};
+use time::OffsetDateTime;
 use utoipa::ToSchema;
 
 /// A case as the Commission's staff see it.
@@ -420,53 +416,6 @@ pub async fn import_rates(
     }))
 }
 
-/// The recorded rates into `to` that answer for valuation dates in
-/// `from..=until` (see `commission::rate_book`).
-pub async fn rate_book(
-    state: &AppState,
-    to: Currency,
-    from: Date,
-    until: Date,
-) -> Result<RateBook, StoreError> {
-    let (oldest, newest) = RateBook::dates_needed(from, until);
-    let rates = state.store.assessment_rates(to, oldest, newest).await?;
-    Ok(RateBook::new(rates.into_iter().map(|r| {
-        (
-            r.from,
-            r.to,
-            RecordedRate {
-                rate: r.rate,
-                date: r.date,
-                source: r.source,
-            },
-        )
-    })))
-}
-
-/// The inputs of a case for assessment: its stored facts, plus quantities
-/// and a manual entry from the request.
-pub fn inputs_of(
-    case: &CaseRecord,
-    quantities: &BTreeMap<String, Decimal>,
-    manual: Option<ManualEntry>,
-) -> AssessmentInputs {
-    let f = &case.facts;
-    let submission = f
-        .submission_date
-        .or(f.incident_date)
-        .unwrap_or(case.created_at.date());
-    let mut all = f.quantities.clone();
-    all.extend(quantities.iter().map(|(k, v)| (k.clone(), *v)));
-    AssessmentInputs {
-        claimed: f.claimed.clone(),
-        quantities: all,
-        region: f.region.clone().map(RegionCode),
-        incident_date: f.incident_date.unwrap_or(submission),
-        submission_date: submission,
-        manual,
-    }
-}
-
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Assess {
@@ -553,15 +502,4 @@ pub async fn assessments(
 ) -> ApiResult<Json<Vec<AssessmentView>>> {
     let list = app::cases::assessments(&state.app, &auth.actor(), id).await?;
     Ok(Json(list.into_iter().map(AssessmentView::from).collect()))
-}
-
-/// A refused assessment as stored on the case by the batch job.
-pub fn assessment_error_json(e: &AssessmentError) -> Value {
-    match e {
-        AssessmentError::MissingRate { from, to, on } => json!({
-            "code": e.code(), "message": e.to_string(),
-            "currency": from.code(), "to": to.code(), "date": on.to_string(),
-        }),
-        other => json!({ "code": other.code(), "message": other.to_string() }),
-    }
 }

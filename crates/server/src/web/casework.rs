@@ -2,11 +2,13 @@
 //! with its assessments, recommendations, votes and decisions, and the
 //! batch page with its progress and sample review.
 //!
-//! As on the claim page, every action is a form that calls the API's own
-//! handler with the [`Authorized`] the page layer resolved, so rules,
-//! four-eyes checks, audit entries and problems are the API's. Versions
-//! the API takes as `If-Match` travel in the form as the version the page
-//! showed: a case, decision or batch changed since is not acted on.
+//! Every action is a form. On cases and batches it calls the use case in
+//! `app` with the actor the page layer resolved, so rules, four-eyes
+//! checks, audit entries and refusals are the API's; the version the page
+//! showed travels in the form and is passed as the version expected: a
+//! case or batch changed since is not acted on. Recommendations, votes and
+//! the Council's decisions call the API's handlers, their form's version
+//! as `If-Match`.
 
 use super::console::{ProblemBox, flatten_into, form, may};
 use super::i18n::Lang;
@@ -819,16 +821,19 @@ async fn batch_page(
     done: Option<&'static str>,
     problem: Option<&ApiError>,
 ) -> PageResult {
-    let (record, need) = crate::http::batches::known_batch(state, auth, id).await?;
-    let b = crate::http::batches::batch_view(state, record, &need).await?;
+    let details = app::batches::batch(&state.app, &auth.actor(), id).await?;
+    let sample_rate = details.sample_error_rate().to_string();
+    let b = &details.batch;
     let status = name_of(&b.status);
     let in_review = status == "in_review";
     let (job, progress) = match b.job_id {
         Some(job) => {
-            let Json(j) =
-                crate::http::batches::job(State(state.clone()), auth.clone(), Path(job)).await?;
+            let j = app::batches::job(&state.app, &auth.actor(), job).await?;
             let lines = vec![
-                (lang.tr("batch.job.status").to_owned(), j.status.clone()),
+                (
+                    lang.tr("batch.job.status").to_owned(),
+                    j.status.as_str().to_owned(),
+                ),
                 (
                     lang.tr("batch.job.processed").to_owned(),
                     format!("{} / {}", j.processed, j.total),
@@ -849,7 +854,7 @@ async fn batch_page(
                 clippy::cast_sign_loss,
                 reason = "a percentage of a ratio in 0..=1"
             )]
-            let percent = (j.progress * 100.0).round().clamp(0.0, 100.0) as u8;
+            let percent = (j.progress() * 100.0).round().clamp(0.0, 100.0) as u8;
             (lines, percent)
         }
         None => (Vec::new(), 0),
@@ -861,7 +866,7 @@ async fn batch_page(
         .unwrap_or_default()
         .into_iter()
         .map(|case| {
-            let finding = b.findings.iter().find(|f| f.case == case);
+            let finding = details.findings.iter().find(|f| f.case == case);
             SampleLine {
                 case: case.to_string(),
                 finding: finding.map_or_else(String::new, |f| match &f.finding {
@@ -887,13 +892,13 @@ async fn batch_page(
         round: b.round,
         case_count: super::grouped(b.case_count),
         version: b.version,
-        sample_rate: b.sample_error_rate.to_string(),
-        threshold: b.error_threshold.to_string(),
-        reviewed: b.reviewed,
+        sample_rate,
+        threshold: b.plan.error_threshold.to_string(),
+        reviewed: details.findings.len(),
         job,
         progress,
         sample,
-        duplicates: b
+        duplicates: details
             .duplicate_flags
             .iter()
             .map(|d| d.case.to_string())
@@ -984,17 +989,11 @@ pub(crate) async fn review(
             "Confirm or correct the assessment.",
         )),
     };
-    let outcome = match finding {
-        Ok(finding) => crate::http::batches::review(
-            State(state.clone()),
-            auth.clone(),
-            Path((id, case)),
-            Json(crate::http::batches::Review { finding }),
-        )
-        .await
-        .map(drop),
-        Err(e) => Err(e),
-    };
+    let outcome = async {
+        app::batches::record_finding(&state.app, &auth.actor(), id, case, finding?).await?;
+        Ok(())
+    }
+    .await;
     after_batch(&state, lang, &viewer, &auth, id, outcome, "reviewed").await
 }
 
@@ -1012,14 +1011,12 @@ pub(crate) async fn release(
     body: Result<axum::extract::Form<ReleaseForm>, FormRejection>,
 ) -> PageResult {
     let body = form(body)?;
-    let outcome = crate::http::batches::release(
-        State(state.clone()),
-        auth.clone(),
-        Path(id),
-        if_match(body.version),
-    )
-    .await
-    .map(drop);
+    let outcome = async {
+        let version = expected_version(body.version)?;
+        app::batches::release(&state.app, &auth.actor(), id, version).await?;
+        Ok(())
+    }
+    .await;
     after_batch(&state, lang, &viewer, &auth, id, outcome, "released").await
 }
 
