@@ -6,4 +6,6 @@
 #[macro_use]
 mod support;
 
+mod batches;
+mod cases;
 mod catalogue;
