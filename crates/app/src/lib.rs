@@ -49,7 +49,9 @@ pub struct Config {
     pub convention_rule: ratification::EntryIntoForceRule,
     /// What the tracker shows confirmed contributions against.
     pub funding_target: kernel::Money,
-    /// The currency awards are assessed and decided in.
+    /// The currency awards are assessed and decided in; valuation rules
+    /// must be in it. Changing it mid-programme makes earlier and later
+    /// awards incomparable: it is set once.
     pub award_currency: kernel::Currency,
     /// Largest evidence file accepted, in bytes.
     pub evidence_max_bytes: u64,

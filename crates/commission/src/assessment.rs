@@ -460,11 +460,7 @@ impl<'a, R: RateLookup> Builder<'a, R> {
     }
 
     fn valuation_date(&self) -> Date {
-        match self.rule.valuation_date {
-            ValuationDate::IncidentDate => self.inputs.incident_date,
-            ValuationDate::SubmissionDate => self.inputs.submission_date,
-            ValuationDate::Fixed(date) => date,
-        }
+        valuation_date(self.rule, self.inputs)
     }
 
     fn conversion(&mut self, from: Currency) -> Result<Conversion, AssessmentError> {
@@ -699,6 +695,16 @@ impl<'a, R: RateLookup> Builder<'a, R> {
             RuleKind::Manual => Ok((Routing::Individual, None)),
             _ => Ok((Routing::Batch, None)),
         }
+    }
+}
+
+/// The date `rule` values a case's losses on: the rates of that date (by
+/// the rate book's lookback) convert them.
+pub fn valuation_date(rule: &ValuationRule, inputs: &AssessmentInputs) -> Date {
+    match rule.valuation_date {
+        ValuationDate::IncidentDate => inputs.incident_date,
+        ValuationDate::SubmissionDate => inputs.submission_date,
+        ValuationDate::Fixed(date) => date,
     }
 }
 

@@ -113,6 +113,8 @@ pub enum BatchError {
     },
     #[error("the sample share {share} is outside 0 to 1")]
     InvalidShare { share: Decimal },
+    #[error("the error threshold {threshold} is outside 0 to 1")]
+    InvalidErrorThreshold { threshold: Decimal },
     #[error("sampled case {case} has no review finding")]
     FindingMissing { case: CaseId },
     #[error("case {case} has a finding but was not sampled")]
@@ -130,6 +132,7 @@ impl ErrorCode for BatchError {
         match self {
             Self::IllegalTransition { .. } => "illegal_batch_transition",
             Self::InvalidShare { .. } => "invalid_sample_share",
+            Self::InvalidErrorThreshold { .. } => "invalid_error_threshold",
             Self::FindingMissing { .. } => "finding_missing",
             Self::NotSampled { .. } => "not_sampled",
             Self::DuplicateFinding { .. } => "duplicate_finding",
@@ -150,6 +153,12 @@ pub struct SamplingPlan {
 }
 
 impl SamplingPlan {
+    /// One case in twenty is reviewed unless the batch says otherwise.
+    pub const DEFAULT_SHARE: Decimal = Decimal::from_parts(5, 0, 0, false, 2);
+    /// Fewer reviewed cases than this say little about a batch, however
+    /// small the share.
+    pub const DEFAULT_MINIMUM: usize = 10;
+
     pub fn new(share: Decimal, minimum: usize, seed: u64) -> Result<Self, BatchError> {
         if share < Decimal::ZERO || share > Decimal::ONE {
             return Err(BatchError::InvalidShare { share });
@@ -163,6 +172,49 @@ impl SamplingPlan {
 
     pub fn draw(&self, case_ids: &[Uuid]) -> Vec<Uuid> {
         draw_sample(case_ids, self.share, self.minimum, self.seed)
+    }
+}
+
+/// How a batch is sampled and judged on its sample: stored with the batch,
+/// so the sample can be redrawn and the decision retraced.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewPlan {
+    pub sampling: SamplingPlan,
+    /// Highest sample error rate at which the batch is still released, 0 to 1.
+    pub error_threshold: Decimal,
+}
+
+impl ReviewPlan {
+    /// A batch whose sample shows more than one error in twenty is
+    /// reassessed unless it says otherwise.
+    pub const DEFAULT_ERROR_THRESHOLD: Decimal = Decimal::from_parts(5, 0, 0, false, 2);
+
+    /// The plan of a new batch: what its creator chose, the defaults for
+    /// the rest. The share is checked before the threshold.
+    pub fn new(
+        share: Option<Decimal>,
+        minimum: Option<usize>,
+        error_threshold: Option<Decimal>,
+        seed: u64,
+    ) -> Result<Self, BatchError> {
+        let sampling = SamplingPlan::new(
+            share.unwrap_or(SamplingPlan::DEFAULT_SHARE),
+            minimum.unwrap_or(SamplingPlan::DEFAULT_MINIMUM),
+            seed,
+        )?;
+        let threshold = error_threshold.unwrap_or(Self::DEFAULT_ERROR_THRESHOLD);
+        if threshold < Decimal::ZERO || threshold > Decimal::ONE {
+            return Err(BatchError::InvalidErrorThreshold { threshold });
+        }
+        Ok(Self {
+            sampling,
+            error_threshold: threshold,
+        })
+    }
+
+    /// Release or return, on the findings of a complete review.
+    pub fn decide(&self, findings: &[SampleFinding]) -> ReleaseDecision {
+        batch_release_decision(sample_error_rate(findings), self.error_threshold)
     }
 }
 
@@ -471,6 +523,79 @@ mod tests {
             SamplingPlan::new(dec!(1.5), 1, 1).unwrap_err().code(),
             "invalid_sample_share"
         );
+    }
+
+    #[test]
+    fn a_new_batch_plan_fills_in_the_defaults() {
+        let plan = ReviewPlan::new(None, None, None, 7).unwrap();
+        assert_eq!(plan.sampling.share, dec!(0.05));
+        assert_eq!(plan.sampling.minimum, 10);
+        assert_eq!(plan.error_threshold, dec!(0.05));
+        assert_eq!(plan.sampling.seed, 7);
+        let chosen = ReviewPlan::new(Some(dec!(0.01)), Some(20), Some(dec!(0)), 7).unwrap();
+        assert_eq!(
+            (
+                chosen.sampling.share,
+                chosen.sampling.minimum,
+                chosen.error_threshold
+            ),
+            (dec!(0.01), 20, dec!(0))
+        );
+        assert!(ReviewPlan::new(Some(dec!(1)), None, Some(dec!(1)), 7).is_ok());
+    }
+
+    #[test]
+    fn a_share_or_threshold_outside_0_to_1_is_refused_share_first() {
+        let err = |share, threshold| {
+            ReviewPlan::new(share, None, threshold, 1)
+                .unwrap_err()
+                .code()
+        };
+        assert_eq!(err(Some(dec!(-0.1)), None), "invalid_sample_share");
+        assert_eq!(err(None, Some(dec!(1.01))), "invalid_error_threshold");
+        assert_eq!(err(None, Some(dec!(-0.01))), "invalid_error_threshold");
+        assert_eq!(err(Some(dec!(2)), Some(dec!(2))), "invalid_sample_share");
+    }
+
+    #[test]
+    fn a_plan_decides_on_its_threshold() {
+        let plan = ReviewPlan::new(None, None, Some(dec!(0.1)), 1).unwrap();
+        let findings: Vec<_> = (1..=20).map(|n| finding(n, n <= 2)).collect();
+        assert_eq!(plan.decide(&findings), ReleaseDecision::Release);
+        let findings: Vec<_> = (1..=20).map(|n| finding(n, n <= 3)).collect();
+        assert_eq!(
+            plan.decide(&findings),
+            ReleaseDecision::ReturnForReassessment
+        );
+        assert_eq!(plan.decide(&[]), ReleaseDecision::Release);
+    }
+
+    proptest::proptest! {
+        /// Every share and threshold within 0 to 1 makes a plan that keeps
+        /// them; every other is refused.
+        #[test]
+        fn plans_keep_what_is_within_0_to_1(
+            share in -2000_i64..3000,
+            threshold in -2000_i64..3000,
+            minimum in 0_usize..100,
+        ) {
+            let (share, threshold) = (Decimal::new(share, 3), Decimal::new(threshold, 3));
+            let within = |d: Decimal| d >= Decimal::ZERO && d <= Decimal::ONE;
+            match ReviewPlan::new(Some(share), Some(minimum), Some(threshold), 3) {
+                Ok(plan) => {
+                    proptest::prop_assert!(within(share) && within(threshold));
+                    proptest::prop_assert_eq!(
+                        (plan.sampling.share, plan.sampling.minimum, plan.error_threshold),
+                        (share, minimum, threshold)
+                    );
+                }
+                Err(BatchError::InvalidShare { .. }) => proptest::prop_assert!(!within(share)),
+                Err(BatchError::InvalidErrorThreshold { .. }) => {
+                    proptest::prop_assert!(within(share) && !within(threshold));
+                }
+                Err(other) => proptest::prop_assert!(false, "{other}"),
+            }
+        }
     }
 
     fn finding(n: u128, corrected: bool) -> SampleFinding {

@@ -12,8 +12,11 @@
 //! - [`rule`]: valuation rules as versioned data, and the family cap.
 //! - [`assessment`]: applying a rule to a case, with a breakdown anyone can
 //!   recompute.
-//! - [`batch`]: mass-claims batches, reproducible samples, review findings,
-//!   the release decision and the cross-category duplicate guard.
+//! - [`rate_book`]: which recorded exchange rate answers for a valuation
+//!   date.
+//! - [`batch`]: mass-claims batches, reproducible samples and the review
+//!   plan's defaults, review findings, the release decision and the
+//!   cross-category duplicate guard.
 //! - [`four_eyes`]: who may not review, recommend or vote on a case.
 //! - [`panel`]: panels, recommendations and the panel vote.
 //! - [`decision`]: the Council's handling of a recommendation, decision
@@ -32,6 +35,7 @@ pub mod decision;
 pub mod four_eyes;
 pub mod panel;
 pub mod payment_round;
+pub mod rate_book;
 pub mod rule;
 
 mod apportion;
@@ -40,16 +44,16 @@ pub mod iso_date;
 pub use assessment::{
     Assessment, AssessmentError, AssessmentId, AssessmentInputs, Conversion, ManualEntry, Operand,
     Operation, RateLookup, RecomputeError, RecordedRate, RecordedRates, Routing, Step,
-    ThresholdCheck, assess, recompute, route,
+    ThresholdCheck, assess, recompute, route, valuation_date,
 };
 pub use award::{
     Award, AwardError, AwardId, AwardStatus, Heir, PayeeError, Payees, Payment, PaymentId,
 };
 pub use batch::{
     BatchAction, BatchError, BatchId, BatchStatus, ClaimantKey, DuplicateFlag, Finding,
-    ReleaseDecision, SampleFinding, SamplingPlan, batch_release_decision, check_findings,
-    draw_sample, ensure_duplicates_resolved, flag_cross_category_duplicates, sample_error_rate,
-    sample_size,
+    ReleaseDecision, ReviewPlan, SampleFinding, SamplingPlan, batch_release_decision,
+    check_findings, draw_sample, ensure_duplicates_resolved, flag_cross_category_duplicates,
+    sample_error_rate, sample_size,
 };
 pub use case::{CaseAction, CaseId, CaseStatus, IllegalCaseTransition};
 pub use decision::{
@@ -66,6 +70,7 @@ pub use payment_round::{
     ClaimantKind, OutstandingAward, PaymentRoundError, PaymentRoundId, PaymentRoundPreview,
     RemainderRule, RoundLine, RoundPolicy, compute_round,
 };
+pub use rate_book::{RATE_LOOKBACK_DAYS, RateBook};
 pub use rule::{
     Factor, FamilyCapError, FamilyCapOutcome, FamilyMember, FamilyShare, RegionCode, RuleError,
     RuleKind, RuleRef, ValuationDate, ValuationRule, apply_family_cap,

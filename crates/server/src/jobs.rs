@@ -1,8 +1,9 @@
 //! Background jobs: assessing mass-claims batches.
 //!
-//! Job state lives in the database, not in this process: a worker leases a
-//! job (`leased_by`, `leased_until`), renews the lease with every chunk and
-//! records progress in the chunk's transaction. A worker that dies leaves
+//! Job state lives in the database, not in this process: the worker here
+//! only loops. It claims a job with a lease through `app::batches`, has
+//! its chunks assessed there (each renews the lease and records progress
+//! in the chunk's transaction) and finishes it. A worker that dies leaves
 //! its lease to expire; the next worker (this instance after a restart, or
 //! another instance) takes the job over and continues where the last
 //! committed chunk ended. A case is only picked while it is unassessed and,
@@ -12,14 +13,12 @@
 //! The worker is started by [`crate::run`]; [`run_once`] is the seam tests
 //! use to stop a job after some chunks, as a crash would.
 
-use crate::http::cases::{RateBook, inputs_of};
 use crate::state::AppState;
-use commission::{AssessmentError, BatchId, Routing, draw_sample};
-use std::collections::BTreeMap;
+use app::AppResult;
+use app::batches::{Chunk, ClaimedJob};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use store::StoreError;
-use store::cases::{ChunkItem, JobId};
+use store::cases::JobId;
 use tokio::sync::Notify;
 
 /// How long a worker's lease lasts without renewal.
@@ -84,7 +83,11 @@ pub fn spawn_worker(state: AppState) -> tokio::task::JoinHandle<()> {
                         Ok(Some(_)) if !control.paused() => {}
                         Ok(_) => break,
                         Err(e) => {
-                            tracing::warn!("batch job worker: {e}");
+                            let cause = e.cause.as_ref().map(|c| format!("{c:#}"));
+                            tracing::warn!(
+                                "batch job worker: {}",
+                                cause.as_deref().unwrap_or(&e.detail)
+                            );
                             break;
                         }
                     }
@@ -105,89 +108,39 @@ pub async fn run_once(
     state: &AppState,
     worker: &str,
     max_chunks: Option<usize>,
-) -> Result<Option<JobId>, StoreError> {
-    let Some(job) = state.store.claim_job(worker, LEASE).await? else {
-        return Ok(None);
-    };
-    if job.kind == store::imports::IMPORT_JOB_KIND {
-        // An import runs in the task of the request that uploaded it; its
-        // lease expired, so that process stopped. Upload the file again:
-        // rows already imported are skipped.
-        state
-            .store
-            .fail_job(
-                job.id,
-                worker,
-                "the import was interrupted; upload the file again",
-            )
-            .await?;
-        return Ok(Some(job.id));
-    }
-    let batch = state
-        .store
-        .batch(BatchId::from_uuid(job.subject_id))
-        .await?;
-    let rule = match state
-        .store
-        .valuation_rule(&batch.category, Some(batch.rule_version))
-        .await
-    {
-        Ok(r) => r.rule,
-        Err(StoreError::NotFound) => {
-            state
-                .store
-                .fail_job(job.id, worker, "the batch's rule version does not exist")
-                .await?;
-            return Ok(Some(job.id));
-        }
-        Err(e) => return Err(e),
-    };
-    // All rates into the award currency: a small table, read once per run.
-    let rates = RateBook::load(
-        state,
-        rule.currency,
-        time::macros::date!(1990 - 01 - 01),
-        time::macros::date!(2200 - 01 - 01),
-    )
-    .await?;
-    let no_quantities = BTreeMap::new();
-    let assess = move |case: &store::cases::CaseRecord| -> ChunkItem {
-        let inputs = inputs_of(case, &no_quantities, None);
-        match commission::assess(&rule, &inputs, &rates) {
-            Ok(a) if a.routing == Routing::Batch => ChunkItem::Assessed(Box::new(a)),
-            Ok(_) | Err(AssessmentError::ManualEntryRequired) => ChunkItem::Individual,
-            Err(e) => ChunkItem::Failed(crate::http::cases::assessment_error_json(&e)),
-        }
+) -> AppResult<Option<JobId>> {
+    let run = match app::batches::claim_job(&state.app, worker, LEASE).await? {
+        None => return Ok(None),
+        Some(ClaimedJob::Settled(job)) => return Ok(Some(job)),
+        Some(ClaimedJob::Batch(run)) => run,
     };
     let mut chunks = 0_usize;
-    let chunk = || {
-        state
-            .store
-            .assess_chunk(job.id, worker, LEASE, state.jobs.chunk(), &assess)
-    };
     loop {
         let left = max_chunks.map_or(usize::MAX, |m| m.saturating_sub(chunks));
         if left == 0 {
-            return Ok(Some(job.id));
+            return Ok(Some(run.job()));
         }
+        let size = state.jobs.chunk();
         // Two chunks in flight: one is assessed here while the other's
         // statements and commit run in the database. Their cases are
         // disjoint (the store skips locked cases).
         let outcomes = if left >= 2 {
-            let (a, b) = tokio::join!(chunk(), chunk());
+            let (a, b) = tokio::join!(
+                run.assess_chunk(&state.app, size),
+                run.assess_chunk(&state.app, size)
+            );
             vec![a, b]
         } else {
-            vec![chunk().await]
+            vec![run.assess_chunk(&state.app, size).await]
         };
         let mut processed = 0;
         for outcome in outcomes {
-            match outcome {
-                Ok(o) => processed += o.processed,
-                Err(StoreError::Conflict(reason)) => {
-                    tracing::warn!(job = %job.id, worker, "lease lost: {reason}");
-                    return Ok(Some(job.id));
+            match outcome? {
+                Chunk::Processed(n) => processed += n,
+                Chunk::LeaseLost(reason) => {
+                    tracing::warn!(job = %run.job(), worker, "lease lost: {reason}");
+                    return Ok(Some(run.job()));
                 }
-                Err(e) => return Err(e),
             }
             chunks += 1;
         }
@@ -195,17 +148,6 @@ pub async fn run_once(
             break;
         }
     }
-    let plan = batch.plan;
-    let draw = move |ids: &[uuid::Uuid]| {
-        draw_sample(
-            ids,
-            plan.sample_share,
-            usize::try_from(plan.sample_minimum).unwrap_or(usize::MAX),
-            plan.seed,
-        )
-    };
-    match state.store.finish_batch_job(job.id, worker, &draw).await {
-        Ok(_) | Err(StoreError::Conflict(_)) => Ok(Some(job.id)),
-        Err(e) => Err(e),
-    }
+    run.finish(&state.app).await?;
+    Ok(Some(run.job()))
 }

@@ -275,6 +275,18 @@ pub struct JobRecord {
     pub finished_at: Option<OffsetDateTime>,
 }
 
+impl JobRecord {
+    /// Processed over total, 0 to 1; a job with nothing to do is done.
+    #[allow(clippy::cast_precision_loss, reason = "a progress ratio")]
+    pub fn progress(&self) -> f64 {
+        if self.total > 0 {
+            (self.processed as f64 / self.total as f64).min(1.0)
+        } else {
+            1.0
+        }
+    }
+}
+
 /// What the batch job made of one case.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ChunkItem {

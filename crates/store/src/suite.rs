@@ -49,7 +49,11 @@ macro_rules! behaviour_suite {
             web_sessions_round_trip,
             web_sessions_end_with_their_credentials,
             web_sessions_end_once_and_expired_ones_are_forgotten,
-            date_filtered_claims_page_in_submission_order
+            date_filtered_claims_page_in_submission_order,
+            case_assignment_respects_version_and_status,
+            distribution_spreads_cases_evenly_oldest_first,
+            a_batch_chunk_assesses_each_case_once_across_retries_and_takeovers,
+            a_reviewed_batch_is_returned_or_released_once_at_its_version
         );
     };
     (@tests $fresh:path; $($name:ident),*) => {
@@ -1735,4 +1739,553 @@ pub async fn date_filtered_claims_page_in_submission_order(store: &dyn Store) {
     let probe = PageRequest::new(Some(2), Some(kernel::Cursor(in_submission_order[0].0)));
     let page = store.claim_summaries(theirs, &from, probe).await.unwrap();
     assert!(page.items.is_empty());
+}
+
+// ---------------------------------------------------------------------------
+// Casework: cases, distribution, batches and their jobs.
+
+/// An audit context acting as `account`, as a request of staff would.
+fn ctx_as(account: AccountId) -> AuditContext {
+    AuditContext {
+        actor: Some(account),
+        ..ctx()
+    }
+}
+
+/// `n` recorded claims of `category` with their cases, filed by a new
+/// claimant; their case ids in creation (and so id) order.
+async fn cases_of(store: &dyn Store, category: &str, n: usize) -> Vec<commission::CaseId> {
+    let filer = store
+        .create_account(&ctx(), new_account("Filer", &[Role::Claimant]))
+        .await
+        .unwrap();
+    let cases: Vec<crate::cases::SyntheticCase> = (0..n)
+        .map(|i| crate::cases::SyntheticCase {
+            category: category.into(),
+            region: Some("UA-32".into()),
+            claimant_key: Some(format!("{category}-{i}")),
+            facts: crate::cases::CaseFacts {
+                region: Some("UA-32".into()),
+                incident_date: Some(day(2022, 3, 14)),
+                submission_date: Some(day(2025, 6, 2)),
+                ..crate::cases::CaseFacts::default()
+            },
+        })
+        .collect();
+    store
+        .insert_synthetic_cases(filer.id, &cases)
+        .await
+        .unwrap()
+}
+
+/// A fixed award of 2,500 EUR per claimant: a rule every case meets.
+fn fixed_rule(category: &str) -> commission::ValuationRule {
+    serde_json::from_value(serde_json::json!({
+        "category": category, "version": 1, "kind": "fixed", "currency": "EUR",
+        "per_claimant": {"amount": "2500", "currency": "EUR"},
+    }))
+    .unwrap()
+}
+
+fn fixed_assessment(category: &str, case: &crate::cases::CaseRecord) -> commission::Assessment {
+    let submitted = case.facts.submission_date.unwrap_or(day(2025, 6, 2));
+    let inputs = commission::AssessmentInputs {
+        claimed: case.facts.claimed.clone(),
+        quantities: case.facts.quantities.clone(),
+        region: None,
+        incident_date: case.facts.incident_date.unwrap_or(submitted),
+        submission_date: submitted,
+        manual: None,
+    };
+    commission::assess(
+        &fixed_rule(category),
+        &inputs,
+        &commission::RecordedRates::new(),
+    )
+    .unwrap()
+}
+
+async fn assessor(store: &dyn Store, name: &str) -> AccountId {
+    store
+        .create_account(&ctx(), new_account(name, &[Role::Assessor]))
+        .await
+        .unwrap()
+        .id
+}
+
+/// A batch of every case of `category` awaiting assessment, by the
+/// category's published rule, started: its job queued.
+async fn started_batch(
+    store: &dyn Store,
+    staff: AccountId,
+    category: &str,
+) -> (crate::cases::BatchRecord, crate::cases::JobRecord) {
+    let batch = store
+        .create_batch(
+            &ctx_as(staff),
+            &crate::cases::NewBatch {
+                category: category.into(),
+                rule_version: 1,
+                filter: crate::cases::CaseFilter::default(),
+                max_cases: 1000,
+                plan: crate::cases::BatchPlan {
+                    sample_share: rust_decimal::Decimal::new(5, 1),
+                    sample_minimum: 1,
+                    error_threshold: rust_decimal::Decimal::new(5, 2),
+                    seed: 7,
+                },
+            },
+        )
+        .await
+        .unwrap();
+    store
+        .start_batch_assessment(&ctx_as(staff), batch.id)
+        .await
+        .unwrap()
+}
+
+/// Runs a batch job to its end as `worker`.
+async fn run_job(store: &dyn Store, job: crate::cases::JobId, worker: &str, category: &str) {
+    let category = category.to_owned();
+    let assess = move |c: &crate::cases::CaseRecord| {
+        crate::cases::ChunkItem::Assessed(Box::new(fixed_assessment(&category, c)))
+    };
+    while store
+        .assess_chunk(job, worker, time::Duration::minutes(1), 100, &assess)
+        .await
+        .unwrap()
+        .processed
+        > 0
+    {}
+    let all = |ids: &[uuid::Uuid]| ids.to_vec();
+    store.finish_batch_job(job, worker, &all).await.unwrap();
+}
+
+pub async fn case_assignment_respects_version_and_status(store: &dyn Store) {
+    use commission::CaseStatus;
+    let (a, b) = (assessor(store, "A").await, assessor(store, "B").await);
+    let ids = cases_of(store, "A2.1", 3).await;
+    let case = ids[0];
+    assert_eq!(store.case(case).await.unwrap().version, 1);
+
+    // A version the caller never saw changes nothing.
+    assert!(matches!(
+        store.assign_case(&ctx_as(a), case, Some(2), a).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let untouched = store.case(case).await.unwrap();
+    assert_eq!(
+        (untouched.status, untouched.assignee, untouched.version),
+        (CaseStatus::AwaitingAssessment, None, 1)
+    );
+    let assigned = store
+        .assign_case(&ctx_as(a), case, Some(1), a)
+        .await
+        .unwrap();
+    assert_eq!(
+        (assigned.status, assigned.assignee, assigned.version),
+        (CaseStatus::Assigned, Some(a), 2)
+    );
+    // Of two people who saw version 1, the second loses.
+    assert!(matches!(
+        store.assign_case(&ctx_as(b), case, Some(1), b).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(store.case(case).await.unwrap().assignee, Some(a));
+    // Without a version, an assigned case is handed on.
+    let handed_on = store.assign_case(&ctx_as(b), case, None, b).await.unwrap();
+    assert_eq!((handed_on.assignee, handed_on.version), (Some(b), 3));
+
+    // An assessed case is not assigned again, nor assessed again.
+    let assessment = fixed_assessment("A2.1", &handed_on);
+    store
+        .put_valuation_rule(&ctx_as(a), &fixed_rule("A2.1"))
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .record_assessment(&ctx_as(b), case, Some(2), b, &assessment)
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    let (assessed, record) = store
+        .record_assessment(&ctx_as(b), case, Some(3), b, &assessment)
+        .await
+        .unwrap();
+    assert_eq!(
+        (assessed.status, assessed.version),
+        (CaseStatus::Assessed, 4)
+    );
+    assert_eq!(
+        (record.case_id, record.assessor, record.batch_id),
+        (case, b, None)
+    );
+    assert!(matches!(
+        store.assign_case(&ctx_as(a), case, None, a).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(matches!(
+        store
+            .record_assessment(&ctx_as(b), case, None, b, &assessment)
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(store.assessments(case).await.unwrap().len(), 1);
+    // A case awaiting assessment is not assessed before it is assigned.
+    assert!(matches!(
+        store
+            .record_assessment(&ctx_as(b), ids[1], None, b, &assessment)
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+
+    // A case in a batch is assessed with the batch, not assigned by hand.
+    let (batch, _) = started_batch(store, a, "A2.1").await;
+    let in_batch = store.case(ids[2]).await.unwrap();
+    assert_eq!(
+        (in_batch.status, in_batch.batch_id),
+        (CaseStatus::Assigned, Some(batch.id))
+    );
+    assert!(matches!(
+        store
+            .assign_case(&ctx_as(a), ids[2], Some(in_batch.version), a)
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+}
+
+pub async fn distribution_spreads_cases_evenly_oldest_first(store: &dyn Store) {
+    use crate::cases::CaseFilter;
+    let assessors = [
+        assessor(store, "A").await,
+        assessor(store, "B").await,
+        assessor(store, "C").await,
+    ];
+    let ids = cases_of(store, "A2.1", 7).await;
+    let hidden = cases_of(store, "A2.4", 2).await;
+    let mut sorted = ids.clone();
+    sorted.sort();
+    assert_eq!(sorted, ids, "created in id order");
+
+    let only = CaseFilter {
+        category: Some("A2.1".into()),
+        ..CaseFilter::default()
+    };
+    let done = store
+        .distribute_cases(&ctx_as(assessors[0]), &only, &assessors, 100)
+        .await
+        .unwrap();
+    assert_eq!(
+        done.iter().map(|(c, _)| *c).collect::<Vec<_>>(),
+        ids,
+        "oldest first"
+    );
+    for (i, (case, to)) in done.iter().enumerate() {
+        assert_eq!(*to, assessors[i % 3], "in turn");
+        let c = store.case(*case).await.unwrap();
+        assert_eq!(
+            (c.status, c.assignee, c.version),
+            (commission::CaseStatus::Assigned, Some(*to), 2)
+        );
+    }
+    let per: Vec<usize> = assessors
+        .iter()
+        .map(|a| done.iter().filter(|(_, to)| to == a).count())
+        .collect();
+    assert_eq!(per, [3, 2, 2]);
+    // Nothing is handed out twice.
+    assert!(
+        store
+            .distribute_cases(&ctx_as(assessors[0]), &only, &assessors, 100)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // Left-out categories stay where they are; the limit holds.
+    let without = CaseFilter {
+        exclude_categories: vec!["A2.4".into()],
+        ..CaseFilter::default()
+    };
+    assert!(
+        store
+            .distribute_cases(&ctx_as(assessors[0]), &without, &assessors, 100)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let one = store
+        .distribute_cases(
+            &ctx_as(assessors[0]),
+            &CaseFilter::default(),
+            &assessors[1..],
+            1,
+        )
+        .await
+        .unwrap();
+    assert_eq!(one, [(hidden[0], assessors[1])]);
+    assert_eq!(store.case(hidden[1]).await.unwrap().assignee, None);
+    // No assessors, nothing handed out.
+    assert!(
+        store
+            .distribute_cases(&ctx_as(assessors[0]), &CaseFilter::default(), &[], 100)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+pub async fn a_batch_chunk_assesses_each_case_once_across_retries_and_takeovers(store: &dyn Store) {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let staff = assessor(store, "Staff").await;
+    let ids = cases_of(store, "A2.1", 5).await;
+    store
+        .put_valuation_rule(&ctx_as(staff), &fixed_rule("A2.1"))
+        .await
+        .unwrap();
+    let (batch, job) = started_batch(store, staff, "A2.1").await;
+    assert_eq!(batch.case_count, 5);
+    assert_eq!(job.status, crate::cases::JobStatus::Queued);
+
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&calls);
+    let assess = move |c: &crate::cases::CaseRecord| {
+        counted.fetch_add(1, Ordering::SeqCst);
+        crate::cases::ChunkItem::Assessed(Box::new(fixed_assessment("A2.1", c)))
+    };
+    let minute = time::Duration::minutes(1);
+
+    // Worker A's lease is already over when it takes the job (as if it
+    // stalled): its first chunk still counts, being its own.
+    let claimed = store
+        .claim_job("worker-a", time::Duration::seconds(-1))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (claimed.id, claimed.status),
+        (job.id, crate::cases::JobStatus::Running)
+    );
+    let first = store
+        .assess_chunk(job.id, "worker-a", time::Duration::seconds(-1), 2, &assess)
+        .await
+        .unwrap();
+    assert_eq!(first.processed, 2);
+    // Worker B takes the job over.
+    let taken = store.claim_job("worker-b", minute).await.unwrap().unwrap();
+    assert_eq!((taken.id, taken.processed), (job.id, 2));
+    assert!(store.claim_job("worker-c", minute).await.unwrap().is_none());
+    // A's retry is refused before it assesses anything.
+    let before = calls.load(Ordering::SeqCst);
+    assert!(matches!(
+        store
+            .assess_chunk(job.id, "worker-a", minute, 10, &assess)
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(calls.load(Ordering::SeqCst), before);
+    // B assesses what is left, and a retried chunk finds nothing more.
+    let rest = store
+        .assess_chunk(job.id, "worker-b", minute, 10, &assess)
+        .await
+        .unwrap();
+    assert_eq!(rest.processed, 3);
+    for _ in 0..2 {
+        let again = store
+            .assess_chunk(job.id, "worker-b", minute, 10, &assess)
+            .await
+            .unwrap();
+        assert_eq!(again.processed, 0);
+    }
+    assert_eq!(calls.load(Ordering::SeqCst), 5, "each case assessed once");
+    for id in &ids {
+        let assessments = store.assessments(*id).await.unwrap();
+        assert_eq!(assessments.len(), 1, "case {id}");
+        assert_eq!(assessments[0].batch_id, Some(batch.id));
+        assert_eq!(assessments[0].assessor, staff, "the job's creator");
+        assert_eq!(
+            store.case(*id).await.unwrap().status,
+            commission::CaseStatus::Assessed
+        );
+    }
+    let progress = store.job(job.id).await.unwrap();
+    assert_eq!(
+        (
+            progress.processed,
+            progress.assessed,
+            progress.chunks,
+            progress.total
+        ),
+        (5, 5, 2, 5)
+    );
+
+    // Only the lease holder finishes the job; the sample is drawn from the
+    // assessed cases.
+    let all = |ids: &[uuid::Uuid]| ids.to_vec();
+    assert!(matches!(
+        store.finish_batch_job(job.id, "worker-a", &all).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let reviewed = store
+        .finish_batch_job(job.id, "worker-b", &all)
+        .await
+        .unwrap();
+    assert_eq!(reviewed.status, commission::BatchStatus::InReview);
+    assert_eq!(reviewed.sample, Some(ids.clone()));
+    let done = store.job(job.id).await.unwrap();
+    assert_eq!(
+        (done.status, done.leased_by.as_deref()),
+        (crate::cases::JobStatus::Completed, None)
+    );
+    assert!(done.finished_at.is_some());
+    assert!(store.claim_job("worker-c", minute).await.unwrap().is_none());
+    assert!(matches!(
+        store.finish_batch_job(job.id, "worker-b", &all).await,
+        Err(StoreError::Conflict(_))
+    ));
+}
+
+pub async fn a_reviewed_batch_is_returned_or_released_once_at_its_version(store: &dyn Store) {
+    use commission::{BatchStatus, CaseStatus, ReleaseDecision};
+    let staff = assessor(store, "Staff").await;
+    let ids = cases_of(store, "A2.1", 4).await;
+    store
+        .put_valuation_rule(&ctx_as(staff), &fixed_rule("A2.1"))
+        .await
+        .unwrap();
+    let (batch, job) = started_batch(store, staff, "A2.1").await;
+    // Not in review yet: nothing to decide.
+    assert!(matches!(
+        store
+            .decide_batch(
+                &ctx_as(staff),
+                batch.id,
+                batch.version + 1,
+                ReleaseDecision::Release,
+                serde_json::json!({})
+            )
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    store
+        .claim_job("worker", time::Duration::minutes(1))
+        .await
+        .unwrap();
+    run_job(store, job.id, "worker", "A2.1").await;
+    let reviewed = store.batch(batch.id).await.unwrap();
+    assert_eq!(
+        (reviewed.status, reviewed.round),
+        (BatchStatus::InReview, 1)
+    );
+
+    // A stale version decides nothing.
+    assert!(matches!(
+        store
+            .decide_batch(
+                &ctx_as(staff),
+                batch.id,
+                reviewed.version - 1,
+                ReleaseDecision::Release,
+                serde_json::json!({})
+            )
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(store.batch(batch.id).await.unwrap(), reviewed);
+
+    // Returned: its cases go back to be assessed again, in the batch.
+    let returned = store
+        .decide_batch(
+            &ctx_as(staff),
+            batch.id,
+            reviewed.version,
+            ReleaseDecision::ReturnForReassessment,
+            serde_json::json!({"sample_error_rate": "0.5"}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (returned.status, returned.version),
+        (BatchStatus::Returned, reviewed.version + 1)
+    );
+    for id in &ids {
+        let c = store.case(*id).await.unwrap();
+        assert_eq!(
+            (c.status, c.batch_id),
+            (CaseStatus::Assigned, Some(batch.id))
+        );
+    }
+    assert!(matches!(
+        store
+            .decide_batch(
+                &ctx_as(staff),
+                batch.id,
+                returned.version,
+                ReleaseDecision::Release,
+                serde_json::json!({})
+            )
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+
+    // Reassessed in a new round, then released to the panel.
+    let (again, job) = store
+        .start_batch_assessment(&ctx_as(staff), batch.id)
+        .await
+        .unwrap();
+    assert_eq!((again.status, again.round), (BatchStatus::Assessing, 2));
+    store
+        .claim_job("worker", time::Duration::minutes(1))
+        .await
+        .unwrap();
+    run_job(store, job.id, "worker", "A2.1").await;
+    let reviewed = store.batch(batch.id).await.unwrap();
+    assert_eq!(
+        (reviewed.status, reviewed.round),
+        (BatchStatus::InReview, 2)
+    );
+    let released = store
+        .decide_batch(
+            &ctx_as(staff),
+            batch.id,
+            reviewed.version,
+            ReleaseDecision::Release,
+            serde_json::json!({}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(released.status, BatchStatus::Released);
+    for id in &ids {
+        assert_eq!(
+            store.case(*id).await.unwrap().status,
+            CaseStatus::ReadyForPanel
+        );
+        assert_eq!(
+            store.assessments(*id).await.unwrap().len(),
+            2,
+            "one per round"
+        );
+    }
+    // Decided once.
+    for decision in [
+        ReleaseDecision::Release,
+        ReleaseDecision::ReturnForReassessment,
+    ] {
+        assert!(matches!(
+            store
+                .decide_batch(
+                    &ctx_as(staff),
+                    batch.id,
+                    released.version,
+                    decision,
+                    serde_json::json!({})
+                )
+                .await,
+            Err(StoreError::Conflict(_))
+        ));
+    }
+    assert!(matches!(
+        store.start_batch_assessment(&ctx_as(staff), batch.id).await,
+        Err(StoreError::Conflict(_))
+    ));
 }

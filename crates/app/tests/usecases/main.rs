@@ -6,6 +6,8 @@
 #[macro_use]
 mod support;
 
+mod batches;
+mod cases;
 mod catalogue;
 mod claims;
 mod convention;

@@ -2,25 +2,20 @@
 //! reproducible sample, review findings (four eyes), the duplicate guard,
 //! and release to the panel or return for reassessment.
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::http::authz::Authorized;
-use crate::http::cases::{CaseQuery, award_currency, case_filter};
 use crate::http::json::{Json, Path, etag, if_match_version};
 use crate::state::AppState;
+use app::batches::{BatchDetails, VisibleDuplicate};
+use app::cases::CaseCriteria;
 use app::need_to_know::NeedToKnow;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
-use commission::{
-    BatchId, BatchStatus, CaseId, DuplicateFlag, ErrorCode, Finding, ReleaseDecision, RuleKind,
-    SampleFinding, batch_release_decision, check_findings, ensure_duplicates_resolved,
-    flag_cross_category_duplicates, sample_error_rate,
-};
+use commission::{BatchId, BatchStatus, CaseId, Finding, ReleaseDecision, SampleFinding};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
-use store::StoreError;
-use store::cases::{BatchPlan, BatchRecord, CaseFilter, JobId, JobRecord, NewBatch};
+use store::cases::{BatchRecord, CaseFilter, JobId, JobRecord};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 
@@ -108,19 +103,15 @@ pub struct BatchDuplicateView {
     pub restricted: bool,
 }
 
-impl BatchDuplicateView {
-    fn of(flag: DuplicateFlag, need: &NeedToKnow) -> Self {
-        let (shown, hidden): (Vec<String>, Vec<String>) = flag
-            .other_categories
-            .into_iter()
-            .partition(|c| need.may_see_category(c));
+impl From<VisibleDuplicate> for BatchDuplicateView {
+    fn from(flag: VisibleDuplicate) -> Self {
         Self {
             case: flag.case,
             claimant: flag.claimant,
             category: flag.category,
-            other_categories: shown,
+            other_categories: flag.other_categories,
             same_category: flag.same_category,
-            restricted: !hidden.is_empty(),
+            restricted: flag.restricted,
         }
     }
 }
@@ -134,44 +125,37 @@ pub(crate) async fn known_batch(
     Ok(app::batches::known_batch(&state.app, &auth.actor(), id).await?)
 }
 
-pub(crate) async fn batch_view(
-    state: &AppState,
-    b: BatchRecord,
-    need: &NeedToKnow,
-) -> ApiResult<BatchView> {
-    let findings = state.store.findings(b.id, b.round).await?;
-    let dup = state.store.duplicate_inputs(b.id).await?;
-    let flags = flag_cross_category_duplicates(&dup.batch, &dup.assessed)
-        .into_iter()
-        .map(|f| BatchDuplicateView::of(f, need))
-        .collect();
-    let cleared = state.store.cleared_duplicates(b.id).await?;
-    Ok(BatchView {
-        id: b.id,
-        category: b.category,
-        rule_version: b.rule_version,
-        filter: b.filter,
-        status: b.status,
-        round: b.round,
-        sample_share: b.plan.sample_share,
-        sample_minimum: b.plan.sample_minimum,
-        error_threshold: b.plan.error_threshold,
-        seed: b.plan.seed.to_string(),
-        sample: b.sample,
-        case_count: b.case_count,
-        job_id: b.job_id,
-        reviewed: findings.len(),
-        sample_error_rate: sample_error_rate(&findings),
-        findings,
-        duplicate_flags: flags,
-        cleared_duplicates: cleared,
-        created_at: b.created_at,
-        version: b.version,
-    })
-}
-
-fn batch_conflict(e: &commission::BatchError) -> ApiError {
-    ApiError::conflict(e.to_string()).with("code", e.code())
+impl From<BatchDetails> for BatchView {
+    fn from(d: BatchDetails) -> Self {
+        let sample_error_rate = d.sample_error_rate();
+        let b = d.batch;
+        Self {
+            id: b.id,
+            category: b.category,
+            rule_version: b.rule_version,
+            filter: b.filter,
+            status: b.status,
+            round: b.round,
+            sample_share: b.plan.sample_share,
+            sample_minimum: b.plan.sample_minimum,
+            error_threshold: b.plan.error_threshold,
+            seed: b.plan.seed.to_string(),
+            sample: b.sample,
+            case_count: b.case_count,
+            job_id: b.job_id,
+            reviewed: d.findings.len(),
+            sample_error_rate,
+            findings: d.findings,
+            duplicate_flags: d
+                .duplicate_flags
+                .into_iter()
+                .map(BatchDuplicateView::from)
+                .collect(),
+            cleared_duplicates: d.cleared_duplicates,
+            created_at: b.created_at,
+            version: b.version,
+        }
+    }
 }
 
 /// Selects cases awaiting assessment (outside other batches) by category,
@@ -185,74 +169,22 @@ pub async fn create(
     auth: Authorized,
     Json(body): Json<CreateBatch>,
 ) -> ApiResult<impl IntoResponse> {
-    let need = NeedToKnow::of(state.store.as_ref(), &auth.principal).await?;
-    need.check_category(&body.category)?;
-    let rule = match state
-        .store
-        .valuation_rule(&body.category, body.rule_version)
-        .await
-    {
-        Ok(r) => r.rule,
-        Err(StoreError::NotFound) => {
-            return Err(ApiError::invalid_field(
-                "rule_version",
-                "no_rule",
-                format!("No such valuation rule for {}.", body.category),
-            ));
-        }
-        Err(e) => return Err(e.into()),
-    };
-    if matches!(rule.kind, RuleKind::Manual) {
-        return Err(ApiError::invalid_field(
-            "category",
-            "manual_rule",
-            "A manual rule assesses cases one by one; it cannot assess a batch.",
-        ));
-    }
-    let share = body.sample_share.unwrap_or(Decimal::new(5, 2));
-    let threshold = body.error_threshold.unwrap_or(Decimal::new(5, 2));
-    let plan = commission::SamplingPlan::new(share, 0, rand::random())
-        .map_err(|e| ApiError::invalid_field("sample_share", e.code(), e.to_string()))?;
-    if threshold < Decimal::ZERO || threshold > Decimal::ONE {
-        return Err(ApiError::invalid_field(
-            "error_threshold",
-            "out_of_range",
-            "Between 0 and 1.",
-        ));
-    }
-    let filter = case_filter(
-        &CaseQuery {
-            region: body.region.clone(),
-            currency: body.currency.clone().or_else(|| {
-                body.min_amount
-                    .as_ref()
-                    .map(|_| award_currency(&state).code().to_owned())
-            }),
-            min_amount: body.min_amount.clone(),
-            max_amount: body.max_amount.clone(),
-            ..CaseQuery::default()
+    let command = app::batches::CreateBatch {
+        category: body.category,
+        rule_version: body.rule_version,
+        criteria: CaseCriteria {
+            region: body.region,
+            currency: body.currency,
+            min_amount: body.min_amount,
+            max_amount: body.max_amount,
+            ..CaseCriteria::default()
         },
-        award_currency(&state),
-    )?;
-    let batch = state
-        .store
-        .create_batch(
-            &auth.audit(None),
-            &NewBatch {
-                category: body.category.clone(),
-                rule_version: rule.version,
-                filter,
-                max_cases: body.max_cases.unwrap_or(10_000).clamp(1, 100_000),
-                plan: BatchPlan {
-                    sample_share: plan.share,
-                    sample_minimum: body.sample_minimum.unwrap_or(10),
-                    error_threshold: threshold,
-                    seed: plan.seed,
-                },
-            },
-        )
-        .await?;
-    let view = batch_view(&state, batch, &need).await?;
+        max_cases: body.max_cases,
+        sample_share: body.sample_share,
+        sample_minimum: body.sample_minimum,
+        error_threshold: body.error_threshold,
+    };
+    let view = BatchView::from(app::batches::create(&state.app, &auth.actor(), command).await?);
     Ok((StatusCode::CREATED, etag(view.version), Json(view)))
 }
 
@@ -264,8 +196,7 @@ pub async fn read(
     auth: Authorized,
     Path(id): Path<BatchId>,
 ) -> ApiResult<impl IntoResponse> {
-    let (batch, need) = known_batch(&state, &auth, id).await?;
-    let view = batch_view(&state, batch, &need).await?;
+    let view = BatchView::from(app::batches::batch(&state.app, &auth.actor(), id).await?);
     Ok((etag(view.version), Json(view)))
 }
 
@@ -296,18 +227,13 @@ pub struct JobView {
 }
 
 impl From<JobRecord> for JobView {
-    #[allow(clippy::cast_precision_loss, reason = "a progress ratio")]
     fn from(j: JobRecord) -> Self {
         Self {
+            progress: j.progress(),
             id: j.id,
             kind: j.kind,
             subject_id: j.subject_id,
             status: j.status.as_str().to_owned(),
-            progress: if j.total > 0 {
-                (j.processed as f64 / j.total as f64).min(1.0)
-            } else {
-                1.0
-            },
             total: j.total,
             processed: j.processed,
             assessed: j.assessed,
@@ -332,15 +258,7 @@ pub async fn assess(
     auth: Authorized,
     Path(id): Path<BatchId>,
 ) -> ApiResult<impl IntoResponse> {
-    let (batch, _) = known_batch(&state, &auth, id).await?;
-    batch
-        .status
-        .apply(commission::BatchAction::StartAssessment)
-        .map_err(|e| batch_conflict(&e))?;
-    let (_, job) = state
-        .store
-        .start_batch_assessment(&auth.audit(None), id)
-        .await?;
+    let job = app::batches::start_assessment(&state.app, &auth.actor(), id).await?;
     state.jobs.wake();
     let location = [(axum::http::header::LOCATION, format!("/v1/jobs/{}", job.id))];
     Ok((StatusCode::ACCEPTED, location, Json(JobView::from(job))))
@@ -354,9 +272,7 @@ pub async fn job(
     auth: Authorized,
     Path(id): Path<JobId>,
 ) -> ApiResult<Json<JobView>> {
-    let job = state.store.job(id).await?;
-    // A job works on a batch: it is known to whoever may know the batch.
-    known_batch(&state, &auth, BatchId::from_uuid(job.subject_id)).await?;
+    let job = app::batches::job(&state.app, &auth.actor(), id).await?;
     Ok(Json(JobView::from(job)))
 }
 
@@ -382,41 +298,9 @@ pub async fn review(
     Path((id, case_id)): Path<(BatchId, CaseId)>,
     Json(body): Json<Review>,
 ) -> ApiResult<impl IntoResponse> {
-    let (batch, need) = known_batch(&state, &auth, id).await?;
-    if batch.status != BatchStatus::InReview {
-        return Err(ApiError::conflict(format!(
-            "The batch is {}; only a batch in review takes findings.",
-            batch.status
-        )));
-    }
-    if !batch.sample.as_ref().is_some_and(|s| s.contains(&case_id)) {
-        return Err(ApiError::not_found());
-    }
-    let finding = SampleFinding {
-        case: case_id,
-        reviewer: auth.principal.account,
-        finding: body.finding,
-    };
-    // The domain's checks of one finding (a correction needs an amount and a reason).
-    check_findings(&[case_id], std::slice::from_ref(&finding))
-        .map_err(|e| ApiError::invalid_field("finding", e.code(), e.to_string()))?;
-    let involvement = state.store.case_involvement(case_id).await?;
-    involvement
-        .ensure_may_review_sample(auth.principal.account)
-        .map_err(|e| {
-            ApiError::new(
-                StatusCode::CONFLICT,
-                "conflict-of-interest",
-                "Conflict of interest",
-                e.to_string(),
-            )
-            .with("code", e.code())
-        })?;
-    state
-        .store
-        .record_finding(&auth.audit(None), id, batch.round, &finding)
-        .await?;
-    let view = batch_view(&state, state.store.batch(id).await?, &need).await?;
+    let details =
+        app::batches::record_finding(&state.app, &auth.actor(), id, case_id, body.finding).await?;
+    let view = BatchView::from(details);
     Ok((etag(view.version), Json(view)))
 }
 
@@ -438,32 +322,9 @@ pub async fn clear_duplicate(
     Path((id, case_id)): Path<(BatchId, CaseId)>,
     Json(body): Json<Clear>,
 ) -> ApiResult<Json<BatchView>> {
-    let reason = body.reason.trim();
-    if reason.is_empty() {
-        return Err(ApiError::invalid_field(
-            "reason",
-            "required",
-            "Say why the flag is cleared.",
-        ));
-    }
-    let (_, need) = known_batch(&state, &auth, id).await?;
-    let dup = state.store.duplicate_inputs(id).await?;
-    let flags = flag_cross_category_duplicates(&dup.batch, &dup.assessed);
-    // A flag that involves a category the caller may not see is cleared
-    // only by someone who may.
-    let clearable = flags
-        .iter()
-        .any(|f| f.case == case_id && f.other_categories.iter().all(|c| need.may_see_category(c)));
-    if !clearable {
-        return Err(ApiError::not_found());
-    }
-    state
-        .store
-        .clear_duplicate(&auth.audit(Some(reason.to_owned())), id, case_id, reason)
-        .await?;
-    Ok(Json(
-        batch_view(&state, state.store.batch(id).await?, &need).await?,
-    ))
+    let details =
+        app::batches::clear_duplicate(&state.app, &auth.actor(), id, case_id, &body.reason).await?;
+    Ok(Json(BatchView::from(details)))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -496,49 +357,12 @@ pub async fn release(
     headers: HeaderMap,
 ) -> ApiResult<Json<ReleaseOutcome>> {
     let version = if_match_version(&headers)?;
-    let (batch, need) = known_batch(&state, &auth, id).await?;
-    if batch.version != version {
-        return Err(ApiError::precondition_failed());
-    }
-    batch
-        .status
-        .apply(commission::BatchAction::Release)
-        .map_err(|e| batch_conflict(&e))?;
-    let sample = batch.sample.clone().unwrap_or_default();
-    let findings = state.store.findings(id, batch.round).await?;
-    check_findings(&sample, &findings).map_err(|e| batch_conflict(&e))?;
-    let rate = sample_error_rate(&findings);
-    let decision = batch_release_decision(rate, batch.plan.error_threshold);
-    if decision == ReleaseDecision::Release {
-        let dup = state.store.duplicate_inputs(id).await?;
-        let flags = flag_cross_category_duplicates(&dup.batch, &dup.assessed);
-        let cleared = state.store.cleared_duplicates(id).await?;
-        ensure_duplicates_resolved(&flags, &cleared).map_err(|e| {
-            let cases: Vec<CaseId> = match &e {
-                commission::BatchError::UnresolvedDuplicates { cases } => cases.clone(),
-                _ => Vec::new(),
-            };
-            batch_conflict(&e).with("cases", cases)
-        })?;
-    }
-    let summary = json!({
-        "sample_error_rate": rate,
-        "error_threshold": batch.plan.error_threshold,
-        "errors": findings.iter().filter(|f| f.is_error()).map(|f| f.case).collect::<Vec<_>>(),
-    });
-    let updated = match state
-        .store
-        .decide_batch(&auth.audit(None), id, version, decision, summary)
-        .await
-    {
-        Err(StoreError::Conflict(_)) => return Err(ApiError::precondition_failed()),
-        other => other?,
-    };
+    let decided = app::batches::release(&state.app, &auth.actor(), id, version).await?;
     Ok(Json(ReleaseOutcome {
-        decision,
-        sample_error_rate: rate,
-        error_threshold: batch.plan.error_threshold,
-        findings,
-        batch: batch_view(&state, updated, &need).await?,
+        decision: decided.decision,
+        sample_error_rate: decided.sample_error_rate,
+        error_threshold: decided.error_threshold,
+        findings: decided.findings,
+        batch: BatchView::from(decided.batch),
     }))
 }

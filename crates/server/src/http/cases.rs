@@ -2,43 +2,27 @@
 //! exchange rates for assessments, and individual assessments.
 //!
 //! A case exists for every recorded claim (the store creates it when the
-//! Board records the claim). Handlers validate, load, ask `commission`, and
-//! save; the rules of assessment and four eyes live in the domain crate.
+//! Board records the claim). Handlers read the request, call
+//! `app::cases`, and present its outcome.
 
-use crate::error::{ApiError, ApiResult, FieldError};
+use crate::error::{ApiError, ApiResult};
 use crate::http::authz::Authorized;
 use crate::http::json::{Json, Path, Query, etag, if_match_version};
 use crate::state::AppState;
-use app::need_to_know::NeedToKnow;
+use app::cases::{CaseCriteria, RateText};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
-use commission::{
-    Assessment, AssessmentError, AssessmentInputs, BatchId, CaseAction, CaseId, CaseStatus,
-    ErrorCode, ManualEntry, RateLookup, RecordedRate, RegionCode, ValuationDate, ValuationRule,
-};
+use commission::{Assessment, BatchId, CaseAction, CaseId, CaseStatus, ManualEntry, ValuationRule};
+use kernel::Money;
 use kernel::id::AccountId;
-use kernel::{Currency, Money};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::collections::BTreeMap;
-use store::StoreError;
-use store::cases::{AssessmentRate, AssessmentRecord, CaseFilter, CaseRecord, RuleRecord};
-use time::{Date, OffsetDateTime};
+use store::cases::{AssessmentRecord, CaseRecord, RuleRecord};
+use time::OffsetDateTime;
 use utoipa::ToSchema;
-
-/// The currency awards are proposed in (`REDRESS_AWARD_CURRENCY`, default
-/// EUR). Valuation rules must be in it. Changing it mid-programme makes
-/// earlier and later awards incomparable: set it once.
-pub fn award_currency(state: &AppState) -> Currency {
-    state.settings.award_currency
-}
-
-/// How far back a recorded rate may be used for a valuation date: the rate
-/// of the day, or the last one published in the 7 days before (weekends
-/// and holidays). Older than that is "missing", never a guess.
-pub const RATE_LOOKBACK_DAYS: i64 = 7;
 
 /// A case as the Commission's staff see it.
 #[derive(Serialize, ToSchema)]
@@ -114,63 +98,20 @@ pub struct CaseQuery {
     pub cursor: Option<String>,
 }
 
-fn uuid_param(field: &str, text: &str) -> ApiResult<uuid::Uuid> {
-    text.parse()
-        .map_err(|_| ApiError::invalid_field(field, "invalid", "Not an id."))
-}
-
-fn decimal_param(field: &str, text: &str) -> ApiResult<Decimal> {
-    text.trim()
-        .parse()
-        .map_err(|_| ApiError::invalid_field(field, "invalid", "Not a decimal amount."))
-}
-
-/// The filters shared by the case list, distribution and batches.
-pub fn case_filter(q: &CaseQuery, award_currency: Currency) -> ApiResult<CaseFilter> {
-    let status = q
-        .status
-        .as_deref()
-        .map(|s| {
-            store::cases::case_status_of(s)
-                .ok_or_else(|| ApiError::invalid_field("status", "invalid", "Unknown case status."))
-        })
-        .transpose()?;
-    let ranged = q.min_amount.is_some() || q.max_amount.is_some();
-    let currency = match (&q.currency, ranged) {
-        (Some(c), _) => Some(
-            Currency::from_code(c)
-                .map_err(|e| ApiError::invalid_field("currency", "invalid", e.to_string()))?,
-        ),
-        (None, true) => Some(award_currency),
-        (None, false) => None,
-    };
-    Ok(CaseFilter {
-        status,
-        category: q.category.clone(),
-        region: q.region.clone(),
-        assignee: q
-            .assignee
-            .as_deref()
-            .map(|a| uuid_param("assignee", a).map(AccountId::from_uuid))
-            .transpose()?,
-        batch: q
-            .batch
-            .as_deref()
-            .map(|b| uuid_param("batch", b).map(BatchId::from_uuid))
-            .transpose()?,
-        currency,
-        min_amount: q
-            .min_amount
-            .as_deref()
-            .map(|a| decimal_param("min_amount", a))
-            .transpose()?,
-        max_amount: q
-            .max_amount
-            .as_deref()
-            .map(|a| decimal_param("max_amount", a))
-            .transpose()?,
-        exclude_categories: Vec::new(),
-    })
+impl CaseQuery {
+    /// The filters, as written.
+    fn criteria(&self) -> CaseCriteria {
+        CaseCriteria {
+            status: self.status.clone(),
+            category: self.category.clone(),
+            region: self.region.clone(),
+            assignee: self.assignee.clone(),
+            batch: self.batch.clone(),
+            currency: self.currency.clone(),
+            min_amount: self.min_amount.clone(),
+            max_amount: self.max_amount.clone(),
+        }
+    }
 }
 
 /// The Commission's work queue, filtered and paged by id.
@@ -181,16 +122,13 @@ pub async fn list(
     auth: Authorized,
     Query(q): Query<CaseQuery>,
 ) -> ApiResult<Json<CasePage>> {
-    let mut filter = case_filter(&q, award_currency(&state))?;
-    filter.exclude_categories = NeedToKnow::of(state.store.as_ref(), &auth.principal)
-        .await?
-        .hidden_categories();
+    let filter = q.criteria().read()?;
     let page = crate::http::json::PageParams {
         limit: q.limit,
         cursor: q.cursor.clone(),
     }
     .request()?;
-    let page = state.store.cases(&filter, page).await?;
+    let page = app::cases::list_cases(&state.app, &auth.actor(), filter, page).await?;
     Ok(Json(CasePage {
         next_cursor: page.next_cursor,
         items: page.items.into_iter().map(CaseView::from).collect(),
@@ -205,7 +143,7 @@ pub async fn read(
     auth: Authorized,
     Path(id): Path<CaseId>,
 ) -> ApiResult<impl IntoResponse> {
-    let case = known_case(&state, &auth, id).await?;
+    let case = app::cases::known_case(&state.app, &auth.actor(), id).await?;
     Ok((etag(case.version), Json(CaseView::from(case))))
 }
 
@@ -225,60 +163,6 @@ pub struct Assign {
     pub assessor: AccountId,
 }
 
-/// Checks that the account exists, is active and holds the assessor role.
-async fn ensure_assessor(state: &AppState, account: AccountId, field: &str) -> ApiResult<()> {
-    match state.store.account(account).await {
-        Ok(a) if a.roles.contains(&kernel::Role::Assessor) => Ok(()),
-        Ok(_) => Err(ApiError::invalid_field(
-            field,
-            "not_an_assessor",
-            "That account does not hold the assessor role.",
-        )),
-        Err(StoreError::NotFound) => Err(ApiError::invalid_field(
-            field,
-            "unknown_account",
-            "No such account.",
-        )),
-        Err(e) => Err(e.into()),
-    }
-}
-
-async fn assign_one(
-    state: &AppState,
-    auth: &Authorized,
-    id: CaseId,
-    expected_version: Option<i64>,
-    assessor: AccountId,
-) -> ApiResult<CaseRecord> {
-    let case = known_case(state, auth, id).await?;
-    if expected_version.is_some_and(|v| v != case.version) {
-        return Err(ApiError::precondition_failed());
-    }
-    if case.batch_id.is_some() {
-        return Err(ApiError::conflict("The case is in a batch."));
-    }
-    if case.status != CaseStatus::Assigned {
-        case.status
-            .apply(CaseAction::Assign)
-            .map_err(|e| domain_conflict(&e.to_string(), e.code()))?;
-    }
-    match state
-        .store
-        .assign_case(&auth.audit(None), id, expected_version, assessor)
-        .await
-    {
-        // Changed between the read and the write: the other writer won.
-        Err(StoreError::Conflict(_)) if expected_version.is_some() => {
-            Err(ApiError::precondition_failed())
-        }
-        other => Ok(other?),
-    }
-}
-
-fn domain_conflict(detail: &str, code: &'static str) -> ApiError {
-    ApiError::conflict(detail.to_owned()).with("code", code)
-}
-
 /// Gives one case to an assessor. Needs `If-Match`: of two people assigning
 /// the same case, one wins and the other gets 412.
 #[utoipa::path(post, path = "/v1/cases/{id}/assignment", tag = "commission", security(("bearer" = [])),
@@ -293,8 +177,7 @@ pub async fn assign(
     Json(body): Json<Assign>,
 ) -> ApiResult<impl IntoResponse> {
     let version = if_match_version(&headers)?;
-    ensure_assessor(&state, body.assessor, "assessor").await?;
-    let case = assign_one(&state, &auth, id, Some(version), body.assessor).await?;
+    let case = app::cases::assign(&state.app, &auth.actor(), id, version, body.assessor).await?;
     Ok((etag(case.version), Json(CaseView::from(case))))
 }
 
@@ -327,34 +210,30 @@ pub async fn assign_many(
     auth: Authorized,
     Json(body): Json<BulkAssign>,
 ) -> ApiResult<Json<Vec<AssignResult>>> {
-    if body.cases.is_empty() || body.cases.len() > 1000 {
-        return Err(ApiError::invalid_field(
-            "cases",
-            "length",
-            "Between 1 and 1,000 cases.",
-        ));
-    }
-    ensure_assessor(&state, body.assessor, "assessor").await?;
-    let mut results = Vec::with_capacity(body.cases.len());
-    for id in body.cases {
-        results.push(
-            match assign_one(&state, &auth, id, None, body.assessor).await {
+    let results =
+        app::cases::assign_many(&state.app, &auth.actor(), body.assessor, &body.cases).await?;
+    Ok(Json(
+        results
+            .into_iter()
+            .map(|(case_id, outcome)| match outcome {
                 Ok(case) => AssignResult {
-                    case_id: id,
+                    case_id,
                     status: 200,
                     version: Some(case.version),
                     problem: None,
                 },
-                Err(e) => AssignResult {
-                    case_id: id,
-                    status: e.status.as_u16(),
-                    version: None,
-                    problem: serde_json::to_value(e.body(auth.request_id.clone())).ok(),
-                },
-            },
-        );
-    }
-    Ok(Json(results))
+                Err(e) => {
+                    let e = ApiError::from(e);
+                    AssignResult {
+                        case_id,
+                        status: e.status.as_u16(),
+                        version: None,
+                        problem: serde_json::to_value(e.body(auth.request_id.clone())).ok(),
+                    }
+                }
+            })
+            .collect(),
+    ))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -388,52 +267,26 @@ pub async fn distribute(
     auth: Authorized,
     Json(body): Json<Distribute>,
 ) -> ApiResult<Json<Distribution>> {
-    if body.assessors.is_empty() || body.assessors.len() > 500 {
-        return Err(ApiError::invalid_field(
-            "assessors",
-            "length",
-            "Between 1 and 500 assessors.",
-        ));
-    }
-    let mut seen = std::collections::BTreeSet::new();
-    for (i, a) in body.assessors.iter().enumerate() {
-        if !seen.insert(*a) {
-            return Err(ApiError::invalid_field(
-                &format!("assessors[{i}]"),
-                "duplicate",
-                "Each assessor once.",
-            ));
-        }
-        ensure_assessor(&state, *a, &format!("assessors[{i}]")).await?;
-    }
-    let filter = case_filter(
-        &CaseQuery {
-            category: body.category.clone(),
-            region: body.region.clone(),
-            currency: body.currency.clone(),
-            min_amount: body.min_amount.clone(),
-            max_amount: body.max_amount.clone(),
-            ..CaseQuery::default()
+    let command = app::cases::Distribute {
+        assessors: body.assessors,
+        criteria: CaseCriteria {
+            category: body.category,
+            region: body.region,
+            currency: body.currency,
+            min_amount: body.min_amount,
+            max_amount: body.max_amount,
+            ..CaseCriteria::default()
         },
-        award_currency(&state),
-    )?;
-    let mut filter = filter;
-    filter.exclude_categories = NeedToKnow::of(state.store.as_ref(), &auth.principal)
-        .await?
-        .hidden_categories();
-    let limit = body.limit.unwrap_or(10_000).clamp(1, 10_000);
-    let done = state
-        .store
-        .distribute_cases(&auth.audit(None), &filter, &body.assessors, limit)
-        .await?;
-    let mut per_assessor: BTreeMap<String, usize> =
-        body.assessors.iter().map(|a| (a.to_string(), 0)).collect();
-    for (_, a) in &done {
-        *per_assessor.entry(a.to_string()).or_default() += 1;
-    }
+        limit: body.limit,
+    };
+    let done = app::cases::distribute(&state.app, &auth.actor(), &command).await?;
     Ok(Json(Distribution {
-        assigned: done.len(),
-        per_assessor,
+        assigned: done.assigned.len(),
+        per_assessor: done
+            .per_assessor
+            .into_iter()
+            .map(|(a, n)| (a.to_string(), n))
+            .collect(),
     }))
 }
 
@@ -475,12 +328,8 @@ pub async fn rules(
     State(state): State<AppState>,
     Query(q): Query<RuleQuery>,
 ) -> ApiResult<Json<Vec<RuleView>>> {
-    let rules = state.store.valuation_rules(q.category.as_deref()).await?;
+    let rules = app::cases::valuation_rules(&state.app, q.category.as_deref()).await?;
     Ok(Json(rules.into_iter().map(RuleView::from).collect()))
-}
-
-fn rule_error(e: &commission::RuleError) -> ApiError {
-    ApiError::invalid_field("rule", e.code(), e.to_string())
 }
 
 /// Publishes a new version of a category's rule. Versions are never
@@ -494,19 +343,7 @@ pub async fn publish_rule(
     auth: Authorized,
     Json(rule): Json<ValuationRule>,
 ) -> ApiResult<impl IntoResponse> {
-    rule.validate().map_err(|e| rule_error(&e))?;
-    let award = award_currency(&state);
-    if rule.currency != award {
-        return Err(ApiError::invalid_field(
-            "currency",
-            "not_award_currency",
-            format!("Rules value in the award currency, {award}."),
-        ));
-    }
-    let record = state
-        .store
-        .put_valuation_rule(&auth.audit(None), &rule)
-        .await?;
+    let record = app::cases::publish_rule(&state.app, &auth.actor(), rule).await?;
     Ok((StatusCode::CREATED, Json(RuleView::from(record))))
 }
 
@@ -527,62 +364,15 @@ pub struct RecordRate {
     pub source: String,
 }
 
-fn parse_rate(r: &RecordRate) -> Result<AssessmentRate, Vec<FieldError>> {
-    let mut errors = Vec::new();
-    let from = Currency::from_code(r.from.trim())
-        .map_err(|e| errors.push(FieldError::new("from", "invalid", e.to_string())))
-        .ok();
-    let to = Currency::from_code(r.to.trim())
-        .map_err(|e| errors.push(FieldError::new("to", "invalid", e.to_string())))
-        .ok();
-    let date = Date::parse(
-        r.date.trim(),
-        time::macros::format_description!("[year]-[month]-[day]"),
-    )
-    .map_err(|_| {
-        errors.push(FieldError::new(
-            "date",
-            "invalid",
-            "Not a date (YYYY-MM-DD).",
-        ));
-    })
-    .ok();
-    let rate = r
-        .rate
-        .trim()
-        .parse::<Decimal>()
-        .ok()
-        .filter(|d| *d > Decimal::ZERO);
-    if rate.is_none() {
-        errors.push(FieldError::new(
-            "rate",
-            "invalid",
-            "A decimal greater than zero.",
-        ));
-    }
-    if r.source.trim().is_empty() || r.source.len() > 200 {
-        errors.push(FieldError::new(
-            "source",
-            "required",
-            "Name who published the rate.",
-        ));
-    }
-    if from.is_some() && from == to {
-        errors.push(FieldError::new(
-            "to",
-            "same_currency",
-            "The currencies must differ.",
-        ));
-    }
-    match (from, to, date, rate, errors.is_empty()) {
-        (Some(from), Some(to), Some(date), Some(rate), true) => Ok(AssessmentRate {
-            from,
-            to,
-            date,
-            rate,
-            source: r.source.trim().to_owned(),
-        }),
-        _ => Err(errors),
+impl RecordRate {
+    fn text(&self) -> RateText {
+        RateText {
+            from: self.from.clone(),
+            to: self.to.clone(),
+            date: self.date.clone(),
+            rate: self.rate.clone(),
+            source: self.source.clone(),
+        }
     }
 }
 
@@ -597,18 +387,7 @@ pub async fn record_rate(
     auth: Authorized,
     Json(body): Json<RecordRate>,
 ) -> ApiResult<impl IntoResponse> {
-    let rate = parse_rate(&body)
-        .map_err(|errors| ApiError::validation("The exchange rate is not valid.", errors))?;
-    let stored = state
-        .store
-        .record_assessment_rates(&auth.audit(None), std::slice::from_ref(&rate))
-        .await?;
-    if stored.first() != Some(&true) {
-        return Err(ApiError::conflict(format!(
-            "A {}/{} rate for {} is already recorded.",
-            rate.from, rate.to, rate.date
-        )));
-    }
+    app::cases::record_rate(&state.app, &auth.actor(), &body.text()).await?;
     Ok((StatusCode::CREATED, Json(body)))
 }
 
@@ -630,173 +409,11 @@ pub async fn import_rates(
     auth: Authorized,
     body: String,
 ) -> ApiResult<Json<ImportResult>> {
-    let mut rates = Vec::new();
-    let mut lines = Vec::new();
-    let mut errors = Vec::new();
-    for (n, line) in body.lines().enumerate() {
-        let number = n + 1;
-        let line = line.trim();
-        if line.is_empty() || (number == 1 && line.to_ascii_lowercase().starts_with("from")) {
-            continue;
-        }
-        let cols: Vec<&str> = line.split(',').map(str::trim).collect();
-        if cols.len() != 5 {
-            errors.push(FieldError::new(
-                format!("line[{number}]"),
-                "columns",
-                "Expected from,to,date,rate,source.",
-            ));
-            continue;
-        }
-        let r = RecordRate {
-            from: cols[0].into(),
-            to: cols[1].into(),
-            date: cols[2].into(),
-            rate: cols[3].into(),
-            source: cols[4].into(),
-        };
-        match parse_rate(&r) {
-            Ok(rate) => {
-                rates.push(rate);
-                lines.push(number);
-            }
-            Err(es) => errors.extend(es.into_iter().map(|e| {
-                FieldError::new(format!("line[{number}].{}", e.field), e.code, e.message)
-            })),
-        }
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::validation(
-            format!(
-                "{} error(s) in the file; nothing was recorded.",
-                errors.len()
-            ),
-            errors,
-        ));
-    }
-    if rates.is_empty() || rates.len() > 100_000 {
-        return Err(ApiError::invalid_field(
-            "body",
-            "length",
-            "Between 1 and 100,000 rates.",
-        ));
-    }
-    let stored = state
-        .store
-        .record_assessment_rates(&auth.audit(None), &rates)
-        .await?;
+    let imported = app::cases::import_rates(&state.app, &auth.actor(), &body).await?;
     Ok(Json(ImportResult {
-        recorded: stored.iter().filter(|s| **s).count(),
-        already_recorded: lines
-            .into_iter()
-            .zip(stored)
-            .filter(|(_, s)| !s)
-            .map(|(l, _)| l)
-            .collect(),
+        recorded: imported.recorded,
+        already_recorded: imported.already_recorded,
     }))
-}
-
-/// Recorded rates answering the lookup policy ([`RATE_LOOKBACK_DAYS`]).
-pub struct RateBook(BTreeMap<(Currency, Currency), Vec<AssessmentRate>>);
-
-impl RateBook {
-    pub fn new(rates: Vec<AssessmentRate>) -> Self {
-        let mut map: BTreeMap<(Currency, Currency), Vec<AssessmentRate>> = BTreeMap::new();
-        for r in rates {
-            map.entry((r.from, r.to)).or_default().push(r);
-        }
-        for v in map.values_mut() {
-            v.sort_by_key(|r| r.date);
-        }
-        Self(map)
-    }
-
-    /// Loads the rates into `to` that could answer for dates in `from..=until`.
-    pub async fn load(
-        state: &AppState,
-        to: Currency,
-        from: Date,
-        until: Date,
-    ) -> Result<Self, StoreError> {
-        let start = from
-            .checked_sub(time::Duration::days(RATE_LOOKBACK_DAYS))
-            .unwrap_or(from);
-        Ok(Self::new(
-            state.store.assessment_rates(to, start, until).await?,
-        ))
-    }
-}
-
-impl RateLookup for RateBook {
-    fn rate(&self, from: Currency, to: Currency, on: Date) -> Option<RecordedRate> {
-        let oldest = on.checked_sub(time::Duration::days(RATE_LOOKBACK_DAYS))?;
-        self.0
-            .get(&(from, to))?
-            .iter()
-            .rev()
-            .find(|r| r.date <= on && r.date >= oldest)
-            .map(|r| RecordedRate {
-                rate: r.rate,
-                date: r.date,
-                source: r.source.clone(),
-            })
-    }
-}
-
-/// The inputs of a case for assessment: its stored facts, plus quantities
-/// and a manual entry from the request.
-pub fn inputs_of(
-    case: &CaseRecord,
-    quantities: &BTreeMap<String, Decimal>,
-    manual: Option<ManualEntry>,
-) -> AssessmentInputs {
-    let f = &case.facts;
-    let submission = f
-        .submission_date
-        .or(f.incident_date)
-        .unwrap_or(case.created_at.date());
-    let mut all = f.quantities.clone();
-    all.extend(quantities.iter().map(|(k, v)| (k.clone(), *v)));
-    AssessmentInputs {
-        claimed: f.claimed.clone(),
-        quantities: all,
-        region: f.region.clone().map(RegionCode),
-        incident_date: f.incident_date.unwrap_or(submission),
-        submission_date: submission,
-        manual,
-    }
-}
-
-/// The dates a rule may value on for these inputs.
-pub fn valuation_dates(rule: &ValuationRule, inputs: &AssessmentInputs) -> (Date, Date) {
-    let d = match rule.valuation_date {
-        ValuationDate::IncidentDate => inputs.incident_date,
-        ValuationDate::SubmissionDate => inputs.submission_date,
-        ValuationDate::Fixed(d) => d,
-    };
-    (d, d)
-}
-
-/// The problem for a refused assessment. A missing rate names the
-/// currencies and the date.
-pub fn assessment_problem(e: &AssessmentError) -> ApiError {
-    match e {
-        AssessmentError::MissingRate { from, to, on } => ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "missing-exchange-rate",
-            "No recorded exchange rate",
-            format!(
-                "No {from}/{to} exchange rate is recorded for {on} (or the {RATE_LOOKBACK_DAYS} days before); record one with POST /v1/exchange-rates."
-            ),
-        )
-        .with("currency", from.code())
-        .with("to", to.code())
-        .with("date", on.to_string()),
-        other => ApiError::validation(
-            other.to_string(),
-            vec![FieldError::new("assessment", other.code(), other.to_string())],
-        ),
-    }
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -860,56 +477,16 @@ pub async fn assess(
     Json(body): Json<Assess>,
 ) -> ApiResult<impl IntoResponse> {
     let version = if_match_version(&headers)?;
-    let case = known_case(&state, &auth, id).await?;
-    if case.version != version {
-        return Err(ApiError::precondition_failed());
-    }
-    if case.batch_id.is_some() {
-        return Err(ApiError::conflict(
-            "The case is in a batch; it is assessed with the batch.",
-        ));
-    }
-    case.status
-        .apply(CaseAction::RecordAssessment)
-        .map_err(|e| domain_conflict(&e.to_string(), e.code()))?;
-    let rule = match state
-        .store
-        .valuation_rule(&case.category, body.rule_version)
-        .await
-    {
-        Ok(r) => r.rule,
-        Err(StoreError::NotFound) => {
-            return Err(ApiError::invalid_field(
-                "rule_version",
-                "no_rule",
-                format!("No valuation rule is published for {}.", case.category),
-            ));
-        }
-        Err(e) => return Err(e.into()),
+    let command = app::cases::AssessCase {
+        rule_version: body.rule_version,
+        quantities: body.quantities,
+        manual: body.manual,
     };
-    let inputs = inputs_of(&case, &body.quantities, body.manual);
-    let (from, until) = valuation_dates(&rule, &inputs);
-    let rates = RateBook::load(&state, rule.currency, from, until).await?;
-    let assessment =
-        commission::assess(&rule, &inputs, &rates).map_err(|e| assessment_problem(&e))?;
-    let (case, record) = match state
-        .store
-        .record_assessment(
-            &auth.audit(None),
-            id,
-            Some(version),
-            auth.principal.account,
-            &assessment,
-        )
-        .await
-    {
-        Err(StoreError::Conflict(_)) => return Err(ApiError::precondition_failed()),
-        other => other?,
-    };
+    let assessed = app::cases::assess(&state.app, &auth.actor(), id, version, command).await?;
     Ok((
         StatusCode::CREATED,
-        etag(case.version),
-        Json(AssessmentView::from(record)),
+        etag(assessed.case.version),
+        Json(AssessmentView::from(assessed.assessment)),
     ))
 }
 
@@ -923,23 +500,6 @@ pub async fn assessments(
     auth: Authorized,
     Path(id): Path<CaseId>,
 ) -> ApiResult<Json<Vec<AssessmentView>>> {
-    known_case(&state, &auth, id).await?;
-    let list = state.store.assessments(id).await?;
+    let list = app::cases::assessments(&state.app, &auth.actor(), id).await?;
     Ok(Json(list.into_iter().map(AssessmentView::from).collect()))
-}
-
-/// JSON of a money amount.
-pub fn money_json(m: &Money) -> Value {
-    json!({ "amount": m.amount().to_string(), "currency": m.currency().code() })
-}
-
-/// A refused assessment as stored on the case by the batch job.
-pub fn assessment_error_json(e: &AssessmentError) -> Value {
-    match e {
-        AssessmentError::MissingRate { from, to, on } => json!({
-            "code": e.code(), "message": e.to_string(),
-            "currency": from.code(), "to": to.code(), "date": on.to_string(),
-        }),
-        other => json!({ "code": other.code(), "message": other.to_string() }),
-    }
 }

@@ -2,11 +2,13 @@
 //! with its assessments, recommendations, votes and decisions, and the
 //! batch page with its progress and sample review.
 //!
-//! As on the claim page, every action is a form that calls the API's own
-//! handler with the [`Authorized`] the page layer resolved, so rules,
-//! four-eyes checks, audit entries and problems are the API's. Versions
-//! the API takes as `If-Match` travel in the form as the version the page
-//! showed: a case, decision or batch changed since is not acted on.
+//! Every action is a form. On cases and batches it calls the use case in
+//! `app` with the actor the page layer resolved, so rules, four-eyes
+//! checks, audit entries and refusals are the API's; the version the page
+//! showed travels in the form and is passed as the version expected: a
+//! case or batch changed since is not acted on. Recommendations, votes and
+//! the Council's decisions call the API's handlers, their form's version
+//! as `If-Match`.
 
 use super::console::{ProblemBox, flatten_into, form, may};
 use super::i18n::Lang;
@@ -15,10 +17,10 @@ use super::tracker::money_text;
 use super::{Chrome, PageResult, encode, html, when};
 use crate::error::{ApiError, ApiResult};
 use crate::http::authz::Authorized;
-use crate::http::cases::{self as cases_api, CaseQuery, award_currency};
 use crate::http::decisions::{self as decisions_api, CouncilStep};
-use crate::http::json::{Json, Path, Query};
+use crate::http::json::{Json, PageParams, Path};
 use crate::state::AppState;
+use app::cases::CaseCriteria;
 use askama::Template;
 use axum::extract::State;
 use axum::extract::rejection::{FormRejection, QueryRejection};
@@ -48,6 +50,11 @@ fn non_empty(v: Option<String>) -> Option<String> {
     v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
 }
 
+/// The version a form showed, which a change must name.
+fn expected_version(version: Option<i64>) -> ApiResult<i64> {
+    version.ok_or_else(ApiError::precondition_required)
+}
+
 fn if_match(version: Option<i64>) -> HeaderMap {
     let mut headers = HeaderMap::new();
     if let Some(v) = version
@@ -62,7 +69,7 @@ fn if_match(version: Option<i64>) -> HeaderMap {
 fn amount_field(state: &AppState, field: &str, text: &str) -> ApiResult<Money> {
     let amount = Decimal::from_str(text.trim().replace([' ', '\u{202f}'], "").as_str())
         .map_err(|_| ApiError::invalid_field(field, "invalid", "Not a decimal amount."))?;
-    Ok(Money::new(amount, award_currency(state)))
+    Ok(Money::new(amount, state.app.config.award_currency))
 }
 
 const CASE_STATUSES: [&str; 6] = [
@@ -122,7 +129,7 @@ pub(crate) async fn cases(
 ) -> PageResult {
     let axum::extract::Query(f) = query.map_err(|e| ApiError::malformed(e.body_text()))?;
     let mine = f.mine.unwrap_or(false);
-    let q = CaseQuery {
+    let q = CaseCriteria {
         status: non_empty(f.status),
         category: non_empty(f.category),
         region: non_empty(f.region),
@@ -131,10 +138,9 @@ pub(crate) async fn cases(
         min_amount: non_empty(f.min_amount),
         max_amount: non_empty(f.max_amount),
         currency: None,
-        limit: Some(50),
-        cursor: non_empty(f.cursor),
     };
-    let paged = q.cursor.is_some();
+    let cursor = non_empty(f.cursor);
+    let paged = cursor.is_some();
     let filters = [
         ("status", q.status.clone()),
         ("category", q.category.clone()),
@@ -144,7 +150,13 @@ pub(crate) async fn cases(
         ("min_amount", q.min_amount.clone()),
         ("max_amount", q.max_amount.clone()),
     ];
-    let Json(page) = cases_api::list(State(state), auth, Query(q)).await?;
+    let filter = q.read()?;
+    let page = PageParams {
+        limit: Some(50),
+        cursor,
+    }
+    .request()?;
+    let page = app::cases::list_cases(&state.app, &auth.actor(), filter, page).await?;
     let next = page.next_cursor.map(|cursor| {
         use std::fmt::Write as _;
         let mut href = String::from("/console/cases?");
@@ -346,9 +358,8 @@ async fn case_page(
     done: Option<&'static str>,
     problem: Option<&ApiError>,
 ) -> PageResult {
-    let case = cases_api::known_case(state, auth, id).await?;
-    let Json(assessments) =
-        cases_api::assessments(State(state.clone()), auth.clone(), Path(id)).await?;
+    let case = app::cases::known_case(&state.app, &auth.actor(), id).await?;
+    let assessments = app::cases::assessments(&state.app, &auth.actor(), id).await?;
     let Json(decisions) =
         decisions_api::case_decisions(State(state.clone()), auth.clone(), Path(id)).await?;
     let decided: Vec<RecommendationId> = decisions.iter().map(|d| d.recommendation_id).collect();
@@ -463,7 +474,7 @@ async fn case_page(
         recommendations,
         decisions,
         panels,
-        currency: award_currency(state).code(),
+        currency: state.app.config.award_currency.code(),
         me: me.to_string(),
         can_assign: may(viewer, Action::AssignCases)
             && !in_batch
@@ -537,22 +548,17 @@ pub(crate) async fn assign(
     body: Result<axum::extract::Form<AssignForm>, FormRejection>,
 ) -> PageResult {
     let body = form(body)?;
-    let outcome = match body.assessor.trim().parse() {
-        Ok(assessor) => cases_api::assign(
-            State(state.clone()),
-            auth.clone(),
-            Path(id),
-            if_match(body.version),
-            Json(cases_api::Assign { assessor }),
-        )
-        .await
-        .map(drop),
-        Err(_) => Err(ApiError::invalid_field(
-            "assessor",
-            "invalid",
-            "An account id.",
-        )),
-    };
+    let outcome = async {
+        let assessor = body
+            .assessor
+            .trim()
+            .parse()
+            .map_err(|_| ApiError::invalid_field("assessor", "invalid", "An account id."))?;
+        let version = expected_version(body.version)?;
+        app::cases::assign(&state.app, &auth.actor(), id, version, assessor).await?;
+        Ok(())
+    }
+    .await;
     after(&state, lang, &viewer, &auth, id, outcome, "assigned").await
 }
 
@@ -566,7 +572,7 @@ pub(crate) struct AssessForm {
     justification: Option<String>,
 }
 
-fn assess_body(state: &AppState, f: AssessForm) -> ApiResult<cases_api::Assess> {
+fn assess_body(state: &AppState, f: AssessForm) -> ApiResult<app::cases::AssessCase> {
     let rule_version = non_empty(f.rule_version)
         .map(|v| {
             v.parse()
@@ -586,7 +592,7 @@ fn assess_body(state: &AppState, f: AssessForm) -> ApiResult<cases_api::Assess> 
         }),
         None => None,
     };
-    Ok(cases_api::Assess {
+    Ok(app::cases::AssessCase {
         rule_version,
         quantities,
         manual,
@@ -603,18 +609,13 @@ pub(crate) async fn assess(
 ) -> PageResult {
     let body = form(body)?;
     let version = body.version;
-    let outcome = match assess_body(&state, body) {
-        Ok(assess) => cases_api::assess(
-            State(state.clone()),
-            auth.clone(),
-            Path(id),
-            if_match(version),
-            Json(assess),
-        )
-        .await
-        .map(drop),
-        Err(e) => Err(e),
-    };
+    let outcome = async {
+        let command = assess_body(&state, body)?;
+        let version = expected_version(version)?;
+        app::cases::assess(&state.app, &auth.actor(), id, version, command).await?;
+        Ok(())
+    }
+    .await;
     after(&state, lang, &viewer, &auth, id, outcome, "assessed").await
 }
 
@@ -820,16 +821,19 @@ async fn batch_page(
     done: Option<&'static str>,
     problem: Option<&ApiError>,
 ) -> PageResult {
-    let (record, need) = crate::http::batches::known_batch(state, auth, id).await?;
-    let b = crate::http::batches::batch_view(state, record, &need).await?;
+    let details = app::batches::batch(&state.app, &auth.actor(), id).await?;
+    let sample_rate = details.sample_error_rate().to_string();
+    let b = &details.batch;
     let status = name_of(&b.status);
     let in_review = status == "in_review";
     let (job, progress) = match b.job_id {
         Some(job) => {
-            let Json(j) =
-                crate::http::batches::job(State(state.clone()), auth.clone(), Path(job)).await?;
+            let j = app::batches::job(&state.app, &auth.actor(), job).await?;
             let lines = vec![
-                (lang.tr("batch.job.status").to_owned(), j.status.clone()),
+                (
+                    lang.tr("batch.job.status").to_owned(),
+                    j.status.as_str().to_owned(),
+                ),
                 (
                     lang.tr("batch.job.processed").to_owned(),
                     format!("{} / {}", j.processed, j.total),
@@ -850,7 +854,7 @@ async fn batch_page(
                 clippy::cast_sign_loss,
                 reason = "a percentage of a ratio in 0..=1"
             )]
-            let percent = (j.progress * 100.0).round().clamp(0.0, 100.0) as u8;
+            let percent = (j.progress() * 100.0).round().clamp(0.0, 100.0) as u8;
             (lines, percent)
         }
         None => (Vec::new(), 0),
@@ -862,7 +866,7 @@ async fn batch_page(
         .unwrap_or_default()
         .into_iter()
         .map(|case| {
-            let finding = b.findings.iter().find(|f| f.case == case);
+            let finding = details.findings.iter().find(|f| f.case == case);
             SampleLine {
                 case: case.to_string(),
                 finding: finding.map_or_else(String::new, |f| match &f.finding {
@@ -888,18 +892,18 @@ async fn batch_page(
         round: b.round,
         case_count: super::grouped(b.case_count),
         version: b.version,
-        sample_rate: b.sample_error_rate.to_string(),
-        threshold: b.error_threshold.to_string(),
-        reviewed: b.reviewed,
+        sample_rate,
+        threshold: b.plan.error_threshold.to_string(),
+        reviewed: details.findings.len(),
         job,
         progress,
         sample,
-        duplicates: b
+        duplicates: details
             .duplicate_flags
             .iter()
             .map(|d| d.case.to_string())
             .collect(),
-        currency: award_currency(state).code(),
+        currency: state.app.config.award_currency.code(),
         can_release: may(viewer, Action::ReleaseBatch) && in_review,
         done,
         problem: problem.map(Into::into),
@@ -985,17 +989,11 @@ pub(crate) async fn review(
             "Confirm or correct the assessment.",
         )),
     };
-    let outcome = match finding {
-        Ok(finding) => crate::http::batches::review(
-            State(state.clone()),
-            auth.clone(),
-            Path((id, case)),
-            Json(crate::http::batches::Review { finding }),
-        )
-        .await
-        .map(drop),
-        Err(e) => Err(e),
-    };
+    let outcome = async {
+        app::batches::record_finding(&state.app, &auth.actor(), id, case, finding?).await?;
+        Ok(())
+    }
+    .await;
     after_batch(&state, lang, &viewer, &auth, id, outcome, "reviewed").await
 }
 
@@ -1013,14 +1011,12 @@ pub(crate) async fn release(
     body: Result<axum::extract::Form<ReleaseForm>, FormRejection>,
 ) -> PageResult {
     let body = form(body)?;
-    let outcome = crate::http::batches::release(
-        State(state.clone()),
-        auth.clone(),
-        Path(id),
-        if_match(body.version),
-    )
-    .await
-    .map(drop);
+    let outcome = async {
+        let version = expected_version(body.version)?;
+        app::batches::release(&state.app, &auth.actor(), id, version).await?;
+        Ok(())
+    }
+    .await;
     after_batch(&state, lang, &viewer, &auth, id, outcome, "released").await
 }
 
