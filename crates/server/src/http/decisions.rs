@@ -666,14 +666,7 @@ fn parse_day(text: Option<&str>, today: Date) -> ApiResult<Date> {
 async fn claimant_kind(state: &AppState, case: CaseId) -> ApiResult<ClaimantKind> {
     let case = state.store.case(case).await?;
     let claim = state.store.claim(case.claim_id).await?;
-    let claimant = claim.content.get("claimant").map(Value::to_string);
-    Ok(match claimant {
-        Some(t) if t.contains("legal_entity") || t.contains("LegalEntity") => {
-            ClaimantKind::LegalEntity
-        }
-        Some(t) if t.contains("\"state\"") || t.contains("State") => ClaimantKind::State,
-        _ => ClaimantKind::Individual,
-    })
+    Ok(app::awards::claimant_kind_of_claim(&claim.content)?)
 }
 
 async fn decide_one(
