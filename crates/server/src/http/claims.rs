@@ -25,7 +25,7 @@ use store::claims::{
     ClaimChange, ClaimColumns, ClaimFilter, ClaimRecord, ClaimSummaryRecord, DraftContent,
     MessageKind, Submission, Visibility,
 };
-use store::{AuditFilter, Change, StoreError};
+use store::{AuditFilter, StoreError};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 
@@ -345,49 +345,14 @@ async fn visible_claim(state: &AppState, auth: &Authorized, id: ClaimId) -> ApiR
     visible_claim_noting(state, auth, id, json!({ "sensitive": true })).await
 }
 
-/// The one rule on who sees a claim: the filer, or staff the policy allows,
-/// and for a sensitive claim only staff with the sensitive clearance, whose
-/// every read is on record with `read_detail` as its summary.
+/// Loads a claim the caller may see (see `app::claims::visible_claim_noting`).
 pub(crate) async fn visible_claim_noting(
     state: &AppState,
     auth: &Authorized,
     id: ClaimId,
     read_detail: Value,
 ) -> ApiResult<ClaimRecord> {
-    let record = state.store.claim(id).await?;
-    let own = record.filed_by == auth.principal.account;
-    let allowed = match auth.permission {
-        Permission::Own => own,
-        Permission::Allow => {
-            !record.sensitive || own || auth.principal.has_clearance(Clearance::Sensitive)
-        }
-        Permission::Deny => false,
-    };
-    if !allowed {
-        // Answered as if it did not exist; logged, since it is what guessing
-        // ids looks like.
-        tracing::warn!(
-            account = %auth.principal.account,
-            claim = %id,
-            "claim not visible to the caller; answered 404"
-        );
-        return Err(ApiError::not_found());
-    }
-    if record.sensitive && !own {
-        state
-            .store
-            .record_event(
-                &auth.audit(None),
-                Change {
-                    action: "claim.read",
-                    target_type: "claim",
-                    target_id: id.to_string(),
-                    summary: read_detail,
-                },
-            )
-            .await?;
-    }
-    Ok(record)
+    Ok(app::claims::visible_claim_noting(&state.app, &auth.actor(), id, read_detail).await?)
 }
 
 /// Amounts must be exact in their currency and positive even in a draft: a

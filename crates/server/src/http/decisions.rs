@@ -3,38 +3,38 @@
 //! claimant's and the public's view of decisions, the awards ledger,
 //! payment rounds and award totals.
 //!
-//! Every action that recommends, decides or touches an award passes the
-//! go-live gate first ([`app::gate::commission_may_act`]). Handlers
-//! validate, load, ask `commission`, and save; the store makes each change
-//! a conditional update, so races end in 409 or 412, never in two winners.
+//! Each handler reads the request into a command, calls its use case in
+//! `app::decisions` or `app::awards` (which pass the go-live gate and keep
+//! the need-to-know), and presents the outcome.
 
 use crate::error::{ApiError, ApiResult};
 use crate::http::authz::Authorized;
-use crate::http::cases::known_case;
 use crate::http::json::{Json, Path, etag, if_match_version};
 use crate::state::AppState;
+use app::decisions::{
+    Corrected, NewCorrection, Proposal, ProposedOutcome, PublicEntry, Recommended,
+};
 use app::gate::commission_may_act;
 use app::need_to_know::NeedToKnow;
+use app::{AppError, AppResult};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use commission::{
-    AssemblyVote, Award, AwardId, AwardStatus, BatchId, BatchStatus, CaseForPanel, CaseId,
-    CaseStatus, ClaimantKind, CorrectionReason, CouncilAction, Decision, DecisionId,
-    DecisionNumber, DecisionStatus, DismissalCode, ErrorCode, Outcome, OutstandingAward, Panel,
-    PanelId, Payment, PaymentId, PaymentRoundId, Recommendation, RecommendationError,
-    RecommendationId, RemainderRule, ReviewOutcome, RoundPolicy, Vote, VoteChoice, VoteError,
+    AssemblyVote, Award, AwardId, AwardStatus, BatchId, CaseId, ClaimantKind, CorrectionReason,
+    CouncilAction, DecisionId, DecisionNumber, DecisionStatus, DismissalCode, ErrorCode, Outcome,
+    OutstandingAward, PanelId, Payment, PaymentId, PaymentRoundId, RecommendationId, RemainderRule,
+    ReviewOutcome, RoundPolicy, Vote, VoteChoice,
 };
 use kernel::id::AccountId;
-use kernel::{Currency, Money, PageRequest, Role};
+use kernel::{Currency, Money};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use store::StoreError;
-use store::cases::{CaseFilter, CaseRecord};
 use store::decisions::{
-    Approval, AwardRecord, Correction, DecisionRecord, Issued, PanelRecord, PaymentRoundRecord,
-    RecommendationRecord, RoundStatus,
+    AwardRecord, DecisionRecord, Issued, PanelRecord, PaymentRoundRecord, RecommendationRecord,
+    RoundStatus,
 };
 use time::{Date, OffsetDateTime};
 use utoipa::ToSchema;
@@ -105,7 +105,7 @@ pub struct NewPanel {
 #[utoipa::path(get, path = "/v1/panels", tag = "decisions", security(("bearer" = [])),
     responses((status = 200, body = Vec<PanelView>)))]
 pub async fn panels(State(state): State<AppState>) -> ApiResult<Json<Vec<PanelView>>> {
-    let list = state.store.panels().await?;
+    let list = app::decisions::panels(&state.app).await?;
     Ok(Json(list.into_iter().map(PanelView::from).collect()))
 }
 
@@ -118,48 +118,13 @@ pub async fn form_panel(
     auth: Authorized,
     Json(body): Json<NewPanel>,
 ) -> ApiResult<impl IntoResponse> {
-    for (i, m) in body.members.iter().enumerate() {
-        let field = format!("members[{i}]");
-        match state.store.account(*m).await {
-            Ok(a) if a.roles.contains(&Role::Commissioner) => {}
-            Ok(_) | Err(StoreError::NotFound) => {
-                return Err(ApiError::invalid_field(
-                    &field,
-                    "not_a_commissioner",
-                    "Not a Commissioner's account.",
-                ));
-            }
-            Err(e) => return Err(e.into()),
-        }
-    }
-    let mut categories = body.categories.clone();
-    for (i, b) in body.batches.iter().enumerate() {
-        let batch = match crate::http::batches::known_batch(&state, &auth, *b).await {
-            Ok((batch, _)) => batch,
-            Err(e) if e.status == StatusCode::NOT_FOUND => {
-                return Err(ApiError::invalid_field(
-                    &format!("batches[{i}]"),
-                    "unknown",
-                    "No such batch.",
-                ));
-            }
-            Err(e) => return Err(e),
-        };
-        if !categories.contains(&batch.category) {
-            categories.push(batch.category);
-        }
-    }
-    let panel = Panel {
-        id: PanelId::new(),
-        name: body.name.trim().to_owned(),
+    let new = app::decisions::NewPanel {
+        name: body.name,
         members: body.members,
-        categories,
+        categories: body.categories,
+        batches: body.batches,
     };
-    panel.validate().map_err(|e| domain_invalid("panel", &e))?;
-    let record = state
-        .store
-        .create_panel(&auth.audit(None), &panel, &body.batches)
-        .await?;
+    let record = app::decisions::form_panel(&state.app, &auth.actor(), new).await?;
     Ok((StatusCode::CREATED, Json(PanelView::from(record))))
 }
 
@@ -214,21 +179,8 @@ pub struct DecisionRef {
     pub version: i64,
 }
 
-/// The decision on a recommendation, if there is one yet.
-async fn decision_ref(state: &AppState, id: RecommendationId) -> ApiResult<Option<DecisionRef>> {
-    match state.store.decision_for_recommendation(id).await {
-        Ok(d) => Ok(Some(DecisionRef {
-            id: d.decision.id,
-            status: d.decision.status,
-            version: d.version,
-        })),
-        Err(StoreError::NotFound) => Ok(None),
-        Err(e) => Err(e.into()),
-    }
-}
-
-impl RecommendationView {
-    fn new(r: RecommendationRecord, tally: Option<commission::VoteTally>) -> Self {
+impl From<RecommendationRecord> for RecommendationView {
+    fn from(r: RecommendationRecord) -> Self {
         let rec = r.recommendation;
         Self {
             id: rec.id,
@@ -240,7 +192,17 @@ impl RecommendationView {
             outcome: rec.outcome,
             votes: rec.votes,
             status: rec.status,
-            tally: tally.map(|t| TallyView {
+            tally: None,
+            decision: None,
+            version: r.version,
+        }
+    }
+}
+
+impl From<Recommended> for RecommendationView {
+    fn from(r: Recommended) -> Self {
+        Self {
+            tally: r.tally.map(|t| TallyView {
                 members: t.members,
                 majority: t.majority,
                 in_favour: t.in_favour,
@@ -248,14 +210,13 @@ impl RecommendationView {
                 abstentions: t.abstentions,
                 eligible_not_voted: t.eligible_not_voted,
             }),
-            decision: None,
-            version: r.version,
+            decision: r.decision.map(|d| DecisionRef {
+                id: d.decision.id,
+                status: d.decision.status,
+                version: d.version,
+            }),
+            ..Self::from(r.record)
         }
-    }
-
-    fn with_decision(mut self, decision: Option<DecisionRef>) -> Self {
-        self.decision = decision;
-        self
     }
 }
 
@@ -278,97 +239,19 @@ pub struct Propose {
     pub text: Option<String>,
 }
 
-fn recommendation_problem(e: &RecommendationError) -> ApiError {
-    match e {
-        RecommendationError::NotAMember { .. } => {
-            ApiError::forbidden(e.to_string()).with("code", e.code())
-        }
-        RecommendationError::ConflictOfInterest(_) | RecommendationError::AssessmentRequired => {
-            domain_conflict(e)
-        }
-        _ => domain_invalid("outcome", e),
+impl Propose {
+    fn proposal(self) -> ApiResult<Proposal> {
+        Ok(Proposal {
+            panel: self.panel,
+            outcome: ProposedOutcome::named(
+                &self.outcome,
+                self.amount,
+                self.variation_reasons,
+                self.codes,
+                self.text,
+            )?,
+        })
     }
-}
-
-fn vote_problem(e: &VoteError) -> ApiError {
-    match e {
-        VoteError::NotAMember { .. } => ApiError::forbidden(e.to_string()).with("code", e.code()),
-        _ => domain_conflict(e),
-    }
-}
-
-/// The panel as it applies to a case: a batch assigned to the panel is
-/// handled whatever its category.
-fn panel_for(panel: &PanelRecord, case: &CaseRecord) -> Panel {
-    let mut p = panel.panel.clone();
-    if case.batch_id.is_some_and(|b| panel.batches.contains(&b)) && !p.handles(&case.category) {
-        p.categories.push(case.category.clone());
-    }
-    p
-}
-
-async fn load_panel(state: &AppState, id: PanelId) -> ApiResult<PanelRecord> {
-    match state.store.panel(id).await {
-        Err(StoreError::NotFound) => Err(ApiError::invalid_field(
-            "panel",
-            "unknown",
-            "No such panel.",
-        )),
-        other => Ok(other?),
-    }
-}
-
-async fn propose_for(
-    state: &AppState,
-    auth: &Authorized,
-    panel: &PanelRecord,
-    case: &CaseRecord,
-    body: &Propose,
-) -> ApiResult<Recommendation> {
-    let assessed = state
-        .store
-        .assessments(case.id)
-        .await?
-        .last()
-        .map(|a| a.assessment.result);
-    let involvement = state.store.case_involvement(case.id).await?;
-    let outcome = match body.outcome.as_str() {
-        "award" => {
-            let Some(amount) = body.amount.or(assessed) else {
-                return Err(recommendation_problem(
-                    &RecommendationError::AssessmentRequired,
-                ));
-            };
-            Outcome::Award {
-                amount,
-                variation_reasons: body.variation_reasons.clone(),
-            }
-        }
-        "dismissal" => Outcome::Dismissal {
-            codes: body.codes.clone(),
-            text: body.text.clone().unwrap_or_default(),
-        },
-        _ => {
-            return Err(ApiError::invalid_field(
-                "outcome",
-                "invalid",
-                "award or dismissal",
-            ));
-        }
-    };
-    Recommendation::propose(
-        RecommendationId::new(),
-        &panel_for(panel, case),
-        auth.principal.account,
-        &CaseForPanel {
-            case: case.id,
-            category: &case.category,
-            assessed_amount: assessed,
-            involvement: &involvement,
-        },
-        outcome,
-    )
-    .map_err(|e| recommendation_problem(&e))
 }
 
 /// A panel member proposes a recommendation on one case. Gated.
@@ -382,20 +265,12 @@ pub async fn recommend(
     Path(id): Path<CaseId>,
     Json(body): Json<Propose>,
 ) -> ApiResult<impl IntoResponse> {
-    commission_may_act(&state.app).await?;
-    let case = known_case(&state, &auth, id).await?;
-    let panel = load_panel(&state, body.panel).await?;
-    let rec = propose_for(&state, &auth, &panel, &case, &body).await?;
-    let mut saved = state
-        .store
-        .create_recommendations(&auth.audit(None), &[rec], None)
-        .await
-        .map_err(|e| stale(None, e))?;
-    let saved = saved.remove(0);
+    let proposal = body.proposal()?;
+    let saved = app::decisions::recommend(&state.app, &auth.actor(), id, proposal).await?;
     Ok((
         StatusCode::CREATED,
         etag(saved.version),
-        Json(RecommendationView::new(saved, None)),
+        Json(RecommendationView::from(saved)),
     ))
 }
 
@@ -410,66 +285,17 @@ pub async fn recommend_batch(
     Path(id): Path<BatchId>,
     Json(body): Json<Propose>,
 ) -> ApiResult<impl IntoResponse> {
-    commission_may_act(&state.app).await?;
-    let (batch, _) = crate::http::batches::known_batch(&state, &auth, id).await?;
-    if batch.status != BatchStatus::Released {
-        return Err(ApiError::conflict(format!(
-            "Only a released batch goes to the panel; this one is {:?}.",
-            batch.status
-        ))
-        .with("code", "batch_not_released"));
-    }
     if body.amount.is_some() {
-        return Err(ApiError::invalid_field(
-            "amount",
-            "not_allowed",
-            "A batch is recommended at each case's assessed amount.",
-        ));
+        return Err(app::decisions::batch_amount_refused().into());
     }
-    let panel = load_panel(&state, body.panel).await?;
-    let filter = CaseFilter {
-        batch: Some(id),
-        status: Some(CaseStatus::ReadyForPanel),
-        ..CaseFilter::default()
-    };
-    let mut recs = Vec::new();
-    let mut after = None;
-    loop {
-        let page = state
-            .store
-            .cases(
-                &filter,
-                PageRequest::new(Some(PageRequest::MAX_LIMIT), after),
-            )
-            .await?;
-        for case in &page.items {
-            recs.push(propose_for(&state, &auth, &panel, case, &body).await?);
-        }
-        match page
-            .next_cursor
-            .as_deref()
-            .and_then(kernel::page::Cursor::decode)
-        {
-            Some(c) => after = Some(c),
-            None => break,
-        }
-    }
-    if recs.is_empty() {
-        return Err(ApiError::conflict(
-            "No case of the batch is waiting for the panel.",
-        ));
-    }
-    let saved = state
-        .store
-        .create_recommendations(&auth.audit(None), &recs, Some(id))
-        .await
-        .map_err(|e| stale(None, e))?;
+    let proposal = body.proposal()?;
+    let saved = app::decisions::recommend_batch(&state.app, &auth.actor(), id, proposal).await?;
     Ok((
         StatusCode::CREATED,
         Json(
             saved
                 .into_iter()
-                .map(|r| RecommendationView::new(r, None))
+                .map(RecommendationView::from)
                 .collect::<Vec<_>>(),
         ),
     ))
@@ -483,13 +309,8 @@ pub async fn recommendation(
     auth: Authorized,
     Path(id): Path<RecommendationId>,
 ) -> ApiResult<impl IntoResponse> {
-    let r = state.store.recommendation(id).await?;
-    known_case(&state, &auth, r.recommendation.case).await?;
-    let decision = decision_ref(&state, id).await?;
-    Ok((
-        etag(r.version),
-        Json(RecommendationView::new(r, None).with_decision(decision)),
-    ))
+    let r = app::decisions::recommendation(&state.app, &auth.actor(), id).await?;
+    Ok((etag(r.record.version), Json(RecommendationView::from(r))))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -511,38 +332,8 @@ pub async fn vote(
     Path(id): Path<RecommendationId>,
     Json(body): Json<CastVote>,
 ) -> ApiResult<impl IntoResponse> {
-    commission_may_act(&state.app).await?;
-    let record = state.store.recommendation(id).await?;
-    let mut rec = record.recommendation.clone();
-    let case = known_case(&state, &auth, rec.case).await?;
-    let panel_record = state.store.panel(rec.panel).await?;
-    let panel = panel_for(&panel_record, &case);
-    let involvement = state.store.case_involvement(rec.case).await?;
-    let tally = rec
-        .cast_vote(
-            &panel,
-            &involvement,
-            Vote {
-                member: auth.principal.account,
-                choice: body.choice,
-            },
-        )
-        .map_err(|e| vote_problem(&e))?;
-    let open = if rec.status == commission::RecommendationStatus::Adopted {
-        Some(Decision::open(DecisionId::new(), &rec).map_err(|e| domain_conflict(&e))?)
-    } else {
-        None
-    };
-    let saved = state
-        .store
-        .record_vote(&auth.audit(None), &rec, record.version, open.as_ref())
-        .await
-        .map_err(|e| stale(None, e))?;
-    let decision = decision_ref(&state, id).await?;
-    Ok((
-        etag(saved.version),
-        Json(RecommendationView::new(saved, Some(tally)).with_decision(decision)),
-    ))
+    let r = app::decisions::vote(&state.app, &auth.actor(), id, body.choice).await?;
+    Ok((etag(r.record.version), Json(RecommendationView::from(r))))
 }
 
 // ------------------------------------------------------------- decisions
@@ -646,6 +437,25 @@ pub enum CouncilStep {
     },
 }
 
+impl CouncilStep {
+    fn read(self) -> AppResult<app::decisions::CouncilStep> {
+        use app::decisions::CouncilStep as Step;
+        Ok(match self {
+            Self::Approve { decided_on } => Step::Approve {
+                decided_on: decided_on
+                    .as_deref()
+                    .map(|d| day("decided_on", d))
+                    .transpose()?,
+            },
+            Self::ReturnToPanel { reasons } => Step::ReturnToPanel { reasons },
+            Self::ReferToReviewCommittee { grounds } => Step::ReferToReviewCommittee { grounds },
+            Self::RecordReviewOutcome { outcome } => Step::RecordReviewOutcome { outcome },
+            Self::ReferToAssembly { grounds } => Step::ReferToAssembly { grounds },
+            Self::RecordAssemblyVote { vote } => Step::RecordAssemblyVote { vote },
+        })
+    }
+}
+
 #[derive(Clone, Deserialize, ToSchema)]
 pub struct Decide {
     /// The Council meeting, e.g. `C/2027/14`.
@@ -654,108 +464,13 @@ pub struct Decide {
     pub step: CouncilStep,
 }
 
-fn parse_day(text: Option<&str>, today: Date) -> ApiResult<Date> {
-    match text {
-        None => Ok(today),
-        Some(t) => Date::parse(t, time::macros::format_description!("[year]-[month]-[day]"))
-            .map_err(|_| ApiError::invalid_field("decided_on", "invalid", "A date, YYYY-MM-DD.")),
-    }
-}
-
-/// The claimant kind of the case's claim, for the priority tier.
-async fn claimant_kind(state: &AppState, case: CaseId) -> ApiResult<ClaimantKind> {
-    let case = state.store.case(case).await?;
-    let claim = state.store.claim(case.claim_id).await?;
-    Ok(app::awards::claimant_kind_of_claim(&claim.content)?)
-}
-
-async fn decide_one(
-    state: &AppState,
-    auth: &Authorized,
-    id: RecommendationId,
-    expected: i64,
-    meeting_reference: Option<String>,
-    step: CouncilStep,
-) -> ApiResult<Issued> {
-    let record = match state.store.decision_for_recommendation(id).await {
-        Err(StoreError::NotFound) => {
-            let rec = state.store.recommendation(id).await?;
-            known_case(state, auth, rec.recommendation.case).await?;
-            let e = commission::DecisionError::RecommendationNotAdopted {
-                status: rec.recommendation.status,
-            };
-            return Err(domain_conflict(&e));
-        }
-        other => other?,
-    };
-    NeedToKnow::of(state.store.as_ref(), &auth.principal)
-        .await?
-        .check_category(&record.category)?;
-    if expected != record.version {
-        return Err(ApiError::precondition_failed());
-    }
-    let meeting_reference = meeting_reference.filter(|m| !m.trim().is_empty());
-    let action = match step {
-        CouncilStep::Approve { decided_on } => {
-            let decided_on = parse_day(decided_on.as_deref(), state.clock.today())?;
-            let year = u16::try_from(decided_on.year()).unwrap_or(0);
-            let probe =
-                DecisionNumber::new(year, 1).map_err(|e| domain_invalid("decided_on", &e))?;
-            record
-                .decision
-                .apply(CouncilAction::Approve {
-                    number: probe,
-                    decided_on,
-                })
-                .map_err(|e| domain_conflict(&e))?;
-            let award = match record.decision.outcome {
-                Outcome::Award { .. } => Some((
-                    AwardId::new(),
-                    claimant_kind(state, record.decision.case).await?,
-                )),
-                Outcome::Dismissal { .. } => None,
-            };
-            let approval = Approval {
-                decision: record.decision.id,
-                expected_version: expected,
-                decided_on,
-                meeting_reference,
-                award,
-            };
-            return state
-                .store
-                .approve(&auth.audit(None), &approval)
-                .await
-                .map_err(|e| stale(Some(expected), e));
-        }
-        CouncilStep::ReturnToPanel { reasons } => CouncilAction::ReturnToPanel { reasons },
-        CouncilStep::ReferToReviewCommittee { grounds } => {
-            CouncilAction::ReferToReviewCommittee { grounds }
-        }
-        CouncilStep::RecordReviewOutcome { outcome } => {
-            CouncilAction::RecordReviewOutcome { outcome }
-        }
-        CouncilStep::ReferToAssembly { grounds } => CouncilAction::ReferToAssembly { grounds },
-        CouncilStep::RecordAssemblyVote { vote } => CouncilAction::RecordAssemblyVote { vote },
-    };
-    let next = record
-        .decision
-        .apply(action)
-        .map_err(|e| domain_conflict(&e))?;
-    let saved = state
-        .store
-        .council_step(
-            &auth.audit(None),
-            &next,
-            expected,
-            meeting_reference.as_deref(),
-        )
-        .await
-        .map_err(|e| stale(Some(expected), e))?;
-    Ok(Issued {
-        decision: saved,
-        award: None,
-    })
+/// A day written `YYYY-MM-DD`.
+pub(crate) fn day(field: &str, text: &str) -> AppResult<Date> {
+    Date::parse(
+        text,
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .map_err(|_| AppError::invalid_field(field, "invalid", "A date, YYYY-MM-DD."))
 }
 
 /// The Council approves (final decision with its number, and the award),
@@ -776,15 +491,15 @@ pub async fn decide(
     headers: HeaderMap,
     Json(body): Json<Decide>,
 ) -> ApiResult<impl IntoResponse> {
-    commission_may_act(&state.app).await?;
-    let if_match = if_match_version(&headers)?;
-    let issued = decide_one(
-        &state,
-        &auth,
+    let expected = if_match_version(&headers)?;
+    let step = body.step.read()?;
+    let issued = app::decisions::decide(
+        &state.app,
+        &auth.actor(),
         id,
-        if_match,
+        expected,
+        step,
         body.meeting_reference,
-        body.step,
     )
     .await?;
     Ok((
@@ -831,48 +546,40 @@ pub async fn decide_many(
     auth: Authorized,
     Json(body): Json<BulkDecide>,
 ) -> ApiResult<Json<Vec<BulkResult>>> {
-    commission_may_act(&state.app).await?;
-    if body.items.is_empty() || body.items.len() > 1000 {
-        return Err(ApiError::invalid_field(
-            "items",
-            "length",
-            "Between 1 and 1,000 items.",
-        ));
-    }
-    if body.meeting_reference.trim().is_empty() {
-        return Err(ApiError::invalid_field(
-            "meeting_reference",
-            "required",
-            "The meeting's reference.",
-        ));
-    }
-    let mut out = Vec::with_capacity(body.items.len());
-    for item in body.items {
-        let result = decide_one(
-            &state,
-            &auth,
-            item.recommendation,
-            item.version,
-            Some(body.meeting_reference.clone()),
-            item.step,
-        )
-        .await;
-        out.push(match result {
-            Ok(issued) => BulkResult {
-                recommendation: item.recommendation,
-                status: 200,
-                result: Some(issued.into()),
-                problem: None,
-            },
-            Err(e) => BulkResult {
-                recommendation: item.recommendation,
-                status: e.status.as_u16(),
-                result: None,
-                problem: serde_json::to_value(e.body(auth.request_id.clone())).ok(),
-            },
-        });
-    }
-    Ok(Json(out))
+    let items = body
+        .items
+        .into_iter()
+        .map(|item| app::decisions::BulkItem {
+            recommendation: item.recommendation,
+            expected_version: item.version,
+            step: item.step.read(),
+        })
+        .collect();
+    let outcomes =
+        app::decisions::decide_many(&state.app, &auth.actor(), body.meeting_reference, items)
+            .await?;
+    Ok(Json(
+        outcomes
+            .into_iter()
+            .map(|o| match o.result {
+                Ok(issued) => BulkResult {
+                    recommendation: o.recommendation,
+                    status: 200,
+                    result: Some(issued.into()),
+                    problem: None,
+                },
+                Err(e) => {
+                    let e = ApiError::from(e);
+                    BulkResult {
+                        recommendation: o.recommendation,
+                        status: e.status.as_u16(),
+                        result: None,
+                        problem: serde_json::to_value(e.body(auth.request_id.clone())).ok(),
+                    }
+                }
+            })
+            .collect(),
+    ))
 }
 
 /// One decision.
@@ -883,10 +590,7 @@ pub async fn decision(
     auth: Authorized,
     Path(id): Path<DecisionId>,
 ) -> ApiResult<impl IntoResponse> {
-    let d = state.store.decision(id).await?;
-    NeedToKnow::of(state.store.as_ref(), &auth.principal)
-        .await?
-        .check_category(&d.category)?;
+    let d = app::decisions::decision(&state.app, &auth.actor(), id).await?;
     Ok((etag(d.version), Json(DecisionView::from(d))))
 }
 
@@ -899,8 +603,7 @@ pub async fn case_decisions(
     auth: Authorized,
     Path(id): Path<CaseId>,
 ) -> ApiResult<Json<Vec<DecisionView>>> {
-    known_case(&state, &auth, id).await?;
-    let list = state.store.case_decisions(id).await?;
+    let list = app::decisions::case_decisions(&state.app, &auth.actor(), id).await?;
     Ok(Json(list.into_iter().map(DecisionView::from).collect()))
 }
 
@@ -922,6 +625,33 @@ pub struct Correct {
     pub decided_on: Option<String>,
 }
 
+impl Correct {
+    fn correction(self) -> AppResult<NewCorrection> {
+        let corrected = match (self.amount, self.outcome) {
+            (Some(amount), None) => Corrected::Amount(amount),
+            (None, Some(outcome)) => Corrected::Outcome(outcome),
+            _ => {
+                return Err(AppError::invalid_field(
+                    "amount",
+                    "required",
+                    "Give the corrected amount or the corrected outcome.",
+                ));
+            }
+        };
+        Ok(NewCorrection {
+            reason: self.reason,
+            explanation: self.explanation,
+            corrected,
+            meeting_reference: self.meeting_reference,
+            decided_on: self
+                .decided_on
+                .as_deref()
+                .map(|d| day("decided_on", d))
+                .transpose()?,
+        })
+    }
+}
+
 /// A correction (clerical or computational error): a new final decision
 /// with its own number that supersedes this one; the award follows it.
 /// Gated.
@@ -934,60 +664,8 @@ pub async fn correct(
     Path(id): Path<DecisionId>,
     Json(body): Json<Correct>,
 ) -> ApiResult<impl IntoResponse> {
-    commission_may_act(&state.app).await?;
-    let previous = state.store.decision(id).await?;
-    NeedToKnow::of(state.store.as_ref(), &auth.principal)
-        .await?
-        .check_category(&previous.category)?;
-    if let Some(by) = previous.superseded_by {
-        return Err(ApiError::conflict(format!(
-            "This decision is superseded by {by}; correct the decision in force."
-        ))
-        .with("code", "superseded"));
-    }
-    let outcome = match (body.amount, body.outcome) {
-        (Some(amount), None) => Outcome::Award {
-            amount,
-            variation_reasons: Some(body.explanation.clone()),
-        },
-        (None, Some(outcome)) => outcome,
-        _ => {
-            return Err(ApiError::invalid_field(
-                "amount",
-                "required",
-                "Give the corrected amount or the corrected outcome.",
-            ));
-        }
-    };
-    let decided_on = parse_day(body.decided_on.as_deref(), state.clock.today())?;
-    let probe = DecisionNumber::new(u16::try_from(decided_on.year()).unwrap_or(0), 999_999)
-        .map_err(|e| domain_invalid("decided_on", &e))?;
-    let new_id = DecisionId::new();
-    previous
-        .decision
-        .correct(
-            new_id,
-            probe,
-            decided_on,
-            body.reason,
-            &body.explanation,
-            outcome.clone(),
-        )
-        .map_err(|e| domain_conflict(&e))?;
-    let correction = Correction {
-        id: new_id,
-        previous: id,
-        decided_on,
-        reason: body.reason,
-        explanation: body.explanation,
-        outcome,
-        meeting_reference: body.meeting_reference,
-    };
-    let issued = state
-        .store
-        .correct(&auth.audit(None), &correction)
-        .await
-        .map_err(|e| stale(None, e))?;
+    let correction = body.correction()?;
+    let issued = app::decisions::correct(&state.app, &auth.actor(), id, correction).await?;
     Ok((StatusCode::CREATED, Json(IssuedView::from(issued))))
 }
 
@@ -1007,6 +685,18 @@ pub struct ClaimDecisionView {
     pub superseded: bool,
 }
 
+impl From<DecisionRecord> for ClaimDecisionView {
+    fn from(d: DecisionRecord) -> Self {
+        Self {
+            number: d.decision.number,
+            decided_on: d.decision.decided_on.map(|x| x.to_string()),
+            outcome: d.decision.outcome,
+            supersedes: d.decision.supersedes,
+            superseded: d.superseded_by.is_some(),
+        }
+    }
+}
+
 /// The final decisions on the caller's own claim (staff see any claim they
 /// may read). Unknown or not yours: 404.
 #[utoipa::path(get, path = "/v1/claims/{id}/decisions", tag = "decisions", security(("bearer" = [])),
@@ -1016,25 +706,9 @@ pub async fn claim_decisions(
     auth: Authorized,
     Path(id): Path<register::ClaimId>,
 ) -> ApiResult<Json<Vec<ClaimDecisionView>>> {
-    crate::http::claims::visible_claim_noting(&state, &auth, id, json!({"read": "decisions"}))
-        .await?;
-    let case = match state.store.case_for_claim(id).await {
-        Ok(c) => c,
-        Err(StoreError::NotFound) => return Ok(Json(Vec::new())),
-        Err(e) => return Err(e.into()),
-    };
-    let list = state.store.case_decisions(case.id).await?;
+    let list = app::decisions::claim_decisions(&state.app, &auth.actor(), id).await?;
     Ok(Json(
-        list.into_iter()
-            .filter(|d| d.decision.is_final())
-            .map(|d| ClaimDecisionView {
-                number: d.decision.number,
-                decided_on: d.decision.decided_on.map(|x| x.to_string()),
-                outcome: d.decision.outcome,
-                supersedes: d.decision.supersedes,
-                superseded: d.superseded_by.is_some(),
-            })
-            .collect(),
+        list.into_iter().map(ClaimDecisionView::from).collect(),
     ))
 }
 
@@ -1059,6 +733,22 @@ pub struct PublicDecision {
     pub superseded: bool,
 }
 
+impl From<PublicEntry> for PublicDecision {
+    fn from(e: PublicEntry) -> Self {
+        Self {
+            number: e.number,
+            decided_on: e.decided_on.map(|x| x.to_string()),
+            category: e.category,
+            region: e.region,
+            outcome: e.outcome,
+            amount: e.amount,
+            dismissal_codes: e.dismissal_codes,
+            supersedes: e.supersedes,
+            superseded: e.superseded,
+        }
+    }
+}
+
 /// The public, anonymised register of final decisions: category, region,
 /// amount and date; no names. Public.
 #[utoipa::path(get, path = "/v1/decisions/public", tag = "decisions",
@@ -1066,28 +756,8 @@ pub struct PublicDecision {
 pub async fn public_register(
     State(state): State<AppState>,
 ) -> ApiResult<Json<Vec<PublicDecision>>> {
-    let list = state.store.final_decisions().await?;
-    Ok(Json(
-        list.into_iter()
-            .map(|d| {
-                let (outcome, codes) = match &d.decision.outcome {
-                    Outcome::Award { .. } => ("award", Vec::new()),
-                    Outcome::Dismissal { codes, .. } => ("dismissal", codes.clone()),
-                };
-                PublicDecision {
-                    number: d.decision.number,
-                    decided_on: d.decision.decided_on.map(|x| x.to_string()),
-                    category: d.category,
-                    region: d.region,
-                    outcome,
-                    amount: d.decision.outcome.amount(),
-                    dismissal_codes: codes,
-                    supersedes: d.decision.supersedes.map(|s| s.number),
-                    superseded: d.superseded_by.is_some(),
-                }
-            })
-            .collect(),
-    ))
+    let list = app::decisions::public_register(&state.app).await?;
+    Ok(Json(list.into_iter().map(PublicDecision::from).collect()))
 }
 
 // ---------------------------------------------------------------- awards

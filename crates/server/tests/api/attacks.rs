@@ -56,7 +56,7 @@ fn log_buffer() -> Arc<Mutex<Vec<u8>>> {
         let subscriber = tracing_subscriber::fmt()
             .with_writer(Capture(buffer.clone()))
             .with_ansi(false)
-            .with_env_filter("server=info")
+            .with_env_filter("server=info,app=info")
             .finish();
         // One subscriber per process; whichever test comes first sets it.
         let _ = tracing::subscriber::set_global_default(subscriber);
