@@ -11,49 +11,31 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::authz::Authorized;
 use crate::http::json::{Json, Path, etag, if_match_version};
 use crate::state::AppState;
+use app::awards::{AwardTotals, GroupedTotals, NewPayment};
 use app::decisions::{
     Corrected, NewCorrection, Proposal, ProposedOutcome, PublicEntry, Recommended,
 };
-use app::gate::commission_may_act;
-use app::need_to_know::NeedToKnow;
 use app::{AppError, AppResult};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use commission::{
-    AssemblyVote, Award, AwardId, AwardStatus, BatchId, CaseId, ClaimantKind, CorrectionReason,
-    CouncilAction, DecisionId, DecisionNumber, DecisionStatus, DismissalCode, ErrorCode, Outcome,
-    OutstandingAward, PanelId, Payment, PaymentId, PaymentRoundId, RecommendationId, RemainderRule,
-    ReviewOutcome, RoundPolicy, Vote, VoteChoice,
+    AssemblyVote, AwardId, AwardStatus, BatchId, CaseId, ClaimantKind, CorrectionReason,
+    CouncilAction, DecisionId, DecisionNumber, DecisionStatus, DismissalCode, Outcome, PanelId,
+    Payment, PaymentRoundId, RecommendationId, RemainderRule, ReviewOutcome, RoundPolicy, Vote,
+    VoteChoice,
 };
+use kernel::Money;
 use kernel::id::AccountId;
-use kernel::{Currency, Money};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::collections::BTreeMap;
-use store::StoreError;
 use store::decisions::{
     AwardRecord, DecisionRecord, Issued, PanelRecord, PaymentRoundRecord, RecommendationRecord,
     RoundStatus,
 };
 use time::{Date, OffsetDateTime};
 use utoipa::ToSchema;
-
-fn domain_conflict(e: &(impl ErrorCode + std::fmt::Display)) -> ApiError {
-    ApiError::conflict(e.to_string()).with("code", e.code())
-}
-
-fn domain_invalid(field: &str, e: &(impl ErrorCode + std::fmt::Display)) -> ApiError {
-    ApiError::invalid_field(field, e.code(), e.to_string()).with("code", e.code())
-}
-
-fn stale(if_match: Option<i64>, e: StoreError) -> ApiError {
-    match (e, if_match) {
-        (StoreError::Conflict(_), Some(_)) => ApiError::precondition_failed(),
-        (StoreError::Conflict(detail), None) => ApiError::conflict(detail),
-        (other, _) => other.into(),
-    }
-}
 
 // ---------------------------------------------------------------- panels
 
@@ -818,24 +800,8 @@ pub async fn awards(
     State(state): State<AppState>,
     auth: Authorized,
 ) -> ApiResult<Json<Vec<AwardView>>> {
-    let need = NeedToKnow::of(state.store.as_ref(), &auth.principal).await?;
-    let list = state.store.awards().await?;
-    Ok(Json(
-        list.into_iter()
-            .filter(|a| need.may_see_category(&a.category))
-            .map(AwardView::from)
-            .collect(),
-    ))
-}
-
-/// Loads an award the caller may learn of: an award on a claim of a
-/// sensitive category is "not found" to staff without the clearance.
-async fn known_award(state: &AppState, auth: &Authorized, id: AwardId) -> ApiResult<AwardRecord> {
-    let award = state.store.award(id).await?;
-    NeedToKnow::of(state.store.as_ref(), &auth.principal)
-        .await?
-        .check_category(&award.category)?;
-    Ok(award)
+    let list = app::awards::awards(&state.app, &auth.actor()).await?;
+    Ok(Json(list.into_iter().map(AwardView::from).collect()))
 }
 
 /// One award with its payments.
@@ -846,7 +812,7 @@ pub async fn award(
     auth: Authorized,
     Path(id): Path<AwardId>,
 ) -> ApiResult<impl IntoResponse> {
-    let a = known_award(&state, &auth, id).await?;
+    let a = app::awards::award(&state.app, &auth.actor(), id).await?;
     Ok((etag(a.version), Json(AwardView::from(a))))
 }
 
@@ -875,74 +841,19 @@ pub async fn record_payment(
     headers: HeaderMap,
     Json(body): Json<RecordPayment>,
 ) -> ApiResult<impl IntoResponse> {
-    commission_may_act(&state.app).await?;
-    let if_match = if_match_version(&headers)?;
-    let record = known_award(&state, &auth, id).await?;
-    if if_match != record.version {
-        return Err(ApiError::precondition_failed());
-    }
-    let paid_on = Date::parse(
-        &body.paid_on,
-        time::macros::format_description!("[year]-[month]-[day]"),
-    )
-    .map_err(|_| ApiError::invalid_field("paid_on", "invalid", "A date, YYYY-MM-DD."))?;
-    let mut award = record.award.clone();
-    let payment = Payment {
-        id: PaymentId::new(),
+    let expected = if_match_version(&headers)?;
+    let payment = NewPayment {
         amount: body.amount,
-        paid_on,
-        reference: body.reference.trim().to_owned(),
+        paid_on: day("paid_on", &body.paid_on)?,
+        reference: body.reference,
     };
-    let status = award.record_payment(payment.clone()).map_err(|e| match e {
-        commission::AwardError::NotPayable
-        | commission::AwardError::PayeeUnreachable
-        | commission::AwardError::DuplicateReference { .. } => domain_conflict(&e),
-        _ => domain_invalid("amount", &e),
-    })?;
-    let saved = state
-        .store
-        .save_award(
-            &auth.audit(None),
-            &award,
-            record.version,
-            "award.payment_recorded",
-            json!({"payment": payment, "status": status}),
-        )
-        .await
-        .map_err(|e| stale(Some(if_match), e))?;
+    let saved =
+        app::awards::record_payment(&state.app, &auth.actor(), id, expected, payment).await?;
     Ok((
         StatusCode::CREATED,
         etag(saved.version),
         Json(AwardView::from(saved)),
     ))
-}
-
-/// Saves a changed award on the version named by `If-Match`.
-async fn save_award_change(
-    state: &AppState,
-    auth: &Authorized,
-    headers: &HeaderMap,
-    id: AwardId,
-    change: impl FnOnce(&mut Award) -> Result<(), commission::AwardError>,
-    action: &'static str,
-    summary: impl FnOnce(&Award) -> Value,
-) -> ApiResult<AwardRecord> {
-    commission_may_act(&state.app).await?;
-    let if_match = if_match_version(headers)?;
-    let record = known_award(state, auth, id).await?;
-    if if_match != record.version {
-        return Err(ApiError::precondition_failed());
-    }
-    let mut award = record.award;
-    change(&mut award).map_err(|e| match e {
-        commission::AwardError::Payee(_) => domain_invalid("payees", &e),
-        _ => domain_conflict(&e),
-    })?;
-    state
-        .store
-        .save_award(&auth.audit(None), &award, if_match, action, summary(&award))
-        .await
-        .map_err(|e| stale(Some(if_match), e))
 }
 
 /// Sets who is paid: the claimant, a representative, or heirs with shares
@@ -960,16 +871,8 @@ pub async fn set_payees(
     headers: HeaderMap,
     Json(payees): Json<commission::Payees>,
 ) -> ApiResult<impl IntoResponse> {
-    let saved = save_award_change(
-        &state,
-        &auth,
-        &headers,
-        id,
-        |a| a.change_payees(payees),
-        "award.payees_changed",
-        |a| json!({"payees": a.payees, "status": a.status()}),
-    )
-    .await?;
+    let expected = if_match_version(&headers)?;
+    let saved = app::awards::set_payees(&state.app, &auth.actor(), id, expected, payees).await?;
     Ok((etag(saved.version), Json(AwardView::from(saved))))
 }
 
@@ -986,16 +889,9 @@ pub async fn mark_payee_unreachable(
     Path(id): Path<AwardId>,
     headers: HeaderMap,
 ) -> ApiResult<impl IntoResponse> {
-    let saved = save_award_change(
-        &state,
-        &auth,
-        &headers,
-        id,
-        Award::mark_payee_unreachable,
-        "award.payee_unreachable",
-        |a| json!({"status": a.status()}),
-    )
-    .await?;
+    let expected = if_match_version(&headers)?;
+    let saved =
+        app::awards::mark_payee_unreachable(&state.app, &auth.actor(), id, expected).await?;
     Ok((etag(saved.version), Json(AwardView::from(saved))))
 }
 
@@ -1010,16 +906,8 @@ pub async fn unmark_payee_unreachable(
     Path(id): Path<AwardId>,
     headers: HeaderMap,
 ) -> ApiResult<impl IntoResponse> {
-    let saved = save_award_change(
-        &state,
-        &auth,
-        &headers,
-        id,
-        Award::mark_payee_reachable,
-        "award.payee_reached",
-        |a| json!({"status": a.status()}),
-    )
-    .await?;
+    let expected = if_match_version(&headers)?;
+    let saved = app::awards::mark_payee_reachable(&state.app, &auth.actor(), id, expected).await?;
     Ok((etag(saved.version), Json(AwardView::from(saved))))
 }
 
@@ -1077,45 +965,12 @@ pub async fn preview_round(
     auth: Authorized,
     Json(body): Json<NewRound>,
 ) -> ApiResult<impl IntoResponse> {
-    commission_may_act(&state.app).await?;
-    let currency: Currency = body.available.currency();
-    // A round pays what its maker may know of: staff without the sensitive
-    // clearance preview rounds without awards on sensitive claims.
-    let need = NeedToKnow::of(state.store.as_ref(), &auth.principal).await?;
-    let outstanding: Vec<OutstandingAward> = state
-        .store
-        .awards()
-        .await?
-        .into_iter()
-        .filter(|r| need.may_see_category(&r.category))
-        .filter(|r| r.award.amount.currency() == currency)
-        .filter(|r| {
-            !matches!(
-                r.award.status(),
-                AwardStatus::Paid | AwardStatus::PayeeUnreachable
-            )
-        })
-        .filter_map(|r| {
-            let outstanding = r.award.outstanding().ok()?;
-            let paid = r.award.paid().ok()?;
-            outstanding.is_positive().then_some(OutstandingAward {
-                award: r.award.id,
-                claimant_kind: r.claimant_kind,
-                outstanding,
-                paid_to_date: paid.is_positive().then_some(paid),
-            })
-        })
-        .collect();
     let policy = RoundPolicy {
         priority_amount: body.priority_amount,
         remainder: body.remainder.unwrap_or(RemainderRule::ProRata),
     };
-    let preview = commission::compute_round(body.available, &outstanding, &policy)
-        .map_err(|e| domain_invalid("available", &e))?;
-    let saved = state
-        .store
-        .create_payment_round(&auth.audit(None), PaymentRoundId::new(), &preview)
-        .await?;
+    let saved =
+        app::awards::preview_round(&state.app, &auth.actor(), body.available, policy).await?;
     Ok((StatusCode::CREATED, Json(PaymentRoundView::from(saved))))
 }
 
@@ -1127,37 +982,8 @@ pub async fn round(
     auth: Authorized,
     Path(id): Path<PaymentRoundId>,
 ) -> ApiResult<Json<PaymentRoundView>> {
-    Ok(Json(known_round(&state, &auth, id).await?.into()))
-}
-
-/// Loads a round the caller may learn of: a round that pays an award on a
-/// sensitive claim is "not found" to staff without the clearance.
-async fn known_round(
-    state: &AppState,
-    auth: &Authorized,
-    id: PaymentRoundId,
-) -> ApiResult<PaymentRoundRecord> {
-    let round = state.store.payment_round(id).await?;
-    let need = NeedToKnow::of(state.store.as_ref(), &auth.principal).await?;
-    if !need.is_cleared() {
-        let hidden: std::collections::BTreeSet<AwardId> = state
-            .store
-            .awards()
-            .await?
-            .into_iter()
-            .filter(|a| !need.may_see_category(&a.category))
-            .map(|a| a.award.id)
-            .collect();
-        if round
-            .preview
-            .lines
-            .iter()
-            .any(|l| hidden.contains(&l.award))
-        {
-            return Err(app::need_to_know::Unknown.into());
-        }
-    }
-    Ok(round)
+    let round = app::awards::round(&state.app, &auth.actor(), id).await?;
+    Ok(Json(round.into()))
 }
 
 /// Confirms a previewed round: each award in it becomes payable with its
@@ -1171,39 +997,7 @@ pub async fn confirm_round(
     auth: Authorized,
     Path(id): Path<PaymentRoundId>,
 ) -> ApiResult<Json<PaymentRoundView>> {
-    commission_may_act(&state.app).await?;
-    let round = known_round(&state, &auth, id).await?;
-    if round.status != RoundStatus::Preview {
-        return Err(ApiError::conflict("The round is already confirmed.").with("code", "confirmed"));
-    }
-    let mut awards: Vec<(Award, i64)> = Vec::new();
-    for line in round
-        .preview
-        .lines
-        .iter()
-        .filter(|l| l.amount.is_positive())
-    {
-        let record = state.store.award(line.award).await?;
-        let outstanding = record
-            .award
-            .outstanding()
-            .map_err(|e| domain_conflict(&e))?;
-        if outstanding != line.outstanding_before {
-            return Err(ApiError::conflict(format!(
-                "Award {} changed since the preview; preview the round again.",
-                line.award
-            ))
-            .with("code", "stale_round"));
-        }
-        let mut award = record.award;
-        award.payable = true;
-        awards.push((award, record.version));
-    }
-    let saved = state
-        .store
-        .confirm_payment_round(&auth.audit(None), id, &awards)
-        .await
-        .map_err(|e| stale(None, e))?;
+    let saved = app::awards::confirm_round(&state.app, &auth.actor(), id).await?;
     Ok(Json(saved.into()))
 }
 
@@ -1220,8 +1014,31 @@ pub struct Totals {
     pub outstanding: rust_decimal::Decimal,
 }
 
+impl From<AwardTotals> for Totals {
+    fn from(t: AwardTotals) -> Self {
+        Self {
+            count: t.count,
+            awarded: t.awarded,
+            paid: t.paid,
+            outstanding: t.outstanding,
+        }
+    }
+}
+
 /// Totals per group, then per currency (never summed across currencies).
 pub type Grouped = BTreeMap<String, BTreeMap<String, Totals>>;
+
+fn grouped(g: GroupedTotals) -> Grouped {
+    g.into_iter()
+        .map(|(key, by_currency)| {
+            let by_currency = by_currency
+                .into_iter()
+                .map(|(c, t)| (c, t.into()))
+                .collect();
+            (key, by_currency)
+        })
+        .collect()
+}
 
 #[derive(Serialize, ToSchema)]
 pub struct AwardReport {
@@ -1235,43 +1052,19 @@ pub struct AwardReport {
     pub by_currency: BTreeMap<String, Totals>,
 }
 
-fn add(t: &mut Totals, a: &Award) {
-    t.count += 1;
-    t.awarded += a.amount.amount();
-    t.paid += a.paid().map(|m| m.amount()).unwrap_or_default();
-    t.outstanding += a.outstanding().map(|m| m.amount()).unwrap_or_default();
-}
-
 /// Award totals by category, region, status and currency.
 #[utoipa::path(get, path = "/v1/reports/awards", tag = "decisions", security(("bearer" = [])),
     responses((status = 200, body = AwardReport)))]
 pub async fn report(State(state): State<AppState>) -> ApiResult<Json<AwardReport>> {
-    let mut report = AwardReport {
-        by_category: Grouped::new(),
-        by_region: Grouped::new(),
-        by_status: Grouped::new(),
-        by_currency: BTreeMap::new(),
-    };
-    for r in state.store.awards().await? {
-        let a = &r.award;
-        let currency = a.amount.currency().code().to_owned();
-        let status = store::decisions::enum_text(&a.status());
-        let region = r.region.clone().unwrap_or_else(|| "unknown".into());
-        for (group, key) in [
-            (&mut report.by_category, r.category.clone()),
-            (&mut report.by_region, region),
-            (&mut report.by_status, status),
-        ] {
-            add(
-                group
-                    .entry(key)
-                    .or_default()
-                    .entry(currency.clone())
-                    .or_default(),
-                a,
-            );
-        }
-        add(report.by_currency.entry(currency).or_default(), a);
-    }
-    Ok(Json(report))
+    let r = app::awards::report(&state.app).await?;
+    Ok(Json(AwardReport {
+        by_category: grouped(r.by_category),
+        by_region: grouped(r.by_region),
+        by_status: grouped(r.by_status),
+        by_currency: r
+            .by_currency
+            .into_iter()
+            .map(|(c, t)| (c, t.into()))
+            .collect(),
+    }))
 }
