@@ -6,4 +6,6 @@
 #[macro_use]
 mod support;
 
+mod awards;
 mod catalogue;
+mod decisions;
