@@ -1,1 +1,457 @@
 //! Awards, their payees and payments, and payment rounds.
+//!
+//! Redress moves no money: it keeps the ledger of what the Commission
+//! awarded, who is to be paid, what was reported paid, and how the money
+//! of a round is shared out. Every change passes the go-live gate first
+//! and is saved on the version of the award the caller saw.
+
+use crate::decisions::{domain_conflict, domain_invalid};
+use crate::error::{AppError, AppResult};
+use crate::gate::commission_may_act;
+use crate::need_to_know::{NeedToKnow, Unknown};
+use crate::{Actor, App};
+use commission::{
+    Award, AwardError, AwardId, AwardStatus, ClaimantKind, OutstandingAward, Payees, Payment,
+    PaymentId, PaymentRoundId, RoundPolicy,
+};
+use kernel::Money;
+use register::{Claimant, ClaimantType};
+use rust_decimal::Decimal;
+use serde::Deserialize as _;
+use serde_json::json;
+use std::collections::{BTreeMap, BTreeSet};
+use store::decisions::{AwardRecord, PaymentRoundRecord, RoundStatus};
+use time::Date;
+
+/// The Commission's kind of claimant for the Register's type of claimant:
+/// a round pays individuals first, up to its priority amount.
+pub fn claimant_kind(claimant_type: ClaimantType) -> ClaimantKind {
+    match claimant_type {
+        ClaimantType::NaturalPerson => ClaimantKind::Individual,
+        ClaimantType::LegalEntity => ClaimantKind::LegalEntity,
+        ClaimantType::State => ClaimantKind::State,
+    }
+}
+
+/// The kind of claimant of a claim, read from its claimant as filed (the
+/// claim's content in the clear: the claimant is never among the sealed
+/// parts of a sensitive claim). A claim without a claimant on record (the
+/// synthetic claims of load tests) is an individual's.
+pub fn claimant_kind_of_claim(content: &serde_json::Value) -> AppResult<ClaimantKind> {
+    let claimant = match content.get("claimant") {
+        None | Some(serde_json::Value::Null) => return Ok(ClaimantKind::Individual),
+        Some(claimant) => claimant,
+    };
+    // An unreadable claimant is a damaged record, not a reason to guess a
+    // priority tier.
+    let claimant = Claimant::deserialize(claimant).map_err(AppError::internal)?;
+    Ok(claimant_kind(claimant.claimant_type()))
+}
+
+/// The awards ledger as the caller may know it, oldest first: awards on
+/// sensitive claims only with the clearance.
+pub async fn awards(app: &App, actor: &Actor) -> AppResult<Vec<AwardRecord>> {
+    let need = NeedToKnow::of(app.store.as_ref(), &actor.principal).await?;
+    Ok(app
+        .store
+        .awards()
+        .await?
+        .into_iter()
+        .filter(|a| need.may_see_category(&a.category))
+        .collect())
+}
+
+/// One award with its payments. An award on a claim of a sensitive
+/// category is "not found" to staff without the clearance.
+pub async fn award(app: &App, actor: &Actor, id: AwardId) -> AppResult<AwardRecord> {
+    let award = app.store.award(id).await?;
+    NeedToKnow::of(app.store.as_ref(), &actor.principal)
+        .await?
+        .check_category(&award.category)?;
+    Ok(award)
+}
+
+/// The award at the version the caller saw, for a change. Gated.
+async fn award_to_change(
+    app: &App,
+    actor: &Actor,
+    id: AwardId,
+    expected_version: i64,
+) -> AppResult<AwardRecord> {
+    commission_may_act(app).await?;
+    let record = award(app, actor, id).await?;
+    if expected_version != record.version {
+        return Err(AppError::precondition_failed());
+    }
+    Ok(record)
+}
+
+/// A payment reported made on an award.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewPayment {
+    pub amount: Money,
+    pub paid_on: Date,
+    /// The payer's reference; unique on the award.
+    pub reference: String,
+}
+
+/// Records a payment reported on a payable award, never above the
+/// outstanding balance, on the award's version the caller saw. Gated.
+pub async fn record_payment(
+    app: &App,
+    actor: &Actor,
+    id: AwardId,
+    expected_version: i64,
+    payment: NewPayment,
+) -> AppResult<AwardRecord> {
+    let record = award_to_change(app, actor, id, expected_version).await?;
+    let mut award = record.award;
+    let payment = Payment {
+        id: PaymentId::new(),
+        amount: payment.amount,
+        paid_on: payment.paid_on,
+        reference: payment.reference.trim().to_owned(),
+    };
+    let status = award.record_payment(payment.clone()).map_err(|e| match e {
+        AwardError::NotPayable
+        | AwardError::PayeeUnreachable
+        | AwardError::DuplicateReference { .. } => domain_conflict(&e),
+        _ => domain_invalid("amount", &e),
+    })?;
+    app.store
+        .save_award(
+            &actor.audit(None),
+            &award,
+            expected_version,
+            "award.payment_recorded",
+            json!({"payment": payment, "status": status}),
+        )
+        .await
+        .map_err(AppError::stale_or)
+}
+
+/// Saves a change of payees or of their reachability, on the award's
+/// version the caller saw. Gated.
+async fn change_award(
+    app: &App,
+    actor: &Actor,
+    id: AwardId,
+    expected_version: i64,
+    change: impl FnOnce(&mut Award) -> Result<(), AwardError>,
+    action: &'static str,
+    summary: impl FnOnce(&Award) -> serde_json::Value,
+) -> AppResult<AwardRecord> {
+    let mut award = award_to_change(app, actor, id, expected_version)
+        .await?
+        .award;
+    change(&mut award).map_err(|e| match e {
+        AwardError::Payee(_) => domain_invalid("payees", &e),
+        _ => domain_conflict(&e),
+    })?;
+    app.store
+        .save_award(
+            &actor.audit(None),
+            &award,
+            expected_version,
+            action,
+            summary(&award),
+        )
+        .await
+        .map_err(AppError::stale_or)
+}
+
+/// Sets who is paid: the claimant, a representative, or heirs whose shares
+/// sum to exactly 1. New payee details make an unreachable payee reachable
+/// again. Gated.
+pub async fn set_payees(
+    app: &App,
+    actor: &Actor,
+    id: AwardId,
+    expected_version: i64,
+    payees: Payees,
+) -> AppResult<AwardRecord> {
+    change_award(
+        app,
+        actor,
+        id,
+        expected_version,
+        |a| a.change_payees(payees),
+        "award.payees_changed",
+        |a| json!({"payees": a.payees, "status": a.status()}),
+    )
+    .await
+}
+
+/// Marks the payee unreachable while a balance is outstanding: no payment
+/// is recorded and no round pays the award until they are reached. Gated.
+pub async fn mark_payee_unreachable(
+    app: &App,
+    actor: &Actor,
+    id: AwardId,
+    expected_version: i64,
+) -> AppResult<AwardRecord> {
+    change_award(
+        app,
+        actor,
+        id,
+        expected_version,
+        Award::mark_payee_unreachable,
+        "award.payee_unreachable",
+        |a| json!({"status": a.status()}),
+    )
+    .await
+}
+
+/// Reverses the mark: the payee was reached. Gated.
+pub async fn mark_payee_reachable(
+    app: &App,
+    actor: &Actor,
+    id: AwardId,
+    expected_version: i64,
+) -> AppResult<AwardRecord> {
+    change_award(
+        app,
+        actor,
+        id,
+        expected_version,
+        Award::mark_payee_reachable,
+        "award.payee_reached",
+        |a| json!({"status": a.status()}),
+    )
+    .await
+}
+
+/// What a round would pay each award still owed something in the
+/// available amount's currency: the priority tier first, then the rest by
+/// `policy`. A round pays what its maker may know of: staff without the
+/// sensitive clearance preview rounds without awards on sensitive claims.
+/// Stored as a preview to confirm. Gated.
+pub async fn preview_round(
+    app: &App,
+    actor: &Actor,
+    available: Money,
+    policy: RoundPolicy,
+) -> AppResult<PaymentRoundRecord> {
+    commission_may_act(app).await?;
+    let currency = available.currency();
+    let need = NeedToKnow::of(app.store.as_ref(), &actor.principal).await?;
+    let outstanding: Vec<OutstandingAward> = app
+        .store
+        .awards()
+        .await?
+        .into_iter()
+        .filter(|r| need.may_see_category(&r.category))
+        .filter(|r| r.award.amount.currency() == currency)
+        .filter(|r| {
+            !matches!(
+                r.award.status(),
+                AwardStatus::Paid | AwardStatus::PayeeUnreachable
+            )
+        })
+        .filter_map(|r| {
+            let outstanding = r.award.outstanding().ok()?;
+            let paid = r.award.paid().ok()?;
+            outstanding.is_positive().then_some(OutstandingAward {
+                award: r.award.id,
+                claimant_kind: r.claimant_kind,
+                outstanding,
+                paid_to_date: paid.is_positive().then_some(paid),
+            })
+        })
+        .collect();
+    let preview = commission::compute_round(available, &outstanding, &policy)
+        .map_err(|e| domain_invalid("available", &e))?;
+    Ok(app
+        .store
+        .create_payment_round(&actor.audit(None), PaymentRoundId::new(), &preview)
+        .await?)
+}
+
+/// One payment round. A round that pays an award on a sensitive claim is
+/// "not found" to staff without the clearance.
+pub async fn round(app: &App, actor: &Actor, id: PaymentRoundId) -> AppResult<PaymentRoundRecord> {
+    let round = app.store.payment_round(id).await?;
+    let need = NeedToKnow::of(app.store.as_ref(), &actor.principal).await?;
+    if !need.is_cleared() {
+        let hidden: BTreeSet<AwardId> = app
+            .store
+            .awards()
+            .await?
+            .into_iter()
+            .filter(|a| !need.may_see_category(&a.category))
+            .map(|a| a.award.id)
+            .collect();
+        if round
+            .preview
+            .lines
+            .iter()
+            .any(|l| hidden.contains(&l.award))
+        {
+            return Err(Unknown.into());
+        }
+    }
+    Ok(round)
+}
+
+/// Confirms a previewed round: each award it pays becomes payable. Refused
+/// when the round is confirmed already, or an award's balance changed
+/// since the preview (the round must be previewed again). Gated.
+pub async fn confirm_round(
+    app: &App,
+    actor: &Actor,
+    id: PaymentRoundId,
+) -> AppResult<PaymentRoundRecord> {
+    commission_may_act(app).await?;
+    let round = round(app, actor, id).await?;
+    if round.status != RoundStatus::Preview {
+        return Err(AppError::conflict("The round is already confirmed.").with("code", "confirmed"));
+    }
+    let mut awards: Vec<(Award, i64)> = Vec::new();
+    for line in round
+        .preview
+        .lines
+        .iter()
+        .filter(|l| l.amount.is_positive())
+    {
+        let record = app.store.award(line.award).await?;
+        let outstanding = record
+            .award
+            .outstanding()
+            .map_err(|e| domain_conflict(&e))?;
+        if outstanding != line.outstanding_before {
+            return Err(AppError::conflict(format!(
+                "Award {} changed since the preview; preview the round again.",
+                line.award
+            ))
+            .with("code", "stale_round"));
+        }
+        let mut award = record.award;
+        award.payable = true;
+        awards.push((award, record.version));
+    }
+    Ok(app
+        .store
+        .confirm_payment_round(&actor.audit(None), id, &awards)
+        .await?)
+}
+
+/// Awarded, paid and outstanding totals of a group of awards, in one
+/// currency.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AwardTotals {
+    pub count: u64,
+    pub awarded: Decimal,
+    pub paid: Decimal,
+    pub outstanding: Decimal,
+}
+
+impl AwardTotals {
+    fn add(&mut self, a: &Award) {
+        self.count += 1;
+        self.awarded += a.amount.amount();
+        self.paid += a.paid().map(|m| m.amount()).unwrap_or_default();
+        self.outstanding += a.outstanding().map(|m| m.amount()).unwrap_or_default();
+    }
+}
+
+/// Totals per group, then per currency code: amounts in different
+/// currencies are never added up.
+pub type GroupedTotals = BTreeMap<String, BTreeMap<String, AwardTotals>>;
+
+/// Award totals by category, region, status and currency.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AwardReport {
+    pub by_category: GroupedTotals,
+    /// `unknown` for awards on claims without a region.
+    pub by_region: GroupedTotals,
+    pub by_status: GroupedTotals,
+    pub by_currency: BTreeMap<String, AwardTotals>,
+}
+
+/// The awards report: every award counted in its category, region, status
+/// and currency.
+pub async fn report(app: &App) -> AppResult<AwardReport> {
+    let mut report = AwardReport::default();
+    for r in app.store.awards().await? {
+        let a = &r.award;
+        let currency = a.amount.currency().code().to_owned();
+        let status = store::decisions::enum_text(&a.status());
+        let region = r.region.clone().unwrap_or_else(|| "unknown".into());
+        for (group, key) in [
+            (&mut report.by_category, r.category.clone()),
+            (&mut report.by_region, region),
+            (&mut report.by_status, status),
+        ] {
+            group
+                .entry(key)
+                .or_default()
+                .entry(currency.clone())
+                .or_default()
+                .add(a);
+        }
+        report.by_currency.entry(currency).or_default().add(a);
+    }
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn every_type_of_claimant_has_its_kind() {
+        assert_eq!(
+            claimant_kind(ClaimantType::NaturalPerson),
+            ClaimantKind::Individual
+        );
+        assert_eq!(
+            claimant_kind(ClaimantType::LegalEntity),
+            ClaimantKind::LegalEntity
+        );
+        assert_eq!(claimant_kind(ClaimantType::State), ClaimantKind::State);
+    }
+
+    #[test]
+    fn the_kind_is_the_claimants_type_whatever_words_the_claim_holds() {
+        let person = json!({
+            "claimant": {
+                "claimant_type": "natural_person",
+                "given_name": "State",
+                "family_name": "Legal_Entity",
+                "contact": {"email": "State.Office@example.org", "address": "12 State Street"},
+            },
+            "narrative": "The legal_entity next door and the \"state\" road were shelled.",
+        });
+        assert_eq!(
+            claimant_kind_of_claim(&person).unwrap(),
+            ClaimantKind::Individual
+        );
+        let state = json!({"claimant": {"claimant_type": "state", "name": "Irpin City Council",
+            "code": "20077720", "contact": {"email": "rada@example.ua"}}});
+        assert_eq!(claimant_kind_of_claim(&state).unwrap(), ClaimantKind::State);
+        let entity = json!({"claimant": {"claimant_type": "legal_entity", "name": "Ukrposhta",
+            "edrpou": "21560045"}});
+        assert_eq!(
+            claimant_kind_of_claim(&entity).unwrap(),
+            ClaimantKind::LegalEntity
+        );
+    }
+
+    #[test]
+    fn a_claim_without_a_claimant_is_an_individuals_and_an_unreadable_one_is_refused() {
+        assert_eq!(
+            claimant_kind_of_claim(&json!({})).unwrap(),
+            ClaimantKind::Individual
+        );
+        assert_eq!(
+            claimant_kind_of_claim(&json!({"claimant": null})).unwrap(),
+            ClaimantKind::Individual
+        );
+        let broken = claimant_kind_of_claim(&json!({"claimant": {"claimant_type": "martian"}}));
+        assert_eq!(
+            broken.err().map(|e| e.class),
+            Some(crate::ErrorClass::Internal)
+        );
+    }
+}

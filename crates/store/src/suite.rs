@@ -53,7 +53,12 @@ macro_rules! behaviour_suite {
             case_assignment_respects_version_and_status,
             distribution_spreads_cases_evenly_oldest_first,
             a_batch_chunk_assesses_each_case_once_across_retries_and_takeovers,
-            a_reviewed_batch_is_returned_or_released_once_at_its_version
+            a_reviewed_batch_is_returned_or_released_once_at_its_version,
+            two_approvals_of_one_decision_one_wins,
+            decision_numbers_have_no_gaps_when_an_approval_rolls_back,
+            a_correction_supersedes_once,
+            a_round_is_not_confirmed_over_an_award_changed_since_its_preview,
+            an_award_never_goes_below_zero_outstanding
         );
     };
     (@tests $fresh:path; $($name:ident),*) => {
@@ -2287,5 +2292,441 @@ pub async fn a_reviewed_batch_is_returned_or_released_once_at_its_version(store:
     assert!(matches!(
         store.start_batch_assessment(&ctx_as(staff), batch.id).await,
         Err(StoreError::Conflict(_))
+    ));
+}
+
+// ---------------------------------------------------------------------------
+// The Commission's decisions.
+
+fn eur(cents: i64) -> kernel::Money {
+    kernel::Money::new(rust_decimal::Decimal::new(cents, 2), kernel::Currency::EUR)
+}
+
+fn day_of_decision() -> time::Date {
+    time::macros::date!(2026 - 09 - 01)
+}
+
+/// Recorded claims of category A3.1 with their cases, each assessed at a
+/// fixed 1,000 EUR and recommended as an award adopted by two of a panel
+/// of three: the decisions awaiting the Council, one per case.
+async fn awaiting_council(store: &dyn Store, n: usize) -> Vec<crate::decisions::DecisionRecord> {
+    use crate::claims::ClaimChange;
+    use commission::{
+        CaseForPanel, Decision, DecisionId, Outcome, Panel, PanelId, Recommendation,
+        RecommendationId, RuleKind, ValuationRule, Vote, VoteChoice,
+    };
+    use register::ClaimStatus;
+    let system = ctx();
+    let account = |name: String, role: Role| {
+        let new = new_account(&name, &[role]);
+        let system = &system;
+        async move { store.create_account(system, new).await.unwrap().id }
+    };
+    let claimant = account("Claimant".into(), Role::Claimant).await;
+    let assessor = account("Assessor".into(), Role::Assessor).await;
+    let mut members = Vec::new();
+    for i in 0..3 {
+        members.push(account(format!("Commissioner {i}"), Role::Commissioner).await);
+    }
+    let rule = ValuationRule {
+        category: "A3.1".into(),
+        version: 1,
+        kind: RuleKind::Fixed {
+            per_claimant: eur(100_000),
+            family_cap: None,
+        },
+        valuation_date: commission::ValuationDate::default(),
+        currency: kernel::Currency::EUR,
+    };
+    store.put_valuation_rule(&ctx(), &rule).await.unwrap();
+    let panel = Panel {
+        id: PanelId::new(),
+        name: "Panel 1".into(),
+        members: members.clone(),
+        categories: vec!["A3.1".into()],
+    };
+    store.create_panel(&ctx(), &panel, &[]).await.unwrap();
+    let mut decisions = Vec::new();
+    for _ in 0..n {
+        let mut draft = empty_draft();
+        draft.columns.category = Some("A3.1".into());
+        draft.columns.totals = serde_json::json!([{"amount": "1500.00", "currency": "EUR"}]);
+        let claim = store.create_claim(&ctx(), claimant, draft).await.unwrap();
+        store
+            .submit_claim(&ctx(), claim.id, claim.version, no_duplicates(claim.id))
+            .await
+            .unwrap();
+        for (from, to, action) in [
+            (
+                ClaimStatus::Submitted,
+                ClaimStatus::UnderReview,
+                "claim.review_started",
+            ),
+            (
+                ClaimStatus::UnderReview,
+                ClaimStatus::Recorded,
+                "claim.recorded",
+            ),
+        ] {
+            let change = ClaimChange {
+                from,
+                to,
+                action,
+                recommendation: None,
+                decision: None,
+                message: None,
+            };
+            store
+                .change_claim(&ctx(), claim.id, None, change)
+                .await
+                .unwrap();
+        }
+        let case = store.case_for_claim(claim.id).await.unwrap();
+        store
+            .assign_case(&ctx(), case.id, None, assessor)
+            .await
+            .unwrap();
+        let inputs = commission::AssessmentInputs {
+            claimed: vec![eur(150_000)],
+            quantities: std::collections::BTreeMap::new(),
+            region: None,
+            incident_date: time::macros::date!(2022 - 03 - 14),
+            submission_date: time::macros::date!(2025 - 06 - 02),
+            manual: None,
+        };
+        let assessment =
+            commission::assess(&rule, &inputs, &commission::RecordedRates::default()).unwrap();
+        store
+            .record_assessment(&ctx(), case.id, None, assessor, &assessment)
+            .await
+            .unwrap();
+        let involvement = store.case_involvement(case.id).await.unwrap();
+        let mut recommendation = Recommendation::propose(
+            RecommendationId::new(),
+            &panel,
+            members[0],
+            &CaseForPanel {
+                case: case.id,
+                category: "A3.1",
+                assessed_amount: Some(assessment.result),
+                involvement: &involvement,
+            },
+            Outcome::Award {
+                amount: assessment.result,
+                variation_reasons: None,
+            },
+        )
+        .unwrap();
+        let stored = store
+            .create_recommendations(&ctx(), std::slice::from_ref(&recommendation), None)
+            .await
+            .unwrap()
+            .remove(0);
+        for member in &members[..2] {
+            recommendation
+                .cast_vote(
+                    &panel,
+                    &involvement,
+                    Vote {
+                        member: *member,
+                        choice: VoteChoice::InFavour,
+                    },
+                )
+                .unwrap();
+        }
+        let open = Decision::open(DecisionId::new(), &recommendation).unwrap();
+        store
+            .record_vote(&ctx(), &recommendation, stored.version, Some(&open))
+            .await
+            .unwrap();
+        decisions.push(
+            store
+                .decision_for_recommendation(recommendation.id)
+                .await
+                .unwrap(),
+        );
+    }
+    decisions
+}
+
+fn approval(d: &crate::decisions::DecisionRecord) -> crate::decisions::Approval {
+    crate::decisions::Approval {
+        decision: d.decision.id,
+        expected_version: d.version,
+        decided_on: day_of_decision(),
+        meeting_reference: Some("C/2026/9".into()),
+        award: Some((
+            commission::AwardId::new(),
+            commission::ClaimantKind::Individual,
+        )),
+    }
+}
+
+fn number_of(issued: &crate::decisions::Issued) -> String {
+    issued
+        .decision
+        .decision
+        .number
+        .map(|n| n.to_string())
+        .unwrap_or_default()
+}
+
+pub async fn two_approvals_of_one_decision_one_wins(store: &dyn Store) {
+    let decisions = awaiting_council(store, 2).await;
+    let (one, two) = tokio_join(
+        store.approve(&ctx(), &approval(&decisions[0])),
+        store.approve(&ctx(), &approval(&decisions[0])),
+    )
+    .await;
+    let (won, lost) = match (one, two) {
+        (Ok(won), Err(lost)) | (Err(lost), Ok(won)) => (won, lost),
+        other => panic!("exactly one approval wins: {other:?}"),
+    };
+    assert!(matches!(lost, StoreError::Conflict(_)), "{lost:?}");
+    assert_eq!(number_of(&won), "ICC-DEC-2026-000001");
+    assert_eq!(store.awards().await.unwrap().len(), 1, "one award");
+    // The loser's number was not used up.
+    let next = store
+        .approve(&ctx(), &approval(&decisions[1]))
+        .await
+        .unwrap();
+    assert_eq!(number_of(&next), "ICC-DEC-2026-000002");
+}
+
+pub async fn decision_numbers_have_no_gaps_when_an_approval_rolls_back(store: &dyn Store) {
+    let decisions = awaiting_council(store, 2).await;
+    let first = approval(&decisions[0]);
+    let issued = store.approve(&ctx(), &first).await.unwrap();
+    assert_eq!(number_of(&issued), "ICC-DEC-2026-000001");
+    // The second approval takes number 2, then fails on its award (the id
+    // is taken): the whole approval rolls back, the number with it.
+    let mut clashing = approval(&decisions[1]);
+    clashing.award = first.award;
+    assert!(store.approve(&ctx(), &clashing).await.is_err());
+    let untouched = store.decision(decisions[1].decision.id).await.unwrap();
+    assert_eq!(untouched.version, decisions[1].version);
+    assert_eq!(untouched.decision.number, None);
+    let issued = store
+        .approve(&ctx(), &approval(&decisions[1]))
+        .await
+        .unwrap();
+    assert_eq!(number_of(&issued), "ICC-DEC-2026-000002");
+}
+
+pub async fn a_correction_supersedes_once(store: &dyn Store) {
+    let decisions = awaiting_council(store, 2).await;
+    let issued = store
+        .approve(&ctx(), &approval(&decisions[0]))
+        .await
+        .unwrap();
+    let previous = issued.decision.decision.id;
+    let correction = |amount| crate::decisions::Correction {
+        id: commission::DecisionId::new(),
+        previous,
+        decided_on: day_of_decision(),
+        reason: commission::CorrectionReason::ComputationalError,
+        explanation: "The fixed sum is 900 EUR.".into(),
+        outcome: commission::Outcome::Award {
+            amount: eur(amount),
+            variation_reasons: Some("The fixed sum is 900 EUR.".into()),
+        },
+        meeting_reference: None,
+    };
+    let (one, two) = tokio_join(
+        store.correct(&ctx(), &correction(90_000)),
+        store.correct(&ctx(), &correction(80_000)),
+    )
+    .await;
+    let (won, lost) = match (one, two) {
+        (Ok(won), Err(lost)) | (Err(lost), Ok(won)) => (won, lost),
+        other => panic!("exactly one correction supersedes: {other:?}"),
+    };
+    assert!(matches!(lost, StoreError::Conflict(_)), "{lost:?}");
+    assert_eq!(number_of(&won), "ICC-DEC-2026-000002");
+    let award = won
+        .award
+        .as_ref()
+        .expect("the award follows the correction");
+    assert_eq!(award.award.decision, won.decision.decision.id);
+    assert_eq!(
+        Some(award.award.amount),
+        won.decision.decision.outcome.amount()
+    );
+    // Superseded once and for all: a later correction of it is refused.
+    assert!(matches!(
+        store.correct(&ctx(), &correction(70_000)).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let history = store
+        .case_decisions(issued.decision.decision.case)
+        .await
+        .unwrap();
+    assert_eq!(history.len(), 2);
+    assert_eq!(history[0].superseded_by, Some(won.decision.decision.id));
+    assert_eq!(history[1].superseded_by, None);
+    // Neither refused correction used up a number.
+    let next = store
+        .approve(&ctx(), &approval(&decisions[1]))
+        .await
+        .unwrap();
+    assert_eq!(number_of(&next), "ICC-DEC-2026-000003");
+}
+
+/// A round that pays each award in `awards` what it owes, previewed.
+async fn previewed_round(
+    store: &dyn Store,
+    awards: &[crate::decisions::AwardRecord],
+) -> crate::decisions::PaymentRoundRecord {
+    let outstanding: Vec<commission::OutstandingAward> = awards
+        .iter()
+        .map(|a| commission::OutstandingAward {
+            award: a.award.id,
+            claimant_kind: a.claimant_kind,
+            outstanding: a.award.outstanding().unwrap(),
+            paid_to_date: None,
+        })
+        .collect();
+    let policy = commission::RoundPolicy {
+        priority_amount: None,
+        remainder: commission::RemainderRule::ProRata,
+    };
+    let preview = commission::compute_round(eur(100_000_000), &outstanding, &policy).unwrap();
+    store
+        .create_payment_round(&ctx(), commission::PaymentRoundId::new(), &preview)
+        .await
+        .unwrap()
+}
+
+pub async fn a_round_is_not_confirmed_over_an_award_changed_since_its_preview(store: &dyn Store) {
+    use crate::decisions::RoundStatus;
+    let decisions = awaiting_council(store, 1).await;
+    let issued = store
+        .approve(&ctx(), &approval(&decisions[0]))
+        .await
+        .unwrap();
+    let award = issued.award.unwrap();
+    let round = previewed_round(store, std::slice::from_ref(&award)).await;
+    // The payees change after the preview: the award is at a new version.
+    let mut changed = award.award.clone();
+    changed
+        .change_payees(commission::Payees::Representative {
+            name: "Advokat M.".into(),
+            account: None,
+        })
+        .unwrap();
+    let changed = store
+        .save_award(
+            &ctx(),
+            &changed,
+            award.version,
+            "award.payees_changed",
+            serde_json::json!({}),
+        )
+        .await
+        .unwrap();
+    let mut payable = award.award.clone();
+    payable.payable = true;
+    assert!(matches!(
+        store
+            .confirm_payment_round(&ctx(), round.id, &[(payable.clone(), award.version)])
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    // Nothing of the refused confirmation stayed.
+    assert_eq!(
+        store.payment_round(round.id).await.unwrap().status,
+        RoundStatus::Preview
+    );
+    let now = store.award(award.award.id).await.unwrap();
+    assert_eq!(now.version, changed.version);
+    assert!(!now.award.payable);
+    // On the award as it stands, it is confirmed, once.
+    let mut payable = now.award.clone();
+    payable.payable = true;
+    let confirmed = store
+        .confirm_payment_round(&ctx(), round.id, &[(payable.clone(), now.version)])
+        .await
+        .unwrap();
+    assert_eq!(confirmed.status, RoundStatus::Confirmed);
+    assert!(store.award(award.award.id).await.unwrap().award.payable);
+    assert!(matches!(
+        store
+            .confirm_payment_round(&ctx(), round.id, &[(payable, now.version + 1)])
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+}
+
+pub async fn an_award_never_goes_below_zero_outstanding(store: &dyn Store) {
+    let decisions = awaiting_council(store, 1).await;
+    let award = store
+        .approve(&ctx(), &approval(&decisions[0]))
+        .await
+        .unwrap()
+        .award
+        .unwrap();
+    let mut payable = award.award.clone();
+    payable.payable = true;
+    let award = store
+        .save_award(
+            &ctx(),
+            &payable,
+            award.version,
+            "award.payable",
+            serde_json::json!({}),
+        )
+        .await
+        .unwrap();
+    // Two payments of 600 EUR on the 1,000 EUR award, each within the
+    // balance its clerk saw: of the two saves, one wins.
+    let paid = |reference: &str| {
+        let mut a = award.award.clone();
+        a.record_payment(commission::Payment {
+            id: commission::PaymentId::new(),
+            amount: eur(60_000),
+            paid_on: day_of_decision(),
+            reference: reference.into(),
+        })
+        .unwrap();
+        a
+    };
+    let (first, second) = (paid("R-1"), paid("R-2"));
+    let (one, two) = tokio_join(
+        store.save_award(
+            &ctx(),
+            &first,
+            award.version,
+            "award.payment_recorded",
+            serde_json::json!({}),
+        ),
+        store.save_award(
+            &ctx(),
+            &second,
+            award.version,
+            "award.payment_recorded",
+            serde_json::json!({}),
+        ),
+    )
+    .await;
+    let (won, lost) = match (one, two) {
+        (Ok(won), Err(lost)) | (Err(lost), Ok(won)) => (won, lost),
+        other => panic!("exactly one payment is saved: {other:?}"),
+    };
+    assert!(matches!(lost, StoreError::Conflict(_)), "{lost:?}");
+    let stored = store.award(award.award.id).await.unwrap();
+    assert_eq!(stored, won);
+    assert_eq!(stored.award.payments.len(), 1);
+    assert_eq!(stored.award.outstanding().unwrap(), eur(40_000));
+    // The second clerk pays from the award as it now stands: the domain
+    // refuses 600 EUR more.
+    let mut again = stored.award.clone();
+    assert!(matches!(
+        again.record_payment(commission::Payment {
+            id: commission::PaymentId::new(),
+            amount: eur(60_000),
+            paid_on: day_of_decision(),
+            reference: "R-3".into(),
+        }),
+        Err(commission::AwardError::Overpayment { .. })
     ));
 }

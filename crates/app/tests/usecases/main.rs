@@ -6,8 +6,10 @@
 #[macro_use]
 mod support;
 
+mod awards;
 mod batches;
 mod cases;
 mod catalogue;
 mod claims;
 mod convention;
+mod decisions;

@@ -16,6 +16,8 @@ enum Guard {
 
 pub struct World {
     pub app: App,
+    /// The application's clock, to move time.
+    pub clock: FixedClock,
     _guard: Guard,
     _dir: tempfile::TempDir,
 }
@@ -108,6 +110,7 @@ impl World {
         app::gate::seed_convention(&app).await.expect("convention");
         Self {
             app,
+            clock,
             _guard: guard,
             _dir: dir,
         }

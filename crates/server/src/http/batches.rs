@@ -8,14 +8,13 @@ use crate::http::json::{Json, Path, etag, if_match_version};
 use crate::state::AppState;
 use app::batches::{BatchDetails, VisibleDuplicate};
 use app::cases::CaseCriteria;
-use app::need_to_know::NeedToKnow;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use commission::{BatchId, BatchStatus, CaseId, Finding, ReleaseDecision, SampleFinding};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use store::cases::{BatchRecord, CaseFilter, JobId, JobRecord};
+use store::cases::{CaseFilter, JobId, JobRecord};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 
@@ -114,15 +113,6 @@ impl From<VisibleDuplicate> for BatchDuplicateView {
             restricted: flag.restricted,
         }
     }
-}
-
-/// Loads a batch the caller may learn of (see `app::batches::known_batch`).
-pub(crate) async fn known_batch(
-    state: &AppState,
-    auth: &Authorized,
-    id: BatchId,
-) -> ApiResult<(BatchRecord, NeedToKnow)> {
-    Ok(app::batches::known_batch(&state.app, &auth.actor(), id).await?)
 }
 
 impl From<BatchDetails> for BatchView {

@@ -147,15 +147,6 @@ pub async fn read(
     Ok((etag(case.version), Json(CaseView::from(case))))
 }
 
-/// Loads a case the caller may learn of (see `app::cases::known_case`).
-pub(crate) async fn known_case(
-    state: &AppState,
-    auth: &Authorized,
-    id: CaseId,
-) -> ApiResult<CaseRecord> {
-    Ok(app::cases::known_case(&state.app, &auth.actor(), id).await?)
-}
-
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Assign {

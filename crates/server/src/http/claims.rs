@@ -216,16 +216,6 @@ fn staff_view(state: &AppState, record: ClaimRecord) -> ApiResult<ClaimView> {
     })
 }
 
-/// Loads a claim the caller may see (`app::claims::visible_noting`).
-pub(crate) async fn visible_claim_noting(
-    state: &AppState,
-    auth: &Authorized,
-    id: ClaimId,
-    read_detail: Value,
-) -> ApiResult<ClaimRecord> {
-    Ok(use_case::visible_noting(&state.app, &auth.actor(), id, read_detail).await?)
-}
-
 /// Files a new claim as a draft.
 #[utoipa::path(post, path = "/v1/claims", tag = "register", security(("bearer" = [])),
     params(("Idempotency-Key" = Option<String>, Header)),

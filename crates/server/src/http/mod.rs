@@ -8,12 +8,13 @@
 pub mod accounts;
 pub mod audit;
 pub mod authz;
+pub mod awards;
 pub mod batches;
 pub mod cases;
 pub mod catalogue;
 pub mod claims;
 pub mod convention;
-pub mod decisions;
+pub mod council;
 pub mod evidence;
 pub mod exports;
 pub mod health;
@@ -21,7 +22,10 @@ pub mod idempotency;
 pub mod imports;
 pub mod json;
 pub mod metrics;
+pub mod panels;
+pub mod payment_rounds;
 pub mod problem;
+pub mod recommendations;
 pub mod reports;
 pub mod webhooks;
 
@@ -145,30 +149,30 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(batches::clear_duplicate))
         .routes(routes!(batches::release))
         .routes(routes!(batches::job))
-        .routes(routes!(decisions::panels, decisions::form_panel))
-        .routes(routes!(decisions::recommend))
-        .routes(routes!(decisions::recommend_batch))
-        .routes(routes!(decisions::recommendation))
-        .routes(routes!(decisions::vote))
-        .routes(routes!(decisions::decide))
-        .routes(routes!(decisions::decide_many))
-        .routes(routes!(decisions::decision))
-        .routes(routes!(decisions::case_decisions))
-        .routes(routes!(decisions::correct))
-        .routes(routes!(decisions::claim_decisions))
-        .routes(routes!(decisions::public_register))
-        .routes(routes!(decisions::awards))
-        .routes(routes!(decisions::award))
-        .routes(routes!(decisions::record_payment))
-        .routes(routes!(decisions::set_payees))
+        .routes(routes!(panels::panels, panels::form_panel))
+        .routes(routes!(recommendations::recommend))
+        .routes(routes!(recommendations::recommend_batch))
+        .routes(routes!(recommendations::recommendation))
+        .routes(routes!(recommendations::vote))
+        .routes(routes!(council::decide))
+        .routes(routes!(council::decide_many))
+        .routes(routes!(council::decision))
+        .routes(routes!(council::case_decisions))
+        .routes(routes!(council::correct))
+        .routes(routes!(council::claim_decisions))
+        .routes(routes!(council::public_register))
+        .routes(routes!(awards::awards))
+        .routes(routes!(awards::award))
+        .routes(routes!(awards::record_payment))
+        .routes(routes!(awards::set_payees))
         .routes(routes!(
-            decisions::mark_payee_unreachable,
-            decisions::unmark_payee_unreachable
+            awards::mark_payee_unreachable,
+            awards::unmark_payee_unreachable
         ))
-        .routes(routes!(decisions::preview_round))
-        .routes(routes!(decisions::round))
-        .routes(routes!(decisions::confirm_round))
-        .routes(routes!(decisions::report))
+        .routes(routes!(payment_rounds::preview_round))
+        .routes(routes!(payment_rounds::round))
+        .routes(routes!(payment_rounds::confirm_round))
+        .routes(routes!(awards::report))
         .routes(routes!(imports::upload))
         .routes(routes!(imports::read))
         .routes(routes!(imports::rejects))

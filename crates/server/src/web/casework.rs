@@ -17,14 +17,13 @@ use super::tracker::money_text;
 use super::{Chrome, PageResult, encode, html, when};
 use crate::error::{ApiError, ApiResult};
 use crate::http::authz::Authorized;
-use crate::http::decisions::{self as decisions_api, CouncilStep};
-use crate::http::json::{Json, PageParams, Path};
+use crate::http::json::{PageParams, Path};
 use crate::state::AppState;
 use app::cases::CaseCriteria;
+use app::decisions::{CouncilStep, Proposal, ProposedOutcome};
 use askama::Template;
 use axum::extract::State;
 use axum::extract::rejection::{FormRejection, QueryRejection};
-use axum::http::{HeaderMap, HeaderValue, header};
 use commission::{BatchId, CaseId, CaseStatus, RecommendationId};
 use kernel::PageRequest;
 use kernel::{Action, Money};
@@ -32,7 +31,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::str::FromStr as _;
-use store::{AuditFilter, StoreError};
+use store::AuditFilter;
 
 /// The snake-case name serde gives a value (statuses, outcomes).
 fn name_of(value: &impl Serialize) -> String {
@@ -53,16 +52,6 @@ fn non_empty(v: Option<String>) -> Option<String> {
 /// The version a form showed, which a change must name.
 fn expected_version(version: Option<i64>) -> ApiResult<i64> {
     version.ok_or_else(ApiError::precondition_required)
-}
-
-fn if_match(version: Option<i64>) -> HeaderMap {
-    let mut headers = HeaderMap::new();
-    if let Some(v) = version
-        && let Ok(value) = HeaderValue::from_str(&format!("\"v{v}\""))
-    {
-        headers.insert(header::IF_MATCH, value);
-    }
-    headers
 }
 
 /// An amount typed into a form, in the award currency.
@@ -360,28 +349,26 @@ async fn case_page(
 ) -> PageResult {
     let case = app::cases::known_case(&state.app, &auth.actor(), id).await?;
     let assessments = app::cases::assessments(&state.app, &auth.actor(), id).await?;
-    let Json(decisions) =
-        decisions_api::case_decisions(State(state.clone()), auth.clone(), Path(id)).await?;
-    let decided: Vec<RecommendationId> = decisions.iter().map(|d| d.recommendation_id).collect();
+    let decisions = app::decisions::case_decisions(&state.app, &auth.actor(), id).await?;
+    let decided: Vec<RecommendationId> = decisions
+        .iter()
+        .map(|d| d.decision.recommendation)
+        .collect();
     let me = viewer.principal.account;
     let may_vote = may(viewer, Action::Recommend);
     let may_decide = may(viewer, Action::DecideRecommendation);
     let mut recommendations = Vec::new();
     let mut open = false;
     for rid in recommendation_ids(state, id, case.status, &decided).await? {
-        let r = match state.store.recommendation(rid).await {
+        let r = match app::decisions::recommendation(&state.app, &auth.actor(), rid).await {
             Ok(r) => r,
-            Err(StoreError::NotFound) => continue,
+            Err(e) if e.class == app::ErrorClass::NotFound => continue,
             Err(e) => return Err(e.into()),
         };
-        let rec = r.recommendation;
+        let rec = r.record.recommendation;
         let status = name_of(&rec.status);
         open |= status == "open";
-        let decision = match state.store.decision_for_recommendation(rid).await {
-            Ok(d) => Some((name_of(&d.decision.status), d.version)),
-            Err(StoreError::NotFound) => None,
-            Err(e) => return Err(e.into()),
-        };
+        let decision = r.decision.map(|d| (name_of(&d.decision.status), d.version));
         recommendations.push(RecommendationBox {
             id: rid.to_string(),
             can_vote: may_vote && status == "open" && !rec.votes.iter().any(|v| v.member == me),
@@ -424,10 +411,14 @@ async fn case_page(
     let decisions = decisions
         .into_iter()
         .map(|d| DecisionLine {
-            number: d.number.map(|n| n.to_string()).unwrap_or_default(),
-            decided_on: d.decided_on.unwrap_or_default(),
-            status: name_of(&d.status),
-            outcome: lines(&d.outcome, lang),
+            number: d.decision.number.map(|n| n.to_string()).unwrap_or_default(),
+            decided_on: d
+                .decision
+                .decided_on
+                .map(|x| x.to_string())
+                .unwrap_or_default(),
+            status: name_of(&d.decision.status),
+            outcome: lines(&d.decision.outcome, lang),
         })
         .collect();
     let in_batch = case.batch_id.is_some();
@@ -438,14 +429,14 @@ async fn case_page(
             CaseStatus::Assessed | CaseStatus::ReadyForPanel
         );
     let panels = if can_recommend {
-        let Json(panels) = decisions_api::panels(State(state.clone())).await?;
-        panels
+        app::decisions::panels(&state.app)
+            .await?
             .into_iter()
             .filter(|p| {
-                p.categories.contains(&case.category)
+                p.panel.categories.contains(&case.category)
                     || case.batch_id.is_some_and(|b| p.batches.contains(&b))
             })
-            .map(|p| (p.id.to_string(), p.name))
+            .map(|p| (p.panel.id.to_string(), p.panel.name))
             .collect()
     } else {
         Vec::new()
@@ -631,7 +622,7 @@ pub(crate) struct RecommendForm {
     text: Option<String>,
 }
 
-fn propose_body(state: &AppState, f: RecommendForm) -> ApiResult<decisions_api::Propose> {
+fn propose_body(state: &AppState, f: RecommendForm) -> ApiResult<Proposal> {
     let panel = f
         .panel
         .trim()
@@ -647,13 +638,15 @@ fn propose_body(state: &AppState, f: RecommendForm) -> ApiResult<decisions_api::
         ],
         None => Vec::new(),
     };
-    Ok(decisions_api::Propose {
+    Ok(Proposal {
         panel,
-        outcome: f.outcome,
-        amount,
-        variation_reasons: non_empty(f.variation_reasons),
-        codes,
-        text: non_empty(f.text),
+        outcome: ProposedOutcome::named(
+            &f.outcome,
+            amount,
+            non_empty(f.variation_reasons),
+            codes,
+            non_empty(f.text),
+        )?,
     })
 }
 
@@ -667,11 +660,10 @@ pub(crate) async fn recommend(
 ) -> PageResult {
     let body = form(body)?;
     let outcome = match propose_body(&state, body) {
-        Ok(propose) => {
-            decisions_api::recommend(State(state.clone()), auth.clone(), Path(id), Json(propose))
-                .await
-                .map(drop)
-        }
+        Ok(proposal) => app::decisions::recommend(&state.app, &auth.actor(), id, proposal)
+            .await
+            .map(drop)
+            .map_err(ApiError::from),
         Err(e) => Err(e),
     };
     after(&state, lang, &viewer, &auth, id, outcome, "recommended").await
@@ -699,14 +691,10 @@ pub(crate) async fn vote(
     let body = form(body)?;
     let case = case_of(&state, id).await?;
     let outcome = match serde_json::from_value(Value::String(body.choice)) {
-        Ok(choice) => decisions_api::vote(
-            State(state.clone()),
-            auth.clone(),
-            Path(id),
-            Json(decisions_api::CastVote { choice }),
-        )
-        .await
-        .map(drop),
+        Ok(choice) => app::decisions::vote(&state.app, &auth.actor(), id, choice)
+            .await
+            .map(drop)
+            .map_err(ApiError::from),
         Err(_) => Err(ApiError::invalid_field(
             "choice",
             "required",
@@ -727,13 +715,24 @@ pub(crate) struct DecideForm {
     reasons: String,
 }
 
+/// The day of a decision typed into a form.
+fn decided_on(text: &str) -> ApiResult<time::Date> {
+    time::Date::parse(
+        text,
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .map_err(|_| ApiError::invalid_field("decided_on", "invalid", "A date, YYYY-MM-DD."))
+}
+
 /// The Council's steps a form can take; the committee's and the
 /// Assembly's outcomes are structured records entered through the API.
 fn council_step(f: &DecideForm) -> ApiResult<CouncilStep> {
     let reasons = f.reasons.trim().to_owned();
     match f.step.as_str() {
         "approve" => Ok(CouncilStep::Approve {
-            decided_on: non_empty(f.decided_on.clone()),
+            decided_on: non_empty(f.decided_on.clone())
+                .map(|d| decided_on(&d))
+                .transpose()?,
         }),
         "return_to_panel" => Ok(CouncilStep::ReturnToPanel { reasons }),
         "refer_to_review_committee" => Ok(CouncilStep::ReferToReviewCommittee { grounds: reasons }),
@@ -756,20 +755,20 @@ pub(crate) async fn decide(
 ) -> PageResult {
     let body = form(body)?;
     let case = case_of(&state, id).await?;
-    let outcome = match council_step(&body) {
-        Ok(step) => decisions_api::decide(
-            State(state.clone()),
-            auth.clone(),
-            Path(id),
-            if_match(body.version),
-            Json(decisions_api::Decide {
-                meeting_reference: non_empty(body.meeting_reference),
-                step,
-            }),
+    let outcome = match (council_step(&body), body.version) {
+        (Ok(step), Some(version)) => app::decisions::decide(
+            &state.app,
+            &auth.actor(),
+            id,
+            version,
+            step,
+            non_empty(body.meeting_reference),
         )
         .await
-        .map(drop),
-        Err(e) => Err(e),
+        .map(drop)
+        .map_err(ApiError::from),
+        (Ok(_), None) => Err(ApiError::precondition_required()),
+        (Err(e), _) => Err(e),
     };
     after(&state, lang, &viewer, &auth, case, outcome, "decided").await
 }

@@ -12,7 +12,7 @@ use super::session::Viewer;
 use super::{Chrome, PageResult, html, when};
 use crate::error::{ApiError, ApiResult};
 use crate::http::authz::Authorized;
-use crate::http::json::{Json, Path};
+use crate::http::json::Path;
 use crate::state::AppState;
 use askama::Template;
 use axum::body::Body;
@@ -177,21 +177,23 @@ async fn claim_page(
             _ => None,
         })
         .collect();
-    let Json(decisions) =
-        crate::http::decisions::claim_decisions(State(state.clone()), auth.clone(), Path(id))
-            .await?;
+    let decisions = app::decisions::claim_decisions(&state.app, &auth.actor(), id).await?;
     let commission = decisions
         .into_iter()
         .map(|d| {
             let mut lines = Vec::new();
-            if let Ok(v) = serde_json::to_value(&d.outcome) {
+            if let Ok(v) = serde_json::to_value(&d.decision.outcome) {
                 super::console::flatten_into(&v, lang, &mut lines);
             }
             CommissionDecision {
-                number: d.number.map(|n| n.to_string()).unwrap_or_default(),
-                date: d.decided_on.unwrap_or_default(),
+                number: d.decision.number.map(|n| n.to_string()).unwrap_or_default(),
+                date: d
+                    .decision
+                    .decided_on
+                    .map(|x| x.to_string())
+                    .unwrap_or_default(),
                 lines,
-                superseded: d.superseded,
+                superseded: d.superseded_by.is_some(),
             }
         })
         .collect();

@@ -7,9 +7,9 @@
 use super::charts::{self, Bar, Consents};
 use super::{Chrome, PageResult, grouped, html};
 use crate::error::ApiError;
-use crate::http::decisions::PublicDecision;
 use crate::state::AppState;
 use crate::views::convention::{ConventionView, ParticipantRow, convention_view, csv_chart};
+use app::decisions::PublicEntry;
 use app::gate;
 use askama::Template;
 use axum::extract::{Query, State};
@@ -242,7 +242,7 @@ pub(crate) fn money_text(amount: Decimal, currency: &str) -> String {
     }
 }
 
-fn totals(list: &[PublicDecision]) -> Vec<CategoryTotal> {
+fn totals(list: &[PublicEntry]) -> Vec<CategoryTotal> {
     let mut by: BTreeMap<&str, (usize, usize, BTreeMap<String, Decimal>)> = BTreeMap::new();
     // A superseded decision no longer stands: its correction counts instead.
     for d in list.iter().filter(|d| !d.superseded) {
@@ -270,8 +270,7 @@ fn totals(list: &[PublicDecision]) -> Vec<CategoryTotal> {
 }
 
 pub(crate) async fn decisions(State(state): State<AppState>, lang: Lang) -> PageResult {
-    let crate::http::json::Json(list) =
-        crate::http::decisions::public_register(State(state)).await?;
+    let list = app::decisions::public_register(&state.app).await?;
     let totals = totals(&list);
     let chart = charts::bars(
         "decided",
@@ -296,7 +295,7 @@ pub(crate) async fn decisions(State(state): State<AppState>, lang: Lang) -> Page
                 .as_ref()
                 .map(ToString::to_string)
                 .unwrap_or_default(),
-            date: d.decided_on.clone().unwrap_or_default(),
+            date: d.decided_on.map(|x| x.to_string()).unwrap_or_default(),
             category: d.category.clone(),
             region: d.region.clone().unwrap_or_default(),
             award: d.outcome == "award",

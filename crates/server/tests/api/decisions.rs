@@ -275,6 +275,107 @@ pub(crate) async fn adopted(app: &TestApp, w: &World, case: &str) -> String {
     id
 }
 
+/// A claim filed by `claimant`, submitted, and recorded by the Board: the
+/// id of its case.
+async fn recorded_case(app: &TestApp, claimant: &str, claim: Value) -> String {
+    let (_, registrar) = app.account("Registrar", &[Role::Registrar]).await;
+    let (_, board) = app.account("Board", &[Role::Board]).await;
+    let (s, draft) = post(app, claimant, "/v1/claims", claim).await;
+    assert_eq!(s, 201, "{draft}");
+    let id = draft["id"].as_str().unwrap().to_owned();
+    let (s, body) = post(app, claimant, &format!("/v1/claims/{id}/submit"), json!({})).await;
+    assert_eq!(s, 200, "{body}");
+    let (s, body) = post(
+        app,
+        &registrar,
+        &format!("/v1/claims/{id}/review"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(s, 200, "{body}");
+    let (s, rec) = post(
+        app,
+        &registrar,
+        &format!("/v1/claims/{id}/recommendation"),
+        json!({"outcome": "recorded", "reasons": "Eligible."}),
+    )
+    .await;
+    assert_eq!(s, 200, "{rec}");
+    let (s, body) = json(
+        app.post(&format!("/v1/claims/{id}/decision"))
+            .bearer_auth(&board)
+            .header("if-match", format!("\"v{}\"", rec["version"]))
+            .json(&json!({"outcome": "recorded", "reasons": "Meets the criteria."}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 200, "{body}");
+    app.state
+        .store
+        .case_for_claim(register::ClaimId::from_uuid(id.parse().unwrap()))
+        .await
+        .unwrap()
+        .id
+        .to_string()
+}
+
+/// A recorded case assessed by the world's assessor with its category's
+/// rule, recommended as an award by `panel`, adopted, and approved: the
+/// award.
+async fn approved_award(app: &TestApp, w: &World, panel: &str, case: &str) -> Value {
+    let before = get(app, &w.assessor, &format!("/v1/cases/{case}")).await;
+    let (status, assigned) = json(
+        app.post(&format!("/v1/cases/{case}/assignment"))
+            .bearer_auth(&w.assessor)
+            .header("if-match", format!("\"v{}\"", before["version"]))
+            .json(&json!({"assessor": w.assessor_id}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{assigned}");
+    let (status, assessment) = json(
+        app.post(&format!("/v1/cases/{case}/assessments"))
+            .bearer_auth(&w.assessor)
+            .header("if-match", format!("\"v{}\"", assigned["version"]))
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 201, "{assessment}");
+    let (status, rec) = post(
+        app,
+        &w.members[0].1,
+        &format!("/v1/cases/{case}/recommendations"),
+        json!({"panel": panel, "outcome": "award"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{rec}");
+    let rec = rec["id"].as_str().unwrap().to_owned();
+    for (_, member) in &w.members[..2] {
+        let (status, vote) = post(
+            app,
+            member,
+            &format!("/v1/recommendations/{rec}/votes"),
+            json!({"choice": "in_favour"}),
+        )
+        .await;
+        assert_eq!(status, 200, "{vote}");
+    }
+    let (status, issued) = decide(app, &w.council, &rec, json!({"action": "approve"})).await;
+    assert_eq!(status, 200, "{issued}");
+    issued["award"].clone()
+}
+
+fn amount_of(money: &Value) -> Decimal {
+    money["amount"].as_str().unwrap().parse().unwrap()
+}
+
 both! {
     async fn the_whole_path_from_recorded_claim_to_payment_round(app: TestApp) {
         let w = world(&app, false).await;
@@ -372,6 +473,67 @@ both! {
         assert_eq!(report["by_status"]["paid"]["EUR"]["paid"], "76500.00");
         // Claimants see no ledger.
         problem(app.get("/v1/awards").bearer_auth(&w.claimant).send().await.unwrap(), 403, "forbidden").await;
+    }
+
+    async fn the_claimant_kind_is_the_claimants_type_not_a_word_in_the_claim(app: TestApp) {
+        put_in_force(&app).await;
+        let w = world(&app, false).await;
+        let ids: Vec<AccountId> = w.members.iter().map(|m| m.0).collect();
+        let (s, infrastructure) = post(&app, &w.council, "/v1/panels",
+            json!({"name": "Panel 2 (infrastructure)", "members": ids, "categories": ["B1.1", "C1.1"]})).await;
+        assert_eq!(s, 201, "{infrastructure}");
+        let infrastructure = infrastructure["id"].as_str().unwrap().to_owned();
+        for category in ["B1.1", "C1.1"] {
+            let (s, body) = post(&app, &w.council, "/v1/valuation-rules", json!({"category": category, "version": 1,
+                "kind": "fixed", "per_claimant": {"amount": "20000", "currency": "EUR"}})).await;
+            assert_eq!(s, 201, "{body}");
+        }
+
+        // A natural person whose address and e-mail say "State".
+        let mut person = crate::claims::house("3184710691", "3210900000:01:001:0001");
+        person["claimant"]["contact"] = json!({"email": "State.Office@example.org",
+            "address": "12 State Street, Irpin"});
+        let person_case = recorded_case(&app, &w.claimant, person).await;
+        // A State body and a legal entity, each for their damaged infrastructure.
+        let mut state = crate::claims::house("3184710691", "3210900000:01:001:0002");
+        state["category"] = json!("B1.1");
+        state["claimant"] = json!({"claimant_type": "state", "name": "Irpin City Council",
+            "code": "20077720", "contact": {"email": "rada@example.ua"}});
+        state["category_fields"] = json!({"facility_name": "Water pumping station No. 2",
+            "sector": "water", "damage_extent": "destroyed"});
+        let state_case = recorded_case(&app, &w.claimant, state).await;
+        let mut entity = crate::claims::house("3184710691", "3210900000:01:001:0003");
+        entity["category"] = json!("C1.1");
+        entity["claimant"] = json!({"claimant_type": "legal_entity", "name": "Ukrposhta",
+            "edrpou": "21560045", "contact": {"email": "info@example.ua"}});
+        entity["category_fields"] = json!({"facility_name": "Sorting centre",
+            "sector": "transport", "damage_extent": "damaged"});
+        let entity_case = recorded_case(&app, &w.claimant, entity).await;
+
+        let person_award = approved_award(&app, &w, &w.panel, &person_case).await;
+        assert_eq!(person_award["claimant_kind"], "individual", "{person_award}");
+        let state_award = approved_award(&app, &w, &infrastructure, &state_case).await;
+        assert_eq!(state_award["claimant_kind"], "state", "{state_award}");
+        let entity_award = approved_award(&app, &w, &infrastructure, &entity_case).await;
+        assert_eq!(entity_award["claimant_kind"], "legal_entity", "{entity_award}");
+
+        // The person is paid first, in the individuals' priority tier.
+        let (s, round) = post(&app, &w.council, "/v1/payment-rounds",
+            json!({"available": eur("30000.00"), "priority_amount": eur("10000.00")})).await;
+        assert_eq!(s, 201, "{round}");
+        let lines = round["preview"]["lines"].as_array().unwrap();
+        assert_eq!(lines.len(), 3, "{round}");
+        let line = |award: &Value| lines.iter().find(|l| l["award"] == award["id"])
+            .unwrap_or_else(|| panic!("{award} is in the round: {round}"));
+        let person_line = line(&person_award);
+        assert_eq!(person_line["claimant_kind"], "individual", "{round}");
+        assert_eq!(amount_of(&person_line["priority"]), Decimal::new(10_000, 0), "{round}");
+        for other in [&state_award, &entity_award] {
+            let l = line(other);
+            assert_eq!(l["claimant_kind"], other["claimant_kind"], "{round}");
+            assert_eq!(amount_of(&l["priority"]), Decimal::ZERO, "no priority for {l}");
+        }
+        assert!(amount_of(&person_line["amount"]) > amount_of(&line(&state_award)["amount"]), "{round}");
     }
 
     async fn two_approvals_at_once_one_wins(app: TestApp) {

@@ -1,0 +1,251 @@
+//! Awards through HTTP: the ledger, payments reported, payees, unreachable
+//! payees, and the awards report. Redress moves no money.
+
+use crate::error::ApiResult;
+use crate::http::authz::Authorized;
+use crate::http::council::day;
+use crate::http::json::{Json, Path, etag, if_match_version};
+use crate::state::AppState;
+use app::awards::{AwardTotals, GroupedTotals, NewPayment};
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use commission::{AwardId, AwardStatus, CaseId, ClaimantKind, DecisionId, Payment};
+use kernel::Money;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use store::decisions::AwardRecord;
+use utoipa::ToSchema;
+
+#[derive(Serialize, ToSchema)]
+pub struct AwardView {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: AwardId,
+    #[schema(value_type = String, format = Uuid)]
+    pub case_id: CaseId,
+    #[schema(value_type = String, format = Uuid)]
+    pub decision_id: DecisionId,
+    #[schema(value_type = Object)]
+    pub amount: Money,
+    #[schema(value_type = Object)]
+    pub paid: Money,
+    #[schema(value_type = Object)]
+    pub outstanding: Money,
+    /// awarded, payable, partially_paid, paid, payee_unreachable
+    #[schema(value_type = String)]
+    pub status: AwardStatus,
+    #[schema(value_type = Object)]
+    pub payees: commission::Payees,
+    #[schema(value_type = Vec<Object>)]
+    pub payments: Vec<Payment>,
+    #[schema(value_type = String)]
+    pub claimant_kind: ClaimantKind,
+    pub category: String,
+    pub region: Option<String>,
+    pub version: i64,
+}
+
+impl From<AwardRecord> for AwardView {
+    fn from(r: AwardRecord) -> Self {
+        let a = r.award;
+        Self {
+            id: a.id,
+            case_id: a.case,
+            decision_id: a.decision,
+            amount: a.amount,
+            paid: a.paid().unwrap_or(a.amount),
+            outstanding: a.outstanding().unwrap_or(a.amount),
+            status: a.status(),
+            payees: a.payees.clone(),
+            payments: a.payments.clone(),
+            claimant_kind: r.claimant_kind,
+            category: r.category,
+            region: r.region,
+            version: r.version,
+        }
+    }
+}
+
+/// The awards ledger, oldest first.
+#[utoipa::path(get, path = "/v1/awards", tag = "decisions", security(("bearer" = [])),
+    responses((status = 200, body = Vec<AwardView>)))]
+pub async fn awards(
+    State(state): State<AppState>,
+    auth: Authorized,
+) -> ApiResult<Json<Vec<AwardView>>> {
+    let list = app::awards::awards(&state.app, &auth.actor()).await?;
+    Ok(Json(list.into_iter().map(AwardView::from).collect()))
+}
+
+/// One award with its payments.
+#[utoipa::path(get, path = "/v1/awards/{id}", tag = "decisions", security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid)), responses((status = 200, body = AwardView)))]
+pub async fn award(
+    State(state): State<AppState>,
+    auth: Authorized,
+    Path(id): Path<AwardId>,
+) -> ApiResult<impl IntoResponse> {
+    let a = app::awards::award(&state.app, &auth.actor(), id).await?;
+    Ok((etag(a.version), Json(AwardView::from(a))))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RecordPayment {
+    #[schema(value_type = Object)]
+    pub amount: Money,
+    #[schema(value_type = String, format = Date)]
+    pub paid_on: String,
+    pub reference: String,
+}
+
+/// Records a payment reported on a payable award: never above the
+/// outstanding balance. Redress moves no money. `If-Match` (the award's
+/// version) required: 428 without it, 412 when stale. Gated.
+#[utoipa::path(post, path = "/v1/awards/{id}/payments", tag = "decisions", security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid)), request_body = RecordPayment,
+    responses((status = 201, body = AwardView), (status = 409, body = crate::error::ProblemBody),
+        (status = 412, body = crate::error::ProblemBody), (status = 422, body = crate::error::ProblemBody),
+        (status = 428, body = crate::error::ProblemBody)))]
+pub async fn record_payment(
+    State(state): State<AppState>,
+    auth: Authorized,
+    Path(id): Path<AwardId>,
+    headers: HeaderMap,
+    Json(body): Json<RecordPayment>,
+) -> ApiResult<impl IntoResponse> {
+    let expected = if_match_version(&headers)?;
+    let payment = NewPayment {
+        amount: body.amount,
+        paid_on: day("paid_on", &body.paid_on)?,
+        reference: body.reference,
+    };
+    let saved =
+        app::awards::record_payment(&state.app, &auth.actor(), id, expected, payment).await?;
+    Ok((
+        StatusCode::CREATED,
+        etag(saved.version),
+        Json(AwardView::from(saved)),
+    ))
+}
+
+/// Sets who is paid: the claimant, a representative, or heirs with shares
+/// summing to exactly 1 (`{"payee": "heirs", "heirs": [{"name", "share"}]}`).
+/// New payee details make an unreachable payee reachable again. `If-Match`
+/// required. Gated.
+#[utoipa::path(put, path = "/v1/awards/{id}/payees", tag = "decisions", security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid)), request_body(content = Object, description = "commission::Payees"),
+    responses((status = 200, body = AwardView), (status = 412, body = crate::error::ProblemBody),
+        (status = 422, body = crate::error::ProblemBody), (status = 428, body = crate::error::ProblemBody)))]
+pub async fn set_payees(
+    State(state): State<AppState>,
+    auth: Authorized,
+    Path(id): Path<AwardId>,
+    headers: HeaderMap,
+    Json(payees): Json<commission::Payees>,
+) -> ApiResult<impl IntoResponse> {
+    let expected = if_match_version(&headers)?;
+    let saved = app::awards::set_payees(&state.app, &auth.actor(), id, expected, payees).await?;
+    Ok((etag(saved.version), Json(AwardView::from(saved))))
+}
+
+/// Marks the payee unreachable while a balance is outstanding (status
+/// `payee_unreachable`; no payments until reversed). `If-Match` required.
+/// Gated.
+#[utoipa::path(post, path = "/v1/awards/{id}/payee-unreachable", tag = "decisions", security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid)),
+    responses((status = 200, body = AwardView), (status = 409, body = crate::error::ProblemBody),
+        (status = 412, body = crate::error::ProblemBody), (status = 428, body = crate::error::ProblemBody)))]
+pub async fn mark_payee_unreachable(
+    State(state): State<AppState>,
+    auth: Authorized,
+    Path(id): Path<AwardId>,
+    headers: HeaderMap,
+) -> ApiResult<impl IntoResponse> {
+    let expected = if_match_version(&headers)?;
+    let saved =
+        app::awards::mark_payee_unreachable(&state.app, &auth.actor(), id, expected).await?;
+    Ok((etag(saved.version), Json(AwardView::from(saved))))
+}
+
+/// Reverses the mark: the payee was reached. `If-Match` required. Gated.
+#[utoipa::path(delete, path = "/v1/awards/{id}/payee-unreachable", tag = "decisions", security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid)),
+    responses((status = 200, body = AwardView), (status = 409, body = crate::error::ProblemBody),
+        (status = 412, body = crate::error::ProblemBody), (status = 428, body = crate::error::ProblemBody)))]
+pub async fn unmark_payee_unreachable(
+    State(state): State<AppState>,
+    auth: Authorized,
+    Path(id): Path<AwardId>,
+    headers: HeaderMap,
+) -> ApiResult<impl IntoResponse> {
+    let expected = if_match_version(&headers)?;
+    let saved = app::awards::mark_payee_reachable(&state.app, &auth.actor(), id, expected).await?;
+    Ok((etag(saved.version), Json(AwardView::from(saved))))
+}
+
+#[derive(Default, Serialize, ToSchema)]
+pub struct Totals {
+    pub count: u64,
+    #[schema(value_type = String)]
+    pub awarded: rust_decimal::Decimal,
+    #[schema(value_type = String)]
+    pub paid: rust_decimal::Decimal,
+    #[schema(value_type = String)]
+    pub outstanding: rust_decimal::Decimal,
+}
+
+impl From<AwardTotals> for Totals {
+    fn from(t: AwardTotals) -> Self {
+        Self {
+            count: t.count,
+            awarded: t.awarded,
+            paid: t.paid,
+            outstanding: t.outstanding,
+        }
+    }
+}
+
+/// Totals per group, then per currency (never summed across currencies).
+pub type Grouped = BTreeMap<String, BTreeMap<String, Totals>>;
+
+fn grouped(g: GroupedTotals) -> Grouped {
+    g.into_iter()
+        .map(|(key, by_currency)| {
+            let by_currency = by_currency
+                .into_iter()
+                .map(|(c, t)| (c, t.into()))
+                .collect();
+            (key, by_currency)
+        })
+        .collect()
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AwardReport {
+    #[schema(value_type = Object)]
+    pub by_category: Grouped,
+    #[schema(value_type = Object)]
+    pub by_region: Grouped,
+    #[schema(value_type = Object)]
+    pub by_status: Grouped,
+    #[schema(value_type = Object)]
+    pub by_currency: BTreeMap<String, Totals>,
+}
+
+/// Award totals by category, region, status and currency.
+#[utoipa::path(get, path = "/v1/reports/awards", tag = "decisions", security(("bearer" = [])),
+    responses((status = 200, body = AwardReport)))]
+pub async fn report(State(state): State<AppState>) -> ApiResult<Json<AwardReport>> {
+    let r = app::awards::report(&state.app).await?;
+    Ok(Json(AwardReport {
+        by_category: grouped(r.by_category),
+        by_region: grouped(r.by_region),
+        by_status: grouped(r.by_status),
+        by_currency: r
+            .by_currency
+            .into_iter()
+            .map(|(c, t)| (c, t.into()))
+            .collect(),
+    }))
+}

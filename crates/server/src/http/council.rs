@@ -1,0 +1,447 @@
+//! The Council's decisions through HTTP: its steps on a recommendation
+//! (one, or a meeting's list), corrections, the decisions on a case, a
+//! claim's final decisions as its claimant sees them, and the public
+//! register.
+
+use crate::error::{ApiError, ApiResult};
+use crate::http::authz::Authorized;
+use crate::http::awards::AwardView;
+use crate::http::json::{Json, Path, etag, if_match_version};
+use crate::state::AppState;
+use app::decisions::{Corrected, NewCorrection, PublicEntry};
+use app::{AppError, AppResult};
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use commission::{
+    AssemblyVote, CaseId, CorrectionReason, CouncilAction, DecisionId, DecisionNumber,
+    DecisionStatus, DismissalCode, Outcome, RecommendationId, ReviewOutcome,
+};
+use kernel::Money;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use store::decisions::{DecisionRecord, Issued};
+use time::Date;
+use utoipa::ToSchema;
+
+#[derive(Serialize, ToSchema)]
+pub struct DecisionView {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: DecisionId,
+    #[schema(value_type = String, format = Uuid)]
+    pub case_id: CaseId,
+    #[schema(value_type = String, format = Uuid)]
+    pub recommendation_id: RecommendationId,
+    /// awaiting_council, with_review_committee, reviewed_by_committee,
+    /// with_assembly, adopted_by_assembly, final, returned_to_panel,
+    /// rejected_by_assembly
+    #[schema(value_type = String)]
+    pub status: DecisionStatus,
+    #[schema(value_type = Option<String>, example = "ICC-DEC-2027-000001")]
+    pub number: Option<DecisionNumber>,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub decided_on: Option<String>,
+    #[schema(value_type = Object)]
+    pub outcome: Outcome,
+    #[schema(value_type = Option<Object>)]
+    pub review: Option<ReviewOutcome>,
+    #[schema(value_type = Option<Object>)]
+    pub assembly_vote: Option<AssemblyVote>,
+    #[schema(value_type = Option<Object>)]
+    pub supersedes: Option<commission::Supersession>,
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub superseded_by: Option<DecisionId>,
+    pub meeting_reference: Option<String>,
+    #[schema(value_type = Vec<Object>)]
+    pub history: Vec<CouncilAction>,
+    pub version: i64,
+}
+
+impl From<DecisionRecord> for DecisionView {
+    fn from(r: DecisionRecord) -> Self {
+        let d = r.decision;
+        Self {
+            id: d.id,
+            case_id: d.case,
+            recommendation_id: d.recommendation,
+            status: d.status,
+            number: d.number,
+            decided_on: d.decided_on.map(|x| x.to_string()),
+            outcome: d.outcome,
+            review: d.review,
+            assembly_vote: d.assembly_vote,
+            supersedes: d.supersedes,
+            superseded_by: r.superseded_by,
+            meeting_reference: r.meeting_reference,
+            history: d.history,
+            version: r.version,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct IssuedView {
+    pub decision: DecisionView,
+    pub award: Option<AwardView>,
+}
+
+impl From<Issued> for IssuedView {
+    fn from(i: Issued) -> Self {
+        Self {
+            decision: i.decision.into(),
+            award: i.award.map(AwardView::from),
+        }
+    }
+}
+
+/// What the Council does with a recommendation.
+#[derive(Clone, Deserialize, ToSchema)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum CouncilStep {
+    /// Final decision, numbered `ICC-DEC-<year>-<sequence>`.
+    Approve {
+        #[serde(default)]
+        #[schema(value_type = Option<String>, format = Date)]
+        decided_on: Option<String>,
+    },
+    ReturnToPanel {
+        reasons: String,
+    },
+    ReferToReviewCommittee {
+        grounds: String,
+    },
+    RecordReviewOutcome {
+        #[schema(value_type = Object)]
+        outcome: ReviewOutcome,
+    },
+    ReferToAssembly {
+        grounds: String,
+    },
+    RecordAssemblyVote {
+        #[schema(value_type = Object)]
+        vote: AssemblyVote,
+    },
+}
+
+impl CouncilStep {
+    fn read(self) -> AppResult<app::decisions::CouncilStep> {
+        use app::decisions::CouncilStep as Step;
+        Ok(match self {
+            Self::Approve { decided_on } => Step::Approve {
+                decided_on: decided_on
+                    .as_deref()
+                    .map(|d| day("decided_on", d))
+                    .transpose()?,
+            },
+            Self::ReturnToPanel { reasons } => Step::ReturnToPanel { reasons },
+            Self::ReferToReviewCommittee { grounds } => Step::ReferToReviewCommittee { grounds },
+            Self::RecordReviewOutcome { outcome } => Step::RecordReviewOutcome { outcome },
+            Self::ReferToAssembly { grounds } => Step::ReferToAssembly { grounds },
+            Self::RecordAssemblyVote { vote } => Step::RecordAssemblyVote { vote },
+        })
+    }
+}
+
+#[derive(Clone, Deserialize, ToSchema)]
+pub struct Decide {
+    /// The Council meeting, e.g. `C/2027/14`.
+    pub meeting_reference: Option<String>,
+    #[serde(flatten)]
+    pub step: CouncilStep,
+}
+
+/// A day written `YYYY-MM-DD`.
+pub(crate) fn day(field: &str, text: &str) -> AppResult<Date> {
+    Date::parse(
+        text,
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .map_err(|_| AppError::invalid_field(field, "invalid", "A date, YYYY-MM-DD."))
+}
+
+/// The Council approves (final decision with its number, and the award),
+/// returns to the panel, refers to a Review Committee, records its outcome,
+/// refers on to the Assembly or records the Assembly's vote. `If-Match`
+/// (the decision's version, `decision.version` of the recommendation) is
+/// required: 428 without it, 412 when stale; of two approvals at once one
+/// wins and the other gets 412 (or 409). Gated.
+#[utoipa::path(post, path = "/v1/recommendations/{id}/decision", tag = "decisions", security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid)), request_body = Decide,
+    responses((status = 200, body = IssuedView), (status = 409, body = crate::error::ProblemBody),
+        (status = 412, body = crate::error::ProblemBody),
+        (status = 428, body = crate::error::ProblemBody)))]
+pub async fn decide(
+    State(state): State<AppState>,
+    auth: Authorized,
+    Path(id): Path<RecommendationId>,
+    headers: HeaderMap,
+    Json(body): Json<Decide>,
+) -> ApiResult<impl IntoResponse> {
+    let expected = if_match_version(&headers)?;
+    let step = body.step.read()?;
+    let issued = app::decisions::decide(
+        &state.app,
+        &auth.actor(),
+        id,
+        expected,
+        step,
+        body.meeting_reference,
+    )
+    .await?;
+    Ok((
+        etag(issued.decision.version),
+        Json(IssuedView::from(issued)),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct BulkItem {
+    #[schema(value_type = String, format = Uuid)]
+    pub recommendation: RecommendationId,
+    /// The decision's version (`decision.version` of the recommendation):
+    /// an item decided or changed since is refused with 412.
+    pub version: i64,
+    #[serde(flatten)]
+    pub step: CouncilStep,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BulkDecide {
+    pub meeting_reference: String,
+    pub items: Vec<BulkItem>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct BulkResult {
+    #[schema(value_type = String, format = Uuid)]
+    pub recommendation: RecommendationId,
+    pub status: u16,
+    pub result: Option<IssuedView>,
+    #[schema(value_type = Option<Object>)]
+    pub problem: Option<Value>,
+}
+
+/// The Council decides many recommendations at one meeting (up to 1,000),
+/// each decided or refused on its own; each item names the decision's
+/// version it expects (412 for that item when stale). Gated.
+#[utoipa::path(post, path = "/v1/recommendations/decisions", tag = "decisions", security(("bearer" = [])),
+    request_body = BulkDecide, responses((status = 200, body = Vec<BulkResult>)))]
+pub async fn decide_many(
+    State(state): State<AppState>,
+    auth: Authorized,
+    Json(body): Json<BulkDecide>,
+) -> ApiResult<Json<Vec<BulkResult>>> {
+    let items = body
+        .items
+        .into_iter()
+        .map(|item| app::decisions::BulkItem {
+            recommendation: item.recommendation,
+            expected_version: item.version,
+            step: item.step.read(),
+        })
+        .collect();
+    let outcomes =
+        app::decisions::decide_many(&state.app, &auth.actor(), body.meeting_reference, items)
+            .await?;
+    Ok(Json(
+        outcomes
+            .into_iter()
+            .map(|o| match o.result {
+                Ok(issued) => BulkResult {
+                    recommendation: o.recommendation,
+                    status: 200,
+                    result: Some(issued.into()),
+                    problem: None,
+                },
+                Err(e) => {
+                    let e = ApiError::from(e);
+                    BulkResult {
+                        recommendation: o.recommendation,
+                        status: e.status.as_u16(),
+                        result: None,
+                        problem: serde_json::to_value(e.body(auth.request_id.clone())).ok(),
+                    }
+                }
+            })
+            .collect(),
+    ))
+}
+
+/// One decision.
+#[utoipa::path(get, path = "/v1/decisions/{id}", tag = "decisions", security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid)), responses((status = 200, body = DecisionView)))]
+pub async fn decision(
+    State(state): State<AppState>,
+    auth: Authorized,
+    Path(id): Path<DecisionId>,
+) -> ApiResult<impl IntoResponse> {
+    let d = app::decisions::decision(&state.app, &auth.actor(), id).await?;
+    Ok((etag(d.version), Json(DecisionView::from(d))))
+}
+
+/// Every decision on a case, corrections and what they superseded
+/// included, oldest first.
+#[utoipa::path(get, path = "/v1/cases/{id}/decisions", tag = "decisions", security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid)), responses((status = 200, body = Vec<DecisionView>)))]
+pub async fn case_decisions(
+    State(state): State<AppState>,
+    auth: Authorized,
+    Path(id): Path<CaseId>,
+) -> ApiResult<Json<Vec<DecisionView>>> {
+    let list = app::decisions::case_decisions(&state.app, &auth.actor(), id).await?;
+    Ok(Json(list.into_iter().map(DecisionView::from).collect()))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Correct {
+    /// clerical_error or computational_error
+    #[schema(value_type = String)]
+    pub reason: CorrectionReason,
+    pub explanation: String,
+    /// The corrected amount of an award.
+    #[schema(value_type = Option<Object>)]
+    pub amount: Option<Money>,
+    /// Or the corrected outcome in full.
+    #[schema(value_type = Option<Object>)]
+    pub outcome: Option<Outcome>,
+    pub meeting_reference: Option<String>,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub decided_on: Option<String>,
+}
+
+impl Correct {
+    fn correction(self) -> AppResult<NewCorrection> {
+        let corrected = match (self.amount, self.outcome) {
+            (Some(amount), None) => Corrected::Amount(amount),
+            (None, Some(outcome)) => Corrected::Outcome(outcome),
+            _ => {
+                return Err(AppError::invalid_field(
+                    "amount",
+                    "required",
+                    "Give the corrected amount or the corrected outcome.",
+                ));
+            }
+        };
+        Ok(NewCorrection {
+            reason: self.reason,
+            explanation: self.explanation,
+            corrected,
+            meeting_reference: self.meeting_reference,
+            decided_on: self
+                .decided_on
+                .as_deref()
+                .map(|d| day("decided_on", d))
+                .transpose()?,
+        })
+    }
+}
+
+/// A correction (clerical or computational error): a new final decision
+/// with its own number that supersedes this one; the award follows it.
+/// Gated.
+#[utoipa::path(post, path = "/v1/decisions/{id}/corrections", tag = "decisions", security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid)), request_body = Correct,
+    responses((status = 201, body = IssuedView), (status = 409, body = crate::error::ProblemBody)))]
+pub async fn correct(
+    State(state): State<AppState>,
+    auth: Authorized,
+    Path(id): Path<DecisionId>,
+    Json(body): Json<Correct>,
+) -> ApiResult<impl IntoResponse> {
+    let correction = body.correction()?;
+    let issued = app::decisions::correct(&state.app, &auth.actor(), id, correction).await?;
+    Ok((StatusCode::CREATED, Json(IssuedView::from(issued))))
+}
+
+/// A final decision as the claimant sees it.
+#[derive(Serialize, ToSchema)]
+pub struct ClaimDecisionView {
+    #[schema(value_type = String)]
+    pub number: Option<DecisionNumber>,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub decided_on: Option<String>,
+    /// Amount and variation reasons, or dismissal codes and text.
+    #[schema(value_type = Object)]
+    pub outcome: Outcome,
+    #[schema(value_type = Option<Object>)]
+    pub supersedes: Option<commission::Supersession>,
+    /// Superseded by a correcting decision: no longer in force.
+    pub superseded: bool,
+}
+
+impl From<DecisionRecord> for ClaimDecisionView {
+    fn from(d: DecisionRecord) -> Self {
+        Self {
+            number: d.decision.number,
+            decided_on: d.decision.decided_on.map(|x| x.to_string()),
+            outcome: d.decision.outcome,
+            supersedes: d.decision.supersedes,
+            superseded: d.superseded_by.is_some(),
+        }
+    }
+}
+
+/// The final decisions on the caller's own claim (staff see any claim they
+/// may read). Unknown or not yours: 404.
+#[utoipa::path(get, path = "/v1/claims/{id}/decisions", tag = "decisions", security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid)), responses((status = 200, body = Vec<ClaimDecisionView>)))]
+pub async fn claim_decisions(
+    State(state): State<AppState>,
+    auth: Authorized,
+    Path(id): Path<register::ClaimId>,
+) -> ApiResult<Json<Vec<ClaimDecisionView>>> {
+    let list = app::decisions::claim_decisions(&state.app, &auth.actor(), id).await?;
+    Ok(Json(
+        list.into_iter().map(ClaimDecisionView::from).collect(),
+    ))
+}
+
+/// One entry of the public register: no names, no claim.
+#[derive(Serialize, ToSchema)]
+pub struct PublicDecision {
+    #[schema(value_type = String)]
+    pub number: Option<DecisionNumber>,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub decided_on: Option<String>,
+    pub category: String,
+    pub region: Option<String>,
+    /// award or dismissal
+    pub outcome: &'static str,
+    #[schema(value_type = Option<Object>)]
+    pub amount: Option<Money>,
+    #[schema(value_type = Vec<String>)]
+    pub dismissal_codes: Vec<DismissalCode>,
+    /// The number of the decision this one corrects.
+    #[schema(value_type = Option<String>)]
+    pub supersedes: Option<DecisionNumber>,
+    pub superseded: bool,
+}
+
+impl From<PublicEntry> for PublicDecision {
+    fn from(e: PublicEntry) -> Self {
+        Self {
+            number: e.number,
+            decided_on: e.decided_on.map(|x| x.to_string()),
+            category: e.category,
+            region: e.region,
+            outcome: e.outcome,
+            amount: e.amount,
+            dismissal_codes: e.dismissal_codes,
+            supersedes: e.supersedes,
+            superseded: e.superseded,
+        }
+    }
+}
+
+/// The public, anonymised register of final decisions: category, region,
+/// amount and date; no names. Public.
+#[utoipa::path(get, path = "/v1/decisions/public", tag = "decisions",
+    responses((status = 200, body = Vec<PublicDecision>)))]
+pub async fn public_register(
+    State(state): State<AppState>,
+) -> ApiResult<Json<Vec<PublicDecision>>> {
+    let list = app::decisions::public_register(&state.app).await?;
+    Ok(Json(list.into_iter().map(PublicDecision::from).collect()))
+}

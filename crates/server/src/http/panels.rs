@@ -1,0 +1,87 @@
+//! Panels of Commissioners through HTTP: formed by the Council for
+//! categories or released batches.
+
+use crate::error::ApiResult;
+use crate::http::authz::Authorized;
+use crate::http::json::Json;
+use crate::state::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use commission::{BatchId, PanelId};
+use kernel::id::AccountId;
+use serde::{Deserialize, Serialize};
+use store::decisions::PanelRecord;
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+
+#[derive(Serialize, ToSchema)]
+pub struct PanelView {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: PanelId,
+    pub name: String,
+    #[schema(value_type = Vec<String>)]
+    pub members: Vec<AccountId>,
+    pub categories: Vec<String>,
+    #[schema(value_type = Vec<String>)]
+    pub batches: Vec<BatchId>,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: OffsetDateTime,
+}
+
+impl From<PanelRecord> for PanelView {
+    fn from(p: PanelRecord) -> Self {
+        Self {
+            id: p.panel.id,
+            name: p.panel.name,
+            members: p.panel.members,
+            categories: p.panel.categories,
+            batches: p.batches,
+            created_at: p.created_at,
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewPanel {
+    pub name: String,
+    /// Commissioner accounts.
+    #[schema(value_type = Vec<String>)]
+    pub members: Vec<AccountId>,
+    /// Category codes the panel handles.
+    #[serde(default)]
+    pub categories: Vec<String>,
+    /// Batches assigned to the panel (their categories are added).
+    #[serde(default)]
+    #[schema(value_type = Vec<String>)]
+    pub batches: Vec<BatchId>,
+}
+
+/// The panels, oldest first.
+#[utoipa::path(get, path = "/v1/panels", tag = "decisions", security(("bearer" = [])),
+    responses((status = 200, body = Vec<PanelView>)))]
+pub async fn panels(State(state): State<AppState>) -> ApiResult<Json<Vec<PanelView>>> {
+    let list = app::decisions::panels(&state.app).await?;
+    Ok(Json(list.into_iter().map(PanelView::from).collect()))
+}
+
+/// The Council forms a panel of Commissioners for categories or batches.
+#[utoipa::path(post, path = "/v1/panels", tag = "decisions", security(("bearer" = [])),
+    request_body = NewPanel, responses((status = 201, body = PanelView),
+        (status = 422, body = crate::error::ProblemBody)))]
+pub async fn form_panel(
+    State(state): State<AppState>,
+    auth: Authorized,
+    Json(body): Json<NewPanel>,
+) -> ApiResult<impl IntoResponse> {
+    let new = app::decisions::NewPanel {
+        name: body.name,
+        members: body.members,
+        categories: body.categories,
+        batches: body.batches,
+    };
+    let record = app::decisions::form_panel(&state.app, &auth.actor(), new).await?;
+    Ok((StatusCode::CREATED, Json(PanelView::from(record))))
+}

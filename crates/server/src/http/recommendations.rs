@@ -1,0 +1,226 @@
+//! Recommendations through HTTP: proposed by a panel member on a case or
+//! on a released batch, voted on by the panel.
+
+use crate::error::ApiResult;
+use crate::http::authz::Authorized;
+use crate::http::json::{Json, Path, etag};
+use crate::state::AppState;
+use app::decisions::{Proposal, ProposedOutcome, Recommended};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use commission::{
+    BatchId, CaseId, DecisionId, DecisionStatus, DismissalCode, Outcome, PanelId, RecommendationId,
+    Vote, VoteChoice,
+};
+use kernel::Money;
+use kernel::id::AccountId;
+use serde::{Deserialize, Serialize};
+use store::decisions::RecommendationRecord;
+use utoipa::ToSchema;
+
+#[derive(Serialize, ToSchema)]
+pub struct TallyView {
+    pub members: usize,
+    pub majority: usize,
+    pub in_favour: usize,
+    pub against: usize,
+    pub abstentions: usize,
+    pub eligible_not_voted: usize,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RecommendationView {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: RecommendationId,
+    #[schema(value_type = String, format = Uuid)]
+    pub case_id: CaseId,
+    #[schema(value_type = String, format = Uuid)]
+    pub panel_id: PanelId,
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub batch_id: Option<BatchId>,
+    #[schema(value_type = String, format = Uuid)]
+    pub proposed_by: AccountId,
+    #[schema(value_type = Option<Object>)]
+    pub assessed_amount: Option<Money>,
+    /// `commission::Outcome`: award (amount, variation reasons) or
+    /// dismissal (codes, text).
+    #[schema(value_type = Object)]
+    pub outcome: Outcome,
+    #[schema(value_type = Vec<Object>)]
+    pub votes: Vec<Vote>,
+    /// open, adopted, rejected
+    #[schema(value_type = String)]
+    pub status: commission::RecommendationStatus,
+    pub tally: Option<TallyView>,
+    /// The decision before the Council once adopted: its version is the
+    /// `If-Match` of `POST /v1/recommendations/{id}/decision`.
+    pub decision: Option<DecisionRef>,
+    pub version: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DecisionRef {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: DecisionId,
+    #[schema(value_type = String)]
+    pub status: DecisionStatus,
+    pub version: i64,
+}
+
+impl From<RecommendationRecord> for RecommendationView {
+    fn from(r: RecommendationRecord) -> Self {
+        let rec = r.recommendation;
+        Self {
+            id: rec.id,
+            case_id: rec.case,
+            panel_id: rec.panel,
+            batch_id: r.batch_id,
+            proposed_by: rec.proposed_by,
+            assessed_amount: rec.assessed_amount,
+            outcome: rec.outcome,
+            votes: rec.votes,
+            status: rec.status,
+            tally: None,
+            decision: None,
+            version: r.version,
+        }
+    }
+}
+
+impl From<Recommended> for RecommendationView {
+    fn from(r: Recommended) -> Self {
+        Self {
+            tally: r.tally.map(|t| TallyView {
+                members: t.members,
+                majority: t.majority,
+                in_favour: t.in_favour,
+                against: t.against,
+                abstentions: t.abstentions,
+                eligible_not_voted: t.eligible_not_voted,
+            }),
+            decision: r.decision.map(|d| DecisionRef {
+                id: d.decision.id,
+                status: d.decision.status,
+                version: d.version,
+            }),
+            ..Self::from(r.record)
+        }
+    }
+}
+
+/// A recommendation as proposed: an award (at the assessed amount unless
+/// `amount` is given, which then needs `variation_reasons`) or a dismissal
+/// (codes from the list, plus text).
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Propose {
+    #[schema(value_type = String, format = Uuid)]
+    pub panel: PanelId,
+    /// award or dismissal
+    pub outcome: String,
+    #[schema(value_type = Option<Object>)]
+    pub amount: Option<Money>,
+    pub variation_reasons: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = Vec<String>)]
+    pub codes: Vec<DismissalCode>,
+    pub text: Option<String>,
+}
+
+impl Propose {
+    fn proposal(self) -> ApiResult<Proposal> {
+        Ok(Proposal {
+            panel: self.panel,
+            outcome: ProposedOutcome::named(
+                &self.outcome,
+                self.amount,
+                self.variation_reasons,
+                self.codes,
+                self.text,
+            )?,
+        })
+    }
+}
+
+/// A panel member proposes a recommendation on one case. Gated.
+#[utoipa::path(post, path = "/v1/cases/{id}/recommendations", tag = "decisions", security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid)), request_body = Propose,
+    responses((status = 201, body = RecommendationView), (status = 409, body = crate::error::ProblemBody),
+        (status = 422, body = crate::error::ProblemBody)))]
+pub async fn recommend(
+    State(state): State<AppState>,
+    auth: Authorized,
+    Path(id): Path<CaseId>,
+    Json(body): Json<Propose>,
+) -> ApiResult<impl IntoResponse> {
+    let proposal = body.proposal()?;
+    let saved = app::decisions::recommend(&state.app, &auth.actor(), id, proposal).await?;
+    Ok((
+        StatusCode::CREATED,
+        etag(saved.version),
+        Json(RecommendationView::from(saved)),
+    ))
+}
+
+/// A panel member proposes one recommendation per case of a released
+/// batch (an award at each case's assessed amount, or a dismissal). Gated.
+#[utoipa::path(post, path = "/v1/batches/{id}/recommendations", tag = "decisions", security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid)), request_body = Propose,
+    responses((status = 201, body = Vec<RecommendationView>), (status = 409, body = crate::error::ProblemBody)))]
+pub async fn recommend_batch(
+    State(state): State<AppState>,
+    auth: Authorized,
+    Path(id): Path<BatchId>,
+    Json(body): Json<Propose>,
+) -> ApiResult<impl IntoResponse> {
+    if body.amount.is_some() {
+        return Err(app::decisions::batch_amount_refused().into());
+    }
+    let proposal = body.proposal()?;
+    let saved = app::decisions::recommend_batch(&state.app, &auth.actor(), id, proposal).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(
+            saved
+                .into_iter()
+                .map(RecommendationView::from)
+                .collect::<Vec<_>>(),
+        ),
+    ))
+}
+
+/// One recommendation with its votes.
+#[utoipa::path(get, path = "/v1/recommendations/{id}", tag = "decisions", security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid)), responses((status = 200, body = RecommendationView)))]
+pub async fn recommendation(
+    State(state): State<AppState>,
+    auth: Authorized,
+    Path(id): Path<RecommendationId>,
+) -> ApiResult<impl IntoResponse> {
+    let r = app::decisions::recommendation(&state.app, &auth.actor(), id).await?;
+    Ok((etag(r.record.version), Json(RecommendationView::from(r))))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CastVote {
+    /// in_favour, against, abstain
+    #[schema(value_type = String)]
+    pub choice: VoteChoice,
+}
+
+/// A panel member votes once; a member who assessed the case or reviewed
+/// it in a sample may not. Adopted at a majority of the members. Gated.
+#[utoipa::path(post, path = "/v1/recommendations/{id}/votes", tag = "decisions", security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid)), request_body = CastVote,
+    responses((status = 200, body = RecommendationView), (status = 409, body = crate::error::ProblemBody)))]
+pub async fn vote(
+    State(state): State<AppState>,
+    auth: Authorized,
+    Path(id): Path<RecommendationId>,
+    Json(body): Json<CastVote>,
+) -> ApiResult<impl IntoResponse> {
+    let r = app::decisions::vote(&state.app, &auth.actor(), id, body.choice).await?;
+    Ok((etag(r.record.version), Json(RecommendationView::from(r))))
+}
