@@ -6,10 +6,12 @@
 //! which is the seam the tests use to run it on port 0.
 
 pub mod auth;
+pub mod authz;
 pub mod backup;
 pub mod cli;
 pub mod config;
 pub mod error;
+pub mod extract;
 pub mod http;
 pub mod import;
 pub mod jobs;

@@ -1,8 +1,8 @@
 //! Account administration: accounts, roles, suspension and tokens.
 
+use crate::authz::Authorized;
 use crate::error::ApiResult;
-use crate::http::authz::Authorized;
-use crate::http::json::{Json, PageParams, Path, Query, etag, if_match_version};
+use crate::extract::{Json, PageParams, Path, Query, etag, if_match_version};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};

@@ -1,8 +1,8 @@
 //! Reading the audit log and checking its hash chain (auditors only).
 
+use crate::authz::Authorized;
 use crate::error::ApiResult;
-use crate::http::authz::Authorized;
-use crate::http::json::{Json, PageParams, Query};
+use crate::extract::{Json, PageParams, Query};
 use crate::state::AppState;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};

@@ -1,10 +1,10 @@
 //! Awards through HTTP: the ledger, payments reported, payees, unreachable
 //! payees, and the awards report. Redress moves no money.
 
+use crate::authz::Authorized;
 use crate::error::ApiResult;
-use crate::http::authz::Authorized;
+use crate::extract::{Json, Path, etag, if_match_version};
 use crate::http::council::day;
-use crate::http::json::{Json, Path, etag, if_match_version};
 use crate::state::AppState;
 use app::awards::{AwardTotals, GroupedTotals, NewPayment};
 use axum::extract::State;

@@ -2,9 +2,9 @@
 //! reproducible sample, review findings (four eyes), the duplicate guard,
 //! and release to the panel or return for reassessment.
 
+use crate::authz::Authorized;
 use crate::error::ApiResult;
-use crate::http::authz::Authorized;
-use crate::http::json::{Json, Path, etag, if_match_version};
+use crate::extract::{Json, Path, etag, if_match_version};
 use crate::state::AppState;
 use app::batches::{BatchDetails, VisibleDuplicate};
 use app::cases::CaseCriteria;

@@ -5,9 +5,9 @@
 //! Board records the claim). Handlers read the request, call
 //! `app::cases`, and present its outcome.
 
+use crate::authz::Authorized;
 use crate::error::{ApiError, ApiResult};
-use crate::http::authz::Authorized;
-use crate::http::json::{Json, Path, Query, etag, if_match_version};
+use crate::extract::{Json, Path, Query, etag, if_match_version};
 use crate::state::AppState;
 use app::cases::{CaseCriteria, RateText};
 use axum::extract::State;
@@ -123,7 +123,7 @@ pub async fn list(
     Query(q): Query<CaseQuery>,
 ) -> ApiResult<Json<CasePage>> {
     let filter = q.criteria().read()?;
-    let page = crate::http::json::PageParams {
+    let page = crate::extract::PageParams {
         limit: q.limit,
         cursor: q.cursor.clone(),
     }

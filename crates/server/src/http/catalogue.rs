@@ -1,9 +1,9 @@
 //! The category catalogue and the regions (public), and catalogue edits by
 //! admins without a release.
 
+use crate::authz::Authorized;
 use crate::error::ApiResult;
-use crate::http::authz::Authorized;
-use crate::http::json::{Json, Path, etag};
+use crate::extract::{Json, Path, etag};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -38,7 +38,7 @@ pub async fn put(
     headers: HeaderMap,
     Json(category): Json<register::Category>,
 ) -> ApiResult<impl IntoResponse> {
-    let expected = crate::http::json::optional_if_match(&headers)?;
+    let expected = crate::extract::optional_if_match(&headers)?;
     let put =
         app::catalogue::put_category(&state.app, &auth.actor(), &code, category, expected).await?;
     let status = if put.created {

@@ -3,9 +3,9 @@
 //! Each handler parses its request, calls `app::claims` and presents the
 //! outcome; a claim the caller may not see answers 404.
 
+use crate::authz::Authorized;
 use crate::error::{ApiError, ApiResult};
-use crate::http::authz::Authorized;
-use crate::http::json::{Json, Path, Query, etag, if_match_version, optional_if_match};
+use crate::extract::{Json, Path, Query, etag, if_match_version, optional_if_match};
 use crate::state::AppState;
 use app::claims::{self as use_case, BoardOutcome, FlagSeen, Step};
 use axum::extract::State;
@@ -584,7 +584,7 @@ pub async fn list(
     auth: Authorized,
     Query(q): Query<ListQuery>,
 ) -> ApiResult<Json<ClaimPage>> {
-    let page = crate::http::json::PageParams {
+    let page = crate::extract::PageParams {
         limit: q.limit,
         cursor: q.cursor.clone(),
     }

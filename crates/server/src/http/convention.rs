@@ -11,9 +11,9 @@
 //! transaction (see `store::ratification`), which also stores the event when
 //! the convention's standing changes.
 
+use crate::authz::Authorized;
 use crate::error::ApiResult;
-use crate::http::authz::Authorized;
-use crate::http::json::Json;
+use crate::extract::Json;
 use crate::state::AppState;
 use crate::views::convention::{
     ActionView, CommissionStatus, CommitmentView, ConventionView, DeterminationView, EventView,

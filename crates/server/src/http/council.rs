@@ -3,10 +3,10 @@
 //! claim's final decisions as its claimant sees them, and the public
 //! register.
 
+use crate::authz::Authorized;
 use crate::error::{ApiError, ApiResult};
-use crate::http::authz::Authorized;
+use crate::extract::{Json, Path, etag, if_match_version};
 use crate::http::awards::AwardView;
-use crate::http::json::{Json, Path, etag, if_match_version};
 use crate::state::AppState;
 use app::decisions::{Corrected, NewCorrection, PublicEntry};
 use app::{AppError, AppResult};

@@ -18,9 +18,9 @@
 //! draft or information is requested); whoever may see the claim lists and
 //! downloads its files; anyone else gets 404.
 
+use crate::authz::Authorized;
 use crate::error::ApiResult;
-use crate::http::authz::Authorized;
-use crate::http::json::{Json, Path};
+use crate::extract::{Json, Path};
 use crate::state::AppState;
 use axum::body::Body;
 use axum::extract::State;

@@ -2,10 +2,10 @@
 //! as JSON Lines or, with `Accept: text/csv`, CSV. What is exported, to
 //! whom, and its record in the audit log are `app::exports`.
 
+use crate::authz::Authorized;
 use crate::error::ApiResult;
-use crate::http::authz::Authorized;
+use crate::extract::Query;
 use crate::http::claims::ListQuery;
-use crate::http::json::Query;
 use crate::state::AppState;
 use app::exports::{ClaimExport, Export, Format};
 use axum::body::Body;

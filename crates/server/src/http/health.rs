@@ -1,7 +1,7 @@
 //! Liveness and readiness.
 
 use crate::error::{ApiError, ApiResult};
-use crate::http::json::Json;
+use crate::extract::Json;
 use crate::state::AppState;
 use axum::extract::State;
 use serde::Serialize;

@@ -31,8 +31,8 @@
 //! same key and a different file replays the first answer instead of being
 //! refused.
 
+use crate::authz::Authorized;
 use crate::error::{ApiError, PendingProblem};
-use crate::http::authz::Authorized;
 use crate::state::AppState;
 use axum::body::{Body, Bytes};
 use axum::extract::{FromRequest, MatchedPath, Request, State};

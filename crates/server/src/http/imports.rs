@@ -10,9 +10,9 @@
 //! `GET /v1/imports/{id}` shows the job, `GET /v1/imports/{id}/rejects`
 //! the rejected rows as JSON Lines.
 
+use crate::authz::Authorized;
 use crate::error::{ApiError, ApiResult};
-use crate::http::authz::Authorized;
-use crate::http::json::{Json, Path, Query};
+use crate::extract::{Json, Path, Query};
 use crate::import::{Format, Options, Rejects};
 use crate::state::AppState;
 use axum::body::{Body, Bytes};

@@ -7,7 +7,6 @@
 
 pub mod accounts;
 pub mod audit;
-pub mod authz;
 pub mod awards;
 pub mod batches;
 pub mod cases;
@@ -20,7 +19,6 @@ pub mod exports;
 pub mod health;
 pub mod idempotency;
 pub mod imports;
-pub mod json;
 pub mod metrics;
 pub mod panels;
 pub mod payment_rounds;
@@ -210,7 +208,7 @@ pub fn router(state: &AppState) -> Router {
         ))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            authz::authorize,
+            crate::authz::authorize,
         ))
         // The web pages authorize by session cookie, under the same policy.
         .merge(crate::web::router(state))

@@ -1,9 +1,9 @@
 //! Panels of Commissioners through HTTP: formed by the Council for
 //! categories or released batches.
 
+use crate::authz::Authorized;
 use crate::error::ApiResult;
-use crate::http::authz::Authorized;
-use crate::http::json::Json;
+use crate::extract::Json;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;

@@ -1,9 +1,9 @@
 //! Payment rounds through HTTP: previewed over the outstanding awards,
 //! read, and confirmed.
 
+use crate::authz::Authorized;
 use crate::error::ApiResult;
-use crate::http::authz::Authorized;
-use crate::http::json::{Json, Path};
+use crate::extract::{Json, Path};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;

@@ -1,9 +1,9 @@
 //! Recommendations through HTTP: proposed by a panel member on a case or
 //! on a released batch, voted on by the panel.
 
+use crate::authz::Authorized;
 use crate::error::ApiResult;
-use crate::http::authz::Authorized;
-use crate::http::json::{Json, Path, etag};
+use crate::extract::{Json, Path, etag};
 use crate::state::AppState;
 use app::decisions::{Proposal, ProposedOutcome, Recommended};
 use axum::extract::State;

@@ -5,9 +5,9 @@
 //! see `docs/reports.md`. Both read from the replica when one is configured
 //! (`DATABASE_READ_URL`), so they may trail the primary by its replay lag.
 
+use crate::authz::Authorized;
 use crate::error::ApiResult;
-use crate::http::authz::Authorized;
-use crate::http::json::Json;
+use crate::extract::Json;
 use crate::state::AppState;
 use axum::extract::State;
 use store::reports::{ClaimCounts, ProcessingReport};

@@ -4,9 +4,9 @@
 //! `app::webhooks` do the rest. The signing secret is shown once, in the
 //! answer to the creation; it is never returned again.
 
+use crate::authz::Authorized;
 use crate::error::{ApiError, ApiResult};
-use crate::http::authz::Authorized;
-use crate::http::json::{Json, PageParams, Path, Query};
+use crate::extract::{Json, PageParams, Path, Query};
 use crate::state::AppState;
 use crate::webhooks::target::{self, TargetError};
 use app::webhooks::{Subscribed, SubscriptionInput};

@@ -8,7 +8,7 @@
 //!   (never problem+json), and adds the security headers: a CSP without
 //!   inline scripts or styles, `X-Frame-Options: DENY`, and
 //!   `Cache-Control: no-store` unless a public page says otherwise;
-//! - [`authorize`] looks the page up in [`crate::http::authz::PAGES`],
+//! - [`authorize`] looks the page up in [`crate::authz::PAGES`],
 //!   resolves the session cookie to the same principal a bearer token
 //!   would give, checks the policy, and checks the form's CSRF token on
 //!   every request that changes something.
@@ -26,8 +26,8 @@ mod tracker;
 
 pub use i18n::Lang;
 
+use crate::authz::{Authorized, PAGES};
 use crate::error::{ApiError, PendingProblem};
-use crate::http::authz::{Authorized, PAGES};
 use crate::state::AppState;
 use askama::Template;
 use axum::Router;
@@ -273,7 +273,7 @@ async fn authorize(State(state): State<AppState>, request: Request, next: Next) 
         return ApiError::forbidden("This page has no authorization policy.").into_response();
     };
     if action.is_public() {
-        if let Err(e) = crate::http::authz::anonymous_quota(&state, &request) {
+        if let Err(e) = crate::authz::anonymous_quota(&state, &request) {
             return e.into_response();
         }
         return next.run(request).await;

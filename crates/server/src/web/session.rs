@@ -15,8 +15,8 @@
 use super::i18n::Lang;
 use super::{Chrome, PageResult, html};
 use crate::auth::{TOKEN_PREFIX, hash_token};
+use crate::authz::{ClientIp, count_failure};
 use crate::error::{ApiError, ApiResult};
-use crate::http::authz::{ClientIp, count_failure};
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::rejection::FormRejection;
@@ -330,7 +330,7 @@ pub async fn sign_in(
 pub async fn sign_out(
     State(state): State<AppState>,
     viewer: Viewer,
-    auth: crate::http::authz::Authorized,
+    auth: crate::authz::Authorized,
     headers: HeaderMap,
 ) -> PageResult {
     state

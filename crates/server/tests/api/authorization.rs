@@ -4,7 +4,7 @@
 
 use crate::support::{Db, TestApp};
 use kernel::{Permission, Role};
-use server::http::authz::ROUTES;
+use server::authz::ROUTES;
 
 fn routes_from_openapi() -> Vec<(String, String)> {
     let spec = serde_json::to_value(server::http::openapi()).unwrap();
@@ -149,7 +149,7 @@ async fn matrix_on_postgres() {
 /// 403; anyone else gets past the policy (forms carry their CSRF token).
 async fn page_matrix(db: Db) {
     use crate::web::{Browser, client, sign_in};
-    use server::http::authz::PAGES;
+    use server::authz::PAGES;
     let Some(app) = TestApp::spawn(db).await else {
         eprintln!("skipped: REDRESS_TEST_POSTGRES_URL is not set");
         return;

@@ -20,7 +20,7 @@ use kernel::{Currency, Money, Permission, Role};
 use reqwest::Method;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
-use server::http::authz::ROUTES;
+use server::authz::ROUTES;
 use store::cases::{CaseFacts, SyntheticCase};
 
 const TAX: &str = "3184710691";

@@ -1,4 +1,6 @@
-//! JSON in and out, with every rejection turned into a problem.
+//! The extractors both doors (the API and the pages) share: JSON in and
+//! out, path and query parameters, paging and `If-Match`, with every
+//! rejection turned into a problem.
 
 use crate::error::ApiError;
 use axum::extract::rejection::JsonRejection;
