@@ -417,3 +417,28 @@ async fn audit(app: &app::App, cmd: AuditCommand) -> ExitCode {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_webhook_allow_list_is_comma_separated_outside_the_file() {
+        use clap::Parser as _;
+        let cli = Cli::try_parse_from([
+            "redress",
+            "serve",
+            "--webhook-allow-private",
+            "10.1.0.0/16,[fd00::1]:8443",
+        ])
+        .unwrap();
+        let Command::Serve(serve) = cli.command else {
+            panic!("not serve");
+        };
+        let s = crate::config::Settings::resolve(&cli.database, &serve).unwrap();
+        assert_eq!(
+            s.webhook_allow_private,
+            crate::webhooks::target::AllowList::parse(["10.1.0.0/16", "[fd00::1]:8443"]).unwrap()
+        );
+    }
+}

@@ -864,26 +864,6 @@ mod tests {
     }
 
     #[test]
-    fn the_webhook_allow_list_is_comma_separated_outside_the_file() {
-        use clap::Parser as _;
-        let cli = crate::cli::Cli::try_parse_from([
-            "redress",
-            "serve",
-            "--webhook-allow-private",
-            "10.1.0.0/16,[fd00::1]:8443",
-        ])
-        .unwrap();
-        let crate::cli::Command::Serve(serve) = cli.command else {
-            panic!("not serve");
-        };
-        let s = Settings::resolve(&cli.database, &serve).unwrap();
-        assert_eq!(
-            s.webhook_allow_private,
-            crate::webhooks::target::AllowList::parse(["10.1.0.0/16", "[fd00::1]:8443"]).unwrap()
-        );
-    }
-
-    #[test]
     fn jwt_settings_go_together() {
         let serve = ServeArgs {
             jwt_issuer: Some("https://sso".into()),

@@ -13,7 +13,6 @@
 //! The worker is started by [`crate::run`]; [`run_once`] is the seam tests
 //! use to stop a job after some chunks, as a crash would.
 
-use crate::state::AppState;
 use app::AppResult;
 use app::batches::{Chunk, ClaimedJob};
 use std::sync::Arc;
@@ -73,13 +72,12 @@ impl JobControl {
 }
 
 /// Starts the worker loop of this process.
-pub fn spawn_worker(state: AppState) -> tokio::task::JoinHandle<()> {
+pub fn spawn_worker(app: app::App, control: Arc<JobControl>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let control = Arc::clone(&state.jobs);
         loop {
             if !control.paused() {
                 loop {
-                    match run_once(&state, &control.worker, None).await {
+                    match run_once(&app, &control, &control.worker, None).await {
                         Ok(Some(_)) if !control.paused() => {}
                         Ok(_) => break,
                         Err(e) => {
@@ -101,15 +99,17 @@ pub fn spawn_worker(state: AppState) -> tokio::task::JoinHandle<()> {
     })
 }
 
-/// Takes one job whose lease is free and works it, at most `max_chunks`
-/// chunks (all when `None`). Returns the job taken, if any. Stopping after
-/// `max_chunks` leaves the lease in place, exactly as a crash would.
+/// Takes one job whose lease is free and works it as `worker`, in chunks
+/// of `control`'s size, at most `max_chunks` chunks (all when `None`).
+/// Returns the job taken, if any. Stopping after `max_chunks` leaves the
+/// lease in place, exactly as a crash would.
 pub async fn run_once(
-    state: &AppState,
+    app: &app::App,
+    control: &JobControl,
     worker: &str,
     max_chunks: Option<usize>,
 ) -> AppResult<Option<JobId>> {
-    let run = match app::batches::claim_job(&state.app, worker, LEASE).await? {
+    let run = match app::batches::claim_job(app, worker, LEASE).await? {
         None => return Ok(None),
         Some(ClaimedJob::Settled(job)) => return Ok(Some(job)),
         Some(ClaimedJob::Batch(run)) => run,
@@ -120,18 +120,15 @@ pub async fn run_once(
         if left == 0 {
             return Ok(Some(run.job()));
         }
-        let size = state.jobs.chunk();
+        let size = control.chunk();
         // Two chunks in flight: one is assessed here while the other's
         // statements and commit run in the database. Their cases are
         // disjoint (the store skips locked cases).
         let outcomes = if left >= 2 {
-            let (a, b) = tokio::join!(
-                run.assess_chunk(&state.app, size),
-                run.assess_chunk(&state.app, size)
-            );
+            let (a, b) = tokio::join!(run.assess_chunk(app, size), run.assess_chunk(app, size));
             vec![a, b]
         } else {
-            vec![run.assess_chunk(&state.app, size).await]
+            vec![run.assess_chunk(app, size).await]
         };
         let mut processed = 0;
         for outcome in outcomes {
@@ -148,6 +145,6 @@ pub async fn run_once(
             break;
         }
     }
-    run.finish(&state.app).await?;
+    run.finish(app).await?;
     Ok(Some(run.job()))
 }

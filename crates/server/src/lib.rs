@@ -288,9 +288,9 @@ pub async fn run(
     // Audit entries written outside the chain get their place (PostgreSQL).
     let chainer = spawn_chainer(state.clone());
     // Batch assessment jobs: takes over jobs whose lease expired.
-    let worker = jobs::spawn_worker(state.clone());
+    let worker = jobs::spawn_worker(state.app.clone(), Arc::clone(&state.jobs));
     // Webhook deliveries from the outbox (leased, safe with several instances).
-    let deliverer = webhooks::spawn_worker(state.clone());
+    let deliverer = webhooks::spawn_worker(state.app.clone(), Arc::clone(&state.webhooks));
     let app = http::router(&state);
     let limits = serve::Limits {
         header_read_timeout: state.settings.header_read_timeout,

@@ -32,6 +32,9 @@ impl AppState {
             settings.anonymous_rate_limit_per_minute,
             settings.auth_failure_limit_per_minute,
         );
+        let webhooks = Arc::new(crate::webhooks::WebhookControl::new(
+            settings.webhook_allow_private.clone(),
+        ));
         Self(Arc::new(Inner {
             app,
             metrics: crate::telemetry::handle(),
@@ -39,7 +42,7 @@ impl AppState {
             auth,
             settings,
             jobs: Arc::new(crate::jobs::JobControl::default()),
-            webhooks: Arc::new(crate::webhooks::WebhookControl::new()),
+            webhooks,
         }))
     }
 }

@@ -11,7 +11,6 @@
 
 pub mod target;
 
-use crate::state::AppState;
 use app::webhooks::Attempt;
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, Instant};
@@ -33,6 +32,8 @@ pub struct WebhookControl {
     /// This process's worker name.
     pub worker: String,
     resolver: RwLock<Arc<dyn target::Resolver>>,
+    /// Non-public addresses the operator allows (`webhook_allow_private`).
+    pub allow_private: target::AllowList,
 }
 
 impl std::fmt::Debug for WebhookControl {
@@ -44,11 +45,12 @@ impl std::fmt::Debug for WebhookControl {
 }
 
 impl WebhookControl {
-    pub fn new() -> Self {
+    pub fn new(allow_private: target::AllowList) -> Self {
         Self {
             wake: Notify::new(),
             worker: format!("webhooks-{}", uuid::Uuid::now_v7()),
             resolver: RwLock::new(Arc::new(target::SystemResolver)),
+            allow_private,
         }
     }
 
@@ -71,26 +73,16 @@ impl WebhookControl {
     }
 }
 
-impl Default for WebhookControl {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 /// A client for one post to `url`: it connects only to the addresses of
 /// the host that were resolved and checked here, follows no redirect and
 /// uses no proxy (a proxy would resolve the name itself). One per post, as
 /// the addresses are checked on every delivery.
-async fn client_for(state: &AppState, url: &str) -> Result<reqwest::Client, String> {
+async fn client_for(control: &WebhookControl, url: &str) -> Result<reqwest::Client, String> {
     let url = reqwest::Url::parse(url).map_err(|e| format!("the URL is not valid: {e}"))?;
-    let resolver = state.webhooks.resolver();
-    let target = target::resolve(
-        &url,
-        &state.settings.webhook_allow_private,
-        resolver.as_ref(),
-    )
-    .await
-    .map_err(|e| e.to_string())?;
+    let resolver = control.resolver();
+    let target = target::resolve(&url, &control.allow_private, resolver.as_ref())
+        .await
+        .map_err(|e| e.to_string())?;
     let mut client = reqwest::Client::builder()
         .timeout(POST_TIMEOUT)
         .connect_timeout(CONNECT_TIMEOUT)
@@ -105,12 +97,11 @@ async fn client_for(state: &AppState, url: &str) -> Result<reqwest::Client, Stri
 }
 
 /// Starts this process's delivery worker.
-pub fn spawn_worker(state: AppState) -> tokio::task::JoinHandle<()> {
+pub fn spawn_worker(app: app::App, control: Arc<WebhookControl>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let worker = state.webhooks.worker.clone();
         loop {
             loop {
-                match run_once(&state, &worker).await {
+                match run_once(&app, &control).await {
                     Ok(n) if n > 0 => {}
                     Ok(_) => break,
                     Err(e) => {
@@ -120,20 +111,22 @@ pub fn spawn_worker(state: AppState) -> tokio::task::JoinHandle<()> {
                 }
             }
             tokio::select! {
-                () = state.webhooks.wake.notified() => {}
+                () = control.wake.notified() => {}
                 () = tokio::time::sleep(POLL) => {}
             }
         }
     })
 }
 
-/// Leases due deliveries and posts them; returns how many were attempted.
-pub async fn run_once(state: &AppState, worker: &str) -> Result<usize, StoreError> {
-    let due = app::webhooks::lease(&state.app, worker).await?;
+/// Leases due deliveries as `control`'s worker and posts them; returns
+/// how many were attempted.
+pub async fn run_once(app: &app::App, control: &WebhookControl) -> Result<usize, StoreError> {
+    let worker = control.worker.as_str();
+    let due = app::webhooks::lease(app, worker).await?;
     let n = due.len();
     let posts = due.into_iter().map(|d| async move {
-        let attempt = post(state, &d).await;
-        app::webhooks::record_attempt(&state.app, worker, &d, attempt).await
+        let attempt = post(app, control, &d).await;
+        app::webhooks::record_attempt(app, worker, &d, attempt).await
     });
     for r in futures_util::future::join_all(posts).await {
         r?;
@@ -141,7 +134,7 @@ pub async fn run_once(state: &AppState, worker: &str) -> Result<usize, StoreErro
     Ok(n)
 }
 
-async fn post(state: &AppState, d: &DueDelivery) -> Attempt {
+async fn post(app: &app::App, control: &WebhookControl, d: &DueDelivery) -> Attempt {
     let started = Instant::now();
     let elapsed = || i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
     let failed = |error: String, status_code: Option<u16>| Attempt {
@@ -152,13 +145,13 @@ async fn post(state: &AppState, d: &DueDelivery) -> Attempt {
     };
     // A refused address fails here, before any connection: what is
     // recorded cannot tell an open port from a closed one.
-    let client = match client_for(state, &d.url).await {
+    let client = match client_for(control, &d.url).await {
         Ok(client) => client,
         Err(e) => return failed(e, None),
     };
     // Signed after the name was resolved, so the timestamp is the post's.
     let id = format!("msg_{}", d.event.id.simple());
-    let timestamp = state.clock.now().unix_timestamp();
+    let timestamp = app.clock.now().unix_timestamp();
     let body = d.event.payload.to_string();
     let signature = match app::webhooks::sign(&d.secret, &id, timestamp, body.as_bytes()) {
         Ok(s) => s,

@@ -70,7 +70,7 @@ async fn assess_by_hand(app: &TestApp, assessor: &str, batch: &str) -> Value {
             .unwrap(),
     )
     .await;
-    while server::jobs::run_once(&app.state, "test", None)
+    while server::jobs::run_once(&app.state.app, &app.state.jobs, "test", None)
         .await
         .unwrap()
         .is_some()
@@ -504,7 +504,7 @@ both! {
                 let bid = batch["id"].as_str().unwrap().to_owned();
                 app.state.jobs.pause(true);
                 json(app.post(&format!("/v1/batches/{bid}/assess")).bearer_auth(&assessor).send().await.unwrap()).await;
-                while server::jobs::run_once(&app.state, "test", None).await.unwrap().is_some() {}
+                while server::jobs::run_once(&app.state.app, &app.state.jobs, "test", None).await.unwrap().is_some() {}
                 bid
             }
         };
@@ -632,14 +632,14 @@ both! {
         let (_, job) = json(app.post(&format!("/v1/batches/{bid}/assess")).bearer_auth(&assessor).send().await.unwrap()).await;
         let jid = job["id"].as_str().unwrap().to_owned();
         // Worker A does two chunks and dies holding its lease.
-        assert!(server::jobs::run_once(&app.state, "worker-a", Some(2)).await.unwrap().is_some());
+        assert!(server::jobs::run_once(&app.state.app, &app.state.jobs, "worker-a", Some(2)).await.unwrap().is_some());
         let (_, j) = json(app.get(&format!("/v1/jobs/{jid}")).bearer_auth(&assessor).send().await.unwrap()).await;
         assert_eq!((j["status"].as_str(), j["processed"].as_i64()), (Some("running"), Some(200)), "{j}");
         // While the lease runs, nobody else takes the job.
-        assert!(server::jobs::run_once(&app.state, "worker-b", None).await.unwrap().is_none());
+        assert!(server::jobs::run_once(&app.state.app, &app.state.jobs, "worker-b", None).await.unwrap().is_none());
         // After it expires, worker B takes over and finishes.
         app.clock.advance(server::jobs::LEASE + time::Duration::seconds(1));
-        assert!(server::jobs::run_once(&app.state, "worker-b", None).await.unwrap().is_some());
+        assert!(server::jobs::run_once(&app.state.app, &app.state.jobs, "worker-b", None).await.unwrap().is_some());
         let (_, j) = json(app.get(&format!("/v1/jobs/{jid}")).bearer_auth(&assessor).send().await.unwrap()).await;
         assert_eq!(j["status"], "completed", "{j}");
         assert_eq!((j["processed"].as_i64(), j["assessed"].as_i64()), (Some(1000), Some(1000)), "{j}");

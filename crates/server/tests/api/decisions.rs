@@ -670,7 +670,7 @@ both! {
         app.state.jobs.pause(true);
         let (s, job) = post(&app, &w.assessor, &format!("/v1/batches/{bid}/assess"), json!({})).await;
         assert_eq!(s, 202, "{job}");
-        while server::jobs::run_once(&app.state, "test", None).await.unwrap().is_some() {}
+        while server::jobs::run_once(&app.state.app, &app.state.jobs, "test", None).await.unwrap().is_some() {}
         let batch = get(&app, &w.assessor, &format!("/v1/batches/{bid}")).await;
         assert_eq!(batch["status"], "in_review", "{batch}");
         for c in batch["sample"].as_array().unwrap() {
