@@ -58,7 +58,9 @@ macro_rules! behaviour_suite {
             decision_numbers_have_no_gaps_when_an_approval_rolls_back,
             a_correction_supersedes_once,
             a_round_is_not_confirmed_over_an_award_changed_since_its_preview,
-            an_award_never_goes_below_zero_outstanding
+            an_award_never_goes_below_zero_outstanding,
+            an_import_stores_each_external_id_once,
+            an_import_job_keeps_its_rejects_and_counts_under_its_lease
         );
     };
     (@tests $fresh:path; $($name:ident),*) => {
@@ -2729,4 +2731,223 @@ pub async fn an_award_never_goes_below_zero_outstanding(store: &dyn Store) {
         }),
         Err(commission::AwardError::Overpayment { .. })
     ));
+}
+
+// ---------------------------------------------------------------------------
+// Imports.
+
+fn import_row(
+    external_id: &str,
+    filed_by: AccountId,
+    submitted: bool,
+) -> crate::imports::ImportRow {
+    let id = register::ClaimId::new();
+    crate::imports::ImportRow {
+        external_id: external_id.into(),
+        id,
+        filed_by,
+        draft: empty_draft(),
+        submission: submitted.then(|| no_duplicates(id)),
+    }
+}
+
+pub async fn an_import_stores_each_external_id_once(store: &dyn Store) {
+    use crate::imports::ImportOutcome;
+    let a = store
+        .create_account(&ctx(), new_account("Partner", &[Role::Claimant]))
+        .await
+        .unwrap();
+    let rows = vec![
+        import_row("P-1", a.id, true),
+        import_row("P-2", a.id, false),
+        import_row("P-3", a.id, true),
+    ];
+    let ids: Vec<_> = rows.iter().map(|r| r.id).collect();
+    let outcomes = store
+        .import_claims(&ctx(), None, rows, vec![], 0)
+        .await
+        .unwrap();
+    let references: Vec<Option<String>> = outcomes
+        .iter()
+        .map(|o| match o {
+            ImportOutcome::Imported { reference, .. } => reference.clone(),
+            ImportOutcome::AlreadyImported { .. } => panic!("new rows: {outcomes:?}"),
+        })
+        .collect();
+    assert!(references[0].is_some() && references[1].is_none() && references[2].is_some());
+    let numbers: Vec<u64> = [&references[0], &references[2]]
+        .iter()
+        .map(|r| {
+            r.as_deref()
+                .unwrap()
+                .parse::<register::ReferenceNumber>()
+                .unwrap()
+                .sequence()
+        })
+        .collect();
+    assert_eq!(numbers[1], numbers[0] + 1, "consecutive references");
+    assert_eq!(
+        store.claim(ids[0]).await.unwrap().status,
+        register::ClaimStatus::Submitted
+    );
+    assert_eq!(
+        store.claim(ids[1]).await.unwrap().status,
+        register::ClaimStatus::Draft
+    );
+    for id in &ids {
+        let entries = store
+            .audit_entries(
+                &AuditFilter {
+                    target_id: Some(id.to_string()),
+                    ..AuditFilter::default()
+                },
+                PageRequest::new(Some(10), None),
+            )
+            .await
+            .unwrap()
+            .items;
+        assert_eq!(
+            entries
+                .iter()
+                .map(|e| e.action.as_str())
+                .collect::<Vec<_>>(),
+            ["claim.imported"]
+        );
+    }
+
+    // Again, with one new row among them: the known ones are named, not
+    // stored twice, and no reference number is spent on them.
+    let again = vec![
+        import_row("P-1", a.id, true),
+        import_row("P-4", a.id, true),
+        import_row("P-3", a.id, true),
+    ];
+    let fresh = again[1].id;
+    let outcomes = store
+        .import_claims(&ctx(), None, again, vec![], 0)
+        .await
+        .unwrap();
+    assert_eq!(outcomes[0], ImportOutcome::AlreadyImported { id: ids[0] });
+    assert_eq!(outcomes[2], ImportOutcome::AlreadyImported { id: ids[2] });
+    let ImportOutcome::Imported {
+        id,
+        reference: Some(reference),
+    } = &outcomes[1]
+    else {
+        panic!("P-4 is new: {outcomes:?}");
+    };
+    assert_eq!(*id, fresh);
+    assert_eq!(
+        reference
+            .parse::<register::ReferenceNumber>()
+            .unwrap()
+            .sequence(),
+        numbers[1] + 1
+    );
+    let known = store
+        .already_imported(&["P-1".into(), "P-2".into(), "P-5".into()])
+        .await
+        .unwrap();
+    assert_eq!(
+        known,
+        ["P-1".to_owned(), "P-2".to_owned()].into_iter().collect()
+    );
+}
+
+pub async fn an_import_job_keeps_its_rejects_and_counts_under_its_lease(store: &dyn Store) {
+    use crate::cases::JobStatus;
+    use crate::imports::{ImportJob, ImportReject};
+    let a = store
+        .create_account(&ctx(), new_account("Partner", &[Role::Claimant]))
+        .await
+        .unwrap();
+    let lease = time::Duration::seconds(60);
+    let record = store
+        .create_import_job(&ctx(), "worker-a", lease)
+        .await
+        .unwrap();
+    assert_eq!(record.status, JobStatus::Running);
+    let job = ImportJob {
+        id: record.id,
+        worker: "worker-a".into(),
+        lease,
+    };
+    let reject = |line: u64| ImportReject {
+        line,
+        external_id: Some(format!("R-{line}")),
+        field: Some("category".into()),
+        code: "unknown_category".into(),
+        message: "There is no category X9.9.".into(),
+    };
+    store
+        .import_claims(
+            &ctx(),
+            Some(&job),
+            vec![import_row("J-1", a.id, true), import_row("J-2", a.id, true)],
+            vec![reject(3), reject(5)],
+            1,
+        )
+        .await
+        .unwrap();
+    // Another worker may not write under this job while the lease holds.
+    let thief = ImportJob {
+        worker: "worker-b".into(),
+        ..job.clone()
+    };
+    let stolen = store
+        .import_claims(
+            &ctx(),
+            Some(&thief),
+            vec![import_row("J-3", a.id, true)],
+            vec![],
+            0,
+        )
+        .await;
+    assert!(matches!(stolen, Err(StoreError::Conflict(_))), "{stolen:?}");
+    assert!(
+        store
+            .already_imported(&["J-3".into()])
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    store
+        .import_claims(
+            &ctx(),
+            Some(&job),
+            vec![import_row("J-1", a.id, true)],
+            vec![reject(9)],
+            0,
+        )
+        .await
+        .unwrap();
+
+    let counted = store.job(job.id).await.unwrap();
+    // Read: 2 + 2 rejects + 1 skipped before, then 1 + 1.
+    assert_eq!((counted.processed, counted.total), (7, 7));
+    assert_eq!(counted.assessed, 2, "imported");
+    assert_eq!(counted.routed_individual, 2, "skipped as known");
+    assert_eq!(counted.failed, 3, "rejected");
+    assert_eq!(counted.chunks, 2);
+
+    let first = store.import_rejects(job.id, None, 2).await.unwrap();
+    assert_eq!(
+        first.iter().map(|(_, r)| r.line).collect::<Vec<_>>(),
+        [3, 5]
+    );
+    let rest = store
+        .import_rejects(job.id, Some(first[1].0), 10)
+        .await
+        .unwrap();
+    // Kept by line: the line, the field, the code and the message.
+    assert_eq!(
+        rest.iter()
+            .map(|(_, r)| (r.line, r.field.clone(), r.code.clone(), r.message.clone()))
+            .collect::<Vec<_>>(),
+        [(9, reject(9).field, reject(9).code, reject(9).message)]
+    );
+
+    let finished = store.finish_import_job(&job).await.unwrap();
+    assert_eq!(finished.status, JobStatus::Completed);
+    assert!(finished.finished_at.is_some());
 }
