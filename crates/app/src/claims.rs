@@ -10,6 +10,7 @@ use crate::error::{AppError, AppResult, FieldError};
 use crate::need_to_know::NeedToKnow;
 use crate::{Actor, App};
 use kernel::access::Clearance;
+use kernel::id::AccountId;
 use kernel::{Page, PageRequest, Permission};
 use register::{
     Category, ClaimAction, ClaimDraft, ClaimId, ClaimStatus, DuplicateFlagId, DuplicateKeys,
@@ -58,6 +59,17 @@ pub fn reads_as_claimant(actor: &Actor) -> bool {
 /// Loads a claim the caller may see; anything else is "not found".
 pub async fn visible(app: &App, actor: &Actor, id: ClaimId) -> AppResult<ClaimRecord> {
     visible_noting(app, actor, id, json!({ "sensitive": true })).await
+}
+
+/// A claim filed by `account`; any other is "not found". For the
+/// claimant's own pages, which show only what the person filed, whatever
+/// else their roles let them see.
+pub async fn filed_by(app: &App, account: AccountId, id: ClaimId) -> AppResult<ClaimRecord> {
+    match app.store.claim(id).await {
+        Ok(record) if record.filed_by == account => Ok(record),
+        Ok(_) | Err(StoreError::NotFound) => Err(AppError::not_found()),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// The one rule on who sees a claim: the filer, or staff the policy allows,

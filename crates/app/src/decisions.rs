@@ -375,6 +375,25 @@ pub async fn recommendation(
     })
 }
 
+/// Every recommendation made on a case the caller may see, oldest first,
+/// each with the decision on it if there is one.
+pub async fn case_recommendations(
+    app: &App,
+    actor: &Actor,
+    case: CaseId,
+) -> AppResult<Vec<Recommended>> {
+    known_case(app, actor, case).await?;
+    let mut out = Vec::new();
+    for record in app.store.case_recommendations(case).await? {
+        out.push(Recommended {
+            decision: decision_on(app, record.recommendation.id).await?,
+            record,
+            tally: None,
+        });
+    }
+    Ok(out)
+}
+
 /// A panel member votes once; a member who assessed the case or reviewed
 /// it in a sample may not. Adopted at a majority of the members, which puts
 /// a decision before the Council. Gated.
@@ -799,6 +818,11 @@ impl From<DecisionRecord> for PublicEntry {
             superseded: d.superseded_by.is_some(),
         }
     }
+}
+
+/// How many final decisions the Commission has taken.
+pub async fn final_decision_count(app: &App) -> AppResult<u64> {
+    Ok(app.reads.final_decision_count().await?)
 }
 
 /// The public, anonymised register of final decisions, oldest first.

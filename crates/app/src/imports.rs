@@ -10,12 +10,13 @@
 
 use crate::claims::{Intake, draft_content};
 use crate::error::{AppError, AppResult};
-use crate::{App, Config};
+use crate::{Actor, App, Config};
 use kernel::id::AccountId;
 use register::{Category, ClaimDraft, ClaimId, DuplicateKeys};
 use std::collections::{HashMap, HashSet};
+use store::cases::{JobId, JobRecord};
 use store::claims::{DraftContent, Submission};
-use store::imports::{ImportJob, ImportOutcome, ImportReject, ImportRow};
+use store::imports::{IMPORT_JOB_KIND, ImportJob, ImportOutcome, ImportReject, ImportRow};
 use store::{AuditContext, StoreError};
 
 /// One import's view of the Register: the catalogue and the regions, read
@@ -242,4 +243,57 @@ pub fn reject_lines(line: u64, external_id: &str, e: &AppError) -> Vec<ImportRej
             line_of(Some(field), &f.code, f.message.clone())
         })
         .collect()
+}
+
+// ---------------------------------------------------------------- jobs
+
+/// Starts an import job for an upload, leased by `worker`: the job a
+/// client polls while the rows are read in the background.
+pub async fn start_job(
+    app: &App,
+    actor: &Actor,
+    worker: &str,
+    lease: time::Duration,
+) -> AppResult<(JobRecord, ImportJob)> {
+    let ctx = actor.audit(Some("import through the API".into()));
+    let record = app.store.create_import_job(&ctx, worker, lease).await?;
+    let job = ImportJob {
+        id: record.id,
+        worker: worker.to_owned(),
+        lease,
+    };
+    Ok((record, job))
+}
+
+/// Closes an import job: completed when every row was read (rejected rows
+/// included), failed with the reason when the import stopped.
+pub async fn close_job(
+    app: &App,
+    job: &ImportJob,
+    outcome: Result<(), String>,
+) -> Result<(), StoreError> {
+    match outcome {
+        Ok(()) => app.store.finish_import_job(job).await.map(drop),
+        Err(reason) => app.store.fail_job(job.id, &job.worker, &reason).await,
+    }
+}
+
+/// An import job; any other job is "not found" here.
+pub async fn job(app: &App, id: JobId) -> AppResult<JobRecord> {
+    let job = app.store.job(id).await?;
+    if job.kind != IMPORT_JOB_KIND {
+        return Err(AppError::not_found());
+    }
+    Ok(job)
+}
+
+/// The rejected rows of an import job in line order, after the position
+/// `after`, up to `limit`; each with its position.
+pub async fn rejects(
+    app: &App,
+    job: JobId,
+    after: Option<i64>,
+    limit: u32,
+) -> Result<Vec<(i64, ImportReject)>, StoreError> {
+    app.store.import_rejects(job, after, limit).await
 }

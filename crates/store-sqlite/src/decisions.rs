@@ -403,6 +403,22 @@ impl DecisionStore for Db {
         recommendation_from_row(&row).map_err(map_err)
     }
 
+    async fn case_recommendations(
+        &self,
+        case: CaseId,
+    ) -> Result<Vec<RecommendationRecord>, StoreError> {
+        let rows =
+            sqlx::query("SELECT * FROM recommendations WHERE case_id = ?1 ORDER BY created_at, id")
+                .bind(case.0)
+                .fetch_all(self.reader())
+                .await
+                .map_err(map_err)?;
+        rows.iter()
+            .map(recommendation_from_row)
+            .collect::<Result<_, _>>()
+            .map_err(map_err)
+    }
+
     async fn record_vote(
         &self,
         ctx: &AuditContext,
@@ -501,6 +517,14 @@ impl DecisionStore for Db {
             .map(decision_from_row)
             .collect::<Result<_, _>>()
             .map_err(map_err)
+    }
+
+    async fn final_decision_count(&self) -> Result<u64, StoreError> {
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM decisions WHERE status = 'final'")
+            .fetch_one(self.reader())
+            .await
+            .map_err(map_err)?;
+        Ok(u64::try_from(n).unwrap_or(0))
     }
 
     async fn council_step(

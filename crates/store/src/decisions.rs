@@ -140,6 +140,13 @@ pub trait DecisionStore: Send + Sync {
         id: RecommendationId,
     ) -> Result<RecommendationRecord, StoreError>;
 
+    /// Every recommendation made on a case (open, adopted or rejected),
+    /// oldest first.
+    async fn case_recommendations(
+        &self,
+        case: CaseId,
+    ) -> Result<Vec<RecommendationRecord>, StoreError>;
+
     /// Saves the recommendation after a vote if it is still at
     /// `expected_version`. Adopted: the case becomes `recommended` and
     /// `open` (the decision awaiting the Council) is stored. Rejected: the
@@ -165,6 +172,9 @@ pub trait DecisionStore: Send + Sync {
 
     /// Every final decision, oldest first (the public register).
     async fn final_decisions(&self) -> Result<Vec<DecisionRecord>, StoreError>;
+
+    /// How many final decisions there are.
+    async fn final_decision_count(&self) -> Result<u64, StoreError>;
 
     /// A Council step other than approval (return, referral, the Review
     /// Committee's outcome, the Assembly's vote): saves `next` if the stored

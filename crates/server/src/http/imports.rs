@@ -23,7 +23,7 @@ use futures_util::StreamExt as _;
 use kernel::id::AccountId;
 use serde::{Deserialize, Serialize};
 use store::cases::{JobId, JobRecord};
-use store::imports::{IMPORT_JOB_KIND, ImportJob};
+use store::imports::ImportJob;
 use store::{AuditContext, StoreError};
 use time::OffsetDateTime;
 use tokio::io::AsyncWriteExt as _;
@@ -158,13 +158,10 @@ async fn work(
         Err(e) => Err(format!("reading the upload: {e}")),
     };
     drop(upload);
-    let closed = match result {
-        Ok(_) => state.store.finish_import_job(&job).await.map(|_| ()),
-        Err(reason) => {
-            tracing::warn!(job = %job.id, "import failed: {reason}");
-            state.store.fail_job(job.id, &job.worker, &reason).await
-        }
-    };
+    if let Err(reason) = &result {
+        tracing::warn!(job = %job.id, "import failed: {reason}");
+    }
+    let closed = app::imports::close_job(&state.app, &job, result.map(drop)).await;
     if let Err(e) = closed {
         tracing::warn!(job = %job.id, "closing the import job: {e}");
     }
@@ -188,17 +185,10 @@ pub async fn upload(
 ) -> ApiResult<impl IntoResponse> {
     let format = format_of(&headers);
     let upload = receive(&state, body).await?;
-    let ctx = auth.audit(Some("import through the API".into()));
-    let worker = state.jobs.worker.clone();
-    let record = state
-        .store
-        .create_import_job(&ctx, &worker, crate::jobs::LEASE)
-        .await?;
-    let job = ImportJob {
-        id: record.id,
-        worker,
-        lease: crate::jobs::LEASE,
-    };
+    let actor = auth.actor();
+    let (record, job) =
+        app::imports::start_job(&state.app, &actor, &state.jobs.worker, crate::jobs::LEASE).await?;
+    let ctx = actor.audit(Some("import through the API".into()));
     let options = Options::new(format, q.filed_by.map(AccountId::from_uuid));
     tokio::spawn(work(state.clone(), ctx, job, upload, options));
     let location = format!("/v1/imports/{}", record.id);
@@ -209,14 +199,6 @@ pub async fn upload(
     ))
 }
 
-async fn import_job(state: &AppState, id: JobId) -> ApiResult<JobRecord> {
-    let job = state.store.job(id).await?;
-    if job.kind != IMPORT_JOB_KIND {
-        return Err(ApiError::not_found());
-    }
-    Ok(job)
-}
-
 /// An import job: status and counts.
 #[utoipa::path(get, path = "/v1/imports/{id}", tag = "register", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid)),
@@ -225,7 +207,9 @@ pub async fn read(
     State(state): State<AppState>,
     Path(id): Path<JobId>,
 ) -> ApiResult<Json<ImportView>> {
-    Ok(Json(ImportView::from(import_job(&state, id).await?)))
+    Ok(Json(ImportView::from(
+        app::imports::job(&state.app, id).await?,
+    )))
 }
 
 /// The rejected rows of an import job, in line order, as JSON Lines:
@@ -236,16 +220,13 @@ pub async fn read(
     responses((status = 200, description = "JSON Lines", content_type = "application/x-ndjson", body = String),
         (status = 404, body = crate::error::ProblemBody)))]
 pub async fn rejects(State(state): State<AppState>, Path(id): Path<JobId>) -> ApiResult<Response> {
-    let job = import_job(&state, id).await?;
+    let job = app::imports::job(&state.app, id).await?;
     let stream =
         futures_util::stream::try_unfold((state, Some(0_i64)), move |(state, after)| async move {
             let Some(after) = after else {
                 return Ok::<_, StoreError>(None);
             };
-            let page = state
-                .store
-                .import_rejects(job.id, Some(after), REJECTS_PAGE)
-                .await?;
+            let page = app::imports::rejects(&state.app, job.id, Some(after), REJECTS_PAGE).await?;
             let next = if page.len() < REJECTS_PAGE as usize {
                 None
             } else {

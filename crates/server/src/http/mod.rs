@@ -2,8 +2,8 @@
 //!
 //! A request passes, outermost first: request id, trace span, compression,
 //! problem rendering, panic catching, timeout, routing, metrics; on a
-//! matched route the authorization layer, then the handler. Handlers
-//! validate, call the store and the domain, and answer.
+//! matched route the authorization layer, then the handler. Handlers parse
+//! the request, call a use case in `app`, and present its outcome.
 
 pub mod accounts;
 pub mod audit;

@@ -2,13 +2,11 @@
 //! with its assessments, recommendations, votes and decisions, and the
 //! batch page with its progress and sample review.
 //!
-//! Every action is a form. On cases and batches it calls the use case in
-//! `app` with the actor the page layer resolved, so rules, four-eyes
-//! checks, audit entries and refusals are the API's; the version the page
-//! showed travels in the form and is passed as the version expected: a
-//! case or batch changed since is not acted on. Recommendations, votes and
-//! the Council's decisions call the API's handlers, their form's version
-//! as `If-Match`.
+//! Every action is a form that calls the use case in `app` with the actor
+//! the page layer resolved, so rules, four-eyes checks, audit entries and
+//! refusals are those of the API; the version the page showed travels in
+//! the form and is passed as the version expected: a case, batch or
+//! decision changed since is not acted on.
 
 use super::console::{ProblemBox, flatten_into, form, may};
 use super::i18n::Lang;
@@ -25,13 +23,11 @@ use askama::Template;
 use axum::extract::State;
 use axum::extract::rejection::{FormRejection, QueryRejection};
 use commission::{BatchId, CaseId, CaseStatus, RecommendationId};
-use kernel::PageRequest;
 use kernel::{Action, Money};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::str::FromStr as _;
-use store::AuditFilter;
 
 /// The snake-case name serde gives a value (statuses, outcomes).
 fn name_of(value: &impl Serialize) -> String {
@@ -282,47 +278,6 @@ fn done_key(done: Option<&str>) -> Option<&'static str> {
     }
 }
 
-/// Recommendations of the case: those before the Council or decided (from
-/// its decisions), and while the case waits for the panel, an open one
-/// (from the audit log, the only record that finds one by case).
-async fn recommendation_ids(
-    state: &AppState,
-    case: CaseId,
-    status: CaseStatus,
-    decided: &[RecommendationId],
-) -> ApiResult<Vec<RecommendationId>> {
-    let mut ids = decided.to_vec();
-    if matches!(status, CaseStatus::Assessed | CaseStatus::ReadyForPanel) {
-        let filter = AuditFilter {
-            target_type: Some("recommendation".into()),
-            action: Some("recommendation.proposed".into()),
-            ..AuditFilter::default()
-        };
-        let wanted = case.to_string();
-        let mut page = PageRequest::new(Some(PageRequest::MAX_LIMIT), None);
-        loop {
-            let found = state.store.audit_entries(&filter, page).await?;
-            for e in &found.items {
-                if e.summary.get("case").and_then(Value::as_str) == Some(wanted.as_str())
-                    && let Ok(id) = e.target_id.parse()
-                    && !ids.contains(&id)
-                {
-                    ids.push(id);
-                }
-            }
-            match found
-                .next_cursor
-                .as_deref()
-                .and_then(kernel::Cursor::decode)
-            {
-                Some(c) => page = PageRequest::new(Some(PageRequest::MAX_LIMIT), Some(c)),
-                None => break,
-            }
-        }
-    }
-    Ok(ids)
-}
-
 fn lines(value: &impl Serialize, lang: Lang) -> super::console::Lines {
     let mut out = Vec::new();
     if let Ok(v) = serde_json::to_value(value) {
@@ -350,21 +305,13 @@ async fn case_page(
     let case = app::cases::known_case(&state.app, &auth.actor(), id).await?;
     let assessments = app::cases::assessments(&state.app, &auth.actor(), id).await?;
     let decisions = app::decisions::case_decisions(&state.app, &auth.actor(), id).await?;
-    let decided: Vec<RecommendationId> = decisions
-        .iter()
-        .map(|d| d.decision.recommendation)
-        .collect();
     let me = viewer.principal.account;
     let may_vote = may(viewer, Action::Recommend);
     let may_decide = may(viewer, Action::DecideRecommendation);
     let mut recommendations = Vec::new();
     let mut open = false;
-    for rid in recommendation_ids(state, id, case.status, &decided).await? {
-        let r = match app::decisions::recommendation(&state.app, &auth.actor(), rid).await {
-            Ok(r) => r,
-            Err(e) if e.class == app::ErrorClass::NotFound => continue,
-            Err(e) => return Err(e.into()),
-        };
+    for r in app::decisions::case_recommendations(&state.app, &auth.actor(), id).await? {
+        let rid = r.record.recommendation.id;
         let rec = r.record.recommendation;
         let status = name_of(&rec.status);
         open |= status == "open";
@@ -670,8 +617,9 @@ pub(crate) async fn recommend(
 }
 
 /// The case a recommendation is on: where a vote or a decision returns.
-async fn case_of(state: &AppState, id: RecommendationId) -> ApiResult<CaseId> {
-    Ok(state.store.recommendation(id).await?.recommendation.case)
+async fn case_of(state: &AppState, auth: &Authorized, id: RecommendationId) -> ApiResult<CaseId> {
+    let r = app::decisions::recommendation(&state.app, &auth.actor(), id).await?;
+    Ok(r.record.recommendation.case)
 }
 
 #[derive(Deserialize)]
@@ -689,7 +637,7 @@ pub(crate) async fn vote(
     body: Result<axum::extract::Form<VoteForm>, FormRejection>,
 ) -> PageResult {
     let body = form(body)?;
-    let case = case_of(&state, id).await?;
+    let case = case_of(&state, &auth, id).await?;
     let outcome = match serde_json::from_value(Value::String(body.choice)) {
         Ok(choice) => app::decisions::vote(&state.app, &auth.actor(), id, choice)
             .await
@@ -754,7 +702,7 @@ pub(crate) async fn decide(
     body: Result<axum::extract::Form<DecideForm>, FormRejection>,
 ) -> PageResult {
     let body = form(body)?;
-    let case = case_of(&state, id).await?;
+    let case = case_of(&state, &auth, id).await?;
     let outcome = match (council_step(&body), body.version) {
         (Ok(step), Some(version)) => app::decisions::decide(
             &state.app,

@@ -1,10 +1,9 @@
 //! The staff console: the work queue, the claim page and its actions, and
 //! the dashboard.
 //!
-//! Every action is a form that calls the API's own handler for it, with
-//! the same [`Authorized`] the authorization layer would give a bearer
-//! token: the same validation, lifecycle rules, audit entries and
-//! problems. A refused action shows the claim again with the problem in
+//! Every action is a form that calls the use case in `app` the API calls,
+//! as the actor the authorization layer would grant a bearer token: the
+//! same validation, lifecycle rules, audit entries and problems. A refused action shows the claim again with the problem in
 //! words; a done one redirects (303) back to the claim, so a reload never
 //! repeats it.
 

@@ -230,11 +230,8 @@ pub(crate) async fn claim(
 
 /// Refuses, as "not found", a claim the signed-in person did not file.
 async fn own(state: &AppState, viewer: &Viewer, id: ClaimId) -> ApiResult<()> {
-    match state.store.claim(id).await {
-        Ok(record) if record.filed_by == viewer.principal.account => Ok(()),
-        Ok(_) | Err(store::StoreError::NotFound) => Err(ApiError::not_found()),
-        Err(e) => Err(e.into()),
-    }
+    app::claims::filed_by(&state.app, viewer.principal.account, id).await?;
+    Ok(())
 }
 
 async fn after(

@@ -49,7 +49,7 @@ struct TrackerPage {
     columns: Vec<Column>,
     rows: Vec<ParticipantRow>,
     missing: Vec<(String, String)>,
-    decisions: usize,
+    decisions: u64,
 }
 
 impl TrackerPage {
@@ -159,7 +159,7 @@ pub(crate) async fn tracker(
         threshold_label: lang.tr("tracker.chart.threshold"),
         today_label: lang.tr("tracker.chart.today"),
     });
-    let decisions = state.store.final_decisions().await?.len();
+    let decisions = app::decisions::final_decision_count(&state.app).await?;
     let missing = missing_lines(lang, &view);
     let page = TrackerPage {
         c: Chrome::public(lang, "/"),
