@@ -11,10 +11,12 @@ use crate::gate::{self, Current};
 use crate::{Actor, App};
 use kernel::{Currency, Money, MoneyError, Permission};
 use ratification::{
-    ActionError, ActionId, ActionKind, ContributionConfirmation, ContributionId, ExchangeRate,
-    FundingDetermination, FundingDeterminationError, FundingDeterminationId, NewEntry,
-    ParticipantCode, Pledge, PledgeId, TreatyAction, standing_change, validate_action,
-    validate_funding_determination,
+    ActionError, ActionId, ActionKind, BasisCode, BasisTotal, BasisTotalError, BasisTotalId,
+    ContributionConfirmation, ContributionId, ExchangeRate, FundingDetermination,
+    FundingDeterminationError, FundingDeterminationId, NewEntry, Participant, ParticipantCode,
+    ParticipantKind, Pledge, PledgeId, RevisionRefused, TreatyAction, Weight, WeightError,
+    WeightId, standing_change, validate_action, validate_basis_total,
+    validate_funding_determination, validate_weight,
 };
 use rust_decimal::Decimal;
 use std::str::FromStr;
@@ -96,6 +98,117 @@ impl Problems {
         text
     }
 
+    /// A participant new to the record, joining it with an action of
+    /// `kind`: only a signature, or an accession where the rule allows one.
+    fn new_participant(
+        &mut self,
+        input: ParticipantInput,
+        code: Option<&ParticipantCode>,
+        kind: Option<ActionKind>,
+        config: &crate::Config,
+    ) -> Option<Participant> {
+        let before = self.0.len();
+        let name = self.text("new_participant.name", Some(input.name), 200);
+        if name.is_none() {
+            self.push(
+                "new_participant.name",
+                "required",
+                "The participant's name in English.",
+            );
+        }
+        let name_uk = self.text("new_participant.name_uk", input.name_uk, 200);
+        let participant_kind = match input.kind.trim() {
+            "state" => Some(ParticipantKind::State),
+            "organisation" => Some(ParticipantKind::Organisation),
+            other => {
+                self.push(
+                    "new_participant.kind",
+                    "unknown_kind",
+                    format!("{other:?} is not state or organisation."),
+                );
+                None
+            }
+        };
+        if let (Some(code), Some(k)) = (code, participant_kind) {
+            let expected = if code.is_european_union() {
+                ParticipantKind::Organisation
+            } else {
+                ParticipantKind::State
+            };
+            if k != expected {
+                self.push(
+                    "new_participant.kind",
+                    "kind_mismatch",
+                    format!("{code} is recorded as a {expected}."),
+                );
+            }
+            if input.council_of_europe_member != code.is_council_of_europe_member() {
+                self.push(
+                    "new_participant.council_of_europe_member",
+                    "membership_mismatch",
+                    format!(
+                        "{code} is {}a member state of the Council of Europe.",
+                        if code.is_council_of_europe_member() {
+                            ""
+                        } else {
+                            "not "
+                        }
+                    ),
+                );
+            }
+        }
+        match kind {
+            Some(ActionKind::Signature) | None => {}
+            Some(ActionKind::Consent(ratification::ConsentKind::Accession))
+                if !gate::rule(config).admits_accession() =>
+            {
+                self.push(
+                    "kind",
+                    "accession_closed",
+                    "The rule in force admits no accession.",
+                );
+            }
+            Some(_) => self.push(
+                "kind",
+                "joins_by_signature_or_accession",
+                "A participant joins the record with its signature or its accession.",
+            ),
+        }
+        if self.0.len() > before {
+            return None;
+        }
+        Some(Participant {
+            code: *code?,
+            name: name?,
+            name_uk,
+            kind: participant_kind?,
+            council_of_europe_member: input.council_of_europe_member,
+        })
+    }
+
+    fn decimal(&mut self, field: &str, text: &str) -> Option<Decimal> {
+        if let Some(d) = kernel::money::parse_amount(text.trim()) {
+            Some(d)
+        } else {
+            self.push(
+                field,
+                "format",
+                "A decimal number as a string, e.g. \"125000.00\".",
+            );
+            None
+        }
+    }
+
+    fn basis(&mut self, field: &str, text: &str) -> Option<BasisCode> {
+        match BasisCode::parse(text.trim()) {
+            Ok(b) => Some(b),
+            Err(e) => {
+                self.push(field, "format", e.to_string());
+                None
+            }
+        }
+    }
+
     fn finish(self, what: &str) -> AppResult<()> {
         if self.0.is_empty() {
             Ok(())
@@ -128,6 +241,25 @@ pub struct ActionInput {
     pub withdraws: Option<uuid::Uuid>,
     /// Kept in the audit log.
     pub reason: Option<String>,
+    /// A state or organisation new to the record, joining it with this
+    /// signature (or accession).
+    pub new_participant: Option<ParticipantInput>,
+    /// The entry corrects the record in a way that moves or undoes an entry
+    /// into force already reached; needs a `reason`.
+    pub correction: bool,
+}
+
+/// A participant new to the record, as sent.
+#[derive(Clone, Debug, Default)]
+pub struct ParticipantInput {
+    /// The name in English.
+    pub name: String,
+    /// The name in Ukrainian.
+    pub name_uk: Option<String>,
+    /// `state` or `organisation` (a regional integration organisation).
+    pub kind: String,
+    /// Whether it is a member state of the Council of Europe.
+    pub council_of_europe_member: bool,
 }
 
 /// The field a refused action is about, or `None` for a conflict with the
@@ -149,8 +281,61 @@ fn action_error_field(e: &ActionError) -> Option<&'static str> {
     })
 }
 
+/// The 409 answer to an entry that would move or undo an entry into force
+/// already reached without being recorded as a correction.
+fn revision_refused(refusal: &RevisionRefused) -> AppError {
+    AppError::conflict(format!(
+        "{refusal}. Decisions the Commission took since are final; record the entry as a \
+         correction, with the reason, if the record must change."
+    ))
+    .with("code", RevisionRefused::CODE)
+    .with("entry_into_force", refusal.entry_into_force.to_string())
+    .with("would_be", refusal.would_be.map(|d| d.to_string()))
+    .with("in_force_after", refusal.in_force_after)
+}
+
+/// A correction of the convention's standing must say why.
+fn check_correction(problems: &mut Problems, correction: bool, reason: Option<&str>) {
+    if correction && reason.is_none_or(|r| r.trim().is_empty()) {
+        problems.push(
+            "reason",
+            "required",
+            "A correction of the record is recorded with its reason.",
+        );
+    }
+}
+
+/// Whether an entry may join the record as judged inside the writing
+/// transaction, and the event it announces.
+fn judge<E>(
+    app: &App,
+    record: &ConventionRecord,
+    entry: NewEntry<'_>,
+    correction: bool,
+) -> Result<Option<NewConventionEvent>, Refused<E>> {
+    let items = record.items();
+    standing_change(
+        &gate::rule(&app.config),
+        &items.input(),
+        entry,
+        app.clock.today(),
+        correction,
+    )
+    .map(|event| event.map(gate::new_event))
+    .map_err(Refused::Revision)
+}
+
 fn action_refused(e: Refused<ActionError>) -> AppError {
     match e {
+        Refused::Revision(r) => revision_refused(&r),
+        Refused::Store(StoreError::Conflict(detail))
+            if detail.contains("already a participant") =>
+        {
+            AppError::conflict(format!(
+                "{detail}; record its signature without new_participant."
+            ))
+            .with("code", "participant_exists")
+        }
         Refused::Rule(e) => match action_error_field(&e) {
             Some(field) => AppError::invalid_field(field, e.code(), e.to_string()),
             None => AppError::conflict(e.to_string()).with("code", e.code()),
@@ -164,7 +349,9 @@ fn action_refused(e: Refused<ActionError>) -> AppError {
 }
 
 /// Records a treaty action. Validated against the record inside the
-/// transaction; the event of a change of standing is stored with it.
+/// transaction; the event of a change of standing is stored with it. With
+/// `new_participant`, a signatory or acceding state new to the record
+/// joins it with this action.
 pub async fn record_action(
     app: &App,
     actor: &Actor,
@@ -177,9 +364,18 @@ pub async fn record_action(
         .ok();
     let date = problems.date("date", &input.date);
     let text = problems.text("text", input.text, 20_000);
+    let joining = input
+        .new_participant
+        .map(|p| problems.new_participant(p, participant.as_ref(), kind, &app.config));
+    check_correction(&mut problems, input.correction, input.reason.as_deref());
     problems.finish("treaty action")?;
     let (Some(participant), Some(kind), Some(date)) = (participant, kind, date) else {
         return Err(reported());
+    };
+    let joining = match joining {
+        Some(Some(p)) => Some(p),
+        Some(None) => return Err(reported()),
+        None => None,
     };
     let mut action = TreatyAction::new(participant, kind, date);
     action.text = text;
@@ -189,22 +385,19 @@ pub async fn record_action(
     let today = app.clock.today();
     let rule = gate::rule(&app.config);
     let new = action.clone();
-    let decide =
-        move |record: &ConventionRecord| -> Result<Option<NewConventionEvent>, ActionError> {
-            let actions = record.treaty_actions();
-            validate_action(&record.participants, &actions, &new, today)?;
-            Ok(standing_change(
-                &rule,
-                &record.participants,
-                &actions,
-                &record.determinations(),
-                NewEntry::Action(&new),
-                today,
-            )
-            .map(gate::new_event))
-        };
+    let correction = input.correction;
+    let judged = app.clone();
+    let decide = move |record: &ConventionRecord| -> Result<
+        Option<NewConventionEvent>,
+        Refused<ActionError>,
+    > {
+        let actions = record.treaty_actions();
+        validate_action(&rule, &record.participants, &actions, &new, today)
+            .map_err(Refused::Rule)?;
+        judge(&judged, record, NewEntry::Action(&new), correction)
+    };
     app.store
-        .record_treaty_action(&actor.audit(input.reason), action, &decide)
+        .record_treaty_action(&actor.audit(input.reason), joining, action, &decide)
         .await
         .map_err(action_refused)
 }
@@ -216,6 +409,9 @@ pub struct DeterminationInput {
     pub text: String,
     pub supersedes: Option<uuid::Uuid>,
     pub reason: Option<String>,
+    /// The entry corrects the record in a way that moves or undoes an entry
+    /// into force already reached; needs a `reason`.
+    pub correction: bool,
 }
 
 /// Records the Council's determination that funding is sufficient (or a
@@ -231,6 +427,7 @@ pub async fn record_determination(
     if text.is_none() {
         problems.push("text", "required", "The determination's text or reference.");
     }
+    check_correction(&mut problems, input.correction, input.reason.as_deref());
     problems.finish("funding determination")?;
     let (Some(date), Some(text)) = (date, text) else {
         return Err(reported());
@@ -239,28 +436,22 @@ pub async fn record_determination(
     determination.supersedes = input.supersedes.map(FundingDeterminationId::from_uuid);
 
     let today = app.clock.today();
-    let rule = gate::rule(&app.config);
     let new = determination.clone();
+    let correction = input.correction;
+    let judged = app.clone();
     let decide = move |record: &ConventionRecord| -> Result<
         Option<NewConventionEvent>,
-        FundingDeterminationError,
+        Refused<FundingDeterminationError>,
     > {
-        let determinations = record.determinations();
-        validate_funding_determination(&determinations, &new, today)?;
-        Ok(standing_change(
-            &rule,
-            &record.participants,
-            &record.treaty_actions(),
-            &determinations,
-            NewEntry::Determination(&new),
-            today,
-        )
-        .map(gate::new_event))
+        validate_funding_determination(&record.determinations(), &new, today)
+            .map_err(Refused::Rule)?;
+        judge(&judged, record, NewEntry::Determination(&new), correction)
     };
     app.store
         .record_funding_determination(&actor.audit(input.reason), determination, &decide)
         .await
         .map_err(|e| match e {
+            Refused::Revision(r) => revision_refused(&r),
             Refused::Rule(e @ FundingDeterminationError::FutureDate { .. }) => {
                 AppError::invalid_field("date", e.code(), e.to_string())
             }
@@ -489,4 +680,225 @@ pub async fn record_rate(
         .store
         .record_exchange_rate(&actor.audit(None), rate)
         .await?)
+}
+
+/// What a participant carries on a basis, as sent.
+#[derive(Clone, Debug, Default)]
+pub struct WeightInput {
+    pub participant: String,
+    /// The basis, e.g. `rd4u-2025-budget`.
+    pub basis: String,
+    /// A decimal string, zero or more.
+    pub value: String,
+    /// What the value is counted in: `EUR`, `%`, `GT`.
+    pub unit: String,
+    /// Where the figure comes from.
+    pub source: String,
+    /// YYYY-MM-DD: from when the figure is known.
+    pub date: String,
+    pub supersedes: Option<uuid::Uuid>,
+    pub reason: Option<String>,
+    /// See [`ActionInput::correction`].
+    pub correction: bool,
+}
+
+fn weight_refused(e: Refused<WeightError>) -> AppError {
+    match e {
+        Refused::Revision(r) => revision_refused(&r),
+        Refused::Rule(e) if e.is_conflict() => {
+            AppError::conflict(e.to_string()).with("code", e.code())
+        }
+        Refused::Rule(e) => {
+            let field = match &e {
+                WeightError::FutureDate { .. } => "date",
+                WeightError::UnknownParticipant(_) => "participant",
+                WeightError::UnknownBasis(_) => "basis",
+                WeightError::NegativeValue(_) => "value",
+                WeightError::EmptyUnit | WeightError::UnitMismatch { .. } => "unit",
+                WeightError::EmptySource => "source",
+                _ => "supersedes",
+            };
+            AppError::invalid_field(field, e.code(), e.to_string())
+        }
+        Refused::Store(StoreError::Conflict(_)) => {
+            AppError::conflict("The weight was already corrected.")
+                .with("code", "already_superseded")
+        }
+        Refused::Store(e) => e.into(),
+    }
+}
+
+/// Records what a participant carries on the basis of a weighted condition
+/// (or a correction of it), checked against the rule and the record inside
+/// the transaction.
+pub async fn record_weight(
+    app: &App,
+    actor: &Actor,
+    input: WeightInput,
+) -> AppResult<Recorded<Weight>> {
+    let mut problems = Problems::default();
+    let participant = problems.participant("participant", &input.participant);
+    let basis = problems.basis("basis", &input.basis);
+    let value = problems.decimal("value", &input.value);
+    let unit = problems.text("unit", Some(input.unit), 32);
+    let source = problems.text("source", Some(input.source), 500);
+    let date = problems.date("date", &input.date);
+    check_correction(&mut problems, input.correction, input.reason.as_deref());
+    problems.finish("weight")?;
+    let (Some(participant), Some(basis), Some(value), Some(date)) =
+        (participant, basis, value, date)
+    else {
+        return Err(reported());
+    };
+    let mut weight = Weight::new(
+        participant,
+        basis,
+        value,
+        unit.unwrap_or_default(),
+        source.unwrap_or_default(),
+        date,
+    );
+    weight.supersedes = input.supersedes.map(WeightId::from_uuid);
+    let today = app.clock.today();
+    let rule = gate::rule(&app.config);
+    let new = weight.clone();
+    let correction = input.correction;
+    let judged = app.clone();
+    let decide =
+        move |record: &ConventionRecord| -> Result<Option<NewConventionEvent>, Refused<WeightError>> {
+            validate_weight(
+                &rule,
+                &record.participants,
+                &record.total_items(),
+                &record.weight_items(),
+                &new,
+                today,
+            )
+            .map_err(Refused::Rule)?;
+            judge(&judged, record, NewEntry::Weight(&new), correction)
+        };
+    app.store
+        .record_weight(&actor.audit(input.reason), weight, &decide)
+        .await
+        .map_err(weight_refused)
+}
+
+/// The total a basis is measured against, as sent.
+#[derive(Clone, Debug, Default)]
+pub struct BasisTotalInput {
+    pub basis: String,
+    /// A positive decimal string.
+    pub value: String,
+    pub unit: String,
+    pub source: String,
+    /// YYYY-MM-DD: from when the figure is known.
+    pub date: String,
+    /// The figure is derived or supposed rather than published.
+    pub assumed: bool,
+    pub supersedes: Option<uuid::Uuid>,
+    pub reason: Option<String>,
+    /// See [`ActionInput::correction`].
+    pub correction: bool,
+}
+
+fn total_refused(e: Refused<BasisTotalError>) -> AppError {
+    match e {
+        Refused::Revision(r) => revision_refused(&r),
+        Refused::Rule(e) if e.is_conflict() => {
+            AppError::conflict(e.to_string()).with("code", e.code())
+        }
+        Refused::Rule(e) => {
+            let field = match &e {
+                BasisTotalError::FutureDate { .. } => "date",
+                BasisTotalError::NonPositiveValue(_) => "value",
+                BasisTotalError::EmptyUnit => "unit",
+                BasisTotalError::EmptySource => "source",
+                BasisTotalError::TotalIsComputed(_) => "basis",
+                _ => "supersedes",
+            };
+            AppError::invalid_field(field, e.code(), e.to_string())
+        }
+        Refused::Store(StoreError::Conflict(_)) => {
+            AppError::conflict("The total was already corrected.")
+                .with("code", "already_superseded")
+        }
+        Refused::Store(e) => e.into(),
+    }
+}
+
+/// Records the total of a basis (or a correction of it): the figure the
+/// weights of a weighted condition are measured against.
+pub async fn record_basis_total(
+    app: &App,
+    actor: &Actor,
+    input: BasisTotalInput,
+) -> AppResult<Recorded<BasisTotal>> {
+    let mut problems = Problems::default();
+    let basis = problems.basis("basis", &input.basis);
+    let value = problems.decimal("value", &input.value);
+    let unit = problems.text("unit", Some(input.unit), 32);
+    let source = problems.text("source", Some(input.source), 500);
+    let date = problems.date("date", &input.date);
+    check_correction(&mut problems, input.correction, input.reason.as_deref());
+    problems.finish("basis total")?;
+    let (Some(basis), Some(value), Some(date)) = (basis, value, date) else {
+        return Err(reported());
+    };
+    let mut total = BasisTotal::new(
+        basis,
+        value,
+        unit.unwrap_or_default(),
+        source.unwrap_or_default(),
+        date,
+    );
+    total.assumed = input.assumed;
+    total.supersedes = input.supersedes.map(BasisTotalId::from_uuid);
+    let today = app.clock.today();
+    let rule = gate::rule(&app.config);
+    let new = total.clone();
+    let correction = input.correction;
+    let judged = app.clone();
+    let decide = move |record: &ConventionRecord| -> Result<
+        Option<NewConventionEvent>,
+        Refused<BasisTotalError>,
+    > {
+        validate_basis_total(
+            &rule,
+            &record.weight_items(),
+            &record.total_items(),
+            &new,
+            today,
+        )
+        .map_err(Refused::Rule)?;
+        judge(&judged, record, NewEntry::BasisTotal(&new), correction)
+    };
+    app.store
+        .record_basis_total(&actor.audit(input.reason), total, &decide)
+        .await
+        .map_err(total_refused)
+}
+
+/// The record as it stood at the end of `day` (UTC), evaluated on that day:
+/// what the tracker said then.
+pub async fn standing_as_recorded_on(app: &App, day: Date) -> AppResult<Current> {
+    let today = app.clock.today();
+    if day > today {
+        return Err(AppError::invalid_field(
+            "as_recorded_on",
+            "future_date",
+            format!("{day} is after today ({today})."),
+        ));
+    }
+    let record = gate::current(app).await?.record;
+    let end_of_day = day.next_day().map_or(time::OffsetDateTime::now_utc(), |d| {
+        d.midnight().assume_utc()
+    }) - time::Duration::microseconds(1);
+    let then = record.as_recorded_at(end_of_day);
+    let items = then.items();
+    let status = ratification::evaluate(&gate::rule(&app.config), &items.input(), day);
+    Ok(Current {
+        record: then,
+        status,
+        today: day,
+    })
 }

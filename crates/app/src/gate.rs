@@ -47,7 +47,19 @@ pub async fn seed_convention(app: &App) -> Result<usize, StoreError> {
         reason: Some("first start: the published signatures of the convention".into()),
         ..AuditContext::system()
     };
-    app.store.seed_convention(&ctx, &seed).await
+    let added = app.store.seed_convention(&ctx, &seed).await?;
+    // The assumed 2025 budget total: recorded once (by its fixed id), also
+    // on a record seeded before weighted conditions existed.
+    let ctx = AuditContext {
+        reason: Some(
+            "first start: the assumed total of the Register of Damage's 2025 budget".into(),
+        ),
+        ..AuditContext::system()
+    };
+    app.store
+        .seed_basis_totals(&ctx, &ratification::seed_basis_totals())
+        .await?;
+    Ok(added)
 }
 
 /// The record and its evaluation on one day.
@@ -83,13 +95,8 @@ pub async fn current(app: &App) -> Result<Current, AppError> {
         record = app.store.convention_record().await?;
     }
     let today = app.clock.today();
-    let status = evaluate(
-        &rule(&app.config),
-        &record.participants,
-        &record.treaty_actions(),
-        &record.determinations(),
-        today,
-    );
+    let items = record.items();
+    let status = evaluate(&rule(&app.config), &items.input(), today);
     if let (true, Some(on)) = (status.in_force, status.entry_into_force) {
         let known = record
             .events

@@ -239,7 +239,8 @@ impl TreatyAction {
 
 /// The Council's determination that the financial commitments are sufficient
 /// for the Commission's initial work: a condition of entry into force that
-/// belongs to no participant.
+/// belongs to no participant, where the rule asks for it
+/// ([`EntryIntoForceRule::council_determination_reading`](crate::EntryIntoForceRule::council_determination_reading)).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FundingDetermination {
     pub id: FundingDeterminationId,

@@ -1,10 +1,12 @@
 //! Financial commitments toward the Commission's initial work.
 //!
 //! Participants pledge amounts in their own currencies; the depositary
-//! records confirmed contributions. The Council decides whether commitments
-//! are sufficient (a [`FundingDetermination`](crate::FundingDetermination));
-//! this module gives it the figures: totals in one reference currency and
-//! the confirmed total against a target.
+//! records confirmed contributions. This module gives the figures: totals in
+//! one reference currency and the confirmed total against a target. They
+//! inform, and decide nothing: under the assumed reading the funding
+//! condition is the weighted condition on the Register of Damage's 2025
+//! budget ([`weight`](crate::weight)); under the Council reading it is the
+//! Council's [`FundingDetermination`](crate::FundingDetermination).
 //!
 //! Every conversion uses a recorded rate, the latest on or before the item's
 //! date. A missing rate is an error naming the currency and the date: a
@@ -276,8 +278,8 @@ pub fn validate_pledge(
 ) -> Result<(), PledgeError> {
     if principal_participant != &pledge.participant {
         return Err(PledgeError::NotOwnParticipant {
-            principal: principal_participant.clone(),
-            participant: pledge.participant.clone(),
+            principal: *principal_participant,
+            participant: pledge.participant,
         });
     }
     validate_amount(pledge.amount)

@@ -7,9 +7,11 @@
 //! 409 problem of type [`NotInForce::PROBLEM_TYPE`].
 
 use crate::action::{FundingDetermination, TreatyAction};
-use crate::participant::Participant;
+use crate::participant::ParticipantCode;
 use crate::rule::EntryIntoForceRule;
+use crate::status::EvaluationInput;
 use crate::status::{ConventionStatus, MissingCondition, evaluate};
+use crate::weight::{BasisTotal, Weight};
 use serde::{Deserialize, Serialize};
 use time::Date;
 
@@ -108,6 +110,19 @@ pub enum ConventionEvent {
         #[serde(with = "event_date")]
         current: Option<Date>,
     },
+    /// A correction dated before an entry into force already reached moved
+    /// or undid it. What the Commission decided meanwhile stays final.
+    StandingRevised {
+        #[serde(with = "event_date")]
+        previous: Option<Date>,
+        #[serde(with = "event_date")]
+        current: Option<Date>,
+        /// Whether the convention is in force on the revised record.
+        in_force: bool,
+    },
+    /// A state or organisation joined the record with its signature or
+    /// accession.
+    ParticipantAdded { participant: ParticipantCode },
 }
 
 /// The event between two evaluations, if any.
@@ -137,33 +152,128 @@ pub fn status_change(
 pub enum NewEntry<'a> {
     Action(&'a TreatyAction),
     Determination(&'a FundingDetermination),
+    Weight(&'a Weight),
+    BasisTotal(&'a BasisTotal),
+}
+
+/// A new entry would move or undo an entry into force already reached.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the convention entered into force on {entry_into_force}; this entry would {}",
+    match (in_force_after, would_be) {
+        (true, Some(on)) => format!("move that date to {on}"),
+        _ => "take it out of force".to_owned(),
+    }
+)]
+pub struct RevisionRefused {
+    /// The date of entry into force already reached.
+    pub entry_into_force: Date,
+    /// The date on the record with the entry, if any.
+    pub would_be: Option<Date>,
+    /// Whether the convention would still be in force today.
+    pub in_force_after: bool,
+}
+
+impl RevisionRefused {
+    /// Stable code, as in the problem's `code` member.
+    pub const CODE: &'static str = "revises_entry_into_force";
+}
+
+/// The record evaluated with `entry` added.
+fn evaluate_with(
+    rule: &EntryIntoForceRule,
+    record: &EvaluationInput<'_>,
+    entry: NewEntry<'_>,
+    today: Date,
+) -> ConventionStatus {
+    match entry {
+        NewEntry::Action(action) => {
+            let mut with = record.actions.to_vec();
+            with.push(action.clone());
+            evaluate(
+                rule,
+                &EvaluationInput {
+                    actions: &with,
+                    ..*record
+                },
+                today,
+            )
+        }
+        NewEntry::Determination(determination) => {
+            let mut with = record.funding_determinations.to_vec();
+            with.push(determination.clone());
+            evaluate(
+                rule,
+                &EvaluationInput {
+                    funding_determinations: &with,
+                    ..*record
+                },
+                today,
+            )
+        }
+        NewEntry::Weight(weight) => {
+            let mut with = record.weights.to_vec();
+            with.push(weight.clone());
+            evaluate(
+                rule,
+                &EvaluationInput {
+                    weights: &with,
+                    ..*record
+                },
+                today,
+            )
+        }
+        NewEntry::BasisTotal(total) => {
+            let mut with = record.basis_totals.to_vec();
+            with.push(total.clone());
+            evaluate(
+                rule,
+                &EvaluationInput {
+                    basis_totals: &with,
+                    ..*record
+                },
+                today,
+            )
+        }
+    }
 }
 
 /// The change of the convention's standing that recording `entry` makes,
 /// judged today: the record evaluated without it and with it. The one
 /// place that decides whether an entry announces an event.
+///
+/// Once the convention has entered into force, the Commission may have
+/// acted, and what it decided is final. An entry that would move or undo
+/// that entry into force (a late-recorded denunciation, a corrected
+/// instrument) is refused, unless the depositary records it as a
+/// `correction`: then it is announced as [`ConventionEvent::StandingRevised`].
 pub fn standing_change(
     rule: &EntryIntoForceRule,
-    participants: &[Participant],
-    actions: &[TreatyAction],
-    determinations: &[FundingDetermination],
+    record: &EvaluationInput<'_>,
     entry: NewEntry<'_>,
     today: Date,
-) -> Option<ConventionEvent> {
-    let before = evaluate(rule, participants, actions, determinations, today);
-    let after = match entry {
-        NewEntry::Action(action) => {
-            let mut with = actions.to_vec();
-            with.push(action.clone());
-            evaluate(rule, participants, &with, determinations, today)
+    correction: bool,
+) -> Result<Option<ConventionEvent>, RevisionRefused> {
+    let before = evaluate(rule, record, today);
+    let after = evaluate_with(rule, record, entry, today);
+    if let (true, Some(reached)) = (before.in_force, before.entry_into_force) {
+        let moved = !after.in_force || after.entry_into_force != before.entry_into_force;
+        if moved {
+            if !correction {
+                return Err(RevisionRefused {
+                    entry_into_force: reached,
+                    would_be: after.entry_into_force,
+                    in_force_after: after.in_force,
+                });
+            }
+            return Ok(Some(ConventionEvent::StandingRevised {
+                previous: Some(reached),
+                current: after.entry_into_force,
+                in_force: after.in_force,
+            }));
         }
-        NewEntry::Determination(determination) => {
-            let mut with = determinations.to_vec();
-            with.push(determination.clone());
-            evaluate(rule, participants, actions, &with, today)
-        }
-    };
-    status_change(&before, &after)
+    }
+    Ok(status_change(&before, &after))
 }
 
 #[cfg(test)]
@@ -180,6 +290,7 @@ mod tests {
             counted_consents: 24,
             threshold: 25,
             council_of_europe_members: 0,
+            weighted: Vec::new(),
             funding_determined_on: None,
             missing: vec![MissingCondition::Consents { needed: 1 }],
             rule: EntryIntoForceRule::convention_default(),
@@ -241,7 +352,7 @@ mod tests {
 #[cfg(test)]
 mod standing_tests {
     use super::*;
-    use crate::{ActionKind, ParticipantCode};
+    use crate::{ActionKind, Participant, ParticipantCode};
     use time::macros::date;
 
     #[test]
@@ -249,6 +360,7 @@ mod standing_tests {
         let rule = EntryIntoForceRule {
             threshold: 2,
             requires_funding_determination: false,
+            weighted: Vec::new(),
             ..EntryIntoForceRule::convention_default()
         };
         let code = |c: &str| ParticipantCode::parse(c).unwrap();
@@ -278,29 +390,35 @@ mod standing_tests {
         assert_eq!(
             standing_change(
                 &rule,
-                &participants,
-                &actions,
-                &[],
+                &EvaluationInput {
+                    participants: &participants,
+                    actions: &actions,
+                    ..EvaluationInput::default()
+                },
                 NewEntry::Action(&second),
-                today
+                today,
+                false
             ),
-            Some(ConventionEvent::EntryIntoForceDateChanged {
+            Ok(Some(ConventionEvent::EntryIntoForceDateChanged {
                 previous: None,
                 current: Some(date!(2026 - 07 - 01)),
-            })
+            }))
         );
         let signature =
             TreatyAction::new(code("FR"), ActionKind::Declaration, date!(2026 - 03 - 11));
         assert_eq!(
             standing_change(
                 &rule,
-                &participants,
-                &actions,
-                &[],
+                &EvaluationInput {
+                    participants: &participants,
+                    actions: &actions,
+                    ..EvaluationInput::default()
+                },
                 NewEntry::Action(&signature),
-                today
+                today,
+                false
             ),
-            None
+            Ok(None)
         );
     }
 }

@@ -14,10 +14,13 @@
 //! - [`action`]: the append-only record and its corrections;
 //! - [`validation`]: whether a new entry may join the record;
 //! - [`rule`]: the entry-into-force clause as data;
+//! - [`weight`]: what consents carry toward weighted conditions, and the
+//!   totals they are measured against;
 //! - [`status`]: the engine that evaluates the record on a day;
 //! - [`gate`]: the Commission's go-live gate and change events;
 //! - [`funding`]: pledges, contributions and totals;
-//! - [`seed`]: the published list of signatories.
+//! - [`seed`]: the published list of signatories and the assumed 2025
+//!   budget total.
 
 pub mod action;
 pub mod funding;
@@ -27,6 +30,7 @@ pub mod rule;
 pub mod seed;
 pub mod status;
 pub mod validation;
+pub mod weight;
 
 pub use action::{
     ActionId, ActionKind, ConsentKind, FundingDetermination, FundingDeterminationId, TreatyAction,
@@ -37,17 +41,32 @@ pub use funding::{
     PledgeError, PledgeId, funding_totals, validate_amount, validate_pledge,
 };
 pub use gate::{
-    ConventionEvent, NewEntry, NotInForce, commission_may_act, standing_change, status_change,
+    ConventionEvent, NewEntry, NotInForce, RevisionRefused, commission_may_act, standing_change,
+    status_change,
 };
 pub use participant::{
     COUNCIL_OF_EUROPE_MEMBERS, InvalidParticipantCode, Participant, ParticipantCode,
     ParticipantKind,
 };
-pub use rule::{EntryIntoForceRule, PeriodRule};
-pub use seed::{CONVENTION_SIGNATURES_CSV, Seed, SeedError, parse_signatures};
-pub use status::{ConventionStatus, MissingCondition, ParticipantStatus, evaluate};
+pub use rule::{
+    EntryIntoForceRule, PeriodRule, RD4U_2025_BUDGET, RuleError, TotalKind, WeightedCondition,
+    validate_rule,
+};
+pub use seed::{
+    CONVENTION_SIGNATURES_CSV, RD4U_2025_BUDGET_SOURCE, Seed, SeedError, parse_signatures,
+    rd4u_2025_budget_total, seed_basis_totals,
+};
+pub use status::{
+    ConventionStatus, EvaluationInput, MissingCondition, ParticipantStatus, WeightedStatus,
+    evaluate,
+};
 pub use validation::{
     ActionError, FundingDeterminationError, validate_action, validate_funding_determination,
+};
+pub use weight::{
+    BasisCode, BasisTotal, BasisTotalError, BasisTotalId, InvalidBasisCode, Weight, WeightError,
+    WeightId, basis_total_on, effective_basis_totals, effective_weights, validate_basis_total,
+    validate_weight,
 };
 
 // Dates travel as ISO 8601 calendar dates ("2026-03-01"), not as the

@@ -52,7 +52,7 @@ pub struct InvalidParticipantCode(pub String);
 /// A participant's code: ISO 3166-1 alpha-2 (`UA`, `GB`) or `EU`.
 ///
 /// Upper case only, as the standard writes it; on the wire a plain string.
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ParticipantCode([u8; 2]);
 
 impl ParticipantCode {
@@ -154,7 +154,11 @@ impl fmt::Display for ParticipantKind {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Participant {
     pub code: ParticipantCode,
+    /// The name in English.
     pub name: String,
+    /// The name in Ukrainian, when recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_uk: Option<String>,
     pub kind: ParticipantKind,
     pub council_of_europe_member: bool,
 }
@@ -172,6 +176,7 @@ impl Participant {
             council_of_europe_member: code.is_council_of_europe_member(),
             code,
             name: name.into(),
+            name_uk: None,
             kind,
         }
     }

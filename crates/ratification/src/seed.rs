@@ -1,15 +1,22 @@
-//! The initial record: who signed the convention, and when.
+//! The initial record: who signed the convention, and when, and the total
+//! its weighted condition is measured against.
 //!
 //! The signatures are published as a small CSV (`participant,iso_code,kind,
 //! signed_on`). It has no quoted fields, so it is read by splitting on commas
 //! rather than with a CSV library; any line that does not fit is refused with
 //! its line number so the file can be fixed, never silently skipped.
+//!
+//! No participant's weight is seeded: what each signatory contributed to the
+//! Register of Damage's 2025 budget is not published. The depositary records
+//! those figures ([`Weight`](crate::Weight)) as it learns them.
 
 use crate::action::{ActionKind, TreatyAction};
 use crate::participant::{Participant, ParticipantCode, ParticipantKind};
+use crate::weight::{BasisCode, BasisTotal, BasisTotalId};
+use rust_decimal::Decimal;
 use std::collections::HashSet;
 use time::Date;
-use time::macros::format_description;
+use time::macros::{date, format_description};
 
 /// The published list of signatories (35 on 16 December 2025, Greece on
 /// 19 December), as shipped with the service and seeded at first start.
@@ -17,6 +24,41 @@ pub const CONVENTION_SIGNATURES_CSV: &str = include_str!("../tests/data/conventi
 
 /// The expected header line.
 pub const SIGNATURES_HEADER: &str = "participant,iso_code,kind,signed_on";
+
+/// Where the seeded budget total comes from. The figure itself is not
+/// published: only half of it is quoted.
+pub const RD4U_2025_BUDGET_SOURCE: &str = "derived: twice EUR 3,692,150 quoted as 50 % (Babel, 16 Dec 2025; Lithuanian MFA submission, 22 Feb 2026)";
+
+/// The Register of Damage's 2025 budget, the total of the convention's
+/// weighted condition under its assumed reading: EUR 7,384,300.00, dated 16
+/// December 2025, when the half of it was first quoted.
+///
+/// **Assumed**, and flagged so: sources quote EUR 3,692,150 as the "half of
+/// the budget" the ratifying signatories' contributions must reach, so the
+/// total is taken as twice that. A published figure replaces it by a
+/// correction that supersedes this entry.
+///
+/// Its id is fixed, so that seeding it a second time is refused as a
+/// duplicate rather than recording the figure twice.
+pub fn rd4u_2025_budget_total() -> BasisTotal {
+    BasisTotal {
+        id: BasisTotalId::from_uuid(uuid::Uuid::from_u128(
+            0x019b_2520_0000_7000_8000_7d45_2025_0001,
+        )),
+        basis: BasisCode::rd4u_2025_budget(),
+        value: Decimal::new(738_430_000, 2),
+        unit: "EUR".to_owned(),
+        source: RD4U_2025_BUDGET_SOURCE.to_owned(),
+        date: date!(2025 - 12 - 16),
+        assumed: true,
+        supersedes: None,
+    }
+}
+
+/// The basis totals to record at first start: the 2025 budget alone.
+pub fn seed_basis_totals() -> Vec<BasisTotal> {
+    vec![rd4u_2025_budget_total()]
+}
 
 /// Participants and their signatures, ready to be stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -119,7 +161,7 @@ pub fn parse_signatures(text: &str) -> Result<Seed, SeedError> {
                 });
             }
         };
-        let participant = Participant::from_code(code.clone(), name);
+        let participant = Participant::from_code(code, name);
         if participant.kind != kind {
             return Err(SeedError::KindMismatch { line, code, kind });
         }
@@ -127,7 +169,7 @@ pub fn parse_signatures(text: &str) -> Result<Seed, SeedError> {
             line,
             value: signed_on.to_owned(),
         })?;
-        if !seen.insert(code.clone()) {
+        if !seen.insert(code) {
             return Err(SeedError::Duplicate { line, code });
         }
         seed.signatures
@@ -140,7 +182,6 @@ pub fn parse_signatures(text: &str) -> Result<Seed, SeedError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use time::macros::date;
 
     #[test]
     fn parses_and_tolerates_line_endings() {
@@ -195,6 +236,29 @@ mod tests {
                 "{err}"
             );
         }
+    }
+
+    #[test]
+    fn the_budget_total_is_assumed_and_twice_the_quoted_half() {
+        let total = rd4u_2025_budget_total();
+        assert!(total.assumed);
+        assert_eq!(total.value.to_string(), "7384300.00");
+        assert_eq!(total.value / Decimal::TWO, Decimal::new(3_692_150, 0));
+        assert_eq!(total.unit, "EUR");
+        assert!(total.source.starts_with("derived: "));
+        assert_eq!(total.basis.as_str(), crate::RD4U_2025_BUDGET);
+        // The same entry each time, so a second seeding is a duplicate.
+        assert_eq!(seed_basis_totals(), vec![rd4u_2025_budget_total()]);
+        let rule = crate::EntryIntoForceRule::convention_default();
+        crate::validate_basis_total(&rule, &[], &[], &total, date!(2026 - 01 - 01)).unwrap();
+        let again = crate::validate_basis_total(
+            &rule,
+            &[],
+            &seed_basis_totals(),
+            &total,
+            date!(2026 - 01 - 01),
+        );
+        assert_eq!(again.unwrap_err().code(), "duplicate_id");
     }
 
     #[test]

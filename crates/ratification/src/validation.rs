@@ -11,10 +11,11 @@
 //! a signature date can make an already recorded ratification premature.
 
 use crate::action::{
-    ActionId, ActionKind, FundingDetermination, FundingDeterminationId, TreatyAction,
+    ActionId, ActionKind, ConsentKind, FundingDetermination, FundingDeterminationId, TreatyAction,
     current_version, effective_actions,
 };
 use crate::participant::{Participant, ParticipantCode};
+use crate::rule::EntryIntoForceRule;
 use std::collections::HashSet;
 use time::Date;
 
@@ -84,6 +85,8 @@ pub enum ActionError {
         participant: ParticipantCode,
         date: Date,
     },
+    #[error("{participant} cannot accede: the rule admits no accession")]
+    AccessionClosed { participant: ParticipantCode },
 }
 
 impl ActionError {
@@ -105,6 +108,7 @@ impl ActionError {
             Self::WithdrawalTargetNotAllowed(_) => "withdrawal_target_not_allowed",
             Self::DenunciationWithoutConsent { .. } => "denunciation_without_consent",
             Self::AlreadyDenounced { .. } => "already_denounced",
+            Self::AccessionClosed { .. } => "accession_closed",
         }
     }
 
@@ -123,9 +127,15 @@ impl ActionError {
     }
 }
 
-/// Checks `new` against the existing record (all entries, corrected ones
-/// included) and the known participants.
+/// Checks `new` against the rule, the existing record (all entries,
+/// corrected ones included) and the known participants.
+///
+/// The rule matters only for accessions: where it neither counts them nor
+/// leaves them open ([`EntryIntoForceRule::admits_accession`]), an accession
+/// is refused. Accessions already recorded are not checked again, so that a
+/// rule changed later does not block corrections of other entries.
 pub fn validate_action(
+    rule: &EntryIntoForceRule,
     participants: &[Participant],
     record: &[TreatyAction],
     new: &TreatyAction,
@@ -138,10 +148,15 @@ pub fn validate_action(
         });
     }
     if !participants.iter().any(|p| p.code == new.participant) {
-        return Err(ActionError::UnknownParticipant(new.participant.clone()));
+        return Err(ActionError::UnknownParticipant(new.participant));
     }
     if record.iter().any(|a| a.id == new.id) {
         return Err(ActionError::DuplicateId(new.id));
+    }
+    if new.kind == ActionKind::Consent(ConsentKind::Accession) && !rule.admits_accession() {
+        return Err(ActionError::AccessionClosed {
+            participant: new.participant,
+        });
     }
     if let Some(earlier) = new.supersedes {
         let Some(target) = record.iter().find(|a| a.id == earlier) else {
@@ -156,8 +171,8 @@ pub fn validate_action(
         if target.participant != new.participant {
             return Err(ActionError::SupersedesOtherParticipant {
                 superseded: earlier,
-                owner: target.participant.clone(),
-                participant: new.participant.clone(),
+                owner: target.participant,
+                participant: new.participant,
             });
         }
     }
@@ -192,7 +207,7 @@ fn check_against(
     prior: &[&TreatyAction],
     new: &TreatyAction,
 ) -> Result<(), ActionError> {
-    let participant = || new.participant.clone();
+    let participant = || new.participant;
     let signature = prior.iter().find(|a| a.kind == ActionKind::Signature);
     let consent = prior.iter().find(|a| a.kind.consent().is_some());
 
@@ -365,7 +380,6 @@ pub fn validate_funding_determination(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::action::ConsentKind;
     use time::macros::date;
 
     const TODAY: Date = date!(2026 - 06 - 30);
@@ -390,7 +404,13 @@ mod tests {
     const ACCESSION: ActionKind = ActionKind::Consent(ConsentKind::Accession);
 
     fn check(record: &[TreatyAction], new: &TreatyAction) -> Result<(), ActionError> {
-        validate_action(&participants(), record, new, TODAY)
+        validate_action(
+            &EntryIntoForceRule::convention_default(),
+            &participants(),
+            record,
+            new,
+            TODAY,
+        )
     }
 
     fn code_of(record: &[TreatyAction], new: &TreatyAction) -> &'static str {
@@ -667,6 +687,38 @@ mod tests {
     }
 
     #[test]
+    fn accession_closed() {
+        let closed = EntryIntoForceRule {
+            accession_open: false,
+            ..EntryIntoForceRule::convention_default()
+        };
+        let accession = act("JP", ACCESSION, date!(2026 - 03 - 01));
+        let err = validate_action(&closed, &participants(), &[], &accession, TODAY).unwrap_err();
+        assert_eq!(err.code(), "accession_closed");
+        assert!(!err.is_conflict());
+        assert_eq!(
+            err.to_string(),
+            "JP cannot accede: the rule admits no accession"
+        );
+        // Ratifications are not affected.
+        let record = vec![act("UA", ActionKind::Signature, SIGNED)];
+        validate_action(
+            &closed,
+            &participants(),
+            &record,
+            &act("UA", R, TODAY),
+            TODAY,
+        )
+        .unwrap();
+        // A rule that counts accessions admits them whatever the flag says.
+        let counting = EntryIntoForceRule {
+            counting_consents: ConsentKind::ALL.into_iter().collect(),
+            ..closed
+        };
+        validate_action(&counting, &participants(), &[], &accession, TODAY).unwrap();
+    }
+
+    #[test]
     fn funding_determination_checks() {
         let first = FundingDetermination::new(date!(2026 - 05 - 01), "sufficient");
         assert!(validate_funding_determination(&[], &first, TODAY).is_ok());
@@ -710,7 +762,7 @@ mod tests {
         let d = TODAY;
         let all = [
             ActionError::FutureDate { date: d, today: d },
-            ActionError::UnknownParticipant(p.clone()),
+            ActionError::UnknownParticipant(p),
             ActionError::DuplicateId(ActionId::new()),
             ActionError::UnknownSupersededAction(ActionId::new()),
             ActionError::AlreadySuperseded {
@@ -719,45 +771,44 @@ mod tests {
             },
             ActionError::SupersedesOtherParticipant {
                 superseded: ActionId::new(),
-                owner: p.clone(),
-                participant: p.clone(),
+                owner: p,
+                participant: p,
             },
             ActionError::ConsentWithoutSignature {
-                participant: p.clone(),
+                participant: p,
                 kind: R,
             },
             ActionError::ConsentBeforeSignature {
-                participant: p.clone(),
+                participant: p,
                 kind: R,
                 date: d,
                 signed_on: d,
             },
             ActionError::SecondConsent {
-                participant: p.clone(),
+                participant: p,
                 kind: R,
                 date: d,
             },
             ActionError::SecondSignature {
-                participant: p.clone(),
+                participant: p,
                 signed_on: d,
             },
             ActionError::SignatureAfterConsent {
-                participant: p.clone(),
+                participant: p,
                 kind: R,
                 date: d,
             },
-            ActionError::NoEffectiveReservation {
-                participant: p.clone(),
-            },
+            ActionError::NoEffectiveReservation { participant: p },
             ActionError::WithdrawalTargetNotAllowed(R),
             ActionError::DenunciationWithoutConsent {
-                participant: p.clone(),
+                participant: p,
                 date: d,
             },
             ActionError::AlreadyDenounced {
                 participant: p,
                 date: d,
             },
+            ActionError::AccessionClosed { participant: p },
         ];
         let codes: HashSet<&str> = all.iter().map(ActionError::code).collect();
         assert_eq!(codes.len(), all.len());

@@ -1,15 +1,22 @@
 //! The convention itself: the published signatories, 25 instruments and the
-//! Council's funding determination, through validation, the engine and the
-//! go-live gate.
+//! funding condition, through validation, the engine and the go-live gate.
+//!
+//! Under the assumed reading the funding condition is weighted: the
+//! ratifying signatories' contributions to the Register of Damage's 2025
+//! budget must make half of it. Under the earlier reading, kept for
+//! comparison, it is the Council's determination.
 
 mod common;
 
-use common::{AA, ACCESSION, R, act, code, state};
+use common::{AA, ACCESSION, R, act, code, input, state};
 use ratification::{
-    ActionKind, ConventionEvent, EntryIntoForceRule, FundingDetermination, MissingCondition,
-    Participant, TreatyAction, commission_may_act, evaluate, parse_signatures, status_change,
-    validate_action,
+    ActionKind, BasisCode, ConventionEvent, EntryIntoForceRule, EvaluationInput,
+    FundingDetermination, MissingCondition, Participant, RD4U_2025_BUDGET, TreatyAction, Weight,
+    commission_may_act, evaluate, parse_signatures, seed_basis_totals, status_change,
+    validate_action, validate_weight,
 };
+use rust_decimal::Decimal;
+use rust_decimal_macros::dec;
 use time::macros::date;
 use time::{Date, Duration};
 
@@ -31,17 +38,24 @@ fn record_with_25_instruments() -> (Vec<Participant>, Vec<TreatyAction>) {
         .iter()
         .filter(|p| !p.code.is_european_union())
         .take(24)
-        .map(|p| p.code.clone())
+        .map(|p| p.code)
         .collect();
     let mut new: Vec<TreatyAction> = states
         .iter()
         .zip(0..)
-        .map(|(c, i)| TreatyAction::new(c.clone(), R, date!(2026 - 03 - 02) + Duration::weeks(i)))
+        .map(|(c, i)| TreatyAction::new(*c, R, date!(2026 - 03 - 02) + Duration::weeks(i)))
         .collect();
     new.push(act("EU", AA, date!(2026 - 09 - 15)));
     new.push(act("JP", ACCESSION, date!(2026 - 09 - 20)));
     for action in new {
-        validate_action(&participants, &record, &action, action.date).unwrap();
+        validate_action(
+            &EntryIntoForceRule::convention_default(),
+            &participants,
+            &record,
+            &action,
+            action.date,
+        )
+        .unwrap();
         record.push(action);
     }
     (participants, record)
@@ -87,9 +101,166 @@ fn the_shared_data_file_matches_the_test_copy() {
     }
 }
 
-#[test]
-fn enters_into_force_after_25_instruments_and_the_funding_determination() {
+/// A contribution to the 2025 budget, recorded on 15 January 2026. The
+/// amounts in these tests are made up: the real contributions are not
+/// published.
+fn contribution(c: &str, euros: Decimal) -> Weight {
+    Weight::new(
+        code(c),
+        BasisCode::parse(RD4U_2025_BUDGET).unwrap(),
+        euros,
+        "EUR",
+        "Register of Damage, 2025 contributions (constructed for the test)",
+        date!(2026 - 01 - 15),
+    )
+}
+
+/// EUR 100,000 from each of the 24 first states, EUR 1,000,000 from the
+/// EU, EUR 500,000 from Greece (which has not ratified) and EUR 2,000,000
+/// from Japan (which accedes, so is not counted): EUR 3,400,000 counted
+/// once all 25 have deposited, EUR 292,150 short of half the budget.
+fn contributions(participants: &[Participant]) -> Vec<Weight> {
+    let totals = seed_basis_totals();
     let rule = EntryIntoForceRule::convention_default();
+    let mut weights: Vec<Weight> = Vec::new();
+    let mut all: Vec<Weight> = participants
+        .iter()
+        .filter(|p| !p.code.is_european_union())
+        .take(24)
+        .map(|p| contribution(p.code.as_str(), dec!(100000.00)))
+        .collect();
+    all.push(contribution("EU", dec!(1000000.00)));
+    all.push(contribution("GR", dec!(500000.00)));
+    all.push(contribution("JP", dec!(2000000.00)));
+    for weight in all {
+        validate_weight(&rule, participants, &totals, &weights, &weight, weight.date).unwrap();
+        weights.push(weight);
+    }
+    weights
+}
+
+#[test]
+fn enters_into_force_once_25_signatories_carry_half_of_the_2025_budget() {
+    let rule = EntryIntoForceRule::convention_default();
+    let (participants, mut record) = record_with_25_instruments();
+    let weights = contributions(&participants);
+    let totals = seed_basis_totals();
+    let on = |record: &[TreatyAction], day: Date| {
+        evaluate(
+            &rule,
+            &EvaluationInput {
+                participants: &participants,
+                actions: record,
+                weights: &weights,
+                basis_totals: &totals,
+                ..EvaluationInput::default()
+            },
+            day,
+        )
+    };
+
+    // 25 instruments, but EUR 3,400,000 of the EUR 3,692,150 needed.
+    let short = on(&record, date!(2026 - 10 - 01));
+    assert_eq!(short.counted_consents, 25);
+    assert_eq!(
+        short.missing,
+        vec![MissingCondition::Weighted {
+            basis: BasisCode::parse(RD4U_2025_BUDGET).unwrap(),
+            needed: dec!(292150.00)
+        }]
+    );
+    let budget = &short.weighted[0];
+    assert_eq!(budget.counted, dec!(3400000.00));
+    assert_eq!(budget.total, Some(dec!(7384300.00)));
+    assert!(budget.total_assumed);
+    assert_eq!(budget.share_reached, Some(dec!(0.4604)));
+    let refusal = commission_may_act(&short, date!(2026 - 10 - 01)).unwrap_err();
+    assert_eq!(
+        serde_json::to_value(&refusal).unwrap()["missing"],
+        serde_json::json!([
+            {"condition": "weighted", "basis": "rd4u-2025-budget", "needed": "292150.00"}
+        ])
+    );
+
+    // Greece ratifies on 30 November: its EUR 500,000 now counts, and no
+    // determination by the Council is waited for.
+    let greece = act("GR", R, date!(2026 - 11 - 30));
+    validate_action(&rule, &participants, &record, &greece, greece.date).unwrap();
+    record.push(greece);
+    let met = on(&record, date!(2026 - 12 - 01));
+    assert_eq!(met.conditions_met_on, Some(date!(2026 - 11 - 30)));
+    assert_eq!(met.entry_into_force, Some(date!(2027 - 03 - 01)));
+    assert!(met.missing.is_empty());
+    assert!(met.weighted[0].met);
+    assert_eq!(met.weighted[0].counted, dec!(3900000.00));
+    assert_eq!(met.funding_determined_on, None);
+
+    let in_force = on(&record, date!(2027 - 03 - 01));
+    assert!(in_force.in_force);
+    assert!(commission_may_act(&in_force, date!(2027 - 03 - 01)).is_ok());
+    // Japan's accession made it a party from the same date, though its
+    // contribution never counted toward the share.
+    let japan = in_force.participant(&code("JP")).unwrap();
+    assert!(!japan.counted);
+    assert_eq!(japan.entry_into_force, Some(date!(2027 - 03 - 01)));
+}
+
+#[test]
+fn a_contribution_recorded_late_starts_the_period_late() {
+    // Everyone's figure is known except the EU's, recorded only on
+    // 5 October 2026, after the 25th instrument (15 September).
+    let rule = EntryIntoForceRule::convention_default();
+    let (participants, record) = record_with_25_instruments();
+    let mut weights = contributions(&participants);
+    let eu = weights
+        .iter()
+        .position(|w| w.participant.is_european_union())
+        .unwrap();
+    weights[eu].value = dec!(1300000.00);
+    weights[eu].date = date!(2026 - 10 - 05);
+    let totals = seed_basis_totals();
+    let status = evaluate(
+        &rule,
+        &EvaluationInput {
+            participants: &participants,
+            actions: &record,
+            weights: &weights,
+            basis_totals: &totals,
+            ..EvaluationInput::default()
+        },
+        date!(2026 - 12 - 01),
+    );
+    // 24 × 100,000 + 1,300,000 = 3,700,000, enough from 5 October.
+    assert_eq!(status.conditions_met_on, Some(date!(2026 - 10 - 05)));
+    assert_eq!(status.entry_into_force, Some(date!(2027 - 02 - 01)));
+}
+
+#[test]
+fn without_the_budget_total_the_share_cannot_be_reached() {
+    let rule = EntryIntoForceRule::convention_default();
+    let (participants, record) = record_with_25_instruments();
+    let weights = contributions(&participants);
+    let status = evaluate(
+        &rule,
+        &EvaluationInput {
+            participants: &participants,
+            actions: &record,
+            weights: &weights,
+            ..EvaluationInput::default()
+        },
+        date!(2026 - 12 - 01),
+    );
+    assert_eq!(
+        status.missing,
+        vec![MissingCondition::BasisTotal {
+            basis: BasisCode::parse(RD4U_2025_BUDGET).unwrap()
+        }]
+    );
+}
+
+#[test]
+fn under_the_council_reading_25_instruments_wait_for_the_determination() {
+    let rule = EntryIntoForceRule::council_determination_reading();
     let (participants, record) = record_with_25_instruments();
     let funding = [FundingDetermination::new(
         date!(2026 - 10 - 20),
@@ -99,9 +270,7 @@ fn enters_into_force_after_25_instruments_and_the_funding_determination() {
     // After the 25th instrument, before the determination.
     let waiting = evaluate(
         &rule,
-        &participants,
-        &record,
-        &funding,
+        &input(&participants, &record, &funding),
         date!(2026 - 10 - 01),
     );
     assert_eq!(waiting.counted_consents, 25);
@@ -133,9 +302,7 @@ fn enters_into_force_after_25_instruments_and_the_funding_determination() {
     // end in January, so the convention enters into force on 1 February.
     let met = evaluate(
         &rule,
-        &participants,
-        &record,
-        &funding,
+        &input(&participants, &record, &funding),
         date!(2026 - 12 - 01),
     );
     assert_eq!(met.conditions_met_on, Some(date!(2026 - 10 - 20)));
@@ -152,9 +319,7 @@ fn enters_into_force_after_25_instruments_and_the_funding_determination() {
 
     let in_force = evaluate(
         &rule,
-        &participants,
-        &record,
-        &funding,
+        &input(&participants, &record, &funding),
         date!(2027 - 02 - 01),
     );
     assert!(in_force.in_force);
@@ -179,8 +344,8 @@ fn enters_into_force_after_25_instruments_and_the_funding_determination() {
 }
 
 #[test]
-fn a_determination_before_the_25th_instrument_dates_from_the_instrument() {
-    let rule = EntryIntoForceRule::convention_default();
+fn under_the_council_reading_an_early_determination_dates_from_the_25th_instrument() {
+    let rule = EntryIntoForceRule::council_determination_reading();
     let (participants, record) = record_with_25_instruments();
     let funding = [FundingDetermination::new(
         date!(2026 - 06 - 01),
@@ -188,9 +353,7 @@ fn a_determination_before_the_25th_instrument_dates_from_the_instrument() {
     )];
     let status = evaluate(
         &rule,
-        &participants,
-        &record,
-        &funding,
+        &input(&participants, &record, &funding),
         date!(2027 - 06 - 01),
     );
     assert_eq!(status.conditions_met_on, Some(date!(2026 - 09 - 15)));
@@ -202,7 +365,7 @@ fn a_determination_before_the_25th_instrument_dates_from_the_instrument() {
 fn if_the_eu_does_not_count_a_26th_instrument_is_needed() {
     let rule = EntryIntoForceRule {
         organisations_count: false,
-        ..EntryIntoForceRule::convention_default()
+        ..EntryIntoForceRule::council_determination_reading()
     };
     let (participants, mut record) = record_with_25_instruments();
     let funding = [FundingDetermination::new(
@@ -210,7 +373,7 @@ fn if_the_eu_does_not_count_a_26th_instrument_is_needed() {
         "sufficient",
     )];
     let today = date!(2026 - 12 - 01);
-    let status = evaluate(&rule, &participants, &record, &funding, today);
+    let status = evaluate(&rule, &input(&participants, &record, &funding), today);
     assert_eq!(status.counted_consents, 24);
     assert_eq!(
         status.missing,
@@ -219,16 +382,23 @@ fn if_the_eu_does_not_count_a_26th_instrument_is_needed() {
     assert!(!status.participant(&code("EU")).unwrap().counted);
 
     let greece = act("GR", R, date!(2026 - 11 - 30));
-    validate_action(&participants, &record, &greece, today).unwrap();
+    validate_action(
+        &EntryIntoForceRule::convention_default(),
+        &participants,
+        &record,
+        &greece,
+        today,
+    )
+    .unwrap();
     record.push(greece);
-    let status = evaluate(&rule, &participants, &record, &funding, today);
+    let status = evaluate(&rule, &input(&participants, &record, &funding), today);
     assert_eq!(status.conditions_met_on, Some(date!(2026 - 11 - 30)));
     assert_eq!(status.entry_into_force, Some(date!(2027 - 03 - 01)));
 }
 
 #[test]
 fn a_denunciation_before_entry_into_force_lets_the_pending_date_lapse() {
-    let rule = EntryIntoForceRule::convention_default();
+    let rule = EntryIntoForceRule::council_determination_reading();
     let (participants, mut record) = record_with_25_instruments();
     let funding = [FundingDetermination::new(
         date!(2026 - 10 - 20),
@@ -236,20 +406,23 @@ fn a_denunciation_before_entry_into_force_lets_the_pending_date_lapse() {
     )];
     let before = evaluate(
         &rule,
-        &participants,
-        &record,
-        &funding,
+        &input(&participants, &record, &funding),
         date!(2026 - 12 - 01),
     );
 
     let withdrawal = act("AT", ActionKind::Denunciation, date!(2026 - 11 - 10));
-    validate_action(&participants, &record, &withdrawal, date!(2026 - 12 - 01)).unwrap();
+    validate_action(
+        &EntryIntoForceRule::convention_default(),
+        &participants,
+        &record,
+        &withdrawal,
+        date!(2026 - 12 - 01),
+    )
+    .unwrap();
     record.push(withdrawal);
     let after = evaluate(
         &rule,
-        &participants,
-        &record,
-        &funding,
+        &input(&participants, &record, &funding),
         date!(2026 - 12 - 01),
     );
     assert_eq!(after.counted_consents, 24);
@@ -272,13 +445,18 @@ fn a_denunciation_before_entry_into_force_lets_the_pending_date_lapse() {
 
     // Greece's ratification restores the count; the period starts again.
     let greece = act("GR", R, date!(2026 - 12 - 01));
-    validate_action(&participants, &record, &greece, date!(2026 - 12 - 01)).unwrap();
+    validate_action(
+        &EntryIntoForceRule::convention_default(),
+        &participants,
+        &record,
+        &greece,
+        date!(2026 - 12 - 01),
+    )
+    .unwrap();
     record.push(greece);
     let again = evaluate(
         &rule,
-        &participants,
-        &record,
-        &funding,
+        &input(&participants, &record, &funding),
         date!(2026 - 12 - 01),
     );
     assert_eq!(again.conditions_met_on, Some(date!(2026 - 12 - 01)));
@@ -292,16 +470,14 @@ fn a_denunciation_before_entry_into_force_lets_the_pending_date_lapse() {
 
 #[test]
 fn a_corrected_funding_determination_moves_the_date() {
-    let rule = EntryIntoForceRule::convention_default();
+    let rule = EntryIntoForceRule::council_determination_reading();
     let (participants, record) = record_with_25_instruments();
     let first = FundingDetermination::new(date!(2026 - 10 - 20), "sufficient");
     let fixed = FundingDetermination::new(date!(2026 - 11 - 02), "sufficient (date corrected)")
         .superseding(first.id);
     let status = evaluate(
         &rule,
-        &participants,
-        &record,
-        &[first, fixed],
+        &input(&participants, &record, &[first, fixed]),
         date!(2027 - 06 - 01),
     );
     assert_eq!(status.conditions_met_on, Some(date!(2026 - 11 - 02)));
@@ -312,7 +488,15 @@ fn a_corrected_funding_determination_moves_the_date() {
 fn status_serializes_for_the_api() {
     let rule = EntryIntoForceRule::convention_default();
     let (participants, record) = seeded();
-    let status = evaluate(&rule, &participants, &record, &[], date!(2026 - 01 - 15));
+    let totals = seed_basis_totals();
+    let status = evaluate(
+        &rule,
+        &EvaluationInput {
+            basis_totals: &totals,
+            ..input(&participants, &record, &[])
+        },
+        date!(2026 - 01 - 15),
+    );
     let json = serde_json::to_value(&status).unwrap();
     assert_eq!(json["as_of"], "2026-01-15");
     assert_eq!(json["in_force"], false);
@@ -321,8 +505,23 @@ fn status_serializes_for_the_api() {
         json["missing"],
         serde_json::json!([
             {"condition": "consents", "needed": 25},
-            {"condition": "funding_determination"}
+            {"condition": "weighted", "basis": "rd4u-2025-budget", "needed": "3692150.00"}
         ])
+    );
+    assert_eq!(
+        json["weighted"],
+        serde_json::json!([{
+            "basis": "rd4u-2025-budget",
+            "share": "0.5",
+            "total_kind": "recorded",
+            "counted": "0",
+            "total": "7384300.00",
+            "unit": "EUR",
+            "total_assumed": true,
+            "share_reached": "0.0000",
+            "needed": "3692150.00",
+            "met": false
+        }])
     );
     let andorra = &json["participants"][0];
     assert_eq!(andorra["code"], "AD");
@@ -356,11 +555,18 @@ fn tracker_flags_reflect_effective_entries() {
         .withdrawing(reservation.id),
     ];
     for step in steps {
-        validate_action(&participants, &record, &step, today).unwrap();
+        validate_action(
+            &EntryIntoForceRule::convention_default(),
+            &participants,
+            &record,
+            &step,
+            today,
+        )
+        .unwrap();
         record.push(step);
     }
     let on = |day: Date, c: &str| {
-        evaluate(&rule, &participants, &record, &[], day)
+        evaluate(&rule, &input(&participants, &record, &[]), day)
             .participant(&code(c))
             .cloned()
             .unwrap()

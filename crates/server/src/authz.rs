@@ -125,6 +125,26 @@ pub const ROUTES: &[(Method, &str, Action)] = &[
         "/v1/convention/funding",
         Action::ReadConvention,
     ),
+    (
+        Method::GET,
+        "/v1/convention/timeline.atom",
+        Action::ReadConvention,
+    ),
+    (
+        Method::GET,
+        "/v1/convention/weights",
+        Action::ReadConvention,
+    ),
+    (
+        Method::POST,
+        "/v1/convention/weights",
+        Action::RecordTreatyAction,
+    ),
+    (
+        Method::POST,
+        "/v1/convention/basis-totals",
+        Action::RecordTreatyAction,
+    ),
     (Method::GET, "/v1/convention/events", Action::ReadConvention),
     (Method::GET, "/v1/commission/status", Action::ReadConvention),
     (

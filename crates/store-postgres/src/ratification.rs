@@ -12,15 +12,16 @@ use crate::{PostgresStore, map_err};
 use async_trait::async_trait;
 use kernel::{Currency, Money};
 use ratification::{
-    ActionError, ActionKind, ContributionConfirmation, ConventionEvent, ExchangeRate,
-    FundingDetermination, FundingDeterminationError, Participant, ParticipantCode, ParticipantKind,
-    Pledge, Seed, TreatyAction,
+    ActionError, ActionKind, BasisCode, BasisTotal, BasisTotalError, ContributionConfirmation,
+    ConventionEvent, ExchangeRate, FundingDetermination, FundingDeterminationError, Participant,
+    ParticipantCode, ParticipantKind, Pledge, Seed, TreatyAction, Weight, WeightError,
 };
 use rust_decimal::Decimal;
 use serde_json::json;
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, Postgres, Row, Transaction};
 use std::str::FromStr;
+use store::ratification::RecordedParticipant;
 use store::{
     AuditContext, Change, ConventionEventId, ConventionRecord, ConventionStore, Decide,
     NewConventionEvent, Recorded, Refused, StoreError, StoredConventionEvent,
@@ -67,6 +68,7 @@ fn participant_from_row(row: &PgRow) -> Result<Participant, sqlx::Error> {
     Ok(Participant {
         code: code_at(row, "code")?,
         name: row.try_get("name")?,
+        name_uk: row.try_get("name_uk")?,
         kind: match kind.as_str() {
             "state" => ParticipantKind::State,
             "organisation" => ParticipantKind::Organisation,
@@ -74,6 +76,47 @@ fn participant_from_row(row: &PgRow) -> Result<Participant, sqlx::Error> {
         },
         council_of_europe_member: row.try_get("council_of_europe_member")?,
     })
+}
+
+fn participant_entry_from_row(row: &PgRow) -> Result<RecordedParticipant, sqlx::Error> {
+    Ok(RecordedParticipant {
+        participant: participant_from_row(row)?,
+        recorded_at: row.try_get("created_at")?,
+        recorded_by: uuid_opt(row, "recorded_by")?,
+    })
+}
+
+fn basis_at(row: &PgRow) -> Result<BasisCode, sqlx::Error> {
+    let text: String = row.try_get("basis")?;
+    BasisCode::parse(&text).map_err(|_| bad("basis", &text))
+}
+
+fn weight_from_row(row: &PgRow) -> Result<Recorded<Weight>, sqlx::Error> {
+    let weight = Weight {
+        id: row.try_get::<uuid::Uuid, _>("id")?.into(),
+        participant: code_at(row, "participant")?,
+        basis: basis_at(row)?,
+        value: row.try_get::<Decimal, _>("value")?,
+        unit: row.try_get("unit")?,
+        source: row.try_get("source")?,
+        date: row.try_get::<Date, _>("date")?,
+        supersedes: uuid_opt(row, "supersedes")?,
+    };
+    recorded(row, weight)
+}
+
+fn total_from_row(row: &PgRow) -> Result<Recorded<BasisTotal>, sqlx::Error> {
+    let total = BasisTotal {
+        id: row.try_get::<uuid::Uuid, _>("id")?.into(),
+        basis: basis_at(row)?,
+        value: row.try_get::<Decimal, _>("value")?,
+        unit: row.try_get("unit")?,
+        source: row.try_get("source")?,
+        date: row.try_get::<Date, _>("date")?,
+        assumed: row.try_get("assumed")?,
+        supersedes: uuid_opt(row, "supersedes")?,
+    };
+    recorded(row, total)
 }
 
 fn action_from_row(row: &PgRow) -> Result<Recorded<TreatyAction>, sqlx::Error> {
@@ -171,11 +214,31 @@ async fn all<T>(
 /// The whole record, read on `conn` (inside a transaction for a
 /// consistent snapshot).
 async fn load_record(conn: &mut PgConnection) -> Result<ConventionRecord, StoreError> {
+    let participant_entries = all(
+        conn,
+        "SELECT code, name, name_uk, kind, council_of_europe_member, created_at, recorded_by \
+         FROM participants ORDER BY code",
+        participant_entry_from_row,
+    )
+    .await?;
     Ok(ConventionRecord {
-        participants: all(
+        participants: participant_entries
+            .iter()
+            .map(|p| p.participant.clone())
+            .collect(),
+        participant_entries,
+        weights: all(
             conn,
-            "SELECT code, name, kind, council_of_europe_member FROM participants ORDER BY code",
-            participant_from_row,
+            "SELECT id, participant, basis, value, unit, source, date, supersedes, recorded_at, \
+             recorded_by FROM convention_weights ORDER BY recorded_at, id",
+            weight_from_row,
+        )
+        .await?,
+        basis_totals: all(
+            conn,
+            "SELECT id, basis, value, unit, source, date, assumed, supersedes, recorded_at, \
+             recorded_by FROM convention_basis_totals ORDER BY recorded_at, id",
+            total_from_row,
         )
         .await?,
         actions: all(
@@ -289,8 +352,60 @@ impl PostgresStore {
         let data = serde_json::json!({
             "event_id": stored.id, "kind": stored.kind, "event": stored.event,
         });
-        crate::webhooks::outbox(tx, "convention.status_changed", data, stored.at, false).await?;
+        let event_type = format!("convention.{}", stored.kind);
+        crate::webhooks::outbox(tx, &event_type, data, stored.at, false).await?;
         Ok(Some(stored))
+    }
+
+    /// Adds a participant to the record.
+    async fn insert_participant(
+        tx: &mut Transaction<'static, Postgres>,
+        participant: &Participant,
+        at: OffsetDateTime,
+        by: Option<uuid::Uuid>,
+    ) -> Result<u64, StoreError> {
+        sqlx::query(
+            "INSERT INTO participants (code, name, name_uk, kind, council_of_europe_member, \
+             created_at, recorded_by) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+        )
+        .bind(participant.code.as_str())
+        .bind(&participant.name)
+        .bind(&participant.name_uk)
+        .bind(participant.kind.as_str())
+        .bind(participant.council_of_europe_member)
+        .bind(at)
+        .bind(by)
+        .execute(&mut **tx)
+        .await
+        .map(|done| done.rows_affected())
+        .map_err(map_err)
+    }
+
+    async fn insert_total(
+        tx: &mut Transaction<'static, Postgres>,
+        total: &BasisTotal,
+        at: OffsetDateTime,
+        by: Option<uuid::Uuid>,
+    ) -> Result<u64, StoreError> {
+        sqlx::query(
+            "INSERT INTO convention_basis_totals (id, basis, value, unit, source, date, assumed, \
+             supersedes, recorded_at, recorded_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+             ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(total.id.0)
+        .bind(total.basis.as_str())
+        .bind(total.value)
+        .bind(&total.unit)
+        .bind(&total.source)
+        .bind(total.date)
+        .bind(total.assumed)
+        .bind(total.supersedes.map(|s| s.0))
+        .bind(at)
+        .bind(by)
+        .execute(&mut **tx)
+        .await
+        .map(|done| done.rows_affected())
+        .map_err(map_err)
     }
 
     async fn insert_money_row(
@@ -348,19 +463,8 @@ impl ConventionStore for PostgresStore {
         let at = stored_time(self.now());
         let mut added = 0;
         for participant in &seed.participants {
-            let done = sqlx::query(
-                "INSERT INTO participants (code, name, kind, council_of_europe_member, created_at) \
-                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
-            )
-            .bind(participant.code.as_str())
-            .bind(&participant.name)
-            .bind(participant.kind.as_str())
-            .bind(participant.council_of_europe_member)
-            .bind(at)
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
-            added += usize::try_from(done.rows_affected()).unwrap_or_default();
+            let done = Self::insert_participant(&mut tx, participant, at, None).await?;
+            added += usize::try_from(done).unwrap_or_default();
         }
         for signature in &seed.signatures {
             self.insert_action(&mut tx, signature, at, None).await?;
@@ -393,16 +497,31 @@ impl ConventionStore for PostgresStore {
     async fn record_treaty_action(
         &self,
         ctx: &AuditContext,
+        participant: Option<Participant>,
         action: TreatyAction,
         decide: Decide<'_, ActionError>,
     ) -> Result<Recorded<TreatyAction>, Refused<ActionError>> {
         let mut tx = self.begin().await?;
         lock_record(&mut tx).await?;
-        let record = load_record(&mut tx).await?;
-        let event = decide(&record).map_err(Refused::Rule)?;
+        let mut record = load_record(&mut tx).await?;
         let at = stored_time(self.now());
-        self.insert_action(&mut tx, &action, at, ctx.actor.map(|a| a.0))
-            .await?;
+        let by = ctx.actor.map(|a| a.0);
+        if let Some(new) = &participant {
+            store::ratification::admit_participant(&mut record, new, at, ctx.actor)?;
+        }
+        let event = decide(&record)?;
+        let mut added = None;
+        if let Some(new) = &participant {
+            Self::insert_participant(&mut tx, new, at, by).await?;
+            let joined = NewConventionEvent {
+                event: ConventionEvent::ParticipantAdded {
+                    participant: new.code,
+                },
+                dedupe_key: None,
+            };
+            added = self.insert_event(&mut tx, &joined).await?;
+        }
+        self.insert_action(&mut tx, &action, at, by).await?;
         let stored = match &event {
             Some(event) => self.insert_event(&mut tx, event).await?,
             None => None,
@@ -411,7 +530,12 @@ impl ConventionStore for PostgresStore {
             action: "treaty_action.recorded",
             target_type: "participant",
             target_id: action.participant.to_string(),
-            summary: json!({ "action": action, "event": event_summary(stored.as_ref()) }),
+            summary: json!({
+                "action": action,
+                "participant_added": participant.as_ref().map(|_| event_summary(added.as_ref())),
+                "new_participant": participant,
+                "event": event_summary(stored.as_ref()),
+            }),
         };
         self.audit(&mut tx, ctx, change).await?;
         tx.commit().await.map_err(map_err)?;
@@ -420,6 +544,117 @@ impl ConventionStore for PostgresStore {
             recorded_at: at,
             recorded_by: ctx.actor,
         })
+    }
+
+    async fn record_weight(
+        &self,
+        ctx: &AuditContext,
+        weight: Weight,
+        decide: Decide<'_, WeightError>,
+    ) -> Result<Recorded<Weight>, Refused<WeightError>> {
+        let mut tx = self.begin().await?;
+        lock_record(&mut tx).await?;
+        let record = load_record(&mut tx).await?;
+        let event = decide(&record)?;
+        let at = stored_time(self.now());
+        sqlx::query(
+            "INSERT INTO convention_weights (id, participant, basis, value, unit, source, date, \
+             supersedes, recorded_at, recorded_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(weight.id.0)
+        .bind(weight.participant.as_str())
+        .bind(weight.basis.as_str())
+        .bind(weight.value)
+        .bind(&weight.unit)
+        .bind(&weight.source)
+        .bind(weight.date)
+        .bind(weight.supersedes.map(|s| s.0))
+        .bind(at)
+        .bind(ctx.actor.map(|a| a.0))
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        let stored = match &event {
+            Some(event) => self.insert_event(&mut tx, event).await?,
+            None => None,
+        };
+        let change = Change {
+            action: "convention_weight.recorded",
+            target_type: "participant",
+            target_id: weight.participant.to_string(),
+            summary: json!({ "weight": weight, "event": event_summary(stored.as_ref()) }),
+        };
+        self.audit(&mut tx, ctx, change).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(Recorded {
+            item: weight,
+            recorded_at: at,
+            recorded_by: ctx.actor,
+        })
+    }
+
+    async fn record_basis_total(
+        &self,
+        ctx: &AuditContext,
+        total: BasisTotal,
+        decide: Decide<'_, BasisTotalError>,
+    ) -> Result<Recorded<BasisTotal>, Refused<BasisTotalError>> {
+        let mut tx = self.begin().await?;
+        lock_record(&mut tx).await?;
+        let record = load_record(&mut tx).await?;
+        let event = decide(&record)?;
+        let at = stored_time(self.now());
+        if Self::insert_total(&mut tx, &total, at, ctx.actor.map(|a| a.0)).await? == 0 {
+            return Err(Refused::Store(StoreError::Conflict(format!(
+                "a total with id {} is already recorded",
+                total.id
+            ))));
+        }
+        let stored = match &event {
+            Some(event) => self.insert_event(&mut tx, event).await?,
+            None => None,
+        };
+        let change = Change {
+            action: "convention_basis_total.recorded",
+            target_type: "convention_basis",
+            target_id: total.basis.to_string(),
+            summary: json!({ "total": total, "event": event_summary(stored.as_ref()) }),
+        };
+        self.audit(&mut tx, ctx, change).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(Recorded {
+            item: total,
+            recorded_at: at,
+            recorded_by: ctx.actor,
+        })
+    }
+
+    async fn seed_basis_totals(
+        &self,
+        ctx: &AuditContext,
+        totals: &[BasisTotal],
+    ) -> Result<usize, StoreError> {
+        let mut tx = self.begin().await?;
+        lock_record(&mut tx).await?;
+        let at = stored_time(self.now());
+        let mut added = Vec::new();
+        for total in totals {
+            if Self::insert_total(&mut tx, total, at, None).await? > 0 {
+                added.push(total);
+            }
+        }
+        if added.is_empty() {
+            return Ok(0);
+        }
+        let change = Change {
+            action: "convention.seeded",
+            target_type: "convention",
+            target_id: "basis_totals".into(),
+            summary: json!({ "basis_totals": added }),
+        };
+        self.audit(&mut tx, ctx, change).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(added.len())
     }
 
     async fn record_funding_determination(
@@ -431,7 +666,7 @@ impl ConventionStore for PostgresStore {
         let mut tx = self.begin().await?;
         lock_record(&mut tx).await?;
         let record = load_record(&mut tx).await?;
-        let event = decide(&record).map_err(Refused::Rule)?;
+        let event = decide(&record)?;
         let at = stored_time(self.now());
         sqlx::query(
             "INSERT INTO funding_determinations (id, date, text, supersedes, recorded_at, \

@@ -439,7 +439,7 @@ pub async fn treaty_actions_are_checked_inside_the_transaction(store: &dyn Store
         .await
         .unwrap();
     let ua = code("UA");
-    let ratified = TreatyAction::new(ua.clone(), RATIFICATION, day(2026, 2, 1));
+    let ratified = TreatyAction::new(ua, RATIFICATION, day(2026, 2, 1));
     let event = crate::NewConventionEvent {
         event: ConventionEvent::EntryIntoForceDateChanged {
             previous: None,
@@ -453,7 +453,7 @@ pub async fn treaty_actions_are_checked_inside_the_transaction(store: &dyn Store
         Ok(Some(event.clone()))
     };
     let stored = store
-        .record_treaty_action(&ctx(), ratified.clone(), &accept)
+        .record_treaty_action(&ctx(), None, ratified.clone(), &accept)
         .await
         .unwrap();
     assert_eq!(*seen.lock().unwrap(), 36, "decide saw the record");
@@ -466,9 +466,15 @@ pub async fn treaty_actions_are_checked_inside_the_transaction(store: &dyn Store
     assert_eq!(record.events[0].event, event.event);
 
     // A refusal writes nothing, not even an audit entry.
-    let refuse = |_: &crate::ConventionRecord| Err(ActionError::UnknownParticipant(code("UA")));
-    let second = TreatyAction::new(ua.clone(), RATIFICATION, day(2026, 3, 1));
-    let refused = store.record_treaty_action(&ctx(), second, &refuse).await;
+    let refuse = |_: &crate::ConventionRecord| {
+        Err(crate::Refused::Rule(ActionError::UnknownParticipant(code(
+            "UA",
+        ))))
+    };
+    let second = TreatyAction::new(ua, RATIFICATION, day(2026, 3, 1));
+    let refused = store
+        .record_treaty_action(&ctx(), None, second, &refuse)
+        .await;
     assert!(
         matches!(
             refused,
@@ -481,14 +487,15 @@ pub async fn treaty_actions_are_checked_inside_the_transaction(store: &dyn Store
     // An entry is corrected once; a second correction of it conflicts in
     // the database even if a check let it through.
     let none = |_: &crate::ConventionRecord| Ok(None);
-    let fix = TreatyAction::new(ua.clone(), RATIFICATION, day(2026, 2, 2)).superseding(ratified.id);
+    let fix = TreatyAction::new(ua, RATIFICATION, day(2026, 2, 2)).superseding(ratified.id);
     store
-        .record_treaty_action(&ctx(), fix.clone(), &none)
+        .record_treaty_action(&ctx(), None, fix.clone(), &none)
         .await
         .unwrap();
-    let fix_again =
-        TreatyAction::new(ua.clone(), RATIFICATION, day(2026, 2, 3)).superseding(ratified.id);
-    let dup = store.record_treaty_action(&ctx(), fix_again, &none).await;
+    let fix_again = TreatyAction::new(ua, RATIFICATION, day(2026, 2, 3)).superseding(ratified.id);
+    let dup = store
+        .record_treaty_action(&ctx(), None, fix_again, &none)
+        .await;
     assert!(
         matches!(dup, Err(crate::Refused::Store(StoreError::Conflict(_)))),
         "{dup:?}"

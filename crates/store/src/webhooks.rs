@@ -24,12 +24,16 @@ kernel::typed_id!(
 );
 
 /// Event types the service emits.
-pub const EVENT_TYPES: [&str; 6] = [
+pub const EVENT_TYPES: [&str; 10] = [
     "claim.submitted",
     "claim.recorded",
     "claim.rejected",
     "claim.information_requested",
-    "convention.status_changed",
+    "convention.entry_into_force_date_changed",
+    "convention.entered_into_force",
+    "convention.no_longer_in_force",
+    "convention.standing_revised",
+    "convention.participant_added",
     "decision.issued",
 ];
 

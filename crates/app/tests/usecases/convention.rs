@@ -15,6 +15,7 @@ fn ratification(participant: &str, date: &str) -> ActionInput {
         supersedes: None,
         withdraws: None,
         reason: Some("Instrument deposited with the Secretary General.".into()),
+        ..ActionInput::default()
     }
 }
 

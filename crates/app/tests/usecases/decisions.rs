@@ -13,23 +13,31 @@ use register::{
 };
 use rust_decimal::Decimal;
 use serde_json::json;
+use store::AuditContext;
 use store::claims::{ClaimChange, ClaimColumns, DraftContent, Submission};
 use store::decisions::{DecisionRecord, Issued};
-use store::{AuditContext, ConventionRecord, NewConventionEvent};
 use time::macros::{date, datetime};
 
 pub(crate) fn eur(units: i64) -> Money {
     Money::new(Decimal::from(units), Currency::EUR)
 }
 
-/// 25 ratifications (each by a signatory) and the Council's funding
-/// determination, recorded in the store as the convention's routes record
-/// them: the convention enters into force on 1 September 2026, where the
-/// clock is left.
+/// 25 ratifications (each by a signatory) whose contributions to the
+/// Register of Damage's 2025 budget reach half of it, recorded through the
+/// tracker's use cases: the convention enters into force on 1 September
+/// 2026, where the clock is left.
 pub(crate) async fn put_in_force(w: &World) {
-    use ratification::{ActionError, ActionKind, ConsentKind, FundingDetermination, TreatyAction};
+    use app::convention::{ActionInput, WeightInput};
+    use ratification::ActionKind;
     w.clock.set(datetime!(2026-06-30 12:00 UTC));
-    let ctx = AuditContext::system();
+    let depositary = w
+        .actor(
+            "Depositary",
+            &[Role::Depositary],
+            false,
+            Action::RecordTreatyAction,
+        )
+        .await;
     let record = w.app.store.convention_record().await.unwrap();
     let mut signatories: Vec<_> = record
         .treaty_actions()
@@ -39,39 +47,36 @@ pub(crate) async fn put_in_force(w: &World) {
         .collect();
     signatories.dedup();
     assert!(signatories.len() >= 25, "the seed has 25 signatories");
-    let today = w.app.clock.today();
     for (i, participant) in signatories.into_iter().take(25).enumerate() {
         let date = if i == 24 {
             date!(2026 - 05 - 12)
         } else {
             date!(2026 - 03 - 01) + time::Duration::days(i64::try_from(i).unwrap())
         };
-        let action = TreatyAction::new(
-            participant,
-            ActionKind::Consent(ConsentKind::Ratification),
-            date,
-        );
-        let new = action.clone();
-        let decide =
-            move |r: &ConventionRecord| -> Result<Option<NewConventionEvent>, ActionError> {
-                ratification::validate_action(&r.participants, &r.treaty_actions(), &new, today)?;
-                Ok(None)
-            };
-        w.app
-            .store
-            .record_treaty_action(&ctx, action, &decide)
+        let ratified = ActionInput {
+            participant: participant.to_string(),
+            kind: "ratification".into(),
+            date: date.to_string(),
+            ..ActionInput::default()
+        };
+        app::convention::record_action(&w.app, &depositary, ratified)
+            .await
+            .unwrap();
+        // 25 × 150,000 = 3,750,000 EUR, over half of the assumed
+        // 7,384,300 EUR budget.
+        let weight = WeightInput {
+            participant: participant.to_string(),
+            basis: ratification::RD4U_2025_BUDGET.into(),
+            value: "150000.00".into(),
+            unit: "EUR".into(),
+            source: "Register of Damage, contributions to the 2025 budget".into(),
+            date: "2025-12-31".into(),
+            ..WeightInput::default()
+        };
+        app::convention::record_weight(&w.app, &depositary, weight)
             .await
             .unwrap();
     }
-    let determination = FundingDetermination::new(
-        date!(2026 - 05 - 20),
-        "Council decision 2026/1: commitments are sufficient",
-    );
-    w.app
-        .store
-        .record_funding_determination(&ctx, determination, &|_| Ok(None))
-        .await
-        .unwrap();
     w.clock.set(datetime!(2026-09-01 09:00 UTC));
     app::gate::commission_may_act(&w.app)
         .await

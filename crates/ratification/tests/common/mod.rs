@@ -2,7 +2,10 @@
 
 #![allow(dead_code, unreachable_pub)]
 
-use ratification::{ActionKind, ConsentKind, Participant, ParticipantCode, TreatyAction};
+use ratification::{
+    ActionKind, ConsentKind, EvaluationInput, FundingDetermination, Participant, ParticipantCode,
+    TreatyAction,
+};
 use time::Date;
 
 pub const R: ActionKind = ActionKind::Consent(ConsentKind::Ratification);
@@ -27,4 +30,18 @@ pub fn signed_and_ratified(signed_on: Date, deposits: &[(&str, Date)]) -> Vec<Tr
         .iter()
         .flat_map(|&(c, deposit)| [act(c, ActionKind::Signature, signed_on), act(c, R, deposit)])
         .collect()
+}
+
+/// The record as the engine reads it, without weights or totals.
+pub fn input<'a>(
+    participants: &'a [Participant],
+    actions: &'a [TreatyAction],
+    funding_determinations: &'a [FundingDetermination],
+) -> EvaluationInput<'a> {
+    EvaluationInput {
+        participants,
+        actions,
+        funding_determinations,
+        ..EvaluationInput::default()
+    }
 }

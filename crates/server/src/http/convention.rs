@@ -14,11 +14,13 @@
 use crate::authz::Authorized;
 use crate::error::ApiResult;
 use crate::extract::Json;
+use crate::extract::Query;
 use crate::state::AppState;
 use crate::views::convention::{
-    ActionView, CommissionStatus, CommitmentView, ConventionView, DeterminationView, EventView,
-    Events, FundingView, MoneyView, ParticipantRow, RateView, Timeline, convention_view, csv_chart,
-    funding_view, iso, iso_opt, rfc3339, timeline,
+    ActionView, BasisTotalView, CommissionStatus, CommitmentView, ConventionView,
+    DeterminationView, EventView, Events, FundingView, MoneyView, ParticipantRow, RateView,
+    Timeline, WeightView, Weights, convention_view, csv_chart, funding_view, iso, iso_opt, rfc3339,
+    timeline,
 };
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
@@ -30,10 +32,36 @@ use uuid::Uuid;
 // ---------------------------------------------------------------------------
 // Public reads
 
-#[utoipa::path(get, path = "/v1/convention", tag = "convention",
-    responses((status = 200, body = ConventionView)))]
-pub async fn overview(State(state): State<AppState>) -> ApiResult<Json<ConventionView>> {
-    let current = app::convention::standing(&state.app).await?;
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct OverviewQuery {
+    /// What the tracker said at the end of this day (YYYY-MM-DD, UTC): the
+    /// record as recorded by then, evaluated on that day. Today's standing
+    /// when absent.
+    pub as_recorded_on: Option<String>,
+}
+
+/// The convention's standing today, or as recorded on a past day.
+#[utoipa::path(get, path = "/v1/convention", tag = "convention", params(OverviewQuery),
+    responses((status = 200, body = ConventionView), (status = 422, body = crate::error::ProblemBody)))]
+pub async fn overview(
+    State(state): State<AppState>,
+    Query(q): Query<OverviewQuery>,
+) -> ApiResult<Json<ConventionView>> {
+    let current = match q.as_recorded_on.as_deref() {
+        None => app::convention::standing(&state.app).await?,
+        Some(text) => {
+            let format = time::macros::format_description!("[year]-[month]-[day]");
+            let day = time::Date::parse(text.trim(), format).map_err(|_| {
+                crate::error::ApiError::invalid_field(
+                    "as_recorded_on",
+                    "format",
+                    "A calendar date, YYYY-MM-DD.",
+                )
+            })?;
+            app::convention::standing_as_recorded_on(&state.app, day).await?
+        }
+    };
     Ok(Json(convention_view(
         &state.settings,
         &current.record,
@@ -151,8 +179,37 @@ pub struct RecordAction {
     pub supersedes: Option<Uuid>,
     /// For a reservation withdrawal: the reservation withdrawn.
     pub withdraws: Option<Uuid>,
-    /// Kept in the audit log.
+    /// Kept in the audit log; required with `correction`.
     pub reason: Option<String>,
+    /// A state or organisation new to the record, joining it with this
+    /// signature (or accession, where the rule admits one).
+    pub new_participant: Option<NewParticipant>,
+    /// Set when the entry corrects the record in a way that moves or undoes
+    /// an entry into force already reached: without it such an entry is
+    /// refused (409 `revises_entry_into_force`); with it (and a `reason`)
+    /// it is recorded and announced as `standing_revised`. Decisions the
+    /// Commission took meanwhile stay final.
+    #[serde(default)]
+    pub correction: bool,
+}
+
+/// A participant new to the record.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewParticipant {
+    /// The name in English.
+    #[schema(example = "Japan")]
+    pub name: String,
+    /// The name in Ukrainian.
+    #[schema(example = "Японія")]
+    pub name_uk: Option<String>,
+    /// `state` or `organisation` (a regional integration organisation).
+    #[schema(example = "state")]
+    pub kind: String,
+    /// Whether it is a member state of the Council of Europe (checked
+    /// against the code).
+    #[serde(default)]
+    pub council_of_europe_member: bool,
 }
 
 /// Records a treaty action. Validated against the record inside the
@@ -174,6 +231,15 @@ pub async fn record_action(
         supersedes: req.supersedes,
         withdraws: req.withdraws,
         reason: req.reason,
+        new_participant: req
+            .new_participant
+            .map(|p| app::convention::ParticipantInput {
+                name: p.name,
+                name_uk: p.name_uk,
+                kind: p.kind,
+                council_of_europe_member: p.council_of_europe_member,
+            }),
+        correction: req.correction,
     };
     let recorded = app::convention::record_action(&state.app, &auth.actor(), input).await?;
     Ok((StatusCode::CREATED, Json(ActionView::from(&recorded))))
@@ -189,7 +255,11 @@ pub struct RecordDetermination {
     pub text: String,
     /// The determination this one corrects.
     pub supersedes: Option<Uuid>,
+    /// Kept in the audit log; required with `correction`.
     pub reason: Option<String>,
+    /// See `correction` on treaty actions.
+    #[serde(default)]
+    pub correction: bool,
 }
 
 #[utoipa::path(post, path = "/v1/convention/funding-determinations", tag = "convention",
@@ -206,6 +276,7 @@ pub async fn record_determination(
         text: req.text,
         supersedes: req.supersedes,
         reason: req.reason,
+        correction: req.correction,
     };
     let recorded = app::convention::record_determination(&state.app, &auth.actor(), input).await?;
     Ok((
@@ -300,4 +371,138 @@ pub async fn record_rate(
     };
     let recorded = app::convention::record_rate(&state.app, &auth.actor(), input).await?;
     Ok((StatusCode::CREATED, Json(RateView::from(&recorded))))
+}
+
+/// What a participant carries on the basis of a weighted condition.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RecordWeight {
+    #[schema(example = "FR")]
+    pub participant: String,
+    /// The basis a weighted condition of the rule names.
+    #[schema(example = "rd4u-2025-budget")]
+    pub basis: String,
+    /// Zero or more, as a decimal string in `unit`.
+    #[schema(example = "450000.00")]
+    pub value: String,
+    /// `EUR`, `%`, `GT`...: every figure on one basis shares its unit.
+    #[schema(example = "EUR")]
+    pub unit: String,
+    /// Where the figure comes from.
+    #[schema(example = "Register of Damage, 2025 budget contributions")]
+    pub source: String,
+    /// From when the figure is known (YYYY-MM-DD).
+    #[schema(example = "2025-12-31")]
+    pub date: String,
+    /// The weight this one corrects.
+    pub supersedes: Option<Uuid>,
+    /// Kept in the audit log; required with `correction`.
+    pub reason: Option<String>,
+    /// See `correction` on treaty actions.
+    #[serde(default)]
+    pub correction: bool,
+}
+
+/// Records a participant's weight on a basis (or a correction of one).
+#[utoipa::path(post, path = "/v1/convention/weights", tag = "convention",
+    security(("bearer" = [])), request_body = RecordWeight,
+    responses((status = 201, body = WeightView), (status = 409, body = crate::error::ProblemBody),
+        (status = 422, body = crate::error::ProblemBody)))]
+pub async fn record_weight(
+    State(state): State<AppState>,
+    auth: Authorized,
+    Json(req): Json<RecordWeight>,
+) -> ApiResult<impl IntoResponse> {
+    let input = app::convention::WeightInput {
+        participant: req.participant,
+        basis: req.basis,
+        value: req.value,
+        unit: req.unit,
+        source: req.source,
+        date: req.date,
+        supersedes: req.supersedes,
+        reason: req.reason,
+        correction: req.correction,
+    };
+    let recorded = app::convention::record_weight(&state.app, &auth.actor(), input).await?;
+    Ok((StatusCode::CREATED, Json(WeightView::from(&recorded))))
+}
+
+/// The total a basis is measured against.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RecordBasisTotal {
+    #[schema(example = "rd4u-2025-budget")]
+    pub basis: String,
+    /// Positive, as a decimal string in `unit`.
+    #[schema(example = "7384300.00")]
+    pub value: String,
+    #[schema(example = "EUR")]
+    pub unit: String,
+    pub source: String,
+    /// From when the figure is known (YYYY-MM-DD).
+    pub date: String,
+    /// The figure is derived or supposed rather than published.
+    #[serde(default)]
+    pub assumed: bool,
+    /// The total this one corrects.
+    pub supersedes: Option<Uuid>,
+    /// Kept in the audit log; required with `correction`.
+    pub reason: Option<String>,
+    /// See `correction` on treaty actions.
+    #[serde(default)]
+    pub correction: bool,
+}
+
+/// Records the total of a basis (or a correction of one).
+#[utoipa::path(post, path = "/v1/convention/basis-totals", tag = "convention",
+    security(("bearer" = [])), request_body = RecordBasisTotal,
+    responses((status = 201, body = BasisTotalView), (status = 409, body = crate::error::ProblemBody),
+        (status = 422, body = crate::error::ProblemBody)))]
+pub async fn record_basis_total(
+    State(state): State<AppState>,
+    auth: Authorized,
+    Json(req): Json<RecordBasisTotal>,
+) -> ApiResult<impl IntoResponse> {
+    let input = app::convention::BasisTotalInput {
+        basis: req.basis,
+        value: req.value,
+        unit: req.unit,
+        source: req.source,
+        date: req.date,
+        assumed: req.assumed,
+        supersedes: req.supersedes,
+        reason: req.reason,
+        correction: req.correction,
+    };
+    let recorded = app::convention::record_basis_total(&state.app, &auth.actor(), input).await?;
+    Ok((StatusCode::CREATED, Json(BasisTotalView::from(&recorded))))
+}
+
+/// Weights and basis totals as recorded, corrected ones included.
+#[utoipa::path(get, path = "/v1/convention/weights", tag = "convention",
+    responses((status = 200, body = Weights)))]
+pub async fn weights(State(state): State<AppState>) -> ApiResult<Json<Weights>> {
+    let record = app::convention::record(&state.app).await?;
+    Ok(Json(Weights {
+        weights: record.weights.iter().map(WeightView::from).collect(),
+        basis_totals: record
+            .basis_totals
+            .iter()
+            .map(BasisTotalView::from)
+            .collect(),
+    }))
+}
+
+/// The public timeline as an Atom feed (RFC 4287), newest entry first.
+#[utoipa::path(get, path = "/v1/convention/timeline.atom", tag = "convention",
+    responses((status = 200, description = "An Atom feed", content_type = "application/atom+xml", body = String)))]
+pub async fn timeline_feed(State(state): State<AppState>) -> ApiResult<Response> {
+    let record = app::convention::record(&state.app).await?;
+    let feed = crate::views::convention::atom_feed(&record, state.clock.now());
+    Ok((
+        [(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")],
+        feed,
+    )
+        .into_response())
 }

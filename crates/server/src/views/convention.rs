@@ -5,8 +5,9 @@
 
 use kernel::Money;
 use ratification::{
-    ActionId, ContributionConfirmation, ConventionStatus, ExchangeRate, FundingDetermination,
-    MissingCondition, ParticipantStatus, Pledge, TreatyAction, funding_totals,
+    ActionId, BasisTotal, ContributionConfirmation, ConventionStatus, ExchangeRate,
+    FundingDetermination, MissingCondition, ParticipantStatus, Pledge, TreatyAction, Weight,
+    WeightedStatus, funding_totals,
 };
 use serde::{Deserialize, Serialize};
 use store::{ConventionRecord, Recorded};
@@ -45,27 +46,102 @@ impl From<Money> for MoneyView {
     }
 }
 
-/// A condition of entry into force not yet fulfilled.
+/// A condition of entry into force not yet fulfilled, by `condition`.
 #[derive(Serialize, ToSchema)]
-pub struct MissingView {
-    /// `consents`, `council_of_europe_members` or `funding_determination`.
-    pub condition: &'static str,
-    /// How many more are needed, for counted conditions.
-    pub needed: Option<u32>,
-    pub description: String,
+#[serde(tag = "condition", rename_all = "snake_case")]
+pub enum MissingView {
+    /// Counted consents still needed to reach the threshold.
+    Consents { needed: u32, description: String },
+    /// Council of Europe member states still needed among the consents.
+    CouncilOfEuropeMembers { needed: u32, description: String },
+    /// The weight the counted consents still lack on `basis`, a decimal
+    /// string in `unit`.
+    Weighted {
+        basis: String,
+        #[schema(example = "1250000.00")]
+        needed: String,
+        unit: Option<String>,
+        description: String,
+    },
+    /// No total of `basis` is known yet, so its share cannot be reached.
+    BasisTotal { basis: String, description: String },
+    /// The Council has not yet determined that funding is sufficient.
+    FundingDetermination { description: String },
 }
 
-impl From<&MissingCondition> for MissingView {
-    fn from(m: &MissingCondition) -> Self {
-        let needed = match m {
-            MissingCondition::Consents { needed }
-            | MissingCondition::CouncilOfEuropeMembers { needed } => Some(*needed),
-            MissingCondition::FundingDetermination => None,
-        };
+impl MissingView {
+    fn of(m: &MissingCondition, weighted: &[WeightedStatus]) -> Self {
+        let description = m.to_string();
+        match m {
+            MissingCondition::Consents { needed } => Self::Consents {
+                needed: *needed,
+                description,
+            },
+            MissingCondition::CouncilOfEuropeMembers { needed } => Self::CouncilOfEuropeMembers {
+                needed: *needed,
+                description,
+            },
+            MissingCondition::Weighted { basis, needed } => Self::Weighted {
+                basis: basis.to_string(),
+                needed: needed.to_string(),
+                unit: weighted
+                    .iter()
+                    .find(|w| &w.basis == basis)
+                    .and_then(|w| w.unit.clone()),
+                description,
+            },
+            MissingCondition::BasisTotal { basis } => Self::BasisTotal {
+                basis: basis.to_string(),
+                description,
+            },
+            MissingCondition::FundingDetermination => Self::FundingDetermination { description },
+        }
+    }
+}
+
+/// Where a weighted condition stands: the weights of the consents counted
+/// against the share of the basis's total the rule requires.
+#[derive(Serialize, ToSchema)]
+pub struct WeightedView {
+    /// The basis, e.g. `rd4u-2025-budget`.
+    pub basis: String,
+    /// The share of the total required, e.g. `"0.5"`.
+    pub share: String,
+    /// `recorded` (a recorded figure) or `all_participants` (the sum of
+    /// every participant's weight).
+    pub total_kind: String,
+    /// The weights of the consents counted, added up (decimal string).
+    pub counted: String,
+    /// The total measured against; absent while none is known.
+    pub total: Option<String>,
+    pub unit: Option<String>,
+    /// The total is an assumption rather than a published figure.
+    pub total_assumed: bool,
+    /// `counted / total`, rounded toward zero to four places (display
+    /// only; whether the condition holds is decided on exact figures).
+    pub share_reached: Option<String>,
+    /// What the counted weights still lack; `"0"` once reached.
+    pub needed: Option<String>,
+    pub met: bool,
+}
+
+impl From<&WeightedStatus> for WeightedView {
+    fn from(w: &WeightedStatus) -> Self {
         Self {
-            condition: m.code(),
-            needed,
-            description: m.to_string(),
+            basis: w.basis.to_string(),
+            share: w.share.to_string(),
+            total_kind: match w.total_kind {
+                ratification::TotalKind::Recorded => "recorded",
+                ratification::TotalKind::AllParticipants => "all_participants",
+            }
+            .to_owned(),
+            counted: w.counted.to_string(),
+            total: w.total.map(|t| t.to_string()),
+            unit: w.unit.clone(),
+            total_assumed: w.total_assumed,
+            share_reached: w.share_reached.map(|s| s.to_string()),
+            needed: w.needed.map(|n| n.to_string()),
+            met: w.met,
         }
     }
 }
@@ -160,6 +236,8 @@ pub struct ConventionView {
     pub counted_consents: u32,
     pub threshold: u32,
     pub council_of_europe_members: u32,
+    /// Each weighted condition of the rule, in the rule's order.
+    pub weighted: Vec<WeightedView>,
     pub missing: Vec<MissingView>,
     /// The entry-into-force rule applied, as data.
     #[schema(value_type = Object)]
@@ -192,7 +270,12 @@ pub fn convention_view(
         counted_consents: status.counted_consents,
         threshold: status.threshold,
         council_of_europe_members: status.council_of_europe_members,
-        missing: status.missing.iter().map(Into::into).collect(),
+        weighted: status.weighted.iter().map(Into::into).collect(),
+        missing: status
+            .missing
+            .iter()
+            .map(|m| MissingView::of(m, &status.weighted))
+            .collect(),
         rule: serde_json::to_value(&status.rule).unwrap_or_default(),
         rule_is_assumed_reading: status.rule
             == ratification::EntryIntoForceRule::convention_default(),
@@ -213,6 +296,8 @@ pub fn convention_view(
 pub struct ParticipantRow {
     pub code: String,
     pub name: String,
+    /// The name in Ukrainian, when recorded.
+    pub name_uk: Option<String>,
     /// `state` or `organisation`.
     pub kind: String,
     pub council_of_europe_member: bool,
@@ -237,6 +322,7 @@ impl From<&ParticipantStatus> for ParticipantRow {
         Self {
             code: p.code.to_string(),
             name: p.name.clone(),
+            name_uk: p.name_uk.clone(),
             kind: p.kind.as_str().to_owned(),
             council_of_europe_member: p.council_of_europe_member,
             signed_on: iso_opt(p.signed_on),
@@ -253,9 +339,10 @@ impl From<&ParticipantStatus> for ParticipantRow {
     }
 }
 
-const CSV_HEADER: [&str; 14] = [
+const CSV_HEADER: [&str; 15] = [
     "code",
     "name",
+    "name_uk",
     "kind",
     "council_of_europe_member",
     "signed_on",
@@ -288,6 +375,7 @@ pub fn csv_chart(rows: &[ParticipantRow]) -> String {
         let fields = [
             r.code.clone(),
             r.name.clone(),
+            opt(&r.name_uk),
             r.kind.clone(),
             r.council_of_europe_member.to_string(),
             opt(&r.signed_on),
@@ -428,9 +516,86 @@ impl From<&Recorded<ExchangeRate>> for RateView {
 }
 
 /// One entry of the timeline: a treaty action or a funding determination.
+/// What a participant carries on a basis, as recorded.
+#[derive(Serialize, ToSchema)]
+pub struct WeightView {
+    pub id: Uuid,
+    pub participant: String,
+    pub basis: String,
+    /// A decimal string in `unit`.
+    pub value: String,
+    pub unit: String,
+    pub source: String,
+    pub date: String,
+    pub supersedes: Option<Uuid>,
+    pub recorded_at: String,
+    pub recorded_by: Option<Uuid>,
+}
+
+impl From<&Recorded<Weight>> for WeightView {
+    fn from(r: &Recorded<Weight>) -> Self {
+        let w = &r.item;
+        Self {
+            id: w.id.0,
+            participant: w.participant.to_string(),
+            basis: w.basis.to_string(),
+            value: w.value.to_string(),
+            unit: w.unit.clone(),
+            source: w.source.clone(),
+            date: iso(w.date),
+            supersedes: w.supersedes.map(|s| s.0),
+            recorded_at: rfc3339(r.recorded_at),
+            recorded_by: r.recorded_by.map(|b| b.0),
+        }
+    }
+}
+
+/// The total a basis is measured against, as recorded.
+#[derive(Serialize, ToSchema)]
+pub struct BasisTotalView {
+    pub id: Uuid,
+    pub basis: String,
+    /// A decimal string in `unit`.
+    pub value: String,
+    pub unit: String,
+    pub source: String,
+    pub date: String,
+    /// Derived or supposed rather than published.
+    pub assumed: bool,
+    pub supersedes: Option<Uuid>,
+    pub recorded_at: String,
+    pub recorded_by: Option<Uuid>,
+}
+
+impl From<&Recorded<BasisTotal>> for BasisTotalView {
+    fn from(r: &Recorded<BasisTotal>) -> Self {
+        let t = &r.item;
+        Self {
+            id: t.id.0,
+            basis: t.basis.to_string(),
+            value: t.value.to_string(),
+            unit: t.unit.clone(),
+            source: t.source.clone(),
+            date: iso(t.date),
+            assumed: t.assumed,
+            supersedes: t.supersedes.map(|s| s.0),
+            recorded_at: rfc3339(r.recorded_at),
+            recorded_by: r.recorded_by.map(|b| b.0),
+        }
+    }
+}
+
+/// Weights and basis totals, corrected ones included.
+#[derive(Serialize, ToSchema)]
+pub struct Weights {
+    pub weights: Vec<WeightView>,
+    pub basis_totals: Vec<BasisTotalView>,
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct TimelineEntry {
-    /// `treaty_action` or `funding_determination`.
+    /// `treaty_action`, `funding_determination`, `weight` or
+    /// `basis_total`.
     pub entry: &'static str,
     pub id: Uuid,
     pub date: String,
@@ -509,6 +674,65 @@ pub fn timeline(record: &ConventionRecord) -> Timeline {
             },
         ));
     }
+    for r in &record.weights {
+        let w = &r.item;
+        let superseded_by = record
+            .weights
+            .iter()
+            .find(|x| x.item.supersedes == Some(w.id))
+            .map(|x| x.item.id.0);
+        entries.push((
+            w.date,
+            r.recorded_at,
+            TimelineEntry {
+                entry: "weight",
+                id: w.id.0,
+                date: iso(w.date),
+                participant: Some(w.participant.to_string()),
+                participant_name: record.participant(&w.participant).map(|p| p.name.clone()),
+                kind: "weight".into(),
+                text: Some(format!(
+                    "{}: {} {} ({})",
+                    w.basis, w.value, w.unit, w.source
+                )),
+                supersedes: w.supersedes.map(|s| s.0),
+                superseded: superseded_by.is_some(),
+                superseded_by,
+                withdraws: None,
+                recorded_at: rfc3339(r.recorded_at),
+            },
+        ));
+    }
+    for r in &record.basis_totals {
+        let t = &r.item;
+        let superseded_by = record
+            .basis_totals
+            .iter()
+            .find(|x| x.item.supersedes == Some(t.id))
+            .map(|x| x.item.id.0);
+        let assumed = if t.assumed { ", assumed" } else { "" };
+        entries.push((
+            t.date,
+            r.recorded_at,
+            TimelineEntry {
+                entry: "basis_total",
+                id: t.id.0,
+                date: iso(t.date),
+                participant: None,
+                participant_name: None,
+                kind: "basis_total".into(),
+                text: Some(format!(
+                    "{}: {} {} ({}{assumed})",
+                    t.basis, t.value, t.unit, t.source
+                )),
+                supersedes: t.supersedes.map(|s| s.0),
+                superseded: superseded_by.is_some(),
+                superseded_by,
+                withdraws: None,
+                recorded_at: rfc3339(r.recorded_at),
+            },
+        ));
+    }
     entries.sort_by(|a, b| {
         (a.0, a.1, a.2.participant.as_deref()).cmp(&(b.0, b.1, b.2.participant.as_deref()))
     });
@@ -521,8 +745,9 @@ pub fn timeline(record: &ConventionRecord) -> Timeline {
 pub struct EventView {
     pub id: Uuid,
     pub at: String,
-    /// `entered_into_force`, `no_longer_in_force` or
-    /// `entry_into_force_date_changed`.
+    /// `entered_into_force`, `no_longer_in_force`,
+    /// `entry_into_force_date_changed`, `standing_revised` or
+    /// `participant_added`.
     pub kind: String,
     /// The event's data, tagged by `event`.
     #[schema(value_type = Object)]
@@ -541,6 +766,76 @@ pub struct CommissionStatus {
     pub as_of: String,
     /// The convention's date of entry into force.
     pub entry_into_force: Option<String>,
+}
+
+/// The timeline as an Atom feed (RFC 4287), newest entry first: what a
+/// member state's treaty office subscribes to in a feed reader.
+pub fn atom_feed(record: &ConventionRecord, now: OffsetDateTime) -> String {
+    use atom_syndication::{Content, Entry, Feed, FixedDateTime, Link, Person, Text};
+    let when = |text: &str| {
+        FixedDateTime::parse_from_rfc3339(text).unwrap_or_else(|_| FixedDateTime::default())
+    };
+    let mut entries = timeline(record).entries;
+    entries.reverse();
+    let updated = entries
+        .iter()
+        .map(|e| e.recorded_at.as_str())
+        .max()
+        .map_or_else(|| when(&rfc3339(now)), when);
+    let feed = Feed {
+        title: Text::plain("Convention on the Claims Commission for Ukraine: timeline"),
+        id: "urn:redress:convention:timeline".into(),
+        updated,
+        authors: vec![Person {
+            name: "Redress ratification tracker".into(),
+            ..Person::default()
+        }],
+        links: vec![
+            Link {
+                href: "/v1/convention/timeline.atom".into(),
+                rel: "self".into(),
+                mime_type: Some("application/atom+xml".into()),
+                ..Link::default()
+            },
+            Link {
+                href: "/".into(),
+                rel: "alternate".into(),
+                mime_type: Some("text/html".into()),
+                ..Link::default()
+            },
+        ],
+        entries: entries
+            .iter()
+            .map(|e| {
+                let who = match (&e.participant_name, &e.participant) {
+                    (Some(name), Some(code)) => format!("{name} ({code}): "),
+                    (None, Some(code)) => format!("{code}: "),
+                    _ => String::new(),
+                };
+                let corrected = if e.superseded { " (corrected)" } else { "" };
+                let kind = e.kind.replace('_', " ");
+                Entry {
+                    title: Text::plain(format!("{who}{kind}, {}{corrected}", e.date)),
+                    id: format!("urn:uuid:{}", e.id),
+                    updated: when(&e.recorded_at),
+                    content: e.text.as_ref().map(|t| Content {
+                        value: Some(t.clone()),
+                        content_type: Some("text".into()),
+                        ..Content::default()
+                    }),
+                    links: vec![Link {
+                        href: "/v1/convention/timeline".into(),
+                        rel: "alternate".into(),
+                        mime_type: Some("application/json".into()),
+                        ..Link::default()
+                    }],
+                    ..Entry::default()
+                }
+            })
+            .collect(),
+        ..Feed::default()
+    };
+    feed.to_string()
 }
 
 #[cfg(test)]

@@ -170,6 +170,49 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "згод держав-членів Ради Європи",
     ),
     (
+        "tracker.missing.weighted",
+        "more from the contributions of ratifying signatories",
+        "більше внесків держав, що ратифікували",
+    ),
+    (
+        "tracker.missing.basis_total",
+        "The total the contributions are measured against",
+        "Загальна сума, з якою порівнюють внески",
+    ),
+    (
+        "tracker.weighted.rd4u",
+        "Ratifying signatories' contributions to the Register of Damage's 2025 budget",
+        "Внески держав, що ратифікували, до бюджету Реєстру збитків на 2025 рік",
+    ),
+    ("tracker.weighted.of", "of the", "з"),
+    ("tracker.weighted.needed", "needed", "потрібних"),
+    (
+        "tracker.weighted.no_total",
+        "no total recorded yet",
+        "загальну суму ще не внесено",
+    ),
+    (
+        "tracker.weighted.assumed",
+        "The budget total is an assumption until a published figure is recorded.",
+        "Загальна сума бюджету є припущенням, доки не внесено опубліковану цифру.",
+    ),
+    (
+        "tracker.revisions",
+        "Corrections of the entry into force",
+        "Виправлення дати набрання чинності",
+    ),
+    (
+        "tracker.revision",
+        "A correction of the record moved the entry into force from",
+        "Виправлення запису змінило дату набрання чинності з",
+    ),
+    ("tracker.revision.to", "to", "на"),
+    (
+        "tracker.revision.final",
+        "Decisions the Commission took before stay final.",
+        "Рішення, ухвалені Комісією раніше, залишаються остаточними.",
+    ),
+    (
         "tracker.missing.funding_determination",
         "The Council's determination that funding is sufficient",
         "Рішення Ради про достатність фінансування",

@@ -8,7 +8,9 @@ use super::charts::{self, Bar, Consents};
 use super::{Chrome, PageResult, grouped, html};
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::views::convention::{ConventionView, ParticipantRow, convention_view, csv_chart};
+use crate::views::convention::{
+    ConventionView, MissingView, ParticipantRow, WeightedView, convention_view, csv_chart,
+};
 use app::decisions::PublicEntry;
 use app::gate;
 use askama::Template;
@@ -49,7 +51,30 @@ struct TrackerPage {
     columns: Vec<Column>,
     rows: Vec<ParticipantRow>,
     missing: Vec<(String, String)>,
+    weighted: Vec<WeightedBar>,
+    revisions: Vec<Revision>,
     decisions: u64,
+}
+
+/// A weighted condition drawn as a second progress bar.
+struct WeightedBar {
+    label: String,
+    /// What the counted consents carry, and the figure that meets the
+    /// condition, as text with the unit.
+    counted: String,
+    required: String,
+    /// For the `<progress>` element: counted over required, 0 to 1.
+    value: String,
+    met: bool,
+    total_assumed: bool,
+}
+
+/// A correction that moved or undid an entry into force already reached.
+struct Revision {
+    at: String,
+    previous: String,
+    current: String,
+    in_force: bool,
 }
 
 impl TrackerPage {
@@ -85,13 +110,96 @@ fn sort_rows(rows: &mut [ParticipantRow], key: &str, descending: bool) {
     }
 }
 
+/// A figure of a weighted condition with its unit, grouped like money when
+/// the unit is a currency.
+fn figure(value: &str, unit: Option<&str>) -> String {
+    match (value.parse::<Decimal>(), unit) {
+        (Ok(d), Some(u)) if u.len() == 3 && u.chars().all(|c| c.is_ascii_uppercase()) => {
+            money_text(d, u)
+        }
+        (_, Some(u)) => format!("{value} {u}"),
+        (_, None) => value.to_owned(),
+    }
+}
+
 fn missing_lines(lang: Lang, view: &ConventionView) -> Vec<(String, String)> {
     view.missing
         .iter()
-        .map(|m| {
-            let text = lang.tr(&format!("tracker.missing.{}", m.condition));
-            let count = m.needed.map(|n| n.to_string()).unwrap_or_default();
-            (count, text.to_owned())
+        .map(|m| match m {
+            MissingView::Consents { needed, .. } => (
+                needed.to_string(),
+                lang.tr("tracker.missing.consents").to_owned(),
+            ),
+            MissingView::CouncilOfEuropeMembers { needed, .. } => (
+                needed.to_string(),
+                lang.tr("tracker.missing.council_of_europe_members")
+                    .to_owned(),
+            ),
+            MissingView::Weighted {
+                basis,
+                needed,
+                unit,
+                ..
+            } => (
+                figure(needed, unit.as_deref()),
+                format!("{} ({basis})", lang.tr("tracker.missing.weighted")),
+            ),
+            MissingView::BasisTotal { basis, .. } => (
+                String::new(),
+                format!("{} ({basis})", lang.tr("tracker.missing.basis_total")),
+            ),
+            MissingView::FundingDetermination { .. } => (
+                String::new(),
+                lang.tr("tracker.missing.funding_determination").to_owned(),
+            ),
+        })
+        .collect()
+}
+
+fn weighted_bar(lang: Lang, w: &WeightedView) -> WeightedBar {
+    let share = w.share.parse::<Decimal>().unwrap_or_default();
+    let total = w.total.as_deref().and_then(|t| t.parse::<Decimal>().ok());
+    let counted = w.counted.parse::<Decimal>().unwrap_or_default();
+    let required = total.map(|t| t * share);
+    let value = match required {
+        Some(r) if r > Decimal::ZERO => (counted / r).min(Decimal::ONE).round_dp(4),
+        _ => Decimal::ZERO,
+    };
+    let percent = (share * Decimal::from(100)).normalize();
+    let label = if w.basis == ratification::RD4U_2025_BUDGET {
+        lang.tr("tracker.weighted.rd4u").to_owned()
+    } else {
+        w.basis.clone()
+    };
+    WeightedBar {
+        label: format!("{label}: {percent} %"),
+        counted: figure(&w.counted, w.unit.as_deref()),
+        required: required.map_or_else(
+            || lang.tr("tracker.weighted.no_total").to_owned(),
+            |r| figure(&r.round_dp(2).to_string(), w.unit.as_deref()),
+        ),
+        value: value.to_string(),
+        met: w.met,
+        total_assumed: w.total_assumed,
+    }
+}
+
+fn revisions(record: &store::ConventionRecord) -> Vec<Revision> {
+    record
+        .events
+        .iter()
+        .filter_map(|e| match e.event {
+            ratification::ConventionEvent::StandingRevised {
+                previous,
+                current,
+                in_force,
+            } => Some(Revision {
+                at: e.at.date().to_string(),
+                previous: previous.map(|d| d.to_string()).unwrap_or_default(),
+                current: current.map(|d| d.to_string()).unwrap_or_default(),
+                in_force,
+            }),
+            _ => None,
         })
         .collect()
 }
@@ -105,6 +213,13 @@ pub(crate) async fn tracker(
     let view = convention_view(&state.settings, &current.record, &current.status);
     let mut rows: Vec<ParticipantRow> =
         current.status.participants.iter().map(Into::into).collect();
+    if lang == Lang::Uk {
+        for r in &mut rows {
+            if let Some(name) = r.name_uk.take() {
+                r.name = name;
+            }
+        }
+    }
     let sort = q.sort.as_deref().unwrap_or("name");
     let descending = q.dir.as_deref() == Some("desc");
     sort_rows(&mut rows, sort, descending);
@@ -161,14 +276,21 @@ pub(crate) async fn tracker(
     });
     let decisions = app::decisions::final_decision_count(&state.app).await?;
     let missing = missing_lines(lang, &view);
+    let weighted = view
+        .weighted
+        .iter()
+        .map(|w| weighted_bar(lang, w))
+        .collect();
     let page = TrackerPage {
         c: Chrome::public(lang, "/"),
-        view,
         chart,
         columns,
         rows,
         missing,
+        weighted,
+        revisions: revisions(&current.record),
         decisions,
+        view,
     };
     let mut response = html(&page)?;
     response
@@ -344,6 +466,7 @@ mod tests {
         ParticipantRow {
             code: name.to_uppercase(),
             name: name.into(),
+            name_uk: None,
             kind: "state".into(),
             council_of_europe_member: true,
             signed_on: signed.map(str::to_owned),

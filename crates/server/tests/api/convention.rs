@@ -51,9 +51,10 @@ async fn codes(app: &TestApp) -> Vec<String> {
         .collect()
 }
 
-/// 25 ratifications (the last on 12 May 2026) and the funding
-/// determination of 20 May 2026: the conditions are met on 20 May, so the
-/// convention enters into force on 1 September 2026.
+/// 25 ratifications (the last on 12 May 2026) whose contributions, known
+/// from 20 May 2026, reach half of the assumed 2025 budget (25 × 150,000
+/// of 7,384,300 EUR): the conditions are met on 20 May, so the convention
+/// enters into force on 1 September 2026.
 async fn reach_the_conditions(app: &TestApp, token: &str) {
     let codes = codes(app).await;
     for (i, code) in codes.iter().take(25).enumerate() {
@@ -71,14 +72,22 @@ async fn reach_the_conditions(app: &TestApp, token: &str) {
         .await;
         assert_eq!(status, 201, "{code}: {body}");
     }
-    let (status, body) = record(
-        app,
-        token,
-        "/v1/convention/funding-determinations",
-        json!({"date": "2026-05-20", "text": "Council decision 2026/1: commitments are sufficient"}),
-    )
-    .await;
-    assert_eq!(status, 201, "{body}");
+    for code in codes.iter().take(25) {
+        let (status, body) = record(
+            app,
+            token,
+            "/v1/convention/weights",
+            weight(code, "150000.00", "2026-05-20"),
+        )
+        .await;
+        assert_eq!(status, 201, "{code}: {body}");
+    }
+}
+
+/// A participant's contribution to the Register of Damage's 2025 budget.
+fn weight(code: &str, value: &str, date: &str) -> Value {
+    json!({"participant": code, "basis": "rd4u-2025-budget", "value": value, "unit": "EUR",
+        "source": "Register of Damage: contributions to the 2025 budget", "date": date})
 }
 
 both! {
@@ -93,7 +102,17 @@ both! {
         assert_eq!(overview["rule_is_assumed_reading"], true);
         assert_eq!(overview["missing"][0]["condition"], "consents");
         assert_eq!(overview["missing"][0]["needed"], 25);
-        assert_eq!(overview["missing"][1]["condition"], "funding_determination");
+        // The assumed reading: half of the Register of Damage's 2025 budget
+        // (EUR 7,384,300, assumed) from the contributions of ratifying
+        // signatories.
+        assert_eq!(overview["missing"][1], json!({
+            "condition": "weighted", "basis": "rd4u-2025-budget", "needed": "3692150.00",
+            "unit": "EUR", "description": overview["missing"][1]["description"]}));
+        assert_eq!(overview["weighted"][0]["share"], "0.5");
+        assert_eq!(overview["weighted"][0]["total"], "7384300.00");
+        assert_eq!(overview["weighted"][0]["total_assumed"], true);
+        assert_eq!(overview["weighted"][0]["counted"], "0");
+        assert_eq!(overview["weighted"][0]["met"], false);
         assert_eq!(overview["funding"]["target"], json!({"amount": "50000000", "currency": "EUR"}));
 
         let chart = get(&app, "/v1/convention/participants").await;
@@ -122,9 +141,9 @@ both! {
         );
         let text = response.text().await.unwrap();
         let lines: Vec<&str> = text.lines().collect();
-        assert!(lines[0].starts_with("code,name,kind,council_of_europe_member,signed_on,consent"));
+        assert!(lines[0].starts_with("code,name,name_uk,kind,council_of_europe_member,signed_on,consent"));
         assert!(lines.len() > 36, "header and 36 rows: {}", lines.len());
-        assert!(lines.iter().any(|l| l.starts_with("EU,European Union,organisation,false,2025-12-16")));
+        assert!(lines.iter().any(|l| l.starts_with("EU,European Union,,organisation,false,2025-12-16")));
 
         // The seed is audited once, by the system.
         let (_, auditor) = app.account("Auditor", &[Role::Auditor]).await;
@@ -154,7 +173,10 @@ both! {
         assert_eq!(overview["entry_into_force"], "2026-09-01");
         assert_eq!(overview["entry_into_force_is"], "projected");
         assert_eq!(overview["missing"], json!([]));
-        assert_eq!(overview["funding"]["determination_date"], "2026-05-20");
+        assert_eq!(overview["funding"]["determination_date"], Value::Null);
+        assert_eq!(overview["weighted"][0]["counted"], "3750000.00");
+        assert_eq!(overview["weighted"][0]["share_reached"], "0.5078");
+        assert_eq!(overview["weighted"][0]["met"], true);
 
         // Before the date the gate is closed, with the figures.
         let body = problem(
@@ -199,7 +221,7 @@ both! {
         assert_eq!(bound.len(), 25);
         assert!(bound.iter().all(|p| p["entry_into_force"] == "2026-09-01" && p["consent_symbol"] == "R"));
 
-        // Events: the date appeared with the determination, and entry into
+        // Events: the date appeared with the last weight, and entry into
         // force was stored once when the date was reached.
         get(&app, "/v1/convention").await;
         let events = get(&app, "/v1/convention/events").await;
@@ -215,7 +237,7 @@ both! {
         assert_eq!(events["events"][1]["event"]["on"], "2026-09-01");
     }
 
-    async fn the_gate_is_closed_without_the_funding_determination(app: TestApp) {
+    async fn the_gate_stays_closed_while_contributions_fall_short_of_half_the_budget(app: TestApp) {
         app.clock.set(datetime!(2026-12-31 12:00 UTC));
         let token = depositary(&app).await;
         for code in codes(&app).await.iter().take(25) {
@@ -227,15 +249,39 @@ both! {
             )
             .await;
             assert_eq!(status, 201, "{body}");
+            // 25 × 100,000 = 2,500,000 EUR: under half of 7,384,300.
+            let (status, body) = record(&app, &token, "/v1/convention/weights", weight(code, "100000.00", "2026-04-01")).await;
+            assert_eq!(status, 201, "{body}");
         }
+        let overview = get(&app, "/v1/convention").await;
+        assert_eq!(overview["counted_consents"], 25);
+        assert_eq!(overview["in_force"], false);
+        assert_eq!(overview["entry_into_force"], Value::Null);
+        assert_eq!(overview["weighted"][0]["counted"], "2500000.00");
+        assert_eq!(overview["weighted"][0]["share_reached"], "0.3385");
+        assert_eq!(overview["missing"].as_array().unwrap().len(), 1, "{overview}");
+        assert_eq!(overview["missing"][0]["condition"], "weighted");
+        assert_eq!(overview["missing"][0]["needed"], "1192150.00");
         let body = problem(
             app.get("/v1/commission/status").send().await.unwrap(),
             409,
             "commission-not-in-force",
         )
         .await;
-        assert_eq!(body["missing"], json!([{"condition": "funding_determination"}]));
+        assert_eq!(body["missing"][0]["condition"], "weighted", "{body}");
         assert_eq!(body["projected_entry_into_force"], Value::Null);
+
+        // One more contribution that carries the share over half: the
+        // conditions are met on its date, 1 December, so the convention
+        // enters into force on the first day of the month after three
+        // months.
+        let codes = codes(&app).await;
+        let (status, body) = record(&app, &token, "/v1/convention/weights", weight(&codes[0], "1300000.00", "2026-12-01")).await;
+        assert_eq!(status, 201, "{body}");
+        let overview = get(&app, "/v1/convention").await;
+        assert_eq!(overview["conditions_met_on"], "2026-12-01", "{overview}");
+        assert_eq!(overview["entry_into_force"], "2027-04-01");
+        assert_eq!(overview["missing"], json!([]));
     }
 
     async fn bad_treaty_actions_are_clear_problems(app: TestApp) {
@@ -508,7 +554,7 @@ both! {
 
         let timeline = get(&app, "/v1/convention/timeline").await;
         let entries = timeline["entries"].as_array().unwrap();
-        assert_eq!(entries.len(), 38, "36 signatures, the entry and its correction");
+        assert_eq!(entries.len(), 39, "36 signatures, the assumed budget total, the entry and its correction");
         let original = entries.iter().find(|e| e["id"] == first["id"]).unwrap();
         assert_eq!(original["superseded"], true);
         assert_eq!(original["superseded_by"], fix["id"]);
@@ -525,5 +571,30 @@ both! {
         let ukraine = chart.as_array().unwrap().iter().find(|p| p["code"] == "UA").unwrap();
         assert_eq!(ukraine["consent_on"], "2026-03-03");
         assert_eq!(get(&app, "/v1/convention").await["counted_consents"], 1);
+    }
+}
+
+both! {
+    configured(|s| {
+        s.convention_rule = ratification::EntryIntoForceRule::council_determination_reading();
+    });
+    async fn the_council_determination_reading_stays_available(app: TestApp) {
+        app.clock.set(datetime!(2026-12-31 12:00 UTC));
+        let token = depositary(&app).await;
+        for code in codes(&app).await.iter().take(25) {
+            let (status, body) = record(&app, &token, "/v1/convention/actions",
+                json!({"participant": code, "kind": "acceptance", "date": "2026-04-01"})).await;
+            assert_eq!(status, 201, "{body}");
+        }
+        let overview = get(&app, "/v1/convention").await;
+        assert_eq!(overview["rule_is_assumed_reading"], false);
+        assert_eq!(overview["missing"], json!([{"condition": "funding_determination",
+            "description": overview["missing"][0]["description"]}]));
+        let (status, body) = record(&app, &token, "/v1/convention/funding-determinations",
+            json!({"date": "2026-05-20", "text": "Council decision 2026/1: commitments are sufficient"})).await;
+        assert_eq!(status, 201, "{body}");
+        let overview = get(&app, "/v1/convention").await;
+        assert_eq!(overview["entry_into_force"], "2026-09-01");
+        assert_eq!(overview["in_force"], true);
     }
 }

@@ -33,8 +33,9 @@ async fn get(app: &TestApp, token: &str, path: &str) -> Value {
     body
 }
 
-/// 25 ratifications and the funding determination; the convention enters
-/// into force on 1 September 2026 and the clock is moved there.
+/// 25 ratifications whose contributions reach half of the 2025 budget on
+/// 20 May 2026; the convention enters into force on 1 September 2026 and
+/// the clock is moved there.
 pub(crate) async fn put_in_force(app: &TestApp) {
     app.clock.set(datetime!(2026-06-30 12:00 UTC));
     let depositary = app.account("Depositary", &[Role::Depositary]).await.1;
@@ -61,9 +62,21 @@ pub(crate) async fn put_in_force(app: &TestApp) {
         .await;
         assert_eq!(s, 201, "{code}: {body}");
     }
-    let (s, body) = post(app, &depositary, "/v1/convention/funding-determinations",
-        json!({"date": "2026-05-20", "text": "Council decision 2026/1: commitments are sufficient"})).await;
-    assert_eq!(s, 201, "{body}");
+    // Their contributions reach half of the 2025 budget (25 × 150,000 EUR
+    // of the assumed 7,384,300 EUR) on 20 May 2026.
+    for code in codes.iter().take(25) {
+        let (s, body) = post(
+            app,
+            &depositary,
+            "/v1/convention/weights",
+            json!({
+            "participant": code, "basis": "rd4u-2025-budget", "value": "150000.00",
+            "unit": "EUR", "source": "Register of Damage: contributions to the 2025 budget",
+            "date": "2026-05-20"}),
+        )
+        .await;
+        assert_eq!(s, 201, "{code}: {body}");
+    }
     app.clock.set(datetime!(2026-09-01 09:00 UTC));
 }
 

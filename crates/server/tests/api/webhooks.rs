@@ -391,7 +391,7 @@ both! {
         assert_eq!(recorded[0]["data"]["to"], "recorded");
 
         // A convention event is announced once, even when noticed twice.
-        let before = events(&app, "convention.status_changed").await.len();
+        let before = events(&app, "convention.entered_into_force").await.len();
         let event = store::NewConventionEvent {
             event: ratification::ConventionEvent::EnteredIntoForce { on: time::macros::date!(2031 - 01 - 01) },
             dedupe_key: Some("test-entry".into()),
@@ -399,7 +399,7 @@ both! {
         for _ in 0..2 {
             app.state.store.append_convention_event(&store::AuditContext::system(), event.clone()).await.unwrap();
         }
-        let changed = events(&app, "convention.status_changed").await;
+        let changed = events(&app, "convention.entered_into_force").await;
         assert_eq!(changed.len(), before + 1);
         assert_eq!(changed.last().unwrap()["data"]["kind"], "entered_into_force");
     }
