@@ -7,7 +7,7 @@
 
 use crate::decisions::{domain_conflict, domain_invalid};
 use crate::error::{AppError, AppResult};
-use crate::gate::commission_may_act;
+use crate::gate::acting_in_force;
 use crate::need_to_know::{NeedToKnow, Unknown};
 use crate::{Actor, App};
 use commission::{
@@ -71,14 +71,13 @@ pub async fn award(app: &App, actor: &Actor, id: AwardId) -> AppResult<AwardReco
     Ok(award)
 }
 
-/// The award at the version the caller saw, for a change. Gated.
+/// The award at the version the caller saw, for a change.
 async fn award_to_change(
     app: &App,
     actor: &Actor,
     id: AwardId,
     expected_version: i64,
 ) -> AppResult<AwardRecord> {
-    commission_may_act(app).await?;
     let record = award(app, actor, id).await?;
     if expected_version != record.version {
         return Err(AppError::precondition_failed());
@@ -104,6 +103,7 @@ pub async fn record_payment(
     expected_version: i64,
     payment: NewPayment,
 ) -> AppResult<AwardRecord> {
+    let actor = &acting_in_force(app, actor).await?;
     let record = award_to_change(app, actor, id, expected_version).await?;
     let mut award = record.award;
     let payment = Payment {
@@ -141,6 +141,7 @@ async fn change_award(
     action: &'static str,
     summary: impl FnOnce(&Award) -> serde_json::Value,
 ) -> AppResult<AwardRecord> {
+    let actor = &acting_in_force(app, actor).await?;
     let mut award = award_to_change(app, actor, id, expected_version)
         .await?
         .award;
@@ -232,7 +233,7 @@ pub async fn preview_round(
     available: Money,
     policy: RoundPolicy,
 ) -> AppResult<PaymentRoundRecord> {
-    commission_may_act(app).await?;
+    let actor = &acting_in_force(app, actor).await?;
     let currency = available.currency();
     let need = NeedToKnow::of(app.store.as_ref(), &actor.principal).await?;
     let outstanding: Vec<OutstandingAward> = app
@@ -301,7 +302,7 @@ pub async fn confirm_round(
     actor: &Actor,
     id: PaymentRoundId,
 ) -> AppResult<PaymentRoundRecord> {
-    commission_may_act(app).await?;
+    let actor = &acting_in_force(app, actor).await?;
     let round = round(app, actor, id).await?;
     if round.status != RoundStatus::Preview {
         return Err(AppError::conflict("The round is already confirmed.").with("code", "confirmed"));

@@ -1,14 +1,14 @@
 //! Panels, their recommendations and votes, and the Council's decisions and corrections.
 //!
 //! Every use case that recommends or decides passes the go-live gate first
-//! ([`commission_may_act`]). Each change is one conditional update in the
+//! ([`acting_in_force`]). Each change is one conditional update in the
 //! store, so of two people acting on the same record at once one wins and
 //! the other is refused (a conflict, or a stale version), never both.
 
 use crate::batches::known_batch;
 use crate::cases::known_case;
 use crate::error::{AppError, AppResult, ErrorClass};
-use crate::gate::commission_may_act;
+use crate::gate::acting_in_force;
 use crate::need_to_know::NeedToKnow;
 use crate::{Actor, App};
 use commission::{
@@ -57,7 +57,9 @@ pub struct NewPanel {
 }
 
 /// The Council forms a panel of Commissioners for categories or batches.
+/// Gated: the Council exists only once the convention is in force.
 pub async fn form_panel(app: &App, actor: &Actor, new: NewPanel) -> AppResult<PanelRecord> {
+    let actor = &acting_in_force(app, actor).await?;
     for (i, m) in new.members.iter().enumerate() {
         match app.store.account(*m).await {
             Ok(a) if a.roles.contains(&Role::Commissioner) => {}
@@ -253,7 +255,7 @@ pub async fn recommend(
     case: CaseId,
     proposal: Proposal,
 ) -> AppResult<RecommendationRecord> {
-    commission_may_act(app).await?;
+    let actor = &acting_in_force(app, actor).await?;
     let case = known_case(app, actor, case).await?;
     let panel = proposed_panel(app, proposal.panel).await?;
     let recommendation = propose(app, actor, &panel, &case, &proposal.outcome).await?;
@@ -283,7 +285,7 @@ pub async fn recommend_batch(
     batch: BatchId,
     proposal: Proposal,
 ) -> AppResult<Vec<RecommendationRecord>> {
-    commission_may_act(app).await?;
+    let actor = &acting_in_force(app, actor).await?;
     let (record, _) = known_batch(app, actor, batch).await?;
     if record.status != BatchStatus::Released {
         return Err(AppError::conflict(format!(
@@ -403,7 +405,7 @@ pub async fn vote(
     id: RecommendationId,
     choice: VoteChoice,
 ) -> AppResult<Recommended> {
-    commission_may_act(app).await?;
+    let actor = &acting_in_force(app, actor).await?;
     let record = app.store.recommendation(id).await?;
     let mut recommendation = record.recommendation;
     let case = known_case(app, actor, recommendation.case).await?;
@@ -576,7 +578,7 @@ pub async fn decide(
     step: CouncilStep,
     meeting_reference: Option<String>,
 ) -> AppResult<Issued> {
-    commission_may_act(app).await?;
+    let actor = &acting_in_force(app, actor).await?;
     decide_one(
         app,
         actor,
@@ -618,7 +620,7 @@ pub async fn decide_many(
     meeting_reference: String,
     items: Vec<BulkItem>,
 ) -> AppResult<Vec<BulkOutcome>> {
-    commission_may_act(app).await?;
+    let actor = &acting_in_force(app, actor).await?;
     if items.is_empty() || items.len() > MAX_BULK_ITEMS {
         return Err(AppError::invalid_field(
             "items",
@@ -706,7 +708,7 @@ pub async fn correct(
     id: DecisionId,
     correction: NewCorrection,
 ) -> AppResult<Issued> {
-    commission_may_act(app).await?;
+    let actor = &acting_in_force(app, actor).await?;
     let previous = app.store.decision(id).await?;
     NeedToKnow::of(app.store.as_ref(), &actor.principal)
         .await?

@@ -19,7 +19,7 @@
 //!   funding *condition* is the Council's determination, not this figure.
 
 use crate::error::{AppError, ErrorClass};
-use crate::{App, Config};
+use crate::{Actor, App, Config};
 use kernel::Money;
 use ratification::{
     ConventionEvent, ConventionStatus, EntryIntoForceRule, NotInForce, evaluate, parse_signatures,
@@ -138,10 +138,64 @@ pub fn not_in_force(refusal: &NotInForce) -> AppError {
     )
 }
 
-/// The go-live gate: `Ok` once the convention is in force today, otherwise
-/// the 409 `commission-not-in-force` problem. Reads the record every call.
-pub async fn commission_may_act(app: &App) -> Result<(), AppError> {
+/// What the go-live gate relied on when it let an act through: recorded
+/// with the act's audit entry, so that the act keeps its footing whatever
+/// is recorded about the convention later.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Standing {
+    /// The date of entry into force, ISO 8601.
+    pub entry_into_force: String,
+    pub counted_consents: u32,
+    /// `sha256:` and the first 16 hex digits of the rule's JSON: which
+    /// rule (and version of its configuration) the standing was read by.
+    pub rule_version: String,
+    pub rule_is_assumed_reading: bool,
+    /// The day the gate was checked, ISO 8601.
+    pub as_of: String,
+}
+
+/// Fingerprint of a rule, stable for equal rules.
+pub fn rule_version(rule: &EntryIntoForceRule) -> String {
+    use sha2::{Digest, Sha256};
+    let json = serde_json::to_vec(rule).unwrap_or_default();
+    let digest = Sha256::digest(&json);
+    let hex: String = digest
+        .iter()
+        .take(8)
+        .flat_map(|b| [b >> 4, b & 0xf])
+        .map(|nibble| char::from_digit(u32::from(nibble), 16).unwrap_or('0'))
+        .collect();
+    format!("sha256:{hex}")
+}
+
+/// The go-live gate: the standing it relies on once the convention is in
+/// force today, otherwise the 409 `commission-not-in-force` problem. Reads
+/// the record every call.
+pub async fn commission_may_act(app: &App) -> Result<Standing, AppError> {
     let current = current(app).await?;
     ratification::commission_may_act(&current.status, current.today)
-        .map_err(|refusal| not_in_force(&refusal))
+        .map_err(|refusal| not_in_force(&refusal))?;
+    let rule = &current.status.rule;
+    Ok(Standing {
+        entry_into_force: current
+            .status
+            .entry_into_force
+            .unwrap_or(current.today)
+            .to_string(),
+        counted_consents: current.status.counted_consents,
+        rule_version: rule_version(rule),
+        rule_is_assumed_reading: *rule == EntryIntoForceRule::convention_default(),
+        as_of: current.today.to_string(),
+    })
+}
+
+/// The actor, for an act of the Commission's organs: refused with 409
+/// while the convention is not in force; otherwise carrying the standing
+/// the gate relied on into every audit entry of the act.
+pub async fn acting_in_force(app: &App, actor: &Actor) -> Result<Actor, AppError> {
+    let standing = commission_may_act(app).await?;
+    Ok(Actor {
+        standing: serde_json::to_value(&standing).ok(),
+        ..actor.clone()
+    })
 }

@@ -117,6 +117,9 @@ pub struct Actor {
     pub request_id: Option<String>,
     /// The client's idempotency key, recorded with the change it made.
     pub idempotency_key: Option<String>,
+    /// Set by the go-live gate when it lets an act of the Commission
+    /// through: the standing it relied on, recorded with the act.
+    pub standing: Option<serde_json::Value>,
 }
 
 impl Actor {
@@ -129,6 +132,7 @@ impl Actor {
             request_id: self.request_id.clone(),
             idempotency_key: self.idempotency_key.clone(),
             reason,
+            standing: self.standing.clone(),
         }
     }
 }

@@ -132,6 +132,7 @@ impl Generator {
             request_id: Some(format!("{request:032x}")),
             idempotency_key: idempotent.then(|| key.to_string()),
             reason,
+            standing: None,
         };
         let mut entry = AuditEntry::new(&audit, change, at);
         entry.id = uuid::Builder::from_unix_timestamp_millis(ms, &self.rng.random())

@@ -448,19 +448,13 @@ impl Authorized {
             role: self.role,
             request_id: self.request_id.clone(),
             idempotency_key: self.idempotency_key.clone(),
+            standing: None,
         }
     }
 
     /// The audit context for a change made by this request.
     pub fn audit(&self, reason: Option<String>) -> AuditContext {
-        AuditContext {
-            actor: Some(self.principal.account),
-            actor_role: self.role.map(|r| r.as_str().to_owned()),
-            on_behalf_of: None,
-            request_id: self.request_id.clone(),
-            idempotency_key: self.idempotency_key.clone(),
-            reason,
-        }
+        self.actor().audit(reason)
     }
 }
 

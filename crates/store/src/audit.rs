@@ -40,6 +40,12 @@ pub struct AuditContext {
     pub idempotency_key: Option<String>,
     /// The reason the actor gave, where the action takes one.
     pub reason: Option<String>,
+    /// For an act of the Commission's organs: the standing of the convention
+    /// the go-live gate relied on when it let the act through (entry into
+    /// force, counted consents, rule). Kept in the entry's summary as
+    /// `standing`, so that a later revision of the record cannot blur why
+    /// the act was allowed.
+    pub standing: Option<serde_json::Value>,
 }
 
 impl AuditContext {
@@ -61,6 +67,25 @@ pub struct Change {
     pub target_id: String,
     /// What changed, as JSON. Never contains secrets.
     pub summary: serde_json::Value,
+}
+
+/// The change's summary with the standing the gate relied on, if any, as
+/// its `standing` member (a summary that is not an object is kept whole
+/// under `change`).
+fn with_standing(
+    summary: serde_json::Value,
+    standing: Option<&serde_json::Value>,
+) -> serde_json::Value {
+    let Some(standing) = standing else {
+        return summary;
+    };
+    match summary {
+        serde_json::Value::Object(mut map) => {
+            map.insert("standing".into(), standing.clone());
+            serde_json::Value::Object(map)
+        }
+        other => serde_json::json!({"change": other, "standing": standing}),
+    }
 }
 
 /// One stored audit entry.
@@ -105,7 +130,7 @@ impl AuditEntry {
             action: change.action.to_owned(),
             target_type: change.target_type.to_owned(),
             target_id: change.target_id,
-            summary: change.summary,
+            summary: with_standing(change.summary, ctx.standing.as_ref()),
             reason: ctx.reason.clone(),
             request_id: ctx.request_id.clone(),
             idempotency_key: ctx.idempotency_key.clone(),
@@ -594,6 +619,29 @@ mod tests {
             canonical_json(&entry().summary),
             r#"{"a":[true,null,"é\n"],"b":1,"c":{"y":-2,"z":1.5}}"#
         );
+    }
+
+    #[test]
+    fn the_standing_relied_on_joins_the_summary() {
+        let ctx = AuditContext {
+            standing: Some(json!({"entry_into_force": "2026-09-01", "counted_consents": 25})),
+            ..AuditContext::system()
+        };
+        let change = |summary| Change {
+            action: "decision.approved",
+            target_type: "decision",
+            target_id: "d".into(),
+            summary,
+        };
+        let at = datetime!(2026-09-02 10:00 UTC);
+        let e = AuditEntry::new(&ctx, change(json!({"number": 1})), at);
+        assert_eq!(e.summary["number"], 1);
+        assert_eq!(e.summary["standing"]["counted_consents"], 25);
+        let e = AuditEntry::new(&ctx, change(json!("plain")), at);
+        assert_eq!(e.summary["change"], "plain");
+        assert_eq!(e.summary["standing"]["entry_into_force"], "2026-09-01");
+        let e = AuditEntry::new(&AuditContext::system(), change(json!({"number": 1})), at);
+        assert_eq!(e.summary, json!({"number": 1}), "no gate, no standing");
     }
 
     #[test]

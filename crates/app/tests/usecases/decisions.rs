@@ -25,10 +25,15 @@ pub(crate) fn eur(units: i64) -> Money {
 /// 25 ratifications (each by a signatory) whose contributions to the
 /// Register of Damage's 2025 budget reach half of it, recorded through the
 /// tracker's use cases: the convention enters into force on 1 September
-/// 2026, where the clock is left.
+/// 2026, where the clock is left. Once recorded, only the clock moves.
 pub(crate) async fn put_in_force(w: &World) {
     use app::convention::{ActionInput, WeightInput};
     use ratification::ActionKind;
+    let current = app::gate::current(&w.app).await.unwrap();
+    if current.status.entry_into_force.is_some() {
+        w.clock.set(datetime!(2026-09-01 09:00 UTC));
+        return;
+    }
     w.clock.set(datetime!(2026-06-30 12:00 UTC));
     let depositary = w
         .actor(
@@ -139,6 +144,8 @@ pub(crate) async fn commission(w: &World) -> Commission {
             .await
             .unwrap();
     }
+    // The Council forms panels once the convention is in force.
+    put_in_force(w).await;
     let panel = app::decisions::form_panel(
         &w.app,
         &council,
@@ -382,6 +389,9 @@ both! {
         let c = commission(&w).await;
         let case = recorded_case(&w, &c, "A3.1", person_on_state_street()).await;
         assessed(&w, &c, case).await;
+        // The day before entry into force, no organ of the Commission acts:
+        // the Council forms no panel, a panel recommends nothing.
+        w.clock.set(datetime!(2026-08-31 17:00 UTC));
         let proposal = Proposal {
             panel: c.panel,
             outcome: ProposedOutcome::Award { amount: None, variation_reasons: None },
@@ -389,8 +399,18 @@ both! {
         let refused = app::decisions::recommend(&w.app, &c.members[0], case, proposal).await.unwrap_err();
         assert_eq!((refused.class, refused.kind), (ErrorClass::Conflict, "commission-not-in-force"));
         assert_eq!(refused.facts["threshold"], 25);
+        assert_eq!(refused.facts["projected_entry_into_force"], "2026-09-01");
+        let panel = NewPanel {
+            name: "Panel 2".into(),
+            members: c.members.iter().map(|m| m.principal.account).collect(),
+            categories: vec!["A3.1".into()],
+            batches: vec![],
+        };
+        let refused = app::decisions::form_panel(&w.app, &c.council, panel).await.unwrap_err();
+        assert_eq!(refused.kind, "commission-not-in-force");
+        assert_eq!(app::decisions::panels(&w.app).await.unwrap().len(), 1);
 
-        put_in_force(&w).await;
+        w.clock.set(datetime!(2026-09-01 09:00 UTC));
         let (rec, decision) = adopted(&w, &c, case).await;
         // The day before entry into force, the Council may not approve.
         w.clock.set(datetime!(2026-08-31 17:00 UTC));
@@ -414,6 +434,18 @@ both! {
         assert_eq!(award.claimant_kind, ClaimantKind::Individual);
         assert_eq!(w.app.store.case(case).await.unwrap().status, commission::CaseStatus::Decided);
         assert_eq!(w.app.store.awards().await.unwrap().len(), 1);
+        // The approval's audit entry keeps the standing the gate relied on.
+        let filter = store::AuditFilter {
+            target_id: Some(d.decision.id.to_string()),
+            action: Some("decision.approved".into()),
+            ..store::AuditFilter::default()
+        };
+        let entries = w.app.store.audit_entries(&filter, kernel::PageRequest::default()).await.unwrap();
+        let standing = &entries.items.last().expect("an entry for the approval").summary["standing"];
+        assert_eq!(standing["entry_into_force"], "2026-09-01", "{standing}");
+        assert_eq!(standing["counted_consents"], 25);
+        assert_eq!(standing["rule_is_assumed_reading"], true);
+        assert!(standing["rule_version"].as_str().unwrap().starts_with("sha256:"));
         // The next approval takes the next number.
         let next = approved_house(&w, &c).await;
         assert_eq!(next.decision.decision.number.map(|n| n.to_string()).as_deref(), Some("ICC-DEC-2026-000002"));

@@ -156,6 +156,7 @@ impl World {
             permission,
             request_id: None,
             idempotency_key: None,
+            standing: None,
         }
     }
 }

@@ -35,8 +35,13 @@ async fn get(app: &TestApp, token: &str, path: &str) -> Value {
 
 /// 25 ratifications whose contributions reach half of the 2025 budget on
 /// 20 May 2026; the convention enters into force on 1 September 2026 and
-/// the clock is moved there.
+/// the clock is moved there. Once recorded, only the clock moves.
 pub(crate) async fn put_in_force(app: &TestApp) {
+    let (_, overview) = json(app.get("/v1/convention").send().await.unwrap()).await;
+    if overview["entry_into_force"] == "2026-09-01" {
+        app.clock.set(datetime!(2026-09-01 09:00 UTC));
+        return;
+    }
     app.clock.set(datetime!(2026-06-30 12:00 UTC));
     let depositary = app.account("Depositary", &[Role::Depositary]).await.1;
     let (_, participants) =
@@ -91,8 +96,11 @@ pub(crate) struct World {
 }
 
 /// A Council member, an assessor, three Commissioners (the assessor also
-/// a Commissioner when `assessor_on_panel`), and a panel for A3.1.
+/// a Commissioner when `assessor_on_panel`), and a panel for A3.1, which
+/// the Council forms once the convention is in force (so it is put in
+/// force first).
 pub(crate) async fn world(app: &TestApp, assessor_on_panel: bool) -> World {
+    put_in_force(app).await;
     let (_, council) = app.account("Council", &[Role::Council]).await;
     let roles: &[Role] = if assessor_on_panel {
         &[Role::Assessor, Role::Commissioner]
@@ -391,18 +399,28 @@ fn amount_of(money: &Value) -> Decimal {
 
 both! {
     async fn the_whole_path_from_recorded_claim_to_payment_round(app: TestApp) {
+        // Before the convention is in force, no panel is formed, nothing is
+        // recommended, decided or paid: the Council and its panels do not
+        // exist yet.
+        let (_, council) = app.account("Council", &[Role::Council]).await;
+        let (commissioner_id, commissioner) = app.account("Commissioner", &[Role::Commissioner]).await;
+        let refused = problem(app.post("/v1/panels").bearer_auth(&council)
+            .json(&json!({"name": "Panel 0", "members": [commissioner_id], "categories": ["A3.1"]}))
+            .send().await.unwrap(), 409, "commission-not-in-force").await;
+        assert_eq!(refused["threshold"], 25, "{refused}");
+        let (_, panels) = json(app.get("/v1/panels").bearer_auth(&council).send().await.unwrap()).await;
+        assert_eq!(panels, json!([]), "a refused act leaves nothing behind");
+        let somewhere = uuid::Uuid::now_v7();
+        problem(app.post(&format!("/v1/cases/{somewhere}/recommendations")).bearer_auth(&commissioner)
+            .json(&json!({"panel": somewhere, "outcome": "award"})).send().await.unwrap(), 409, "commission-not-in-force").await;
+        problem(app.post(&format!("/v1/recommendations/{somewhere}/votes")).bearer_auth(&commissioner)
+            .json(&json!({"choice": "in_favour"})).send().await.unwrap(), 409, "commission-not-in-force").await;
+        problem(app.post("/v1/payment-rounds").bearer_auth(&council)
+            .json(&json!({"available": eur("1000")})).send().await.unwrap(), 409, "commission-not-in-force").await;
+
         let w = world(&app, false).await;
         let cases = assessed_cases(&app, &w, 1).await;
         let case = &cases[0];
-
-        // Before the convention is in force, nothing is recommended, decided or paid.
-        let refused = problem(app.post(&format!("/v1/cases/{case}/recommendations")).bearer_auth(&w.members[0].1)
-            .json(&json!({"panel": w.panel, "outcome": "award"})).send().await.unwrap(), 409, "commission-not-in-force").await;
-        assert_eq!(refused["threshold"], 25, "{refused}");
-        problem(app.post("/v1/payment-rounds").bearer_auth(&w.council)
-            .json(&json!({"available": eur("1000")})).send().await.unwrap(), 409, "commission-not-in-force").await;
-
-        put_in_force(&app).await;
         let rec = adopted(&app, &w, case).await;
         assert_eq!(get(&app, &w.assessor, &format!("/v1/cases/{case}")).await["status"], "recommended");
         // Each member votes once.
