@@ -158,7 +158,6 @@ impl Problems {
             }
         }
         match kind {
-            Some(ActionKind::Signature) | None => {}
             Some(ActionKind::Consent(ratification::ConsentKind::Accession))
                 if !gate::rule(config).admits_accession() =>
             {
@@ -168,6 +167,10 @@ impl Problems {
                     "The rule in force admits no accession.",
                 );
             }
+            Some(
+                ActionKind::Signature | ActionKind::Consent(ratification::ConsentKind::Accession),
+            )
+            | None => {}
             Some(_) => self.push(
                 "kind",
                 "joins_by_signature_or_accession",

@@ -493,11 +493,7 @@ impl Settings {
             },
             encryption_keys: serve.encryption_keys.clone().or(file.encryption_keys),
             convention_rule: match serve.convention_rule.clone().or(file.convention_rule) {
-                Some(json) => serde_json::from_str(&json).map_err(|e| {
-                    ConfigError::Invalid(format!(
-                        "REDRESS_CONVENTION_RULE is not a valid rule: {e}"
-                    ))
-                })?,
+                Some(json) => parse_rule(&json)?,
                 None => ratification::EntryIntoForceRule::convention_default(),
             },
             award_currency: match serve.award_currency.clone().or(file.award_currency) {
@@ -657,6 +653,25 @@ impl DatabaseSettings {
     }
 }
 
+/// A configured entry-into-force rule: well-formed JSON, and a rule the
+/// engine can apply (every error named by its field and stable code).
+fn parse_rule(json: &str) -> Result<ratification::EntryIntoForceRule, ConfigError> {
+    let rule: ratification::EntryIntoForceRule = serde_json::from_str(json).map_err(|e| {
+        ConfigError::Invalid(format!("REDRESS_CONVENTION_RULE is not a valid rule: {e}"))
+    })?;
+    ratification::validate_rule(&rule).map_err(|errors| {
+        let each: Vec<String> = errors
+            .iter()
+            .map(|e| format!("{}: {} ({e})", e.field(), e.code()))
+            .collect();
+        ConfigError::Invalid(format!(
+            "REDRESS_CONVENTION_RULE cannot be applied: {}",
+            each.join("; ")
+        ))
+    })?;
+    Ok(rule)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -785,6 +800,35 @@ mod tests {
             ..ServeArgs::default()
         };
         assert!(Settings::resolve(&DatabaseArgs::default(), &serve).is_err());
+        // Well-formed but not applicable: each error by field and code.
+        for (rule, field, code) in [
+            (
+                r#"{"threshold": 25, "counting_consents": ["ratification"], "organisations_count": true, "requires_funding_determination": false, "weighted": [{"basis": "rd4u-2025-budget", "share": "1.5"}], "period": {"type": "first_day_of_month_after", "months": 3}}"#,
+                "weighted[0].share",
+                "share_out_of_range",
+            ),
+            (
+                r#"{"threshold": 25, "counting_consents": ["ratification"], "organisations_count": true, "requires_funding_determination": false, "weighted": [{"basis": "rd4u-2025-budget", "share": "0"}], "period": {"type": "first_day_of_month_after", "months": 3}}"#,
+                "weighted[0].share",
+                "share_out_of_range",
+            ),
+            (
+                r#"{"threshold": 25, "counting_consents": ["ratification"], "organisations_count": true, "requires_funding_determination": false, "period": {"type": "months_after", "months": 0}}"#,
+                "period",
+                "zero_period",
+            ),
+        ] {
+            let serve = ServeArgs {
+                convention_rule: Some(rule.into()),
+                ..ServeArgs::default()
+            };
+            let Err(ConfigError::Invalid(message)) =
+                Settings::resolve(&DatabaseArgs::default(), &serve)
+            else {
+                panic!("{rule} was accepted");
+            };
+            assert!(message.contains(&format!("{field}: {code}")), "{message}");
+        }
     }
 
     #[test]

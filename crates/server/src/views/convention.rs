@@ -81,15 +81,18 @@ impl MissingView {
                 needed: *needed,
                 description,
             },
-            MissingCondition::Weighted { basis, needed } => Self::Weighted {
-                basis: basis.to_string(),
-                needed: needed.to_string(),
-                unit: weighted
+            MissingCondition::Weighted { basis, needed } => {
+                let unit = weighted
                     .iter()
                     .find(|w| &w.basis == basis)
-                    .and_then(|w| w.unit.clone()),
-                description,
-            },
+                    .and_then(|w| w.unit.clone());
+                Self::Weighted {
+                    basis: basis.to_string(),
+                    needed: figure(*needed, unit.as_deref()),
+                    unit,
+                    description,
+                }
+            }
             MissingCondition::BasisTotal { basis } => Self::BasisTotal {
                 basis: basis.to_string(),
                 description,
@@ -125,8 +128,27 @@ pub struct WeightedView {
     pub met: bool,
 }
 
+/// A weighted figure as text: at the currency's minor unit when its unit is
+/// an ISO 4217 code (rounded half away from zero, as money is everywhere),
+/// otherwise as recorded.
+pub fn figure(value: rust_decimal::Decimal, unit: Option<&str>) -> String {
+    match unit.and_then(|u| kernel::Currency::from_code(u).ok()) {
+        Some(currency) => {
+            let scale = currency.minor_units();
+            let mut v = value.round_dp_with_strategy(
+                scale,
+                rust_decimal::RoundingStrategy::MidpointAwayFromZero,
+            );
+            v.rescale(scale);
+            v.to_string()
+        }
+        None => value.normalize().to_string(),
+    }
+}
+
 impl From<&WeightedStatus> for WeightedView {
     fn from(w: &WeightedStatus) -> Self {
+        let unit = w.unit.as_deref();
         Self {
             basis: w.basis.to_string(),
             share: w.share.to_string(),
@@ -135,12 +157,12 @@ impl From<&WeightedStatus> for WeightedView {
                 ratification::TotalKind::AllParticipants => "all_participants",
             }
             .to_owned(),
-            counted: w.counted.to_string(),
-            total: w.total.map(|t| t.to_string()),
+            counted: figure(w.counted, unit),
+            total: w.total.map(|t| figure(t, unit)),
             unit: w.unit.clone(),
             total_assumed: w.total_assumed,
             share_reached: w.share_reached.map(|s| s.to_string()),
-            needed: w.needed.map(|n| n.to_string()),
+            needed: w.needed.map(|n| figure(n, unit)),
             met: w.met,
         }
     }

@@ -169,6 +169,7 @@ both! {
 
     async fn a_state_representative_records_for_no_other_state(app: TestApp) {
         log_buffer();
+        app.clock.set(time::macros::datetime!(2026-06-30 12:00 UTC));
         let (_, france) = app
             .account_with(NewAccount {
                 display_name: "Representative of FR".into(),

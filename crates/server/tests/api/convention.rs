@@ -111,7 +111,7 @@ both! {
         assert_eq!(overview["weighted"][0]["share"], "0.5");
         assert_eq!(overview["weighted"][0]["total"], "7384300.00");
         assert_eq!(overview["weighted"][0]["total_assumed"], true);
-        assert_eq!(overview["weighted"][0]["counted"], "0");
+        assert_eq!(overview["weighted"][0]["counted"], "0.00");
         assert_eq!(overview["weighted"][0]["met"], false);
         assert_eq!(overview["funding"]["target"], json!({"amount": "50000000", "currency": "EUR"}));
 

@@ -24,5 +24,6 @@ mod imports;
 mod need_to_know;
 mod reports;
 mod security;
+mod treaty_record;
 mod web;
 mod webhooks;

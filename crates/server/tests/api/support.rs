@@ -120,7 +120,11 @@ impl TestApp {
         settings.rate_limit_per_minute = 100_000;
         settings.anonymous_rate_limit_per_minute = 100_000;
         configure(&mut settings);
-        let clock = FixedClock::at(time::OffsetDateTime::now_utc());
+        // A fixed start, early in the convention's life (after its first
+        // signatures, before the scenarios' dates), so that the record's
+        // first entries precede everything a test records and no test
+        // depends on the day it runs.
+        let clock = FixedClock::at(time::macros::datetime!(2026-01-05 09:00 UTC));
         let store = server::open_store(&settings.database, Arc::new(clock.clone()))
             .await
             .expect("open store");

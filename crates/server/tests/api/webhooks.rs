@@ -317,6 +317,55 @@ both! {
         assert_eq!(s, 422);
     }
 
+    async fn member_states_follow_the_convention_through_signed_events(app: TestApp) {
+        let (_, admin) = app.account("Admin", &[Role::Admin]).await;
+        let (receiver, url) = Receiver::start(0).await;
+        let (_, secret) = subscribe(&app, &admin, &url, &[
+            "convention.participant_added", "convention.entry_into_force_date_changed",
+            "convention.entered_into_force", "convention.standing_revised"]).await;
+        let (_, depositary) = app.account("Depositary", &[Role::Depositary]).await;
+        app.clock.set(time::macros::datetime!(2026-06-30 12:00 UTC));
+        let (s, body) = act(&app, &depositary, "/v1/convention/actions", json!({
+            "participant": "JP", "kind": "signature", "date": "2026-03-01",
+            "new_participant": {"name": "Japan", "name_uk": "Японія", "kind": "state"}})).await;
+        assert_eq!(s, 201, "{body}");
+        let got = receiver.wait_for(1).await;
+        verify(&secret, &got[0]);
+        let added: Value = serde_json::from_str(&got[0].body).unwrap();
+        assert_eq!(added["type"], "convention.participant_added", "{added}");
+        assert_eq!(added["data"]["event"]["participant"], "JP", "{added}");
+
+        // Brought into force: the date appears, then is reached.
+        put_in_force(&app).await;
+        let (s, _) = json(app.get("/v1/convention").send().await.unwrap()).await;
+        assert_eq!(s, 200);
+        let got = receiver.wait_for(3).await;
+        let mut types: Vec<String> = got.iter().map(|r| {
+            verify(&secret, r);
+            serde_json::from_str::<Value>(&r.body).unwrap()["type"].as_str().unwrap().to_owned()
+        }).collect();
+        // Deliveries carry no order guarantee; each event arrives once.
+        types.sort();
+        assert_eq!(types, ["convention.entered_into_force", "convention.entry_into_force_date_changed",
+            "convention.participant_added"]);
+
+        // A reasoned correction that undoes it is announced as a revision.
+        app.clock.set(time::macros::datetime!(2026-10-10 10:00 UTC));
+        let (_, chart) = json(app.get("/v1/convention/participants").send().await.unwrap()).await;
+        let party = chart.as_array().unwrap().iter().find(|p| p["consent"] == "ratification").unwrap()["code"].clone();
+        let (s, body) = act(&app, &depositary, "/v1/convention/actions", json!({
+            "participant": party, "kind": "denunciation", "date": "2026-06-15",
+            "correction": true, "reason": "A denunciation deposited in June was found late."})).await;
+        assert_eq!(s, 201, "{body}");
+        let got = receiver.wait_for(4).await;
+        assert_eq!(got.len(), 4);
+        let revised = got.iter().find(|r| r.body.contains("convention.standing_revised")).expect("the revision");
+        verify(&secret, revised);
+        let revised: Value = serde_json::from_str(&revised.body).unwrap();
+        assert_eq!(revised["type"], "convention.standing_revised", "{revised}");
+        assert_eq!(revised["data"]["event"]["previous"], "2026-09-01", "{revised}");
+    }
+
     async fn a_failed_delivery_is_retried_with_backoff(app: TestApp) {
         let (_, admin) = app.account("Admin", &[Role::Admin]).await;
         let (_, claimant) = app.account("Claimant", &[Role::Claimant]).await;
