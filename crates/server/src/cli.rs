@@ -32,6 +32,11 @@ pub enum Command {
     Serve(ServeArgs),
     /// Bring the database schema up to date and exit.
     Migrate,
+    /// Fill a fresh database with a demonstration: the convention in force,
+    /// staff of every role (tokens printed once), a few hundred made-up
+    /// claims at every stage from draft to paid award. Refuses a database
+    /// that already holds claims.
+    Demo(crate::demo::DemoArgs),
     /// Manage accounts and their tokens.
     #[command(subcommand)]
     Accounts(AccountsCommand),
@@ -171,6 +176,19 @@ pub async fn main(cli: Cli) -> ExitCode {
             Err(e) => fail(e),
         },
         Command::Backup(args) => crate::backup::run(&settings, args).await,
+        Command::Demo(args) => match crate::app_of(store, clock, &settings).await {
+            Ok(app) => match crate::demo::run(&app, &args).await {
+                Ok(summary) => {
+                    print!("{}", crate::demo::report(&summary));
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("redress: demo: {e:#}");
+                    ExitCode::FAILURE
+                }
+            },
+            Err(e) => fail(e),
+        },
         Command::Import(cmd) => match crate::app_state(store, clock, settings).await {
             Ok(state) => crate::import::run_cli(state, cmd).await,
             Err(e) => fail(e),
