@@ -3,7 +3,7 @@ use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_redress");
+pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_redress");
 
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
@@ -86,7 +86,7 @@ impl Service {
     }
 }
 
-mod reqwest {
+pub(crate) mod reqwest {
     //! A tiny blocking HTTP/1.1 client: enough for these tests without
     //! pulling a runtime into them.
     use std::io::{Read as _, Write as _};
@@ -117,6 +117,41 @@ mod reqwest {
             .map(|(_, b)| b.to_owned())
             .unwrap_or_default();
         Ok((status, body))
+    }
+
+    /// One exchange with headers and a body: the status, the response's
+    /// head and its body.
+    pub fn exchange(
+        method: &str,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> std::io::Result<(u16, String, String)> {
+        let rest = url.trim_start_matches("http://");
+        let (host, path) = rest
+            .split_once('/')
+            .map_or((rest, "/".to_owned()), |(h, p)| (h, format!("/{p}")));
+        let mut stream = TcpStream::connect(host)?;
+        let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
+        for (k, v) in headers {
+            for part in [k, ": ", v, "\r\n"] {
+                head.push_str(part);
+            }
+        }
+        head.push_str("Content-Length: ");
+        head.push_str(&body.len().to_string());
+        head.push_str("\r\n\r\n");
+        stream.write_all(head.as_bytes())?;
+        stream.write_all(body.as_bytes())?;
+        let mut response = String::new();
+        stream.read_to_string(&mut response)?;
+        let status = response
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+        Ok((status, head.to_owned(), body.to_owned()))
     }
 
     pub fn blocking_get(url: &str) -> std::io::Result<u16> {

@@ -348,7 +348,11 @@ impl Stage {
 
 /// How many claims of each stage, out of `n` individually handled.
 fn plan(n: usize) -> Vec<Stage> {
-    use Stage::*;
+    use Stage::{
+        Assessed, Assigned, AwaitingAssessment, Awarded, Dismissed, Draft, InformationRequested,
+        Paid, PartiallyPaid, Payable, ReadyForPanel, Recommended, Rejected, Submitted, UnderReview,
+        Withdrawn,
+    };
     let shares: [(Stage, usize); 16] = [
         (Draft, 6),
         (Submitted, 6),
@@ -465,7 +469,7 @@ struct Person {
 
 impl Person {
     fn new(dice: &mut Dice, i: usize) -> Self {
-        let female = i % 2 == 0;
+        let female = i.is_multiple_of(2);
         Self {
             given: if female {
                 *dice.pick(&GIVEN_F)
@@ -504,11 +508,11 @@ impl Person {
 }
 
 /// A claim's content in `category`.
-fn claim_json(dice: &mut Dice, category: &str, claimant: Value) -> anyhow::Result<ClaimDraft> {
+fn claim_json(dice: &mut Dice, category: &str, claimant: &Value) -> anyhow::Result<ClaimDraft> {
     let (region, settlement) = *dice.pick(&PLACES);
     let day = war_day(dice);
     let mut claim = json!({
-        "claimant": claimant,
+        "claimant": claimant.clone(),
         "category": category,
         "incident": {"kind": "on", "date": day.to_string()},
         "location": {"region": region, "settlement": settlement},
@@ -682,7 +686,7 @@ async fn cases_by_claim(app: &App, team: &Team) -> anyhow::Result<BTreeMap<Claim
             .and_then(kernel::Cursor::decode)
         {
             Some(c) => {
-                page = kernel::PageRequest::new(Some(kernel::PageRequest::MAX_LIMIT), Some(c))
+                page = kernel::PageRequest::new(Some(kernel::PageRequest::MAX_LIMIT), Some(c));
             }
             None => break,
         }
@@ -1049,7 +1053,7 @@ pub async fn run(app: &App, args: &DemoArgs) -> anyhow::Result<Summary> {
         "claimant_type": "natural_person", "given_name": "Олена", "family_name": "Коваленко",
         "patronymic": "Петрівна", "date_of_birth": "1980-05-17", "nationalities": ["UA"],
         "contact": {"email": "olena.kovalenko@demo.example.org"}});
-    let featured = claim_json(&mut dice, "A3.1", olena_person.clone())?;
+    let featured = claim_json(&mut dice, "A3.1", &olena_person)?;
 
     // The claimants of everyone else, three claims each at most.
     let total = usize::try_from(args.claims).unwrap_or(300);
@@ -1081,7 +1085,7 @@ pub async fn run(app: &App, args: &DemoArgs) -> anyhow::Result<Summary> {
     let mut filed: Vec<Filed> = Vec::new();
     for i in 0..batch_size {
         let (account, person) = &claimants[i % claimants.len()];
-        let draft = claim_json(&mut dice, "A3.1", person.claimant(i % claimants.len() + 1))?;
+        let draft = claim_json(&mut dice, "A3.1", &person.claimant(i % claimants.len() + 1))?;
         let id = through_register(app, &team, account, draft, Stage::AwaitingAssessment).await?;
         filed.push(Filed {
             id,
@@ -1105,7 +1109,7 @@ pub async fn run(app: &App, args: &DemoArgs) -> anyhow::Result<Summary> {
         ("A1.1", Stage::InformationRequested),
         ("A2.3", Stage::Draft),
     ] {
-        let draft = claim_json(&mut dice, category, olena_person.clone())?;
+        let draft = claim_json(&mut dice, category, &olena_person)?;
         let id = through_register(app, &team, &olena.0, draft, stage).await?;
         filed.push(Filed {
             id,
@@ -1126,7 +1130,7 @@ pub async fn run(app: &App, args: &DemoArgs) -> anyhow::Result<Summary> {
         let draft = claim_json(
             &mut dice,
             category,
-            person.claimant(n % claimants.len() + 1),
+            &person.claimant(n % claimants.len() + 1),
         )?;
         let id = through_register(app, &team, account, draft, *stage).await?;
         filed.push(Filed {
@@ -1163,8 +1167,8 @@ pub async fn run(app: &App, args: &DemoArgs) -> anyhow::Result<Summary> {
             _ => {
                 let issued = approve(app, &team, rec, version, "ICC/C(demo)/2").await?;
                 // One award corrected: the assessment used the wrong sum.
-                if !corrected && f.category == "A2.3" {
-                    if let Some(award) = &issued.award {
+                if let (false, "A2.3", Some(award)) = (corrected, f.category, &issued.award) {
+                    {
                         let amount = award.award.amount.amount() + Decimal::from(2_500);
                         let correction = app::decisions::correct(
                             app,
