@@ -1332,7 +1332,8 @@ pub fn report(summary: &Summary) -> String {
     }
     let _ = writeln!(
         out,
-        "Then: redress serve, and open http://localhost:8080/ (tracker), /console (staff), /my (claimant)."
+        "Then serve this database (`redress serve`, with the same --data-dir or DATABASE_URL) and open\n\
+         http://localhost:8080/ (the tracker), /console (staff), /my (the claimant)."
     );
     out
 }
