@@ -86,6 +86,14 @@ impl Service {
     }
 }
 
+/// A test that fails before `stop` leaves no server behind.
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 pub(crate) mod reqwest {
     //! A tiny blocking HTTP/1.1 client: enough for these tests without
     //! pulling a runtime into them.
