@@ -363,7 +363,8 @@ fn accounts_can_be_created_from_the_command_line() {
             .trim()
             .to_owned()
     };
-    let (account, token_id) = (field("account "), field("token id "));
+    let (account, token_id) = (field("account "), field("token-id "));
+    assert_eq!(field("token "), token, "the token's line comes first");
     let redress = |args: &[&str]| {
         let out = Command::new(BIN)
             .args(args)

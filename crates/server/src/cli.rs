@@ -326,9 +326,11 @@ async fn accounts(app: app::App, cmd: AccountsCommand) -> anyhow::Result<()> {
                             .collect();
                         anyhow::anyhow!("{} {}", e.detail, fields.join("; "))
                     })?;
+            // Scripts read the `token` line by its first word: the token's
+            // id comes after it, under a word of its own.
             println!("account   {}", account.id);
-            println!("token id  {}", issued.record.id);
             println!("token     {}", issued.token);
+            println!("token-id  {}", issued.record.id);
             eprintln!("(the token is shown only this once)");
         }
         AccountsCommand::List => {
