@@ -3,7 +3,7 @@ use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_redress");
+pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_redress");
 
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
@@ -86,7 +86,15 @@ impl Service {
     }
 }
 
-mod reqwest {
+/// A test that fails before `stop` leaves no server behind.
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub(crate) mod reqwest {
     //! A tiny blocking HTTP/1.1 client: enough for these tests without
     //! pulling a runtime into them.
     use std::io::{Read as _, Write as _};
@@ -119,6 +127,41 @@ mod reqwest {
         Ok((status, body))
     }
 
+    /// One exchange with headers and a body: the status, the response's
+    /// head and its body.
+    pub fn exchange(
+        method: &str,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> std::io::Result<(u16, String, String)> {
+        let rest = url.trim_start_matches("http://");
+        let (host, path) = rest
+            .split_once('/')
+            .map_or((rest, "/".to_owned()), |(h, p)| (h, format!("/{p}")));
+        let mut stream = TcpStream::connect(host)?;
+        let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
+        for (k, v) in headers {
+            for part in [k, ": ", v, "\r\n"] {
+                head.push_str(part);
+            }
+        }
+        head.push_str("Content-Length: ");
+        head.push_str(&body.len().to_string());
+        head.push_str("\r\n\r\n");
+        stream.write_all(head.as_bytes())?;
+        stream.write_all(body.as_bytes())?;
+        let mut response = String::new();
+        stream.read_to_string(&mut response)?;
+        let status = response
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+        Ok((status, head.to_owned(), body.to_owned()))
+    }
+
     pub fn blocking_get(url: &str) -> std::io::Result<u16> {
         request("GET", url, None).map(|(s, _)| s)
     }
@@ -137,6 +180,11 @@ fn serves_on_sqlite_by_default_and_stops_cleanly() {
     );
     let (code, stderr) = service.stop();
     assert_eq!(code, Some(0), "graceful shutdown exits 0; stderr: {stderr}");
+    assert!(stderr.contains("listening"), "{stderr}");
+    assert!(
+        !stderr.contains('\u{1b}'),
+        "logs to a pipe or a file carry no colour codes: {stderr:?}"
+    );
     let token = stderr
         .split_whitespace()
         .find(|w| w.starts_with("rdt_"))
@@ -252,7 +300,10 @@ fn a_bad_webhook_allow_list_stops_the_start() {
 
 #[test]
 fn help_lists_every_setting() {
-    let (code, out, _) = run(&["serve", "--help"], &[]);
+    let (code, out, _) = run(
+        &["serve", "--help"],
+        &[("REDRESS_LOG", ""), ("REDRESS_LISTEN", "127.0.0.1:9999")],
+    );
     assert_eq!(code, Some(0));
     for var in [
         "DATABASE_URL",
@@ -270,6 +321,10 @@ fn help_lists_every_setting() {
     ] {
         assert!(out.contains(var), "{var} missing from serve --help");
     }
+    assert!(
+        !out.contains("=]") && !out.contains("9999"),
+        "help names variables, never their values: {out}"
+    );
 }
 
 #[test]
@@ -301,6 +356,44 @@ fn accounts_can_be_created_from_the_command_line() {
         .split_whitespace()
         .find(|w| w.starts_with("rdt_"))
         .expect("token printed");
+    let field = |name: &str| {
+        out.lines()
+            .find_map(|l| l.strip_prefix(name))
+            .unwrap_or_else(|| panic!("{name} printed: {out}"))
+            .trim()
+            .to_owned()
+    };
+    let (account, token_id) = (field("account "), field("token-id "));
+    assert_eq!(field("token "), token, "the token's line comes first");
+    let redress = |args: &[&str]| {
+        let out = Command::new(BIN)
+            .args(args)
+            .env_remove("DATABASE_URL")
+            .env("REDRESS_DATA_DIR", data)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    // The token's id, never its secret, in the account's tokens.
+    let (code, tokens, err) = redress(&["accounts", "tokens", &account]);
+    assert_eq!(code, Some(0), "{err}");
+    let row = tokens
+        .lines()
+        .find(|l| l.starts_with(&token_id))
+        .unwrap_or_else(|| panic!("{token_id} listed: {tokens}"));
+    assert_eq!(row.split('\t').nth(1), Some("cli"), "{row}");
+    assert!(
+        row.ends_with("\tnever\t-\t-"),
+        "not expired, revoked or used: {row}"
+    );
+    assert!(!tokens.contains("rdt_"), "{tokens}");
+    let (code, _, err) = redress(&["accounts", "tokens", &uuid::Uuid::nil().to_string()]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("no account"), "{err}");
     let list = Command::new(BIN)
         .args(["accounts", "list"])
         .env_remove("DATABASE_URL")
@@ -317,8 +410,20 @@ fn accounts_can_be_created_from_the_command_line() {
     let service = Service::start(dir.path(), &[]);
     let (status, body) =
         reqwest::request("GET", &format!("{}/v1/me", service.base), Some(token)).unwrap();
-    service.stop();
     assert_eq!(status, 200, "{body}");
+    // Revoked by the id `accounts tokens` showed: no longer honoured.
+    let (code, out, err) = redress(&["accounts", "revoke-token", &account, &token_id]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains(&token_id), "{out}");
+    let (_, tokens, _) = redress(&["accounts", "tokens", &account]);
+    let row = tokens.lines().find(|l| l.starts_with(&token_id)).unwrap();
+    assert_ne!(row.split('\t').nth(4), Some("-"), "revoked: {row}");
+    service.stop();
+    let service = Service::start(dir.path(), &[]);
+    let (status, _) =
+        reqwest::request("GET", &format!("{}/v1/me", service.base), Some(token)).unwrap();
+    service.stop();
+    assert_eq!(status, 401);
 
     let bad = Command::new(BIN)
         .args(["accounts", "create", "--name", "X", "--role", "emperor"])

@@ -6,3 +6,4 @@
 mod backup;
 mod binary;
 mod connections;
+mod demo;

@@ -32,6 +32,11 @@ pub enum Command {
     Serve(ServeArgs),
     /// Bring the database schema up to date and exit.
     Migrate,
+    /// Fill a fresh database with a demonstration: the convention in force,
+    /// staff of every role (tokens printed once), a few hundred made-up
+    /// claims at every stage from draft to paid award. Refuses a database
+    /// that already holds claims.
+    Demo(crate::demo::DemoArgs),
     /// Manage accounts and their tokens.
     #[command(subcommand)]
     Accounts(AccountsCommand),
@@ -46,7 +51,7 @@ pub enum Command {
     HealthCheck {
         /// The service's address (as for `serve`); 0.0.0.0 is asked on
         /// 127.0.0.1.
-        #[arg(long, env = "REDRESS_LISTEN", default_value = Settings::DEFAULT_LISTEN)]
+        #[arg(long, env = "REDRESS_LISTEN", hide_env_values = true, default_value = Settings::DEFAULT_LISTEN)]
         listen: std::net::SocketAddr,
     },
     /// Copy the database while the service runs (SQLite: VACUUM INTO;
@@ -97,7 +102,10 @@ pub enum AccountsCommand {
         #[arg(long)]
         reason: String,
     },
-    /// Revoke one token of an account.
+    /// List an account's tokens: id, label, created, expires, revoked and
+    /// last used (never the secrets). The ids are what `revoke-token` takes.
+    Tokens { account: uuid::Uuid },
+    /// Revoke one token of an account (its id from `accounts tokens`).
     RevokeToken {
         account: uuid::Uuid,
         token: uuid::Uuid,
@@ -107,11 +115,20 @@ pub enum AccountsCommand {
 /// Exit code for configuration and database errors at start.
 const EXIT_CONFIG: u8 = 2;
 
+/// Whether log lines may carry colour: only when they go to a terminal
+/// (stderr) and `NO_COLOR` is unset, so a log file or a collector gets plain
+/// text.
+fn colour_logs() -> bool {
+    use std::io::IsTerminal as _;
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
 fn init_logging(format: LogFormat, filter: &str) {
     let filter = tracing_subscriber::EnvFilter::try_new(filter)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(colour_logs())
         .with_writer(std::io::stderr);
     match format {
         LogFormat::Json => builder.json().flatten_event(true).init(),
@@ -159,6 +176,19 @@ pub async fn main(cli: Cli) -> ExitCode {
             Err(e) => fail(e),
         },
         Command::Backup(args) => crate::backup::run(&settings, args).await,
+        Command::Demo(args) => match crate::app_of(store, clock, &settings).await {
+            Ok(app) => match crate::demo::run(&app, &args).await {
+                Ok(summary) => {
+                    print!("{}", crate::demo::report(&summary));
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("redress: demo: {e:#}");
+                    ExitCode::FAILURE
+                }
+            },
+            Err(e) => fail(e),
+        },
         Command::Import(cmd) => match crate::app_state(store, clock, settings).await {
             Ok(state) => crate::import::run_cli(state, cmd).await,
             Err(e) => fail(e),
@@ -296,8 +326,11 @@ async fn accounts(app: app::App, cmd: AccountsCommand) -> anyhow::Result<()> {
                             .collect();
                         anyhow::anyhow!("{} {}", e.detail, fields.join("; "))
                     })?;
-            println!("account {}", account.id);
-            println!("token   {}", issued.token);
+            // Scripts read the `token` line by its first word: the token's
+            // id comes after it, under a word of its own.
+            println!("account   {}", account.id);
+            println!("token     {}", issued.token);
+            println!("token-id  {}", issued.record.id);
             eprintln!("(the token is shown only this once)");
         }
         AccountsCommand::List => {
@@ -341,12 +374,44 @@ async fn accounts(app: app::App, cmd: AccountsCommand) -> anyhow::Result<()> {
             .await?;
             println!("{} suspended", a.id);
         }
+        AccountsCommand::Tokens { account } => {
+            let tokens = app::accounts::tokens(&app, account.into())
+                .await
+                .map_err(|e| match e.class {
+                    app::ErrorClass::NotFound => anyhow::anyhow!("no account {account}"),
+                    _ => e.into(),
+                })?;
+            println!("id\tlabel\tcreated\texpires\trevoked\tlast used");
+            let at = |t: Option<time::OffsetDateTime>, none: &str| {
+                t.map_or_else(|| none.to_owned(), to_the_second)
+            };
+            for t in &tokens {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{}",
+                    t.id,
+                    t.label,
+                    to_the_second(t.created_at),
+                    at(t.expires_at, "never"),
+                    at(t.revoked_at, "-"),
+                    at(t.last_used_at, "-"),
+                );
+            }
+        }
         AccountsCommand::RevokeToken { account, token } => {
             let t = app::accounts::revoke_token(&app, &ctx, account.into(), token.into()).await?;
             println!("token {} revoked", t.id);
         }
     }
     Ok(())
+}
+
+/// A time in UTC to the second, e.g. `2026-12-06T10:35:14Z`.
+fn to_the_second(at: time::OffsetDateTime) -> String {
+    let at = at.to_offset(time::UtcOffset::UTC);
+    at.replace_nanosecond(0)
+        .unwrap_or(at)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| at.to_string())
 }
 
 /// `redress audit verify` and `redress audit head`.
@@ -421,6 +486,27 @@ async fn audit(app: &app::App, cmd: AuditCommand) -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `--help` shows which variable sets an option, never its value: an
+    /// empty or secret value has no place in help text.
+    #[test]
+    fn help_shows_no_environment_values() {
+        fn check(command: &clap::Command, path: &str) {
+            for arg in command.get_arguments() {
+                if let Some(var) = arg.get_env() {
+                    assert!(
+                        arg.is_hide_env_values_set(),
+                        "{path} --{}: the value of {var:?} would show in --help",
+                        arg.get_id()
+                    );
+                }
+            }
+            for sub in command.get_subcommands() {
+                check(sub, &format!("{path} {}", sub.get_name()));
+            }
+        }
+        check(&<Cli as clap::CommandFactory>::command(), "redress");
+    }
 
     #[test]
     fn the_webhook_allow_list_is_comma_separated_outside_the_file() {

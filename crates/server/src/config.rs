@@ -35,28 +35,49 @@ pub struct DatabaseArgs {
     pub database_read_url: Option<SecretString>,
 
     /// Directory for the default SQLite database and stored files.
-    #[arg(long, env = "REDRESS_DATA_DIR", global = true)]
+    #[arg(long, env = "REDRESS_DATA_DIR", hide_env_values = true, global = true)]
     pub data_dir: Option<PathBuf>,
 
     /// Most database connections this process opens (PostgreSQL).
-    #[arg(long, env = "REDRESS_DB_MAX_CONNECTIONS", global = true)]
+    #[arg(
+        long,
+        env = "REDRESS_DB_MAX_CONNECTIONS",
+        hide_env_values = true,
+        global = true
+    )]
     pub db_max_connections: Option<u32>,
 
     /// Seconds a request waits for a database connection before 503.
-    #[arg(long, env = "REDRESS_DB_ACQUIRE_TIMEOUT_SECS", global = true)]
+    #[arg(
+        long,
+        env = "REDRESS_DB_ACQUIRE_TIMEOUT_SECS",
+        hide_env_values = true,
+        global = true
+    )]
     pub db_acquire_timeout_secs: Option<u64>,
 
     /// An optional TOML file with any of these settings (names in
     /// snake_case, e.g. `listen = "0.0.0.0:8080"`).
-    #[arg(long = "config", env = "REDRESS_CONFIG", global = true)]
+    #[arg(
+        long = "config",
+        env = "REDRESS_CONFIG",
+        hide_env_values = true,
+        global = true
+    )]
     pub config_file: Option<PathBuf>,
 
     /// Log format.
-    #[arg(long, env = "REDRESS_LOG_FORMAT", value_enum, global = true)]
+    #[arg(
+        long,
+        env = "REDRESS_LOG_FORMAT",
+        hide_env_values = true,
+        value_enum,
+        global = true
+    )]
     pub log_format: Option<LogFormat>,
 
     /// Log filter, e.g. `info` or `info,redress=debug`.
-    #[arg(long, env = "REDRESS_LOG", global = true)]
+    #[arg(long, env = "REDRESS_LOG", hide_env_values = true, global = true)]
     pub log: Option<String>,
 }
 
@@ -64,63 +85,67 @@ pub struct DatabaseArgs {
 #[derive(Clone, Debug, Default, Args)]
 pub struct ServeArgs {
     /// Address to listen on.
-    #[arg(long, env = "REDRESS_LISTEN")]
+    #[arg(long, env = "REDRESS_LISTEN", hide_env_values = true)]
     pub listen: Option<SocketAddr>,
 
     /// Seconds a request may take before it is answered with 503.
-    #[arg(long, env = "REDRESS_REQUEST_TIMEOUT_SECS")]
+    #[arg(long, env = "REDRESS_REQUEST_TIMEOUT_SECS", hide_env_values = true)]
     pub request_timeout_secs: Option<u64>,
 
     /// Largest JSON request body accepted, in bytes.
-    #[arg(long, env = "REDRESS_BODY_LIMIT_BYTES")]
+    #[arg(long, env = "REDRESS_BODY_LIMIT_BYTES", hide_env_values = true)]
     pub body_limit_bytes: Option<usize>,
 
     /// Seconds a client has to send a request's headers, counted from the
     /// connection's opening or the end of the previous response; a
     /// connection idle that long is closed.
-    #[arg(long, env = "REDRESS_HEADER_READ_TIMEOUT_SECS")]
+    #[arg(long, env = "REDRESS_HEADER_READ_TIMEOUT_SECS", hide_env_values = true)]
     pub header_read_timeout_secs: Option<u64>,
 
     /// Connections served at once; one more is answered 503 and closed.
     /// Keep it well below the process's open-file limit.
-    #[arg(long, env = "REDRESS_MAX_CONNECTIONS")]
+    #[arg(long, env = "REDRESS_MAX_CONNECTIONS", hide_env_values = true)]
     pub max_connections: Option<u32>,
 
     /// Longest a checked token is kept in memory, in seconds (PostgreSQL
     /// only; revocations end it at once); 0 keeps none.
-    #[arg(long, env = "REDRESS_TOKEN_CACHE_SECS")]
+    #[arg(long, env = "REDRESS_TOKEN_CACHE_SECS", hide_env_values = true)]
     pub token_cache_secs: Option<u64>,
 
     /// Requests a minute allowed per token.
-    #[arg(long, env = "REDRESS_RATE_LIMIT_PER_MINUTE")]
+    #[arg(long, env = "REDRESS_RATE_LIMIT_PER_MINUTE", hide_env_values = true)]
     pub rate_limit_per_minute: Option<u32>,
 
     /// Requests a minute allowed per client address without a token.
-    #[arg(long, env = "REDRESS_ANONYMOUS_RATE_LIMIT_PER_MINUTE")]
+    #[arg(
+        long,
+        env = "REDRESS_ANONYMOUS_RATE_LIMIT_PER_MINUTE",
+        hide_env_values = true
+    )]
     pub anonymous_rate_limit_per_minute: Option<u32>,
 
     /// Issuer (`iss`) of JWTs accepted from an external identity provider.
     /// Unset: only Redress's own tokens are accepted.
-    #[arg(long, env = "REDRESS_JWT_ISSUER")]
+    #[arg(long, env = "REDRESS_JWT_ISSUER", hide_env_values = true)]
     pub jwt_issuer: Option<String>,
 
     /// Audience (`aud`) those JWTs must carry.
-    #[arg(long, env = "REDRESS_JWT_AUDIENCE")]
+    #[arg(long, env = "REDRESS_JWT_AUDIENCE", hide_env_values = true)]
     pub jwt_audience: Option<String>,
 
     /// The identity provider's keys: a JWKS file path or an http(s) URL
     /// (fetched at start and every ten minutes).
-    #[arg(long, env = "REDRESS_JWT_JWKS")]
+    #[arg(long, env = "REDRESS_JWT_JWKS", hide_env_values = true)]
     pub jwt_jwks: Option<PathBuf>,
 
     /// The JWT claim that names the account (matched against the account's
     /// external subject).
-    #[arg(long, env = "REDRESS_JWT_ACCOUNT_CLAIM")]
+    #[arg(long, env = "REDRESS_JWT_ACCOUNT_CLAIM", hide_env_values = true)]
     pub jwt_account_claim: Option<String>,
 
     /// Earliest date of damage the Register accepts (YYYY-MM-DD). The
     /// mandate may be extended back to 2014-02-20.
-    #[arg(long, env = "REDRESS_ELIGIBILITY_START", value_parser = parse_date)]
+    #[arg(long, env = "REDRESS_ELIGIBILITY_START", hide_env_values = true, value_parser = parse_date)]
     pub eligibility_start: Option<time::Date>,
 
     /// Keys for sensitive claims at rest: `id:base64key[,id:base64key...]`
@@ -133,17 +158,17 @@ pub struct ServeArgs {
     /// docs/ratification.md). Unset: the assumed reading (25 consents by
     /// ratification, acceptance or approval, the EU counting, funding
     /// determination, first day of the month after three months).
-    #[arg(long, env = "REDRESS_CONVENTION_RULE")]
+    #[arg(long, env = "REDRESS_CONVENTION_RULE", hide_env_values = true)]
     pub convention_rule: Option<String>,
 
     /// The funding target confirmed contributions are shown against, in
     /// the reference currency, e.g. `50000000 EUR`.
-    #[arg(long, env = "REDRESS_FUNDING_TARGET")]
+    #[arg(long, env = "REDRESS_FUNDING_TARGET", hide_env_values = true)]
     pub funding_target: Option<String>,
 
     /// The ISO 4217 currency awards are assessed and decided in (default
     /// EUR). Set it once, before the first assessment.
-    #[arg(long, env = "REDRESS_AWARD_CURRENCY")]
+    #[arg(long, env = "REDRESS_AWARD_CURRENCY", hide_env_values = true)]
     pub award_currency: Option<String>,
 
     /// Non-public addresses webhooks may still be posted to (internal
@@ -152,7 +177,7 @@ pub struct ServeArgs {
     /// `[fd00::1]:8443`). Unset: webhooks go to public addresses only.
     #[arg(
         long,
-        env = "REDRESS_WEBHOOK_ALLOW_PRIVATE",
+        env = "REDRESS_WEBHOOK_ALLOW_PRIVATE", hide_env_values = true,
         value_delimiter = ',',
         num_args = 0..
     )]
@@ -173,12 +198,21 @@ pub struct GuardArgs {
     /// Reverse proxies whose `X-Forwarded-For` is believed, as addresses or
     /// CIDR ranges separated by commas (e.g. `10.0.0.5,10.1.0.0/16`).
     /// Unset: the client address is the peer of the connection.
-    #[arg(long, env = "REDRESS_TRUSTED_PROXIES", value_delimiter = ',')]
+    #[arg(
+        long,
+        env = "REDRESS_TRUSTED_PROXIES",
+        hide_env_values = true,
+        value_delimiter = ','
+    )]
     pub trusted_proxies: Option<Vec<ipnet::IpNet>>,
 
     /// Failed authentications a minute allowed per client address before
     /// it is answered 429.
-    #[arg(long, env = "REDRESS_AUTH_FAILURE_LIMIT_PER_MINUTE")]
+    #[arg(
+        long,
+        env = "REDRESS_AUTH_FAILURE_LIMIT_PER_MINUTE",
+        hide_env_values = true
+    )]
     pub auth_failure_limit_per_minute: Option<u32>,
 
     /// A bearer token `/metrics` then requires. Unset: `/metrics` is open
@@ -192,38 +226,43 @@ pub struct GuardArgs {
 pub struct EvidenceArgs {
     /// Directory for evidence files when no S3 bucket is set. Unset:
     /// `evidence` under the data directory.
-    #[arg(long, env = "REDRESS_EVIDENCE_DIR")]
+    #[arg(long, env = "REDRESS_EVIDENCE_DIR", hide_env_values = true)]
     pub evidence_dir: Option<PathBuf>,
 
     /// Largest evidence file accepted, in bytes (default 25 MiB).
-    #[arg(long, env = "REDRESS_EVIDENCE_MAX_BYTES")]
+    #[arg(long, env = "REDRESS_EVIDENCE_MAX_BYTES", hide_env_values = true)]
     pub evidence_max_bytes: Option<u64>,
 
     /// Largest import file accepted through `POST /v1/imports`, in bytes
     /// (default 4 GiB; the upload is spooled to the data directory).
-    #[arg(long, env = "REDRESS_IMPORT_MAX_BYTES")]
+    #[arg(long, env = "REDRESS_IMPORT_MAX_BYTES", hide_env_values = true)]
     pub import_max_bytes: Option<u64>,
 
     /// S3 bucket for evidence files (S3-compatible storage).
-    #[arg(long, env = "REDRESS_EVIDENCE_S3_BUCKET")]
+    #[arg(long, env = "REDRESS_EVIDENCE_S3_BUCKET", hide_env_values = true)]
     pub evidence_s3_bucket: Option<String>,
 
     /// Endpoint of an S3-compatible service (e.g. MinIO); unset: AWS.
-    #[arg(long, env = "REDRESS_EVIDENCE_S3_ENDPOINT")]
+    #[arg(long, env = "REDRESS_EVIDENCE_S3_ENDPOINT", hide_env_values = true)]
     pub evidence_s3_endpoint: Option<String>,
 
     /// Region of the S3 bucket.
-    #[arg(long, env = "REDRESS_EVIDENCE_S3_REGION")]
+    #[arg(long, env = "REDRESS_EVIDENCE_S3_REGION", hide_env_values = true)]
     pub evidence_s3_region: Option<String>,
 
     /// Access key id for the S3 bucket.
-    #[arg(long, env = "REDRESS_EVIDENCE_S3_ACCESS_KEY_ID")]
+    #[arg(
+        long,
+        env = "REDRESS_EVIDENCE_S3_ACCESS_KEY_ID",
+        hide_env_values = true
+    )]
     pub evidence_s3_access_key_id: Option<String>,
 
     /// Secret access key for the S3 bucket.
     #[arg(
         long,
         env = "REDRESS_EVIDENCE_S3_SECRET_ACCESS_KEY",
+        hide_env_values = true,
         hide_env_values = true
     )]
     pub evidence_s3_secret_access_key: Option<SecretString>,

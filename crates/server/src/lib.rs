@@ -10,6 +10,7 @@ pub mod authz;
 pub mod backup;
 pub mod cli;
 pub mod config;
+pub mod demo;
 pub mod error;
 pub mod extract;
 pub mod http;

@@ -74,6 +74,27 @@ both! {
         assert_eq!((totals.count, totals.paid), (1, eur(20_000).amount()));
     }
 
+    async fn a_claimant_reads_the_award_on_their_claim_with_its_payments(w: World) {
+        let c = commission(&w).await;
+        put_in_force(&w).await;
+        let award = approved_house(&w, &c).await.award.unwrap();
+        let claim = award.claim_id;
+        let round = app::awards::preview_round(&w.app, &c.council, eur(50_000), pro_rata()).await.unwrap();
+        app::awards::confirm_round(&w.app, &c.council, round.id).await.unwrap();
+        let current = app::awards::award(&w.app, &c.council, award.award.id).await.unwrap();
+        app::awards::record_payment(&w.app, &c.council, award.award.id, current.version, payment(5_000, "R1-0001"))
+            .await.unwrap();
+        let claimant = crate::support::acting(&c.claimant, kernel::Action::ReadClaim);
+        let seen = app::awards::claim_award(&w.app, &claimant, claim).await.unwrap().expect("the award");
+        assert_eq!(seen.award.id, award.award.id);
+        assert_eq!(seen.award.payments.len(), 1);
+        assert_eq!(seen.award.status(), AwardStatus::PartiallyPaid);
+        // Another claimant does not learn that the claim exists.
+        let other = w.actor("Other", &[kernel::Role::Claimant], false, kernel::Action::ReadClaim).await;
+        let refused = app::awards::claim_award(&w.app, &other, claim).await.unwrap_err();
+        assert_eq!(refused.class, ErrorClass::NotFound);
+    }
+
     async fn a_round_is_confirmed_only_over_the_balances_it_previewed(w: World) {
         let c = commission(&w).await;
         put_in_force(&w).await;

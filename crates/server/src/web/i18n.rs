@@ -647,6 +647,37 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Decision of the Claims Commission",
         "Рішення Комісії",
     ),
+    ("my.award", "Award and payments", "Відшкодування та виплати"),
+    ("my.award.amount", "Amount awarded", "Присуджена сума"),
+    ("my.award.status", "Status", "Стан"),
+    ("my.award.paid", "Paid so far", "Виплачено"),
+    (
+        "my.award.outstanding",
+        "Still to be paid",
+        "Залишок до виплати",
+    ),
+    ("my.award.payments", "Payments", "Виплати"),
+    ("my.award.paid_on", "Paid on", "Дата виплати"),
+    ("my.award.payment_amount", "Amount", "Сума"),
+    ("my.award.reference", "Reference", "Референс"),
+    ("my.award.none", "No payment yet.", "Виплат ще не було."),
+    (
+        "award.status.awarded",
+        "awarded; payable once a payment round includes it",
+        "присуджено; до виплати після включення до раунду виплат",
+    ),
+    ("award.status.payable", "payable", "до виплати"),
+    (
+        "award.status.partially_paid",
+        "partially paid",
+        "виплачено частково",
+    ),
+    ("award.status.paid", "paid in full", "виплачено повністю"),
+    (
+        "award.status.payee_unreachable",
+        "payments held: the payee could not be reached",
+        "виплати призупинено: отримувач недоступний",
+    ),
     // Errors
     ("error.title", "Something went wrong", "Щось пішло не так"),
     (

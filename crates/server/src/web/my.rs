@@ -127,6 +127,57 @@ pub(crate) struct CommissionDecision {
     pub(crate) superseded: bool,
 }
 
+/// One payment on the claimant's award.
+pub(crate) struct PaymentLine {
+    pub(crate) paid_on: String,
+    pub(crate) amount: String,
+    pub(crate) reference: String,
+}
+
+/// The award on the claim and what has been paid of it.
+pub(crate) struct AwardBox {
+    pub(crate) amount: String,
+    pub(crate) status_code: &'static str,
+    pub(crate) status: &'static str,
+    pub(crate) paid: String,
+    pub(crate) outstanding: String,
+    pub(crate) payments: Vec<PaymentLine>,
+}
+
+fn money_of(m: &kernel::Money) -> String {
+    super::tracker::money_text(m.amount(), m.currency().code())
+}
+
+fn award_box(lang: Lang, record: &store::decisions::AwardRecord) -> AwardBox {
+    let award = &record.award;
+    let status_code = match award.status() {
+        commission::AwardStatus::Awarded => "awarded",
+        commission::AwardStatus::Payable => "payable",
+        commission::AwardStatus::PartiallyPaid => "partially_paid",
+        commission::AwardStatus::Paid => "paid",
+        commission::AwardStatus::PayeeUnreachable => "payee_unreachable",
+    };
+    AwardBox {
+        amount: money_of(&award.amount),
+        status_code,
+        status: lang.tr(&format!("award.status.{status_code}")),
+        paid: award.paid().map(|m| money_of(&m)).unwrap_or_default(),
+        outstanding: award
+            .outstanding()
+            .map(|m| money_of(&m))
+            .unwrap_or_default(),
+        payments: award
+            .payments
+            .iter()
+            .map(|p| PaymentLine {
+                paid_on: p.paid_on.to_string(),
+                amount: money_of(&p.amount),
+                reference: p.reference.clone(),
+            })
+            .collect(),
+    }
+}
+
 #[derive(Template)]
 #[template(path = "my_claim.html")]
 struct MyClaim {
@@ -138,6 +189,7 @@ struct MyClaim {
     answering: bool,
     csrf: String,
     commission: Vec<CommissionDecision>,
+    award: Option<AwardBox>,
     done: Option<&'static str>,
     problem: Option<ProblemBox>,
 }
@@ -197,6 +249,9 @@ async fn claim_page(
             }
         })
         .collect();
+    let award = app::awards::claim_award(&state.app, &auth.actor(), id)
+        .await?
+        .map(|a| award_box(lang, &a));
     let page = MyClaim {
         c: Chrome::signed_in(lang, &format!("/my/claims/{id}"), viewer),
         steps: steps(lang, f.status),
@@ -205,6 +260,7 @@ async fn claim_page(
         answering: f.status == ClaimStatus::InformationRequested,
         csrf: viewer.csrf.clone(),
         commission,
+        award,
         done,
         problem: problem.map(Into::into),
         f,
