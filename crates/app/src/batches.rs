@@ -18,13 +18,14 @@ use commission::{
     SampleFinding, SamplingPlan, check_findings, ensure_duplicates_resolved,
     flag_cross_category_duplicates, sample_error_rate,
 };
+use kernel::{Page, PageRequest};
 use rust_decimal::Decimal;
 use serde_json::json;
 use std::collections::BTreeMap;
 use store::StoreError;
-use kernel::{Page, PageRequest};
 use store::cases::{
-    BATCH_JOB_KIND, BatchFilter, BatchPlan, BatchRecord, CaseRecord, ChunkFn, ChunkItem, JobFilter, JobId, JobRecord, NewBatch,
+    BATCH_JOB_KIND, BatchFilter, BatchPlan, BatchRecord, CaseRecord, ChunkFn, ChunkItem, JobFilter,
+    JobId, JobRecord, NewBatch,
 };
 
 /// Loads a batch the caller may learn of: a batch of a sensitive category

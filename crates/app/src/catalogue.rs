@@ -28,10 +28,7 @@ pub async fn regions(app: &App) -> AppResult<Vec<register::Region>> {
 }
 
 /// The categories in code order, paged by code.
-pub async fn category_page(
-    app: &App,
-    page: &KeyPageRequest,
-) -> AppResult<Page<CategoryRecord>> {
+pub async fn category_page(app: &App, page: &KeyPageRequest) -> AppResult<Page<CategoryRecord>> {
     let mut all = categories(app).await?;
     all.sort_by(|a, b| a.category.code.as_str().cmp(b.category.code.as_str()));
     Ok(Page::from_all_keyed(all, page, |c| {
@@ -43,7 +40,9 @@ pub async fn category_page(
 pub async fn region_page(app: &App, page: &KeyPageRequest) -> AppResult<Page<register::Region>> {
     let mut all = regions(app).await?;
     all.sort_by(|a, b| a.code.as_str().cmp(b.code.as_str()));
-    Ok(Page::from_all_keyed(all, page, |r| r.code.as_str().to_owned()))
+    Ok(Page::from_all_keyed(all, page, |r| {
+        r.code.as_str().to_owned()
+    }))
 }
 
 /// What putting a category did.

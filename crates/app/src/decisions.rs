@@ -45,6 +45,20 @@ pub async fn panels(app: &App, page: PageRequest) -> AppResult<Page<PanelRecord>
     Ok(app.store.panels(page).await?)
 }
 
+/// Every panel, oldest first (for choosing one in a form).
+pub async fn all_panels(app: &App) -> AppResult<Vec<PanelRecord>> {
+    let mut all = Vec::new();
+    let mut page = PageRequest::new(Some(PageRequest::MAX_LIMIT), None);
+    loop {
+        let next = app.store.panels(page).await?;
+        all.extend(next.items);
+        match next.next_cursor.as_deref().and_then(kernel::Cursor::decode) {
+            Some(c) => page = PageRequest::new(Some(PageRequest::MAX_LIMIT), Some(c)),
+            None => return Ok(all),
+        }
+    }
+}
+
 /// A panel the Council forms.
 #[derive(Clone, Debug)]
 pub struct NewPanel {
@@ -914,6 +928,20 @@ impl From<DecisionRecord> for PublicEntry {
             dismissal_codes,
             supersedes: d.decision.supersedes.map(|s| s.number),
             superseded: d.superseded_by.is_some(),
+        }
+    }
+}
+
+/// The whole public register, oldest first (the tracker's page totals it).
+pub async fn whole_public_register(app: &App) -> AppResult<Vec<PublicEntry>> {
+    let mut all = Vec::new();
+    let mut page = PageRequest::new(Some(PageRequest::MAX_LIMIT), None);
+    loop {
+        let next = public_register(app, page).await?;
+        all.extend(next.items);
+        match next.next_cursor.as_deref().and_then(kernel::Cursor::decode) {
+            Some(c) => page = PageRequest::new(Some(PageRequest::MAX_LIMIT), Some(c)),
+            None => return Ok(all),
         }
     }
 }

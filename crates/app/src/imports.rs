@@ -12,9 +12,9 @@ use crate::claims::{Intake, draft_content};
 use crate::error::{AppError, AppResult};
 use crate::{Actor, App, Config};
 use kernel::id::AccountId;
+use kernel::{Page, PageRequest};
 use register::{Category, ClaimDraft, ClaimId, DuplicateKeys};
 use std::collections::{HashMap, HashSet};
-use kernel::{Page, PageRequest};
 use store::cases::{JobFilter, JobId, JobRecord};
 use store::claims::{DraftContent, Submission};
 use store::imports::{IMPORT_JOB_KIND, ImportJob, ImportOutcome, ImportReject, ImportRow};
@@ -290,7 +290,11 @@ pub async fn job(app: &App, id: JobId) -> AppResult<JobRecord> {
 
 /// Import jobs, oldest first, of one status (`running`, `completed`,
 /// `failed`) if given, paged by id.
-pub async fn jobs(app: &App, status: Option<&str>, page: PageRequest) -> AppResult<Page<JobRecord>> {
+pub async fn jobs(
+    app: &App,
+    status: Option<&str>,
+    page: PageRequest,
+) -> AppResult<Page<JobRecord>> {
     let filter = JobFilter {
         kind: Some(IMPORT_JOB_KIND.to_owned()),
         status: crate::enum_filter("status", status)?,

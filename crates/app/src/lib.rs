@@ -180,7 +180,10 @@ pub(crate) fn id_filter(field: &str, text: Option<&str>) -> AppResult<Option<uui
 }
 
 /// A list filter naming a currency (ISO 4217).
-pub(crate) fn currency_filter(field: &str, text: Option<&str>) -> AppResult<Option<kernel::Currency>> {
+pub(crate) fn currency_filter(
+    field: &str,
+    text: Option<&str>,
+) -> AppResult<Option<kernel::Currency>> {
     text.map(|t| {
         kernel::Currency::from_code(t)
             .map_err(|e| AppError::invalid_field(field, "invalid", e.to_string()))

@@ -10,19 +10,19 @@ use commission::{
     PanelId, PaymentRoundId, PaymentRoundPreview, Recommendation, RecommendationId,
     RecommendationStatus,
 };
+use kernel::{Page, PageRequest};
 use register::ClaimId;
 use rust_decimal::Decimal;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::json;
 use sqlx::postgres::PgRow as DbRow;
-use kernel::{Page, PageRequest};
 use sqlx::{Postgres as Kind, QueryBuilder, Row, Transaction};
 use store::decisions::{
     Approval, AwardFilter, AwardRecord, Correction, DecisionFilter, DecisionRecord, Issued,
     PanelRecord, PaymentRoundRecord, RecommendationFilter, RecommendationRecord, RoundStatus,
-    approved, award_after_correction, award_of,
-    claimant_kind_of, claimant_kind_text, corrected, enum_text,
+    approved, award_after_correction, award_of, claimant_kind_of, claimant_kind_text, corrected,
+    enum_text,
 };
 use store::{AuditContext, Change, DecisionStore, StoreError};
 use time::OffsetDateTime;
@@ -461,7 +461,8 @@ impl DecisionStore for Db {
         if let Some(after) = page.after {
             q.push(" AND r.id > ").push_bind(after.0);
         }
-        q.push(" ORDER BY r.id LIMIT ").push_bind(page.fetch_limit());
+        q.push(" ORDER BY r.id LIMIT ")
+            .push_bind(page.fetch_limit());
         let rows = q.build().fetch_all(self.pool()).await.map_err(map_err)?;
         let list = rows
             .iter()
@@ -577,7 +578,8 @@ impl DecisionStore for Db {
         if let Some(after) = page.after {
             q.push(" AND d.id > ").push_bind(after.0);
         }
-        q.push(" ORDER BY d.id LIMIT ").push_bind(page.fetch_limit());
+        q.push(" ORDER BY d.id LIMIT ")
+            .push_bind(page.fetch_limit());
         let rows = q.build().fetch_all(self.pool()).await.map_err(map_err)?;
         let list = rows
             .iter()
@@ -810,7 +812,8 @@ impl DecisionStore for Db {
         if let Some(after) = page.after {
             q.push(" AND a.id > ").push_bind(after.0);
         }
-        q.push(" ORDER BY a.id LIMIT ").push_bind(page.fetch_limit());
+        q.push(" ORDER BY a.id LIMIT ")
+            .push_bind(page.fetch_limit());
         let rows = q.build().fetch_all(self.pool()).await.map_err(map_err)?;
         let list = rows
             .iter()

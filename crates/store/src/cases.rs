@@ -454,8 +454,11 @@ pub trait CaseStore {
     async fn job(&self, id: JobId) -> Result<JobRecord, StoreError>;
 
     /// Background jobs matching `filter` in id order (oldest first), paged.
-    async fn jobs(&self, filter: &JobFilter, page: PageRequest)
-    -> Result<Page<JobRecord>, StoreError>;
+    async fn jobs(
+        &self,
+        filter: &JobFilter,
+        page: PageRequest,
+    ) -> Result<Page<JobRecord>, StoreError>;
 
     /// Leases the oldest open job whose lease is free or expired.
     async fn claim_job(

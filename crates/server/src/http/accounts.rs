@@ -243,16 +243,25 @@ impl From<TokenRecord> for TokenView {
     }
 }
 
+page_of!(
+    /// A page of an account's tokens.
+    TokenPage,
+    TokenView
+);
+
+/// List an account's tokens (never their secrets), oldest first,
+/// cursor-paged.
 #[utoipa::path(get, path = "/v1/accounts/{id}/tokens", tag = "accounts", security(("bearer" = [])),
-    params(("id" = String, Path, format = Uuid)),
-    responses((status = 200, body = Vec<TokenView>)))]
+    params(("id" = String, Path, format = Uuid), PageParams),
+    responses((status = 200, body = TokenPage)))]
 pub async fn tokens(
     State(state): State<AppState>,
     _auth: Authorized,
     Path(id): Path<AccountId>,
-) -> ApiResult<Json<Vec<TokenView>>> {
-    let tokens = app::accounts::tokens(&state.app, id).await?;
-    Ok(Json(tokens.into_iter().map(Into::into).collect()))
+    Query(params): Query<PageParams>,
+) -> ApiResult<Json<TokenPage>> {
+    let tokens = app::accounts::token_page(&state.app, id, params.request()?).await?;
+    Ok(Json(tokens.into()))
 }
 
 #[derive(Deserialize, ToSchema)]

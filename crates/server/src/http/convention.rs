@@ -14,7 +14,7 @@
 use crate::authz::Authorized;
 use crate::error::ApiResult;
 use crate::extract::Json;
-use crate::extract::Query;
+use crate::extract::{PageParams, Query};
 use crate::state::AppState;
 use crate::views::convention::{
     ActionView, BasisTotalView, CommissionStatus, CommitmentView, ConventionView,
@@ -69,16 +69,26 @@ pub async fn overview(
     )))
 }
 
-/// The chart per participant; CSV with `Accept: text/csv`.
+page_of!(
+    /// A page of the chart of participants.
+    ParticipantPage,
+    ParticipantRow
+);
+
+/// List the chart per participant, by code, cursor-paged; the whole chart
+/// as CSV with `Accept: text/csv`.
 #[utoipa::path(get, path = "/v1/convention/participants", tag = "convention",
+    params(PageParams),
     responses((status = 200, content(
-        (Vec<ParticipantRow> = "application/json"),
+        (ParticipantPage = "application/json"),
         (String = "text/csv")
     ))))]
 pub async fn participants(
     State(state): State<AppState>,
     headers: HeaderMap,
+    Query(params): Query<PageParams>,
 ) -> ApiResult<Response> {
+    let page = params.key_request()?;
     let current = app::convention::standing(&state.app).await?;
     let rows: Vec<ParticipantRow> = current.status.participants.iter().map(Into::into).collect();
     let wants_csv = headers
@@ -98,7 +108,10 @@ pub async fn participants(
         )
             .into_response())
     } else {
-        Ok(Json(rows).into_response())
+        let mut rows = rows;
+        rows.sort_by(|a, b| a.code.cmp(&b.code));
+        let page = kernel::Page::from_all_keyed(rows, &page, |r| r.code.clone());
+        Ok(Json(ParticipantPage::from(page)).into_response())
     }
 }
 
