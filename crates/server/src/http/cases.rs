@@ -135,6 +135,7 @@ pub async fn list(
     }))
 }
 
+/// Read one case, with the actions its status allows.
 #[utoipa::path(get, path = "/v1/cases/{id}", tag = "commission", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid)),
     responses((status = 200, body = CaseView), (status = 404, body = crate::error::ProblemBody)))]

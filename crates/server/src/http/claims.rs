@@ -237,6 +237,7 @@ pub async fn create(
     ))
 }
 
+/// Read one claim the caller may see.
 #[utoipa::path(get, path = "/v1/claims/{id}", tag = "register", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid)),
     responses((status = 200, body = ClaimAnswer), (status = 404, body = crate::error::ProblemBody)))]

@@ -123,6 +123,7 @@ pub async fn timeline_list(State(state): State<AppState>) -> ApiResult<Json<Time
     Ok(Json(timeline(&record)))
 }
 
+/// Read the convention's funding figures.
 #[utoipa::path(get, path = "/v1/convention/funding", tag = "convention",
     responses((status = 200, body = FundingView)))]
 pub async fn funding(State(state): State<AppState>) -> ApiResult<Json<FundingView>> {
@@ -275,6 +276,7 @@ pub struct RecordDetermination {
     pub correction: bool,
 }
 
+/// Record a funding determination.
 #[utoipa::path(post, path = "/v1/convention/funding-determinations", tag = "convention",
     security(("bearer" = [])), request_body = RecordDetermination,
     responses((status = 201, body = DeterminationView), (status = 409, body = crate::error::ProblemBody),
@@ -324,6 +326,7 @@ impl From<RecordCommitment> for app::convention::CommitmentInput {
     }
 }
 
+/// Record a pledge.
 #[utoipa::path(post, path = "/v1/convention/pledges", tag = "convention", security(("bearer" = [])),
     request_body = RecordCommitment,
     responses((status = 201, body = CommitmentView), (status = 422, body = crate::error::ProblemBody)))]
@@ -336,6 +339,7 @@ pub async fn record_pledge(
     Ok((StatusCode::CREATED, Json(CommitmentView::from(&recorded))))
 }
 
+/// Record a contribution received.
 #[utoipa::path(post, path = "/v1/convention/contributions", tag = "convention", security(("bearer" = [])),
     request_body = RecordCommitment,
     responses((status = 201, body = CommitmentView), (status = 422, body = crate::error::ProblemBody)))]
@@ -366,6 +370,7 @@ pub struct RecordRate {
     pub source: String,
 }
 
+/// Record an exchange rate for the funding figures.
 #[utoipa::path(post, path = "/v1/convention/exchange-rates", tag = "convention",
     security(("bearer" = [])), request_body = RecordRate,
     responses((status = 201, body = RateView), (status = 409, body = crate::error::ProblemBody),

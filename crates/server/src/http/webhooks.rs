@@ -145,6 +145,7 @@ pub async fn create(
     ))
 }
 
+/// Read one subscription (without its secret).
 #[utoipa::path(get, path = "/v1/webhooks/{id}", tag = "webhooks", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid)),
     responses((status = 200, body = Object), (status = 404, body = crate::error::ProblemBody)))]
