@@ -22,6 +22,7 @@ mod foundation;
 mod hostile;
 mod idempotency;
 mod imports;
+mod lists;
 mod need_to_know;
 mod reports;
 mod security;
