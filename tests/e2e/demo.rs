@@ -172,7 +172,7 @@ fn a_demo_fills_every_page_within_a_minute_and_only_once() {
             "{s} missing from {case_statuses:?}"
         );
     }
-    let public = api(&base, "/v1/decisions/public", &council);
+    let public = api(&base, "/v1/decisions/public?limit=500", &council);
     let public = public.get("items").unwrap_or(&public).to_string();
     assert!(
         public.contains("\"superseded\":true") && public.contains("\"supersedes\":\"ICC-DEC-"),

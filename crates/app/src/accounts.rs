@@ -204,6 +204,15 @@ pub async fn tokens(app: &App, id: AccountId) -> AppResult<Vec<TokenRecord>> {
     Ok(app.store.tokens(id).await?)
 }
 
+/// An account's tokens, oldest first, paged by id.
+pub async fn token_page(
+    app: &App,
+    id: AccountId,
+    page: PageRequest,
+) -> AppResult<Page<TokenRecord>> {
+    Ok(Page::from_all(tokens(app, id).await?, page, |t| t.id.0))
+}
+
 /// A token just issued: its secret, shown once, and its record.
 pub struct Issued {
     pub token: String,

@@ -9,18 +9,18 @@ use crate::decisions::{domain_conflict, domain_invalid};
 use crate::error::{AppError, AppResult};
 use crate::gate::acting_in_force;
 use crate::need_to_know::{NeedToKnow, Unknown};
-use crate::{Actor, App};
+use crate::{Actor, App, currency_filter, enum_filter};
 use commission::{
     Award, AwardError, AwardId, AwardStatus, ClaimantKind, OutstandingAward, Payees, Payment,
     PaymentId, PaymentRoundId, RoundPolicy,
 };
-use kernel::Money;
+use kernel::{Money, Page, PageRequest};
 use register::{Claimant, ClaimantType};
 use rust_decimal::Decimal;
 use serde::Deserialize as _;
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
-use store::decisions::{AwardRecord, PaymentRoundRecord, RoundStatus};
+use store::decisions::{AwardFilter, AwardRecord, PaymentRoundRecord, RoundStatus};
 use time::Date;
 
 /// The Commission's kind of claimant for the Register's type of claimant:
@@ -48,17 +48,33 @@ pub fn claimant_kind_of_claim(content: &serde_json::Value) -> AppResult<Claimant
     Ok(claimant_kind(claimant.claimant_type()))
 }
 
-/// The awards ledger as the caller may know it, oldest first: awards on
-/// sensitive claims only with the clearance.
-pub async fn awards(app: &App, actor: &Actor) -> AppResult<Vec<AwardRecord>> {
-    let need = NeedToKnow::of(app.store.as_ref(), &actor.principal).await?;
-    Ok(app
-        .store
-        .awards()
-        .await?
-        .into_iter()
-        .filter(|a| need.may_see_category(&a.category))
-        .collect())
+/// Filters of the awards ledger as people write them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AwardCriteria {
+    /// An award status, e.g. `payable`.
+    pub status: Option<String>,
+    /// ISO 4217.
+    pub currency: Option<String>,
+    pub category: Option<String>,
+}
+
+/// The awards ledger as the caller may know it, oldest first, filtered and
+/// paged by id: awards on sensitive claims only with the clearance.
+pub async fn awards(
+    app: &App,
+    actor: &Actor,
+    criteria: &AwardCriteria,
+    page: PageRequest,
+) -> AppResult<Page<AwardRecord>> {
+    let filter = AwardFilter {
+        status: enum_filter("status", criteria.status.as_deref())?,
+        currency: currency_filter("currency", criteria.currency.as_deref())?,
+        category: criteria.category.clone(),
+        exclude_categories: NeedToKnow::of(app.store.as_ref(), &actor.principal)
+            .await?
+            .hidden_categories(),
+    };
+    Ok(app.store.award_page(&filter, page).await?)
 }
 
 /// One award with its payments. An award on a claim of a sensitive
@@ -313,6 +329,35 @@ pub async fn round(app: &App, actor: &Actor, id: PaymentRoundId) -> AppResult<Pa
         }
     }
     Ok(round)
+}
+
+/// Payment rounds, oldest first, of one status (`preview`, `confirmed`) if
+/// given, paged by id. A round that pays an award on a sensitive claim is
+/// left out for staff without the clearance, so a page may hold fewer
+/// rounds than its limit.
+pub async fn rounds(
+    app: &App,
+    actor: &Actor,
+    status: Option<&str>,
+    page: PageRequest,
+) -> AppResult<Page<PaymentRoundRecord>> {
+    let status: Option<RoundStatus> = enum_filter("status", status)?;
+    let mut rounds = app.store.payment_rounds(status, page).await?;
+    let need = NeedToKnow::of(app.store.as_ref(), &actor.principal).await?;
+    if !need.is_cleared() && !rounds.items.is_empty() {
+        let hidden: BTreeSet<AwardId> = app
+            .store
+            .awards()
+            .await?
+            .into_iter()
+            .filter(|a| !need.may_see_category(&a.category))
+            .map(|a| a.award.id)
+            .collect();
+        rounds
+            .items
+            .retain(|r| !r.preview.lines.iter().any(|l| hidden.contains(&l.award)));
+    }
+    Ok(rounds)
 }
 
 /// Confirms a previewed round: each award it pays becomes payable. Refused

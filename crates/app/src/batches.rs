@@ -11,19 +11,21 @@
 
 use crate::cases::{CaseCriteria, assessment_error_json, in_award_currency, inputs_of, rate_book};
 use crate::need_to_know::NeedToKnow;
-use crate::{Actor, App, AppError, AppResult, ErrorClass};
+use crate::{Actor, App, AppError, AppResult, ErrorClass, enum_filter};
 use commission::{
     AssessmentError, BatchAction, BatchError, BatchId, BatchStatus, CaseId, ClaimantKey,
     DuplicateFlag, ErrorCode, Finding, ReleaseDecision, ReviewPlan, Routing, RuleKind,
     SampleFinding, SamplingPlan, check_findings, ensure_duplicates_resolved,
     flag_cross_category_duplicates, sample_error_rate,
 };
+use kernel::{Page, PageRequest};
 use rust_decimal::Decimal;
 use serde_json::json;
 use std::collections::BTreeMap;
 use store::StoreError;
 use store::cases::{
-    BatchPlan, BatchRecord, CaseRecord, ChunkFn, ChunkItem, JobId, JobRecord, NewBatch,
+    BATCH_JOB_KIND, BatchFilter, BatchPlan, BatchRecord, CaseRecord, ChunkFn, ChunkItem, JobFilter,
+    JobId, JobRecord, NewBatch,
 };
 
 /// Loads a batch the caller may learn of: a batch of a sensitive category
@@ -222,6 +224,51 @@ pub async fn create(app: &App, actor: &Actor, command: CreateBatch) -> AppResult
         )
         .await?;
     details(app, batch, &need).await
+}
+
+/// Filters of the batch list as people write them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BatchCriteria {
+    /// A batch status, e.g. `in_review`.
+    pub status: Option<String>,
+    pub category: Option<String>,
+}
+
+/// The batches the caller may know of, oldest first, filtered and paged
+/// by id (without their findings: see [`batch`]).
+pub async fn batches(
+    app: &App,
+    actor: &Actor,
+    criteria: &BatchCriteria,
+    page: PageRequest,
+) -> AppResult<Page<BatchRecord>> {
+    let filter = BatchFilter {
+        status: enum_filter("status", criteria.status.as_deref())?,
+        category: criteria.category.clone(),
+        exclude_categories: NeedToKnow::of(app.store.as_ref(), &actor.principal)
+            .await?
+            .hidden_categories(),
+    };
+    Ok(app.store.batches(&filter, page).await?)
+}
+
+/// The batch assessment jobs the caller may know of (those of batches it
+/// may see), oldest first, of one status (`queued`, `running`, `completed`,
+/// `failed`) if given, paged by id.
+pub async fn jobs(
+    app: &App,
+    actor: &Actor,
+    status: Option<&str>,
+    page: PageRequest,
+) -> AppResult<Page<JobRecord>> {
+    let filter = JobFilter {
+        kind: Some(BATCH_JOB_KIND.to_owned()),
+        status: enum_filter("status", status)?,
+        exclude_categories: NeedToKnow::of(app.store.as_ref(), &actor.principal)
+            .await?
+            .hidden_categories(),
+    };
+    Ok(app.store.jobs(&filter, page).await?)
 }
 
 /// A batch with its findings and duplicate flags.

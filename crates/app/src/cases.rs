@@ -8,18 +8,20 @@
 
 use crate::error::FieldError;
 use crate::need_to_know::NeedToKnow;
-use crate::{Actor, App, AppError, AppResult, ErrorClass};
+use crate::{Actor, App, AppError, AppResult, ErrorClass, currency_filter};
 use commission::{
     AssessmentError, AssessmentInputs, BatchId, CaseAction, CaseId, CaseStatus, ErrorCode,
     ManualEntry, RATE_LOOKBACK_DAYS, RateBook, RecordedRate, RegionCode, ValuationRule,
 };
 use kernel::id::AccountId;
-use kernel::{Currency, Page, PageRequest};
+use kernel::{Currency, KeyPageRequest, Page, PageRequest};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use store::StoreError;
-use store::cases::{AssessmentRate, AssessmentRecord, CaseFilter, CaseRecord, RuleRecord};
+use store::cases::{
+    AssessmentRate, AssessmentRecord, CaseFilter, CaseRecord, RateFilter, RuleRecord,
+};
 use time::Date;
 
 /// Loads a case the caller may learn of: a case of a sensitive category is
@@ -312,9 +314,14 @@ pub async fn distribute(app: &App, actor: &Actor, command: &Distribute) -> AppRe
 
 // ---------------------------------------------------------------- rules
 
-/// The published valuation rules, every version, of one category or all.
-pub async fn valuation_rules(app: &App, category: Option<&str>) -> AppResult<Vec<RuleRecord>> {
-    Ok(app.store.valuation_rules(category).await?)
+/// The published valuation rules, every version, of one category or all,
+/// in (category, version) order, paged by that key.
+pub async fn valuation_rules(
+    app: &App,
+    category: Option<&str>,
+    page: &KeyPageRequest,
+) -> AppResult<Page<RuleRecord>> {
+    Ok(app.store.valuation_rules(category, page).await?)
 }
 
 /// Publishes a new version of a category's rule. Versions are never
@@ -412,6 +419,44 @@ impl RateText {
             _ => Err(errors),
         }
     }
+}
+
+/// Filters of the list of recorded exchange rates as people write them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RateCriteria {
+    /// ISO 4217.
+    pub from: Option<String>,
+    /// ISO 4217.
+    pub to: Option<String>,
+    /// Dated on or after (`YYYY-MM-DD`).
+    pub since: Option<String>,
+    /// Dated on or before (`YYYY-MM-DD`).
+    pub until: Option<String>,
+}
+
+fn date_filter(field: &str, text: Option<&str>) -> AppResult<Option<Date>> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    text.map(|t| {
+        Date::parse(t, format)
+            .map_err(|_| AppError::invalid_field(field, "invalid", "Not a date (YYYY-MM-DD)."))
+    })
+    .transpose()
+}
+
+/// The exchange rates recorded for assessments, in (from, to, date) order,
+/// filtered and paged by that key.
+pub async fn exchange_rates(
+    app: &App,
+    criteria: &RateCriteria,
+    page: &KeyPageRequest,
+) -> AppResult<Page<AssessmentRate>> {
+    let filter = RateFilter {
+        from: currency_filter("from", criteria.from.as_deref())?,
+        to: currency_filter("to", criteria.to.as_deref())?,
+        since: date_filter("since", criteria.since.as_deref())?,
+        until: date_filter("until", criteria.until.as_deref())?,
+    };
+    Ok(app.store.assessment_rate_list(&filter, page).await?)
 }
 
 /// Records an exchange rate for assessments (kept apart from the tracker's
@@ -679,4 +724,15 @@ pub async fn assess(
 pub async fn assessments(app: &App, actor: &Actor, id: CaseId) -> AppResult<Vec<AssessmentRecord>> {
     known_case(app, actor, id).await?;
     Ok(app.store.assessments(id).await?)
+}
+
+/// The assessments of the case, oldest first, paged by id.
+pub async fn assessment_page(
+    app: &App,
+    actor: &Actor,
+    id: CaseId,
+    page: PageRequest,
+) -> AppResult<Page<AssessmentRecord>> {
+    let all = assessments(app, actor, id).await?;
+    Ok(Page::from_all(all, page, |a| a.id.0))
 }

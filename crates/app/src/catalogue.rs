@@ -3,6 +3,7 @@
 
 use crate::error::{AppError, AppResult, FieldError};
 use crate::{Actor, App};
+use kernel::{KeyPageRequest, Page};
 use store::claims::CategoryRecord;
 use store::{Store, StoreError};
 
@@ -24,6 +25,24 @@ pub async fn categories(app: &App) -> AppResult<Vec<CategoryRecord>> {
 /// Ukraine's regions (ISO 3166-2:UA).
 pub async fn regions(app: &App) -> AppResult<Vec<register::Region>> {
     Ok(app.store.regions().await?)
+}
+
+/// The categories in code order, paged by code.
+pub async fn category_page(app: &App, page: &KeyPageRequest) -> AppResult<Page<CategoryRecord>> {
+    let mut all = categories(app).await?;
+    all.sort_by(|a, b| a.category.code.as_str().cmp(b.category.code.as_str()));
+    Ok(Page::from_all_keyed(all, page, |c| {
+        c.category.code.as_str().to_owned()
+    }))
+}
+
+/// The regions in code order, paged by code.
+pub async fn region_page(app: &App, page: &KeyPageRequest) -> AppResult<Page<register::Region>> {
+    let mut all = regions(app).await?;
+    all.sort_by(|a, b| a.code.as_str().cmp(b.code.as_str()));
+    Ok(Page::from_all_keyed(all, page, |r| {
+        r.code.as_str().to_owned()
+    }))
 }
 
 /// What putting a category did.

@@ -880,9 +880,29 @@ fn for_claimant(steps: Vec<Step>, claimant: kernel::id::AccountId) -> Vec<Step> 
         .collect()
 }
 
-/// Every change to a claim, oldest first, from the audit log (reads of
-/// sensitive claims left out).
-async fn steps(app: &App, id: ClaimId) -> AppResult<Vec<Step>> {
+/// A page of the changes to a claim, oldest first, paged by the audit
+/// log's ids: reads are left out, so a page may hold fewer steps than its
+/// limit (only the absence of `next_cursor` ends the history).
+pub async fn history_page(
+    app: &App,
+    actor: &Actor,
+    id: ClaimId,
+    page: PageRequest,
+) -> AppResult<Page<Step>> {
+    let record = visible(app, actor, id).await?;
+    let entries = step_page(app, id, page).await?;
+    Ok(if reads_as_claimant(actor) {
+        Page {
+            items: for_claimant(entries.items, record.filed_by),
+            next_cursor: entries.next_cursor,
+        }
+    } else {
+        entries
+    })
+}
+
+/// One page of the audit log of a claim as steps (reads left out).
+async fn step_page(app: &App, id: ClaimId, page: PageRequest) -> AppResult<Page<Step>> {
     let filter = AuditFilter {
         target_type: Some("claim".into()),
         target_id: Some(id.to_string()),
@@ -890,25 +910,34 @@ async fn steps(app: &App, id: ClaimId) -> AppResult<Vec<Step>> {
     };
     let text =
         |summary: &Value, key: &str| summary.get(key).and_then(Value::as_str).map(str::to_owned);
+    let batch = app.store.audit_entries(&filter, page).await?;
+    Ok(Page {
+        items: batch
+            .items
+            .into_iter()
+            .filter(|e| e.action != "claim.read")
+            .map(|e| Step {
+                at: e.at,
+                from: text(&e.summary, "from"),
+                to: text(&e.summary, "to"),
+                action: e.action,
+                actor: e.actor,
+                actor_role: e.actor_role,
+                reason: e.reason,
+            })
+            .collect(),
+        next_cursor: batch.next_cursor,
+    })
+}
+
+/// Every change to a claim, oldest first, from the audit log (reads of
+/// sensitive claims left out).
+async fn steps(app: &App, id: ClaimId) -> AppResult<Vec<Step>> {
     let mut entries = Vec::new();
     let mut page = PageRequest::new(Some(PageRequest::MAX_LIMIT), None);
     loop {
-        let batch = app.store.audit_entries(&filter, page).await?;
-        entries.extend(
-            batch
-                .items
-                .into_iter()
-                .filter(|e| e.action != "claim.read")
-                .map(|e| Step {
-                    at: e.at,
-                    from: text(&e.summary, "from"),
-                    to: text(&e.summary, "to"),
-                    action: e.action,
-                    actor: e.actor,
-                    actor_role: e.actor_role,
-                    reason: e.reason,
-                }),
-        );
+        let batch = step_page(app, id, page).await?;
+        entries.extend(batch.items);
         match batch
             .next_cursor
             .as_deref()
@@ -925,6 +954,17 @@ async fn steps(app: &App, id: ClaimId) -> AppResult<Vec<Step>> {
 pub async fn messages(app: &App, actor: &Actor, id: ClaimId) -> AppResult<Vec<ClaimMessage>> {
     visible(app, actor, id).await?;
     Ok(app.store.claim_messages(id).await?)
+}
+
+/// The requests for information and answers, oldest first, paged by id.
+pub async fn message_page(
+    app: &App,
+    actor: &Actor,
+    id: ClaimId,
+    page: PageRequest,
+) -> AppResult<Page<ClaimMessage>> {
+    let all = messages(app, actor, id).await?;
+    Ok(Page::from_all(all, page, |m| m.id))
 }
 
 // ---------------------------------------------------------------- duplicates
@@ -964,6 +1004,20 @@ pub async fn duplicate_flags(app: &App, actor: &Actor, id: ClaimId) -> AppResult
         .into_iter()
         .map(|f| FlagSeen::of(f, &need))
         .collect())
+}
+
+/// The duplicate flags of a claim as [`duplicate_flags`] shows them,
+/// paged by the flags' ids.
+pub async fn duplicate_flag_page(
+    app: &App,
+    actor: &Actor,
+    id: ClaimId,
+    page: PageRequest,
+) -> AppResult<Page<FlagSeen>> {
+    visible(app, actor, id).await?;
+    let need = NeedToKnow::of(app.store.as_ref(), &actor.principal).await?;
+    let flags = app.store.duplicate_flags(id).await?;
+    Ok(Page::from_all(flags, page, |f| f.id.0).map(|f| FlagSeen::of(f, &need)))
 }
 
 /// What a resolution of a duplicate flag found.

@@ -10,7 +10,7 @@ use crate::cases::known_case;
 use crate::error::{AppError, AppResult, ErrorClass};
 use crate::gate::acting_in_force;
 use crate::need_to_know::NeedToKnow;
-use crate::{Actor, App};
+use crate::{Actor, App, enum_filter, id_filter};
 use commission::{
     AssemblyVote, AwardId, BatchId, BatchStatus, CaseForPanel, CaseId, CaseStatus, ClaimantKind,
     CorrectionReason, CouncilAction, Decision, DecisionError, DecisionId, DecisionNumber,
@@ -18,12 +18,13 @@ use commission::{
     RecommendationId, RecommendationStatus, ReviewOutcome, Vote, VoteChoice, VoteError, VoteTally,
 };
 use kernel::id::AccountId;
-use kernel::{Money, PageRequest, Role};
+use kernel::{Money, Page, PageRequest, Role};
 use register::ClaimId;
 use store::StoreError;
 use store::cases::{CaseFilter, CaseRecord};
 use store::decisions::{
-    Approval, Correction, DecisionRecord, Issued, PanelRecord, RecommendationRecord,
+    Approval, Correction, DecisionFilter, DecisionRecord, Issued, PanelRecord,
+    RecommendationFilter, RecommendationRecord,
 };
 use time::Date;
 
@@ -39,9 +40,23 @@ pub(crate) fn domain_invalid(field: &str, e: &(impl ErrorCode + std::fmt::Displa
 
 // ---------------------------------------------------------------- panels
 
-/// The panels, oldest first.
-pub async fn panels(app: &App) -> AppResult<Vec<PanelRecord>> {
-    Ok(app.store.panels().await?)
+/// The panels, oldest first, paged by id.
+pub async fn panels(app: &App, page: PageRequest) -> AppResult<Page<PanelRecord>> {
+    Ok(app.store.panels(page).await?)
+}
+
+/// Every panel, oldest first (for choosing one in a form).
+pub async fn all_panels(app: &App) -> AppResult<Vec<PanelRecord>> {
+    let mut all = Vec::new();
+    let mut page = PageRequest::new(Some(PageRequest::MAX_LIMIT), None);
+    loop {
+        let next = app.store.panels(page).await?;
+        all.extend(next.items);
+        match next.next_cursor.as_deref().and_then(kernel::Cursor::decode) {
+            Some(c) => page = PageRequest::new(Some(PageRequest::MAX_LIMIT), Some(c)),
+            None => return Ok(all),
+        }
+    }
 }
 
 /// A panel the Council forms.
@@ -377,6 +392,51 @@ pub async fn recommendation(
     })
 }
 
+/// Filters of the recommendation list as people write them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RecommendationCriteria {
+    /// `open`, `adopted` or `rejected`.
+    pub status: Option<String>,
+    /// A case id.
+    pub case: Option<String>,
+    /// A panel id.
+    pub panel: Option<String>,
+    /// A batch id.
+    pub batch: Option<String>,
+}
+
+/// Recommendations the caller may know of, oldest first, filtered and
+/// paged by id, each with the decision on it if there is one.
+pub async fn recommendations(
+    app: &App,
+    actor: &Actor,
+    criteria: &RecommendationCriteria,
+    page: PageRequest,
+) -> AppResult<Page<Recommended>> {
+    let filter = RecommendationFilter {
+        status: enum_filter("status", criteria.status.as_deref())?,
+        case: id_filter("case", criteria.case.as_deref())?.map(CaseId::from_uuid),
+        panel: id_filter("panel", criteria.panel.as_deref())?.map(PanelId::from_uuid),
+        batch: id_filter("batch", criteria.batch.as_deref())?.map(BatchId::from_uuid),
+        exclude_categories: NeedToKnow::of(app.store.as_ref(), &actor.principal)
+            .await?
+            .hidden_categories(),
+    };
+    let records = app.store.recommendations(&filter, page).await?;
+    let mut items = Vec::with_capacity(records.items.len());
+    for record in records.items {
+        items.push(Recommended {
+            decision: decision_on(app, record.recommendation.id).await?,
+            record,
+            tally: None,
+        });
+    }
+    Ok(Page {
+        items,
+        next_cursor: records.next_cursor,
+    })
+}
+
 /// Every recommendation made on a case the caller may see, oldest first,
 /// each with the decision on it if there is one.
 pub async fn case_recommendations(
@@ -668,6 +728,35 @@ pub async fn decision(app: &App, actor: &Actor, id: DecisionId) -> AppResult<Dec
     Ok(d)
 }
 
+/// Filters of the decision list as people write them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DecisionCriteria {
+    /// A decision status, e.g. `final`.
+    pub status: Option<String>,
+    /// A case id.
+    pub case: Option<String>,
+    pub category: Option<String>,
+}
+
+/// The Council's decisions the caller may know of (open, final, superseded
+/// and corrections), oldest first, filtered and paged by id.
+pub async fn decisions(
+    app: &App,
+    actor: &Actor,
+    criteria: &DecisionCriteria,
+    page: PageRequest,
+) -> AppResult<Page<DecisionRecord>> {
+    let filter = DecisionFilter {
+        status: enum_filter("status", criteria.status.as_deref())?,
+        case: id_filter("case", criteria.case.as_deref())?.map(CaseId::from_uuid),
+        category: criteria.category.clone(),
+        exclude_categories: NeedToKnow::of(app.store.as_ref(), &actor.principal)
+            .await?
+            .hidden_categories(),
+    };
+    Ok(app.store.decisions(&filter, page).await?)
+}
+
 /// Every decision on a case, corrections and what they superseded
 /// included, oldest first.
 pub async fn case_decisions(
@@ -677,6 +766,17 @@ pub async fn case_decisions(
 ) -> AppResult<Vec<DecisionRecord>> {
     known_case(app, actor, case).await?;
     Ok(app.store.case_decisions(case).await?)
+}
+
+/// The decisions on a case, oldest first, paged by id.
+pub async fn case_decision_page(
+    app: &App,
+    actor: &Actor,
+    case: CaseId,
+    page: PageRequest,
+) -> AppResult<Page<DecisionRecord>> {
+    let all = case_decisions(app, actor, case).await?;
+    Ok(Page::from_all(all, page, |d| d.decision.id.0))
 }
 
 /// What a correction puts right.
@@ -785,6 +885,18 @@ pub async fn claim_decisions(
         .collect())
 }
 
+/// The final decisions on a claim as [`claim_decisions`] shows them,
+/// oldest first, paged by id.
+pub async fn claim_decision_page(
+    app: &App,
+    actor: &Actor,
+    claim: ClaimId,
+    page: PageRequest,
+) -> AppResult<Page<DecisionRecord>> {
+    let all = claim_decisions(app, actor, claim).await?;
+    Ok(Page::from_all(all, page, |d| d.decision.id.0))
+}
+
 /// One entry of the public register of decisions: what was decided, where
 /// and when, and nothing that names a claimant or a claim.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -822,18 +934,35 @@ impl From<DecisionRecord> for PublicEntry {
     }
 }
 
+/// The whole public register, oldest first (the tracker's page totals it).
+pub async fn whole_public_register(app: &App) -> AppResult<Vec<PublicEntry>> {
+    let mut all = Vec::new();
+    let mut page = PageRequest::new(Some(PageRequest::MAX_LIMIT), None);
+    loop {
+        let next = public_register(app, page).await?;
+        all.extend(next.items);
+        match next.next_cursor.as_deref().and_then(kernel::Cursor::decode) {
+            Some(c) => page = PageRequest::new(Some(PageRequest::MAX_LIMIT), Some(c)),
+            None => return Ok(all),
+        }
+    }
+}
+
 /// How many final decisions the Commission has taken.
 pub async fn final_decision_count(app: &App) -> AppResult<u64> {
     Ok(app.reads.final_decision_count().await?)
 }
 
-/// The public, anonymised register of final decisions, oldest first.
-pub async fn public_register(app: &App) -> AppResult<Vec<PublicEntry>> {
+/// The public, anonymised register of final decisions, oldest first,
+/// paged by id.
+pub async fn public_register(app: &App, page: PageRequest) -> AppResult<Page<PublicEntry>> {
+    let filter = DecisionFilter {
+        status: Some(commission::DecisionStatus::Final),
+        ..DecisionFilter::default()
+    };
     Ok(app
         .store
-        .final_decisions()
+        .decisions(&filter, page)
         .await?
-        .into_iter()
-        .map(PublicEntry::from)
-        .collect())
+        .map(PublicEntry::from))
 }

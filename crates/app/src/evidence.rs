@@ -334,6 +334,17 @@ pub async fn list(app: &App, actor: &Actor, claim: ClaimId) -> AppResult<Vec<Evi
     Ok(app.store.claim_evidence(claim).await?)
 }
 
+/// A claim's evidence files, oldest first, paged by id.
+pub async fn page(
+    app: &App,
+    actor: &Actor,
+    claim: ClaimId,
+    page: kernel::PageRequest,
+) -> AppResult<kernel::Page<EvidenceRecord>> {
+    let all = list(app, actor, claim).await?;
+    Ok(kernel::Page::from_all(all, page, |e| e.id.0))
+}
+
 /// One evidence file of a claim the caller may see.
 pub async fn find(
     app: &App,

@@ -12,9 +12,10 @@ use crate::claims::{Intake, draft_content};
 use crate::error::{AppError, AppResult};
 use crate::{Actor, App, Config};
 use kernel::id::AccountId;
+use kernel::{Page, PageRequest};
 use register::{Category, ClaimDraft, ClaimId, DuplicateKeys};
 use std::collections::{HashMap, HashSet};
-use store::cases::{JobId, JobRecord};
+use store::cases::{JobFilter, JobId, JobRecord};
 use store::claims::{DraftContent, Submission};
 use store::imports::{IMPORT_JOB_KIND, ImportJob, ImportOutcome, ImportReject, ImportRow};
 use store::{AuditContext, StoreError};
@@ -285,6 +286,21 @@ pub async fn job(app: &App, id: JobId) -> AppResult<JobRecord> {
         return Err(AppError::not_found());
     }
     Ok(job)
+}
+
+/// Import jobs, oldest first, of one status (`running`, `completed`,
+/// `failed`) if given, paged by id.
+pub async fn jobs(
+    app: &App,
+    status: Option<&str>,
+    page: PageRequest,
+) -> AppResult<Page<JobRecord>> {
+    let filter = JobFilter {
+        kind: Some(IMPORT_JOB_KIND.to_owned()),
+        status: crate::enum_filter("status", status)?,
+        exclude_categories: Vec::new(),
+    };
+    Ok(app.store.jobs(&filter, page).await?)
 }
 
 /// The rejected rows of an import job in line order, after the position

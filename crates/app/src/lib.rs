@@ -148,3 +148,49 @@ pub fn page(limit: Option<u32>, cursor: Option<&str>) -> AppResult<kernel::PageR
     };
     Ok(kernel::PageRequest::new(limit, after))
 }
+
+/// A page of a list ordered by a text key (a code; a category and version;
+/// a currency pair and date), as [`page`] reads one ordered by id.
+pub fn key_page(limit: Option<u32>, cursor: Option<&str>) -> AppResult<kernel::KeyPageRequest> {
+    let after = match cursor {
+        None => None,
+        Some(text) => Some(kernel::KeyCursor::decode(text).ok_or_else(|| {
+            AppError::invalid_field("cursor", "invalid", "Not a cursor this service issued.")
+        })?),
+    };
+    Ok(kernel::KeyPageRequest::new(limit, after))
+}
+
+/// A list filter naming one value of an enumeration (a status), refused
+/// with the field's name when it names none.
+pub(crate) fn enum_filter<T: serde::de::DeserializeOwned>(
+    field: &str,
+    text: Option<&str>,
+) -> AppResult<Option<T>> {
+    text.map(|t| {
+        serde_json::from_value(serde_json::Value::String(t.to_owned()))
+            .map_err(|_| AppError::invalid_field(field, "invalid", format!("Unknown {field}.")))
+    })
+    .transpose()
+}
+
+/// A list filter naming an id.
+pub(crate) fn id_filter(field: &str, text: Option<&str>) -> AppResult<Option<uuid::Uuid>> {
+    text.map(|t| {
+        t.parse()
+            .map_err(|_| AppError::invalid_field(field, "invalid", "Not an id."))
+    })
+    .transpose()
+}
+
+/// A list filter naming a currency (ISO 4217).
+pub(crate) fn currency_filter(
+    field: &str,
+    text: Option<&str>,
+) -> AppResult<Option<kernel::Currency>> {
+    text.map(|t| {
+        kernel::Currency::from_code(t)
+            .map_err(|e| AppError::invalid_field(field, "invalid", e.to_string()))
+    })
+    .transpose()
+}

@@ -150,6 +150,16 @@ pub async fn subscriptions(app: &App, actor: &Actor) -> AppResult<Vec<Subscripti
         .collect())
 }
 
+/// The subscriptions the caller may know of, oldest first, paged by id.
+pub async fn subscription_page(
+    app: &App,
+    actor: &Actor,
+    page: PageRequest,
+) -> AppResult<Page<Subscription>> {
+    let all = subscriptions(app, actor).await?;
+    Ok(Page::from_all(all, page, |s| s.id.0))
+}
+
 /// A subscription the caller may learn of: one that receives events about
 /// sensitive claims is "not found" to admins without the clearance.
 pub async fn subscription(app: &App, actor: &Actor, id: SubscriptionId) -> AppResult<Subscription> {

@@ -17,4 +17,4 @@ pub mod page;
 pub use access::{Action, Permission, Principal, Role, permission};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use money::{Currency, Money, MoneyError};
-pub use page::{Cursor, Page, PageRequest};
+pub use page::{Cursor, KeyCursor, KeyPageRequest, Page, PageRequest};

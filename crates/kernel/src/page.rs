@@ -51,6 +51,52 @@ impl PageRequest {
     }
 }
 
+/// Where the next page of a list ordered by a text key starts: after this
+/// key (a code; a category and version; a currency pair and date). Opaque
+/// to clients like [`Cursor`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyCursor(pub String);
+
+impl KeyCursor {
+    pub fn encode(&self) -> String {
+        URL_SAFE_NO_PAD.encode(self.0.as_bytes())
+    }
+
+    /// `None` for anything that is not a cursor this service issued.
+    pub fn decode(text: &str) -> Option<Self> {
+        let bytes = URL_SAFE_NO_PAD.decode(text).ok()?;
+        String::from_utf8(bytes).ok().map(Self)
+    }
+}
+
+/// A validated page request over a list ordered by a text key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyPageRequest {
+    pub limit: u32,
+    pub after: Option<KeyCursor>,
+}
+
+impl KeyPageRequest {
+    /// The limit is clamped as for [`PageRequest`].
+    pub fn new(limit: Option<u32>, after: Option<KeyCursor>) -> Self {
+        Self {
+            limit: PageRequest::new(limit, None).limit,
+            after,
+        }
+    }
+
+    /// Rows to fetch: one more than the limit tells whether a next page exists.
+    pub fn fetch_limit(&self) -> i64 {
+        i64::from(self.limit) + 1
+    }
+}
+
+impl Default for KeyPageRequest {
+    fn default() -> Self {
+        Self::new(None, None)
+    }
+}
+
 impl Default for PageRequest {
     fn default() -> Self {
         Self::new(None, None)
@@ -80,6 +126,59 @@ impl<T> Page<T> {
             items: rows,
             next_cursor,
         }
+    }
+
+    /// Pages a whole list already in ascending id order (a claim's
+    /// messages, a case's assessments): the items after the cursor's id, up
+    /// to the limit. For lists bounded by their parent, where loading the
+    /// whole list costs no more than a page.
+    pub fn from_all(items: Vec<T>, request: PageRequest, id: impl Fn(&T) -> Uuid) -> Self {
+        let rows = items
+            .into_iter()
+            .filter(|item| request.after.is_none_or(|after| id(item) > after.0))
+            .take(request.limit as usize + 1)
+            .collect();
+        Self::from_rows(rows, request, id)
+    }
+
+    /// Builds a page from up to `limit + 1` fetched rows of a list ordered
+    /// by a text key, using `key` to make the cursor of the last row kept.
+    pub fn from_keyed_rows(
+        mut rows: Vec<T>,
+        request: &KeyPageRequest,
+        key: impl Fn(&T) -> String,
+    ) -> Self {
+        let limit = request.limit as usize;
+        let next_cursor = if rows.len() > limit {
+            rows.truncate(limit);
+            rows.last().map(|last| KeyCursor(key(last)).encode())
+        } else {
+            None
+        };
+        Self {
+            items: rows,
+            next_cursor,
+        }
+    }
+
+    /// Pages a whole list already in ascending key order, as
+    /// [`Page::from_all`] does by id.
+    pub fn from_all_keyed(
+        items: Vec<T>,
+        request: &KeyPageRequest,
+        key: impl Fn(&T) -> String,
+    ) -> Self {
+        let rows = items
+            .into_iter()
+            .filter(|item| {
+                request
+                    .after
+                    .as_ref()
+                    .is_none_or(|after| key(item) > after.0)
+            })
+            .take(request.limit as usize + 1)
+            .collect();
+        Self::from_keyed_rows(rows, request, key)
     }
 
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
@@ -113,6 +212,27 @@ mod tests {
             PageRequest::new(None, None).limit,
             PageRequest::DEFAULT_LIMIT
         );
+    }
+
+    #[test]
+    fn whole_lists_page_by_id_and_by_key() {
+        let ids: Vec<Uuid> = (0..5).map(|_| Uuid::now_v7()).collect();
+        let first = Page::from_all(ids.clone(), PageRequest::new(Some(2), None), |u| *u);
+        assert_eq!(first.items, ids[..2]);
+        let after = Cursor::decode(first.next_cursor.as_deref().unwrap());
+        let second = Page::from_all(ids.clone(), PageRequest::new(Some(3), after), |u| *u);
+        assert_eq!(second.items, ids[2..]);
+        assert_eq!(second.next_cursor, None);
+
+        let codes: Vec<String> = ["AA", "BB", "CC"].map(String::from).to_vec();
+        let request = KeyPageRequest::new(Some(1), None);
+        let first = Page::from_all_keyed(codes.clone(), &request, Clone::clone);
+        assert_eq!(first.items, ["AA"]);
+        let after = KeyCursor::decode(first.next_cursor.as_deref().unwrap());
+        assert_eq!(after, Some(KeyCursor("AA".into())));
+        let rest = Page::from_all_keyed(codes, &KeyPageRequest::new(None, after), Clone::clone);
+        assert_eq!(rest.items, ["BB", "CC"]);
+        assert_eq!(rest.next_cursor, None);
     }
 
     #[test]

@@ -198,12 +198,14 @@ pub const ROUTES: &[(Method, &str, Action)] = &[
         "/v1/exchange-rates",
         Action::RecordAssessmentRate,
     ),
+    (Method::GET, "/v1/exchange-rates", Action::ListCases),
     (
         Method::POST,
         "/v1/exchange-rates/import",
         Action::RecordAssessmentRate,
     ),
     (Method::POST, "/v1/batches", Action::AssessCase),
+    (Method::GET, "/v1/batches", Action::ListCases),
     (Method::GET, "/v1/batches/{id}", Action::ListCases),
     (Method::POST, "/v1/batches/{id}/assess", Action::AssessCase),
     (
@@ -222,6 +224,7 @@ pub const ROUTES: &[(Method, &str, Action)] = &[
         Action::ReleaseBatch,
     ),
     (Method::GET, "/v1/jobs/{id}", Action::ListCases),
+    (Method::GET, "/v1/jobs", Action::ListCases),
     (Method::GET, "/v1/panels", Action::ListCases),
     (Method::POST, "/v1/panels", Action::ManagePanels),
     (
@@ -235,6 +238,7 @@ pub const ROUTES: &[(Method, &str, Action)] = &[
         Action::Recommend,
     ),
     (Method::GET, "/v1/recommendations/{id}", Action::ListCases),
+    (Method::GET, "/v1/recommendations", Action::ListCases),
     (
         Method::POST,
         "/v1/recommendations/{id}/votes",
@@ -256,6 +260,7 @@ pub const ROUTES: &[(Method, &str, Action)] = &[
         Action::ReadPublicDecisions,
     ),
     (Method::GET, "/v1/decisions/{id}", Action::ReadAwards),
+    (Method::GET, "/v1/decisions", Action::ReadAwards),
     (
         Method::POST,
         "/v1/decisions/{id}/corrections",
@@ -286,6 +291,7 @@ pub const ROUTES: &[(Method, &str, Action)] = &[
         Action::ManagePayments,
     ),
     (Method::POST, "/v1/payment-rounds", Action::ManagePayments),
+    (Method::GET, "/v1/payment-rounds", Action::ReadAwards),
     (Method::GET, "/v1/payment-rounds/{id}", Action::ReadAwards),
     (
         Method::POST,
@@ -294,6 +300,7 @@ pub const ROUTES: &[(Method, &str, Action)] = &[
     ),
     (Method::GET, "/v1/reports/awards", Action::ReadAwards),
     (Method::POST, "/v1/imports", Action::ImportClaims),
+    (Method::GET, "/v1/imports", Action::ImportClaims),
     (Method::GET, "/v1/imports/{id}", Action::ImportClaims),
     (
         Method::GET,

@@ -1216,16 +1216,15 @@ pub async fn run(app: &App, args: &DemoArgs) -> anyhow::Result<Summary> {
         .iter()
         .map(|l| (l.award, l.amount))
         .collect();
-    let awards = app::awards::awards(app, &acting(team.get("Council"), Action::ReadAwards))
-        .await
-        .doing("the awards")?;
+    let reader = acting(team.get("Council"), Action::ReadAwards);
     let stage_of: BTreeMap<ClaimId, Stage> = filed.iter().map(|f| (f.id, f.stage)).collect();
     let today = app.clock.today();
-    for (n, award) in awards.iter().enumerate() {
+    for (n, (id, share)) in allotted.iter().enumerate() {
+        let award = app::awards::award(app, &reader, *id)
+            .await
+            .doing("an award of the round")?;
         let stage = stage_of.get(&award.claim_id).copied();
-        let Some(share) = allotted.get(&award.award.id).map(Money::amount) else {
-            continue;
-        };
+        let share = share.amount();
         let parts: Vec<Decimal> = match stage {
             Some(Stage::Paid) => {
                 let first = cents(share * Decimal::new(4, 1));

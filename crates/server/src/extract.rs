@@ -214,6 +214,28 @@ impl PageParams {
         };
         Ok(kernel::PageRequest::new(self.limit, after))
     }
+
+    /// The page of a list ordered by a text key (a code; a category and
+    /// version; a currency pair and date).
+    pub fn key_request(&self) -> Result<kernel::KeyPageRequest, ApiError> {
+        Ok(app::key_page(self.limit, self.cursor.as_deref())?)
+    }
+}
+
+/// The page parameters of a list whose query also carries filters.
+pub fn page_request(
+    limit: Option<u32>,
+    cursor: Option<&str>,
+) -> Result<kernel::PageRequest, ApiError> {
+    Ok(app::page(limit, cursor)?)
+}
+
+/// As [`page_request`], for a list ordered by a text key.
+pub fn key_page_request(
+    limit: Option<u32>,
+    cursor: Option<&str>,
+) -> Result<kernel::KeyPageRequest, ApiError> {
+    Ok(app::key_page(limit, cursor)?)
 }
 
 /// Reads `If-Match` as a version number: 428 when absent, 412 when it does

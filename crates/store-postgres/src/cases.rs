@@ -9,16 +9,17 @@ use commission::{
     ReleaseDecision, SampleFinding, ValuationRule,
 };
 use kernel::id::AccountId;
-use kernel::{Currency, Money, Page, PageRequest};
+use kernel::{Currency, KeyPageRequest, Money, Page, PageRequest};
 use register::ClaimId;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use sqlx::postgres::PgRow;
 use sqlx::{Postgres, QueryBuilder, Row, Transaction};
 use store::cases::{
-    AssessmentRate, AssessmentRecord, BatchPlan, BatchRecord, CaseFacts, CaseFilter, CaseRecord,
-    ChunkFn, ChunkItem, ChunkOutcome, DrawFn, DuplicateInputs, JobId, JobRecord, JobStatus,
-    NewBatch, RuleRecord, batch_status_of, case_status_of, finding_json, routing_text,
+    AssessmentRate, AssessmentRecord, BatchFilter, BatchPlan, BatchRecord, CaseFacts, CaseFilter,
+    CaseRecord, ChunkFn, ChunkItem, ChunkOutcome, DrawFn, DuplicateInputs, JobFilter, JobId,
+    JobRecord, JobStatus, NewBatch, RateFilter, RuleRecord, batch_status_of, case_status_of,
+    finding_json, parse_rate_key, parse_rule_key, rate_key, routing_text, rule_key,
 };
 use store::{AuditContext, CaseStore, Change, StoreError};
 use time::{Date, OffsetDateTime};
@@ -199,6 +200,16 @@ fn push_filter(q: &mut QueryBuilder<'_, Postgres>, filter: &CaseFilter) {
 
 /// Creates the case of a claim being recorded, inside the recording
 /// transaction. Does nothing if the claim has a case already.
+fn rate_from_row(r: &PgRow) -> Result<AssessmentRate, sqlx::Error> {
+    Ok(AssessmentRate {
+        from: Currency::from_code(&r.try_get::<String, _>("from_currency")?).map_err(decode)?,
+        to: Currency::from_code(&r.try_get::<String, _>("to_currency")?).map_err(decode)?,
+        date: r.try_get("rate_date")?,
+        rate: r.try_get("rate")?,
+        source: r.try_get("source")?,
+    })
+}
+
 pub(crate) async fn insert_case(
     tx: &mut Transaction<'static, Postgres>,
     claim: ClaimId,
@@ -594,21 +605,38 @@ impl CaseStore for PostgresStore {
             .await
     }
 
-    async fn valuation_rules(&self, category: Option<&str>) -> Result<Vec<RuleRecord>, StoreError> {
-        let rows = sqlx::query(
+    async fn valuation_rules(
+        &self,
+        category: Option<&str>,
+        page: &KeyPageRequest,
+    ) -> Result<Page<RuleRecord>, StoreError> {
+        let mut q = QueryBuilder::<Postgres>::new(
             "SELECT r.rule, r.created_at, EXISTS (SELECT 1 FROM assessments a \
              WHERE a.rule_category = r.category AND a.rule_version = r.version) AS used \
-             FROM valuation_rules r WHERE ($1::text IS NULL OR r.category = $1) \
-             ORDER BY r.category, r.version",
-        )
-        .bind(category)
-        .fetch_all(self.pool())
-        .await
-        .map_err(map_err)?;
-        rows.iter()
+             FROM valuation_rules r WHERE TRUE",
+        );
+        if let Some(category) = category {
+            q.push(" AND r.category = ").push_bind(category.to_owned());
+        }
+        if let Some(key) = &page.after {
+            let (category, version) = parse_rule_key(&key.0).ok_or(StoreError::NotFound)?;
+            q.push(" AND (r.category, r.version) > (")
+                .push_bind(category)
+                .push(", ")
+                .push_bind(i64::from(version))
+                .push(")");
+        }
+        q.push(" ORDER BY r.category, r.version LIMIT ")
+            .push_bind(page.fetch_limit());
+        let rows = q.build().fetch_all(self.pool()).await.map_err(map_err)?;
+        let rules = rows
+            .iter()
             .map(rule_from_row)
-            .collect::<Result<_, _>>()
-            .map_err(map_err)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(map_err)?;
+        Ok(Page::from_keyed_rows(rules, page, |r| {
+            rule_key(&r.rule.category, r.rule.version)
+        }))
     }
 
     async fn valuation_rule(
@@ -693,19 +721,48 @@ impl CaseStore for PostgresStore {
         .await
         .map_err(map_err)?;
         rows.iter()
-            .map(|r| {
-                Ok(AssessmentRate {
-                    from: Currency::from_code(&r.try_get::<String, _>("from_currency")?)
-                        .map_err(decode)?,
-                    to: Currency::from_code(&r.try_get::<String, _>("to_currency")?)
-                        .map_err(decode)?,
-                    date: r.try_get("rate_date")?,
-                    rate: r.try_get("rate")?,
-                    source: r.try_get("source")?,
-                })
-            })
+            .map(rate_from_row)
             .collect::<Result<_, sqlx::Error>>()
             .map_err(map_err)
+    }
+
+    async fn assessment_rate_list(
+        &self,
+        filter: &RateFilter,
+        page: &KeyPageRequest,
+    ) -> Result<Page<AssessmentRate>, StoreError> {
+        let mut q = QueryBuilder::<Postgres>::new("SELECT * FROM assessment_rates WHERE TRUE");
+        if let Some(from) = filter.from {
+            q.push(" AND from_currency = ").push_bind(from.code());
+        }
+        if let Some(to) = filter.to {
+            q.push(" AND to_currency = ").push_bind(to.code());
+        }
+        if let Some(since) = filter.since {
+            q.push(" AND rate_date >= ").push_bind(since);
+        }
+        if let Some(until) = filter.until {
+            q.push(" AND rate_date <= ").push_bind(until);
+        }
+        if let Some(after) = &page.after {
+            let (from, to, date) = parse_rate_key(&after.0).ok_or(StoreError::NotFound)?;
+            q.push(" AND (from_currency, to_currency, rate_date) > (")
+                .push_bind(from.code())
+                .push(", ")
+                .push_bind(to.code())
+                .push(", ")
+                .push_bind(date)
+                .push(")");
+        }
+        q.push(" ORDER BY from_currency, to_currency, rate_date LIMIT ")
+            .push_bind(page.fetch_limit());
+        let rows = q.build().fetch_all(self.pool()).await.map_err(map_err)?;
+        let rates = rows
+            .iter()
+            .map(rate_from_row)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(map_err)?;
+        Ok(Page::from_keyed_rows(rates, page, rate_key))
     }
 
     async fn record_assessment(
@@ -860,6 +917,66 @@ impl CaseStore for PostgresStore {
         let record = Self::load_batch(&mut *tx, id).await?;
         tx.commit().await.map_err(map_err)?;
         Ok(record)
+    }
+
+    async fn batches(
+        &self,
+        filter: &BatchFilter,
+        page: PageRequest,
+    ) -> Result<Page<BatchRecord>, StoreError> {
+        let mut q = QueryBuilder::<Postgres>::new("SELECT * FROM batches WHERE TRUE");
+        if let Some(status) = filter.status {
+            q.push(" AND status = ").push_bind(status.as_str());
+        }
+        if let Some(category) = &filter.category {
+            q.push(" AND category = ").push_bind(category.clone());
+        }
+        if !filter.exclude_categories.is_empty() {
+            q.push(" AND NOT (category = ANY(")
+                .push_bind(filter.exclude_categories.clone())
+                .push("))");
+        }
+        if let Some(after) = page.after {
+            q.push(" AND id > ").push_bind(after.0);
+        }
+        q.push(" ORDER BY id LIMIT ").push_bind(page.fetch_limit());
+        let rows = q.build().fetch_all(self.pool()).await.map_err(map_err)?;
+        let batches = rows
+            .iter()
+            .map(batch_from_row)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(map_err)?;
+        Ok(Page::from_rows(batches, page, |b| b.id.0))
+    }
+
+    async fn jobs(
+        &self,
+        filter: &JobFilter,
+        page: PageRequest,
+    ) -> Result<Page<JobRecord>, StoreError> {
+        let mut q = QueryBuilder::<Postgres>::new("SELECT * FROM jobs WHERE TRUE");
+        if let Some(kind) = &filter.kind {
+            q.push(" AND kind = ").push_bind(kind.clone());
+        }
+        if let Some(status) = filter.status {
+            q.push(" AND status = ").push_bind(status.as_str());
+        }
+        if !filter.exclude_categories.is_empty() {
+            q.push(" AND subject_id NOT IN (SELECT id FROM batches WHERE category = ANY(")
+                .push_bind(filter.exclude_categories.clone())
+                .push("))");
+        }
+        if let Some(after) = page.after {
+            q.push(" AND id > ").push_bind(after.0);
+        }
+        q.push(" ORDER BY id LIMIT ").push_bind(page.fetch_limit());
+        let rows = q.build().fetch_all(self.pool()).await.map_err(map_err)?;
+        let jobs = rows
+            .iter()
+            .map(job_from_row)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(map_err)?;
+        Ok(Page::from_rows(jobs, page, |j| j.id.0))
     }
 
     async fn batch(&self, id: BatchId) -> Result<BatchRecord, StoreError> {

@@ -714,7 +714,7 @@ impl ClaimStore for PostgresStore {
 
     async fn claim_messages(&self, id: ClaimId) -> Result<Vec<ClaimMessage>, StoreError> {
         let rows = sqlx::query(
-            "SELECT kind, author, text, at FROM claim_messages WHERE claim_id = $1 ORDER BY id",
+            "SELECT id, kind, author, text, at FROM claim_messages WHERE claim_id = $1 ORDER BY id",
         )
         .bind(id.0)
         .fetch_all(self.pool())
@@ -723,6 +723,7 @@ impl ClaimStore for PostgresStore {
         rows.iter()
             .map(|r| {
                 Ok(ClaimMessage {
+                    id: r.try_get("id")?,
                     kind: if r.try_get::<String, _>("kind")? == "request" {
                         MessageKind::Request
                     } else {

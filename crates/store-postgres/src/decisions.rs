@@ -10,17 +10,19 @@ use commission::{
     PanelId, PaymentRoundId, PaymentRoundPreview, Recommendation, RecommendationId,
     RecommendationStatus,
 };
+use kernel::{Page, PageRequest};
 use register::ClaimId;
 use rust_decimal::Decimal;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::json;
 use sqlx::postgres::PgRow as DbRow;
-use sqlx::{Postgres as Kind, Row, Transaction};
+use sqlx::{Postgres as Kind, QueryBuilder, Row, Transaction};
 use store::decisions::{
-    Approval, AwardRecord, Correction, DecisionRecord, Issued, PanelRecord, PaymentRoundRecord,
-    RecommendationRecord, RoundStatus, approved, award_after_correction, award_of,
-    claimant_kind_of, claimant_kind_text, corrected, enum_text,
+    Approval, AwardFilter, AwardRecord, Correction, DecisionFilter, DecisionRecord, Issued,
+    PanelRecord, PaymentRoundRecord, RecommendationFilter, RecommendationRecord, RoundStatus,
+    approved, award_after_correction, award_of, claimant_kind_of, claimant_kind_text, corrected,
+    enum_text,
 };
 use store::{AuditContext, Change, DecisionStore, StoreError};
 use time::OffsetDateTime;
@@ -121,6 +123,15 @@ fn round_from_row(row: &DbRow) -> Result<PaymentRoundRecord, sqlx::Error> {
         confirmed_at: row.try_get("confirmed_at")?,
         version: row.try_get("version")?,
     })
+}
+
+/// Leaves out the cases of these categories (`c` is the case).
+fn exclude_categories(q: &mut QueryBuilder<'_, Kind>, categories: &[String]) {
+    if !categories.is_empty() {
+        q.push(" AND NOT (c.category = ANY(")
+            .push_bind(categories.to_vec())
+            .push("))");
+    }
 }
 
 fn conflict(what: impl Into<String>) -> StoreError {
@@ -310,15 +321,21 @@ impl DecisionStore for Db {
         self.panel(panel.id).await
     }
 
-    async fn panels(&self) -> Result<Vec<PanelRecord>, StoreError> {
-        let rows = sqlx::query("SELECT * FROM panels ORDER BY id")
-            .fetch_all(self.pool())
-            .await
-            .map_err(map_err)?;
-        rows.iter()
+    async fn panels(&self, page: PageRequest) -> Result<Page<PanelRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT * FROM panels WHERE ($1::uuid IS NULL OR id > $1) ORDER BY id LIMIT $2",
+        )
+        .bind(page.after.map(|c| c.0))
+        .bind(page.fetch_limit())
+        .fetch_all(self.pool())
+        .await
+        .map_err(map_err)?;
+        let panels = rows
+            .iter()
             .map(panel_from_row)
-            .collect::<Result<_, _>>()
-            .map_err(map_err)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(map_err)?;
+        Ok(Page::from_rows(panels, page, |p| p.panel.id.0))
     }
 
     async fn panel(&self, id: PanelId) -> Result<PanelRecord, StoreError> {
@@ -420,6 +437,41 @@ impl DecisionStore for Db {
             .map_err(map_err)
     }
 
+    async fn recommendations(
+        &self,
+        filter: &RecommendationFilter,
+        page: PageRequest,
+    ) -> Result<Page<RecommendationRecord>, StoreError> {
+        let mut q = QueryBuilder::<Kind>::new(
+            "SELECT r.* FROM recommendations r JOIN cases c ON c.id = r.case_id WHERE TRUE",
+        );
+        if let Some(status) = filter.status {
+            q.push(" AND r.status = ").push_bind(enum_text(&status));
+        }
+        if let Some(case) = filter.case {
+            q.push(" AND r.case_id = ").push_bind(case.0);
+        }
+        if let Some(panel) = filter.panel {
+            q.push(" AND r.panel_id = ").push_bind(panel.0);
+        }
+        if let Some(batch) = filter.batch {
+            q.push(" AND r.batch_id = ").push_bind(batch.0);
+        }
+        exclude_categories(&mut q, &filter.exclude_categories);
+        if let Some(after) = page.after {
+            q.push(" AND r.id > ").push_bind(after.0);
+        }
+        q.push(" ORDER BY r.id LIMIT ")
+            .push_bind(page.fetch_limit());
+        let rows = q.build().fetch_all(self.pool()).await.map_err(map_err)?;
+        let list = rows
+            .iter()
+            .map(recommendation_from_row)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(map_err)?;
+        Ok(Page::from_rows(list, page, |r| r.recommendation.id.0))
+    }
+
     async fn record_vote(
         &self,
         ctx: &AuditContext,
@@ -507,17 +559,34 @@ impl DecisionStore for Db {
             .map_err(map_err)
     }
 
-    async fn final_decisions(&self) -> Result<Vec<DecisionRecord>, StoreError> {
-        let rows = sqlx::query(&format!(
-            "{DECISION_SELECT} WHERE d.status = 'final' ORDER BY d.id"
-        ))
-        .fetch_all(self.pool())
-        .await
-        .map_err(map_err)?;
-        rows.iter()
+    async fn decisions(
+        &self,
+        filter: &DecisionFilter,
+        page: PageRequest,
+    ) -> Result<Page<DecisionRecord>, StoreError> {
+        let mut q = QueryBuilder::<Kind>::new(format!("{DECISION_SELECT} WHERE TRUE"));
+        if let Some(status) = filter.status {
+            q.push(" AND d.status = ").push_bind(enum_text(&status));
+        }
+        if let Some(case) = filter.case {
+            q.push(" AND d.case_id = ").push_bind(case.0);
+        }
+        if let Some(category) = &filter.category {
+            q.push(" AND c.category = ").push_bind(category.clone());
+        }
+        exclude_categories(&mut q, &filter.exclude_categories);
+        if let Some(after) = page.after {
+            q.push(" AND d.id > ").push_bind(after.0);
+        }
+        q.push(" ORDER BY d.id LIMIT ")
+            .push_bind(page.fetch_limit());
+        let rows = q.build().fetch_all(self.pool()).await.map_err(map_err)?;
+        let list = rows
+            .iter()
             .map(decision_from_row)
-            .collect::<Result<_, _>>()
-            .map_err(map_err)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(map_err)?;
+        Ok(Page::from_rows(list, page, |d| d.decision.id.0))
     }
 
     async fn final_decision_count(&self) -> Result<u64, StoreError> {
@@ -724,6 +793,36 @@ impl DecisionStore for Db {
             .map_err(map_err)
     }
 
+    async fn award_page(
+        &self,
+        filter: &AwardFilter,
+        page: PageRequest,
+    ) -> Result<Page<AwardRecord>, StoreError> {
+        let mut q = QueryBuilder::<Kind>::new(format!("{AWARD_SELECT} WHERE TRUE"));
+        if let Some(status) = filter.status {
+            q.push(" AND a.status = ").push_bind(enum_text(&status));
+        }
+        if let Some(currency) = filter.currency {
+            q.push(" AND a.currency = ").push_bind(currency.code());
+        }
+        if let Some(category) = &filter.category {
+            q.push(" AND c.category = ").push_bind(category.clone());
+        }
+        exclude_categories(&mut q, &filter.exclude_categories);
+        if let Some(after) = page.after {
+            q.push(" AND a.id > ").push_bind(after.0);
+        }
+        q.push(" ORDER BY a.id LIMIT ")
+            .push_bind(page.fetch_limit());
+        let rows = q.build().fetch_all(self.pool()).await.map_err(map_err)?;
+        let list = rows
+            .iter()
+            .map(award_from_row)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(map_err)?;
+        Ok(Page::from_rows(list, page, |a| a.award.id.0))
+    }
+
     async fn save_award(
         &self,
         ctx: &AuditContext,
@@ -783,6 +882,29 @@ impl DecisionStore for Db {
             .await
             .map_err(map_err)?;
         round_from_row(&row).map_err(map_err)
+    }
+
+    async fn payment_rounds(
+        &self,
+        status: Option<RoundStatus>,
+        page: PageRequest,
+    ) -> Result<Page<PaymentRoundRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT * FROM payment_rounds WHERE ($1::text IS NULL OR status = $1) \
+             AND ($2::uuid IS NULL OR id > $2) ORDER BY id LIMIT $3",
+        )
+        .bind(status.map(|s| enum_text(&s)))
+        .bind(page.after.map(|c| c.0))
+        .bind(page.fetch_limit())
+        .fetch_all(self.pool())
+        .await
+        .map_err(map_err)?;
+        let list = rows
+            .iter()
+            .map(round_from_row)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(map_err)?;
+        Ok(Page::from_rows(list, page, |r| r.id.0))
     }
 
     async fn confirm_payment_round(

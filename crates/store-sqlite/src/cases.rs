@@ -9,7 +9,7 @@ use commission::{
     ReleaseDecision, SampleFinding, ValuationRule,
 };
 use kernel::id::AccountId;
-use kernel::{Currency, Money, Page, PageRequest};
+use kernel::{Currency, KeyPageRequest, Money, Page, PageRequest};
 use register::ClaimId;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
@@ -17,9 +17,10 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite, Transaction};
 use std::str::FromStr;
 use store::cases::{
-    AssessmentRate, AssessmentRecord, BatchPlan, BatchRecord, CaseFacts, CaseFilter, CaseRecord,
-    ChunkFn, ChunkItem, ChunkOutcome, DrawFn, DuplicateInputs, JobId, JobRecord, JobStatus,
-    NewBatch, RuleRecord, batch_status_of, case_status_of, finding_json, minor_units, routing_text,
+    AssessmentRate, AssessmentRecord, BatchFilter, BatchPlan, BatchRecord, CaseFacts, CaseFilter,
+    CaseRecord, ChunkFn, ChunkItem, ChunkOutcome, DrawFn, DuplicateInputs, JobFilter, JobId,
+    JobRecord, JobStatus, NewBatch, RateFilter, RuleRecord, batch_status_of, case_status_of,
+    finding_json, minor_units, parse_rate_key, parse_rule_key, rate_key, routing_text, rule_key,
 };
 use store::{AuditContext, CaseStore, Change, StoreError};
 use time::{Date, OffsetDateTime};
@@ -37,6 +38,16 @@ fn json_text(row: &SqliteRow, name: &str) -> Result<Option<Value>, sqlx::Error> 
     row.try_get::<Option<String>, _>(name)?
         .map(|t| serde_json::from_str(&t).map_err(decode))
         .transpose()
+}
+
+fn rate_from_row(r: &SqliteRow) -> Result<AssessmentRate, sqlx::Error> {
+    Ok(AssessmentRate {
+        from: Currency::from_code(&r.try_get::<String, _>("from_currency")?).map_err(decode)?,
+        to: Currency::from_code(&r.try_get::<String, _>("to_currency")?).map_err(decode)?,
+        date: parse_date(&r.try_get::<String, _>("rate_date")?).ok_or_else(|| bad("rate date"))?,
+        rate: decimal(&r.try_get::<String, _>("rate")?)?,
+        source: r.try_get("source")?,
+    })
 }
 
 fn date_text(d: Date) -> String {
@@ -594,21 +605,37 @@ impl CaseStore for SqliteStore {
             .await
     }
 
-    async fn valuation_rules(&self, category: Option<&str>) -> Result<Vec<RuleRecord>, StoreError> {
+    async fn valuation_rules(
+        &self,
+        category: Option<&str>,
+        page: &KeyPageRequest,
+    ) -> Result<Page<RuleRecord>, StoreError> {
+        let after = match &page.after {
+            None => None,
+            Some(key) => Some(parse_rule_key(&key.0).ok_or(StoreError::NotFound)?),
+        };
         let rows = sqlx::query(
             "SELECT r.rule, r.created_at, EXISTS (SELECT 1 FROM assessments a \
              WHERE a.rule_category = r.category AND a.rule_version = r.version) AS used \
              FROM valuation_rules r WHERE (?1 IS NULL OR r.category = ?1) \
-             ORDER BY r.category, r.version",
+             AND (?2 IS NULL OR (r.category, r.version) > (?2, ?3)) \
+             ORDER BY r.category, r.version LIMIT ?4",
         )
         .bind(category)
+        .bind(after.as_ref().map(|(c, _)| c.clone()))
+        .bind(after.as_ref().map(|(_, v)| i64::from(*v)))
+        .bind(page.fetch_limit())
         .fetch_all(self.reader())
         .await
         .map_err(map_err)?;
-        rows.iter()
+        let rules = rows
+            .iter()
             .map(rule_from_row)
-            .collect::<Result<_, _>>()
-            .map_err(map_err)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(map_err)?;
+        Ok(Page::from_keyed_rows(rules, page, |r| {
+            rule_key(&r.rule.category, r.rule.version)
+        }))
     }
 
     async fn valuation_rule(
@@ -693,20 +720,48 @@ impl CaseStore for SqliteStore {
         .await
         .map_err(map_err)?;
         rows.iter()
-            .map(|r| {
-                Ok(AssessmentRate {
-                    from: Currency::from_code(&r.try_get::<String, _>("from_currency")?)
-                        .map_err(decode)?,
-                    to: Currency::from_code(&r.try_get::<String, _>("to_currency")?)
-                        .map_err(decode)?,
-                    date: parse_date(&r.try_get::<String, _>("rate_date")?)
-                        .ok_or_else(|| bad("rate date"))?,
-                    rate: decimal(&r.try_get::<String, _>("rate")?)?,
-                    source: r.try_get("source")?,
-                })
-            })
+            .map(rate_from_row)
             .collect::<Result<_, sqlx::Error>>()
             .map_err(map_err)
+    }
+
+    async fn assessment_rate_list(
+        &self,
+        filter: &RateFilter,
+        page: &KeyPageRequest,
+    ) -> Result<Page<AssessmentRate>, StoreError> {
+        let mut q = QueryBuilder::<Sqlite>::new("SELECT * FROM assessment_rates WHERE 1 = 1");
+        if let Some(from) = filter.from {
+            q.push(" AND from_currency = ").push_bind(from.code());
+        }
+        if let Some(to) = filter.to {
+            q.push(" AND to_currency = ").push_bind(to.code());
+        }
+        if let Some(since) = filter.since {
+            q.push(" AND rate_date >= ").push_bind(date_text(since));
+        }
+        if let Some(until) = filter.until {
+            q.push(" AND rate_date <= ").push_bind(date_text(until));
+        }
+        if let Some(after) = &page.after {
+            let (from, to, date) = parse_rate_key(&after.0).ok_or(StoreError::NotFound)?;
+            q.push(" AND (from_currency, to_currency, rate_date) > (")
+                .push_bind(from.code())
+                .push(", ")
+                .push_bind(to.code())
+                .push(", ")
+                .push_bind(date_text(date))
+                .push(")");
+        }
+        q.push(" ORDER BY from_currency, to_currency, rate_date LIMIT ")
+            .push_bind(page.fetch_limit());
+        let rows = q.build().fetch_all(self.reader()).await.map_err(map_err)?;
+        let rates = rows
+            .iter()
+            .map(rate_from_row)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(map_err)?;
+        Ok(Page::from_keyed_rows(rates, page, rate_key))
     }
 
     async fn record_assessment(
@@ -861,6 +916,72 @@ impl CaseStore for SqliteStore {
         let record = Self::load_batch(&mut *tx, id).await?;
         tx.commit().await.map_err(map_err)?;
         Ok(record)
+    }
+
+    async fn batches(
+        &self,
+        filter: &BatchFilter,
+        page: PageRequest,
+    ) -> Result<Page<BatchRecord>, StoreError> {
+        let mut q = QueryBuilder::<Sqlite>::new("SELECT * FROM batches WHERE 1 = 1");
+        if let Some(status) = filter.status {
+            q.push(" AND status = ").push_bind(status.as_str());
+        }
+        if let Some(category) = &filter.category {
+            q.push(" AND category = ").push_bind(category.clone());
+        }
+        if !filter.exclude_categories.is_empty() {
+            q.push(" AND category NOT IN (");
+            let mut list = q.separated(", ");
+            for c in &filter.exclude_categories {
+                list.push_bind(c.clone());
+            }
+            list.push_unseparated(")");
+        }
+        if let Some(after) = page.after {
+            q.push(" AND id > ").push_bind(after.0);
+        }
+        q.push(" ORDER BY id LIMIT ").push_bind(page.fetch_limit());
+        let rows = q.build().fetch_all(self.reader()).await.map_err(map_err)?;
+        let batches = rows
+            .iter()
+            .map(batch_from_row)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(map_err)?;
+        Ok(Page::from_rows(batches, page, |b| b.id.0))
+    }
+
+    async fn jobs(
+        &self,
+        filter: &JobFilter,
+        page: PageRequest,
+    ) -> Result<Page<JobRecord>, StoreError> {
+        let mut q = QueryBuilder::<Sqlite>::new("SELECT * FROM jobs WHERE 1 = 1");
+        if let Some(kind) = &filter.kind {
+            q.push(" AND kind = ").push_bind(kind.clone());
+        }
+        if let Some(status) = filter.status {
+            q.push(" AND status = ").push_bind(status.as_str());
+        }
+        if !filter.exclude_categories.is_empty() {
+            q.push(" AND subject_id NOT IN (SELECT id FROM batches WHERE category IN (");
+            let mut list = q.separated(", ");
+            for c in &filter.exclude_categories {
+                list.push_bind(c.clone());
+            }
+            list.push_unseparated("))");
+        }
+        if let Some(after) = page.after {
+            q.push(" AND id > ").push_bind(after.0);
+        }
+        q.push(" ORDER BY id LIMIT ").push_bind(page.fetch_limit());
+        let rows = q.build().fetch_all(self.reader()).await.map_err(map_err)?;
+        let jobs = rows
+            .iter()
+            .map(job_from_row)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(map_err)?;
+        Ok(Page::from_rows(jobs, page, |j| j.id.0))
     }
 
     async fn batch(&self, id: BatchId) -> Result<BatchRecord, StoreError> {

@@ -666,7 +666,7 @@ impl ClaimStore for SqliteStore {
 
     async fn claim_messages(&self, id: ClaimId) -> Result<Vec<ClaimMessage>, StoreError> {
         let rows = sqlx::query(
-            "SELECT kind, author, text, at FROM claim_messages WHERE claim_id = ? ORDER BY id",
+            "SELECT id, kind, author, text, at FROM claim_messages WHERE claim_id = ? ORDER BY id",
         )
         .bind(id.0)
         .fetch_all(self.reader())
@@ -675,6 +675,7 @@ impl ClaimStore for SqliteStore {
         rows.iter()
             .map(|r| {
                 Ok(ClaimMessage {
+                    id: r.try_get("id")?,
                     kind: if r.try_get::<String, _>("kind")? == "request" {
                         MessageKind::Request
                     } else {

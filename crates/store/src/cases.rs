@@ -15,7 +15,7 @@ use commission::{
     ClaimantKey, Finding, ReleaseDecision, Routing, SampleFinding, ValuationRule,
 };
 use kernel::id::AccountId;
-use kernel::{Currency, Money, Page, PageRequest};
+use kernel::{Currency, KeyPageRequest, Money, Page, PageRequest};
 use register::ClaimId;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -255,7 +255,7 @@ impl JobStatus {
 #[derive(Clone, Debug, PartialEq)]
 pub struct JobRecord {
     pub id: JobId,
-    /// `batch_assessment`.
+    /// [`BATCH_JOB_KIND`] or `store::imports::IMPORT_JOB_KIND`.
     pub kind: String,
     /// The batch.
     pub subject_id: Uuid,
@@ -370,7 +370,13 @@ pub trait CaseStore {
         rule: &ValuationRule,
     ) -> Result<RuleRecord, StoreError>;
 
-    async fn valuation_rules(&self, category: Option<&str>) -> Result<Vec<RuleRecord>, StoreError>;
+    /// Rule versions, of one category if given, in (category, version)
+    /// order, paged by that key ([`rule_key`]).
+    async fn valuation_rules(
+        &self,
+        category: Option<&str>,
+        page: &KeyPageRequest,
+    ) -> Result<Page<RuleRecord>, StoreError>;
 
     /// A version, or the latest of the category when `version` is `None`.
     async fn valuation_rule(
@@ -386,6 +392,14 @@ pub trait CaseStore {
         ctx: &AuditContext,
         rates: &[AssessmentRate],
     ) -> Result<Vec<bool>, StoreError>;
+
+    /// Recorded rates matching `filter` in (from, to, date) order, paged by
+    /// that key ([`rate_key`]).
+    async fn assessment_rate_list(
+        &self,
+        filter: &RateFilter,
+        page: &KeyPageRequest,
+    ) -> Result<Page<AssessmentRate>, StoreError>;
 
     /// Rates into `to` dated within `from_date..=to_date`.
     async fn assessment_rates(
@@ -422,6 +436,13 @@ pub trait CaseStore {
 
     async fn batch(&self, id: BatchId) -> Result<BatchRecord, StoreError>;
 
+    /// Batches matching `filter` in id order (oldest first), paged.
+    async fn batches(
+        &self,
+        filter: &BatchFilter,
+        page: PageRequest,
+    ) -> Result<Page<BatchRecord>, StoreError>;
+
     /// Moves a `selected` or `returned` batch to `assessing`, starts a new
     /// round (clearing earlier case errors) and queues its job.
     async fn start_batch_assessment(
@@ -431,6 +452,13 @@ pub trait CaseStore {
     ) -> Result<(BatchRecord, JobRecord), StoreError>;
 
     async fn job(&self, id: JobId) -> Result<JobRecord, StoreError>;
+
+    /// Background jobs matching `filter` in id order (oldest first), paged.
+    async fn jobs(
+        &self,
+        filter: &JobFilter,
+        page: PageRequest,
+    ) -> Result<Page<JobRecord>, StoreError>;
 
     /// Leases the oldest open job whose lease is free or expired.
     async fn claim_job(
@@ -523,6 +551,68 @@ pub const fn routing_text(r: Routing) -> &'static str {
         Routing::Batch => "batch",
         Routing::Individual => "individual",
     }
+}
+
+/// Filters of the batch list; every field narrows it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BatchFilter {
+    pub status: Option<BatchStatus>,
+    pub category: Option<String>,
+    /// Categories left out: the sensitive ones, for a caller without the
+    /// clearance.
+    pub exclude_categories: Vec<String>,
+}
+
+/// The kind of a batch's assessment job.
+pub const BATCH_JOB_KIND: &str = "batch_assessment";
+
+/// Filters of the job list; every field narrows it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct JobFilter {
+    /// [`BATCH_JOB_KIND`] or `store::imports::IMPORT_JOB_KIND`.
+    pub kind: Option<String>,
+    pub status: Option<JobStatus>,
+    /// Batch jobs whose batch is of these categories are left out: the
+    /// sensitive ones, for a caller without the clearance.
+    pub exclude_categories: Vec<String>,
+}
+
+/// Filters of the list of recorded exchange rates; every field narrows it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RateFilter {
+    pub from: Option<Currency>,
+    pub to: Option<Currency>,
+    /// Dated on or after.
+    pub since: Option<Date>,
+    /// Dated on or before.
+    pub until: Option<Date>,
+}
+
+/// The key a rule list is ordered and paged by: category, then version
+/// (zero-padded so that the text orders as the pair does).
+pub fn rule_key(category: &str, version: u32) -> String {
+    format!("{category}/{version:010}")
+}
+
+/// Reads a [`rule_key`] back.
+pub fn parse_rule_key(key: &str) -> Option<(String, u32)> {
+    let (category, version) = key.rsplit_once('/')?;
+    Some((category.to_owned(), version.parse().ok()?))
+}
+
+/// The key a rate list is ordered and paged by: from, to, date.
+pub fn rate_key(rate: &AssessmentRate) -> String {
+    format!("{}/{}/{}", rate.from.code(), rate.to.code(), rate.date)
+}
+
+/// Reads a [`rate_key`] back.
+pub fn parse_rate_key(key: &str) -> Option<(Currency, Currency, Date)> {
+    let mut parts = key.splitn(3, '/');
+    let from = Currency::from_code(parts.next()?).ok()?;
+    let to = Currency::from_code(parts.next()?).ok()?;
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    let date = Date::parse(parts.next()?, format).ok()?;
+    Some((from, to, date))
 }
 
 /// Text of a batch status.

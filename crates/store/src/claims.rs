@@ -102,6 +102,7 @@ pub enum MessageKind {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ClaimMessage {
+    pub id: uuid::Uuid,
     pub kind: MessageKind,
     pub author: AccountId,
     pub text: String,

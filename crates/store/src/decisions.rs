@@ -11,9 +11,11 @@
 
 use crate::{AuditContext, StoreError};
 use commission::{
-    Award, AwardId, BatchId, CaseId, ClaimantKind, CorrectionReason, Decision, DecisionId, Outcome,
-    Panel, PanelId, PaymentRoundId, PaymentRoundPreview, Recommendation, RecommendationId,
+    Award, AwardId, AwardStatus, BatchId, CaseId, ClaimantKind, CorrectionReason, Decision,
+    DecisionId, DecisionStatus, Outcome, Panel, PanelId, PaymentRoundId, PaymentRoundPreview,
+    Recommendation, RecommendationId, RecommendationStatus,
 };
+use kernel::{Page, PageRequest};
 use register::ClaimId;
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
@@ -109,6 +111,38 @@ pub struct Issued {
     pub award: Option<AwardRecord>,
 }
 
+/// Filters of the recommendation list; every field narrows it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RecommendationFilter {
+    pub status: Option<RecommendationStatus>,
+    pub case: Option<CaseId>,
+    pub panel: Option<PanelId>,
+    pub batch: Option<BatchId>,
+    /// Categories left out: the sensitive ones, for a caller without the
+    /// clearance.
+    pub exclude_categories: Vec<String>,
+}
+
+/// Filters of the decision list; every field narrows it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DecisionFilter {
+    pub status: Option<DecisionStatus>,
+    pub case: Option<CaseId>,
+    pub category: Option<String>,
+    /// Categories left out, as for [`RecommendationFilter`].
+    pub exclude_categories: Vec<String>,
+}
+
+/// Filters of the awards ledger; every field narrows it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AwardFilter {
+    pub status: Option<AwardStatus>,
+    pub currency: Option<kernel::Currency>,
+    pub category: Option<String>,
+    /// Categories left out, as for [`RecommendationFilter`].
+    pub exclude_categories: Vec<String>,
+}
+
 /// Storage of the Commission's decisions.
 #[async_trait::async_trait]
 pub trait DecisionStore: Send + Sync {
@@ -119,7 +153,8 @@ pub trait DecisionStore: Send + Sync {
         batches: &[BatchId],
     ) -> Result<PanelRecord, StoreError>;
 
-    async fn panels(&self) -> Result<Vec<PanelRecord>, StoreError>;
+    /// The panels in id order (oldest first), paged.
+    async fn panels(&self, page: PageRequest) -> Result<Page<PanelRecord>, StoreError>;
 
     async fn panel(&self, id: PanelId) -> Result<PanelRecord, StoreError>;
 
@@ -139,6 +174,13 @@ pub trait DecisionStore: Send + Sync {
         &self,
         id: RecommendationId,
     ) -> Result<RecommendationRecord, StoreError>;
+
+    /// Recommendations matching `filter` in id order, paged.
+    async fn recommendations(
+        &self,
+        filter: &RecommendationFilter,
+        page: PageRequest,
+    ) -> Result<Page<RecommendationRecord>, StoreError>;
 
     /// Every recommendation made on a case (open, adopted or rejected),
     /// oldest first.
@@ -170,8 +212,13 @@ pub trait DecisionStore: Send + Sync {
     /// Every decision on the case, oldest first.
     async fn case_decisions(&self, case: CaseId) -> Result<Vec<DecisionRecord>, StoreError>;
 
-    /// Every final decision, oldest first (the public register).
-    async fn final_decisions(&self) -> Result<Vec<DecisionRecord>, StoreError>;
+    /// Decisions matching `filter` in id order (oldest first), paged; the
+    /// public register is those whose status is `final`.
+    async fn decisions(
+        &self,
+        filter: &DecisionFilter,
+        page: PageRequest,
+    ) -> Result<Page<DecisionRecord>, StoreError>;
 
     /// How many final decisions there are.
     async fn final_decision_count(&self) -> Result<u64, StoreError>;
@@ -207,6 +254,13 @@ pub trait DecisionStore: Send + Sync {
     /// Every award, oldest first.
     async fn awards(&self) -> Result<Vec<AwardRecord>, StoreError>;
 
+    /// Awards matching `filter` in id order (oldest first), paged.
+    async fn award_page(
+        &self,
+        filter: &AwardFilter,
+        page: PageRequest,
+    ) -> Result<Page<AwardRecord>, StoreError>;
+
     /// Saves an award after a payment (or a payee change) if it is still
     /// at `expected_version`; `action` and `summary` go to the audit log.
     async fn save_award(
@@ -226,6 +280,14 @@ pub trait DecisionStore: Send + Sync {
     ) -> Result<PaymentRoundRecord, StoreError>;
 
     async fn payment_round(&self, id: PaymentRoundId) -> Result<PaymentRoundRecord, StoreError>;
+
+    /// Payment rounds in id order (oldest first), of one status if given,
+    /// paged.
+    async fn payment_rounds(
+        &self,
+        status: Option<RoundStatus>,
+        page: PageRequest,
+    ) -> Result<Page<PaymentRoundRecord>, StoreError>;
 
     /// Confirms a previewed round: each award in it is saved payable (at its
     /// expected version) and gets its entry. Conflict if the round was

@@ -59,6 +59,7 @@ macro_rules! behaviour_suite {
             a_correction_supersedes_once,
             a_round_is_not_confirmed_over_an_award_changed_since_its_preview,
             an_award_never_goes_below_zero_outstanding,
+            decision_lists_page_by_id_with_their_filters,
             an_import_stores_each_external_id_once,
             an_import_job_keeps_its_rejects_and_counts_under_its_lease
         );
@@ -2500,6 +2501,146 @@ pub async fn two_approvals_of_one_decision_one_wins(store: &dyn Store) {
         .await
         .unwrap();
     assert_eq!(number_of(&next), "ICC-DEC-2026-000002");
+}
+
+/// Every item of a list, read page by page of `limit`.
+async fn every_page<T, F, Fut>(limit: u32, mut read: F) -> Vec<T>
+where
+    F: FnMut(PageRequest) -> Fut,
+    Fut: std::future::Future<Output = kernel::Page<T>>,
+{
+    let mut all = Vec::new();
+    let mut request = PageRequest::new(Some(limit), None);
+    loop {
+        let page = read(request).await;
+        assert!(page.items.len() <= limit as usize);
+        all.extend(page.items);
+        match page.next_cursor.as_deref() {
+            Some(c) => request = PageRequest::new(Some(limit), kernel::Cursor::decode(c)),
+            None => return all,
+        }
+    }
+}
+
+pub async fn decision_lists_page_by_id_with_their_filters(store: &dyn Store) {
+    use crate::decisions::{AwardFilter, DecisionFilter, RecommendationFilter};
+    let decisions = awaiting_council(store, 3).await;
+    store
+        .approve(&ctx(), &approval(&decisions[0]))
+        .await
+        .unwrap();
+    store
+        .approve(&ctx(), &approval(&decisions[1]))
+        .await
+        .unwrap();
+
+    let all = every_page(2, |p| async move {
+        store
+            .decisions(&DecisionFilter::default(), p)
+            .await
+            .unwrap()
+    })
+    .await;
+    let mut expected: Vec<_> = decisions.iter().map(|d| d.decision.id).collect();
+    expected.sort_by_key(|id| id.0);
+    assert_eq!(
+        all.iter().map(|d| d.decision.id).collect::<Vec<_>>(),
+        expected,
+        "id order, each once"
+    );
+    let finals = DecisionFilter {
+        status: Some(commission::DecisionStatus::Final),
+        ..DecisionFilter::default()
+    };
+    let page = store
+        .decisions(&finals, PageRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(page.items.len(), 2);
+    let on_case = DecisionFilter {
+        case: Some(decisions[2].decision.case),
+        ..DecisionFilter::default()
+    };
+    let page = store
+        .decisions(&on_case, PageRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(page.items.len(), 1);
+    assert_eq!(page.items[0].decision.id, decisions[2].decision.id);
+    let hidden = DecisionFilter {
+        exclude_categories: vec!["A3.1".into()],
+        ..DecisionFilter::default()
+    };
+    assert!(
+        store
+            .decisions(&hidden, PageRequest::default())
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
+
+    let recommendations = every_page(1, |p| async move {
+        store
+            .recommendations(&RecommendationFilter::default(), p)
+            .await
+            .unwrap()
+    })
+    .await;
+    assert_eq!(recommendations.len(), 3);
+    let adopted = RecommendationFilter {
+        status: Some(commission::RecommendationStatus::Adopted),
+        case: Some(decisions[0].decision.case),
+        ..RecommendationFilter::default()
+    };
+    let page = store
+        .recommendations(&adopted, PageRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(page.items.len(), 1);
+
+    let awards = every_page(1, |p| async move {
+        store.award_page(&AwardFilter::default(), p).await.unwrap()
+    })
+    .await;
+    assert_eq!(awards.len(), 2);
+    let paid = AwardFilter {
+        status: Some(commission::AwardStatus::Paid),
+        ..AwardFilter::default()
+    };
+    assert!(
+        store
+            .award_page(&paid, PageRequest::default())
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
+    let in_eur = AwardFilter {
+        currency: Some(kernel::Currency::EUR),
+        category: Some("A3.1".into()),
+        ..AwardFilter::default()
+    };
+    assert_eq!(
+        store
+            .award_page(&in_eur, PageRequest::default())
+            .await
+            .unwrap()
+            .items
+            .len(),
+        2
+    );
+
+    let panels = every_page(1, |p| async move { store.panels(p).await.unwrap() }).await;
+    assert_eq!(panels.len(), 1);
+    assert!(
+        store
+            .payment_rounds(None, PageRequest::default())
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
 }
 
 pub async fn decision_numbers_have_no_gaps_when_an_approval_rolls_back(store: &dyn Store) {

@@ -408,7 +408,7 @@ both! {
         };
         let refused = app::decisions::form_panel(&w.app, &c.council, panel).await.unwrap_err();
         assert_eq!(refused.kind, "commission-not-in-force");
-        assert_eq!(app::decisions::panels(&w.app).await.unwrap().len(), 1);
+        assert_eq!(app::decisions::all_panels(&w.app).await.unwrap().len(), 1);
 
         w.clock.set(datetime!(2026-09-01 09:00 UTC));
         let (rec, decision) = adopted(&w, &c, case).await;

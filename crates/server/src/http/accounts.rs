@@ -102,6 +102,7 @@ pub async fn me(State(state): State<AppState>, auth: Authorized) -> ApiResult<Js
     ))
 }
 
+/// List accounts, oldest first, cursor-paged.
 #[utoipa::path(get, path = "/v1/accounts", tag = "accounts", security(("bearer" = [])),
     params(PageParams),
     responses((status = 200, body = AccountPage), (status = 403, body = crate::error::ProblemBody)))]
@@ -117,6 +118,7 @@ pub async fn list(
     ))
 }
 
+/// Create an account with its roles.
 #[utoipa::path(post, path = "/v1/accounts", tag = "accounts", security(("bearer" = [])),
     request_body = CreateAccount,
     responses((status = 201, body = AccountView), (status = 422, body = crate::error::ProblemBody)))]
@@ -133,6 +135,7 @@ pub async fn create(
     ))
 }
 
+/// Read one account.
 #[utoipa::path(get, path = "/v1/accounts/{id}", tag = "accounts", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid)),
     responses((status = 200, body = AccountView), (status = 404, body = crate::error::ProblemBody)))]
@@ -189,6 +192,7 @@ pub async fn suspend(
     .await
 }
 
+/// Reactivate a suspended account.
 #[utoipa::path(post, path = "/v1/accounts/{id}/reactivate", tag = "accounts", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid), ("If-Match" = String, Header)),
     request_body = StatusChange,
@@ -243,16 +247,25 @@ impl From<TokenRecord> for TokenView {
     }
 }
 
+page_of!(
+    /// A page of an account's tokens.
+    TokenPage,
+    TokenView
+);
+
+/// List an account's tokens (never their secrets), oldest first,
+/// cursor-paged.
 #[utoipa::path(get, path = "/v1/accounts/{id}/tokens", tag = "accounts", security(("bearer" = [])),
-    params(("id" = String, Path, format = Uuid)),
-    responses((status = 200, body = Vec<TokenView>)))]
+    params(("id" = String, Path, format = Uuid), PageParams),
+    responses((status = 200, body = TokenPage)))]
 pub async fn tokens(
     State(state): State<AppState>,
     _auth: Authorized,
     Path(id): Path<AccountId>,
-) -> ApiResult<Json<Vec<TokenView>>> {
-    let tokens = app::accounts::tokens(&state.app, id).await?;
-    Ok(Json(tokens.into_iter().map(Into::into).collect()))
+    Query(params): Query<PageParams>,
+) -> ApiResult<Json<TokenPage>> {
+    let tokens = app::accounts::token_page(&state.app, id, params.request()?).await?;
+    Ok(Json(tokens.into()))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -271,6 +284,7 @@ pub struct IssuedToken {
     pub record: TokenView,
 }
 
+/// Issue a token for an account; its secret is in this answer only.
 #[utoipa::path(post, path = "/v1/accounts/{id}/tokens", tag = "accounts", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid)),
     request_body = IssueToken,
@@ -298,6 +312,7 @@ pub async fn issue_token(
     ))
 }
 
+/// Revoke one of an account's tokens.
 #[utoipa::path(post, path = "/v1/accounts/{id}/tokens/{token_id}/revoke", tag = "accounts", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid), ("token_id" = String, Path, format = Uuid)),
     responses((status = 200, body = TokenView), (status = 404, body = crate::error::ProblemBody)))]

@@ -3,7 +3,7 @@
 
 use crate::authz::Authorized;
 use crate::error::ApiResult;
-use crate::extract::{Json, Path, etag, if_match_version};
+use crate::extract::{Json, Path, Query, etag, if_match_version, page_request};
 use crate::http::council::day;
 use crate::state::AppState;
 use app::awards::{AwardTotals, GroupedTotals, NewPayment};
@@ -66,15 +66,44 @@ impl From<AwardRecord> for AwardView {
     }
 }
 
-/// The awards ledger, oldest first.
+page_of!(
+    /// A page of the awards ledger.
+    AwardPage,
+    AwardView
+);
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AwardQuery {
+    /// awarded, payable, partially_paid, paid, payee_unreachable
+    pub status: Option<String>,
+    /// ISO 4217 code of the award's currency.
+    pub currency: Option<String>,
+    /// A category code.
+    pub category: Option<String>,
+    /// Items per page, 1 to 500 (default 50).
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// List awards: the ledger, oldest first, filtered and cursor-paged.
 #[utoipa::path(get, path = "/v1/awards", tag = "decisions", security(("bearer" = [])),
-    responses((status = 200, body = Vec<AwardView>)))]
+    params(AwardQuery), responses((status = 200, body = AwardPage),
+        (status = 422, body = crate::error::ProblemBody)))]
 pub async fn awards(
     State(state): State<AppState>,
     auth: Authorized,
-) -> ApiResult<Json<Vec<AwardView>>> {
-    let list = app::awards::awards(&state.app, &auth.actor()).await?;
-    Ok(Json(list.into_iter().map(AwardView::from).collect()))
+    Query(q): Query<AwardQuery>,
+) -> ApiResult<Json<AwardPage>> {
+    let page = page_request(q.limit, q.cursor.as_deref())?;
+    let criteria = app::awards::AwardCriteria {
+        status: q.status,
+        currency: q.currency,
+        category: q.category,
+    };
+    let list = app::awards::awards(&state.app, &auth.actor(), &criteria, page).await?;
+    Ok(Json(list.into()))
 }
 
 /// One award with its payments.

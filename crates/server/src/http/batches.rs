@@ -4,7 +4,7 @@
 
 use crate::authz::Authorized;
 use crate::error::ApiResult;
-use crate::extract::{Json, Path, etag, if_match_version};
+use crate::extract::{Json, Path, Query, etag, if_match_version, page_request};
 use crate::state::AppState;
 use app::batches::{BatchDetails, VisibleDuplicate};
 use app::cases::CaseCriteria;
@@ -14,7 +14,7 @@ use axum::response::IntoResponse;
 use commission::{BatchId, BatchStatus, CaseId, Finding, ReleaseDecision, SampleFinding};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use store::cases::{CaseFilter, JobId, JobRecord};
+use store::cases::{BatchRecord, CaseFilter, JobId, JobRecord};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 
@@ -178,6 +178,86 @@ pub async fn create(
     Ok((StatusCode::CREATED, etag(view.version), Json(view)))
 }
 
+/// A batch in a list: what it is and where it stands, without its sample's
+/// findings and duplicate flags (`GET /v1/batches/{id}` has them).
+#[derive(Serialize, ToSchema)]
+pub struct BatchSummary {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: BatchId,
+    pub category: String,
+    pub rule_version: u32,
+    /// selected, assessing, assessed, in_review, released, returned
+    #[schema(value_type = String)]
+    pub status: BatchStatus,
+    pub round: i32,
+    pub case_count: i64,
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub job_id: Option<JobId>,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: OffsetDateTime,
+    pub version: i64,
+}
+
+impl From<BatchRecord> for BatchSummary {
+    fn from(b: BatchRecord) -> Self {
+        Self {
+            id: b.id,
+            category: b.category,
+            rule_version: b.rule_version,
+            status: b.status,
+            round: b.round,
+            case_count: b.case_count,
+            job_id: b.job_id,
+            created_at: b.created_at,
+            updated_at: b.updated_at,
+            version: b.version,
+        }
+    }
+}
+
+page_of!(
+    /// A page of batches.
+    BatchPage,
+    BatchSummary
+);
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct BatchQuery {
+    /// selected, assessing, assessed, in_review, released, returned
+    pub status: Option<String>,
+    /// A category code.
+    pub category: Option<String>,
+    /// Items per page, 1 to 500 (default 50).
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// List batches, oldest first, filtered and cursor-paged; batches of
+/// categories the caller may not know of are left out.
+#[utoipa::path(get, path = "/v1/batches", tag = "commission", security(("bearer" = [])),
+    params(BatchQuery), responses((status = 200, body = BatchPage),
+        (status = 422, body = crate::error::ProblemBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    auth: Authorized,
+    Query(q): Query<BatchQuery>,
+) -> ApiResult<Json<BatchPage>> {
+    let page = page_request(q.limit, q.cursor.as_deref())?;
+    let criteria = app::batches::BatchCriteria {
+        status: q.status,
+        category: q.category,
+    };
+    let list = app::batches::batches(&state.app, &auth.actor(), &criteria, page).await?;
+    Ok(Json(list.into()))
+}
+
+/// Read one batch with this round's findings and its duplicate flags.
 #[utoipa::path(get, path = "/v1/batches/{id}", tag = "commission", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid)),
     responses((status = 200, body = BatchView), (status = 404, body = crate::error::ProblemBody)))]
@@ -254,6 +334,39 @@ pub async fn assess(
     Ok((StatusCode::ACCEPTED, location, Json(JobView::from(job))))
 }
 
+page_of!(
+    /// A page of background jobs.
+    JobPage,
+    JobView
+);
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct JobQuery {
+    /// queued, running, completed, failed
+    pub status: Option<String>,
+    /// Items per page, 1 to 500 (default 50).
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// List the batch assessment jobs, oldest first, filtered and cursor-paged
+/// (import jobs are listed at `GET /v1/imports`).
+#[utoipa::path(get, path = "/v1/jobs", tag = "commission", security(("bearer" = [])),
+    params(JobQuery), responses((status = 200, body = JobPage),
+        (status = 422, body = crate::error::ProblemBody)))]
+pub async fn jobs(
+    State(state): State<AppState>,
+    auth: Authorized,
+    Query(q): Query<JobQuery>,
+) -> ApiResult<Json<JobPage>> {
+    let page = page_request(q.limit, q.cursor.as_deref())?;
+    let list = app::batches::jobs(&state.app, &auth.actor(), q.status.as_deref(), page).await?;
+    Ok(Json(list.into()))
+}
+
+/// Read a batch assessment job: its status and progress.
 #[utoipa::path(get, path = "/v1/jobs/{id}", tag = "commission", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid)),
     responses((status = 200, body = JobView), (status = 404, body = crate::error::ProblemBody)))]

@@ -7,7 +7,7 @@
 
 use crate::authz::Authorized;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Json, Path, Query, etag, if_match_version};
+use crate::extract::{Json, PageParams, Path, Query, etag, if_match_version, key_page_request};
 use crate::state::AppState;
 use app::cases::{CaseCriteria, RateText};
 use axum::extract::State;
@@ -20,7 +20,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use store::cases::{AssessmentRecord, CaseRecord, RuleRecord};
+use store::cases::{AssessmentRate, AssessmentRecord, CaseRecord, RuleRecord};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 
@@ -135,6 +135,7 @@ pub async fn list(
     }))
 }
 
+/// Read one case, with the actions its status allows.
 #[utoipa::path(get, path = "/v1/cases/{id}", tag = "commission", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid)),
     responses((status = 200, body = CaseView), (status = 404, body = crate::error::ProblemBody)))]
@@ -308,19 +309,33 @@ impl From<RuleRecord> for RuleView {
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct RuleQuery {
+    /// A category code.
     pub category: Option<String>,
+    /// Items per page, 1 to 500 (default 50).
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
 }
 
-/// The published valuation rules, every version. Public: claimants may see
-/// how their category is valued.
+page_of!(
+    /// A page of valuation rule versions.
+    RulePage,
+    RuleView
+);
+
+/// List the published valuation rules, every version, by category then
+/// version, cursor-paged. Public: claimants may see how their category is
+/// valued.
 #[utoipa::path(get, path = "/v1/valuation-rules", tag = "commission",
-    params(RuleQuery), responses((status = 200, body = Vec<RuleView>)))]
+    params(RuleQuery), responses((status = 200, body = RulePage),
+        (status = 422, body = crate::error::ProblemBody)))]
 pub async fn rules(
     State(state): State<AppState>,
     Query(q): Query<RuleQuery>,
-) -> ApiResult<Json<Vec<RuleView>>> {
-    let rules = app::cases::valuation_rules(&state.app, q.category.as_deref()).await?;
-    Ok(Json(rules.into_iter().map(RuleView::from).collect()))
+) -> ApiResult<Json<RulePage>> {
+    let page = key_page_request(q.limit, q.cursor.as_deref())?;
+    let rules = app::cases::valuation_rules(&state.app, q.category.as_deref(), &page).await?;
+    Ok(Json(rules.into()))
 }
 
 /// Publishes a new version of a category's rule. Versions are never
@@ -365,6 +380,77 @@ impl RecordRate {
             source: self.source.clone(),
         }
     }
+}
+
+/// A recorded exchange rate for assessments.
+#[derive(Serialize, ToSchema)]
+pub struct RateView {
+    #[schema(example = "UAH")]
+    pub from: String,
+    #[schema(example = "EUR")]
+    pub to: String,
+    #[schema(example = "2022-03-14", format = Date)]
+    pub date: String,
+    /// Units of `to` for one unit of `from`.
+    #[schema(example = "0.0306")]
+    pub rate: String,
+    /// Who published it, e.g. `NBU` or `ECB`.
+    pub source: String,
+}
+
+impl From<AssessmentRate> for RateView {
+    fn from(r: AssessmentRate) -> Self {
+        Self {
+            from: r.from.code().to_owned(),
+            to: r.to.code().to_owned(),
+            date: r.date.to_string(),
+            rate: r.rate.normalize().to_string(),
+            source: r.source,
+        }
+    }
+}
+
+page_of!(
+    /// A page of recorded exchange rates.
+    RatePage,
+    RateView
+);
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RateQuery {
+    /// ISO 4217 code of the currency converted from.
+    pub from: Option<String>,
+    /// ISO 4217 code of the currency converted into.
+    pub to: Option<String>,
+    /// Rates dated on or after this day (`YYYY-MM-DD`).
+    pub since: Option<String>,
+    /// Rates dated on or before this day (`YYYY-MM-DD`).
+    pub until: Option<String>,
+    /// Items per page, 1 to 500 (default 50).
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// List the exchange rates recorded for assessments, by currency pair then
+/// date, filtered and cursor-paged.
+#[utoipa::path(get, path = "/v1/exchange-rates", tag = "commission", security(("bearer" = [])),
+    params(RateQuery), responses((status = 200, body = RatePage),
+        (status = 422, body = crate::error::ProblemBody)))]
+pub async fn rates(
+    State(state): State<AppState>,
+    Query(q): Query<RateQuery>,
+) -> ApiResult<Json<RatePage>> {
+    let page = key_page_request(q.limit, q.cursor.as_deref())?;
+    let criteria = app::cases::RateCriteria {
+        from: q.from,
+        to: q.to,
+        since: q.since,
+        until: q.until,
+    };
+    let list = app::cases::exchange_rates(&state.app, &criteria, &page).await?;
+    Ok(Json(list.into()))
 }
 
 /// Records an exchange rate for assessments (kept apart from the tracker's
@@ -481,16 +567,24 @@ pub async fn assess(
     ))
 }
 
-/// Every assessment of the case, oldest first, each with what it was
-/// computed from.
+page_of!(
+    /// A page of a case's assessments.
+    AssessmentPage,
+    AssessmentView
+);
+
+/// List the assessments of the case, oldest first, each with what it was
+/// computed from, cursor-paged.
 #[utoipa::path(get, path = "/v1/cases/{id}/assessments", tag = "commission", security(("bearer" = [])),
-    params(("id" = String, Path, format = Uuid)),
-    responses((status = 200, body = Vec<AssessmentView>)))]
+    params(("id" = String, Path, format = Uuid), PageParams),
+    responses((status = 200, body = AssessmentPage)))]
 pub async fn assessments(
     State(state): State<AppState>,
     auth: Authorized,
     Path(id): Path<CaseId>,
-) -> ApiResult<Json<Vec<AssessmentView>>> {
-    let list = app::cases::assessments(&state.app, &auth.actor(), id).await?;
-    Ok(Json(list.into_iter().map(AssessmentView::from).collect()))
+    Query(params): Query<PageParams>,
+) -> ApiResult<Json<AssessmentPage>> {
+    let list =
+        app::cases::assessment_page(&state.app, &auth.actor(), id, params.request()?).await?;
+    Ok(Json(list.into()))
 }

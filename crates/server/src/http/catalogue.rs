@@ -3,25 +3,48 @@
 
 use crate::authz::Authorized;
 use crate::error::ApiResult;
-use crate::extract::{Json, Path, etag};
+use crate::extract::{Json, PageParams, Path, Query, etag};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use store::claims::CategoryRecord;
 
-/// Every category, open or not, with its form's fields.
+page_of!(
+    /// A page of the category catalogue.
+    CategoryPage,
+    CategoryRecord,
+    Vec<Object>
+);
+
+/// List the categories, open or not, each with its form's fields, by code,
+/// cursor-paged. Public.
 #[utoipa::path(get, path = "/v1/categories", tag = "register",
-    responses((status = 200, description = "The catalogue", body = Vec<Object>)))]
-pub async fn list(State(state): State<AppState>) -> ApiResult<Json<Vec<CategoryRecord>>> {
-    Ok(Json(app::catalogue::categories(&state.app).await?))
+    params(PageParams), responses((status = 200, description = "The catalogue", body = CategoryPage)))]
+pub async fn list(
+    State(state): State<AppState>,
+    Query(params): Query<PageParams>,
+) -> ApiResult<Json<CategoryPage>> {
+    let page = app::catalogue::category_page(&state.app, &params.key_request()?).await?;
+    Ok(Json(page.into()))
 }
 
-/// Ukraine's regions (ISO 3166-2:UA).
+page_of!(
+    /// A page of Ukraine's regions.
+    RegionPage,
+    register::Region,
+    Vec<Object>
+);
+
+/// List Ukraine's regions (ISO 3166-2:UA) by code, cursor-paged. Public.
 #[utoipa::path(get, path = "/v1/regions", tag = "register",
-    responses((status = 200, description = "The regions", body = Vec<Object>)))]
-pub async fn regions(State(state): State<AppState>) -> ApiResult<Json<Vec<register::Region>>> {
-    Ok(Json(app::catalogue::regions(&state.app).await?))
+    params(PageParams), responses((status = 200, description = "The regions", body = RegionPage)))]
+pub async fn regions(
+    State(state): State<AppState>,
+    Query(params): Query<PageParams>,
+) -> ApiResult<Json<RegionPage>> {
+    let page = app::catalogue::region_page(&state.app, &params.key_request()?).await?;
+    Ok(Json(page.into()))
 }
 
 /// Creates a category (no `If-Match`) or replaces one (`If-Match` with its

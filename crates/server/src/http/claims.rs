@@ -5,7 +5,7 @@
 
 use crate::authz::Authorized;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Json, Path, Query, etag, if_match_version, optional_if_match};
+use crate::extract::{Json, PageParams, Path, Query, etag, if_match_version, optional_if_match};
 use crate::state::AppState;
 use app::claims::{self as use_case, BoardOutcome, FlagSeen, Step};
 use axum::extract::State;
@@ -237,6 +237,7 @@ pub async fn create(
     ))
 }
 
+/// Read one claim the caller may see.
 #[utoipa::path(get, path = "/v1/claims/{id}", tag = "register", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid)),
     responses((status = 200, body = ClaimAnswer), (status = 404, body = crate::error::ProblemBody)))]
@@ -613,18 +614,26 @@ pub struct HistoryEntry {
     pub reason: Option<String>,
 }
 
-/// Every change to the claim: who, when, from, to, why. Read from the
-/// audit log.
+page_of!(
+    /// A page of a claim's history.
+    HistoryPage,
+    HistoryEntry
+);
+
+/// List the changes to the claim (who, when, from, to, why), oldest first,
+/// cursor-paged. Read from the audit log: a page may hold fewer entries than
+/// its limit; only the absence of `next_cursor` ends the history.
 #[utoipa::path(get, path = "/v1/claims/{id}/history", tag = "register", security(("bearer" = [])),
-    params(("id" = String, Path, format = Uuid)),
-    responses((status = 200, body = Vec<HistoryEntry>), (status = 404, body = crate::error::ProblemBody)))]
+    params(("id" = String, Path, format = Uuid), PageParams),
+    responses((status = 200, body = HistoryPage), (status = 404, body = crate::error::ProblemBody)))]
 pub async fn history(
     State(state): State<AppState>,
     auth: Authorized,
     Path(id): Path<ClaimId>,
-) -> ApiResult<Json<Vec<HistoryEntry>>> {
-    let steps = use_case::history(&state.app, &auth.actor(), id).await?;
-    Ok(Json(steps.into_iter().map(HistoryEntry::from).collect()))
+    Query(params): Query<PageParams>,
+) -> ApiResult<Json<HistoryPage>> {
+    let steps = use_case::history_page(&state.app, &auth.actor(), id, params.request()?).await?;
+    Ok(Json(steps.into()))
 }
 
 impl From<Step> for HistoryEntry {
@@ -641,18 +650,26 @@ impl From<Step> for HistoryEntry {
     }
 }
 
-/// Requests for information and the claimant's answers.
+page_of!(
+    /// A page of a claim's messages.
+    MessagePage,
+    store::claims::ClaimMessage,
+    Vec<Object>
+);
+
+/// List the requests for information and the claimant's answers, oldest
+/// first, cursor-paged.
 #[utoipa::path(get, path = "/v1/claims/{id}/messages", tag = "register", security(("bearer" = [])),
-    params(("id" = String, Path, format = Uuid)),
-    responses((status = 200, body = Vec<Object>), (status = 404, body = crate::error::ProblemBody)))]
+    params(("id" = String, Path, format = Uuid), PageParams),
+    responses((status = 200, body = MessagePage), (status = 404, body = crate::error::ProblemBody)))]
 pub async fn messages(
     State(state): State<AppState>,
     auth: Authorized,
     Path(id): Path<ClaimId>,
-) -> ApiResult<Json<Vec<store::claims::ClaimMessage>>> {
-    Ok(Json(
-        use_case::messages(&state.app, &auth.actor(), id).await?,
-    ))
+    Query(params): Query<PageParams>,
+) -> ApiResult<Json<MessagePage>> {
+    let page = use_case::message_page(&state.app, &auth.actor(), id, params.request()?).await?;
+    Ok(Json(page.into()))
 }
 
 /// A probable-duplicate flag as the caller may see it.
@@ -729,21 +746,27 @@ impl From<FlagSeen> for DuplicateFlagView {
     }
 }
 
-/// Probable-duplicate flags raised on or against this claim. A flag whose
-/// other claim is sensitive shows only that it exists, unless the caller
-/// has the sensitive clearance.
+page_of!(
+    /// A page of a claim's duplicate flags.
+    DuplicateFlagPage,
+    DuplicateFlagView
+);
+
+/// List the probable-duplicate flags raised on or against this claim,
+/// oldest first, cursor-paged. A flag whose other claim is sensitive shows
+/// only that it exists, unless the caller has the sensitive clearance.
 #[utoipa::path(get, path = "/v1/claims/{id}/duplicates", tag = "register", security(("bearer" = [])),
-    params(("id" = String, Path, format = Uuid)),
-    responses((status = 200, body = Vec<DuplicateFlagView>), (status = 404, body = crate::error::ProblemBody)))]
+    params(("id" = String, Path, format = Uuid), PageParams),
+    responses((status = 200, body = DuplicateFlagPage), (status = 404, body = crate::error::ProblemBody)))]
 pub async fn duplicates(
     State(state): State<AppState>,
     auth: Authorized,
     Path(id): Path<ClaimId>,
-) -> ApiResult<Json<Vec<DuplicateFlagView>>> {
-    let flags = use_case::duplicate_flags(&state.app, &auth.actor(), id).await?;
-    Ok(Json(
-        flags.into_iter().map(DuplicateFlagView::from).collect(),
-    ))
+    Query(params): Query<PageParams>,
+) -> ApiResult<Json<DuplicateFlagPage>> {
+    let flags =
+        use_case::duplicate_flag_page(&state.app, &auth.actor(), id, params.request()?).await?;
+    Ok(Json(flags.into()))
 }
 
 #[derive(Deserialize, ToSchema, Clone, Copy)]

@@ -14,7 +14,7 @@
 use crate::authz::Authorized;
 use crate::error::ApiResult;
 use crate::extract::Json;
-use crate::extract::Query;
+use crate::extract::{PageParams, Query};
 use crate::state::AppState;
 use crate::views::convention::{
     ActionView, BasisTotalView, CommissionStatus, CommitmentView, ConventionView,
@@ -69,16 +69,26 @@ pub async fn overview(
     )))
 }
 
-/// The chart per participant; CSV with `Accept: text/csv`.
+page_of!(
+    /// A page of the chart of participants.
+    ParticipantPage,
+    ParticipantRow
+);
+
+/// List the chart per participant, by code, cursor-paged; the whole chart
+/// as CSV with `Accept: text/csv`.
 #[utoipa::path(get, path = "/v1/convention/participants", tag = "convention",
+    params(PageParams),
     responses((status = 200, content(
-        (Vec<ParticipantRow> = "application/json"),
+        (ParticipantPage = "application/json"),
         (String = "text/csv")
     ))))]
 pub async fn participants(
     State(state): State<AppState>,
     headers: HeaderMap,
+    Query(params): Query<PageParams>,
 ) -> ApiResult<Response> {
+    let page = params.key_request()?;
     let current = app::convention::standing(&state.app).await?;
     let rows: Vec<ParticipantRow> = current.status.participants.iter().map(Into::into).collect();
     let wants_csv = headers
@@ -98,7 +108,10 @@ pub async fn participants(
         )
             .into_response())
     } else {
-        Ok(Json(rows).into_response())
+        let mut rows = rows;
+        rows.sort_by(|a, b| a.code.cmp(&b.code));
+        let page = kernel::Page::from_all_keyed(rows, &page, |r| r.code.clone());
+        Ok(Json(ParticipantPage::from(page)).into_response())
     }
 }
 
@@ -110,6 +123,7 @@ pub async fn timeline_list(State(state): State<AppState>) -> ApiResult<Json<Time
     Ok(Json(timeline(&record)))
 }
 
+/// Read the convention's funding figures.
 #[utoipa::path(get, path = "/v1/convention/funding", tag = "convention",
     responses((status = 200, body = FundingView)))]
 pub async fn funding(State(state): State<AppState>) -> ApiResult<Json<FundingView>> {
@@ -262,6 +276,7 @@ pub struct RecordDetermination {
     pub correction: bool,
 }
 
+/// Record a funding determination.
 #[utoipa::path(post, path = "/v1/convention/funding-determinations", tag = "convention",
     security(("bearer" = [])), request_body = RecordDetermination,
     responses((status = 201, body = DeterminationView), (status = 409, body = crate::error::ProblemBody),
@@ -311,6 +326,7 @@ impl From<RecordCommitment> for app::convention::CommitmentInput {
     }
 }
 
+/// Record a pledge.
 #[utoipa::path(post, path = "/v1/convention/pledges", tag = "convention", security(("bearer" = [])),
     request_body = RecordCommitment,
     responses((status = 201, body = CommitmentView), (status = 422, body = crate::error::ProblemBody)))]
@@ -323,6 +339,7 @@ pub async fn record_pledge(
     Ok((StatusCode::CREATED, Json(CommitmentView::from(&recorded))))
 }
 
+/// Record a contribution received.
 #[utoipa::path(post, path = "/v1/convention/contributions", tag = "convention", security(("bearer" = [])),
     request_body = RecordCommitment,
     responses((status = 201, body = CommitmentView), (status = 422, body = crate::error::ProblemBody)))]
@@ -353,6 +370,7 @@ pub struct RecordRate {
     pub source: String,
 }
 
+/// Record an exchange rate for the funding figures.
 #[utoipa::path(post, path = "/v1/convention/exchange-rates", tag = "convention",
     security(("bearer" = [])), request_body = RecordRate,
     responses((status = 201, body = RateView), (status = 409, body = crate::error::ProblemBody),

@@ -5,7 +5,7 @@
 
 use crate::authz::Authorized;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Json, Path, etag, if_match_version};
+use crate::extract::{Json, PageParams, Path, Query, etag, if_match_version, page_request};
 use crate::http::awards::AwardView;
 use crate::state::AppState;
 use app::decisions::{Corrected, NewCorrection, PublicEntry};
@@ -280,17 +280,62 @@ pub async fn decision(
     Ok((etag(d.version), Json(DecisionView::from(d))))
 }
 
-/// Every decision on a case, corrections and what they superseded
-/// included, oldest first.
+page_of!(
+    /// A page of decisions.
+    DecisionPage,
+    DecisionView
+);
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DecisionQuery {
+    /// A decision status, e.g. `open` or `final`.
+    pub status: Option<String>,
+    /// A case id.
+    pub case: Option<String>,
+    /// A category code.
+    pub category: Option<String>,
+    /// Items per page, 1 to 500 (default 50).
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// List the Council's decisions (open, final, superseded, corrections),
+/// oldest first, filtered and cursor-paged; decisions on claims the caller
+/// may not know of are left out.
+#[utoipa::path(get, path = "/v1/decisions", tag = "decisions", security(("bearer" = [])),
+    params(DecisionQuery), responses((status = 200, body = DecisionPage),
+        (status = 422, body = crate::error::ProblemBody)))]
+pub async fn decisions(
+    State(state): State<AppState>,
+    auth: Authorized,
+    Query(q): Query<DecisionQuery>,
+) -> ApiResult<Json<DecisionPage>> {
+    let page = page_request(q.limit, q.cursor.as_deref())?;
+    let criteria = app::decisions::DecisionCriteria {
+        status: q.status,
+        case: q.case,
+        category: q.category,
+    };
+    let list = app::decisions::decisions(&state.app, &auth.actor(), &criteria, page).await?;
+    Ok(Json(list.into()))
+}
+
+/// List the decisions on a case, corrections and what they superseded
+/// included, oldest first, cursor-paged.
 #[utoipa::path(get, path = "/v1/cases/{id}/decisions", tag = "decisions", security(("bearer" = [])),
-    params(("id" = String, Path, format = Uuid)), responses((status = 200, body = Vec<DecisionView>)))]
+    params(("id" = String, Path, format = Uuid), PageParams),
+    responses((status = 200, body = DecisionPage)))]
 pub async fn case_decisions(
     State(state): State<AppState>,
     auth: Authorized,
     Path(id): Path<CaseId>,
-) -> ApiResult<Json<Vec<DecisionView>>> {
-    let list = app::decisions::case_decisions(&state.app, &auth.actor(), id).await?;
-    Ok(Json(list.into_iter().map(DecisionView::from).collect()))
+    Query(params): Query<PageParams>,
+) -> ApiResult<Json<DecisionPage>> {
+    let list = app::decisions::case_decision_page(&state.app, &auth.actor(), id, params.request()?)
+        .await?;
+    Ok(Json(list.into()))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -383,19 +428,27 @@ impl From<DecisionRecord> for ClaimDecisionView {
     }
 }
 
-/// The final decisions on the caller's own claim (staff see any claim they
-/// may read). Unknown or not yours: 404.
+page_of!(
+    /// A page of the final decisions on a claim.
+    ClaimDecisionPage,
+    ClaimDecisionView
+);
+
+/// List the final decisions on the caller's own claim (staff see any claim
+/// they may read), oldest first, cursor-paged. Unknown or not yours: 404.
 #[utoipa::path(get, path = "/v1/claims/{id}/decisions", tag = "decisions", security(("bearer" = [])),
-    params(("id" = String, Path, format = Uuid)), responses((status = 200, body = Vec<ClaimDecisionView>)))]
+    params(("id" = String, Path, format = Uuid), PageParams),
+    responses((status = 200, body = ClaimDecisionPage)))]
 pub async fn claim_decisions(
     State(state): State<AppState>,
     auth: Authorized,
     Path(id): Path<register::ClaimId>,
-) -> ApiResult<Json<Vec<ClaimDecisionView>>> {
-    let list = app::decisions::claim_decisions(&state.app, &auth.actor(), id).await?;
-    Ok(Json(
-        list.into_iter().map(ClaimDecisionView::from).collect(),
-    ))
+    Query(params): Query<PageParams>,
+) -> ApiResult<Json<ClaimDecisionPage>> {
+    let list =
+        app::decisions::claim_decision_page(&state.app, &auth.actor(), id, params.request()?)
+            .await?;
+    Ok(Json(list.into()))
 }
 
 /// One entry of the public register: no names, no claim.
@@ -435,13 +488,20 @@ impl From<PublicEntry> for PublicDecision {
     }
 }
 
-/// The public, anonymised register of final decisions: category, region,
-/// amount and date; no names. Public.
+page_of!(
+    /// A page of the public register of decisions.
+    PublicDecisionPage,
+    PublicDecision
+);
+
+/// List the public, anonymised register of final decisions (category,
+/// region, amount and date; no names), oldest first, cursor-paged. Public.
 #[utoipa::path(get, path = "/v1/decisions/public", tag = "decisions",
-    responses((status = 200, body = Vec<PublicDecision>)))]
+    params(PageParams), responses((status = 200, body = PublicDecisionPage)))]
 pub async fn public_register(
     State(state): State<AppState>,
-) -> ApiResult<Json<Vec<PublicDecision>>> {
-    let list = app::decisions::public_register(&state.app).await?;
-    Ok(Json(list.into_iter().map(PublicDecision::from).collect()))
+    Query(params): Query<PageParams>,
+) -> ApiResult<Json<PublicDecisionPage>> {
+    let list = app::decisions::public_register(&state.app, params.request()?).await?;
+    Ok(Json(list.into()))
 }

@@ -20,7 +20,7 @@
 
 use crate::authz::Authorized;
 use crate::error::ApiResult;
-use crate::extract::{Json, Path};
+use crate::extract::{Json, PageParams, Path, Query};
 use crate::state::AppState;
 use axum::body::Body;
 use axum::extract::State;
@@ -71,10 +71,11 @@ impl From<EvidenceRecord> for EvidenceReceipt {
     }
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct EvidenceList {
-    pub items: Vec<EvidenceReceipt>,
-}
+page_of!(
+    /// A page of a claim's evidence files.
+    EvidenceList,
+    EvidenceReceipt
+);
 
 /// The upload form: one file part.
 #[derive(ToSchema)]
@@ -109,19 +110,18 @@ pub async fn upload(
     ))
 }
 
-/// A claim's evidence files, oldest first.
+/// List a claim's evidence files, oldest first, cursor-paged.
 #[utoipa::path(get, path = "/v1/claims/{id}/evidence", tag = "register", security(("bearer" = [])),
-    params(("id" = String, Path, format = Uuid)),
+    params(("id" = String, Path, format = Uuid), PageParams),
     responses((status = 200, body = EvidenceList), (status = 404, body = crate::error::ProblemBody)))]
 pub async fn list(
     State(state): State<AppState>,
     auth: Authorized,
     Path(id): Path<ClaimId>,
+    Query(params): Query<PageParams>,
 ) -> ApiResult<Json<EvidenceList>> {
-    let items = app::evidence::list(&state.app, &auth.actor(), id).await?;
-    Ok(Json(EvidenceList {
-        items: items.into_iter().map(EvidenceReceipt::from).collect(),
-    }))
+    let page = app::evidence::page(&state.app, &auth.actor(), id, params.request()?).await?;
+    Ok(Json(page.into()))
 }
 
 /// Downloads an evidence file, streamed (decrypted on the fly for a

@@ -199,6 +199,37 @@ pub async fn upload(
     ))
 }
 
+page_of!(
+    /// A page of import jobs.
+    ImportPage,
+    ImportView
+);
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ImportQuery {
+    /// running, completed, failed
+    pub status: Option<String>,
+    /// Items per page, 1 to 500 (default 50).
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// List import jobs (uploads to `POST /v1/imports`), oldest first,
+/// filtered and cursor-paged.
+#[utoipa::path(get, path = "/v1/imports", tag = "register", security(("bearer" = [])),
+    params(ImportQuery), responses((status = 200, body = ImportPage),
+        (status = 422, body = crate::error::ProblemBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    Query(q): Query<ImportQuery>,
+) -> ApiResult<Json<ImportPage>> {
+    let page = crate::extract::page_request(q.limit, q.cursor.as_deref())?;
+    let list = app::imports::jobs(&state.app, q.status.as_deref(), page).await?;
+    Ok(Json(list.into()))
+}
+
 /// An import job: status and counts.
 #[utoipa::path(get, path = "/v1/imports/{id}", tag = "register", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid)),

@@ -5,6 +5,37 @@
 //! matched route the authorization layer, then the handler. Handlers parse
 //! the request, call a use case in `app`, and present its outcome.
 
+/// A page of a list in the API: `items`, and `next_cursor` to pass as
+/// `cursor` for the next page (absent on the last). Every collection the
+/// API serves is one of these (docs/api.md, "Lists").
+macro_rules! page_of {
+    ($(#[$meta:meta])* $name:ident, $item:ty) => {
+        page_of!($(#[$meta])* $name, $item, Vec<$item>);
+    };
+    ($(#[$meta:meta])* $name:ident, $item:ty, $schema:ty) => {
+        $(#[$meta])*
+        #[derive(serde::Serialize, utoipa::ToSchema)]
+        pub struct $name {
+            #[schema(value_type = $schema)]
+            pub items: Vec<$item>,
+            /// Pass as `cursor` to read the next page; absent on the last page.
+            pub next_cursor: Option<String>,
+        }
+
+        impl<T> From<kernel::Page<T>> for $name
+        where
+            $item: From<T>,
+        {
+            fn from(page: kernel::Page<T>) -> Self {
+                Self {
+                    items: page.items.into_iter().map(<$item>::from).collect(),
+                    next_cursor: page.next_cursor,
+                }
+            }
+        }
+    };
+}
+
 pub mod accounts;
 pub mod audit;
 pub mod awards;
@@ -141,22 +172,25 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(cases::distribute))
         .routes(routes!(cases::assessments, cases::assess))
         .routes(routes!(cases::rules, cases::publish_rule))
-        .routes(routes!(cases::record_rate))
+        .routes(routes!(cases::rates, cases::record_rate))
         .routes(routes!(cases::import_rates))
-        .routes(routes!(batches::create))
+        .routes(routes!(batches::list, batches::create))
         .routes(routes!(batches::read))
         .routes(routes!(batches::assess))
         .routes(routes!(batches::review))
         .routes(routes!(batches::clear_duplicate))
         .routes(routes!(batches::release))
+        .routes(routes!(batches::jobs))
         .routes(routes!(batches::job))
         .routes(routes!(panels::panels, panels::form_panel))
         .routes(routes!(recommendations::recommend))
         .routes(routes!(recommendations::recommend_batch))
+        .routes(routes!(recommendations::recommendations))
         .routes(routes!(recommendations::recommendation))
         .routes(routes!(recommendations::vote))
         .routes(routes!(council::decide))
         .routes(routes!(council::decide_many))
+        .routes(routes!(council::decisions))
         .routes(routes!(council::decision))
         .routes(routes!(council::case_decisions))
         .routes(routes!(council::correct))
@@ -170,11 +204,14 @@ fn api() -> OpenApiRouter<AppState> {
             awards::mark_payee_unreachable,
             awards::unmark_payee_unreachable
         ))
-        .routes(routes!(payment_rounds::preview_round))
+        .routes(routes!(
+            payment_rounds::rounds,
+            payment_rounds::preview_round
+        ))
         .routes(routes!(payment_rounds::round))
         .routes(routes!(payment_rounds::confirm_round))
         .routes(routes!(awards::report))
-        .routes(routes!(imports::upload))
+        .routes(routes!(imports::list, imports::upload))
         .routes(routes!(imports::read))
         .routes(routes!(imports::rejects))
         .routes(routes!(exports::claims))

@@ -3,7 +3,7 @@
 
 use crate::authz::Authorized;
 use crate::error::ApiResult;
-use crate::extract::Json;
+use crate::extract::{Json, PageParams, Query};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -59,12 +59,21 @@ pub struct NewPanel {
     pub batches: Vec<BatchId>,
 }
 
-/// The panels, oldest first.
+page_of!(
+    /// A page of panels.
+    PanelPage,
+    PanelView
+);
+
+/// List panels, oldest first, cursor-paged.
 #[utoipa::path(get, path = "/v1/panels", tag = "decisions", security(("bearer" = [])),
-    responses((status = 200, body = Vec<PanelView>)))]
-pub async fn panels(State(state): State<AppState>) -> ApiResult<Json<Vec<PanelView>>> {
-    let list = app::decisions::panels(&state.app).await?;
-    Ok(Json(list.into_iter().map(PanelView::from).collect()))
+    params(PageParams), responses((status = 200, body = PanelPage)))]
+pub async fn panels(
+    State(state): State<AppState>,
+    Query(params): Query<PageParams>,
+) -> ApiResult<Json<PanelPage>> {
+    let list = app::decisions::panels(&state.app, params.request()?).await?;
+    Ok(Json(list.into()))
 }
 
 /// The Council forms a panel of Commissioners for categories or batches.

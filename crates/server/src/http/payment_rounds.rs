@@ -3,7 +3,7 @@
 
 use crate::authz::Authorized;
 use crate::error::ApiResult;
-use crate::extract::{Json, Path};
+use crate::extract::{Json, Path, Query, page_request};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -74,6 +74,38 @@ pub async fn preview_round(
     let saved =
         app::awards::preview_round(&state.app, &auth.actor(), body.available, policy).await?;
     Ok((StatusCode::CREATED, Json(PaymentRoundView::from(saved))))
+}
+
+page_of!(
+    /// A page of payment rounds.
+    PaymentRoundPage,
+    PaymentRoundView
+);
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RoundQuery {
+    /// preview or confirmed
+    pub status: Option<String>,
+    /// Items per page, 1 to 500 (default 50).
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// List payment rounds, oldest first, cursor-paged. A round that pays an
+/// award on a sensitive claim is left out for staff without the clearance.
+#[utoipa::path(get, path = "/v1/payment-rounds", tag = "decisions", security(("bearer" = [])),
+    params(RoundQuery), responses((status = 200, body = PaymentRoundPage),
+        (status = 422, body = crate::error::ProblemBody)))]
+pub async fn rounds(
+    State(state): State<AppState>,
+    auth: Authorized,
+    Query(q): Query<RoundQuery>,
+) -> ApiResult<Json<PaymentRoundPage>> {
+    let page = page_request(q.limit, q.cursor.as_deref())?;
+    let list = app::awards::rounds(&state.app, &auth.actor(), q.status.as_deref(), page).await?;
+    Ok(Json(list.into()))
 }
 
 /// One payment round.

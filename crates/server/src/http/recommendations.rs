@@ -3,7 +3,7 @@
 
 use crate::authz::Authorized;
 use crate::error::ApiResult;
-use crate::extract::{Json, Path, etag};
+use crate::extract::{Json, Path, Query, etag, page_request};
 use crate::state::AppState;
 use app::decisions::{Proposal, ProposedOutcome, Recommended};
 use axum::extract::State;
@@ -188,6 +188,51 @@ pub async fn recommend_batch(
                 .collect::<Vec<_>>(),
         ),
     ))
+}
+
+page_of!(
+    /// A page of recommendations.
+    RecommendationPage,
+    RecommendationView
+);
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RecommendationQuery {
+    /// open, adopted or rejected
+    pub status: Option<String>,
+    /// A case id.
+    pub case: Option<String>,
+    /// A panel id.
+    pub panel: Option<String>,
+    /// A batch id.
+    pub batch: Option<String>,
+    /// Items per page, 1 to 500 (default 50).
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// List recommendations with their votes and decisions, oldest first,
+/// filtered and cursor-paged; those on claims the caller may not know of
+/// are left out.
+#[utoipa::path(get, path = "/v1/recommendations", tag = "decisions", security(("bearer" = [])),
+    params(RecommendationQuery), responses((status = 200, body = RecommendationPage),
+        (status = 422, body = crate::error::ProblemBody)))]
+pub async fn recommendations(
+    State(state): State<AppState>,
+    auth: Authorized,
+    Query(q): Query<RecommendationQuery>,
+) -> ApiResult<Json<RecommendationPage>> {
+    let page = page_request(q.limit, q.cursor.as_deref())?;
+    let criteria = app::decisions::RecommendationCriteria {
+        status: q.status,
+        case: q.case,
+        panel: q.panel,
+        batch: q.batch,
+    };
+    let list = app::decisions::recommendations(&state.app, &auth.actor(), &criteria, page).await?;
+    Ok(Json(list.into()))
 }
 
 /// One recommendation with its votes.

@@ -86,16 +86,25 @@ async fn check_target(state: &AppState, url: &reqwest::Url) -> Result<(), ApiErr
     }
 }
 
-/// Subscriptions, oldest first (without secrets).
+page_of!(
+    /// A page of webhook subscriptions.
+    SubscriptionPage,
+    Subscription,
+    Vec<Object>
+);
+
+/// List subscriptions (without secrets), oldest first, cursor-paged.
 #[utoipa::path(get, path = "/v1/webhooks", tag = "webhooks", security(("bearer" = [])),
-    responses((status = 200, body = Vec<Object>), (status = 403, body = crate::error::ProblemBody)))]
+    params(PageParams),
+    responses((status = 200, body = SubscriptionPage), (status = 403, body = crate::error::ProblemBody)))]
 pub async fn list(
     State(state): State<AppState>,
     auth: Authorized,
-) -> ApiResult<Json<Vec<Subscription>>> {
-    Ok(Json(
-        app::webhooks::subscriptions(&state.app, &auth.actor()).await?,
-    ))
+    Query(params): Query<PageParams>,
+) -> ApiResult<Json<SubscriptionPage>> {
+    let page =
+        app::webhooks::subscription_page(&state.app, &auth.actor(), params.request()?).await?;
+    Ok(Json(page.into()))
 }
 
 /// Subscribes a URL to event types; answers with the secret, once.
@@ -136,6 +145,7 @@ pub async fn create(
     ))
 }
 
+/// Read one subscription (without its secret).
 #[utoipa::path(get, path = "/v1/webhooks/{id}", tag = "webhooks", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid)),
     responses((status = 200, body = Object), (status = 404, body = crate::error::ProblemBody)))]

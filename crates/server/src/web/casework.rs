@@ -376,7 +376,7 @@ async fn case_page(
             CaseStatus::Assessed | CaseStatus::ReadyForPanel
         );
     let panels = if can_recommend {
-        app::decisions::panels(&state.app)
+        app::decisions::all_panels(&state.app)
             .await?
             .into_iter()
             .filter(|p| {

@@ -392,7 +392,7 @@ fn totals(list: &[PublicEntry]) -> Vec<CategoryTotal> {
 }
 
 pub(crate) async fn decisions(State(state): State<AppState>, lang: Lang) -> PageResult {
-    let list = app::decisions::public_register(&state.app).await?;
+    let list = app::decisions::whole_public_register(&state.app).await?;
     let totals = totals(&list);
     let chart = charts::bars(
         "decided",

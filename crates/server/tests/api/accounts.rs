@@ -44,6 +44,7 @@ both! {
             app.get(&format!("/v1/accounts/{id}/tokens")).bearer_auth(&admin).send().await.unwrap(),
         )
         .await;
+        let tokens = tokens["items"].clone();
         assert_eq!(tokens.as_array().unwrap().len(), 1);
         assert!(tokens[0].get("token").is_none());
         assert!(tokens[0]["last_used_at"].is_string(), "use is recorded: {tokens}");

@@ -323,6 +323,7 @@ both! {
         problem(app.post("/v1/valuation-rules").bearer_auth(&assessor)
             .json(&json!({"category": "A2.5", "version": 2, "kind": "manual"})).send().await.unwrap(), 403, "forbidden").await;
         let (s, published) = json(app.get("/v1/valuation-rules").send().await.unwrap()).await;
+        let published = published["items"].clone();
         assert_eq!((s, published.as_array().unwrap().len()), (200, 5), "public list");
 
         let uah = Money::new(Decimal::new(400_000, 0), Currency::UAH);
@@ -388,9 +389,11 @@ both! {
         for id in &ids {
             assert_eq!(recomputes(&app, id).await.len(), 1);
             let (_, list) = json(app.get(&format!("/v1/cases/{id}/assessments")).bearer_auth(&assessor).send().await.unwrap()).await;
+            let list = list["items"].clone();
             assert_eq!(list.as_array().unwrap().len(), 1);
         }
         let (_, rules) = json(app.get("/v1/valuation-rules?category=A3.1").send().await.unwrap()).await;
+        let rules = rules["items"].clone();
         assert_eq!(rules[0]["used"], true, "a used version is frozen");
     }
 

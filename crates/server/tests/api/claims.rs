@@ -153,6 +153,7 @@ both! {
         .await;
         assert_eq!((s, asked["status"].as_str()), (200, Some("information_requested")));
         let (_, messages) = json(app.get(&format!("/v1/claims/{id}/messages")).bearer_auth(&claimant).send().await.unwrap()).await;
+        let messages = messages["items"].clone();
         assert_eq!(messages[0]["kind"], "request");
         assert_eq!(messages[0]["text"], "Please send the ownership certificate.");
         let (s, answered) = json(
@@ -189,7 +190,7 @@ both! {
 
         let history_url = format!("/v1/claims/{id}/history");
         let history_of = |token: &str| app.get(&history_url).bearer_auth(token).send();
-        let staff_history = json(history_of(&registrar).await.unwrap()).await.1;
+        let staff_history = json(history_of(&registrar).await.unwrap()).await.1["items"].clone();
         let actions: Vec<&str> = staff_history.as_array().unwrap().iter().map(|h| h["action"].as_str().unwrap()).collect();
         assert_eq!(
             actions,
@@ -199,7 +200,7 @@ both! {
         assert!(staff_history.as_array().unwrap().iter().all(|h| h["actor"].is_string()));
         // The claimant reads the steps, not the secretariat's internal
         // advice, and no staff account ids.
-        let history = json(history_of(&claimant).await.unwrap()).await.1;
+        let history = json(history_of(&claimant).await.unwrap()).await.1["items"].clone();
         let actions: Vec<&str> = history.as_array().unwrap().iter().map(|h| h["action"].as_str().unwrap()).collect();
         assert_eq!(
             actions,
@@ -403,6 +404,7 @@ both! {
             app.get(&format!("/v1/claims/{}/duplicates", b["id"].as_str().unwrap())).bearer_auth(&registrar).send().await.unwrap(),
         )
         .await;
+        let flags = flags["items"].clone();
         let flag = flags.as_array().unwrap().iter().find(|f| f["reason"] == "same_cadastral_number").expect("cadastral flag");
         assert_eq!(flag["other_claim"], a["id"]);
         problem(
@@ -590,6 +592,7 @@ both! {
     async fn the_catalogue_is_public_and_admins_change_it(app: TestApp) {
         let (_, admin) = app.account("Admin", &[Role::Admin]).await;
         let (s, categories) = json(app.get("/v1/categories").send().await.unwrap()).await;
+        let categories = categories["items"].clone();
         assert_eq!(s, 200);
         let list = categories.as_array().unwrap();
         assert!(list.len() >= 27, "seeded from the CSV");
@@ -597,6 +600,7 @@ both! {
         assert_eq!(a31["claimant_type"], "natural_person");
         assert!(a31["required_fields"].as_array().unwrap().len() >= 2);
         let (s, regions) = json(app.get("/v1/regions").send().await.unwrap()).await;
+        let regions = regions["items"].clone();
         assert_eq!(s, 200);
         assert!(regions.as_array().unwrap().iter().any(|r| r["code"] == "UA-32"));
 

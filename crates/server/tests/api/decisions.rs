@@ -46,6 +46,7 @@ pub(crate) async fn put_in_force(app: &TestApp) {
     let depositary = app.account("Depositary", &[Role::Depositary]).await.1;
     let (_, participants) =
         json(app.get("/v1/convention/participants").send().await.unwrap()).await;
+    let participants = participants["items"].clone();
     let codes: Vec<String> = participants
         .as_array()
         .unwrap()
@@ -409,7 +410,7 @@ both! {
             .send().await.unwrap(), 409, "commission-not-in-force").await;
         assert_eq!(refused["threshold"], 25, "{refused}");
         let (_, panels) = json(app.get("/v1/panels").bearer_auth(&council).send().await.unwrap()).await;
-        assert_eq!(panels, json!([]), "a refused act leaves nothing behind");
+        assert_eq!(panels["items"], json!([]), "a refused act leaves nothing behind: {panels}");
         let somewhere = uuid::Uuid::now_v7();
         problem(app.post(&format!("/v1/cases/{somewhere}/recommendations")).bearer_auth(&commissioner)
             .json(&json!({"panel": somewhere, "outcome": "award"})).send().await.unwrap(), 409, "commission-not-in-force").await;
@@ -446,11 +447,13 @@ both! {
         // The claimant sees the decision on their claim; the public register has no names.
         let claim = get(&app, &w.assessor, &format!("/v1/cases/{case}")).await["claim_id"].as_str().unwrap().to_owned();
         let mine = get(&app, &w.claimant, &format!("/v1/claims/{claim}/decisions")).await;
+        let mine = mine["items"].clone();
         assert_eq!(mine[0]["number"], "ICC-DEC-2026-000001", "{mine}");
         assert_eq!(mine[0]["outcome"]["amount"], eur("76500.00"));
         let (_, other) = app.account("Someone else", &[Role::Claimant]).await;
         problem(app.get(&format!("/v1/claims/{claim}/decisions")).bearer_auth(&other).send().await.unwrap(), 404, "not-found").await;
         let (s, public) = json(app.get("/v1/decisions/public").send().await.unwrap()).await;
+        let public = public["items"].clone();
         assert_eq!(s, 200, "{public}");
         assert_eq!(public[0]["category"], "A3.1");
         assert_eq!(public[0]["region"], "UA-32");
@@ -588,6 +591,7 @@ both! {
         let winner = if one.0 == 200 { &one.1 } else { &two.1 };
         assert_eq!(winner["decision"]["number"], "ICC-DEC-2026-000001");
         let awards = get(&app, &w.council, "/v1/awards").await;
+        let awards = awards["items"].clone();
         assert_eq!(awards.as_array().unwrap().len(), 1, "{awards}");
         // The loser's number was not used up: the next decision takes 000002.
         let rec2 = adopted(&app, &w, &cases[1]).await;
@@ -658,6 +662,7 @@ both! {
         assert_eq!(corrected["award"]["amount"], eur("70000.00"));
         // The history shows both; the earlier one is unchanged but superseded.
         let history = get(&app, &w.council, &format!("/v1/cases/{case}/decisions")).await;
+        let history = history["items"].clone();
         let list = history.as_array().unwrap();
         assert_eq!(list.len(), 2, "{history}");
         assert_eq!(list[0]["id"], first);
@@ -670,6 +675,7 @@ both! {
         assert_eq!(s, 409, "{body}");
         let claim = get(&app, &w.assessor, &format!("/v1/cases/{case}")).await["claim_id"].as_str().unwrap().to_owned();
         let mine = get(&app, &w.claimant, &format!("/v1/claims/{claim}/decisions")).await;
+        let mine = mine["items"].clone();
         assert_eq!(mine.as_array().unwrap().len(), 2);
         assert_eq!(mine[0]["superseded"], true);
         assert_eq!(mine[1]["superseded"], false);
@@ -758,6 +764,7 @@ both! {
             assert_eq!(r["result"]["award"]["amount"], eur("76500.00"));
         }
         let awards = get(&app, &w.council, "/v1/awards").await;
+        let awards = awards["items"].clone();
         assert_eq!(awards.as_array().unwrap().len(), 20, "{awards}");
         let ready = get(&app, &w.council, &format!("/v1/cases?batch={bid}&status=decided&limit=500")).await;
         assert_eq!(ready["items"].as_array().unwrap().len(), 20);

@@ -173,6 +173,7 @@ both! {
 
         // The claim's history shows the files arriving.
         let (_, history) = json(app.get(&format!("/v1/claims/{claim}/history")).bearer_auth(&claimant).send().await.unwrap()).await;
+        let history = history["items"].clone();
         let received = history.as_array().unwrap().iter().filter(|e| e["action"] == "evidence.received").count();
         assert_eq!(received, 2, "{history}");
 
@@ -368,6 +369,7 @@ both! {
         assert_eq!(status, 200, "{submitted}");
         assert_eq!(flagged(b.clone()).await, true, "{submitted}");
         let (_, flags) = json(app.get(&format!("/v1/claims/{b}/duplicates")).bearer_auth(&registrar).send().await.unwrap()).await;
+        let flags = flags["items"].clone();
         let flag = flags
             .as_array()
             .unwrap()

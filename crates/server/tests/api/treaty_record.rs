@@ -97,7 +97,7 @@ both! {
         assert_eq!(overview["signatories"], 37);
 
         let chart = get(&app, "/v1/convention/participants").await;
-        let jp = chart.as_array().unwrap().iter().find(|p| p["code"] == "JP").expect("JP in the chart");
+        let jp = chart["items"].as_array().unwrap().iter().find(|p| p["code"] == "JP").expect("JP in the chart");
         assert_eq!(jp["name"], "Japan");
         assert_eq!(jp["name_uk"], "Японія");
         assert_eq!(jp["signed_on"], "2026-03-01");
@@ -242,7 +242,7 @@ both! {
         let overview = get(&app, "/v1/convention").await;
         assert_eq!(overview["in_force"], true);
         let token = depositary(&app).await;
-        let party = get(&app, "/v1/convention/participants").await.as_array().unwrap().iter()
+        let party = get(&app, "/v1/convention/participants").await["items"].as_array().unwrap().iter()
             .find(|p| p["consent"] == "ratification").unwrap()["code"].as_str().unwrap().to_owned();
         let denunciation = json!({"participant": party, "kind": "denunciation", "date": "2026-06-15"});
 

@@ -511,6 +511,7 @@ both! {
             app.get(&format!("/v1/claims/{id}/messages")).bearer_auth(&registrar).send().await.unwrap(),
         )
         .await;
+        let messages = messages["items"].clone();
         assert_eq!(messages[1]["text"], "The certificate is attached.");
     }
 

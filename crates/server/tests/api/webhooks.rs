@@ -268,6 +268,7 @@ both! {
         assert!(!got_later[0].body.contains(&violence));
         // Nor does an admin without the clearance learn of the subscription.
         let (_, list) = json(app.get("/v1/webhooks").bearer_auth(&admin).send().await.unwrap()).await;
+        let list = list["items"].clone();
         assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
         assert_eq!(list[0]["id"], plain.as_str());
         for path in [format!("/v1/webhooks/{sensitive_sub}"), format!("/v1/webhooks/{sensitive_sub}/deliveries")] {
@@ -284,6 +285,7 @@ both! {
         let (receiver, url) = Receiver::start(0).await;
         let (sub, secret) = subscribe(&app, &admin, &url, &["claim.submitted"]).await;
         let (_, list) = json(app.get("/v1/webhooks").bearer_auth(&admin).send().await.unwrap()).await;
+        let list = list["items"].clone();
         assert_eq!(list[0]["url"], url);
         assert!(list[0].get("secret").is_none(), "the secret is shown once: {list}");
 
@@ -352,7 +354,7 @@ both! {
         // A reasoned correction that undoes it is announced as a revision.
         app.clock.set(time::macros::datetime!(2026-10-10 10:00 UTC));
         let (_, chart) = json(app.get("/v1/convention/participants").send().await.unwrap()).await;
-        let party = chart.as_array().unwrap().iter().find(|p| p["consent"] == "ratification").unwrap()["code"].clone();
+        let party = chart["items"].as_array().unwrap().iter().find(|p| p["consent"] == "ratification").unwrap()["code"].clone();
         let (s, body) = act(&app, &depositary, "/v1/convention/actions", json!({
             "participant": party, "kind": "denunciation", "date": "2026-06-15",
             "correction": true, "reason": "A denunciation deposited in June was found late."})).await;
@@ -584,6 +586,7 @@ both! {
             assert_eq!(body["errors"][0]["code"], "address_not_allowed", "{url}: {body}");
         }
         let (_, list) = json(app.get("/v1/webhooks").bearer_auth(&admin).send().await.unwrap()).await;
+        let list = list["items"].clone();
         assert_eq!(list, json!([]), "nothing was subscribed");
 
         // Public addresses are accepted, and so are names that do not
