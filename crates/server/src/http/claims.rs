@@ -29,15 +29,17 @@ pub struct ClaimView {
     pub category: Option<String>,
     pub sensitive: bool,
     /// The claim as filed (see `POST /v1/claims`).
-    #[schema(value_type = Object)]
+    #[schema(value_type = crate::views::schema::ClaimDraft)]
     pub claim: Value,
     /// Total claimed per currency, derived from the losses.
-    #[schema(value_type = Vec<Object>)]
+    #[schema(value_type = Vec<crate::views::schema::Money>)]
     pub totals: Value,
     pub duplicate_flagged: bool,
-    #[schema(value_type = Option<Object>)]
+    /// The secretariat's recommendation to the Board, once made.
+    #[schema(value_type = Option<BoardAdvice>)]
     pub recommendation: Option<Value>,
-    #[schema(value_type = Option<Object>)]
+    /// The Board's decision on recording, once made.
+    #[schema(value_type = Option<BoardAdvice>)]
     pub decision: Option<Value>,
     #[serde(with = "time::serde::rfc3339::option")]
     #[schema(value_type = Option<String>, format = DateTime)]
@@ -70,10 +72,10 @@ pub struct ClaimantView {
     pub status: ClaimStatus,
     pub category: Option<String>,
     /// The claim as filed (see `POST /v1/claims`).
-    #[schema(value_type = Object)]
+    #[schema(value_type = crate::views::schema::ClaimDraft)]
     pub claim: Value,
     /// Total claimed per currency, derived from the losses.
-    #[schema(value_type = Vec<Object>)]
+    #[schema(value_type = Vec<crate::views::schema::Money>)]
     pub totals: Value,
     /// The Board's decision on recording, once made.
     pub decision: Option<BoardDecisionView>,
@@ -90,6 +92,22 @@ pub struct ClaimantView {
     #[schema(value_type = String, format = DateTime)]
     pub updated_at: OffsetDateTime,
     pub version: i64,
+}
+
+/// A recommendation to the Board or the Board's decision, as staff read it.
+#[derive(ToSchema)]
+#[allow(
+    dead_code,
+    reason = "described, never built: the record keeps it as JSON"
+)]
+pub struct BoardAdvice {
+    pub outcome: Outcome,
+    pub reasons: String,
+    /// The staff account that made it.
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub by: Option<String>,
+    /// When a recommendation was made (Unix time, seconds).
+    pub at: Option<i64>,
 }
 
 /// The Board's decision as the claimant reads it.
@@ -122,7 +140,7 @@ pub struct ClaimSummary {
     pub claimant_name: Option<String>,
     pub sensitive: bool,
     pub duplicate_flagged: bool,
-    #[schema(value_type = Vec<Object>)]
+    #[schema(value_type = Vec<crate::views::schema::Money>)]
     pub totals: Value,
     #[serde(with = "time::serde::rfc3339::option")]
     #[schema(value_type = Option<String>, format = DateTime)]
@@ -219,7 +237,8 @@ fn staff_view(state: &AppState, record: ClaimRecord) -> ApiResult<ClaimView> {
 /// Files a new claim as a draft.
 #[utoipa::path(post, path = "/v1/claims", tag = "register", security(("bearer" = [])),
     params(("Idempotency-Key" = Option<String>, Header)),
-    request_body(content = Object, description = "A claim draft: claimant, representation, category, incident, location, narrative, losses, external_references, category_fields; every part optional until submission"),
+    request_body(content = crate::views::schema::ClaimDraft, description = "A claim draft: every part optional until submission",
+        example = json!(crate::views::schema::claim_example())),
     responses((status = 201, body = ClaimAnswer), (status = 422, body = crate::error::ProblemBody)))]
 pub async fn create(
     State(state): State<AppState>,
@@ -253,7 +272,8 @@ pub async fn read(
 /// Edits a draft with a JSON Merge Patch (RFC 7396). Needs `If-Match`.
 #[utoipa::path(patch, path = "/v1/claims/{id}", tag = "register", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid), ("If-Match" = String, Header)),
-    request_body(content = Object, description = "JSON Merge Patch of the draft"),
+    request_body(content = crate::views::schema::ClaimDraft, description = "JSON Merge Patch of the draft: the parts to change; `null` removes a part",
+        example = json!({"narrative": "The house was hit by artillery on 14 March 2022 and burned down to the foundations."})),
     responses((status = 200, body = ClaimAnswer), (status = 409, body = crate::error::ProblemBody),
         (status = 412, body = crate::error::ProblemBody), (status = 428, body = crate::error::ProblemBody)))]
 pub async fn edit(
@@ -475,7 +495,7 @@ pub struct BulkResult {
     #[schema(value_type = Option<String>)]
     pub claim_status: Option<ClaimStatus>,
     /// The problem, when the decision was not taken.
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<crate::error::ProblemBody>)]
     pub problem: Option<Value>,
 }
 
@@ -650,11 +670,29 @@ impl From<Step> for HistoryEntry {
     }
 }
 
+/// A request for information or the claimant's answer.
+#[derive(ToSchema)]
+#[allow(
+    dead_code,
+    reason = "described, never built: the store's record is sent"
+)]
+pub struct MessageView {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: String,
+    /// `request` (staff asks) or `response` (the claimant answers).
+    pub kind: String,
+    #[schema(value_type = String, format = Uuid)]
+    pub author: String,
+    pub text: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub at: String,
+}
+
 page_of!(
     /// A page of a claim's messages.
     MessagePage,
     store::claims::ClaimMessage,
-    Vec<Object>
+    Vec<MessageView>
 );
 
 /// List the requests for information and the claimant's answers, oldest

@@ -80,6 +80,7 @@ use utoipa_swagger_ui::SwaggerUi;
 #[openapi(
     info(
         title = "Redress",
+        version = env!("CARGO_PKG_VERSION"),
         description = "Register of damage, Claims Commission and ratification tracker.\n\n\
             Errors are RFC 9457 problem details (`application/problem+json`).",
         license(name = "EUPL-1.2")
