@@ -24,7 +24,7 @@ pub struct ClaimView {
     #[schema(value_type = String, format = Uuid)]
     pub id: ClaimId,
     pub reference: Option<String>,
-    #[schema(value_type = String, example = "draft")]
+    #[schema(value_type = crate::views::schema::ClaimStatus, example = "draft")]
     pub status: ClaimStatus,
     pub category: Option<String>,
     pub sensitive: bool,
@@ -68,7 +68,7 @@ pub struct ClaimantView {
     #[schema(value_type = String, format = Uuid)]
     pub id: ClaimId,
     pub reference: Option<String>,
-    #[schema(value_type = String, example = "draft")]
+    #[schema(value_type = crate::views::schema::ClaimStatus, example = "draft")]
     pub status: ClaimStatus,
     pub category: Option<String>,
     /// The claim as filed (see `POST /v1/claims`).
@@ -133,7 +133,7 @@ pub struct ClaimSummary {
     #[schema(value_type = String, format = Uuid)]
     pub id: ClaimId,
     pub reference: Option<String>,
-    #[schema(value_type = String)]
+    #[schema(value_type = crate::views::schema::ClaimStatus)]
     pub status: ClaimStatus,
     pub category: Option<String>,
     pub region: Option<String>,
@@ -492,7 +492,7 @@ pub struct BulkResult {
     pub claim_id: ClaimId,
     /// HTTP status this decision would have had on its own.
     pub status: u16,
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<crate::views::schema::ClaimStatus>)]
     pub claim_status: Option<ClaimStatus>,
     /// The problem, when the decision was not taken.
     #[schema(value_type = Option<crate::error::ProblemBody>)]

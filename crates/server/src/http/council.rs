@@ -95,13 +95,12 @@ impl From<Issued> for IssuedView {
 }
 
 /// What the Council does with a recommendation.
-#[derive(Clone, Deserialize, ToSchema)]
+#[derive(Clone, Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum CouncilStep {
     /// Final decision, numbered `ICC-DEC-<year>-<sequence>`.
     Approve {
         #[serde(default)]
-        #[schema(value_type = Option<String>, format = Date)]
         decided_on: Option<String>,
     },
     ReturnToPanel {
@@ -111,14 +110,12 @@ pub enum CouncilStep {
         grounds: String,
     },
     RecordReviewOutcome {
-        #[schema(value_type = Object)]
         outcome: ReviewOutcome,
     },
     ReferToAssembly {
         grounds: String,
     },
     RecordAssemblyVote {
-        #[schema(value_type = Object)]
         vote: AssemblyVote,
     },
 }
@@ -142,7 +139,52 @@ impl CouncilStep {
     }
 }
 
-#[derive(Clone, Deserialize, ToSchema)]
+/// The shape of a body that names a Council step by `action`, with the
+/// fields every step of that body has; described as one object per step
+/// (a flattened enum is not an object a client generator can build).
+macro_rules! council_step_schema {
+    ($(#[$meta:meta])* $name:ident as $public:ident { $($field:tt)* }) => {
+        $(#[$meta])*
+        #[derive(ToSchema)]
+        #[schema(as = $public)]
+        #[serde(tag = "action", rename_all = "snake_case")]
+        #[allow(dead_code, reason = "described, never built")]
+        pub enum $name {
+            /// Final decision, numbered `ICC-DEC-<year>-<sequence>`.
+            Approve {
+                $($field)*
+                #[schema(value_type = Option<String>, format = Date)]
+                decided_on: Option<String>,
+            },
+            ReturnToPanel { $($field)* reasons: String },
+            ReferToReviewCommittee { $($field)* grounds: String },
+            RecordReviewOutcome { $($field)* outcome: crate::views::schema::ReviewOutcome },
+            ReferToAssembly { $($field)* grounds: String },
+            RecordAssemblyVote { $($field)* vote: crate::views::schema::AssemblyVote },
+        }
+    };
+}
+
+council_step_schema!(
+    /// A Council step on one recommendation, named by `action`.
+    DecideSchema as Decide {
+        /// The Council meeting, e.g. `C/2027/14`.
+        meeting_reference: Option<String>,
+    }
+);
+
+council_step_schema!(
+    /// One recommendation of a bulk decision and the step on it.
+    BulkItemSchema as BulkItem {
+        #[schema(value_type = String, format = Uuid)]
+        recommendation: String,
+        /// The decision's version (`decision.version` of the recommendation):
+        /// an item decided or changed since is refused with 412.
+        version: i64,
+    }
+);
+
+#[derive(Clone, Deserialize)]
 pub struct Decide {
     /// The Council meeting, e.g. `C/2027/14`.
     pub meeting_reference: Option<String>,
@@ -166,7 +208,7 @@ pub(crate) fn day(field: &str, text: &str) -> AppResult<Date> {
 /// required: 428 without it, 412 when stale; of two approvals at once one
 /// wins and the other gets 412 (or 409). Gated.
 #[utoipa::path(post, path = "/v1/recommendations/{id}/decision", tag = "decisions", security(("bearer" = [])),
-    params(("id" = String, Path, format = Uuid)), request_body = Decide,
+    params(("id" = String, Path, format = Uuid)), request_body = DecideSchema,
     responses((status = 200, body = IssuedView), (status = 409, body = crate::error::ProblemBody),
         (status = 412, body = crate::error::ProblemBody),
         (status = 428, body = crate::error::ProblemBody)))]
@@ -194,9 +236,8 @@ pub async fn decide(
     ))
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize)]
 pub struct BulkItem {
-    #[schema(value_type = String, format = Uuid)]
     pub recommendation: RecommendationId,
     /// The decision's version (`decision.version` of the recommendation):
     /// an item decided or changed since is refused with 412.
@@ -209,6 +250,7 @@ pub struct BulkItem {
 #[serde(deny_unknown_fields)]
 pub struct BulkDecide {
     pub meeting_reference: String,
+    #[schema(value_type = Vec<BulkItemSchema>)]
     pub items: Vec<BulkItem>,
 }
 

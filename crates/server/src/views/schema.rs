@@ -255,3 +255,121 @@ pub struct ExternalReference {
     /// The record's id in that register.
     pub id: String,
 }
+
+/// What a panel recommends (and a Council decision decides): an award or
+/// a dismissal, told apart by `outcome`.
+#[derive(ToSchema)]
+#[serde(untagged)]
+pub enum Outcome {
+    Award(AwardOutcome),
+    Dismissal(DismissalOutcome),
+}
+
+#[derive(ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AwardOutcomeKind {
+    Award,
+}
+
+#[derive(ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DismissalOutcomeKind {
+    Dismissal,
+}
+
+/// An award of an amount.
+#[derive(ToSchema)]
+pub struct AwardOutcome {
+    pub outcome: AwardOutcomeKind,
+    pub amount: Money,
+    /// Required when `amount` differs from the assessed amount.
+    #[schema(nullable = false)]
+    pub variation_reasons: Option<String>,
+}
+
+/// A dismissal on one or more grounds.
+#[derive(ToSchema)]
+pub struct DismissalOutcome {
+    pub outcome: DismissalOutcomeKind,
+    pub codes: Vec<DismissalCode>,
+    pub text: String,
+}
+
+/// The grounds of a dismissal.
+#[derive(ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DismissalCode {
+    OutsideTemporalScope,
+    OutsideTerritory,
+    NoCausalLink,
+    NotSubstantiated,
+    ClaimantNotEligible,
+    NoStanding,
+    DuplicateClaim,
+    AlreadyCompensated,
+    Other,
+}
+
+/// What the Review Committee found, told apart by `finding`.
+#[derive(ToSchema)]
+#[serde(untagged)]
+pub enum ReviewOutcome {
+    Upheld(ReviewUpheld),
+    Varied(ReviewVaried),
+}
+
+#[derive(ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum UpheldFinding {
+    Upheld,
+}
+
+#[derive(ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum VariedFinding {
+    Varied,
+}
+
+/// The recommendation stands.
+#[derive(ToSchema)]
+pub struct ReviewUpheld {
+    pub finding: UpheldFinding,
+    pub reasons: String,
+}
+
+/// The recommendation should be changed to this outcome.
+#[derive(ToSchema)]
+pub struct ReviewVaried {
+    pub finding: VariedFinding,
+    pub outcome: Outcome,
+    pub reasons: String,
+}
+
+/// The Assembly's vote. Abstentions are recorded but are not votes cast.
+#[derive(ToSchema)]
+pub struct AssemblyVote {
+    pub in_favour: u32,
+    pub against: u32,
+    #[schema(nullable = false)]
+    pub abstentions: Option<u32>,
+}
+
+/// Where a claim stands (docs/register.md).
+#[derive(ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ClaimStatus {
+    /// Being written; not yet filed.
+    Draft,
+    /// Filed and pre-screened; waiting for the secretariat.
+    Submitted,
+    /// The secretariat is examining it and preparing a recommendation.
+    UnderReview,
+    /// Waiting for the claimant to answer a request for information.
+    InformationRequested,
+    /// The Board found it eligible and recorded it. Final.
+    Recorded,
+    /// The Board found it ineligible, with reasons. Final.
+    Rejected,
+    /// The claimant withdrew it. Final.
+    Withdrawn,
+}
