@@ -47,7 +47,7 @@ pub struct BatchView {
     pub id: BatchId,
     pub category: String,
     pub rule_version: u32,
-    #[schema(value_type = Object)]
+    #[schema(value_type = crate::views::schema::CaseFilter)]
     pub filter: CaseFilter,
     #[schema(value_type = String)]
     pub status: BatchStatus,
@@ -66,7 +66,7 @@ pub struct BatchView {
     #[schema(value_type = Option<String>, format = Uuid)]
     pub job_id: Option<JobId>,
     /// Findings of this round's sample.
-    #[schema(value_type = Vec<Object>)]
+    #[schema(value_type = Vec<crate::views::schema::SampleFinding>)]
     pub findings: Vec<SampleFinding>,
     pub reviewed: usize,
     #[schema(value_type = String)]
@@ -381,10 +381,9 @@ pub async fn job(
 
 /// A sampled case's review: `{"finding": "confirmed"}` or
 /// `{"finding": "corrected", "amount": {...}, "reason": "..."}`.
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize)]
 pub struct Review {
     #[serde(flatten)]
-    #[schema(value_type = Object)]
     pub finding: Finding,
 }
 
@@ -392,7 +391,7 @@ pub struct Review {
 /// it (four eyes): 409 `conflict-of-interest`.
 #[utoipa::path(post, path = "/v1/batches/{id}/sample/{case_id}", tag = "commission", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid), ("case_id" = String, Path, format = Uuid)),
-    request_body = Review,
+    request_body = crate::views::schema::Finding,
     responses((status = 200, body = BatchView), (status = 409, body = crate::error::ProblemBody),
         (status = 422, body = crate::error::ProblemBody)))]
 pub async fn review(
@@ -440,7 +439,7 @@ pub struct ReleaseOutcome {
     #[schema(value_type = String)]
     pub error_threshold: Decimal,
     /// The sample's findings (the reasons for a return).
-    #[schema(value_type = Vec<Object>)]
+    #[schema(value_type = Vec<crate::views::schema::SampleFinding>)]
     pub findings: Vec<SampleFinding>,
     pub batch: BatchView,
 }

@@ -34,7 +34,7 @@ pub struct CaseView {
     pub category: String,
     pub region: Option<String>,
     /// The claim's total in its main currency.
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<crate::views::schema::Money>)]
     pub claimed: Option<Money>,
     #[schema(value_type = String, example = "awaiting_assessment")]
     pub status: CaseStatus,
@@ -42,7 +42,8 @@ pub struct CaseView {
     pub assignee: Option<AccountId>,
     #[schema(value_type = Option<String>, format = Uuid)]
     pub batch_id: Option<BatchId>,
-    #[schema(value_type = Option<Object>)]
+    /// Why the batch job could not assess the case, if it could not.
+    #[schema(value_type = Option<crate::views::schema::AssessmentError>)]
     pub assessment_error: Option<Value>,
     #[schema(value_type = Vec<String>)]
     pub allowed_actions: Vec<CaseAction>,
@@ -189,7 +190,8 @@ pub struct AssignResult {
     /// HTTP status this assignment would have had on its own.
     pub status: u16,
     pub version: Option<i64>,
-    #[schema(value_type = Option<Object>)]
+    /// The problem, when the case was not assigned.
+    #[schema(value_type = Option<crate::error::ProblemBody>)]
     pub problem: Option<Value>,
 }
 
@@ -245,8 +247,7 @@ pub struct Distribute {
 #[derive(Serialize, ToSchema)]
 pub struct Distribution {
     pub assigned: usize,
-    /// Cases per assessor.
-    #[schema(value_type = Object)]
+    /// Cases per assessor (by account id).
     pub per_assessor: BTreeMap<String, usize>,
 }
 
@@ -286,8 +287,8 @@ pub async fn distribute(
 
 #[derive(Serialize, ToSchema)]
 pub struct RuleView {
-    /// The rule as published (`commission::ValuationRule`).
-    #[schema(value_type = Object)]
+    /// The rule as published.
+    #[schema(value_type = crate::views::schema::ValuationRule)]
     pub rule: ValuationRule,
     /// Used by an assessment: frozen for good (there is no edit at all).
     pub used: bool,
@@ -341,7 +342,7 @@ pub async fn rules(
 /// Publishes a new version of a category's rule. Versions are never
 /// edited; a change is a new version.
 #[utoipa::path(post, path = "/v1/valuation-rules", tag = "commission", security(("bearer" = [])),
-    request_body(content = Object, description = "A `commission::ValuationRule`"),
+    request_body(content = crate::views::schema::ValuationRule),
     responses((status = 201, body = RuleView), (status = 409, body = crate::error::ProblemBody),
         (status = 422, body = crate::error::ProblemBody)))]
 pub async fn publish_rule(
@@ -501,10 +502,10 @@ pub struct Assess {
     /// Quantities by unit name (e.g. `floor_area_m2`), added to those the
     /// claim gives.
     #[serde(default)]
-    #[schema(value_type = Object)]
+    #[schema(value_type = BTreeMap<String, String>)]
     pub quantities: BTreeMap<String, Decimal>,
     /// For manual rules or cases above a threshold: amount and justification.
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<crate::views::schema::ManualEntry>)]
     pub manual: Option<ManualEntry>,
 }
 
@@ -519,7 +520,7 @@ pub struct AssessmentView {
     #[schema(value_type = Option<String>, format = Uuid)]
     pub batch_id: Option<BatchId>,
     /// Rule snapshot, inputs, routing, breakdown, conversions and result.
-    #[schema(value_type = Object)]
+    #[schema(value_type = crate::views::schema::Assessment)]
     pub assessment: Assessment,
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]

@@ -32,27 +32,24 @@ pub struct DecisionView {
     pub case_id: CaseId,
     #[schema(value_type = String, format = Uuid)]
     pub recommendation_id: RecommendationId,
-    /// awaiting_council, with_review_committee, reviewed_by_committee,
-    /// with_assembly, adopted_by_assembly, final, returned_to_panel,
-    /// rejected_by_assembly
-    #[schema(value_type = String)]
+    #[schema(value_type = crate::views::schema::DecisionStatus)]
     pub status: DecisionStatus,
     #[schema(value_type = Option<String>, example = "ICC-DEC-2027-000001")]
     pub number: Option<DecisionNumber>,
     #[schema(value_type = Option<String>, format = Date)]
     pub decided_on: Option<String>,
-    #[schema(value_type = Object)]
+    #[schema(value_type = crate::views::schema::Outcome)]
     pub outcome: Outcome,
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<crate::views::schema::ReviewOutcome>)]
     pub review: Option<ReviewOutcome>,
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<crate::views::schema::AssemblyVote>)]
     pub assembly_vote: Option<AssemblyVote>,
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<crate::views::schema::Supersession>)]
     pub supersedes: Option<commission::Supersession>,
     #[schema(value_type = Option<String>, format = Uuid)]
     pub superseded_by: Option<DecisionId>,
     pub meeting_reference: Option<String>,
-    #[schema(value_type = Vec<Object>)]
+    #[schema(value_type = Vec<crate::views::schema::CouncilAction>)]
     pub history: Vec<CouncilAction>,
     pub version: i64,
 }
@@ -260,7 +257,8 @@ pub struct BulkResult {
     pub recommendation: RecommendationId,
     pub status: u16,
     pub result: Option<IssuedView>,
-    #[schema(value_type = Option<Object>)]
+    /// The problem, when the item was not decided.
+    #[schema(value_type = Option<crate::error::ProblemBody>)]
     pub problem: Option<Value>,
 }
 
@@ -383,15 +381,14 @@ pub async fn case_decisions(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Correct {
-    /// clerical_error or computational_error
-    #[schema(value_type = String)]
+    #[schema(value_type = crate::views::schema::CorrectionReason)]
     pub reason: CorrectionReason,
     pub explanation: String,
     /// The corrected amount of an award.
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<crate::views::schema::Money>)]
     pub amount: Option<Money>,
     /// Or the corrected outcome in full.
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<crate::views::schema::Outcome>)]
     pub outcome: Option<Outcome>,
     pub meeting_reference: Option<String>,
     #[schema(value_type = Option<String>, format = Date)]
@@ -445,14 +442,14 @@ pub async fn correct(
 /// A final decision as the claimant sees it.
 #[derive(Serialize, ToSchema)]
 pub struct ClaimDecisionView {
-    #[schema(value_type = String)]
+    #[schema(value_type = Option<String>, example = "ICC-DEC-2027-000001")]
     pub number: Option<DecisionNumber>,
     #[schema(value_type = Option<String>, format = Date)]
     pub decided_on: Option<String>,
     /// Amount and variation reasons, or dismissal codes and text.
-    #[schema(value_type = Object)]
+    #[schema(value_type = crate::views::schema::Outcome)]
     pub outcome: Outcome,
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<crate::views::schema::Supersession>)]
     pub supersedes: Option<commission::Supersession>,
     /// Superseded by a correcting decision: no longer in force.
     pub superseded: bool,
@@ -496,17 +493,17 @@ pub async fn claim_decisions(
 /// One entry of the public register: no names, no claim.
 #[derive(Serialize, ToSchema)]
 pub struct PublicDecision {
-    #[schema(value_type = String)]
+    #[schema(value_type = Option<String>, example = "ICC-DEC-2027-000001")]
     pub number: Option<DecisionNumber>,
     #[schema(value_type = Option<String>, format = Date)]
     pub decided_on: Option<String>,
     pub category: String,
     pub region: Option<String>,
-    /// award or dismissal
+    /// `award` or `dismissal`
     pub outcome: &'static str,
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<crate::views::schema::Money>)]
     pub amount: Option<Money>,
-    #[schema(value_type = Vec<String>)]
+    #[schema(value_type = Vec<crate::views::schema::DismissalCode>)]
     pub dismissal_codes: Vec<DismissalCode>,
     /// The number of the decision this one corrects.
     #[schema(value_type = Option<String>)]

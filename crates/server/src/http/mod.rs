@@ -86,6 +86,8 @@ use utoipa_swagger_ui::SwaggerUi;
         license(name = "EUPL-1.2")
     ),
     modifiers(&BearerAuth),
+    // Recursive (a threshold rule's `below`), so not collected from its uses.
+    components(schemas(crate::views::schema::RuleKind)),
     tags(
         (name = "service", description = "Health, readiness, metrics"),
         (name = "accounts", description = "Accounts, roles and tokens"),

@@ -41,16 +41,14 @@ pub struct RecommendationView {
     pub batch_id: Option<BatchId>,
     #[schema(value_type = String, format = Uuid)]
     pub proposed_by: AccountId,
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<crate::views::schema::Money>)]
     pub assessed_amount: Option<Money>,
-    /// `commission::Outcome`: award (amount, variation reasons) or
-    /// dismissal (codes, text).
-    #[schema(value_type = Object)]
+    /// An award (amount, variation reasons) or a dismissal (codes, text).
+    #[schema(value_type = crate::views::schema::Outcome)]
     pub outcome: Outcome,
-    #[schema(value_type = Vec<Object>)]
+    #[schema(value_type = Vec<crate::views::schema::Vote>)]
     pub votes: Vec<Vote>,
-    /// open, adopted, rejected
-    #[schema(value_type = String)]
+    #[schema(value_type = crate::views::schema::RecommendationStatus)]
     pub status: commission::RecommendationStatus,
     pub tally: Option<TallyView>,
     /// The decision before the Council once adopted: its version is the
@@ -63,7 +61,7 @@ pub struct RecommendationView {
 pub struct DecisionRef {
     #[schema(value_type = String, format = Uuid)]
     pub id: DecisionId,
-    #[schema(value_type = String)]
+    #[schema(value_type = crate::views::schema::DecisionStatus)]
     pub status: DecisionStatus,
     pub version: i64,
 }
@@ -117,13 +115,14 @@ impl From<Recommended> for RecommendationView {
 pub struct Propose {
     #[schema(value_type = String, format = Uuid)]
     pub panel: PanelId,
-    /// award or dismissal
+    /// `award` or `dismissal`
+    #[schema(example = "award")]
     pub outcome: String,
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<crate::views::schema::Money>)]
     pub amount: Option<Money>,
     pub variation_reasons: Option<String>,
     #[serde(default)]
-    #[schema(value_type = Vec<String>)]
+    #[schema(value_type = Vec<crate::views::schema::DismissalCode>)]
     pub codes: Vec<DismissalCode>,
     pub text: Option<String>,
 }
@@ -250,8 +249,7 @@ pub async fn recommendation(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CastVote {
-    /// in_favour, against, abstain
-    #[schema(value_type = String)]
+    #[schema(value_type = crate::views::schema::VoteChoice)]
     pub choice: VoteChoice,
 }
 
