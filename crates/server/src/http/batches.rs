@@ -20,6 +20,7 @@ use utoipa::ToSchema;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"category": "A3.1", "region": "UA-32", "currency": "EUR", "max_amount": "100000.00", "rule_version": 1}))]
 pub struct CreateBatch {
     pub category: String,
     /// Default: the latest published version.
@@ -408,6 +409,7 @@ pub async fn review(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"reason": "The other award is for a different property (cadastral numbers differ)."}))]
 pub struct Clear {
     pub reason: String,
 }

@@ -151,6 +151,7 @@ pub async fn read(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"assessor": "01a24b20-5b67-757f-9050-b4742f615871"}))]
 pub struct Assign {
     #[schema(value_type = String, format = Uuid)]
     pub assessor: AccountId,
@@ -176,6 +177,7 @@ pub async fn assign(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"assessor": "01a24b20-5b67-757f-9050-b4742f615871", "cases": ["01a24b20-5b68-7693-b452-d9f72f4ede13", "01a24b20-6c01-7a10-8d3e-0c2b1f9e4a77"]}))]
 pub struct BulkAssign {
     #[schema(value_type = String, format = Uuid)]
     pub assessor: AccountId,
@@ -232,6 +234,7 @@ pub async fn assign_many(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"assessors": ["01a24b20-5b67-757f-9050-b4742f615871", "01a24b20-5b68-7693-b452-d9f72f4ede13"], "category": "A3.1"}))]
 pub struct Distribute {
     #[schema(value_type = Vec<String>)]
     pub assessors: Vec<AccountId>,
@@ -358,6 +361,7 @@ pub async fn publish_rule(
 
 #[derive(Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"from": "UAH", "to": "EUR", "date": "2022-03-14", "rate": "0.0306", "source": "NBU"}))]
 pub struct RecordRate {
     #[schema(example = "UAH")]
     pub from: String,
@@ -480,7 +484,8 @@ pub struct ImportResult {
 /// line is optional). All or nothing: any invalid line answers 422 with one
 /// error per line (`line[N].field`) and records nothing.
 #[utoipa::path(post, path = "/v1/exchange-rates/import", tag = "commission", security(("bearer" = [])),
-    request_body(content = String, content_type = "text/csv"),
+    request_body(content = String, content_type = "text/csv",
+        example = "from,to,date,rate,source\nUAH,EUR,2022-03-14,0.0306,NBU\nUSD,EUR,2022-03-14,0.9123,ECB\n"),
     responses((status = 200, body = ImportResult), (status = 422, body = crate::error::ProblemBody)))]
 pub async fn import_rates(
     State(state): State<AppState>,
@@ -496,6 +501,7 @@ pub async fn import_rates(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"quantities": {"floor_area_m2": "112.5"}}))]
 pub struct Assess {
     /// A rule version of the case's category; default the latest.
     pub rule_version: Option<u32>,

@@ -310,6 +310,7 @@ pub async fn submit(
 
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"reason": "Filed twice by mistake."}))]
 pub struct Reason {
     /// Why: kept in the claim's history.
     #[serde(default)]
@@ -318,6 +319,7 @@ pub struct Reason {
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"message": "Please add the certificate of ownership."}))]
 pub struct Message {
     pub message: String,
 }
@@ -403,6 +405,7 @@ impl From<Outcome> for BoardOutcome {
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"outcome": "recorded", "reasons": "Meets the criteria."}))]
 pub struct Recommend {
     pub outcome: Outcome,
     pub reasons: String,
@@ -432,7 +435,7 @@ pub async fn recommend(
 // Renamed in the description: schema names are global, and the Council's
 // `decisions::Decide` would otherwise replace this one.
 #[derive(Deserialize, ToSchema)]
-#[schema(as = ClaimDecide)]
+#[schema(as = ClaimDecide, example = json!({"outcome": "recorded", "reasons": "Meets the criteria."}))]
 #[serde(deny_unknown_fields)]
 pub struct Decide {
     pub outcome: Outcome,
@@ -478,6 +481,7 @@ pub struct BulkDecision {
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"meeting": "B/2026/7", "decisions": [{"claim_id": "01a24b20-5b67-757f-9050-b4742f615871", "outcome": "recorded", "reasons": "Meets the criteria."}]}))]
 pub struct BulkDecisions {
     /// The Board meeting the decisions were taken at.
     pub meeting: Option<String>,
@@ -816,6 +820,7 @@ pub enum FlagOutcome {
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"outcome": "not_duplicate", "reason": "Different properties of the same owner."}))]
 pub struct ResolveFlag {
     pub outcome: FlagOutcome,
     pub reason: String,

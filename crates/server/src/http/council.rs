@@ -38,7 +38,7 @@ pub struct DecisionView {
     pub number: Option<DecisionNumber>,
     #[schema(value_type = Option<String>, format = Date)]
     pub decided_on: Option<String>,
-    #[schema(value_type = crate::views::schema::Outcome)]
+    #[schema(value_type = crate::views::schema::PanelOutcome)]
     pub outcome: Outcome,
     #[schema(value_type = Option<crate::views::schema::ReviewOutcome>)]
     pub review: Option<ReviewOutcome>,
@@ -141,8 +141,8 @@ impl CouncilStep {
 /// (a flattened enum is not an object a client generator can build).
 macro_rules! council_step_schema {
     ($(#[$meta:meta])* $name:ident as $public:ident { $($field:tt)* }) => {
-        $(#[$meta])*
         #[derive(ToSchema)]
+        $(#[$meta])*
         #[schema(as = $public)]
         #[serde(tag = "action", rename_all = "snake_case")]
         #[allow(dead_code, reason = "described, never built")]
@@ -164,6 +164,7 @@ macro_rules! council_step_schema {
 
 council_step_schema!(
     /// A Council step on one recommendation, named by `action`.
+    #[schema(example = json!({"action": "approve", "meeting_reference": "C/2027/14", "decided_on": "2027-03-18"}))]
     DecideSchema as Decide {
         /// The Council meeting, e.g. `C/2027/14`.
         meeting_reference: Option<String>,
@@ -245,6 +246,7 @@ pub struct BulkItem {
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"meeting_reference": "C/2027/14", "items": [{"recommendation": "01a24b20-5b67-757f-9050-b4742f615871", "version": 1, "action": "approve"}]}))]
 pub struct BulkDecide {
     pub meeting_reference: String,
     #[schema(value_type = Vec<BulkItemSchema>)]
@@ -380,6 +382,7 @@ pub async fn case_decisions(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"reason": "clerical_error", "explanation": "The floor area was read as 121.5 m² instead of 112.5 m².", "amount": {"amount": "67500.00", "currency": "EUR"}, "meeting_reference": "C/2027/15"}))]
 pub struct Correct {
     #[schema(value_type = crate::views::schema::CorrectionReason)]
     pub reason: CorrectionReason,
@@ -388,7 +391,7 @@ pub struct Correct {
     #[schema(value_type = Option<crate::views::schema::Money>)]
     pub amount: Option<Money>,
     /// Or the corrected outcome in full.
-    #[schema(value_type = Option<crate::views::schema::Outcome>)]
+    #[schema(value_type = Option<crate::views::schema::PanelOutcome>)]
     pub outcome: Option<Outcome>,
     pub meeting_reference: Option<String>,
     #[schema(value_type = Option<String>, format = Date)]
@@ -447,7 +450,7 @@ pub struct ClaimDecisionView {
     #[schema(value_type = Option<String>, format = Date)]
     pub decided_on: Option<String>,
     /// Amount and variation reasons, or dismissal codes and text.
-    #[schema(value_type = crate::views::schema::Outcome)]
+    #[schema(value_type = crate::views::schema::PanelOutcome)]
     pub outcome: Outcome,
     #[schema(value_type = Option<crate::views::schema::Supersession>)]
     pub supersedes: Option<commission::Supersession>,

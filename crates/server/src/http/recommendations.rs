@@ -44,7 +44,7 @@ pub struct RecommendationView {
     #[schema(value_type = Option<crate::views::schema::Money>)]
     pub assessed_amount: Option<Money>,
     /// An award (amount, variation reasons) or a dismissal (codes, text).
-    #[schema(value_type = crate::views::schema::Outcome)]
+    #[schema(value_type = crate::views::schema::PanelOutcome)]
     pub outcome: Outcome,
     #[schema(value_type = Vec<crate::views::schema::Vote>)]
     pub votes: Vec<Vote>,
@@ -112,6 +112,7 @@ impl From<Recommended> for RecommendationView {
 /// (codes from the list, plus text).
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"panel": "01a24b20-5b67-757f-9050-b4742f615871", "outcome": "award"}))]
 pub struct Propose {
     #[schema(value_type = String, format = Uuid)]
     pub panel: PanelId,
@@ -248,6 +249,7 @@ pub async fn recommendation(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"choice": "in_favour"}))]
 pub struct CastVote {
     #[schema(value_type = crate::views::schema::VoteChoice)]
     pub choice: VoteChoice,

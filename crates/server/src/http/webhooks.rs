@@ -20,6 +20,7 @@ use utoipa::ToSchema;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"url": "https://hooks.example.org/redress", "event_types": ["claim.submitted", "claim.recorded"], "description": "Case management system"}))]
 pub struct CreateSubscription {
     /// Where events are POSTed: an `http` or `https` URL on a public
     /// address. Loopback, private, link-local and other non-public

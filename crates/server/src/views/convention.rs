@@ -28,13 +28,24 @@ pub fn rfc3339(at: OffsetDateTime) -> String {
     at.format(&Rfc3339).unwrap_or_default()
 }
 
-/// Money on the wire: the amount as a decimal string.
-#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+/// Money on the wire: the amount as a decimal string. Described as the
+/// one `Money` schema (`views::schema::Money`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct MoneyView {
-    #[schema(example = "1000000.00")]
     pub amount: String,
-    #[schema(example = "EUR")]
     pub currency: String,
+}
+
+impl utoipa::PartialSchema for MoneyView {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        <super::schema::Money as utoipa::PartialSchema>::schema()
+    }
+}
+
+impl ToSchema for MoneyView {
+    fn name() -> std::borrow::Cow<'static, str> {
+        <super::schema::Money as ToSchema>::name()
+    }
 }
 
 impl From<Money> for MoneyView {
@@ -262,7 +273,7 @@ pub struct ConventionView {
     pub weighted: Vec<WeightedView>,
     pub missing: Vec<MissingView>,
     /// The entry-into-force rule applied, as data.
-    #[schema(value_type = Object)]
+    #[schema(value_type = crate::views::schema::EntryIntoForceRule)]
     pub rule: serde_json::Value,
     /// The rule is the assumed reading of the convention until confirmed
     /// against the authentic text.
@@ -772,7 +783,7 @@ pub struct EventView {
     /// `participant_added`.
     pub kind: String,
     /// The event's data, tagged by `event`.
-    #[schema(value_type = Object)]
+    #[schema(value_type = crate::views::schema::ConventionEvent)]
     pub event: serde_json::Value,
 }
 

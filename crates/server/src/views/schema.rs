@@ -260,7 +260,7 @@ pub struct ExternalReference {
 /// a dismissal, told apart by `outcome`.
 #[derive(ToSchema)]
 #[serde(untagged)]
-pub enum Outcome {
+pub enum PanelOutcome {
     Award(AwardOutcome),
     Dismissal(DismissalOutcome),
 }
@@ -341,7 +341,7 @@ pub struct ReviewUpheld {
 #[derive(ToSchema)]
 pub struct ReviewVaried {
     pub finding: VariedFinding,
-    pub outcome: Outcome,
+    pub outcome: PanelOutcome,
     pub reasons: String,
 }
 
@@ -1262,4 +1262,97 @@ pub struct Backlog {
 pub struct ProcessingReport {
     pub by_category: BTreeMap<String, CategoryTimes>,
     pub backlog: BTreeMap<String, Backlog>,
+}
+
+/// A kind of consent to be bound by the convention.
+#[derive(ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ConsentKind {
+    Ratification,
+    Acceptance,
+    Approval,
+    Accession,
+}
+
+/// Against which total a weighted condition's share is measured.
+#[derive(ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TotalKind {
+    /// The basis total as recorded.
+    Recorded,
+    /// The sum over every participant's weight.
+    AllParticipants,
+}
+
+/// A condition on the weight of the consenting participants.
+#[derive(ToSchema)]
+pub struct WeightedCondition {
+    pub basis: String,
+    /// The share to reach, a decimal string.
+    #[schema(pattern = r"^[0-9]+(\.[0-9]+)?$", example = "0.5")]
+    pub share: String,
+    #[schema(nullable = false)]
+    pub total: Option<TotalKind>,
+}
+
+/// When the convention enters into force once its conditions are met,
+/// named by `type`.
+#[derive(ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum PeriodRule {
+    FirstDayOfMonthAfter { months: u32 },
+    DaysAfter { days: u32 },
+    MonthsAfter { months: u32 },
+    FirstDayOfMonthAfterDays { days: u32 },
+}
+
+/// The entry-into-force rule, as data.
+#[derive(ToSchema)]
+pub struct EntryIntoForceRule {
+    pub threshold: u32,
+    pub counting_consents: Vec<ConsentKind>,
+    pub organisations_count: bool,
+    #[schema(nullable = false)]
+    pub min_council_of_europe_members: Option<u32>,
+    pub requires_funding_determination: bool,
+    #[schema(nullable = false)]
+    pub weighted: Option<Vec<WeightedCondition>>,
+    pub accession_open: bool,
+    pub period: PeriodRule,
+}
+
+/// A change in the convention's standing, named by `event`.
+#[derive(ToSchema)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum ConventionEvent {
+    /// The convention is now in force.
+    EnteredIntoForce {
+        #[schema(value_type = String, format = Date)]
+        on: String,
+    },
+    /// A correction of the record shows the convention was not in force
+    /// after all.
+    NoLongerInForce {
+        #[schema(value_type = Option<String>, format = Date)]
+        previous_date: Option<String>,
+    },
+    /// The (projected) date of entry into force appeared, moved or lapsed.
+    EntryIntoForceDateChanged {
+        #[schema(value_type = Option<String>, format = Date)]
+        previous: Option<String>,
+        #[schema(value_type = Option<String>, format = Date)]
+        current: Option<String>,
+    },
+    /// A correction dated before an entry into force already reached moved
+    /// or undid it.
+    StandingRevised {
+        #[schema(value_type = Option<String>, format = Date)]
+        previous: Option<String>,
+        #[schema(value_type = Option<String>, format = Date)]
+        current: Option<String>,
+        /// Whether the convention is in force on the revised record.
+        in_force: bool,
+    },
+    /// A state or organisation joined the record.
+    ParticipantAdded { participant: String },
 }
