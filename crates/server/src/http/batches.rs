@@ -50,7 +50,7 @@ pub struct BatchView {
     pub rule_version: u32,
     #[schema(value_type = crate::views::schema::CaseFilter)]
     pub filter: CaseFilter,
-    #[schema(value_type = String)]
+    #[schema(value_type = crate::views::schema::BatchStatus)]
     pub status: BatchStatus,
     pub round: i32,
     #[schema(value_type = String)]
@@ -187,8 +187,7 @@ pub struct BatchSummary {
     pub id: BatchId,
     pub category: String,
     pub rule_version: u32,
-    /// selected, assessing, assessed, in_review, released, returned
-    #[schema(value_type = String)]
+    #[schema(value_type = crate::views::schema::BatchStatus)]
     pub status: BatchStatus,
     pub round: i32,
     pub case_count: i64,
@@ -433,8 +432,7 @@ pub async fn clear_duplicate(
 
 #[derive(Serialize, ToSchema)]
 pub struct ReleaseOutcome {
-    /// `release` or `return_for_reassessment`.
-    #[schema(value_type = String)]
+    #[schema(value_type = crate::views::schema::ReleaseDecision)]
     pub decision: ReleaseDecision,
     #[schema(value_type = String)]
     pub sample_error_rate: Decimal,

@@ -36,7 +36,7 @@ pub struct CaseView {
     /// The claim's total in its main currency.
     #[schema(value_type = Option<crate::views::schema::Money>)]
     pub claimed: Option<Money>,
-    #[schema(value_type = String, example = "awaiting_assessment")]
+    #[schema(value_type = crate::views::schema::CaseStatus, example = "awaiting_assessment")]
     pub status: CaseStatus,
     #[schema(value_type = Option<String>, format = Uuid)]
     pub assignee: Option<AccountId>,
@@ -45,7 +45,7 @@ pub struct CaseView {
     /// Why the batch job could not assess the case, if it could not.
     #[schema(value_type = Option<crate::views::schema::AssessmentError>)]
     pub assessment_error: Option<Value>,
-    #[schema(value_type = Vec<String>)]
+    #[schema(value_type = Vec<crate::views::schema::CaseAction>)]
     pub allowed_actions: Vec<CaseAction>,
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]

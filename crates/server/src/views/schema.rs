@@ -1356,3 +1356,49 @@ pub enum ConventionEvent {
     /// A state or organisation joined the record.
     ParticipantAdded { participant: String },
 }
+
+/// Where a Commission case stands (docs/commission.md).
+#[derive(ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseStatus {
+    AwaitingAssessment,
+    Assigned,
+    Assessed,
+    ReadyForPanel,
+    Recommended,
+    Decided,
+}
+
+/// What may be done with a case in its status.
+#[derive(ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseAction {
+    Assign,
+    Unassign,
+    RecordAssessment,
+    AcceptAssessment,
+    ReturnForReassessment,
+    Recommend,
+    ReturnToPanel,
+    Decide,
+}
+
+/// Where a batch stands.
+#[derive(ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BatchStatus {
+    Selected,
+    Assessing,
+    Assessed,
+    InReview,
+    Released,
+    Returned,
+}
+
+/// What a batch's sample decided.
+#[derive(ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReleaseDecision {
+    Release,
+    ReturnForReassessment,
+}
