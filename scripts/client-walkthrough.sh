@@ -4,8 +4,9 @@
 # validate it with openapi-spec-validator, generate a Python client with
 # openapi-python-client, and run the README's filing walkthrough through
 # that client's typed models and functions only (scripts/client_walkthrough.py):
-# file docs/examples/claim.json, upload docs/examples/deed.pdf, submit,
-# read the claim back.
+# file docs/examples/claim.json, upload docs/examples/deed.pdf, submit;
+# the secretariat reviews, the Board records (If-Match: the claim's ETag);
+# the claimant reads the claim and its history back.
 #
 # usage: scripts/client-walkthrough.sh   (REDRESS_BIN: the binary; otherwise
 # a debug build from $CARGO_TARGET_DIR; REDRESS_TEST_POSTGRES_URL: the
@@ -58,6 +59,17 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# `account DIR NAME ROLE ENV...`: creates an account with `redress accounts
+# create` and prints its token.
+account() {
+  local dir=$1 name=$2 role=$3
+  shift 3
+  env "$@" REDRESS_DATA_DIR="$dir/data" REDRESS_LOG=warn \
+    "$REDRESS_BIN" accounts create --name "$name" --role "$role" >"$dir/account.txt" 2>"$dir/account.log" ||
+    { cat "$dir/account.log" >&2; die "accounts create --role $role"; }
+  awk '$1 == "token" { print $2 }' "$dir/account.txt" | grep . || die "accounts create printed no token"
+}
+
 # One run: $1 names the database, the rest is the environment of redress.
 walk() {
   local name=$1
@@ -68,14 +80,12 @@ walk() {
   port=$(free_port)
   local base="http://127.0.0.1:$port"
 
-  # The claimant's account and token, from the command line as the README
+  # The accounts and their tokens, from the command line as the README
   # shows (`redress accounts create`).
-  env "$@" REDRESS_DATA_DIR="$dir/data" REDRESS_LOG=warn \
-    "$REDRESS_BIN" accounts create --name "Olena Kovalenko" --role claimant >"$dir/account.txt" 2>"$dir/account.log" ||
-    { cat "$dir/account.log" >&2; die "$name: accounts create"; }
-  local token
-  token=$(awk '$1 == "token" { print $2 }' "$dir/account.txt")
-  [ -n "$token" ] || die "$name: accounts create printed no token"
+  local claimant registrar board
+  claimant=$(account "$dir" "Olena Kovalenko" claimant "$@")
+  registrar=$(account "$dir" "Register secretariat" registrar "$@")
+  board=$(account "$dir" "Board member" board "$@")
 
   env "$@" REDRESS_DATA_DIR="$dir/data" REDRESS_LISTEN="127.0.0.1:$port" REDRESS_LOG=warn \
     "$REDRESS_BIN" serve >"$dir/redress.log" 2>&1 &
@@ -101,9 +111,9 @@ walk() {
     die "$name: the generator could not use part of the description"
   fi
 
-  say "$name: filing, uploading, submitting and reading a claim through the generated client"
+  say "$name: filing, uploading, submitting, recording and reading a claim through the generated client"
   PYTHONPATH="$dir" "$VENV/bin/python" "$ROOT/scripts/client_walkthrough.py" \
-    --base-url "$base" --token "$token" \
+    --base-url "$base" --token "$claimant" --registrar-token "$registrar" --board-token "$board" \
     --claim "$ROOT/docs/examples/claim.json" --evidence "$ROOT/docs/examples/deed.pdf" ||
     { tail -20 "$dir/redress.log" >&2; die "$name: the walkthrough"; }
   stop_redress

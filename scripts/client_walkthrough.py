@@ -14,8 +14,25 @@ from pathlib import Path
 
 from client import AuthenticatedClient
 from client.api.accounts import me
-from client.api.register import claims_create, claims_evidence_upload, claims_read, submit
-from client.models import ClaimantView, ClaimDraft, EvidenceReceipt, EvidenceUpload
+from client.api.register import (
+    claims_create,
+    claims_decision_decide,
+    claims_evidence_upload,
+    claims_read,
+    history,
+    start_review,
+    submit,
+)
+from client.models import (
+    ClaimantView,
+    ClaimDecide,
+    ClaimDraft,
+    ClaimView,
+    EvidenceReceipt,
+    EvidenceUpload,
+    HistoryPage,
+    Outcome,
+)
 from client.types import File
 
 
@@ -29,7 +46,9 @@ def expect(answer, kind, what):
 def main():
     args = argparse.ArgumentParser()
     args.add_argument("--base-url", required=True)
-    args.add_argument("--token", required=True)
+    args.add_argument("--token", required=True, help="a claimant's token")
+    args.add_argument("--registrar-token", required=True)
+    args.add_argument("--board-token", required=True)
     args.add_argument("--claim", required=True, type=Path)
     args.add_argument("--evidence", required=True, type=Path)
     args = args.parse_args()
@@ -79,6 +98,33 @@ def main():
         assert read.reference == submitted.reference, (read.reference, submitted.reference)
         assert read.claim.losses[0].amount.amount == "85000.00", read.claim.losses
         print(f"submitted and read back {read.reference} ({read.status})")
+
+    # The secretariat takes it up; the Board records it, with If-Match the
+    # claim's current ETag as the server gave it.
+    registrar = AuthenticatedClient(base_url=args.base_url, token=args.registrar_token)
+    with registrar:
+        reviewed = expect(start_review.sync_detailed(filed.id, client=registrar), ClaimView, "POST /v1/claims/{id}/review")
+        assert str(reviewed.status) == "under_review", reviewed.status
+    board = AuthenticatedClient(base_url=args.base_url, token=args.board_token)
+    with board:
+        current = claims_read.sync_detailed(filed.id, client=board)
+        expect(current, ClaimView, "GET /v1/claims/{id} (Board)")
+        etag = current.headers["etag"]
+        decision = ClaimDecide(outcome=Outcome.RECORDED, reasons="Meets the criteria.")
+        recorded = expect(
+            claims_decision_decide.sync_detailed(filed.id, client=board, body=decision, if_match=etag),
+            ClaimView,
+            "POST /v1/claims/{id}/decision",
+        )
+        assert str(recorded.status) == "recorded", recorded.status
+        assert str(recorded.decision.outcome) == "recorded", recorded.decision
+    client = AuthenticatedClient(base_url=args.base_url, token=args.token)
+    with client:
+        steps = expect(history.sync_detailed(filed.id, client=client), HistoryPage, "GET /v1/claims/{id}/history")
+        assert "recorded" in [str(s.to) for s in steps.items], steps.items
+        mine = expect(claims_read.sync_detailed(filed.id, client=client), ClaimantView, "GET /v1/claims/{id}")
+        assert str(mine.status) == "recorded" and mine.decision.reasons == "Meets the criteria.", mine.decision
+        print(f"recorded {mine.reference} by the Board")
 
 
 if __name__ == "__main__":
