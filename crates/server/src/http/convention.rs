@@ -512,7 +512,7 @@ pub async fn weights(State(state): State<AppState>) -> ApiResult<Json<Weights>> 
     }))
 }
 
-/// The public timeline as an Atom feed (RFC 4287), newest entry first.
+/// The public timeline as an Atom feed (RFC 4287), the latest recorded entry first.
 #[utoipa::path(get, path = "/v1/convention/timeline.atom", tag = "convention",
     responses((status = 200, description = "An Atom feed", content_type = "application/atom+xml", body = String)))]
 pub async fn timeline_feed(State(state): State<AppState>) -> ApiResult<Response> {

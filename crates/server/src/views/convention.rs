@@ -344,7 +344,12 @@ impl From<&ParticipantStatus> for ParticipantRow {
         Self {
             code: p.code.to_string(),
             name: p.name.clone(),
-            name_uk: p.name_uk.clone(),
+            // Records seeded before names were kept in Ukrainian take them
+            // from the published list.
+            name_uk: p
+                .name_uk
+                .clone()
+                .or_else(|| ratification::ukrainian_name(p.code).map(str::to_owned)),
             kind: p.kind.as_str().to_owned(),
             council_of_europe_member: p.council_of_europe_member,
             signed_on: iso_opt(p.signed_on),
@@ -790,15 +795,17 @@ pub struct CommissionStatus {
     pub entry_into_force: Option<String>,
 }
 
-/// The timeline as an Atom feed (RFC 4287), newest entry first: what a
+/// The timeline as an Atom feed (RFC 4287), the latest recorded entry first: what a
 /// member state's treaty office subscribes to in a feed reader.
 pub fn atom_feed(record: &ConventionRecord, now: OffsetDateTime) -> String {
     use atom_syndication::{Content, Entry, Feed, FixedDateTime, Link, Person, Text};
     let when = |text: &str| {
         FixedDateTime::parse_from_rfc3339(text).unwrap_or_else(|_| FixedDateTime::default())
     };
+    // A feed tells what is new: the latest recorded entry first, whatever
+    // the date it records.
     let mut entries = timeline(record).entries;
-    entries.reverse();
+    entries.sort_by(|a, b| b.recorded_at.cmp(&a.recorded_at).then(b.id.cmp(&a.id)));
     let updated = entries
         .iter()
         .map(|e| e.recorded_at.as_str())

@@ -122,13 +122,43 @@ fn figure(value: &str, unit: Option<&str>) -> String {
     }
 }
 
+/// The instruments the rule counts, in the page's language: "ratification,
+/// acceptance or approval" under the assumed reading.
+fn counting_consents(lang: Lang, view: &ConventionView) -> String {
+    let kinds: Vec<&str> = view.rule["counting_consents"]
+        .as_array()
+        .map(|kinds| {
+            kinds
+                .iter()
+                .filter_map(|k| k.as_str())
+                .map(|k| match k {
+                    "ratification" => lang.tr("tracker.consent.ratification"),
+                    "acceptance" => lang.tr("tracker.consent.acceptance"),
+                    "approval" => lang.tr("tracker.consent.approval"),
+                    "accession" => lang.tr("tracker.consent.accession"),
+                    other => other,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    match kinds.split_last() {
+        None => String::new(),
+        Some((last, [])) => (*last).to_owned(),
+        Some((last, rest)) => format!("{} {} {last}", rest.join(", "), lang.tr("tracker.or")),
+    }
+}
+
 fn missing_lines(lang: Lang, view: &ConventionView) -> Vec<(String, String)> {
     view.missing
         .iter()
         .map(|m| match m {
             MissingView::Consents { needed, .. } => (
                 needed.to_string(),
-                lang.tr("tracker.missing.consents").to_owned(),
+                format!(
+                    "{} ({})",
+                    lang.tr("tracker.missing.consents"),
+                    counting_consents(lang, view)
+                ),
             ),
             MissingView::CouncilOfEuropeMembers { needed, .. } => (
                 needed.to_string(),

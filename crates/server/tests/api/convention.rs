@@ -143,7 +143,7 @@ both! {
         let lines: Vec<&str> = text.lines().collect();
         assert!(lines[0].starts_with("code,name,name_uk,kind,council_of_europe_member,signed_on,consent"));
         assert!(lines.len() > 36, "header and 36 rows: {}", lines.len());
-        assert!(lines.iter().any(|l| l.starts_with("EU,European Union,,organisation,false,2025-12-16")));
+        assert!(lines.iter().any(|l| l.starts_with("EU,European Union,Європейський Союз,organisation,false,2025-12-16")));
 
         // The seed is audited once, by the system.
         let (_, auditor) = app.account("Auditor", &[Role::Auditor]).await;

@@ -108,8 +108,12 @@ both! {
 
         let (_, page) = text(&app, "/", "text/html").await;
         assert!(page.contains("Japan"), "the tracker lists Japan");
+        // What is missing names the instruments the rule counts: under the
+        // assumed reading an accession does not.
+        assert!(page.contains("more consents to be bound (ratification, acceptance or approval)"), "{page}");
         let (_, page) = text(&app, "/?lang=uk", "text/html").await;
         assert!(page.contains("Японія"), "the Ukrainian tracker names it in Ukrainian");
+        assert!(page.contains("Франція") && page.contains("Європейський Союз"), "and the first signatories too");
 
         // Joining is audited and announced, once.
         let events = get(&app, "/v1/convention/events").await;
