@@ -7,6 +7,7 @@ use crate::authz::Authorized;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path, Query, etag, if_match_version, optional_if_match};
 use crate::state::AppState;
+use crate::views::money;
 use app::claims::{self as use_case, BoardOutcome, FlagSeen, Step};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
@@ -147,7 +148,7 @@ impl From<ClaimSummaryRecord> for ClaimSummary {
             claimant_name: c.claimant_name,
             sensitive: c.sensitive,
             duplicate_flagged: c.duplicate_flagged,
-            totals: c.totals,
+            totals: money::normalized(c.totals),
             submitted_at: c.submitted_at,
             version: c.version,
         }
@@ -166,7 +167,7 @@ fn view(state: &AppState, auth: &Authorized, record: ClaimRecord) -> ApiResult<C
 }
 
 pub(crate) fn claimant_view(state: &AppState, record: ClaimRecord) -> ApiResult<ClaimantView> {
-    let claim = use_case::open_content(&state.app, &record)?;
+    let claim = money::normalized(use_case::open_content(&state.app, &record)?);
     let decision = record.decision.as_ref().map(|d| BoardDecisionView {
         outcome: d
             .get("outcome")
@@ -185,7 +186,7 @@ pub(crate) fn claimant_view(state: &AppState, record: ClaimRecord) -> ApiResult<
         status: record.status,
         category: record.category,
         claim,
-        totals: record.totals,
+        totals: money::normalized(record.totals),
         decision,
         submitted_at: record.submitted_at,
         decided_at: record.decided_at,
@@ -196,7 +197,7 @@ pub(crate) fn claimant_view(state: &AppState, record: ClaimRecord) -> ApiResult<
 }
 
 fn staff_view(state: &AppState, record: ClaimRecord) -> ApiResult<ClaimView> {
-    let claim = use_case::open_content(&state.app, &record)?;
+    let claim = money::normalized(use_case::open_content(&state.app, &record)?);
     Ok(ClaimView {
         id: record.id,
         reference: record.reference,
@@ -204,7 +205,7 @@ fn staff_view(state: &AppState, record: ClaimRecord) -> ApiResult<ClaimView> {
         category: record.category,
         sensitive: record.sensitive,
         claim,
-        totals: record.totals,
+        totals: money::normalized(record.totals),
         duplicate_flagged: record.duplicate_flagged,
         recommendation: record.recommendation,
         decision: record.decision,

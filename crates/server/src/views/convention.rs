@@ -28,7 +28,8 @@ pub fn rfc3339(at: OffsetDateTime) -> String {
     at.format(&Rfc3339).unwrap_or_default()
 }
 
-/// Money on the wire: the amount as a decimal string.
+/// Money on the wire: the amount as a decimal string at the currency's
+/// minor unit.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct MoneyView {
     #[schema(example = "1000000.00")]
@@ -40,7 +41,7 @@ pub struct MoneyView {
 impl From<Money> for MoneyView {
     fn from(m: Money) -> Self {
         Self {
-            amount: m.amount().to_string(),
+            amount: m.amount_text(),
             currency: m.currency().code().to_owned(),
         }
     }
@@ -81,15 +82,20 @@ impl MissingView {
                 needed: *needed,
                 description,
             },
-            MissingCondition::Weighted { basis, needed } => Self::Weighted {
-                basis: basis.to_string(),
-                needed: needed.to_string(),
-                unit: weighted
+            MissingCondition::Weighted { basis, needed } => {
+                let unit = weighted
                     .iter()
                     .find(|w| &w.basis == basis)
-                    .and_then(|w| w.unit.clone()),
-                description,
-            },
+                    .and_then(|w| w.unit.clone());
+                Self::Weighted {
+                    basis: basis.to_string(),
+                    needed: unit
+                        .as_deref()
+                        .map_or_else(|| needed.to_string(), |u| super::money::text(*needed, u)),
+                    unit,
+                    description,
+                }
+            }
             MissingCondition::BasisTotal { basis } => Self::BasisTotal {
                 basis: basis.to_string(),
                 description,
@@ -127,6 +133,11 @@ pub struct WeightedView {
 
 impl From<&WeightedStatus> for WeightedView {
     fn from(w: &WeightedStatus) -> Self {
+        // Figures in a currency are money: at its minor unit.
+        let figure = |d: rust_decimal::Decimal| match &w.unit {
+            Some(unit) => super::money::text(d, unit),
+            None => d.to_string(),
+        };
         Self {
             basis: w.basis.to_string(),
             share: w.share.to_string(),
@@ -135,12 +146,12 @@ impl From<&WeightedStatus> for WeightedView {
                 ratification::TotalKind::AllParticipants => "all_participants",
             }
             .to_owned(),
-            counted: w.counted.to_string(),
-            total: w.total.map(|t| t.to_string()),
+            counted: figure(w.counted),
+            total: w.total.map(figure),
             unit: w.unit.clone(),
             total_assumed: w.total_assumed,
             share_reached: w.share_reached.map(|s| s.to_string()),
-            needed: w.needed.map(|n| n.to_string()),
+            needed: w.needed.map(figure),
             met: w.met,
         }
     }

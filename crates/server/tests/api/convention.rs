@@ -111,9 +111,9 @@ both! {
         assert_eq!(overview["weighted"][0]["share"], "0.5");
         assert_eq!(overview["weighted"][0]["total"], "7384300.00");
         assert_eq!(overview["weighted"][0]["total_assumed"], true);
-        assert_eq!(overview["weighted"][0]["counted"], "0");
+        assert_eq!(overview["weighted"][0]["counted"], "0.00");
         assert_eq!(overview["weighted"][0]["met"], false);
-        assert_eq!(overview["funding"]["target"], json!({"amount": "50000000", "currency": "EUR"}));
+        assert_eq!(overview["funding"]["target"], json!({"amount": "50000000.00", "currency": "EUR"}));
 
         let chart = get(&app, "/v1/convention/participants").await;
         let greece = chart
@@ -512,7 +512,7 @@ both! {
         let funding = get(&app, "/v1/convention/funding").await;
         assert_eq!(funding["totals_unavailable"], Value::Null, "{funding}");
         assert_eq!(funding["pledged"], json!({"amount": "6172500.00", "currency": "EUR"}));
-        assert_eq!(funding["confirmed"], json!({"amount": "10000000", "currency": "EUR"}));
+        assert_eq!(funding["confirmed"], json!({"amount": "10000000.00", "currency": "EUR"}));
         assert_eq!(funding["confirmed_share"], "0.20");
         assert_eq!(funding["target_met"], false);
         assert_eq!(funding["pledges"], 2);
