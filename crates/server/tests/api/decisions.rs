@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use store::cases::{CaseFacts, SyntheticCase};
 use time::macros::{date, datetime};
 
-const A31_RULE: &str = r#"{"category":"A3.1","version":1,"kind":"per_unit","unit":"floor_area_m2",
+const A31_RULE: &str = r#"{"category":"A3.1","kind":"per_unit","unit":"floor_area_m2",
     "rate":{"amount":"850","currency":"EUR"},"factors":[{"name":"depreciation","value":"0.8"}],
     "cap":{"amount":"150000","currency":"EUR"}}"#;
 
@@ -441,6 +441,7 @@ both! {
         assert!(!public.to_string().contains(&claim), "{public}");
 
         // A payment round: priority tier, then pro rata; confirmed, it makes the award payable.
+        app.clock.set(datetime!(2026-09-04 09:00 UTC));
         problem(pay(&app, &w.council, &award,
             json!({"amount": eur("100"), "paid_on": "2026-09-02", "reference": "T-1"})).await,
             409, "conflict").await;
@@ -471,10 +472,31 @@ both! {
         assert_eq!(s, 201, "{paid}");
         assert_eq!(paid["status"], "partially_paid");
         assert_eq!(paid["outstanding"], eur("66500.00"));
+        assert_eq!(paid["allotted"], eur("10000.00"));
         let over = problem(pay(&app, &w.council, &award,
             json!({"amount": eur("66500.01"), "paid_on": "2026-09-03", "reference": "R1-0002"})).await,
             422, "validation").await;
         assert_eq!(over["code"], "overpayment", "{over}");
+        assert_eq!(over["errors"][0]["field"], "amount", "{over}");
+        // Nothing beyond what the confirmed round allotted.
+        let beyond = problem(pay(&app, &w.council, &award,
+            json!({"amount": eur("0.01"), "paid_on": "2026-09-03", "reference": "R1-0002"})).await,
+            422, "validation").await;
+        assert_eq!(beyond["code"], "exceeds_allotment", "{beyond}");
+        assert_eq!(beyond["errors"][0]["field"], "amount", "{beyond}");
+        // Nor a payment dated after today.
+        let future = problem(pay(&app, &w.council, &award,
+            json!({"amount": eur("1.00"), "paid_on": "2026-09-05", "reference": "R1-0002"})).await,
+            422, "validation").await;
+        assert_eq!(future["code"], "future_date", "{future}");
+        assert_eq!(future["errors"][0]["field"], "paid_on", "{future}");
+        // A second round allots the rest.
+        let (s, round) = post(&app, &w.council, "/v1/payment-rounds",
+            json!({"available": eur("66500.00")})).await;
+        assert_eq!(s, 201, "{round}");
+        let id = round["id"].as_str().unwrap();
+        let (s, confirmed) = post(&app, &w.council, &format!("/v1/payment-rounds/{id}/confirm"), json!({})).await;
+        assert_eq!(s, 200, "{confirmed}");
         let (s, paid) = json(pay(&app, &w.council, &award,
             json!({"amount": eur("66500.00"), "paid_on": "2026-09-03", "reference": "R1-0002"})).await).await;
         assert_eq!(s, 201, "{paid}");
@@ -497,7 +519,7 @@ both! {
         assert_eq!(s, 201, "{infrastructure}");
         let infrastructure = infrastructure["id"].as_str().unwrap().to_owned();
         for category in ["B1.1", "C1.1"] {
-            let (s, body) = post(&app, &w.council, "/v1/valuation-rules", json!({"category": category, "version": 1,
+            let (s, body) = post(&app, &w.council, "/v1/valuation-rules", json!({"category": category,
                 "kind": "fixed", "per_claimant": {"amount": "20000", "currency": "EUR"}})).await;
             assert_eq!(s, 201, "{body}");
         }
