@@ -323,18 +323,28 @@ pub async fn rules(
     Ok(Json(rules.into_iter().map(RuleView::from).collect()))
 }
 
-/// Publishes a new version of a category's rule. Versions are never
-/// edited; a change is a new version.
+/// Publishes a new version of a category's rule. The server assigns the
+/// version, the next of the category (1 for its first rule): a body naming
+/// a `version` is refused (422, field `version`, code `read_only`).
+/// Versions are never edited; a change is a new version.
 #[utoipa::path(post, path = "/v1/valuation-rules", tag = "commission", security(("bearer" = [])),
-    request_body(content = Object, description = "A `commission::ValuationRule`"),
+    request_body(content = Object, description = "A `commission::RuleDraft`: a valuation rule without its version"),
     responses((status = 201, body = RuleView), (status = 409, body = crate::error::ProblemBody),
         (status = 422, body = crate::error::ProblemBody)))]
 pub async fn publish_rule(
     State(state): State<AppState>,
     auth: Authorized,
-    Json(rule): Json<ValuationRule>,
+    Json(body): Json<serde_json::Value>,
 ) -> ApiResult<impl IntoResponse> {
-    let record = app::cases::publish_rule(&state.app, &auth.actor(), rule).await?;
+    if body.get("version").is_some() {
+        return Err(ApiError::invalid_field(
+            "version",
+            "read_only",
+            "Rule versions are assigned by the server: leave `version` out.",
+        ));
+    }
+    let draft: commission::RuleDraft = crate::extract::from_value(&body)?;
+    let record = app::cases::publish_rule(&state.app, &auth.actor(), draft).await?;
     Ok((StatusCode::CREATED, Json(RuleView::from(record))))
 }
 

@@ -320,7 +320,7 @@ async fn world(app: &TestApp) -> World {
         &council,
         Method::POST,
         "/v1/valuation-rules",
-        Some(json!({"category": "A2.4", "version": 1,
+        Some(json!({"category": "A2.4",
         "kind": "fixed", "per_claimant": {"amount": "10000", "currency": "EUR"}})),
     )
     .await;
