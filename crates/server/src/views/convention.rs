@@ -770,13 +770,45 @@ pub struct Events {
     pub events: Vec<EventView>,
 }
 
-/// The gate is open.
+/// Whether the Commission may act today (the go-live gate), and while it
+/// may not, what is missing: a status resource, always 200.
 #[derive(Serialize, ToSchema)]
 pub struct CommissionStatus {
     pub may_act: bool,
     pub as_of: String,
-    /// The convention's date of entry into force.
+    /// The convention's date of entry into force: past once the gate is
+    /// open, projected while the conditions are met and the period runs.
     pub entry_into_force: Option<String>,
+    /// While the gate is closed: `commission_not_in_force`, the code of the
+    /// 409 problem the gated actions answer with.
+    pub reason: Option<&'static str>,
+    pub counted_consents: u32,
+    pub threshold: u32,
+    /// The conditions of entry into force not yet fulfilled.
+    pub missing: Vec<MissingView>,
+    /// While the gate is closed: the projected date of entry into force,
+    /// when the conditions are met.
+    pub projected_entry_into_force: Option<String>,
+}
+
+impl CommissionStatus {
+    pub fn of(status: &ConventionStatus, today: Date) -> Self {
+        let refusal = ratification::commission_may_act(status, today).err();
+        Self {
+            may_act: refusal.is_none(),
+            as_of: iso(today),
+            entry_into_force: iso_opt(status.entry_into_force),
+            reason: refusal.as_ref().map(ratification::NotInForce::code),
+            counted_consents: status.counted_consents,
+            threshold: status.threshold,
+            missing: status
+                .missing
+                .iter()
+                .map(|m| MissingView::of(m, &status.weighted))
+                .collect(),
+            projected_entry_into_force: refusal.and_then(|r| iso_opt(r.projected_entry_into_force)),
+        }
+    }
 }
 
 /// The timeline as an Atom feed (RFC 4287), newest entry first: what a
