@@ -323,6 +323,16 @@ impl PageParams {
     }
 }
 
+/// The version an ETag of this service names (`"v3"`, also weak or
+/// unquoted), as `If-Match` and the `if_match` of bulk items carry it.
+pub fn etag_version(text: &str) -> Option<i64> {
+    text.trim()
+        .trim_start_matches("W/")
+        .trim_matches('"')
+        .strip_prefix('v')
+        .and_then(|v| v.parse().ok())
+}
+
 /// Reads `If-Match` as a version number: 428 when absent, 412 when it does
 /// not name a version at all.
 pub fn if_match_version(headers: &axum::http::HeaderMap) -> Result<i64, ApiError> {
@@ -332,9 +342,7 @@ pub fn if_match_version(headers: &axum::http::HeaderMap) -> Result<i64, ApiError
     value
         .to_str()
         .ok()
-        .map(|v| v.trim().trim_start_matches("W/").trim_matches('"'))
-        .and_then(|v| v.strip_prefix('v'))
-        .and_then(|v| v.parse().ok())
+        .and_then(etag_version)
         .ok_or_else(ApiError::precondition_failed)
 }
 
@@ -348,7 +356,12 @@ pub fn optional_if_match(headers: &axum::http::HeaderMap) -> Result<Option<i64>,
     }
 }
 
-/// The ETag of a resource at `version`.
+/// The ETag of a resource at `version`: `"v3"`, quotes included.
+pub fn etag_text(version: i64) -> String {
+    format!("\"v{version}\"")
+}
+
+/// The `ETag` header of a resource at `version`.
 pub fn etag(version: i64) -> [(axum::http::HeaderName, String); 1] {
-    [(axum::http::header::ETAG, format!("\"v{version}\""))]
+    [(axum::http::header::ETAG, etag_text(version))]
 }

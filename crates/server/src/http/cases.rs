@@ -7,7 +7,7 @@
 
 use crate::authz::Authorized;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Json, Path, Query, etag, if_match_version};
+use crate::extract::{Json, Path, Query, etag, etag_text, if_match_version};
 use crate::state::AppState;
 use app::cases::{CaseCriteria, RateText};
 use axum::extract::State;
@@ -187,7 +187,9 @@ pub struct AssignResult {
     pub case_id: CaseId,
     /// HTTP status this assignment would have had on its own.
     pub status: u16,
-    pub version: Option<i64>,
+    /// The case's new ETag (`"v4"`), when assigned.
+    #[schema(example = "\"v4\"")]
+    pub etag: Option<String>,
     #[schema(value_type = Option<Object>)]
     pub problem: Option<Value>,
 }
@@ -210,7 +212,7 @@ pub async fn assign_many(
                 Ok(case) => AssignResult {
                     case_id,
                     status: 200,
-                    version: Some(case.version),
+                    etag: Some(etag_text(case.version)),
                     problem: None,
                 },
                 Err(e) => {
@@ -218,7 +220,7 @@ pub async fn assign_many(
                     AssignResult {
                         case_id,
                         status: e.status.as_u16(),
-                        version: None,
+                        etag: None,
                         problem: serde_json::to_value(e.body(auth.request_id.clone())).ok(),
                     }
                 }

@@ -5,7 +5,7 @@
 
 use crate::authz::Authorized;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Json, Path, Query, etag, if_match_version, optional_if_match};
+use crate::extract::{Json, Path, Query, etag, etag_version, if_match_version, optional_if_match};
 use crate::state::AppState;
 use crate::views::money;
 use app::claims::{self as use_case, BoardOutcome, FlagSeen, Step};
@@ -452,16 +452,18 @@ pub struct BulkDecision {
     pub claim_id: ClaimId,
     pub outcome: Outcome,
     pub reasons: String,
-    /// The version decided on; when given, a claim changed since is not decided.
-    pub version: Option<i64>,
+    /// The claim's ETag (`"v3"`), the string `If-Match` would carry for it
+    /// alone; when given, a claim changed since is not decided (412).
+    #[schema(example = "\"v3\"")]
+    pub if_match: Option<String>,
 }
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BulkDecisions {
-    /// The Board meeting the decisions were taken at.
-    pub meeting: Option<String>,
-    pub decisions: Vec<BulkDecision>,
+    /// The Board meeting the decisions were taken at, e.g. `B/2026/14`.
+    pub meeting_reference: Option<String>,
+    pub items: Vec<BulkDecision>,
 }
 
 // Renamed in the description, apart from `decisions::BulkResult`.
@@ -490,19 +492,20 @@ pub async fn decide_many(
     Json(body): Json<BulkDecisions>,
 ) -> ApiResult<Json<Vec<BulkResult>>> {
     let decisions = body
-        .decisions
+        .items
         .into_iter()
         .map(|d| use_case::BoardDecision {
             claim: d.claim_id,
             outcome: d.outcome.into(),
             reasons: d.reasons,
-            expected_version: d.version,
+            // An ETag this service never gave names no version: stale.
+            expected_version: d.if_match.as_deref().map(|t| etag_version(t).unwrap_or(-1)),
         })
         .collect();
     let results = use_case::decide_many(
         &state.app,
         &auth.actor(),
-        body.meeting.as_deref(),
+        body.meeting_reference.as_deref(),
         decisions,
     )
     .await?;

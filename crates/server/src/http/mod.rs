@@ -155,7 +155,7 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(recommendations::recommend_batch))
         .routes(routes!(recommendations::recommendation))
         .routes(routes!(recommendations::vote))
-        .routes(routes!(council::decide))
+        .routes(routes!(council::recommendation_decision, council::decide))
         .routes(routes!(council::decide_many))
         .routes(routes!(council::decision))
         .routes(routes!(council::case_decisions))

@@ -203,13 +203,24 @@ pub(crate) async fn decision_version(app: &TestApp, token: &str, rec: &str) -> i
         .unwrap_or_else(|| panic!("no decision: {r}"))
 }
 
-/// The Council's step on a recommendation, with the current `If-Match`.
+/// The version an item's `if_match` names.
+fn last_version(item: &Value) -> i64 {
+    item["if_match"].as_str().unwrap().trim_matches('"')[1..]
+        .parse()
+        .unwrap()
+}
+
+/// The Council's step on a recommendation, with the `If-Match` of the
+/// resource it changes: the ETag `GET` on the same path answers with.
 pub(crate) async fn decide(app: &TestApp, token: &str, rec: &str, body: Value) -> (u16, Value) {
-    let version = decision_version(app, token, rec).await;
+    let path = format!("/v1/recommendations/{rec}/decision");
+    let current = app.get(&path).bearer_auth(token).send().await.unwrap();
+    assert_eq!(current.status(), 200, "{path}");
+    let etag = current.headers()["etag"].to_str().unwrap().to_owned();
     json(
-        app.post(&format!("/v1/recommendations/{rec}/decision"))
+        app.post(&path)
             .bearer_auth(token)
-            .header("if-match", format!("\"v{version}\""))
+            .header("if-match", etag)
             .json(&body)
             .send()
             .await
@@ -741,11 +752,11 @@ both! {
             }
             assert_eq!(last["status"], "adopted", "{last}");
             assert_eq!(last["decision"]["status"], "awaiting_council", "{last}");
-            items.push(json!({"recommendation": rec, "version": last["decision"]["version"], "action": "approve"}));
+            items.push(json!({"recommendation": rec, "if_match": format!("\"v{}\"", last["decision"]["version"]), "action": "approve"}));
         }
         // One item at a stale version is refused on its own.
         let mut stale = items[0].clone();
-        stale["version"] = json!(stale["version"].as_i64().unwrap() + 1);
+        stale["if_match"] = json!(format!("\"v{}\"", last_version(&items[0]) + 1));
         let (s, out) = post(&app, &w.council, "/v1/recommendations/decisions",
             json!({"meeting_reference": "C/2026/12", "items": [stale]})).await;
         assert_eq!(s, 200, "{out}");
