@@ -11,6 +11,7 @@ mod audit;
 mod authorization;
 mod cases;
 mod claims;
+mod contract;
 mod convention;
 mod decisions;
 mod evidence;
