@@ -170,3 +170,209 @@ both! {
         assert!(!page.contains(".000 EUR"), "no amount with three places on the case page");
     }
 }
+
+// ------------------------------------------------------------ the docs
+
+/// The variant names serde gives an enumeration, as clients see them.
+fn variant_names<T: serde::de::DeserializeOwned>() -> Vec<String> {
+    use serde::de::{self, Visitor};
+    struct Names(Vec<String>);
+    #[derive(Debug)]
+    struct Done;
+    impl std::fmt::Display for Done {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("names read")
+        }
+    }
+    impl std::error::Error for Done {}
+    impl de::Error for Done {
+        fn custom<M: std::fmt::Display>(_: M) -> Self {
+            Self
+        }
+    }
+    impl<'de> de::Deserializer<'de> for &mut Names {
+        type Error = Done;
+        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Done> {
+            Err(Done)
+        }
+        fn deserialize_enum<V: Visitor<'de>>(
+            self,
+            _: &'static str,
+            variants: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value, Done> {
+            self.0 = variants.iter().map(|v| (*v).to_owned()).collect();
+            Err(Done)
+        }
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+            bytes byte_buf option unit unit_struct newtype_struct seq tuple
+            tuple_struct map struct identifier ignored_any
+        }
+    }
+    let mut names = Names(Vec::new());
+    let _ = T::deserialize(&mut names);
+    assert!(
+        !names.0.is_empty(),
+        "{} is an enumeration",
+        std::any::type_name::<T>()
+    );
+    names.0
+}
+
+fn repo_file(path: &str) -> String {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    std::fs::read_to_string(root.join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// The backticked first cells of the table whose header starts with
+/// `| {header} |` in `doc`.
+fn table_names(doc: &str, header: &str) -> Vec<String> {
+    let start = format!("| {header} |");
+    let mut lines = doc.lines().skip_while(|l| !l.starts_with(&start));
+    assert!(lines.next().is_some(), "a table `{start}`");
+    lines
+        .skip(1)
+        .take_while(|l| l.starts_with('|'))
+        .filter_map(|l| {
+            let cell = l.trim_start_matches('|').split('|').next()?.trim();
+            Some(cell.strip_prefix('`')?.strip_suffix('`')?.to_owned())
+        })
+        .collect()
+}
+
+/// Every Rust source of the workspace's crates, whitespace removed.
+fn sources() -> Vec<(String, String)> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<(String, String)>) {
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                out.push((
+                    path.display().to_string(),
+                    text.split_whitespace().collect(),
+                ));
+            }
+        }
+    }
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut out = Vec::new();
+    for krate in std::fs::read_dir(&root).unwrap().flatten() {
+        let src = krate.path().join("src");
+        if src.is_dir() {
+            walk(&src, &mut out);
+        }
+    }
+    out
+}
+
+#[test]
+fn the_statuses_in_commission_md_are_the_codes() {
+    let doc = repo_file("docs/commission.md");
+    let check = |header: &str, mut code: Vec<String>| {
+        let mut documented = table_names(&doc, header);
+        documented.sort();
+        code.sort();
+        assert_eq!(
+            documented, code,
+            "docs/commission.md, table `{header}` against the code"
+        );
+    };
+    check("case status", variant_names::<commission::CaseStatus>());
+    check("batch status", variant_names::<commission::BatchStatus>());
+    check(
+        "recommendation status",
+        variant_names::<commission::RecommendationStatus>(),
+    );
+    check(
+        "decision status",
+        variant_names::<commission::DecisionStatus>(),
+    );
+    check("award status", variant_names::<commission::AwardStatus>());
+    check(
+        "payment round status",
+        variant_names::<store::decisions::RoundStatus>(),
+    );
+}
+
+#[test]
+fn the_codes_and_problem_types_in_the_docs_are_issued_by_the_server() {
+    let sources = sources();
+    let issued = |literal: &str| {
+        let quoted = format!("\"{literal}\"");
+        sources
+            .iter()
+            .any(|(path, text)| !path.contains("/tests/") && text.contains(&quoted))
+    };
+    let commission = repo_file("docs/commission.md");
+    for code in table_names(&commission, "code") {
+        assert!(
+            issued(&code),
+            "docs/commission.md documents code `{code}`, which no source issues"
+        );
+    }
+
+    // Problem types: docs/problems.md lists exactly those the server issues.
+    let problems = repo_file("docs/problems.md");
+    let listed: std::collections::BTreeSet<String> = table_names(&problems, "`type`")
+        .into_iter()
+        .chain(problems.lines().filter_map(|l| {
+            let cell = l.strip_prefix("| `/problems/")?;
+            Some(format!("/problems/{}", cell.split('`').next()?))
+        }))
+        .filter_map(|t| t.strip_prefix("/problems/").map(str::to_owned))
+        .collect();
+    assert!(listed.len() > 20, "{listed:?}");
+    for kind in &listed {
+        assert!(
+            issued(kind),
+            "docs/problems.md lists /problems/{kind}, which no source issues"
+        );
+    }
+    let mut in_code = std::collections::BTreeSet::new();
+    for (path, text) in &sources {
+        for (at, _) in text.match_indices("::new(") {
+            let before = &text[..at];
+            let constructor = before.ends_with("ApiError")
+                || before.ends_with("AppError")
+                || (before.ends_with("Self") && path.ends_with("error.rs"));
+            let args = &text[at + 6..];
+            let Some((first, rest)) = args.split_once(',') else {
+                continue;
+            };
+            if !constructor
+                || !(first.starts_with("StatusCode::") || first.starts_with("ErrorClass::"))
+            {
+                continue;
+            }
+            if let Some(kind) = rest
+                .strip_prefix('"')
+                .and_then(|r| r.split_once('"'))
+                .map(|(k, _)| k)
+            {
+                in_code.insert(kind.to_owned());
+            }
+        }
+    }
+    in_code.insert(ratification::NotInForce::PROBLEM_TYPE.to_owned());
+    assert!(in_code.len() > 15, "{in_code:?}");
+    let unlisted: Vec<&String> = in_code.iter().filter(|k| !listed.contains(*k)).collect();
+    assert!(
+        unlisted.is_empty(),
+        "the server issues problem types docs/problems.md does not list: {unlisted:?}"
+    );
+    for line in commission.lines() {
+        for (at, _) in line.match_indices("/problems/") {
+            let kind: String = line[at + 10..]
+                .chars()
+                .take_while(|c| c.is_ascii_lowercase() || *c == '-')
+                .collect();
+            assert!(
+                listed.contains(&kind),
+                "docs/commission.md names /problems/{kind}, not in docs/problems.md"
+            );
+        }
+    }
+}
