@@ -490,8 +490,14 @@ mod tests {
     #[test]
     fn what_is_kept() {
         assert!(is_kept(StatusCode::CREATED));
-        assert!(is_kept(StatusCode::UNPROCESSABLE_ENTITY));
-        assert!(is_kept(StatusCode::CONFLICT));
+        assert!(is_kept(StatusCode::SEE_OTHER));
+        // A refusal changed nothing: its key is released for the retry.
+        for refused in [400, 401, 403, 404, 409, 412, 413, 415, 422, 428] {
+            assert!(
+                !is_kept(StatusCode::from_u16(refused).unwrap()),
+                "{refused}"
+            );
+        }
         assert!(!is_kept(StatusCode::TOO_MANY_REQUESTS));
         assert!(!is_kept(StatusCode::REQUEST_TIMEOUT));
         assert!(!is_kept(StatusCode::INTERNAL_SERVER_ERROR));
