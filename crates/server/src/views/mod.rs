@@ -3,3 +3,4 @@
 //! the API never tell a reader different things.
 
 pub mod convention;
+pub mod money;

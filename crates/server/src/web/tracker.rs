@@ -382,9 +382,10 @@ struct DecisionsPage {
     chart: String,
 }
 
-/// An amount with its integer part grouped, e.g. `85 000.00 EUR`.
+/// An amount with its integer part grouped, e.g. `85 000.00 EUR`, at the
+/// currency's minor unit (`crate::views::money`).
 pub(crate) fn money_text(amount: Decimal, currency: &str) -> String {
-    let text = amount.to_string();
+    let text = crate::views::money::text(amount, currency);
     let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
     let whole = int.parse::<i64>().map_or_else(|_| int.to_owned(), grouped);
     if frac.is_empty() {
@@ -533,6 +534,10 @@ mod tests {
             money_text(Decimal::new(8_500_000, 2), "EUR"),
             "85\u{202f}000.00 EUR"
         );
-        assert_eq!(money_text(Decimal::new(12, 0), "UAH"), "12 UAH");
+        assert_eq!(money_text(Decimal::new(12, 0), "UAH"), "12.00 UAH");
+        assert_eq!(
+            money_text(Decimal::new(68_000_000, 3), "EUR"),
+            "68\u{202f}000.00 EUR"
+        );
     }
 }
