@@ -150,8 +150,27 @@ async function main() {
     date: day(125),
     text: "Territorial declaration on the Caribbean part of the Netherlands.",
   });
+  // A state that signs later joins with its signature; contributions to the
+  // Register's 2025 budget weigh toward the second condition.
+  await api("POST", "/v1/convention/actions", depositary, {
+    participant: "JP",
+    kind: "signature",
+    date: day(60),
+    new_participant: { name: "Japan", name_uk: "Японія", kind: "state" },
+  });
+  for (const participant of ["UA", "NL", "FR"]) {
+    await api("POST", "/v1/convention/weights", depositary, {
+      participant,
+      basis: "rd4u-2025-budget",
+      value: "400000.00",
+      unit: "EUR",
+      source: "Register of Damage: contributions to the 2025 budget",
+      date: day(20),
+    });
+  }
   const convention = await api("GET", "/v1/convention", registrar);
   assert.ok(convention.counted_consents > 0, "the deposits count");
+  assert.equal(convention.weighted[0].counted, "1200000.00");
 
   context = await chromium.launchPersistentContext(profileDir, {
     executablePath: chromiumPath,
@@ -201,12 +220,20 @@ async function main() {
     assert.equal(await count.getAttribute("data-count"), String(convention.counted_consents));
     assert.equal((await count.textContent()).trim(), `${convention.counted_consents} of ${convention.threshold}`);
     assert.equal(await page.locator("svg.chart").count(), 1);
+    // The weighted condition as a second bar, at the share the API gives.
+    const bar = page.locator("progress[aria-labelledby='weighted-1-h']");
+    assert.equal(await bar.count(), 1);
+    const share = Number(await bar.getAttribute("value"));
+    // 1,200,000 of the 3,692,150.00 EUR needed (half the assumed budget).
+    assert.ok(Math.abs(share - 1_200_000 / 3_692_150) < 0.001, `bar at ${share}`);
+    assert.ok((await page.content()).includes("Japan"), "the new signatory is on the tracker");
     assert.ok((await page.content()).includes("Коваленко") === false, "no personal data on the tracker");
     await shot("tracker", vp);
     await page.goto(`${base}/decisions`);
     await shot("decisions", vp);
     await page.goto(`${base}/?lang=uk`);
     assert.equal(await page.getAttribute("html", "lang"), "uk");
+    assert.ok((await page.content()).includes("Японія"), "named in Ukrainian");
     await shot("tracker-uk", vp);
     await page.goto(`${base}/?lang=en`);
 

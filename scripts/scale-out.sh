@@ -181,7 +181,7 @@ SELECT case_id, claim_id, 'A3.1', region, 'rnokpp:' || tax, amount, 'EUR',
 FROM v;
 SQL
 curl -fsS -o /dev/null "$B1/v1/valuation-rules" -H "Authorization: Bearer $COUNCIL" -H 'content-type: application/json' \
-  -d '{"category": "A3.1", "version": 1, "kind": "per_unit", "unit": "floor_area_m2",
+  -d '{"category": "A3.1", "kind": "per_unit", "unit": "floor_area_m2",
        "rate": {"amount": "850", "currency": "EUR"},
        "regional_rates": {"UA-30": {"amount": "1200", "currency": "EUR"}},
        "factors": [{"name": "depreciation", "value": "0.8"}],

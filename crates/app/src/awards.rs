@@ -131,8 +131,11 @@ pub struct NewPayment {
     pub reference: String,
 }
 
-/// Records a payment reported on a payable award, never above the
-/// outstanding balance, on the award's version the caller saw. Gated.
+/// Records a payment reported on a payable award, on the award's version
+/// the caller saw: dated today or earlier (`paid_on`, `future_date`), never
+/// above what confirmed payment rounds allotted to the award and is not
+/// yet paid (`amount`, `exceeds_allotment`), nor above the outstanding
+/// balance (`amount`, `overpayment`). Gated.
 pub async fn record_payment(
     app: &App,
     actor: &Actor,
@@ -141,6 +144,18 @@ pub async fn record_payment(
     payment: NewPayment,
 ) -> AppResult<AwardRecord> {
     let actor = &acting_in_force(app, actor).await?;
+    let today = app.clock.today();
+    if payment.paid_on > today {
+        return Err(AppError::invalid_field(
+            "paid_on",
+            "future_date",
+            format!(
+                "{} is after today ({today}): record a payment once it is made.",
+                payment.paid_on
+            ),
+        )
+        .with("code", "future_date"));
+    }
     let record = award_to_change(app, actor, id, expected_version).await?;
     let mut award = record.award;
     let payment = Payment {
@@ -393,7 +408,7 @@ pub async fn confirm_round(
             .with("code", "stale_round"));
         }
         let mut award = record.award;
-        award.payable = true;
+        award.allot(line.amount).map_err(|e| domain_conflict(&e))?;
         awards.push((award, record.version));
     }
     Ok(app

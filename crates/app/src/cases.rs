@@ -11,7 +11,7 @@ use crate::need_to_know::NeedToKnow;
 use crate::{Actor, App, AppError, AppResult, ErrorClass, currency_filter};
 use commission::{
     AssessmentError, AssessmentInputs, BatchId, CaseAction, CaseId, CaseStatus, ErrorCode,
-    ManualEntry, RATE_LOOKBACK_DAYS, RateBook, RecordedRate, RegionCode, ValuationRule,
+    ManualEntry, RATE_LOOKBACK_DAYS, RateBook, RecordedRate, RegionCode, RuleDraft,
 };
 use kernel::id::AccountId;
 use kernel::{Currency, KeyPageRequest, Page, PageRequest};
@@ -324,23 +324,42 @@ pub async fn valuation_rules(
     Ok(app.store.valuation_rules(category, page).await?)
 }
 
-/// Publishes a new version of a category's rule. Versions are never
-/// edited; a change is a new version. Rules value in the award currency.
-pub async fn publish_rule(app: &App, actor: &Actor, rule: ValuationRule) -> AppResult<RuleRecord> {
-    rule.validate()
-        .map_err(|e| AppError::invalid_field("rule", e.code(), e.to_string()))?;
+/// Publishes a new version of a category's rule: the server assigns the
+/// version, the next of the category (1 for its first rule). Versions are
+/// never edited; a change is a new version. Rules value in the award
+/// currency.
+pub async fn publish_rule(app: &App, actor: &Actor, draft: RuleDraft) -> AppResult<RuleRecord> {
     let award = app.config.award_currency;
-    if rule.currency != award {
+    if draft.currency != award {
         return Err(AppError::invalid_field(
             "currency",
             "not_award_currency",
             format!("Rules value in the award currency, {award}."),
         ));
     }
-    Ok(app
-        .store
-        .put_valuation_rule(&actor.audit(None), &rule)
-        .await?)
+    // Two publications at once may pick the same next version: the store
+    // refuses the second, which takes the version after.
+    let mut attempts = 0;
+    loop {
+        let next = match app.store.valuation_rule(&draft.category, None).await {
+            Ok(latest) => latest.rule.version.checked_add(1).ok_or_else(|| {
+                AppError::invalid_field("category", "too_many_versions", "No version is left.")
+            })?,
+            Err(StoreError::NotFound) => 1,
+            Err(e) => return Err(e.into()),
+        };
+        let rule = draft.clone().versioned(next);
+        rule.validate()
+            .map_err(|e| AppError::invalid_field("rule", e.code(), e.to_string()))?;
+        match app
+            .store
+            .put_valuation_rule(&actor.audit(None), &rule)
+            .await
+        {
+            Err(StoreError::Conflict(_)) if attempts < 3 => attempts += 1,
+            other => return Ok(other?),
+        }
+    }
 }
 
 // ---------------------------------------------------------------- rates

@@ -818,19 +818,19 @@ pub const BULK_MAX: usize = 1000;
 pub async fn decide_many(
     app: &App,
     actor: &Actor,
-    meeting: Option<&str>,
+    meeting_reference: Option<&str>,
     decisions: Vec<BoardDecision>,
 ) -> AppResult<Vec<(ClaimId, AppResult<ClaimRecord>)>> {
     if decisions.is_empty() || decisions.len() > BULK_MAX {
         return Err(AppError::invalid_field(
-            "decisions",
+            "items",
             "length",
             "Between 1 and 1,000 decisions.",
         ));
     }
     let mut results = Vec::with_capacity(decisions.len());
     for d in decisions {
-        let reasons = match meeting {
+        let reasons = match meeting_reference {
             Some(m) => format!("{} (meeting {m})", d.reasons.trim()),
             None => d.reasons.clone(),
         };

@@ -437,6 +437,19 @@ pub async fn recommendations(
     })
 }
 
+/// The decision before the Council on a recommendation: not found until
+/// the panel adopted it.
+pub async fn decision_on_recommendation(
+    app: &App,
+    actor: &Actor,
+    id: RecommendationId,
+) -> AppResult<DecisionRecord> {
+    recommendation(app, actor, id)
+        .await?
+        .decision
+        .ok_or_else(|| StoreError::NotFound.into())
+}
+
 /// Every recommendation made on a case the caller may see, oldest first,
 /// each with the decision on it if there is one.
 pub async fn case_recommendations(

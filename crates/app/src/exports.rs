@@ -173,7 +173,14 @@ fn totals_text(totals: &Value) -> Value {
             items
                 .iter()
                 .map(|m| match (m.get("amount"), m.get("currency")) {
-                    (Some(a), Some(c)) => format!("{} {}", cell_text(a), cell_text(c)),
+                    (Some(a), Some(c)) => {
+                        let (a, c) = (cell_text(a), cell_text(c));
+                        // At the currency's minor unit, whatever was stored.
+                        let amount = kernel::money::parse_amount(&a)
+                            .zip(kernel::Currency::from_code(&c).ok())
+                            .map_or(a, |(d, cur)| kernel::money::amount_text(d, cur));
+                        format!("{amount} {c}")
+                    }
                     _ => m.to_string(),
                 })
                 .collect::<Vec<_>>()

@@ -76,7 +76,6 @@ FROM v";
 fn rule() -> serde_json::Value {
     json!({
         "category": CATEGORY,
-        "version": 1,
         "kind": "per_unit",
         "unit": "floor_area_m2",
         "rate": {"amount": "850", "currency": "EUR"},

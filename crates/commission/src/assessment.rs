@@ -911,7 +911,10 @@ mod tests {
         let a = assess(&r, &i, &rates()).unwrap();
         // 1200 × 84.5 × 0.8 × 0.333 = 27012.96
         assert_eq!(a.result, eur(dec!(27012.96)));
-        assert_eq!(a.breakdown[0].label, "1200 EUR per m2 in UA-30 × 84.5 m2");
+        assert_eq!(
+            a.breakdown[0].label,
+            "1200.00 EUR per m2 in UA-30 × 84.5 m2"
+        );
         assert_eq!(recompute(&a), Ok(a.result));
 
         i.region = Some(RegionCode("UA-46".into()));

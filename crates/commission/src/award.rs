@@ -176,6 +176,11 @@ pub struct Award {
     /// Set by the server when payments to the payee fail or go unclaimed.
     #[serde(default)]
     pub payee_unreachable: bool,
+    /// What confirmed payment rounds allotted to the award, in total:
+    /// payments never exceed it. Absent on awards made payable before
+    /// allotments were kept, which only the outstanding balance limits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allotted: Option<Money>,
     #[serde(default)]
     pub payments: Vec<Payment>,
 }
@@ -196,6 +201,11 @@ pub enum AwardError {
         outstanding: Money,
         attempted: Money,
     },
+    #[error(
+        "a payment of {attempted} exceeds the {unpaid} that confirmed payment rounds allotted \
+         to the award and that is not yet paid"
+    )]
+    ExceedsAllotment { unpaid: Money, attempted: Money },
     #[error("a payment needs a reference")]
     MissingReference,
     #[error("a payment with reference {reference:?} is already recorded")]
@@ -222,6 +232,7 @@ impl ErrorCode for AwardError {
             Self::CurrencyMismatch { .. } => "currency_mismatch",
             Self::InvalidPayment => "invalid_payment",
             Self::Overpayment { .. } => "overpayment",
+            Self::ExceedsAllotment { .. } => "exceeds_allotment",
             Self::MissingReference => "missing_reference",
             Self::DuplicateReference { .. } => "duplicate_reference",
             Self::NotPayable => "not_payable",
@@ -259,6 +270,7 @@ impl Award {
             payees,
             payable: false,
             payee_unreachable: false,
+            allotted: None,
             payments: Vec::new(),
         })
     }
@@ -331,8 +343,38 @@ impl Award {
                 attempted: payment.amount,
             });
         }
+        if let Some(allotted) = self.allotted {
+            let unpaid = allotted
+                .checked_sub(&self.paid()?)
+                .map_err(|_| AwardError::Overflow)?;
+            if payment.amount.amount() > unpaid.amount() {
+                return Err(AwardError::ExceedsAllotment {
+                    unpaid,
+                    attempted: payment.amount,
+                });
+            }
+        }
         self.payments.push(payment);
         Ok(self.status())
+    }
+
+    /// A confirmed payment round allots `amount` to the award: the award
+    /// is cleared for payment, up to what its rounds allotted in total.
+    pub fn allot(&mut self, amount: Money) -> Result<(), AwardError> {
+        if amount.currency() != self.amount.currency() {
+            return Err(AwardError::CurrencyMismatch {
+                expected: self.amount.currency(),
+                found: amount.currency(),
+            });
+        }
+        let total = self
+            .allotted
+            .unwrap_or_else(|| Money::zero(self.amount.currency()))
+            .checked_add(&amount)
+            .map_err(|_| AwardError::Overflow)?;
+        self.allotted = Some(total);
+        self.payable = true;
+        Ok(())
     }
 
     /// Replaces the payees (e.g. heirs after the claimant's death, or new
@@ -455,6 +497,40 @@ mod tests {
             Ok(AwardStatus::Paid)
         );
         assert_eq!(a.outstanding().unwrap(), eur(dec!(0)));
+    }
+
+    #[test]
+    fn payments_stay_within_what_the_rounds_allotted() {
+        let mut a = award(dec!(10000));
+        a.allot(eur(dec!(2500))).unwrap();
+        assert_eq!(a.status(), AwardStatus::Payable);
+        let err = a.record_payment(pay(dec!(2500.01), "R1")).unwrap_err();
+        assert_eq!(err.code(), "exceeds_allotment");
+        assert_eq!(
+            a.record_payment(pay(dec!(2000), "R1")),
+            Ok(AwardStatus::PartiallyPaid)
+        );
+        let err = a.record_payment(pay(dec!(501), "R2")).unwrap_err();
+        assert_eq!(
+            err,
+            AwardError::ExceedsAllotment {
+                unpaid: eur(dec!(500)),
+                attempted: eur(dec!(501))
+            }
+        );
+        // A second round adds to the allotment.
+        a.allot(eur(dec!(7500))).unwrap();
+        assert_eq!(a.allotted, Some(eur(dec!(10000))));
+        assert_eq!(
+            a.record_payment(pay(dec!(8000), "R2")),
+            Ok(AwardStatus::Paid)
+        );
+        assert_eq!(
+            a.allot(Money::new(dec!(1), Currency::USD))
+                .unwrap_err()
+                .code(),
+            "currency_mismatch"
+        );
     }
 
     #[test]

@@ -638,7 +638,7 @@ mod tests {
         let f = finding(1, true);
         let v = serde_json::to_value(&f).unwrap();
         assert_eq!(v["finding"], "corrected");
-        assert_eq!(v["amount"]["amount"], "1000");
+        assert_eq!(v["amount"]["amount"], "1000.00");
         assert_eq!(serde_json::from_value::<SampleFinding>(v).unwrap(), f);
         let confirmed: SampleFinding = serde_json::from_str(&format!(
             r#"{{"case":"{}","reviewer":"{}","finding":"confirmed"}}"#,

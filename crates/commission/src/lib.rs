@@ -72,8 +72,8 @@ pub use payment_round::{
 };
 pub use rate_book::{RATE_LOOKBACK_DAYS, RateBook};
 pub use rule::{
-    Factor, FamilyCapError, FamilyCapOutcome, FamilyMember, FamilyShare, RegionCode, RuleError,
-    RuleKind, RuleRef, ValuationDate, ValuationRule, apply_family_cap,
+    Factor, FamilyCapError, FamilyCapOutcome, FamilyMember, FamilyShare, RegionCode, RuleDraft,
+    RuleError, RuleKind, RuleRef, ValuationDate, ValuationRule, apply_family_cap,
 };
 
 /// A stable, machine-readable name for an error, e.g. `already_voted`.

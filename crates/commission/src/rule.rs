@@ -168,6 +168,45 @@ pub struct ValuationRule {
     pub currency: Currency,
 }
 
+/// A rule as its author writes it: everything but the version, which the
+/// server assigns (the next of the category, 1 for the first).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleDraft {
+    /// The Register's category code, e.g. `A3.1`.
+    pub category: String,
+    #[serde(flatten)]
+    pub kind: RuleKind,
+    #[serde(default)]
+    pub valuation_date: ValuationDate,
+    /// The award currency; every amount in the rule is in it.
+    #[serde(default = "default_award_currency")]
+    pub currency: Currency,
+}
+
+impl RuleDraft {
+    /// The draft as version `version` of its category's rule.
+    pub fn versioned(self, version: u32) -> ValuationRule {
+        ValuationRule {
+            category: self.category,
+            version,
+            kind: self.kind,
+            valuation_date: self.valuation_date,
+            currency: self.currency,
+        }
+    }
+}
+
+impl From<ValuationRule> for RuleDraft {
+    fn from(rule: ValuationRule) -> Self {
+        Self {
+            category: rule.category,
+            kind: rule.kind,
+            valuation_date: rule.valuation_date,
+            currency: rule.currency,
+        }
+    }
+}
+
 /// Why a rule was refused.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum RuleError {

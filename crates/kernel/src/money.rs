@@ -97,14 +97,47 @@ impl<'de> Deserialize<'de> for Currency {
 }
 
 /// An exact amount in one currency.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+///
+/// It serializes and displays through [`amount_text`]: at the currency's
+/// minor-unit scale (`"0.00"`, `"68000.00"`), never fewer places.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize)]
 pub struct Money {
-    #[serde(
-        serialize_with = "rust_decimal::serde::str::serialize",
-        deserialize_with = "plain_decimal"
-    )]
+    #[serde(deserialize_with = "plain_decimal")]
     amount: Decimal,
     currency: Currency,
+}
+
+impl Serialize for Money {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Money", 2)?;
+        st.serialize_field("amount", &self.amount_text())?;
+        st.serialize_field("currency", &self.currency)?;
+        st.end()
+    }
+}
+
+/// `amount` as a client, a CSV file or a page is told it: exactly the
+/// currency's minor unit of places (`0` EUR is `"0.00"`, `68000.000` EUR is
+/// `"68000.00"`, `12` JPY is `"12"`). The one formatter of money: every door
+/// writes amounts through it.
+///
+/// It never rounds: the rare figure finer than the minor unit (a rate in a
+/// valuation rule, an intermediate step of an assessment before its final
+/// rounding) keeps its significant places, without trailing zeros.
+pub fn amount_text(amount: Decimal, currency: Currency) -> String {
+    at_minor_unit(amount, currency).to_string()
+}
+
+/// `amount` with exactly the currency's minor unit of places, or its
+/// significant places where it has more (see [`amount_text`]).
+pub fn at_minor_unit(amount: Decimal, currency: Currency) -> Decimal {
+    let places = currency.minor_units();
+    let mut exact = amount.normalize();
+    if exact.scale() < places {
+        exact.rescale(places);
+    }
+    exact
 }
 
 /// An amount as people write it: digits with an optional sign and decimal
@@ -162,6 +195,11 @@ impl Money {
 
     pub const fn currency(&self) -> Currency {
         self.currency
+    }
+
+    /// The amount as it is written out: see [`amount_text`].
+    pub fn amount_text(&self) -> String {
+        amount_text(self.amount, self.currency)
     }
 
     pub fn is_positive(&self) -> bool {
@@ -249,7 +287,7 @@ impl Money {
 
 impl fmt::Display for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.amount, self.currency)
+        write!(f, "{} {}", self.amount_text(), self.currency)
     }
 }
 
@@ -272,6 +310,22 @@ mod tests {
         );
         let back: Money = serde_json::from_str(r#"{"amount":"12.50","currency":"EUR"}"#).unwrap();
         assert_eq!(back, m);
+    }
+
+    #[test]
+    fn amounts_are_written_at_the_minor_unit() {
+        let text = |m: Money| serde_json::to_value(m).unwrap()["amount"].clone();
+        assert_eq!(text(eur(Decimal::ZERO)), "0.00");
+        assert_eq!(text(eur(dec!(68000.000))), "68000.00");
+        assert_eq!(text(eur(dec!(50000000))), "50000000.00");
+        assert_eq!(text(eur(dec!(-3.1))), "-3.10");
+        assert_eq!(eur(dec!(12.5)).to_string(), "12.50 EUR");
+        let jpy = Currency::from_code("JPY").unwrap();
+        assert_eq!(text(Money::new(dec!(12.00), jpy)), "12");
+        let kwd = Currency::from_code("KWD").unwrap();
+        assert_eq!(text(Money::new(dec!(1), kwd)), "1.000");
+        // Finer than the minor unit (a rate): significant places kept.
+        assert_eq!(text(eur(dec!(0.12500))), "0.125");
     }
 
     #[test]

@@ -54,7 +54,7 @@ pub use rule::{
 };
 pub use seed::{
     CONVENTION_SIGNATURES_CSV, RD4U_2025_BUDGET_SOURCE, Seed, SeedError, parse_signatures,
-    rd4u_2025_budget_total, seed_basis_totals,
+    rd4u_2025_budget_total, seed_basis_totals, ukrainian_name,
 };
 pub use status::{
     ConventionStatus, EvaluationInput, MissingCondition, ParticipantStatus, WeightedStatus,

@@ -161,7 +161,8 @@ pub fn parse_signatures(text: &str) -> Result<Seed, SeedError> {
                 });
             }
         };
-        let participant = Participant::from_code(code, name);
+        let mut participant = Participant::from_code(code, name);
+        participant.name_uk = ukrainian_name(code).map(str::to_owned);
         if participant.kind != kind {
             return Err(SeedError::KindMismatch { line, code, kind });
         }
@@ -177,6 +178,55 @@ pub fn parse_signatures(text: &str) -> Result<Seed, SeedError> {
         seed.participants.push(participant);
     }
     Ok(seed)
+}
+
+/// The Ukrainian names of the first signatories, as the Ministry of Foreign
+/// Affairs of Ukraine writes them. Later participants bring their own.
+const UKRAINIAN_NAMES: &[(&str, &str)] = &[
+    ("AD", "Андорра"),
+    ("AT", "Австрія"),
+    ("BE", "Бельгія"),
+    ("HR", "Хорватія"),
+    ("CY", "Кіпр"),
+    ("DK", "Данія"),
+    ("EE", "Естонія"),
+    ("EU", "Європейський Союз"),
+    ("FI", "Фінляндія"),
+    ("FR", "Франція"),
+    ("GE", "Грузія"),
+    ("DE", "Німеччина"),
+    ("GR", "Греція"),
+    ("IS", "Ісландія"),
+    ("IE", "Ірландія"),
+    ("IT", "Італія"),
+    ("LV", "Латвія"),
+    ("LI", "Ліхтенштейн"),
+    ("LT", "Литва"),
+    ("LU", "Люксембург"),
+    ("MT", "Мальта"),
+    ("MC", "Монако"),
+    ("ME", "Чорногорія"),
+    ("NL", "Нідерланди"),
+    ("NO", "Норвегія"),
+    ("PL", "Польща"),
+    ("PT", "Португалія"),
+    ("MD", "Республіка Молдова"),
+    ("RO", "Румунія"),
+    ("SM", "Сан-Марино"),
+    ("SI", "Словенія"),
+    ("ES", "Іспанія"),
+    ("SE", "Швеція"),
+    ("CH", "Швейцарія"),
+    ("UA", "Україна"),
+    ("GB", "Сполучене Королівство"),
+];
+
+/// The Ukrainian name of a participant of the published list, if it is one.
+pub fn ukrainian_name(code: ParticipantCode) -> Option<&'static str> {
+    UKRAINIAN_NAMES
+        .iter()
+        .find(|(c, _)| *c == code.as_str())
+        .map(|(_, name)| *name)
 }
 
 #[cfg(test)]

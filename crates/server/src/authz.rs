@@ -245,6 +245,11 @@ pub const ROUTES: &[(Method, &str, Action)] = &[
         Action::Recommend,
     ),
     (
+        Method::GET,
+        "/v1/recommendations/{id}/decision",
+        Action::ReadAwards,
+    ),
+    (
         Method::POST,
         "/v1/recommendations/{id}/decision",
         Action::DecideRecommendation,

@@ -809,7 +809,7 @@ mod tests {
             s.convention_rule,
             ratification::EntryIntoForceRule::convention_default()
         );
-        assert_eq!(s.funding_target.to_string(), "50000000 EUR");
+        assert_eq!(s.funding_target.to_string(), "50000000.00 EUR");
         let serve = ServeArgs {
             convention_rule: Some(
                 r#"{"threshold": 20, "counting_consents": ["ratification", "accession"], "organisations_count": false, "requires_funding_determination": false, "period": {"type": "days_after", "days": 30}}"#.into(),

@@ -742,7 +742,7 @@ async fn commission_setup(app: &App, team: &Team) -> anyhow::Result<PanelId> {
     ];
     for r in rules {
         let category = r.category.clone();
-        app::cases::publish_rule(app, &council, r)
+        app::cases::publish_rule(app, &council, r.into())
             .await
             .doing(&format!("the valuation rule of {category}"))?;
     }

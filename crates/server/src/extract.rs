@@ -3,7 +3,6 @@
 //! rejection turned into a problem.
 
 use crate::error::ApiError;
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -43,11 +42,140 @@ where
                 "Text may not contain the NUL character (\\u0000).",
             ));
         }
-        match axum::Json::<T>::from_bytes(&bytes) {
-            Ok(axum::Json(value)) => Ok(Self(value)),
-            Err(rejection) => Err(rejection_to_problem(&rejection)),
+        let mut de = serde_json::Deserializer::from_slice(&bytes);
+        let value = serde_path_to_error::deserialize(&mut de)
+            .map_err(|e| data_problem(&e, || serde_json::from_slice(&bytes).ok()))?;
+        de.end()
+            .map_err(|e| ApiError::malformed(format!("The body is not valid JSON: {e}")))?;
+        Ok(Self(value))
+    }
+}
+
+/// Reads a JSON value the door already holds (a body read as a `Value`
+/// first) into `T`, with the same problems as [`Json`].
+pub fn from_value<T: DeserializeOwned>(value: &serde_json::Value) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(value).map_err(|e| data_problem(&e, || Some(value.clone())))
+}
+
+/// The problem for a body that did not deserialize: 400 for text that is
+/// not JSON; otherwise 422 naming the field, with a stable code:
+/// `required` (a missing field), `unknown_field`, `unknown_variant` (a
+/// value outside an enumeration), `invalid_type` (a number for a string,
+/// …) or `invalid`. `body` reads the body as a `Value`, to find the field
+/// of an unknown variant of an internally tagged enumeration.
+fn data_problem(
+    e: &serde_path_to_error::Error<serde_json::Error>,
+    body: impl FnOnce() -> Option<serde_json::Value>,
+) -> ApiError {
+    use serde_json::error::Category;
+    let inner = e.inner();
+    if matches!(
+        inner.classify(),
+        Category::Syntax | Category::Eof | Category::Io
+    ) {
+        return ApiError::malformed(format!("The body is not valid JSON: {inner}"));
+    }
+    let path: Vec<String> = e
+        .path()
+        .iter()
+        .map(|s| match s {
+            serde_path_to_error::Segment::Seq { index } => format!("[{index}]"),
+            serde_path_to_error::Segment::Map { key } => key.clone(),
+            serde_path_to_error::Segment::Enum { variant } => variant.clone(),
+            serde_path_to_error::Segment::Unknown => "?".to_owned(),
+        })
+        .collect();
+    let (field, code, message) = describe(&path, &message_of(inner), body);
+    ApiError::invalid_field(&field, code, message)
+}
+
+/// serde's message without serde_json's ` at line 1 column 42`.
+fn message_of(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    if e.line() > 0 {
+        let suffix = format!(" at line {} column {}", e.line(), e.column());
+        if let Some(stripped) = text.strip_suffix(&suffix) {
+            return stripped.to_owned();
         }
     }
+    text
+}
+
+/// Joins path segments as `losses[0].amount`.
+fn joined(path: &[String]) -> String {
+    let mut out = String::new();
+    for s in path {
+        if !s.starts_with('[') && !out.is_empty() {
+            out.push('.');
+        }
+        out.push_str(s);
+    }
+    out
+}
+
+/// The text between the first pair of backticks after `prefix`.
+fn quoted<'a>(message: &'a str, prefix: &str) -> Option<&'a str> {
+    message
+        .strip_prefix(prefix)?
+        .strip_prefix('`')?
+        .split_once('`')
+        .map(|(name, _)| name)
+}
+
+/// The field, stable code and message of a serde data error at `path`.
+fn describe(
+    path: &[String],
+    message: &str,
+    body: impl FnOnce() -> Option<serde_json::Value>,
+) -> (String, &'static str, String) {
+    let at = |name: &str| {
+        let mut p = path.to_vec();
+        p.push(name.to_owned());
+        joined(&p)
+    };
+    if let Some(name) = quoted(message, "missing field ") {
+        let field = at(name);
+        return (field.clone(), "required", format!("`{field}` is required."));
+    }
+    if let Some(name) = quoted(message, "unknown field ") {
+        let field = at(name);
+        return (
+            field.clone(),
+            "unknown_field",
+            format!("`{field}` is not a field here: {message}."),
+        );
+    }
+    if let Some(variant) = quoted(message, "unknown variant ") {
+        // An internally tagged enumeration reports at the object holding
+        // its tag: the field is the one whose value is the unknown name.
+        let tag = body().and_then(|b| {
+            let mut node = &b;
+            for s in path {
+                node = match s.strip_prefix('[').and_then(|i| i.strip_suffix(']')) {
+                    Some(i) => node.get(i.parse::<usize>().ok()?)?,
+                    None => node.get(s)?,
+                };
+            }
+            node.as_object()?
+                .iter()
+                .find(|(_, v)| v.as_str() == Some(variant))
+                .map(|(k, _)| k.clone())
+        });
+        let field = tag.map_or_else(|| joined(path), |t| at(&t));
+        return (field, "unknown_variant", format!("{message}."));
+    }
+    let field = joined(path);
+    let code = if message.starts_with("invalid type") {
+        "invalid_type"
+    } else {
+        "invalid"
+    };
+    let field = if field.is_empty() {
+        "body".to_owned()
+    } else {
+        field
+    };
+    (field, code, message.to_owned())
 }
 
 /// `application/json` or `application/*+json`, as axum's own extractor
@@ -97,27 +225,6 @@ fn unsupported_media_type() -> ApiError {
         "Unsupported media type",
         "Send the body as JSON with `Content-Type: application/json`.",
     )
-}
-
-fn rejection_to_problem(rejection: &JsonRejection) -> ApiError {
-    match rejection {
-        JsonRejection::MissingJsonContentType(_) => unsupported_media_type(),
-        JsonRejection::JsonSyntaxError(e) => {
-            ApiError::malformed(format!("The body is not valid JSON: {}", source_text(e)))
-        }
-        JsonRejection::JsonDataError(e) => {
-            let text = source_text(e);
-            // serde_path_to_error style: "field.path: message"
-            let (field, message) = text
-                .split_once(": ")
-                .map_or(("", text.as_str()), |(f, m)| (f, m));
-            ApiError::invalid_field(field, "invalid", message.to_owned())
-        }
-        JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            ApiError::for_status(StatusCode::PAYLOAD_TOO_LARGE)
-        }
-        other => ApiError::malformed(other.body_text()),
-    }
 }
 
 fn source_text(e: &dyn std::error::Error) -> String {
@@ -238,6 +345,16 @@ pub fn key_page_request(
     Ok(app::key_page(limit, cursor)?)
 }
 
+/// The version an ETag of this service names (`"v3"`, also weak or
+/// unquoted), as `If-Match` and the `if_match` of bulk items carry it.
+pub fn etag_version(text: &str) -> Option<i64> {
+    text.trim()
+        .trim_start_matches("W/")
+        .trim_matches('"')
+        .strip_prefix('v')
+        .and_then(|v| v.parse().ok())
+}
+
 /// Reads `If-Match` as a version number: 428 when absent, 412 when it does
 /// not name a version at all.
 pub fn if_match_version(headers: &axum::http::HeaderMap) -> Result<i64, ApiError> {
@@ -247,9 +364,7 @@ pub fn if_match_version(headers: &axum::http::HeaderMap) -> Result<i64, ApiError
     value
         .to_str()
         .ok()
-        .map(|v| v.trim().trim_start_matches("W/").trim_matches('"'))
-        .and_then(|v| v.strip_prefix('v'))
-        .and_then(|v| v.parse().ok())
+        .and_then(etag_version)
         .ok_or_else(ApiError::precondition_failed)
 }
 
@@ -263,7 +378,12 @@ pub fn optional_if_match(headers: &axum::http::HeaderMap) -> Result<Option<i64>,
     }
 }
 
-/// The ETag of a resource at `version`.
+/// The ETag of a resource at `version`: `"v3"`, quotes included.
+pub fn etag_text(version: i64) -> String {
+    format!("\"v{version}\"")
+}
+
+/// The `ETag` header of a resource at `version`.
 pub fn etag(version: i64) -> [(axum::http::HeaderName, String); 1] {
-    [(axum::http::header::ETAG, format!("\"v{version}\""))]
+    [(axum::http::header::ETAG, etag_text(version))]
 }

@@ -19,7 +19,7 @@ fn pro_rata() -> RoundPolicy {
 fn payment(units: i64, reference: &str) -> NewPayment {
     NewPayment {
         amount: eur(units),
-        paid_on: date!(2026 - 09 - 02),
+        paid_on: date!(2026 - 09 - 01),
         reference: format!(" {reference} "),
     }
 }
@@ -63,6 +63,21 @@ both! {
         let late = app::awards::record_payment(&w.app, &c.council, id, award.version, payment(1_000, "R1-0002"))
             .await.unwrap_err();
         assert_eq!(late.class, ErrorClass::Stale);
+        // Beyond what the confirmed round allotted (5,000): refused.
+        let beyond = app::awards::record_payment(&w.app, &c.council, id, paid.version, payment(15_000, "R1-0002"))
+            .await.unwrap_err();
+        assert_eq!((beyond.class, &beyond.facts["code"]), (ErrorClass::Invalid, &serde_json::json!("exceeds_allotment")));
+        assert_eq!(beyond.errors[0].field, "amount");
+        // Dated after today: refused.
+        let mut future = payment(1_000, "R1-0002");
+        future.paid_on = w.app.clock.today() + time::Duration::days(1);
+        let later = app::awards::record_payment(&w.app, &c.council, id, paid.version, future).await.unwrap_err();
+        assert_eq!((later.class, later.errors[0].field.as_str(), later.errors[0].code.as_str()),
+            (ErrorClass::Invalid, "paid_on", "future_date"));
+        let round = app::awards::preview_round(&w.app, &c.council, eur(15_000), pro_rata()).await.unwrap();
+        app::awards::confirm_round(&w.app, &c.council, round.id).await.unwrap();
+        let paid = app::awards::award(&w.app, &c.council, id).await.unwrap();
+        assert_eq!(paid.award.allotted, Some(eur(20_000)));
         let rest = app::awards::record_payment(&w.app, &c.council, id, paid.version, payment(15_000, "R1-0002"))
             .await.unwrap();
         assert_eq!(rest.award.status(), AwardStatus::Paid);

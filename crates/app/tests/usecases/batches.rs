@@ -50,7 +50,7 @@ both! {
         let council = w.actor("Council", &[Role::Council], false, Action::ReleaseBatch).await;
         let assessor = w.actor("Assessor", &[Role::Assessor], false, Action::AssessCase).await;
         let reviewer = w.actor("Reviewer", &[Role::Assessor], false, Action::ReviewSample).await;
-        app::cases::publish_rule(&w.app, &council, rule(A31_RULE)).await.unwrap();
+        app::cases::publish_rule(&w.app, &council, rule(A31_RULE).into()).await.unwrap();
         let ids = cases(&w, "A3.1", 25).await;
 
         let created = app::batches::create(&w.app, &assessor, plan(10, 3)).await.unwrap();
@@ -124,8 +124,8 @@ both! {
         let council = w.actor("Council", &[Role::Council], false, Action::ReleaseBatch).await;
         let assessor = w.actor("Assessor", &[Role::Assessor], false, Action::AssessCase).await;
         let reviewer = w.actor("Reviewer", &[Role::Assessor], false, Action::ReviewSample).await;
-        app::cases::publish_rule(&w.app, &council, rule(A31_RULE)).await.unwrap();
-        app::cases::publish_rule(&w.app, &council, rule(r#"{"category":"A2.2","version":1,"kind":"manual"}"#)).await.unwrap();
+        app::cases::publish_rule(&w.app, &council, rule(A31_RULE).into()).await.unwrap();
+        app::cases::publish_rule(&w.app, &council, rule(r#"{"category":"A2.2","version":1,"kind":"manual"}"#).into()).await.unwrap();
         let ids = cases(&w, "A3.1", 4).await;
 
         // What a batch cannot be made of.
@@ -181,7 +181,7 @@ both! {
     async fn a_worker_that_lost_its_lease_stops_without_writing(w: World) {
         let council = w.actor("Council", &[Role::Council], false, Action::ReleaseBatch).await;
         let assessor = w.actor("Assessor", &[Role::Assessor], false, Action::AssessCase).await;
-        app::cases::publish_rule(&w.app, &council, rule(A31_RULE)).await.unwrap();
+        app::cases::publish_rule(&w.app, &council, rule(A31_RULE).into()).await.unwrap();
         let ids = cases(&w, "A3.1", 6).await;
         let batch = app::batches::create(&w.app, &assessor, plan(50, 1)).await.unwrap().batch;
         let job = app::batches::start_assessment(&w.app, &assessor, batch.id).await.unwrap();
@@ -225,8 +225,8 @@ both! {
         let cleared = w.actor("Cleared", &[Role::Assessor], true, Action::AssessCase).await;
         let uncleared = w.actor("Assessor", &[Role::Assessor], false, Action::AssessCase).await;
         let reviewer = w.actor("Reviewer", &[Role::Assessor], false, Action::ReviewSample).await;
-        app::cases::publish_rule(&w.app, &council, fixed_rule("A2.4")).await.unwrap();
-        app::cases::publish_rule(&w.app, &council, fixed_rule("A2.1")).await.unwrap();
+        app::cases::publish_rule(&w.app, &council, fixed_rule("A2.4").into()).await.unwrap();
+        app::cases::publish_rule(&w.app, &council, fixed_rule("A2.1").into()).await.unwrap();
         // The claimant of a batch case already holds an assessed award in
         // a sensitive category.
         let earlier = file(&w, "A2.4", &[], &["rnokpp:7".into()]).await[0];

@@ -94,7 +94,7 @@ both! {
         let council = w.actor("Council", &[Role::Council], false, Action::PublishValuationRule).await;
         let assessor = w.actor("Assessor", &[Role::Assessor], false, Action::AssessCase).await;
         let me = assessor.principal.account;
-        app::cases::publish_rule(&w.app, &council, rule(A31_RULE)).await.unwrap();
+        app::cases::publish_rule(&w.app, &council, rule(A31_RULE).into()).await.unwrap();
         let ids = cases(&w, "A3.1", 3).await;
 
         let case = app::cases::assign(&w.app, &assessor, ids[0], 1, me).await.unwrap();
@@ -137,7 +137,7 @@ both! {
         let council = w.actor("Council", &[Role::Council], true, Action::PublishValuationRule).await;
         let uncleared = w.actor("Assessor", &[Role::Assessor], false, Action::AssessCase).await;
         let cleared = w.actor("Cleared", &[Role::Assessor], true, Action::AssessCase).await;
-        app::cases::publish_rule(&w.app, &council, fixed_rule("A2.4")).await.unwrap();
+        app::cases::publish_rule(&w.app, &council, fixed_rule("A2.4").into()).await.unwrap();
         let sensitive = cases(&w, "A2.4", 1).await[0];
         let open = cases(&w, "A2.1", 1).await[0];
 
@@ -173,7 +173,7 @@ both! {
         let assessor = w.actor("Assessor", &[Role::Assessor], false, Action::AssessCase).await;
         let me = assessor.principal.account;
         app::cases::publish_rule(&w.app, &council, rule(r#"{"category":"A3.4","version":1,
-            "kind":"claimed_with_cap","accepted_share":"0.5","cap":{"amount":"20000","currency":"EUR"}}"#)).await.unwrap();
+            "kind":"claimed_with_cap","accepted_share":"0.5","cap":{"amount":"20000","currency":"EUR"}}"#).into()).await.unwrap();
         let uah = Money::new(Decimal::from(400_000), Currency::UAH);
         let id = file(&w, "A3.4", &[uah], &["rnokpp:1".into()]).await[0];
         let case = app::cases::assign(&w.app, &assessor, id, 1, me).await.unwrap();

@@ -31,6 +31,10 @@ pub struct AwardView {
     pub paid: Money,
     #[schema(value_type = crate::views::schema::Money)]
     pub outstanding: Money,
+    /// What confirmed payment rounds allotted to the award, in total:
+    /// payments never exceed it. Absent until a round is confirmed.
+    #[schema(value_type = Option<crate::views::schema::Money>)]
+    pub allotted: Option<Money>,
     #[schema(value_type = crate::views::schema::AwardStatus)]
     pub status: AwardStatus,
     #[schema(value_type = crate::views::schema::Payees)]
@@ -54,6 +58,7 @@ impl From<AwardRecord> for AwardView {
             amount: a.amount,
             paid: a.paid().unwrap_or(a.amount),
             outstanding: a.outstanding().unwrap_or(a.amount),
+            allotted: a.allotted,
             status: a.status(),
             payees: a.payees.clone(),
             payments: a.payments.clone(),
@@ -128,9 +133,12 @@ pub struct RecordPayment {
     pub reference: String,
 }
 
-/// Records a payment reported on a payable award: never above the
-/// outstanding balance. Redress moves no money. `If-Match` (the award's
-/// version) required: 428 without it, 412 when stale. Gated.
+/// Records a payment reported on a payable award. Redress moves no money.
+/// Refused with 422: a `paid_on` after today (`future_date`), an `amount`
+/// above what confirmed payment rounds allotted to the award and is not
+/// yet paid (`exceeds_allotment`) or above the outstanding balance
+/// (`overpayment`). `If-Match` (the award's ETag) required: 428 without
+/// it, 412 when stale. Gated.
 #[utoipa::path(post, path = "/v1/awards/{id}/payments", tag = "decisions", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid)), request_body = RecordPayment,
     responses((status = 201, body = AwardView), (status = 409, body = crate::error::ProblemBody),
@@ -213,24 +221,26 @@ pub async fn unmark_payee_unreachable(
     Ok((etag(saved.version), Json(AwardView::from(saved))))
 }
 
+/// Totals in the currency whose code keys them: amounts at its minor unit.
 #[derive(Default, Serialize, ToSchema)]
 pub struct Totals {
     pub count: u64,
-    #[schema(value_type = String)]
-    pub awarded: rust_decimal::Decimal,
-    #[schema(value_type = String)]
-    pub paid: rust_decimal::Decimal,
-    #[schema(value_type = String)]
-    pub outstanding: rust_decimal::Decimal,
+    #[schema(example = "76500.00")]
+    pub awarded: String,
+    #[schema(example = "10000.00")]
+    pub paid: String,
+    #[schema(example = "66500.00")]
+    pub outstanding: String,
 }
 
-impl From<AwardTotals> for Totals {
-    fn from(t: AwardTotals) -> Self {
+impl Totals {
+    fn of(t: &AwardTotals, currency: &str) -> Self {
+        let text = |d| crate::views::money::text(d, currency);
         Self {
             count: t.count,
-            awarded: t.awarded,
-            paid: t.paid,
-            outstanding: t.outstanding,
+            awarded: text(t.awarded),
+            paid: text(t.paid),
+            outstanding: text(t.outstanding),
         }
     }
 }
@@ -243,7 +253,10 @@ fn grouped(g: GroupedTotals) -> Grouped {
         .map(|(key, by_currency)| {
             let by_currency = by_currency
                 .into_iter()
-                .map(|(c, t)| (c, t.into()))
+                .map(|(c, t)| {
+                    let totals = Totals::of(&t, &c);
+                    (c, totals)
+                })
                 .collect();
             (key, by_currency)
         })
@@ -277,7 +290,10 @@ pub async fn report(State(state): State<AppState>) -> ApiResult<Json<AwardReport
         by_currency: r
             .by_currency
             .into_iter()
-            .map(|(c, t)| (c, t.into()))
+            .map(|(c, t)| {
+                let totals = Totals::of(&t, &c);
+                (c, totals)
+            })
             .collect(),
     }))
 }

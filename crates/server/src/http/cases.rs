@@ -7,7 +7,9 @@
 
 use crate::authz::Authorized;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Json, PageParams, Path, Query, etag, if_match_version, key_page_request};
+use crate::extract::{
+    Json, PageParams, Path, Query, etag, etag_text, if_match_version, key_page_request,
+};
 use crate::state::AppState;
 use app::cases::{CaseCriteria, RateText};
 use axum::extract::State;
@@ -191,7 +193,9 @@ pub struct AssignResult {
     pub case_id: CaseId,
     /// HTTP status this assignment would have had on its own.
     pub status: u16,
-    pub version: Option<i64>,
+    /// The case's new ETag (`"v4"`), when assigned.
+    #[schema(example = "\"v4\"")]
+    pub etag: Option<String>,
     /// The problem, when the case was not assigned.
     #[schema(value_type = Option<crate::error::ProblemBody>)]
     pub problem: Option<Value>,
@@ -215,7 +219,7 @@ pub async fn assign_many(
                 Ok(case) => AssignResult {
                     case_id,
                     status: 200,
-                    version: Some(case.version),
+                    etag: Some(etag_text(case.version)),
                     problem: None,
                 },
                 Err(e) => {
@@ -223,7 +227,7 @@ pub async fn assign_many(
                     AssignResult {
                         case_id,
                         status: e.status.as_u16(),
-                        version: None,
+                        etag: None,
                         problem: serde_json::to_value(e.body(auth.request_id.clone())).ok(),
                     }
                 }
@@ -342,18 +346,29 @@ pub async fn rules(
     Ok(Json(rules.into()))
 }
 
-/// Publishes a new version of a category's rule. Versions are never
-/// edited; a change is a new version.
+/// Publishes a new version of a category's rule. The server assigns the
+/// version, the next of the category (1 for its first rule): a body naming
+/// a `version` is refused (422, field `version`, code `read_only`).
+/// Versions are never edited; a change is a new version.
 #[utoipa::path(post, path = "/v1/valuation-rules", tag = "commission", security(("bearer" = [])),
-    request_body(content = crate::views::schema::ValuationRule),
+    request_body(content = crate::views::schema::RuleDraft,
+        description = "A valuation rule without its version"),
     responses((status = 201, body = RuleView), (status = 409, body = crate::error::ProblemBody),
         (status = 422, body = crate::error::ProblemBody)))]
 pub async fn publish_rule(
     State(state): State<AppState>,
     auth: Authorized,
-    Json(rule): Json<ValuationRule>,
+    Json(body): Json<serde_json::Value>,
 ) -> ApiResult<impl IntoResponse> {
-    let record = app::cases::publish_rule(&state.app, &auth.actor(), rule).await?;
+    if body.get("version").is_some() {
+        return Err(ApiError::invalid_field(
+            "version",
+            "read_only",
+            "Rule versions are assigned by the server: leave `version` out.",
+        ));
+    }
+    let draft: commission::RuleDraft = crate::extract::from_value(&body)?;
+    let record = app::cases::publish_rule(&state.app, &auth.actor(), draft).await?;
     Ok((StatusCode::CREATED, Json(RuleView::from(record))))
 }
 

@@ -5,8 +5,11 @@
 
 use crate::authz::Authorized;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Json, PageParams, Path, Query, etag, if_match_version, optional_if_match};
+use crate::extract::{
+    Json, PageParams, Path, Query, etag, etag_version, if_match_version, optional_if_match,
+};
 use crate::state::AppState;
+use crate::views::money;
 use app::claims::{self as use_case, BoardOutcome, FlagSeen, Step};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
@@ -165,7 +168,7 @@ impl From<ClaimSummaryRecord> for ClaimSummary {
             claimant_name: c.claimant_name,
             sensitive: c.sensitive,
             duplicate_flagged: c.duplicate_flagged,
-            totals: c.totals,
+            totals: money::normalized(c.totals),
             submitted_at: c.submitted_at,
             version: c.version,
         }
@@ -184,7 +187,7 @@ fn view(state: &AppState, auth: &Authorized, record: ClaimRecord) -> ApiResult<C
 }
 
 pub(crate) fn claimant_view(state: &AppState, record: ClaimRecord) -> ApiResult<ClaimantView> {
-    let claim = use_case::open_content(&state.app, &record)?;
+    let claim = money::normalized(use_case::open_content(&state.app, &record)?);
     let decision = record.decision.as_ref().map(|d| BoardDecisionView {
         outcome: d
             .get("outcome")
@@ -203,7 +206,7 @@ pub(crate) fn claimant_view(state: &AppState, record: ClaimRecord) -> ApiResult<
         status: record.status,
         category: record.category,
         claim,
-        totals: record.totals,
+        totals: money::normalized(record.totals),
         decision,
         submitted_at: record.submitted_at,
         decided_at: record.decided_at,
@@ -214,7 +217,7 @@ pub(crate) fn claimant_view(state: &AppState, record: ClaimRecord) -> ApiResult<
 }
 
 fn staff_view(state: &AppState, record: ClaimRecord) -> ApiResult<ClaimView> {
-    let claim = use_case::open_content(&state.app, &record)?;
+    let claim = money::normalized(use_case::open_content(&state.app, &record)?);
     Ok(ClaimView {
         id: record.id,
         reference: record.reference,
@@ -222,7 +225,7 @@ fn staff_view(state: &AppState, record: ClaimRecord) -> ApiResult<ClaimView> {
         category: record.category,
         sensitive: record.sensitive,
         claim,
-        totals: record.totals,
+        totals: money::normalized(record.totals),
         duplicate_flagged: record.duplicate_flagged,
         recommendation: record.recommendation,
         decision: record.decision,
@@ -475,17 +478,19 @@ pub struct BulkDecision {
     pub claim_id: ClaimId,
     pub outcome: Outcome,
     pub reasons: String,
-    /// The version decided on; when given, a claim changed since is not decided.
-    pub version: Option<i64>,
+    /// The claim's ETag (`"v3"`), the string `If-Match` would carry for it
+    /// alone; when given, a claim changed since is not decided (412).
+    #[schema(example = "\"v3\"")]
+    pub if_match: Option<String>,
 }
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"meeting": "B/2026/7", "decisions": [{"claim_id": "01a24b20-5b67-757f-9050-b4742f615871", "outcome": "recorded", "reasons": "Meets the criteria."}]}))]
+#[schema(example = json!({"meeting_reference": "B/2026/7", "items": [{"claim_id": "01a24b20-5b67-757f-9050-b4742f615871", "outcome": "recorded", "reasons": "Meets the criteria.", "if_match": "\"v3\""}]}))]
 pub struct BulkDecisions {
-    /// The Board meeting the decisions were taken at.
-    pub meeting: Option<String>,
-    pub decisions: Vec<BulkDecision>,
+    /// The Board meeting the decisions were taken at, e.g. `B/2026/14`.
+    pub meeting_reference: Option<String>,
+    pub items: Vec<BulkDecision>,
 }
 
 // Renamed in the description, apart from `decisions::BulkResult`.
@@ -514,19 +519,20 @@ pub async fn decide_many(
     Json(body): Json<BulkDecisions>,
 ) -> ApiResult<Json<Vec<BulkResult>>> {
     let decisions = body
-        .decisions
+        .items
         .into_iter()
         .map(|d| use_case::BoardDecision {
             claim: d.claim_id,
             outcome: d.outcome.into(),
             reasons: d.reasons,
-            expected_version: d.version,
+            // An ETag this service never gave names no version: stale.
+            expected_version: d.if_match.as_deref().map(|t| etag_version(t).unwrap_or(-1)),
         })
         .collect();
     let results = use_case::decide_many(
         &state.app,
         &auth.actor(),
-        body.meeting.as_deref(),
+        body.meeting_reference.as_deref(),
         decisions,
     )
     .await?;

@@ -19,8 +19,7 @@ use crate::state::AppState;
 use crate::views::convention::{
     ActionView, BasisTotalView, CommissionStatus, CommitmentView, ConventionView,
     DeterminationView, EventView, Events, FundingView, MoneyView, ParticipantRow, RateView,
-    Timeline, WeightView, Weights, convention_view, csv_chart, funding_view, iso, iso_opt, rfc3339,
-    timeline,
+    Timeline, WeightView, Weights, convention_view, csv_chart, funding_view, rfc3339, timeline,
 };
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
@@ -153,19 +152,15 @@ pub async fn events(State(state): State<AppState>) -> ApiResult<Json<Events>> {
     }))
 }
 
-/// The go-live gate: 200 once the convention is in force, otherwise 409
-/// `commission-not-in-force` with the count, threshold, missing conditions
-/// and projected date.
+/// The go-live gate as a status resource: always 200, `may_act` true once
+/// the convention is in force; while it is not, `may_act: false` with the
+/// count, threshold, missing conditions and projected date. The 409
+/// `commission-not-in-force` belongs to the actions the gate refuses.
 #[utoipa::path(get, path = "/v1/commission/status", tag = "convention",
-    responses((status = 200, body = CommissionStatus),
-        (status = 409, body = crate::error::ProblemBody)))]
+    responses((status = 200, body = CommissionStatus)))]
 pub async fn commission_status(State(state): State<AppState>) -> ApiResult<Json<CommissionStatus>> {
-    let current = app::convention::commission_may_act(&state.app).await?;
-    Ok(Json(CommissionStatus {
-        may_act: true,
-        as_of: iso(current.today),
-        entry_into_force: iso_opt(current.status.entry_into_force),
-    }))
+    let current = app::convention::standing(&state.app).await?;
+    Ok(Json(CommissionStatus::of(&current.status, current.today)))
 }
 
 // ---------------------------------------------------------------------------
@@ -518,7 +513,7 @@ pub async fn weights(State(state): State<AppState>) -> ApiResult<Json<Weights>> 
     }))
 }
 
-/// The public timeline as an Atom feed (RFC 4287), newest entry first.
+/// The public timeline as an Atom feed (RFC 4287), the latest recorded entry first.
 #[utoipa::path(get, path = "/v1/convention/timeline.atom", tag = "convention",
     responses((status = 200, description = "An Atom feed", content_type = "application/atom+xml", body = String)))]
 pub async fn timeline_feed(State(state): State<AppState>) -> ApiResult<Response> {

@@ -5,7 +5,9 @@
 
 use crate::authz::Authorized;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Json, PageParams, Path, Query, etag, if_match_version, page_request};
+use crate::extract::{
+    Json, PageParams, Path, Query, etag, etag_version, if_match_version, page_request,
+};
 use crate::http::awards::AwardView;
 use crate::state::AppState;
 use app::decisions::{Corrected, NewCorrection, PublicEntry};
@@ -176,9 +178,10 @@ council_step_schema!(
     BulkItemSchema as BulkItem {
         #[schema(value_type = String, format = Uuid)]
         recommendation: String,
-        /// The decision's version (`decision.version` of the recommendation):
-        /// an item decided or changed since is refused with 412.
-        version: i64,
+        /// The decision's ETag (`"v3"`), the string `If-Match` would carry
+        /// for it alone: an item decided or changed since is refused with 412.
+        #[schema(example = "\"v3\"")]
+        if_match: String,
     }
 );
 
@@ -199,12 +202,28 @@ pub(crate) fn day(field: &str, text: &str) -> AppResult<Date> {
     .map_err(|_| AppError::invalid_field(field, "invalid", "A date, YYYY-MM-DD."))
 }
 
+/// The decision before the Council on a recommendation (the resource
+/// `POST` on this path changes), with its `ETag`: 404 until the panel
+/// adopted the recommendation.
+#[utoipa::path(get, path = "/v1/recommendations/{id}/decision", tag = "decisions", security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid)), responses((status = 200, body = DecisionView),
+        (status = 404, body = crate::error::ProblemBody)))]
+pub async fn recommendation_decision(
+    State(state): State<AppState>,
+    auth: Authorized,
+    Path(id): Path<RecommendationId>,
+) -> ApiResult<impl IntoResponse> {
+    let d = app::decisions::decision_on_recommendation(&state.app, &auth.actor(), id).await?;
+    Ok((etag(d.version), Json(DecisionView::from(d))))
+}
+
 /// The Council approves (final decision with its number, and the award),
 /// returns to the panel, refers to a Review Committee, records its outcome,
-/// refers on to the Assembly or records the Assembly's vote. `If-Match`
-/// (the decision's version, `decision.version` of the recommendation) is
-/// required: 428 without it, 412 when stale; of two approvals at once one
-/// wins and the other gets 412 (or 409). Gated.
+/// refers on to the Assembly or records the Assembly's vote. The resource
+/// changed is the recommendation's decision: `If-Match` carries its ETag
+/// (`GET` on this path, or `GET /v1/decisions/{id}`), required: 428
+/// without it, 412 when stale; of two approvals at once one wins and the
+/// other gets 412 (or 409). Gated.
 #[utoipa::path(post, path = "/v1/recommendations/{id}/decision", tag = "decisions", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid)), request_body = DecideSchema,
     responses((status = 200, body = IssuedView), (status = 409, body = crate::error::ProblemBody),
@@ -237,16 +256,16 @@ pub async fn decide(
 #[derive(Deserialize)]
 pub struct BulkItem {
     pub recommendation: RecommendationId,
-    /// The decision's version (`decision.version` of the recommendation):
-    /// an item decided or changed since is refused with 412.
-    pub version: i64,
+    /// The decision's ETag (`"v3"`), the string `If-Match` would carry for
+    /// it alone: an item decided or changed since is refused with 412.
+    pub if_match: String,
     #[serde(flatten)]
     pub step: CouncilStep,
 }
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"meeting_reference": "C/2027/14", "items": [{"recommendation": "01a24b20-5b67-757f-9050-b4742f615871", "version": 1, "action": "approve"}]}))]
+#[schema(example = json!({"meeting_reference": "C/2027/14", "items": [{"recommendation": "01a24b20-5b67-757f-9050-b4742f615871", "if_match": "\"v1\"", "action": "approve"}]}))]
 pub struct BulkDecide {
     pub meeting_reference: String,
     #[schema(value_type = Vec<BulkItemSchema>)]
@@ -265,8 +284,8 @@ pub struct BulkResult {
 }
 
 /// The Council decides many recommendations at one meeting (up to 1,000),
-/// each decided or refused on its own; each item names the decision's
-/// version it expects (412 for that item when stale). Gated.
+/// each decided or refused on its own; each item carries the decision's
+/// ETag in `if_match` (412 for that item when stale). Gated.
 #[utoipa::path(post, path = "/v1/recommendations/decisions", tag = "decisions", security(("bearer" = [])),
     request_body = BulkDecide, responses((status = 200, body = Vec<BulkResult>)))]
 pub async fn decide_many(
@@ -277,10 +296,16 @@ pub async fn decide_many(
     let items = body
         .items
         .into_iter()
-        .map(|item| app::decisions::BulkItem {
-            recommendation: item.recommendation,
-            expected_version: item.version,
-            step: item.step.read(),
+        .map(|item| {
+            // An ETag this service never gave is stale for that item alone.
+            let expected = etag_version(&item.if_match);
+            app::decisions::BulkItem {
+                recommendation: item.recommendation,
+                expected_version: expected.unwrap_or_default(),
+                step: expected
+                    .ok_or_else(AppError::precondition_failed)
+                    .and_then(|_| item.step.read()),
+            }
         })
         .collect();
     let outcomes =

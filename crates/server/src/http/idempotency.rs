@@ -15,9 +15,14 @@
 //! authenticated POSTs that carry the header; anything else passes
 //! untouched.
 //!
-//! What is kept: 2xx and 4xx answers (a refused request is refused again),
-//! except 408 and 429, which say "try later". A 5xx answer, a panic or a
-//! timeout forgets the key instead, so that the client may retry with it.
+//! What is kept: the answer of a request that was carried out, 2xx (and
+//! the 303 of a change carried out before its answer was lost). Any other
+//! answer keeps nothing and releases the key, as Stripe does for requests
+//! refused before they ran: a refusal (malformed JSON, a wrong content
+//! type, a failed validation, 401/403/404, a stale `If-Match`, a conflict
+//! with the resource's state) changed nothing, so the corrected retry with
+//! the same key runs. A 5xx answer, a panic or a timeout forgets the key
+//! too.
 //! Error answers leave handlers as a [`PendingProblem`] rendered later by the
 //! problem layer; this layer renders it itself before keeping it, so the kept
 //! body is the real problem+json and a replay is the first answer byte for
@@ -324,13 +329,11 @@ pub fn key_reused() -> ApiError {
     )
 }
 
-/// Whether an answer is kept for replay.
+/// Whether an answer is kept for replay: only a request carried out. A
+/// refused request changed nothing (every change is one transaction), so
+/// its key is released for the corrected retry.
 fn is_kept(status: StatusCode) -> bool {
-    status.is_success()
-        || status == StatusCode::SEE_OTHER
-        || (status.is_client_error()
-            && status != StatusCode::REQUEST_TIMEOUT
-            && status != StatusCode::TOO_MANY_REQUESTS)
+    status.is_success() || status == StatusCode::SEE_OTHER
 }
 
 /// Keeps the answer of a request that ran (or forgets the key), and
@@ -487,8 +490,14 @@ mod tests {
     #[test]
     fn what_is_kept() {
         assert!(is_kept(StatusCode::CREATED));
-        assert!(is_kept(StatusCode::UNPROCESSABLE_ENTITY));
-        assert!(is_kept(StatusCode::CONFLICT));
+        assert!(is_kept(StatusCode::SEE_OTHER));
+        // A refusal changed nothing: its key is released for the retry.
+        for refused in [400, 401, 403, 404, 409, 412, 413, 415, 422, 428] {
+            assert!(
+                !is_kept(StatusCode::from_u16(refused).unwrap()),
+                "{refused}"
+            );
+        }
         assert!(!is_kept(StatusCode::TOO_MANY_REQUESTS));
         assert!(!is_kept(StatusCode::REQUEST_TIMEOUT));
         assert!(!is_kept(StatusCode::INTERNAL_SERVER_ERROR));

@@ -191,7 +191,7 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(recommendations::recommendations))
         .routes(routes!(recommendations::recommendation))
         .routes(routes!(recommendations::vote))
-        .routes(routes!(council::decide))
+        .routes(routes!(council::recommendation_decision, council::decide))
         .routes(routes!(council::decide_many))
         .routes(routes!(council::decisions))
         .routes(routes!(council::decision))

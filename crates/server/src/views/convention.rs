@@ -28,8 +28,8 @@ pub fn rfc3339(at: OffsetDateTime) -> String {
     at.format(&Rfc3339).unwrap_or_default()
 }
 
-/// Money on the wire: the amount as a decimal string. Described as the
-/// one `Money` schema (`views::schema::Money`).
+/// Money on the wire: the amount as a decimal string at the currency's
+/// minor unit. Described as the one `Money` schema (`views::schema::Money`).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct MoneyView {
     pub amount: String,
@@ -51,7 +51,7 @@ impl ToSchema for MoneyView {
 impl From<Money> for MoneyView {
     fn from(m: Money) -> Self {
         Self {
-            amount: m.amount().to_string(),
+            amount: m.amount_text(),
             currency: m.currency().code().to_owned(),
         }
     }
@@ -139,22 +139,13 @@ pub struct WeightedView {
     pub met: bool,
 }
 
-/// A weighted figure as text: at the currency's minor unit when its unit is
-/// an ISO 4217 code (rounded half away from zero, as money is everywhere),
-/// otherwise as recorded.
+/// A weighted figure as text: money (its unit an ISO 4217 code) at the
+/// currency's minor unit, any other unit as recorded.
 pub fn figure(value: rust_decimal::Decimal, unit: Option<&str>) -> String {
-    match unit.and_then(|u| kernel::Currency::from_code(u).ok()) {
-        Some(currency) => {
-            let scale = currency.minor_units();
-            let mut v = value.round_dp_with_strategy(
-                scale,
-                rust_decimal::RoundingStrategy::MidpointAwayFromZero,
-            );
-            v.rescale(scale);
-            v.to_string()
-        }
-        None => value.normalize().to_string(),
-    }
+    unit.map_or_else(
+        || value.normalize().to_string(),
+        |u| super::money::text(value, u),
+    )
 }
 
 impl From<&WeightedStatus> for WeightedView {
@@ -355,7 +346,12 @@ impl From<&ParticipantStatus> for ParticipantRow {
         Self {
             code: p.code.to_string(),
             name: p.name.clone(),
-            name_uk: p.name_uk.clone(),
+            // Records seeded before names were kept in Ukrainian take them
+            // from the published list.
+            name_uk: p
+                .name_uk
+                .clone()
+                .or_else(|| ratification::ukrainian_name(p.code).map(str::to_owned)),
             kind: p.kind.as_str().to_owned(),
             council_of_europe_member: p.council_of_europe_member,
             signed_on: iso_opt(p.signed_on),
@@ -792,24 +788,58 @@ pub struct Events {
     pub events: Vec<EventView>,
 }
 
-/// The gate is open.
+/// Whether the Commission may act today (the go-live gate), and while it
+/// may not, what is missing: a status resource, always 200.
 #[derive(Serialize, ToSchema)]
 pub struct CommissionStatus {
     pub may_act: bool,
     pub as_of: String,
-    /// The convention's date of entry into force.
+    /// The convention's date of entry into force: past once the gate is
+    /// open, projected while the conditions are met and the period runs.
     pub entry_into_force: Option<String>,
+    /// While the gate is closed: `commission_not_in_force`, the code of the
+    /// 409 problem the gated actions answer with.
+    pub reason: Option<&'static str>,
+    pub counted_consents: u32,
+    pub threshold: u32,
+    /// The conditions of entry into force not yet fulfilled.
+    pub missing: Vec<MissingView>,
+    /// While the gate is closed: the projected date of entry into force,
+    /// when the conditions are met.
+    pub projected_entry_into_force: Option<String>,
 }
 
-/// The timeline as an Atom feed (RFC 4287), newest entry first: what a
+impl CommissionStatus {
+    pub fn of(status: &ConventionStatus, today: Date) -> Self {
+        let refusal = ratification::commission_may_act(status, today).err();
+        Self {
+            may_act: refusal.is_none(),
+            as_of: iso(today),
+            entry_into_force: iso_opt(status.entry_into_force),
+            reason: refusal.as_ref().map(ratification::NotInForce::code),
+            counted_consents: status.counted_consents,
+            threshold: status.threshold,
+            missing: status
+                .missing
+                .iter()
+                .map(|m| MissingView::of(m, &status.weighted))
+                .collect(),
+            projected_entry_into_force: refusal.and_then(|r| iso_opt(r.projected_entry_into_force)),
+        }
+    }
+}
+
+/// The timeline as an Atom feed (RFC 4287), the latest recorded entry first: what a
 /// member state's treaty office subscribes to in a feed reader.
 pub fn atom_feed(record: &ConventionRecord, now: OffsetDateTime) -> String {
     use atom_syndication::{Content, Entry, Feed, FixedDateTime, Link, Person, Text};
     let when = |text: &str| {
         FixedDateTime::parse_from_rfc3339(text).unwrap_or_else(|_| FixedDateTime::default())
     };
+    // A feed tells what is new: the latest recorded entry first, whatever
+    // the date it records.
     let mut entries = timeline(record).entries;
-    entries.reverse();
+    entries.sort_by(|a, b| b.recorded_at.cmp(&a.recorded_at).then(b.id.cmp(&a.id)));
     let updated = entries
         .iter()
         .map(|e| e.recorded_at.as_str())

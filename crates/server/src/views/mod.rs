@@ -3,4 +3,5 @@
 //! the API never tell a reader different things.
 
 pub mod convention;
+pub mod money;
 pub mod schema;

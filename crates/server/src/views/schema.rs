@@ -706,6 +706,29 @@ rule_kinds!(
     }
 );
 
+rule_kinds!(
+    /// A valuation rule as its author writes it: everything but the
+    /// version, which the server assigns (the next of the category).
+    #[schema(example = json!({
+        "category": "A3.1", "kind": "per_unit", "unit": "floor_area_m2",
+        "rate": {"amount": "600.00", "currency": "EUR"},
+        "cap": {"amount": "150000.00", "currency": "EUR"},
+        "valuation_date": "incident_date", "currency": "EUR"
+    }))]
+    RuleDraft [
+        RuleDraftFixed, RuleDraftPerUnit, RuleDraftClaimedWithCap,
+        RuleDraftThreshold, RuleDraftManual
+    ] {
+        /// The Register's category code, e.g. `A3.1`.
+        pub category: String,
+        #[schema(nullable = false)]
+        pub valuation_date: Option<ValuationDate>,
+        /// The award currency (default `EUR`); every amount in the rule is in it.
+        #[schema(pattern = "^[A-Z]{3}$", nullable = false)]
+        pub currency: Option<String>,
+    }
+);
+
 /// The amount an assessor enters where a rule leaves the figure to judgment.
 #[derive(ToSchema)]
 pub struct ManualEntry {

@@ -161,9 +161,18 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("tracker.missing", "Still missing", "Ще бракує"),
     (
         "tracker.missing.consents",
-        "more consents (ratification, acceptance, approval or accession)",
-        "згод (ратифікація, прийняття, затвердження або приєднання)",
+        "more consents to be bound",
+        "згод на обов'язковість",
     ),
+    (
+        "tracker.consent.ratification",
+        "ratification",
+        "ратифікація",
+    ),
+    ("tracker.consent.acceptance", "acceptance", "прийняття"),
+    ("tracker.consent.approval", "approval", "затвердження"),
+    ("tracker.consent.accession", "accession", "приєднання"),
+    ("tracker.or", "or", "або"),
     (
         "tracker.missing.council_of_europe_members",
         "more consents by member states of the Council of Europe",

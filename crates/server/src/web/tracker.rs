@@ -122,13 +122,43 @@ fn figure(value: &str, unit: Option<&str>) -> String {
     }
 }
 
+/// The instruments the rule counts, in the page's language: "ratification,
+/// acceptance or approval" under the assumed reading.
+fn counting_consents(lang: Lang, view: &ConventionView) -> String {
+    let kinds: Vec<&str> = view.rule["counting_consents"]
+        .as_array()
+        .map(|kinds| {
+            kinds
+                .iter()
+                .filter_map(|k| k.as_str())
+                .map(|k| match k {
+                    "ratification" => lang.tr("tracker.consent.ratification"),
+                    "acceptance" => lang.tr("tracker.consent.acceptance"),
+                    "approval" => lang.tr("tracker.consent.approval"),
+                    "accession" => lang.tr("tracker.consent.accession"),
+                    other => other,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    match kinds.split_last() {
+        None => String::new(),
+        Some((last, [])) => (*last).to_owned(),
+        Some((last, rest)) => format!("{} {} {last}", rest.join(", "), lang.tr("tracker.or")),
+    }
+}
+
 fn missing_lines(lang: Lang, view: &ConventionView) -> Vec<(String, String)> {
     view.missing
         .iter()
         .map(|m| match m {
             MissingView::Consents { needed, .. } => (
                 needed.to_string(),
-                lang.tr("tracker.missing.consents").to_owned(),
+                format!(
+                    "{} ({})",
+                    lang.tr("tracker.missing.consents"),
+                    counting_consents(lang, view)
+                ),
             ),
             MissingView::CouncilOfEuropeMembers { needed, .. } => (
                 needed.to_string(),
@@ -352,9 +382,10 @@ struct DecisionsPage {
     chart: String,
 }
 
-/// An amount with its integer part grouped, e.g. `85 000.00 EUR`.
+/// An amount with its integer part grouped, e.g. `85 000.00 EUR`, at the
+/// currency's minor unit (`crate::views::money`).
 pub(crate) fn money_text(amount: Decimal, currency: &str) -> String {
-    let text = amount.to_string();
+    let text = crate::views::money::text(amount, currency);
     let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
     let whole = int.parse::<i64>().map_or_else(|_| int.to_owned(), grouped);
     if frac.is_empty() {
@@ -503,6 +534,10 @@ mod tests {
             money_text(Decimal::new(8_500_000, 2), "EUR"),
             "85\u{202f}000.00 EUR"
         );
-        assert_eq!(money_text(Decimal::new(12, 0), "UAH"), "12 UAH");
+        assert_eq!(money_text(Decimal::new(12, 0), "UAH"), "12.00 UAH");
+        assert_eq!(
+            money_text(Decimal::new(68_000_000, 3), "EUR"),
+            "68\u{202f}000.00 EUR"
+        );
     }
 }

@@ -161,7 +161,7 @@ async fn recomputes(app: &TestApp, id: &str) -> Vec<Money> {
         .collect()
 }
 
-const A31_RULE: &str = r#"{"category":"A3.1","version":1,"kind":"per_unit","unit":"floor_area_m2",
+const A31_RULE: &str = r#"{"category":"A3.1","kind":"per_unit","unit":"floor_area_m2",
     "rate":{"amount":"850","currency":"EUR"},"factors":[{"name":"depreciation","value":"0.8"}],
     "cap":{"amount":"150000","currency":"EUR"}}"#;
 
@@ -307,24 +307,35 @@ both! {
         let (_, council) = app.account("Council", &[Role::Council]).await;
         // A2.5 (torture) is sensitive: only cleared staff work on its cases.
         let (me, assessor) = app.cleared_account("Assessor", &[Role::Assessor]).await;
-        publish(&app, &council, json!({"category": "A2.1", "version": 1, "kind": "fixed",
+        publish(&app, &council, json!({"category": "A2.1", "kind": "fixed",
             "per_claimant": {"amount": "2500", "currency": "EUR"}, "family_cap": {"amount": "10000", "currency": "EUR"}})).await;
         publish(&app, &council, serde_json::from_str(A31_RULE).unwrap()).await;
-        publish(&app, &council, json!({"category": "A3.4", "version": 1, "kind": "claimed_with_cap",
+        publish(&app, &council, json!({"category": "A3.4", "kind": "claimed_with_cap",
             "accepted_share": "0.5", "cap": {"amount": "20000", "currency": "EUR"}})).await;
-        publish(&app, &council, json!({"category": "C1.1", "version": 1, "kind": "threshold",
+        publish(&app, &council, json!({"category": "C1.1", "kind": "threshold",
             "limit": {"amount": "100000", "currency": "EUR"},
             "below": {"kind": "claimed_with_cap", "accepted_share": "1"}})).await;
-        publish(&app, &council, json!({"category": "A2.5", "version": 1, "kind": "manual"})).await;
-        // A version is never edited: the same version again is a conflict.
-        let (s, _) = json(app.post("/v1/valuation-rules").bearer_auth(&council)
-            .json(&json!({"category": "A2.5", "version": 1, "kind": "manual"})).send().await.unwrap()).await;
-        assert_eq!(s, 409);
+        publish(&app, &council, json!({"category": "A2.5", "kind": "manual"})).await;
+        // The server assigns versions: a client never names one.
+        let p = problem(app.post("/v1/valuation-rules").bearer_auth(&council)
+            .json(&json!({"category": "A2.5", "version": 3, "kind": "manual"})).send().await.unwrap(), 422, "validation").await;
+        assert_eq!((&p["errors"][0]["field"], &p["errors"][0]["code"]), (&json!("version"), &json!("read_only")), "{p}");
+        // A version is never edited: publishing again makes the next version.
+        let (s, v2) = json(app.post("/v1/valuation-rules").bearer_auth(&council)
+            .json(&json!({"category": "A2.5", "kind": "manual"})).send().await.unwrap()).await;
+        assert_eq!((s, &v2["rule"]["version"]), (201, &json!(2)), "{v2}");
         problem(app.post("/v1/valuation-rules").bearer_auth(&assessor)
-            .json(&json!({"category": "A2.5", "version": 2, "kind": "manual"})).send().await.unwrap(), 403, "forbidden").await;
+            .json(&json!({"category": "A2.5", "kind": "manual"})).send().await.unwrap(), 403, "forbidden").await;
+        // A missing field is named.
+        let p = problem(app.post("/v1/valuation-rules").bearer_auth(&council)
+            .json(&json!({"kind": "manual"})).send().await.unwrap(), 422, "validation").await;
+        assert_eq!((&p["errors"][0]["field"], &p["errors"][0]["code"]), (&json!("category"), &json!("required")), "{p}");
+        let p = problem(app.post("/v1/valuation-rules").bearer_auth(&council)
+            .json(&json!({"category": "A2.5", "kind": "guess"})).send().await.unwrap(), 422, "validation").await;
+        assert_eq!((&p["errors"][0]["field"], &p["errors"][0]["code"]), (&json!("kind"), &json!("unknown_variant")), "{p}");
         let (s, published) = json(app.get("/v1/valuation-rules").send().await.unwrap()).await;
         let published = published["items"].clone();
-        assert_eq!((s, published.as_array().unwrap().len()), (200, 5), "public list");
+        assert_eq!((s, published.as_array().unwrap().len()), (200, 6), "public list");
 
         let uah = Money::new(Decimal::new(400_000, 0), Currency::UAH);
         let cases = [
@@ -480,9 +491,9 @@ both! {
         let (_, assessor) = app.account("Assessor", &[Role::Assessor]).await;
         let (_, reviewer) = app.account("Reviewer", &[Role::Assessor]).await;
         let (filer, _) = app.account("Filer", &[Role::Claimant]).await;
-        publish(&app, &council, json!({"category": "A2.1", "version": 1, "kind": "fixed",
+        publish(&app, &council, json!({"category": "A2.1", "kind": "fixed",
             "per_claimant": {"amount": "2500", "currency": "EUR"}})).await;
-        publish(&app, &council, json!({"category": "A2.2", "version": 1, "kind": "fixed",
+        publish(&app, &council, json!({"category": "A2.2", "kind": "fixed",
             "per_claimant": {"amount": "2500", "currency": "EUR"}})).await;
         let case = |category: &str, claimant: &str| SyntheticCase {
             category: category.into(),
@@ -542,7 +553,7 @@ both! {
         let (_, council) = app.account("Council", &[Role::Council]).await;
         let (_, assessor) = app.account("Assessor", &[Role::Assessor]).await;
         let (_, reviewer) = app.account("Reviewer", &[Role::Assessor]).await;
-        publish(&app, &council, json!({"category": "A2.1", "version": 1, "kind": "fixed",
+        publish(&app, &council, json!({"category": "A2.1", "kind": "fixed",
             "per_claimant": {"amount": "2500", "currency": "EUR"}})).await;
         synthetic(&app, "A2.1", &[eur(100)], 40).await;
         let (_, batch) = json(app.post("/v1/batches").bearer_auth(&assessor)
@@ -576,7 +587,7 @@ both! {
     async fn a_batch_routes_large_claims_out_and_holds_cases_it_cannot_assess(app: TestApp) {
         let (_, council) = app.account("Council", &[Role::Council]).await;
         let (_, assessor) = app.account("Assessor", &[Role::Assessor]).await;
-        publish(&app, &council, json!({"category": "C1.1", "version": 1, "kind": "threshold",
+        publish(&app, &council, json!({"category": "C1.1", "kind": "threshold",
             "limit": {"amount": "100000", "currency": "EUR"},
             "below": {"kind": "claimed_with_cap", "accepted_share": "1"}})).await;
         // In one chunk: below the limit (assessed), above it (back to
@@ -668,7 +679,7 @@ async fn the_award_currency_is_a_setting() {
     .unwrap();
     let (_, council) = app.account("Council", &[Role::Council]).await;
     let rule = |currency: &str| {
-        json!({"category": "A2.1", "version": 1, "kind": "fixed", "currency": currency,
+        json!({"category": "A2.1", "kind": "fixed", "currency": currency,
             "per_claimant": {"amount": "2500", "currency": currency}})
     };
     let p = problem(

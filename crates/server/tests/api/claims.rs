@@ -522,8 +522,9 @@ both! {
         let (s, results) = json(
             app.post("/v1/claims/decisions")
                 .bearer_auth(&board)
-                .json(&json!({"meeting": "Board 2026/14", "decisions": [
+                .json(&json!({"meeting_reference": "Board 2026/14", "items": [
                     {"claim_id": ids[0], "outcome": "recorded", "reasons": "eligible"},
+                    {"claim_id": ids[1], "outcome": "recorded", "reasons": "stale", "if_match": "\"v99\""},
                     {"claim_id": ids[1], "outcome": "rejected", "reasons": "outside the mandate"},
                     {"claim_id": ids[2], "outcome": "recorded", "reasons": "not reviewed yet"},
                     {"claim_id": uuid::Uuid::now_v7(), "outcome": "recorded", "reasons": "unknown"}
@@ -535,10 +536,10 @@ both! {
         .await;
         assert_eq!(s, 200, "{results}");
         let statuses: Vec<u64> = results.as_array().unwrap().iter().map(|r| r["status"].as_u64().unwrap()).collect();
-        assert_eq!(statuses, [200, 200, 409, 404]);
+        assert_eq!(statuses, [200, 412, 200, 409, 404]);
         assert_eq!(results[0]["claim_status"], "recorded");
-        assert_eq!(results[1]["claim_status"], "rejected");
-        assert_eq!(results[2]["problem"]["current_status"], "submitted");
+        assert_eq!(results[2]["claim_status"], "rejected");
+        assert_eq!(results[3]["problem"]["current_status"], "submitted");
     }
 
     async fn creating_with_the_same_idempotency_key_files_one_claim(app: TestApp) {

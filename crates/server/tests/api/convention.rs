@@ -112,7 +112,7 @@ both! {
         assert_eq!(overview["weighted"][0]["total_assumed"], true);
         assert_eq!(overview["weighted"][0]["counted"], "0.00");
         assert_eq!(overview["weighted"][0]["met"], false);
-        assert_eq!(overview["funding"]["target"], json!({"amount": "50000000", "currency": "EUR"}));
+        assert_eq!(overview["funding"]["target"], json!({"amount": "50000000.00", "currency": "EUR"}));
 
         let chart = get(&app, "/v1/convention/participants").await;
         let chart = chart["items"].clone();
@@ -143,7 +143,7 @@ both! {
         let lines: Vec<&str> = text.lines().collect();
         assert!(lines[0].starts_with("code,name,name_uk,kind,council_of_europe_member,signed_on,consent"));
         assert!(lines.len() > 36, "header and 36 rows: {}", lines.len());
-        assert!(lines.iter().any(|l| l.starts_with("EU,European Union,,organisation,false,2025-12-16")));
+        assert!(lines.iter().any(|l| l.starts_with("EU,European Union,Європейський Союз,organisation,false,2025-12-16")));
 
         // The seed is audited once, by the system.
         let (_, auditor) = app.account("Auditor", &[Role::Auditor]).await;
@@ -178,13 +178,12 @@ both! {
         assert_eq!(overview["weighted"][0]["share_reached"], "0.5078");
         assert_eq!(overview["weighted"][0]["met"], true);
 
-        // Before the date the gate is closed, with the figures.
-        let body = problem(
-            app.get("/v1/commission/status").send().await.unwrap(),
-            409,
-            "commission-not-in-force",
-        )
-        .await;
+        // Before the date the gate is closed, with the figures: a status
+        // resource answers 200 whatever the status.
+        let (status, body) = json(app.get("/v1/commission/status").send().await.unwrap()).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["may_act"], false, "{body}");
+        assert_eq!(body["reason"], "commission_not_in_force", "{body}");
         assert_eq!(body["counted_consents"], 25);
         assert_eq!(body["threshold"], 25);
         assert_eq!(body["projected_entry_into_force"], "2026-09-01");
@@ -192,18 +191,16 @@ both! {
         assert!(app::gate::commission_may_act(&app.state.app).await.is_err());
 
         app.clock.set(datetime!(2026-08-31 23:59 UTC));
-        problem(
-            app.get("/v1/commission/status").send().await.unwrap(),
-            409,
-            "commission-not-in-force",
-        )
-        .await;
+        let (status, body) = json(app.get("/v1/commission/status").send().await.unwrap()).await;
+        assert_eq!((status, &body["may_act"]), (200, &json!(false)), "{body}");
 
         // On the date it opens, without a restart.
         app.clock.set(datetime!(2026-09-01 00:00 UTC));
         let (status, body) = json(app.get("/v1/commission/status").send().await.unwrap()).await;
         assert_eq!(status, 200, "{body}");
         assert_eq!(body["may_act"], true);
+        assert_eq!(body["reason"], Value::Null);
+        assert_eq!(body["missing"], json!([]));
         assert_eq!(body["entry_into_force"], "2026-09-01");
         assert!(app::gate::commission_may_act(&app.state.app).await.is_ok());
         let overview = get(&app, "/v1/convention").await;
@@ -263,13 +260,10 @@ both! {
         assert_eq!(overview["missing"].as_array().unwrap().len(), 1, "{overview}");
         assert_eq!(overview["missing"][0]["condition"], "weighted");
         assert_eq!(overview["missing"][0]["needed"], "1192150.00");
-        let body = problem(
-            app.get("/v1/commission/status").send().await.unwrap(),
-            409,
-            "commission-not-in-force",
-        )
-        .await;
+        let (status, body) = json(app.get("/v1/commission/status").send().await.unwrap()).await;
+        assert_eq!((status, &body["may_act"]), (200, &json!(false)), "{body}");
         assert_eq!(body["missing"][0]["condition"], "weighted", "{body}");
+        assert_eq!(body["missing"][0]["needed"], "1192150.00", "{body}");
         assert_eq!(body["projected_entry_into_force"], Value::Null);
 
         // One more contribution that carries the share over half: the
@@ -513,7 +507,7 @@ both! {
         let funding = get(&app, "/v1/convention/funding").await;
         assert_eq!(funding["totals_unavailable"], Value::Null, "{funding}");
         assert_eq!(funding["pledged"], json!({"amount": "6172500.00", "currency": "EUR"}));
-        assert_eq!(funding["confirmed"], json!({"amount": "10000000", "currency": "EUR"}));
+        assert_eq!(funding["confirmed"], json!({"amount": "10000000.00", "currency": "EUR"}));
         assert_eq!(funding["confirmed_share"], "0.20");
         assert_eq!(funding["target_met"], false);
         assert_eq!(funding["pledges"], 2);

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use store::cases::{CaseFacts, SyntheticCase};
 use time::macros::{date, datetime};
 
-const A31_RULE: &str = r#"{"category":"A3.1","version":1,"kind":"per_unit","unit":"floor_area_m2",
+const A31_RULE: &str = r#"{"category":"A3.1","kind":"per_unit","unit":"floor_area_m2",
     "rate":{"amount":"850","currency":"EUR"},"factors":[{"name":"depreciation","value":"0.8"}],
     "cap":{"amount":"150000","currency":"EUR"}}"#;
 
@@ -212,13 +212,24 @@ pub(crate) async fn decision_version(app: &TestApp, token: &str, rec: &str) -> i
         .unwrap_or_else(|| panic!("no decision: {r}"))
 }
 
-/// The Council's step on a recommendation, with the current `If-Match`.
+/// The version an item's `if_match` names.
+fn last_version(item: &Value) -> i64 {
+    item["if_match"].as_str().unwrap().trim_matches('"')[1..]
+        .parse()
+        .unwrap()
+}
+
+/// The Council's step on a recommendation, with the `If-Match` of the
+/// resource it changes: the ETag `GET` on the same path answers with.
 pub(crate) async fn decide(app: &TestApp, token: &str, rec: &str, body: Value) -> (u16, Value) {
-    let version = decision_version(app, token, rec).await;
+    let path = format!("/v1/recommendations/{rec}/decision");
+    let current = app.get(&path).bearer_auth(token).send().await.unwrap();
+    assert_eq!(current.status(), 200, "{path}");
+    let etag = current.headers()["etag"].to_str().unwrap().to_owned();
     json(
-        app.post(&format!("/v1/recommendations/{rec}/decision"))
+        app.post(&path)
             .bearer_auth(token)
-            .header("if-match", format!("\"v{version}\""))
+            .header("if-match", etag)
             .json(&body)
             .send()
             .await
@@ -462,6 +473,7 @@ both! {
         assert!(!public.to_string().contains(&claim), "{public}");
 
         // A payment round: priority tier, then pro rata; confirmed, it makes the award payable.
+        app.clock.set(datetime!(2026-09-04 09:00 UTC));
         problem(pay(&app, &w.council, &award,
             json!({"amount": eur("100"), "paid_on": "2026-09-02", "reference": "T-1"})).await,
             409, "conflict").await;
@@ -492,10 +504,31 @@ both! {
         assert_eq!(s, 201, "{paid}");
         assert_eq!(paid["status"], "partially_paid");
         assert_eq!(paid["outstanding"], eur("66500.00"));
+        assert_eq!(paid["allotted"], eur("10000.00"));
         let over = problem(pay(&app, &w.council, &award,
             json!({"amount": eur("66500.01"), "paid_on": "2026-09-03", "reference": "R1-0002"})).await,
             422, "validation").await;
         assert_eq!(over["code"], "overpayment", "{over}");
+        assert_eq!(over["errors"][0]["field"], "amount", "{over}");
+        // Nothing beyond what the confirmed round allotted.
+        let beyond = problem(pay(&app, &w.council, &award,
+            json!({"amount": eur("0.01"), "paid_on": "2026-09-03", "reference": "R1-0002"})).await,
+            422, "validation").await;
+        assert_eq!(beyond["code"], "exceeds_allotment", "{beyond}");
+        assert_eq!(beyond["errors"][0]["field"], "amount", "{beyond}");
+        // Nor a payment dated after today.
+        let future = problem(pay(&app, &w.council, &award,
+            json!({"amount": eur("1.00"), "paid_on": "2026-09-05", "reference": "R1-0002"})).await,
+            422, "validation").await;
+        assert_eq!(future["code"], "future_date", "{future}");
+        assert_eq!(future["errors"][0]["field"], "paid_on", "{future}");
+        // A second round allots the rest.
+        let (s, round) = post(&app, &w.council, "/v1/payment-rounds",
+            json!({"available": eur("66500.00")})).await;
+        assert_eq!(s, 201, "{round}");
+        let id = round["id"].as_str().unwrap();
+        let (s, confirmed) = post(&app, &w.council, &format!("/v1/payment-rounds/{id}/confirm"), json!({})).await;
+        assert_eq!(s, 200, "{confirmed}");
         let (s, paid) = json(pay(&app, &w.council, &award,
             json!({"amount": eur("66500.00"), "paid_on": "2026-09-03", "reference": "R1-0002"})).await).await;
         assert_eq!(s, 201, "{paid}");
@@ -518,7 +551,7 @@ both! {
         assert_eq!(s, 201, "{infrastructure}");
         let infrastructure = infrastructure["id"].as_str().unwrap().to_owned();
         for category in ["B1.1", "C1.1"] {
-            let (s, body) = post(&app, &w.council, "/v1/valuation-rules", json!({"category": category, "version": 1,
+            let (s, body) = post(&app, &w.council, "/v1/valuation-rules", json!({"category": category,
                 "kind": "fixed", "per_claimant": {"amount": "20000", "currency": "EUR"}})).await;
             assert_eq!(s, 201, "{body}");
         }
@@ -743,11 +776,11 @@ both! {
             }
             assert_eq!(last["status"], "adopted", "{last}");
             assert_eq!(last["decision"]["status"], "awaiting_council", "{last}");
-            items.push(json!({"recommendation": rec, "version": last["decision"]["version"], "action": "approve"}));
+            items.push(json!({"recommendation": rec, "if_match": format!("\"v{}\"", last["decision"]["version"]), "action": "approve"}));
         }
         // One item at a stale version is refused on its own.
         let mut stale = items[0].clone();
-        stale["version"] = json!(stale["version"].as_i64().unwrap() + 1);
+        stale["if_match"] = json!(format!("\"v{}\"", last_version(&items[0]) + 1));
         let (s, out) = post(&app, &w.council, "/v1/recommendations/decisions",
             json!({"meeting_reference": "C/2026/12", "items": [stale]})).await;
         assert_eq!(s, 200, "{out}");

@@ -222,20 +222,54 @@ both! {
         assert_eq!(named(&app, &admin, "Mykola Bondar").await, 1);
     }
 
-    async fn a_refusal_is_replayed_too(app: TestApp) {
+    async fn a_refused_request_keeps_nothing_and_the_corrected_retry_runs(app: TestApp) {
         let (_, admin) = app.account("Admin", &[Role::Admin]).await;
-        let invalid = json!({"display_name": "", "roles": []});
-        let first = create(&app, &admin, Some("bad-one"), &invalid).await;
-        let first_id = first.headers()["x-request-id"].clone();
-        let first = problem(first, 422, "validation").await;
-        assert_eq!(first["instance"], first_id.to_str().unwrap());
-
-        let again = create(&app, &admin, Some("bad-one"), &invalid).await;
+        let send = |key: &'static str, content_type: &'static str, body: Vec<u8>| {
+            app.post("/v1/accounts").bearer_auth(&admin).header("content-type", content_type)
+                .header("idempotency-key", key).body(body).send()
+        };
+        // An empty body (`curl -d @missing-file`), then the corrected body.
+        problem(send("typo", "application/json", Vec::new()).await.unwrap(), 400, "malformed-request").await;
+        // The wrong content type.
+        let good = serde_json::to_vec(&json!({"display_name": "Iryna Savchuk", "roles": ["registrar"]})).unwrap();
+        problem(send("typo", "text/plain", good.clone()).await.unwrap(), 415, "unsupported-media-type").await;
+        // A body that fails validation, with and without running the use case.
+        let missing = serde_json::to_vec(&json!({"roles": ["registrar"]})).unwrap();
+        let p = problem(send("typo", "application/json", missing).await.unwrap(), 422, "validation").await;
+        assert_eq!(p["errors"][0]["field"], "display_name", "{p}");
+        let empty = serde_json::to_vec(&json!({"display_name": "", "roles": []})).unwrap();
+        problem(send("typo", "application/json", empty).await.unwrap(), 422, "validation").await;
+        // An unknown resource, under the same key.
+        problem(app.post(&format!("/v1/accounts/{}/suspend", uuid::Uuid::now_v7())).bearer_auth(&admin)
+            .header("idempotency-key", "typo").header("if-match", "\"v1\"").json(&json!({"reason": "left"})).send().await.unwrap(), 404, "not-found").await;
+        // The corrected retry with the same key runs, and is then kept.
+        let made = send("typo", "application/json", good.clone()).await.unwrap();
+        assert_eq!(replayed(&made), None);
+        let (status, made) = json(made).await;
+        assert_eq!(status, 201, "{made}");
+        let again = send("typo", "application/json", good).await.unwrap();
         assert_eq!(replayed(&again), Some("true"));
-        assert_eq!(again.headers()["content-type"], "application/problem+json");
-        assert_ne!(again.headers()["x-request-id"], first_id, "a request of its own");
-        // The first answer byte for byte, its instance included.
-        assert_eq!(json(again).await, (422, first));
+        assert_eq!(json(again).await, (201, made));
+        assert_eq!(named(&app, &admin, "Iryna Savchuk").await, 1, "created once");
+    }
+
+    async fn a_refusal_against_the_state_is_not_kept_either(app: TestApp) {
+        let (_, admin) = app.account("Admin", &[Role::Admin]).await;
+        let (status, made) = json(create(&app, &admin, None, &json!({"display_name": "Taras", "roles": ["claimant"]})).await).await;
+        assert_eq!(status, 201, "{made}");
+        let id = made["id"].as_str().unwrap();
+        let suspend = |etag: String| app.post(&format!("/v1/accounts/{id}/suspend")).bearer_auth(&admin)
+            .header("idempotency-key", "stop-taras").header("if-match", etag)
+            .json(&json!({"reason": "left"})).send();
+        // A stale If-Match: refused, and nothing is kept under the key.
+        let first = suspend("\"v99\"".to_owned()).await.unwrap();
+        assert_eq!(replayed(&first), None);
+        problem(first, 412, "precondition-failed").await;
+        // With the current ETag, the same request under the same key runs.
+        let second = suspend(format!("\"v{}\"", made["version"])).await.unwrap();
+        assert_eq!(replayed(&second), None);
+        let (status, body) = json(second).await;
+        assert_eq!((status, &body["status"]), (200, &json!("suspended")), "{body}");
     }
 
     async fn concurrent_retries_run_once(app: TestApp) {

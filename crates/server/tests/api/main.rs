@@ -13,6 +13,7 @@ mod cases;
 mod claims;
 mod contract;
 mod convention;
+mod conventions;
 mod decisions;
 mod evidence;
 mod evidence_ranges;

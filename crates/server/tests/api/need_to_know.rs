@@ -321,7 +321,7 @@ async fn world(app: &TestApp) -> World {
         &council,
         Method::POST,
         "/v1/valuation-rules",
-        Some(json!({"category": "A2.4", "version": 1,
+        Some(json!({"category": "A2.4",
         "kind": "fixed", "per_claimant": {"amount": "10000", "currency": "EUR"}})),
     )
     .await;
@@ -528,12 +528,12 @@ both! {
             }
             if kernel::permission(*role, kernel::Action::DecideRecommendation) != Permission::Deny {
                 let (status, results) = call(&app, token, Method::POST, "/v1/recommendations/decisions",
-                    Some(json!({"meeting_reference": "C/1", "items": [{"recommendation": s.recommendation, "version": 1, "action": "approve"}]}))).await;
+                    Some(json!({"meeting_reference": "C/1", "items": [{"recommendation": s.recommendation, "if_match": "\"v1\"", "action": "approve"}]}))).await;
                 assert_eq!((status, results[0]["status"].as_u64()), (200, Some(404)), "{role}: {results}");
             }
             if kernel::permission(*role, kernel::Action::DecideClaim) != Permission::Deny {
                 let (status, results) = call(&app, token, Method::POST, "/v1/claims/decisions",
-                    Some(json!({"meeting": "B/1", "decisions": [{"claim_id": s.claim, "version": 1, "outcome": "recorded", "reasons": "x"}]}))).await;
+                    Some(json!({"meeting_reference": "B/1", "items": [{"claim_id": s.claim, "if_match": "\"v1\"", "outcome": "recorded", "reasons": "x"}]}))).await;
                 assert_eq!(status, 200, "{role}: {results}");
                 assert_eq!(results[0]["status"].as_u64(), Some(404), "{role}: {results}");
             }

@@ -57,7 +57,7 @@ pub(crate) async fn decide(app: &TestApp, board: &str, id: &str, outcome: &str) 
         app,
         board,
         "/v1/claims/decisions",
-        json!({"meeting": "Board 1", "decisions": [
+        json!({"meeting_reference": "Board 1", "items": [
             {"claim_id": id, "outcome": outcome, "reasons": "as found"}
         ]}),
     )

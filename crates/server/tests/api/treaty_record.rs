@@ -108,8 +108,12 @@ both! {
 
         let (_, page) = text(&app, "/", "text/html").await;
         assert!(page.contains("Japan"), "the tracker lists Japan");
+        // What is missing names the instruments the rule counts: under the
+        // assumed reading an accession does not.
+        assert!(page.contains("more consents to be bound (ratification, acceptance or approval)"), "{page}");
         let (_, page) = text(&app, "/?lang=uk", "text/html").await;
         assert!(page.contains("Японія"), "the Ukrainian tracker names it in Ukrainian");
+        assert!(page.contains("Франція") && page.contains("Європейський Союз"), "and the first signatories too");
 
         // Joining is audited and announced, once.
         let events = get(&app, "/v1/convention/events").await;
@@ -276,7 +280,11 @@ both! {
         let (status, kept) = json(app.get(&format!("/v1/decisions/{decision}")).bearer_auth(&w.council).send().await.unwrap()).await;
         assert_eq!(status, 200, "{kept}");
         assert_eq!(kept["status"], "final", "{kept}");
-        problem(app.get("/v1/commission/status").send().await.unwrap(), 409, "commission-not-in-force").await;
+        let status = get(&app, "/v1/commission/status").await;
+        assert_eq!(status["may_act"], false, "{status}");
+        let body = refused(&app, &w.council, "/v1/payment-rounds",
+            json!({"available": {"amount": "1000.00", "currency": "EUR"}}), 409, "commission-not-in-force").await;
+        assert_eq!(body["counted_consents"], 24, "{body}");
 
         // What the record said before the correction is still answerable.
         let then = get(&app, "/v1/convention?as_recorded_on=2026-10-05").await;
