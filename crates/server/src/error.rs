@@ -74,8 +74,10 @@ pub struct ProblemBody {
     pub instance: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// Further members by problem type (`code`, `field`, the facts a
+    /// client needs), at the top level of the object.
     #[serde(flatten)]
-    #[schema(value_type = Object)]
+    #[schema(ignore)]
     pub extensions: Map<String, Value>,
 }
 

@@ -68,6 +68,7 @@ impl From<Page<Account>> for AccountPage {
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"display_name": "Olena Kovalenko", "roles": ["registrar"]}))]
 pub struct CreateAccount {
     pub display_name: String,
     #[schema(value_type = Vec<String>, example = json!(["claimant"]))]
@@ -150,6 +151,7 @@ pub async fn read(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"reason": "Left the programme."}))]
 pub struct StatusChange {
     /// Why: kept in the audit log.
     pub reason: String,
@@ -270,6 +272,7 @@ pub async fn tokens(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"label": "desk", "expires_in_days": 90}))]
 pub struct IssueToken {
     pub label: String,
     /// Days until the token expires; absent: it does not expire.

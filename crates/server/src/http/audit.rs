@@ -34,7 +34,7 @@ pub struct AuditQuery {
 
 #[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct AuditPage {
-    #[schema(value_type = Vec<Object>)]
+    #[schema(value_type = Vec<crate::views::schema::AuditEntry>)]
     pub items: Vec<AuditEntry>,
     pub next_cursor: Option<String>,
 }

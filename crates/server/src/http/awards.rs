@@ -25,24 +25,23 @@ pub struct AwardView {
     pub case_id: CaseId,
     #[schema(value_type = String, format = Uuid)]
     pub decision_id: DecisionId,
-    #[schema(value_type = Object)]
+    #[schema(value_type = crate::views::schema::Money)]
     pub amount: Money,
-    #[schema(value_type = Object)]
+    #[schema(value_type = crate::views::schema::Money)]
     pub paid: Money,
-    #[schema(value_type = Object)]
+    #[schema(value_type = crate::views::schema::Money)]
     pub outstanding: Money,
     /// What confirmed payment rounds allotted to the award, in total:
     /// payments never exceed it. Absent until a round is confirmed.
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<crate::views::schema::Money>)]
     pub allotted: Option<Money>,
-    /// awarded, payable, partially_paid, paid, payee_unreachable
-    #[schema(value_type = String)]
+    #[schema(value_type = crate::views::schema::AwardStatus)]
     pub status: AwardStatus,
-    #[schema(value_type = Object)]
+    #[schema(value_type = crate::views::schema::Payees)]
     pub payees: commission::Payees,
-    #[schema(value_type = Vec<Object>)]
+    #[schema(value_type = Vec<crate::views::schema::Payment>)]
     pub payments: Vec<Payment>,
-    #[schema(value_type = String)]
+    #[schema(value_type = crate::views::schema::ClaimantKind)]
     pub claimant_kind: ClaimantKind,
     pub category: String,
     pub region: Option<String>,
@@ -125,8 +124,9 @@ pub async fn award(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"amount": {"amount": "34000.00", "currency": "EUR"}, "paid_on": "2027-06-01", "reference": "PR-2027-01/T1"}))]
 pub struct RecordPayment {
-    #[schema(value_type = Object)]
+    #[schema(value_type = crate::views::schema::Money)]
     pub amount: Money,
     #[schema(value_type = String, format = Date)]
     pub paid_on: String,
@@ -171,7 +171,7 @@ pub async fn record_payment(
 /// New payee details make an unreachable payee reachable again. `If-Match`
 /// required. Gated.
 #[utoipa::path(put, path = "/v1/awards/{id}/payees", tag = "decisions", security(("bearer" = [])),
-    params(("id" = String, Path, format = Uuid)), request_body(content = Object, description = "commission::Payees"),
+    params(("id" = String, Path, format = Uuid)), request_body(content = crate::views::schema::Payees),
     responses((status = 200, body = AwardView), (status = 412, body = crate::error::ProblemBody),
         (status = 422, body = crate::error::ProblemBody), (status = 428, body = crate::error::ProblemBody)))]
 pub async fn set_payees(
@@ -265,13 +265,16 @@ fn grouped(g: GroupedTotals) -> Grouped {
 
 #[derive(Serialize, ToSchema)]
 pub struct AwardReport {
-    #[schema(value_type = Object)]
+    /// Per category, then per currency.
+    #[schema(value_type = BTreeMap<String, BTreeMap<String, Totals>>)]
     pub by_category: Grouped,
-    #[schema(value_type = Object)]
+    /// Per region, then per currency.
+    #[schema(value_type = BTreeMap<String, BTreeMap<String, Totals>>)]
     pub by_region: Grouped,
-    #[schema(value_type = Object)]
+    /// Per award status, then per currency.
+    #[schema(value_type = BTreeMap<String, BTreeMap<String, Totals>>)]
     pub by_status: Grouped,
-    #[schema(value_type = Object)]
+    /// Per currency.
     pub by_currency: BTreeMap<String, Totals>,
 }
 

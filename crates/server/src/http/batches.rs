@@ -20,6 +20,7 @@ use utoipa::ToSchema;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"category": "A3.1", "region": "UA-32", "currency": "EUR", "max_amount": "100000.00", "rule_version": 1}))]
 pub struct CreateBatch {
     pub category: String,
     /// Default: the latest published version.
@@ -47,9 +48,9 @@ pub struct BatchView {
     pub id: BatchId,
     pub category: String,
     pub rule_version: u32,
-    #[schema(value_type = Object)]
+    #[schema(value_type = crate::views::schema::CaseFilter)]
     pub filter: CaseFilter,
-    #[schema(value_type = String)]
+    #[schema(value_type = crate::views::schema::BatchStatus)]
     pub status: BatchStatus,
     pub round: i32,
     #[schema(value_type = String)]
@@ -66,7 +67,7 @@ pub struct BatchView {
     #[schema(value_type = Option<String>, format = Uuid)]
     pub job_id: Option<JobId>,
     /// Findings of this round's sample.
-    #[schema(value_type = Vec<Object>)]
+    #[schema(value_type = Vec<crate::views::schema::SampleFinding>)]
     pub findings: Vec<SampleFinding>,
     pub reviewed: usize,
     #[schema(value_type = String)]
@@ -186,8 +187,7 @@ pub struct BatchSummary {
     pub id: BatchId,
     pub category: String,
     pub rule_version: u32,
-    /// selected, assessing, assessed, in_review, released, returned
-    #[schema(value_type = String)]
+    #[schema(value_type = crate::views::schema::BatchStatus)]
     pub status: BatchStatus,
     pub round: i32,
     pub case_count: i64,
@@ -381,10 +381,9 @@ pub async fn job(
 
 /// A sampled case's review: `{"finding": "confirmed"}` or
 /// `{"finding": "corrected", "amount": {...}, "reason": "..."}`.
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize)]
 pub struct Review {
     #[serde(flatten)]
-    #[schema(value_type = Object)]
     pub finding: Finding,
 }
 
@@ -392,7 +391,7 @@ pub struct Review {
 /// it (four eyes): 409 `conflict-of-interest`.
 #[utoipa::path(post, path = "/v1/batches/{id}/sample/{case_id}", tag = "commission", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid), ("case_id" = String, Path, format = Uuid)),
-    request_body = Review,
+    request_body = crate::views::schema::Finding,
     responses((status = 200, body = BatchView), (status = 409, body = crate::error::ProblemBody),
         (status = 422, body = crate::error::ProblemBody)))]
 pub async fn review(
@@ -409,6 +408,7 @@ pub async fn review(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"reason": "The other award is for a different property (cadastral numbers differ)."}))]
 pub struct Clear {
     pub reason: String,
 }
@@ -432,15 +432,14 @@ pub async fn clear_duplicate(
 
 #[derive(Serialize, ToSchema)]
 pub struct ReleaseOutcome {
-    /// `release` or `return_for_reassessment`.
-    #[schema(value_type = String)]
+    #[schema(value_type = crate::views::schema::ReleaseDecision)]
     pub decision: ReleaseDecision,
     #[schema(value_type = String)]
     pub sample_error_rate: Decimal,
     #[schema(value_type = String)]
     pub error_threshold: Decimal,
     /// The sample's findings (the reasons for a return).
-    #[schema(value_type = Vec<Object>)]
+    #[schema(value_type = Vec<crate::views::schema::SampleFinding>)]
     pub findings: Vec<SampleFinding>,
     pub batch: BatchView,
 }

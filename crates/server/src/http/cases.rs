@@ -36,17 +36,18 @@ pub struct CaseView {
     pub category: String,
     pub region: Option<String>,
     /// The claim's total in its main currency.
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<crate::views::schema::Money>)]
     pub claimed: Option<Money>,
-    #[schema(value_type = String, example = "awaiting_assessment")]
+    #[schema(value_type = crate::views::schema::CaseStatus, example = "awaiting_assessment")]
     pub status: CaseStatus,
     #[schema(value_type = Option<String>, format = Uuid)]
     pub assignee: Option<AccountId>,
     #[schema(value_type = Option<String>, format = Uuid)]
     pub batch_id: Option<BatchId>,
-    #[schema(value_type = Option<Object>)]
+    /// Why the batch job could not assess the case, if it could not.
+    #[schema(value_type = Option<crate::views::schema::AssessmentError>)]
     pub assessment_error: Option<Value>,
-    #[schema(value_type = Vec<String>)]
+    #[schema(value_type = Vec<crate::views::schema::CaseAction>)]
     pub allowed_actions: Vec<CaseAction>,
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
@@ -152,6 +153,7 @@ pub async fn read(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"assessor": "01a24b20-5b67-757f-9050-b4742f615871"}))]
 pub struct Assign {
     #[schema(value_type = String, format = Uuid)]
     pub assessor: AccountId,
@@ -177,6 +179,7 @@ pub async fn assign(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"assessor": "01a24b20-5b67-757f-9050-b4742f615871", "cases": ["01a24b20-5b68-7693-b452-d9f72f4ede13", "01a24b20-6c01-7a10-8d3e-0c2b1f9e4a77"]}))]
 pub struct BulkAssign {
     #[schema(value_type = String, format = Uuid)]
     pub assessor: AccountId,
@@ -193,7 +196,8 @@ pub struct AssignResult {
     /// The case's new ETag (`"v4"`), when assigned.
     #[schema(example = "\"v4\"")]
     pub etag: Option<String>,
-    #[schema(value_type = Option<Object>)]
+    /// The problem, when the case was not assigned.
+    #[schema(value_type = Option<crate::error::ProblemBody>)]
     pub problem: Option<Value>,
 }
 
@@ -234,6 +238,7 @@ pub async fn assign_many(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"assessors": ["01a24b20-5b67-757f-9050-b4742f615871", "01a24b20-5b68-7693-b452-d9f72f4ede13"], "category": "A3.1"}))]
 pub struct Distribute {
     #[schema(value_type = Vec<String>)]
     pub assessors: Vec<AccountId>,
@@ -249,8 +254,7 @@ pub struct Distribute {
 #[derive(Serialize, ToSchema)]
 pub struct Distribution {
     pub assigned: usize,
-    /// Cases per assessor.
-    #[schema(value_type = Object)]
+    /// Cases per assessor (by account id).
     pub per_assessor: BTreeMap<String, usize>,
 }
 
@@ -290,8 +294,8 @@ pub async fn distribute(
 
 #[derive(Serialize, ToSchema)]
 pub struct RuleView {
-    /// The rule as published (`commission::ValuationRule`).
-    #[schema(value_type = Object)]
+    /// The rule as published.
+    #[schema(value_type = crate::views::schema::ValuationRule)]
     pub rule: ValuationRule,
     /// Used by an assessment: frozen for good (there is no edit at all).
     pub used: bool,
@@ -347,7 +351,8 @@ pub async fn rules(
 /// a `version` is refused (422, field `version`, code `read_only`).
 /// Versions are never edited; a change is a new version.
 #[utoipa::path(post, path = "/v1/valuation-rules", tag = "commission", security(("bearer" = [])),
-    request_body(content = Object, description = "A `commission::RuleDraft`: a valuation rule without its version"),
+    request_body(content = crate::views::schema::RuleDraft,
+        description = "A valuation rule without its version"),
     responses((status = 201, body = RuleView), (status = 409, body = crate::error::ProblemBody),
         (status = 422, body = crate::error::ProblemBody)))]
 pub async fn publish_rule(
@@ -371,6 +376,7 @@ pub async fn publish_rule(
 
 #[derive(Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"from": "UAH", "to": "EUR", "date": "2022-03-14", "rate": "0.0306", "source": "NBU"}))]
 pub struct RecordRate {
     #[schema(example = "UAH")]
     pub from: String,
@@ -493,7 +499,8 @@ pub struct ImportResult {
 /// line is optional). All or nothing: any invalid line answers 422 with one
 /// error per line (`line[N].field`) and records nothing.
 #[utoipa::path(post, path = "/v1/exchange-rates/import", tag = "commission", security(("bearer" = [])),
-    request_body(content = String, content_type = "text/csv"),
+    request_body(content = String, content_type = "text/csv",
+        example = "from,to,date,rate,source\nUAH,EUR,2022-03-14,0.0306,NBU\nUSD,EUR,2022-03-14,0.9123,ECB\n"),
     responses((status = 200, body = ImportResult), (status = 422, body = crate::error::ProblemBody)))]
 pub async fn import_rates(
     State(state): State<AppState>,
@@ -509,16 +516,17 @@ pub async fn import_rates(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"quantities": {"floor_area_m2": "112.5"}}))]
 pub struct Assess {
     /// A rule version of the case's category; default the latest.
     pub rule_version: Option<u32>,
     /// Quantities by unit name (e.g. `floor_area_m2`), added to those the
     /// claim gives.
     #[serde(default)]
-    #[schema(value_type = Object)]
+    #[schema(value_type = BTreeMap<String, String>)]
     pub quantities: BTreeMap<String, Decimal>,
     /// For manual rules or cases above a threshold: amount and justification.
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<crate::views::schema::ManualEntry>)]
     pub manual: Option<ManualEntry>,
 }
 
@@ -533,7 +541,7 @@ pub struct AssessmentView {
     #[schema(value_type = Option<String>, format = Uuid)]
     pub batch_id: Option<BatchId>,
     /// Rule snapshot, inputs, routing, breakdown, conversions and result.
-    #[schema(value_type = Object)]
+    #[schema(value_type = crate::views::schema::Assessment)]
     pub assessment: Assessment,
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]

@@ -14,7 +14,7 @@ page_of!(
     /// A page of the category catalogue.
     CategoryPage,
     CategoryRecord,
-    Vec<Object>
+    Vec<crate::views::schema::CategoryView>
 );
 
 /// List the categories, open or not, each with its form's fields, by code,
@@ -33,7 +33,7 @@ page_of!(
     /// A page of Ukraine's regions.
     RegionPage,
     register::Region,
-    Vec<Object>
+    Vec<crate::views::schema::Region>
 );
 
 /// List Ukraine's regions (ISO 3166-2:UA) by code, cursor-paged. Public.
@@ -51,8 +51,8 @@ pub async fn regions(
 /// current ETag).
 #[utoipa::path(put, path = "/v1/categories/{code}", tag = "register", security(("bearer" = [])),
     params(("code" = String, Path, example = "A3.1"), ("If-Match" = Option<String>, Header)),
-    request_body(content = Object, description = "The category, as listed by GET /v1/categories"),
-    responses((status = 200, body = Object), (status = 201, body = Object),
+    request_body(content = crate::views::schema::Category, description = "The category, as listed by GET /v1/categories"),
+    responses((status = 200, body = crate::views::schema::CategoryView), (status = 201, body = crate::views::schema::CategoryView),
         (status = 412, body = crate::error::ProblemBody), (status = 422, body = crate::error::ProblemBody)))]
 pub async fn put(
     State(state): State<AppState>,

@@ -27,20 +27,22 @@ pub struct ClaimView {
     #[schema(value_type = String, format = Uuid)]
     pub id: ClaimId,
     pub reference: Option<String>,
-    #[schema(value_type = String, example = "draft")]
+    #[schema(value_type = crate::views::schema::ClaimStatus, example = "draft")]
     pub status: ClaimStatus,
     pub category: Option<String>,
     pub sensitive: bool,
     /// The claim as filed (see `POST /v1/claims`).
-    #[schema(value_type = Object)]
+    #[schema(value_type = crate::views::schema::ClaimDraft)]
     pub claim: Value,
     /// Total claimed per currency, derived from the losses.
-    #[schema(value_type = Vec<Object>)]
+    #[schema(value_type = Vec<crate::views::schema::Money>)]
     pub totals: Value,
     pub duplicate_flagged: bool,
-    #[schema(value_type = Option<Object>)]
+    /// The secretariat's recommendation to the Board, once made.
+    #[schema(value_type = Option<BoardAdvice>)]
     pub recommendation: Option<Value>,
-    #[schema(value_type = Option<Object>)]
+    /// The Board's decision on recording, once made.
+    #[schema(value_type = Option<BoardAdvice>)]
     pub decision: Option<Value>,
     #[serde(with = "time::serde::rfc3339::option")]
     #[schema(value_type = Option<String>, format = DateTime)]
@@ -69,14 +71,14 @@ pub struct ClaimantView {
     #[schema(value_type = String, format = Uuid)]
     pub id: ClaimId,
     pub reference: Option<String>,
-    #[schema(value_type = String, example = "draft")]
+    #[schema(value_type = crate::views::schema::ClaimStatus, example = "draft")]
     pub status: ClaimStatus,
     pub category: Option<String>,
     /// The claim as filed (see `POST /v1/claims`).
-    #[schema(value_type = Object)]
+    #[schema(value_type = crate::views::schema::ClaimDraft)]
     pub claim: Value,
     /// Total claimed per currency, derived from the losses.
-    #[schema(value_type = Vec<Object>)]
+    #[schema(value_type = Vec<crate::views::schema::Money>)]
     pub totals: Value,
     /// The Board's decision on recording, once made.
     pub decision: Option<BoardDecisionView>,
@@ -93,6 +95,22 @@ pub struct ClaimantView {
     #[schema(value_type = String, format = DateTime)]
     pub updated_at: OffsetDateTime,
     pub version: i64,
+}
+
+/// A recommendation to the Board or the Board's decision, as staff read it.
+#[derive(ToSchema)]
+#[allow(
+    dead_code,
+    reason = "described, never built: the record keeps it as JSON"
+)]
+pub struct BoardAdvice {
+    pub outcome: Outcome,
+    pub reasons: String,
+    /// The staff account that made it.
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub by: Option<String>,
+    /// When a recommendation was made (Unix time, seconds).
+    pub at: Option<i64>,
 }
 
 /// The Board's decision as the claimant reads it.
@@ -118,14 +136,14 @@ pub struct ClaimSummary {
     #[schema(value_type = String, format = Uuid)]
     pub id: ClaimId,
     pub reference: Option<String>,
-    #[schema(value_type = String)]
+    #[schema(value_type = crate::views::schema::ClaimStatus)]
     pub status: ClaimStatus,
     pub category: Option<String>,
     pub region: Option<String>,
     pub claimant_name: Option<String>,
     pub sensitive: bool,
     pub duplicate_flagged: bool,
-    #[schema(value_type = Vec<Object>)]
+    #[schema(value_type = Vec<crate::views::schema::Money>)]
     pub totals: Value,
     #[serde(with = "time::serde::rfc3339::option")]
     #[schema(value_type = Option<String>, format = DateTime)]
@@ -222,7 +240,8 @@ fn staff_view(state: &AppState, record: ClaimRecord) -> ApiResult<ClaimView> {
 /// Files a new claim as a draft.
 #[utoipa::path(post, path = "/v1/claims", tag = "register", security(("bearer" = [])),
     params(("Idempotency-Key" = Option<String>, Header)),
-    request_body(content = Object, description = "A claim draft: claimant, representation, category, incident, location, narrative, losses, external_references, category_fields; every part optional until submission"),
+    request_body(content = crate::views::schema::ClaimDraft, description = "A claim draft: every part optional until submission",
+        example = json!(crate::views::schema::claim_example())),
     responses((status = 201, body = ClaimAnswer), (status = 422, body = crate::error::ProblemBody)))]
 pub async fn create(
     State(state): State<AppState>,
@@ -256,7 +275,8 @@ pub async fn read(
 /// Edits a draft with a JSON Merge Patch (RFC 7396). Needs `If-Match`.
 #[utoipa::path(patch, path = "/v1/claims/{id}", tag = "register", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid), ("If-Match" = String, Header)),
-    request_body(content = Object, description = "JSON Merge Patch of the draft"),
+    request_body(content = crate::views::schema::ClaimDraft, description = "JSON Merge Patch of the draft: the parts to change; `null` removes a part",
+        example = json!({"narrative": "The house was hit by artillery on 14 March 2022 and burned down to the foundations."})),
     responses((status = 200, body = ClaimAnswer), (status = 409, body = crate::error::ProblemBody),
         (status = 412, body = crate::error::ProblemBody), (status = 428, body = crate::error::ProblemBody)))]
 pub async fn edit(
@@ -293,6 +313,7 @@ pub async fn submit(
 
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"reason": "Filed twice by mistake."}))]
 pub struct Reason {
     /// Why: kept in the claim's history.
     #[serde(default)]
@@ -301,6 +322,7 @@ pub struct Reason {
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"message": "Please add the certificate of ownership."}))]
 pub struct Message {
     pub message: String,
 }
@@ -386,6 +408,7 @@ impl From<Outcome> for BoardOutcome {
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"outcome": "recorded", "reasons": "Meets the criteria."}))]
 pub struct Recommend {
     pub outcome: Outcome,
     pub reasons: String,
@@ -415,7 +438,7 @@ pub async fn recommend(
 // Renamed in the description: schema names are global, and the Council's
 // `decisions::Decide` would otherwise replace this one.
 #[derive(Deserialize, ToSchema)]
-#[schema(as = ClaimDecide)]
+#[schema(as = ClaimDecide, example = json!({"outcome": "recorded", "reasons": "Meets the criteria."}))]
 #[serde(deny_unknown_fields)]
 pub struct Decide {
     pub outcome: Outcome,
@@ -463,6 +486,7 @@ pub struct BulkDecision {
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"meeting_reference": "B/2026/7", "items": [{"claim_id": "01a24b20-5b67-757f-9050-b4742f615871", "outcome": "recorded", "reasons": "Meets the criteria.", "if_match": "\"v3\""}]}))]
 pub struct BulkDecisions {
     /// The Board meeting the decisions were taken at, e.g. `B/2026/14`.
     pub meeting_reference: Option<String>,
@@ -477,10 +501,10 @@ pub struct BulkResult {
     pub claim_id: ClaimId,
     /// HTTP status this decision would have had on its own.
     pub status: u16,
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<crate::views::schema::ClaimStatus>)]
     pub claim_status: Option<ClaimStatus>,
     /// The problem, when the decision was not taken.
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<crate::error::ProblemBody>)]
     pub problem: Option<Value>,
 }
 
@@ -656,11 +680,29 @@ impl From<Step> for HistoryEntry {
     }
 }
 
+/// A request for information or the claimant's answer.
+#[derive(ToSchema)]
+#[allow(
+    dead_code,
+    reason = "described, never built: the store's record is sent"
+)]
+pub struct MessageView {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: String,
+    /// `request` (staff asks) or `response` (the claimant answers).
+    pub kind: String,
+    #[schema(value_type = String, format = Uuid)]
+    pub author: String,
+    pub text: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub at: String,
+}
+
 page_of!(
     /// A page of a claim's messages.
     MessagePage,
     store::claims::ClaimMessage,
-    Vec<Object>
+    Vec<MessageView>
 );
 
 /// List the requests for information and the claimant's answers, oldest
@@ -784,6 +826,7 @@ pub enum FlagOutcome {
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"outcome": "not_duplicate", "reason": "Different properties of the same owner."}))]
 pub struct ResolveFlag {
     pub outcome: FlagOutcome,
     pub reason: String,

@@ -169,6 +169,7 @@ pub async fn commission_status(State(state): State<AppState>) -> ApiResult<Json<
 /// A treaty action to record (or a correction of one).
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"participant": "UA", "kind": "ratification", "date": "2026-03-02"}))]
 pub struct RecordAction {
     /// ISO 3166-1 alpha-2 code, or `EU`.
     #[schema(example = "UA")]
@@ -257,6 +258,7 @@ pub async fn record_action(
 /// The Council's determination that funding is sufficient.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"date": "2026-05-20", "text": "The Conference of Participants determined the funding adequate."}))]
 pub struct RecordDetermination {
     #[schema(example = "2026-05-20")]
     pub date: String,
@@ -298,6 +300,7 @@ pub async fn record_determination(
 /// A pledge, or a confirmation of a contribution.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"participant": "FR", "amount": {"amount": "1000000.00", "currency": "EUR"}, "date": "2026-02-10"}))]
 pub struct RecordCommitment {
     /// The participant; a state's representative may leave it out (its
     /// own).
@@ -353,6 +356,7 @@ pub async fn record_contribution(
 #[derive(Deserialize, ToSchema)]
 #[schema(as = ConventionRecordRate)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"from": "GBP", "to": "EUR", "rate": "1.1725", "date": "2026-02-10", "source": "ECB"}))]
 pub struct RecordRate {
     #[schema(example = "GBP")]
     pub from: String,
@@ -389,6 +393,7 @@ pub async fn record_rate(
 /// What a participant carries on the basis of a weighted condition.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"participant": "FR", "basis": "rd4u-2025-budget", "value": "450000.00", "unit": "EUR", "source": "Register of Damage, 2025 budget contributions", "date": "2025-12-31"}))]
 pub struct RecordWeight {
     #[schema(example = "FR")]
     pub participant: String,
@@ -444,6 +449,7 @@ pub async fn record_weight(
 /// The total a basis is measured against.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"basis": "rd4u-2025-budget", "value": "7384300.00", "unit": "EUR", "source": "Register of Damage, 2025 budget", "date": "2025-12-31"}))]
 pub struct RecordBasisTotal {
     #[schema(example = "rd4u-2025-budget")]
     pub basis: String,

@@ -34,27 +34,24 @@ pub struct DecisionView {
     pub case_id: CaseId,
     #[schema(value_type = String, format = Uuid)]
     pub recommendation_id: RecommendationId,
-    /// awaiting_council, with_review_committee, reviewed_by_committee,
-    /// with_assembly, adopted_by_assembly, final, returned_to_panel,
-    /// rejected_by_assembly
-    #[schema(value_type = String)]
+    #[schema(value_type = crate::views::schema::DecisionStatus)]
     pub status: DecisionStatus,
     #[schema(value_type = Option<String>, example = "ICC-DEC-2027-000001")]
     pub number: Option<DecisionNumber>,
     #[schema(value_type = Option<String>, format = Date)]
     pub decided_on: Option<String>,
-    #[schema(value_type = Object)]
+    #[schema(value_type = crate::views::schema::PanelOutcome)]
     pub outcome: Outcome,
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<crate::views::schema::ReviewOutcome>)]
     pub review: Option<ReviewOutcome>,
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<crate::views::schema::AssemblyVote>)]
     pub assembly_vote: Option<AssemblyVote>,
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<crate::views::schema::Supersession>)]
     pub supersedes: Option<commission::Supersession>,
     #[schema(value_type = Option<String>, format = Uuid)]
     pub superseded_by: Option<DecisionId>,
     pub meeting_reference: Option<String>,
-    #[schema(value_type = Vec<Object>)]
+    #[schema(value_type = Vec<crate::views::schema::CouncilAction>)]
     pub history: Vec<CouncilAction>,
     pub version: i64,
 }
@@ -97,13 +94,12 @@ impl From<Issued> for IssuedView {
 }
 
 /// What the Council does with a recommendation.
-#[derive(Clone, Deserialize, ToSchema)]
+#[derive(Clone, Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum CouncilStep {
     /// Final decision, numbered `ICC-DEC-<year>-<sequence>`.
     Approve {
         #[serde(default)]
-        #[schema(value_type = Option<String>, format = Date)]
         decided_on: Option<String>,
     },
     ReturnToPanel {
@@ -113,14 +109,12 @@ pub enum CouncilStep {
         grounds: String,
     },
     RecordReviewOutcome {
-        #[schema(value_type = Object)]
         outcome: ReviewOutcome,
     },
     ReferToAssembly {
         grounds: String,
     },
     RecordAssemblyVote {
-        #[schema(value_type = Object)]
         vote: AssemblyVote,
     },
 }
@@ -144,7 +138,54 @@ impl CouncilStep {
     }
 }
 
-#[derive(Clone, Deserialize, ToSchema)]
+/// The shape of a body that names a Council step by `action`, with the
+/// fields every step of that body has; described as one object per step
+/// (a flattened enum is not an object a client generator can build).
+macro_rules! council_step_schema {
+    ($(#[$meta:meta])* $name:ident as $public:ident { $($field:tt)* }) => {
+        #[derive(ToSchema)]
+        $(#[$meta])*
+        #[schema(as = $public)]
+        #[serde(tag = "action", rename_all = "snake_case")]
+        #[allow(dead_code, reason = "described, never built")]
+        pub enum $name {
+            /// Final decision, numbered `ICC-DEC-<year>-<sequence>`.
+            Approve {
+                $($field)*
+                #[schema(value_type = Option<String>, format = Date)]
+                decided_on: Option<String>,
+            },
+            ReturnToPanel { $($field)* reasons: String },
+            ReferToReviewCommittee { $($field)* grounds: String },
+            RecordReviewOutcome { $($field)* outcome: crate::views::schema::ReviewOutcome },
+            ReferToAssembly { $($field)* grounds: String },
+            RecordAssemblyVote { $($field)* vote: crate::views::schema::AssemblyVote },
+        }
+    };
+}
+
+council_step_schema!(
+    /// A Council step on one recommendation, named by `action`.
+    #[schema(example = json!({"action": "approve", "meeting_reference": "C/2027/14", "decided_on": "2027-03-18"}))]
+    DecideSchema as Decide {
+        /// The Council meeting, e.g. `C/2027/14`.
+        meeting_reference: Option<String>,
+    }
+);
+
+council_step_schema!(
+    /// One recommendation of a bulk decision and the step on it.
+    BulkItemSchema as BulkItem {
+        #[schema(value_type = String, format = Uuid)]
+        recommendation: String,
+        /// The decision's ETag (`"v3"`), the string `If-Match` would carry
+        /// for it alone: an item decided or changed since is refused with 412.
+        #[schema(example = "\"v3\"")]
+        if_match: String,
+    }
+);
+
+#[derive(Clone, Deserialize)]
 pub struct Decide {
     /// The Council meeting, e.g. `C/2027/14`.
     pub meeting_reference: Option<String>,
@@ -184,7 +225,7 @@ pub async fn recommendation_decision(
 /// without it, 412 when stale; of two approvals at once one wins and the
 /// other gets 412 (or 409). Gated.
 #[utoipa::path(post, path = "/v1/recommendations/{id}/decision", tag = "decisions", security(("bearer" = [])),
-    params(("id" = String, Path, format = Uuid)), request_body = Decide,
+    params(("id" = String, Path, format = Uuid)), request_body = DecideSchema,
     responses((status = 200, body = IssuedView), (status = 409, body = crate::error::ProblemBody),
         (status = 412, body = crate::error::ProblemBody),
         (status = 428, body = crate::error::ProblemBody)))]
@@ -212,13 +253,11 @@ pub async fn decide(
     ))
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize)]
 pub struct BulkItem {
-    #[schema(value_type = String, format = Uuid)]
     pub recommendation: RecommendationId,
     /// The decision's ETag (`"v3"`), the string `If-Match` would carry for
     /// it alone: an item decided or changed since is refused with 412.
-    #[schema(example = "\"v3\"")]
     pub if_match: String,
     #[serde(flatten)]
     pub step: CouncilStep,
@@ -226,8 +265,10 @@ pub struct BulkItem {
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"meeting_reference": "C/2027/14", "items": [{"recommendation": "01a24b20-5b67-757f-9050-b4742f615871", "if_match": "\"v1\"", "action": "approve"}]}))]
 pub struct BulkDecide {
     pub meeting_reference: String,
+    #[schema(value_type = Vec<BulkItemSchema>)]
     pub items: Vec<BulkItem>,
 }
 
@@ -237,7 +278,8 @@ pub struct BulkResult {
     pub recommendation: RecommendationId,
     pub status: u16,
     pub result: Option<IssuedView>,
-    #[schema(value_type = Option<Object>)]
+    /// The problem, when the item was not decided.
+    #[schema(value_type = Option<crate::error::ProblemBody>)]
     pub problem: Option<Value>,
 }
 
@@ -365,16 +407,16 @@ pub async fn case_decisions(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"reason": "clerical_error", "explanation": "The floor area was read as 121.5 m² instead of 112.5 m².", "amount": {"amount": "67500.00", "currency": "EUR"}, "meeting_reference": "C/2027/15"}))]
 pub struct Correct {
-    /// clerical_error or computational_error
-    #[schema(value_type = String)]
+    #[schema(value_type = crate::views::schema::CorrectionReason)]
     pub reason: CorrectionReason,
     pub explanation: String,
     /// The corrected amount of an award.
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<crate::views::schema::Money>)]
     pub amount: Option<Money>,
     /// Or the corrected outcome in full.
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<crate::views::schema::PanelOutcome>)]
     pub outcome: Option<Outcome>,
     pub meeting_reference: Option<String>,
     #[schema(value_type = Option<String>, format = Date)]
@@ -428,14 +470,14 @@ pub async fn correct(
 /// A final decision as the claimant sees it.
 #[derive(Serialize, ToSchema)]
 pub struct ClaimDecisionView {
-    #[schema(value_type = String)]
+    #[schema(value_type = Option<String>, example = "ICC-DEC-2027-000001")]
     pub number: Option<DecisionNumber>,
     #[schema(value_type = Option<String>, format = Date)]
     pub decided_on: Option<String>,
     /// Amount and variation reasons, or dismissal codes and text.
-    #[schema(value_type = Object)]
+    #[schema(value_type = crate::views::schema::PanelOutcome)]
     pub outcome: Outcome,
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<crate::views::schema::Supersession>)]
     pub supersedes: Option<commission::Supersession>,
     /// Superseded by a correcting decision: no longer in force.
     pub superseded: bool,
@@ -479,17 +521,17 @@ pub async fn claim_decisions(
 /// One entry of the public register: no names, no claim.
 #[derive(Serialize, ToSchema)]
 pub struct PublicDecision {
-    #[schema(value_type = String)]
+    #[schema(value_type = Option<String>, example = "ICC-DEC-2027-000001")]
     pub number: Option<DecisionNumber>,
     #[schema(value_type = Option<String>, format = Date)]
     pub decided_on: Option<String>,
     pub category: String,
     pub region: Option<String>,
-    /// award or dismissal
+    /// `award` or `dismissal`
     pub outcome: &'static str,
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<crate::views::schema::Money>)]
     pub amount: Option<Money>,
-    #[schema(value_type = Vec<String>)]
+    #[schema(value_type = Vec<crate::views::schema::DismissalCode>)]
     pub dismissal_codes: Vec<DismissalCode>,
     /// The number of the decision this one corrects.
     #[schema(value_type = Option<String>)]

@@ -174,7 +174,8 @@ async fn work(
 #[utoipa::path(post, path = "/v1/imports", tag = "register", security(("bearer" = [])),
     params(UploadQuery),
     request_body(content = String, content_type = "application/x-ndjson",
-        description = "JSON Lines, or CSV with `Content-Type: text/csv`"),
+        description = "JSON Lines, or CSV with `Content-Type: text/csv`",
+        example = json!(include_str!("../../../../docs/examples/claims.jsonl"))),
     responses((status = 202, description = "The import job", body = ImportView)))]
 pub async fn upload(
     State(state): State<AppState>,

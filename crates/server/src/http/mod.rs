@@ -80,11 +80,14 @@ use utoipa_swagger_ui::SwaggerUi;
 #[openapi(
     info(
         title = "Redress",
+        version = env!("CARGO_PKG_VERSION"),
         description = "Register of damage, Claims Commission and ratification tracker.\n\n\
             Errors are RFC 9457 problem details (`application/problem+json`).",
         license(name = "EUPL-1.2")
     ),
     modifiers(&BearerAuth),
+    // Recursive (a threshold rule's `below`), so not collected from its uses.
+    components(schemas(crate::views::schema::RuleKind)),
     tags(
         (name = "service", description = "Health, readiness, metrics"),
         (name = "accounts", description = "Accounts, roles and tokens"),
@@ -222,7 +225,79 @@ fn api() -> OpenApiRouter<AppState> {
 fn parts() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let (api, mut spec) = api().split_for_parts();
     problem::ProblemResponses.modify(&mut spec);
+    unique_operation_ids(&mut spec);
     (api, spec)
+}
+
+/// Operation ids are the handlers' names, which repeat across modules
+/// (`list`, `read`, `create`). An id used more than once is qualified by
+/// the path's fixed segments (`GET /v1/claims/{id}/evidence`, `list`:
+/// `claims_evidence_list`), so that every id is unique, as OpenAPI
+/// requires and client generators name functions by.
+fn unique_operation_ids(spec: &mut utoipa::openapi::OpenApi) {
+    use std::collections::HashMap;
+    let mut uses: HashMap<String, usize> = HashMap::new();
+    for item in spec.paths.paths.values() {
+        for operation in operations(item) {
+            if let Some(id) = &operation.operation_id {
+                *uses.entry(id.clone()).or_default() += 1;
+            }
+        }
+    }
+    for (path, item) in &mut spec.paths.paths {
+        let segments: Vec<String> = path
+            .split('/')
+            .filter(|s| !s.is_empty() && *s != "v1" && !s.starts_with('{'))
+            .map(|s| s.replace(['-', '.'], "_"))
+            .collect();
+        for operation in operations_mut(item) {
+            let Some(id) = operation.operation_id.as_mut() else {
+                continue;
+            };
+            if uses.get(id.as_str()).copied().unwrap_or(0) < 2 {
+                continue;
+            }
+            let mut qualified = segments.join("_");
+            if segments.last() != Some(id) {
+                qualified = format!("{qualified}_{id}");
+            }
+            *id = qualified;
+        }
+    }
+}
+
+fn operations(
+    item: &utoipa::openapi::path::PathItem,
+) -> impl Iterator<Item = &utoipa::openapi::path::Operation> {
+    [
+        &item.get,
+        &item.put,
+        &item.post,
+        &item.delete,
+        &item.options,
+        &item.head,
+        &item.patch,
+        &item.trace,
+    ]
+    .into_iter()
+    .flatten()
+}
+
+fn operations_mut(
+    item: &mut utoipa::openapi::path::PathItem,
+) -> impl Iterator<Item = &mut utoipa::openapi::path::Operation> {
+    [
+        &mut item.get,
+        &mut item.put,
+        &mut item.post,
+        &mut item.delete,
+        &mut item.options,
+        &mut item.head,
+        &mut item.patch,
+        &mut item.trace,
+    ]
+    .into_iter()
+    .flatten()
 }
 
 /// The OpenAPI description, as served at `/openapi.json`.

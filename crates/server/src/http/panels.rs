@@ -45,6 +45,7 @@ impl From<PanelRecord> for PanelView {
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Panel A3 (residential property)", "members": ["01a24b20-5b67-757f-9050-b4742f615871", "01a24b20-5b68-7693-b452-d9f72f4ede13", "01a24b20-6c01-7a10-8d3e-0c2b1f9e4a77"], "categories": ["A3.1"]}))]
 pub struct NewPanel {
     pub name: String,
     /// Commissioner accounts.

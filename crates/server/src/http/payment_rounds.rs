@@ -19,11 +19,10 @@ use utoipa::ToSchema;
 pub struct PaymentRoundView {
     #[schema(value_type = String, format = Uuid)]
     pub id: PaymentRoundId,
-    /// preview or confirmed
-    #[schema(value_type = String)]
+    #[schema(value_type = crate::views::schema::RoundStatus)]
     pub status: RoundStatus,
-    /// `commission::PaymentRoundPreview`: lines per award, total, unspent.
-    #[schema(value_type = Object)]
+    /// Lines per award, total, unspent.
+    #[schema(value_type = crate::views::schema::PaymentRoundPreview)]
     pub preview: commission::PaymentRoundPreview,
     #[serde(with = "time::serde::rfc3339::option")]
     #[schema(value_type = Option<String>, format = DateTime)]
@@ -45,15 +44,20 @@ impl From<PaymentRoundRecord> for PaymentRoundView {
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "available": {"amount": "1000000.00", "currency": "EUR"},
+    "priority_amount": {"amount": "10000.00", "currency": "EUR"},
+    "remainder": {"rule": "pro_rata"}
+}))]
 pub struct NewRound {
     /// The money available, in the currency of the awards it pays.
-    #[schema(value_type = Object)]
+    #[schema(value_type = crate::views::schema::Money)]
     pub available: Money,
     /// Each award to an individual is first paid up to this amount.
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<crate::views::schema::Money>)]
     pub priority_amount: Option<Money>,
     /// `{"rule": "pro_rata"}` (default) or `{"rule": "tiers", "ceilings": [...]}`.
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<crate::views::schema::RemainderRule>)]
     pub remainder: Option<RemainderRule>,
 }
 

@@ -41,16 +41,14 @@ pub struct RecommendationView {
     pub batch_id: Option<BatchId>,
     #[schema(value_type = String, format = Uuid)]
     pub proposed_by: AccountId,
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<crate::views::schema::Money>)]
     pub assessed_amount: Option<Money>,
-    /// `commission::Outcome`: award (amount, variation reasons) or
-    /// dismissal (codes, text).
-    #[schema(value_type = Object)]
+    /// An award (amount, variation reasons) or a dismissal (codes, text).
+    #[schema(value_type = crate::views::schema::PanelOutcome)]
     pub outcome: Outcome,
-    #[schema(value_type = Vec<Object>)]
+    #[schema(value_type = Vec<crate::views::schema::Vote>)]
     pub votes: Vec<Vote>,
-    /// open, adopted, rejected
-    #[schema(value_type = String)]
+    #[schema(value_type = crate::views::schema::RecommendationStatus)]
     pub status: commission::RecommendationStatus,
     pub tally: Option<TallyView>,
     /// The decision before the Council once adopted: its version is the
@@ -63,7 +61,7 @@ pub struct RecommendationView {
 pub struct DecisionRef {
     #[schema(value_type = String, format = Uuid)]
     pub id: DecisionId,
-    #[schema(value_type = String)]
+    #[schema(value_type = crate::views::schema::DecisionStatus)]
     pub status: DecisionStatus,
     pub version: i64,
 }
@@ -114,16 +112,18 @@ impl From<Recommended> for RecommendationView {
 /// (codes from the list, plus text).
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"panel": "01a24b20-5b67-757f-9050-b4742f615871", "outcome": "award"}))]
 pub struct Propose {
     #[schema(value_type = String, format = Uuid)]
     pub panel: PanelId,
-    /// award or dismissal
+    /// `award` or `dismissal`
+    #[schema(example = "award")]
     pub outcome: String,
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<crate::views::schema::Money>)]
     pub amount: Option<Money>,
     pub variation_reasons: Option<String>,
     #[serde(default)]
-    #[schema(value_type = Vec<String>)]
+    #[schema(value_type = Vec<crate::views::schema::DismissalCode>)]
     pub codes: Vec<DismissalCode>,
     pub text: Option<String>,
 }
@@ -249,9 +249,9 @@ pub async fn recommendation(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"choice": "in_favour"}))]
 pub struct CastVote {
-    /// in_favour, against, abstain
-    #[schema(value_type = String)]
+    #[schema(value_type = crate::views::schema::VoteChoice)]
     pub choice: VoteChoice,
 }
 

@@ -14,7 +14,7 @@ use store::reports::{ClaimCounts, ProcessingReport};
 
 /// Claims counted by status, category, region and month of submission.
 #[utoipa::path(get, path = "/v1/reports/claims", tag = "reports", security(("bearer" = [])),
-    responses((status = 200, body = Object, description = "`total`, `by_status`, `by_category`, `by_region`, `by_submission_month` (YYYY-MM, UTC); claims without a category or region count under `none`"),
+    responses((status = 200, body = crate::views::schema::ClaimCounts),
         (status = 403, body = crate::error::ProblemBody)))]
 pub async fn claims(
     State(state): State<AppState>,
@@ -26,7 +26,7 @@ pub async fn claims(
 /// Median and 90th percentile time from submission to recording and to
 /// decision, by category; and the backlog by status.
 #[utoipa::path(get, path = "/v1/reports/processing", tag = "reports", security(("bearer" = [])),
-    responses((status = 200, body = Object, description = "`by_category`: {category: {to_recording, to_decision}} each `{count, median_seconds, p90_seconds}` (continuous percentiles); `backlog`: {status: {count, oldest_submitted_at}}"),
+    responses((status = 200, body = crate::views::schema::ProcessingReport),
         (status = 403, body = crate::error::ProblemBody)))]
 pub async fn processing(
     State(state): State<AppState>,

@@ -20,6 +20,7 @@ use utoipa::ToSchema;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"url": "https://hooks.example.org/redress", "event_types": ["claim.submitted", "claim.recorded"], "description": "Case management system"}))]
 pub struct CreateSubscription {
     /// Where events are POSTed: an `http` or `https` URL on a public
     /// address. Loopback, private, link-local and other non-public
@@ -36,11 +37,11 @@ pub struct CreateSubscription {
     pub include_sensitive: bool,
 }
 
-/// A subscription with its signing secret, shown only here.
-#[derive(Serialize, ToSchema)]
+/// A subscription with its signing secret, shown only here (described as
+/// `views::schema::CreatedSubscription`).
+#[derive(Serialize)]
 pub struct CreatedSubscription {
     #[serde(flatten)]
-    #[schema(value_type = Object)]
     pub subscription: Subscription,
     /// `whsec_` + base64 of the HMAC key. Keep it: it is not shown again.
     pub secret: String,
@@ -90,7 +91,7 @@ page_of!(
     /// A page of webhook subscriptions.
     SubscriptionPage,
     Subscription,
-    Vec<Object>
+    Vec<crate::views::schema::Subscription>
 );
 
 /// List subscriptions (without secrets), oldest first, cursor-paged.
@@ -110,7 +111,7 @@ pub async fn list(
 /// Subscribes a URL to event types; answers with the secret, once.
 #[utoipa::path(post, path = "/v1/webhooks", tag = "webhooks", security(("bearer" = [])),
     request_body = CreateSubscription,
-    responses((status = 201, body = CreatedSubscription), (status = 422, body = crate::error::ProblemBody)))]
+    responses((status = 201, body = crate::views::schema::CreatedSubscription), (status = 422, body = crate::error::ProblemBody)))]
 pub async fn create(
     State(state): State<AppState>,
     auth: Authorized,
@@ -148,7 +149,7 @@ pub async fn create(
 /// Read one subscription (without its secret).
 #[utoipa::path(get, path = "/v1/webhooks/{id}", tag = "webhooks", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid)),
-    responses((status = 200, body = Object), (status = 404, body = crate::error::ProblemBody)))]
+    responses((status = 200, body = crate::views::schema::Subscription), (status = 404, body = crate::error::ProblemBody)))]
 pub async fn read(
     State(state): State<AppState>,
     auth: Authorized,
@@ -163,7 +164,7 @@ pub async fn read(
 /// attempted. Kept for its delivery log. Idempotent.
 #[utoipa::path(delete, path = "/v1/webhooks/{id}", tag = "webhooks", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid)),
-    responses((status = 200, body = Object), (status = 404, body = crate::error::ProblemBody)))]
+    responses((status = 200, body = crate::views::schema::Subscription), (status = 404, body = crate::error::ProblemBody)))]
 pub async fn disable(
     State(state): State<AppState>,
     auth: Authorized,
@@ -176,7 +177,7 @@ pub async fn disable(
 
 #[derive(Serialize, ToSchema)]
 pub struct DeliveryPage {
-    #[schema(value_type = Vec<Object>)]
+    #[schema(value_type = Vec<crate::views::schema::Delivery>)]
     pub items: Vec<DeliveryRecord>,
     pub next_cursor: Option<String>,
 }

@@ -29,13 +29,23 @@ pub fn rfc3339(at: OffsetDateTime) -> String {
 }
 
 /// Money on the wire: the amount as a decimal string at the currency's
-/// minor unit.
-#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+/// minor unit. Described as the one `Money` schema (`views::schema::Money`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct MoneyView {
-    #[schema(example = "1000000.00")]
     pub amount: String,
-    #[schema(example = "EUR")]
     pub currency: String,
+}
+
+impl utoipa::PartialSchema for MoneyView {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        <super::schema::Money as utoipa::PartialSchema>::schema()
+    }
+}
+
+impl ToSchema for MoneyView {
+    fn name() -> std::borrow::Cow<'static, str> {
+        <super::schema::Money as ToSchema>::name()
+    }
 }
 
 impl From<Money> for MoneyView {
@@ -254,7 +264,7 @@ pub struct ConventionView {
     pub weighted: Vec<WeightedView>,
     pub missing: Vec<MissingView>,
     /// The entry-into-force rule applied, as data.
-    #[schema(value_type = Object)]
+    #[schema(value_type = crate::views::schema::EntryIntoForceRule)]
     pub rule: serde_json::Value,
     /// The rule is the assumed reading of the convention until confirmed
     /// against the authentic text.
@@ -769,7 +779,7 @@ pub struct EventView {
     /// `participant_added`.
     pub kind: String,
     /// The event's data, tagged by `event`.
-    #[schema(value_type = Object)]
+    #[schema(value_type = crate::views::schema::ConventionEvent)]
     pub event: serde_json::Value,
 }
 

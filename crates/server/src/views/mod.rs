@@ -4,3 +4,4 @@
 
 pub mod convention;
 pub mod money;
+pub mod schema;

@@ -28,5 +28,6 @@ mod need_to_know;
 mod reports;
 mod security;
 mod treaty_record;
+mod typed_contract;
 mod web;
 mod webhooks;
