@@ -1,16 +1,18 @@
 //! The entry-into-force engine on arbitrary records and rules: treaty
 //! actions of any kind and date (corrections and withdrawals included),
-//! rules with any threshold and period, evaluated on any day. Nothing may
-//! panic, and what it reports must hold together.
+//! weights and basis totals, rules with any threshold, weighted condition
+//! and period form, evaluated on any day. Nothing may panic, and what it
+//! reports must hold together.
 #![no_main]
 
 use libfuzzer_sys::arbitrary::{Result, Unstructured};
 use libfuzzer_sys::fuzz_target;
 use ratification::{
-    ActionId, ActionKind, ConsentKind, EntryIntoForceRule, FundingDetermination,
-    FundingDeterminationId, Participant, ParticipantCode, PeriodRule, TreatyAction, evaluate,
-    validate_action,
+    ActionId, ActionKind, BasisCode, BasisTotal, ConsentKind, EntryIntoForceRule,
+    EvaluationInput, FundingDetermination, FundingDeterminationId, Participant, ParticipantCode,
+    PeriodRule, TotalKind, TreatyAction, Weight, WeightedCondition, evaluate, validate_action,
 };
+use rust_decimal::Decimal;
 use time::Date;
 
 const CODES: [&str; 10] = ["FR", "DE", "NL", "UA", "PL", "EU", "GB", "US", "IT", "MT"];
@@ -48,16 +50,39 @@ fn rule(u: &mut Unstructured<'_>) -> Result<EntryIntoForceRule> {
             None
         },
         requires_funding_determination: u.arbitrary()?,
-        period: if u.arbitrary()? {
-            PeriodRule::FirstDayOfMonthAfter {
-                months: u.arbitrary()?,
-            }
+        weighted: if u.arbitrary()? {
+            vec![WeightedCondition {
+                basis: basis(),
+                share: Decimal::new(u.int_in_range(1..=100)?, 2),
+                total: if u.arbitrary()? {
+                    TotalKind::Recorded
+                } else {
+                    TotalKind::AllParticipants
+                },
+            }]
         } else {
-            PeriodRule::DaysAfter {
+            Vec::new()
+        },
+        accession_open: u.arbitrary()?,
+        period: match u.int_in_range(0..=3)? {
+            0 => PeriodRule::FirstDayOfMonthAfter {
+                months: u.arbitrary()?,
+            },
+            1 => PeriodRule::DaysAfter {
                 days: u.arbitrary()?,
-            }
+            },
+            2 => PeriodRule::MonthsAfter {
+                months: u.arbitrary()?,
+            },
+            _ => PeriodRule::FirstDayOfMonthAfterDays {
+                days: u.arbitrary()?,
+            },
         },
     })
+}
+
+fn basis() -> BasisCode {
+    BasisCode::parse("rd4u-2025-budget").expect("a valid basis code")
 }
 
 fn run(u: &mut Unstructured<'_>) -> Result<()> {
@@ -77,7 +102,9 @@ fn run(u: &mut Unstructured<'_>) -> Result<()> {
         if !actions.is_empty() && u.ratio(1, 6)? {
             action.withdraws = Some(u.choose(&actions)?.id);
         }
-        if !validated || validate_action(&participants, &actions, &action, action.date).is_ok() {
+        if !validated
+            || validate_action(&rule, &participants, &actions, &action, action.date).is_ok()
+        {
             actions.push(action);
         }
     }
@@ -92,10 +119,27 @@ fn run(u: &mut Unstructured<'_>) -> Result<()> {
         }
         determinations.push(d);
     }
+    let mut weights: Vec<Weight> = Vec::new();
+    for _ in 0..u.int_in_range(0..=12)? {
+        let value = Decimal::new(u.int_in_range(-10..=1_000_000)?, u.int_in_range(0..=2)?);
+        weights.push(Weight::new(code(u)?, basis(), value, "EUR", "fuzz", date(u)?));
+    }
+    let mut basis_totals: Vec<BasisTotal> = Vec::new();
+    for _ in 0..u.int_in_range(0..=2)? {
+        let value = Decimal::new(u.int_in_range(-10..=10_000_000)?, 2);
+        basis_totals.push(BasisTotal::new(basis(), value, "EUR", "fuzz", date(u)?));
+    }
+    let input = EvaluationInput {
+        participants: &participants,
+        actions: &actions,
+        funding_determinations: &determinations,
+        weights: &weights,
+        basis_totals: &basis_totals,
+    };
     for _ in 0..u.int_in_range(1..=4)? {
         let today = date(u)?;
-        let status = evaluate(&rule, &participants, &actions, &determinations, today);
-        let again = evaluate(&rule, &participants, &actions, &determinations, today);
+        let status = evaluate(&rule, &input, today);
+        let again = evaluate(&rule, &input, today);
         assert_eq!(status, again, "the engine is a function of its inputs");
         assert_eq!(status.as_of, today);
         assert!(status.counted_consents as usize <= participants.len());
