@@ -62,10 +62,63 @@ pub struct Problem {
     pub cause: Option<anyhow::Error>,
 }
 
+/// The problem types this service issues, as docs/problems.md lists them
+/// (a test holds the two together).
+pub const PROBLEM_TYPES: &[&str] = &[
+    "/problems/malformed-request",
+    "/problems/unauthenticated",
+    "/problems/forbidden",
+    "/problems/csrf",
+    "/problems/not-found",
+    "/problems/method-not-allowed",
+    "/problems/conflict",
+    "/problems/idempotency-in-flight",
+    "/problems/idempotent-request-carried-out",
+    "/problems/commission-not-in-force",
+    "/problems/conflict-of-interest",
+    "/problems/precondition-failed",
+    "/problems/payload-too-large",
+    "/problems/unsupported-media-type",
+    "/problems/multipart-required",
+    "/problems/evidence-type-not-allowed",
+    "/problems/range-not-satisfiable",
+    "/problems/claim-not-eligible",
+    "/problems/missing-exchange-rate",
+    "/problems/validation",
+    "/problems/evidence-type-mismatch",
+    "/problems/evidence-empty",
+    "/problems/idempotency-key-reused",
+    "/problems/precondition-required",
+    "/problems/rate-limited",
+    "/problems/internal",
+    "/problems/unavailable",
+    "/problems/timeout",
+    "/problems/overloaded",
+];
+
+/// The `type` of a problem: one of [`PROBLEM_TYPES`], so that a client can
+/// switch on it.
+pub struct ProblemType;
+
+impl utoipa::PartialSchema for ProblemType {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::Type::String)
+            .enum_values(Some(PROBLEM_TYPES.iter().copied()))
+            .description(Some(
+                "The problem type, a URI reference; docs/problems.md says when each is sent.",
+            ))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for ProblemType {}
+
 /// The problem+json body, as documented in the OpenAPI description.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ProblemBody {
     #[serde(rename = "type")]
+    #[schema(value_type = ProblemType)]
     pub kind: String,
     pub title: String,
     pub status: u16,

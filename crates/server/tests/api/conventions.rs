@@ -331,6 +331,20 @@ fn the_codes_and_problem_types_in_the_docs_are_issued_by_the_server() {
             "docs/problems.md lists /problems/{kind}, which no source issues"
         );
     }
+    // The OpenAPI document names the same types, so a client can switch on
+    // them.
+    let spec = serde_json::to_value(server::http::openapi()).unwrap();
+    let described: std::collections::BTreeSet<String> =
+        spec["components"]["schemas"]["ProblemType"]["enum"]
+            .as_array()
+            .expect("the problem types are an enum")
+            .iter()
+            .filter_map(|t| t.as_str()?.strip_prefix("/problems/").map(str::to_owned))
+            .collect();
+    assert_eq!(
+        described, listed,
+        "the OpenAPI ProblemType against docs/problems.md"
+    );
     let mut in_code = std::collections::BTreeSet::new();
     for (path, text) in &sources {
         for (at, _) in text.match_indices("::new(") {
