@@ -1,7 +1,7 @@
 //! Every error a client can see, as RFC 9457 problem details.
 //!
 //! Handlers return [`ApiError`]. It does not render itself: it rides on the
-//! response as an extension, and the problem layer in [`crate::http`]
+//! response as an extension, and the problem layer in the HTTP layer
 //! renders it with the request id as `instance`. Responses that leave the
 //! stack as bare errors (405 from the router, a timeout) get the same
 //! treatment, so a client never sees an error that is not problem+json.

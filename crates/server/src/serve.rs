@@ -18,7 +18,7 @@
 //!   without an answer. Either way it costs no lasting task or descriptor.
 //!
 //! Request bodies and handlers are bounded by the request timeout layer
-//! (`crate::http::router`), not here.
+//! (the HTTP router), not here.
 
 use crate::error::ApiError;
 use axum::Router;

@@ -568,7 +568,7 @@ impl From<&Recorded<Weight>> for WeightView {
             id: w.id.0,
             participant: w.participant.to_string(),
             basis: w.basis.to_string(),
-            value: w.value.to_string(),
+            value: figure(w.value, Some(&w.unit)),
             unit: w.unit.clone(),
             source: w.source.clone(),
             date: iso(w.date),
@@ -602,7 +602,7 @@ impl From<&Recorded<BasisTotal>> for BasisTotalView {
         Self {
             id: t.id.0,
             basis: t.basis.to_string(),
-            value: t.value.to_string(),
+            value: figure(t.value, Some(&t.unit)),
             unit: t.unit.clone(),
             source: t.source.clone(),
             date: iso(t.date),

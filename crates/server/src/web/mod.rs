@@ -45,7 +45,7 @@ use std::convert::Infallible;
 /// What a page handler answers; an error becomes an HTML error page.
 pub type PageResult = Result<Response, ApiError>;
 
-/// The page routes. Mounted by [`crate::http::router`] beside the API,
+/// The page routes. Mounted by the HTTP router beside the API,
 /// outside the API's bearer-token authorization.
 pub fn router(state: &AppState) -> Router<AppState> {
     Router::new()

@@ -227,6 +227,15 @@ both! {
         let needed = overview["missing"].as_array().unwrap().iter().find(|m| m["condition"] == "weighted").unwrap();
         assert_eq!(needed["needed"], "4000000.00");
 
+        // A figure in a currency reads back at its minor unit.
+        let (status, body) = post(&app, &token, "/v1/convention/weights", weight("UA", "rd4u-2025-budget", json!("400000"))).await;
+        assert_eq!(status, 201, "{body}");
+        assert_eq!(body["value"], "400000.00", "{body}");
+        let recorded = get(&app, "/v1/convention/weights").await;
+        assert_eq!(recorded["weights"][0]["value"], "400000.00", "{recorded}");
+        assert_eq!(recorded["basis_totals"].as_array().unwrap().iter()
+            .find(|t| t["value"] == "8000000.00").map(|t| &t["unit"]), Some(&json!("EUR")), "{recorded}");
+
         // Staff of the Register cannot write the treaty record.
         let (_, registrar) = app.account("Registrar", &[Role::Registrar]).await;
         let (status, _) = post(&app, &registrar, "/v1/convention/weights", weight("UA", "rd4u-2025-budget", json!("10.00"))).await;
