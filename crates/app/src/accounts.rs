@@ -121,6 +121,58 @@ pub async fn read(app: &App, id: AccountId) -> AppResult<Account> {
     Ok(app.store.account(id).await?)
 }
 
+/// The display names of staff accounts, for pages that show who acted:
+/// people are named, never shown by their account id. An id without an
+/// account (deleted fixtures, synthetic load) is absent from the map.
+pub async fn names(
+    app: &App,
+    ids: impl IntoIterator<Item = AccountId>,
+) -> AppResult<std::collections::BTreeMap<AccountId, String>> {
+    let mut out = std::collections::BTreeMap::new();
+    for id in ids {
+        if out.contains_key(&id) {
+            continue;
+        }
+        match app.store.account(id).await {
+            Ok(a) => {
+                out.insert(id, a.display_name);
+            }
+            Err(StoreError::NotFound) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(out)
+}
+
+/// Active accounts holding `role`, by name, for choosing a person (an
+/// assessor to assign) on a page. Claimants' accounts are many; staff
+/// are few, so the accounts are read page by page and only staff kept.
+pub async fn with_role(app: &App, role: Role) -> AppResult<Vec<(AccountId, String)>> {
+    let mut people: Vec<(AccountId, String)> = Vec::new();
+    let mut after = None;
+    loop {
+        let page = app
+            .store
+            .accounts(PageRequest::new(Some(PageRequest::MAX_LIMIT), after))
+            .await?;
+        people.extend(
+            page.items
+                .into_iter()
+                .filter(|a| a.status == AccountStatus::Active && a.roles.contains(&role))
+                .map(|a| (a.id, a.display_name)),
+        );
+        match page.next_cursor {
+            Some(next) => after = kernel::Cursor::decode(&next),
+            None => break,
+        }
+        if after.is_none() {
+            break;
+        }
+    }
+    people.sort_by(|a, b| a.1.cmp(&b.1));
+    Ok(people)
+}
+
 /// Creates an account from the command line, with a token shown once. An
 /// administrator made by the operator means no bootstrap administrator is
 /// needed any more.

@@ -87,27 +87,6 @@ pub async fn award(app: &App, actor: &Actor, id: AwardId) -> AppResult<AwardReco
     Ok(award)
 }
 
-/// The award on a claim, with its payments, for whoever may read the claim
-/// (its claimant among them): `None` until a final decision awards
-/// something. A claim the caller may not read is "not found".
-pub async fn claim_award(
-    app: &App,
-    actor: &Actor,
-    claim: register::ClaimId,
-) -> AppResult<Option<AwardRecord>> {
-    crate::claims::visible_noting(app, actor, claim, json!({"read": "award"})).await?;
-    let case = match app.store.case_for_claim(claim).await {
-        Ok(c) => c,
-        Err(store::StoreError::NotFound) => return Ok(None),
-        Err(e) => return Err(e.into()),
-    };
-    match app.store.award_for_case(case.id).await {
-        Ok(a) => Ok(Some(a)),
-        Err(store::StoreError::NotFound) => Ok(None),
-        Err(e) => Err(e.into()),
-    }
-}
-
 /// The award at the version the caller saw, for a change.
 async fn award_to_change(
     app: &App,

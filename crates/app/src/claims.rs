@@ -703,7 +703,21 @@ pub async fn respond(
 
 /// The secretariat takes the claim up for review.
 pub async fn start_review(app: &App, actor: &Actor, id: ClaimId) -> AppResult<ClaimRecord> {
+    start_review_at(app, actor, id, None).await
+}
+
+/// Takes a claim up for review on the version the caller saw, when given:
+/// a claim changed since is not taken up (precondition failed).
+pub async fn start_review_at(
+    app: &App,
+    actor: &Actor,
+    id: ClaimId,
+    expected_version: Option<i64>,
+) -> AppResult<ClaimRecord> {
     let record = visible(app, actor, id).await?;
+    if expected_version.is_some_and(|v| v != record.version) {
+        return Err(AppError::precondition_failed());
+    }
     act(
         app,
         actor,
@@ -836,6 +850,29 @@ pub async fn decide_many(
         };
         let result = decide(app, actor, d.claim, d.expected_version, d.outcome, &reasons).await;
         results.push((d.claim, result));
+    }
+    Ok(results)
+}
+
+/// Takes many claims up for review at once (up to 1,000), each taken up or
+/// refused on its own (a claim already under review, withdrawn, changed
+/// since the caller saw it, or not visible), in the order given.
+pub async fn start_review_many(
+    app: &App,
+    actor: &Actor,
+    claims: Vec<(ClaimId, Option<i64>)>,
+) -> AppResult<Vec<(ClaimId, AppResult<ClaimRecord>)>> {
+    if claims.is_empty() || claims.len() > BULK_MAX {
+        return Err(AppError::invalid_field(
+            "items",
+            "length",
+            "Between 1 and 1,000 claims.",
+        ));
+    }
+    let mut results = Vec::with_capacity(claims.len());
+    for (claim, expected) in claims {
+        let result = start_review_at(app, actor, claim, expected).await;
+        results.push((claim, result));
     }
     Ok(results)
 }

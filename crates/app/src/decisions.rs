@@ -469,6 +469,30 @@ pub async fn case_recommendations(
     Ok(out)
 }
 
+/// A panel member's votes on many recommendations at once (a batch's, up
+/// to 1,000), each cast or refused on its own as [`vote`] would. Gated.
+pub async fn vote_many(
+    app: &App,
+    actor: &Actor,
+    votes: Vec<(RecommendationId, VoteChoice)>,
+) -> AppResult<Vec<(RecommendationId, AppResult<Recommended>)>> {
+    if votes.is_empty() || votes.len() > crate::claims::BULK_MAX {
+        return Err(AppError::invalid_field(
+            "items",
+            "length",
+            "Between 1 and 1,000 votes.",
+        ));
+    }
+    // Refused as a whole before the gate opens, like a single vote.
+    let actor = &acting_in_force(app, actor).await?;
+    let mut results = Vec::with_capacity(votes.len());
+    for (recommendation, choice) in votes {
+        let result = vote(app, actor, recommendation, choice).await;
+        results.push((recommendation, result));
+    }
+    Ok(results)
+}
+
 /// A panel member votes once; a member who assessed the case or reviewed
 /// it in a sample may not. Adopted at a majority of the members, which puts
 /// a decision before the Council. Gated.

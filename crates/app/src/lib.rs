@@ -30,6 +30,8 @@ pub mod exports;
 pub mod gate;
 pub mod imports;
 pub mod need_to_know;
+pub mod operations;
+pub mod progress;
 pub mod reports;
 pub mod webhooks;
 

@@ -90,6 +90,7 @@ pub const ROUTES: &[(Method, &str, Action)] = &[
         Action::DecideClaim,
     ),
     (Method::POST, "/v1/claims/decisions", Action::DecideClaim),
+    (Method::POST, "/v1/claims/reviews", Action::ReviewClaim),
     (Method::GET, "/v1/claims/{id}/history", Action::ReadClaim),
     (Method::GET, "/v1/claims/{id}/messages", Action::ReadClaim),
     (
@@ -244,6 +245,7 @@ pub const ROUTES: &[(Method, &str, Action)] = &[
         "/v1/recommendations/{id}/votes",
         Action::Recommend,
     ),
+    (Method::POST, "/v1/recommendations/votes", Action::Recommend),
     (
         Method::GET,
         "/v1/recommendations/{id}/decision",
@@ -273,6 +275,7 @@ pub const ROUTES: &[(Method, &str, Action)] = &[
     ),
     (Method::GET, "/v1/cases/{id}/decisions", Action::ReadAwards),
     (Method::GET, "/v1/claims/{id}/decisions", Action::ReadClaim),
+    (Method::GET, "/v1/claims/{id}/award", Action::ReadClaim),
     (Method::GET, "/v1/awards", Action::ReadAwards),
     (Method::GET, "/v1/awards/{id}", Action::ReadAwards),
     (
@@ -331,6 +334,7 @@ pub const PAGES: &[(Method, &str, Action)] = &[
     (Method::POST, "/sign-out", Action::ReadOwnAccount),
     (Method::GET, "/console", Action::ReadOwnAccount),
     (Method::GET, "/console/claims", Action::ListClaims),
+    (Method::POST, "/console/claims/reviews", Action::ReviewClaim),
     (Method::GET, "/console/claims/{id}", Action::ReadClaim),
     (
         Method::GET,
@@ -358,6 +362,16 @@ pub const PAGES: &[(Method, &str, Action)] = &[
         Action::DecideClaim,
     ),
     (Method::GET, "/console/dashboard", Action::ReadReports),
+    (
+        Method::GET,
+        "/console/council",
+        Action::DecideRecommendation,
+    ),
+    (
+        Method::POST,
+        "/console/council/decisions",
+        Action::DecideRecommendation,
+    ),
     (Method::GET, "/console/cases", Action::ListCases),
     (Method::GET, "/console/cases/{id}", Action::ListCases),
     (
@@ -386,6 +400,11 @@ pub const PAGES: &[(Method, &str, Action)] = &[
         Action::DecideRecommendation,
     ),
     (Method::GET, "/console/batches/{id}", Action::ListCases),
+    (
+        Method::POST,
+        "/console/batches/{id}/votes",
+        Action::Recommend,
+    ),
     (
         Method::POST,
         "/console/batches/{id}/sample/{case_id}",

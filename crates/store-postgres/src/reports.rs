@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use store::StoreError;
 use store::reports::{
     BACKLOG_STATUSES, Backlog, CategoryTimes, ClaimCounts, CountDims, DurationStats,
-    ProcessingReport, ReportStore,
+    OperationalCounts, ProcessingReport, ReportStore,
 };
 
 impl PostgresStore {
@@ -124,6 +124,37 @@ const TIMES: &str = "SELECT coalesce(category, 'none') AS category, count(*) AS 
 
 #[async_trait]
 impl ReportStore for PostgresStore {
+    async fn operational_counts(&self) -> Result<OperationalCounts, StoreError> {
+        let cases_by_status = self
+            .counts("SELECT status, count(*)::bigint FROM cases GROUP BY status")
+            .await?;
+        let jobs_by_status = self
+            .counts("SELECT status, count(*)::bigint FROM jobs WHERE status IN ('queued', 'running', 'failed') GROUP BY status")
+            .await?;
+        let webhook_deliveries_by_status = self
+            .counts("SELECT status, count(*)::bigint FROM webhook_deliveries WHERE status IN ('pending', 'failed') GROUP BY status")
+            .await?;
+        let webhook_deliveries_retrying: i64 = sqlx::query_scalar(
+            "SELECT count(*)::bigint FROM webhook_deliveries WHERE status = 'pending' AND attempts > 0",
+        )
+        .fetch_one(self.pool())
+        .await
+        .map_err(map_err)?;
+        let oldest: Option<time::OffsetDateTime> = sqlx::query_scalar(
+            "SELECT min(created_at) FROM webhook_deliveries WHERE status = 'pending'",
+        )
+        .fetch_one(self.pool())
+        .await
+        .map_err(map_err)?;
+        Ok(OperationalCounts {
+            cases_by_status,
+            jobs_by_status,
+            webhook_deliveries_by_status,
+            webhook_deliveries_retrying,
+            oldest_pending_webhook: oldest,
+        })
+    }
+
     async fn claim_counts(&self) -> Result<ClaimCounts, StoreError> {
         // Sums over the aggregate's cells (a few thousand rows at most); no
         // scan of claims. Empty cells (count 0) are left out.

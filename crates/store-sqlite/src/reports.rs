@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use store::StoreError;
 use store::reports::{
     BACKLOG_STATUSES, Backlog, CategoryTimes, ClaimCounts, CountDims, DurationStats,
-    ProcessingReport, ReportStore,
+    OperationalCounts, ProcessingReport, ReportStore,
 };
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -119,6 +119,41 @@ fn interpolate(n: i64, tenths: i64, at: &BTreeMap<i64, f64>) -> f64 {
 
 #[async_trait]
 impl ReportStore for SqliteStore {
+    async fn operational_counts(&self) -> Result<OperationalCounts, StoreError> {
+        let cases_by_status = self
+            .counts("SELECT status, count(*) FROM cases GROUP BY status")
+            .await?;
+        let jobs_by_status = self
+            .counts("SELECT status, count(*) FROM jobs WHERE status IN ('queued', 'running', 'failed') GROUP BY status")
+            .await?;
+        let webhook_deliveries_by_status = self
+            .counts("SELECT status, count(*) FROM webhook_deliveries WHERE status IN ('pending', 'failed') GROUP BY status")
+            .await?;
+        let webhook_deliveries_retrying: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM webhook_deliveries WHERE status = 'pending' AND attempts > 0",
+        )
+        .fetch_one(self.reader())
+        .await
+        .map_err(map_err)?;
+        let oldest: Option<String> = sqlx::query_scalar(
+            "SELECT min(created_at) FROM webhook_deliveries WHERE status = 'pending'",
+        )
+        .fetch_one(self.reader())
+        .await
+        .map_err(map_err)?;
+        let oldest = oldest
+            .map(|at| OffsetDateTime::parse(&at, &Rfc3339))
+            .transpose()
+            .map_err(StoreError::internal)?;
+        Ok(OperationalCounts {
+            cases_by_status,
+            jobs_by_status,
+            webhook_deliveries_by_status,
+            webhook_deliveries_retrying,
+            oldest_pending_webhook: oldest,
+        })
+    }
+
     async fn claim_counts(&self) -> Result<ClaimCounts, StoreError> {
         // Sums over the aggregate's cells (a few thousand rows at most); no
         // scan of claims. Empty cells (count 0) are left out.

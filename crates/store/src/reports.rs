@@ -112,8 +112,28 @@ pub fn percentile_cont(sorted: &[f64], p: f64) -> Option<f64> {
     }
 }
 
+/// The backlogs an operator watches and alerts on, counted now.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OperationalCounts {
+    /// Commission cases by status (statuses with no case are absent).
+    pub cases_by_status: BTreeMap<String, i64>,
+    /// Jobs queued, running and failed (completed ones are history).
+    pub jobs_by_status: BTreeMap<String, i64>,
+    /// Webhook deliveries waiting (`pending`) and given up (`failed`).
+    pub webhook_deliveries_by_status: BTreeMap<String, i64>,
+    /// Pending deliveries that failed at least once and wait for a retry.
+    pub webhook_deliveries_retrying: i64,
+    /// When the oldest pending delivery's event was written: how far the
+    /// outbox lags.
+    pub oldest_pending_webhook: Option<OffsetDateTime>,
+}
+
 #[async_trait::async_trait]
 pub trait ReportStore {
+    /// The backlogs of cases, jobs and the webhook outbox; a few grouped
+    /// counts over indexed columns, read on each metrics scrape.
+    async fn operational_counts(&self) -> Result<OperationalCounts, StoreError>;
+
     /// Counts read from the maintained `claim_counts` aggregate.
     async fn claim_counts(&self) -> Result<ClaimCounts, StoreError>;
 

@@ -100,13 +100,16 @@ both! {
         app::awards::record_payment(&w.app, &c.council, award.award.id, current.version, payment(5_000, "R1-0001"))
             .await.unwrap();
         let claimant = crate::support::acting(&c.claimant, kernel::Action::ReadClaim);
-        let seen = app::awards::claim_award(&w.app, &claimant, claim).await.unwrap().expect("the award");
+        let progress = app::progress::claim_progress(&w.app, &claimant, claim).await.unwrap();
+        assert_eq!(progress.stage, app::progress::Stage::PartiallyPaid);
+        assert!(progress.decision.is_some_and(|d| d.decision.is_final()));
+        let seen = progress.award.expect("the award");
         assert_eq!(seen.award.id, award.award.id);
         assert_eq!(seen.award.payments.len(), 1);
         assert_eq!(seen.award.status(), AwardStatus::PartiallyPaid);
         // Another claimant does not learn that the claim exists.
         let other = w.actor("Other", &[kernel::Role::Claimant], false, kernel::Action::ReadClaim).await;
-        let refused = app::awards::claim_award(&w.app, &other, claim).await.unwrap_err();
+        let refused = app::progress::claim_progress(&w.app, &other, claim).await.unwrap_err();
         assert_eq!(refused.class, ErrorClass::NotFound);
     }
 

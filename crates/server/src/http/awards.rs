@@ -122,6 +122,121 @@ pub async fn award(
     Ok((etag(a.version), Json(AwardView::from(a))))
 }
 
+/// Someone the award is paid to, as the claimant sees them.
+#[derive(Serialize, ToSchema)]
+pub struct PayeeLine {
+    /// `claimant`, `representative` or `heir`.
+    pub kind: &'static str,
+    /// Absent for the claimant in person.
+    pub name: Option<String>,
+    /// An heir's share of the award, e.g. `"0.5"`.
+    #[schema(value_type = Option<String>)]
+    pub share: Option<rust_decimal::Decimal>,
+}
+
+fn payee_lines(payees: &commission::Payees) -> Vec<PayeeLine> {
+    match payees {
+        commission::Payees::Claimant => vec![PayeeLine {
+            kind: "claimant",
+            name: None,
+            share: None,
+        }],
+        commission::Payees::Representative { name, .. } => vec![PayeeLine {
+            kind: "representative",
+            name: Some(name.clone()),
+            share: None,
+        }],
+        commission::Payees::Heirs { heirs } => heirs
+            .iter()
+            .map(|h| PayeeLine {
+                kind: "heir",
+                name: Some(h.name.clone()),
+                share: Some(h.share),
+            })
+            .collect(),
+    }
+}
+
+/// The award on a claim as its claimant sees it: what the decision in
+/// force awards, what was paid, and what is still owed.
+#[derive(Serialize, ToSchema)]
+pub struct ClaimantAward {
+    #[schema(value_type = crate::views::schema::Money)]
+    pub amount: Money,
+    #[schema(value_type = crate::views::schema::Money)]
+    pub paid: Money,
+    /// The balance still owed.
+    #[schema(value_type = crate::views::schema::Money)]
+    pub outstanding: Money,
+    #[schema(value_type = crate::views::schema::AwardStatus)]
+    pub status: AwardStatus,
+    pub payees: Vec<PayeeLine>,
+    /// Oldest first.
+    #[schema(value_type = Vec<crate::views::schema::Payment>)]
+    pub payments: Vec<Payment>,
+}
+
+/// Where a claim stands and, once decided, its award.
+#[derive(Serialize, ToSchema)]
+pub struct ClaimAwardView {
+    /// draft, submitted, under_review, information_requested, rejected,
+    /// withdrawn, awaiting_assessment, being_assessed, before_panel,
+    /// before_council, dismissed, awarded, payable, partially_paid, paid,
+    /// payee_unreachable
+    #[schema(example = "partially_paid")]
+    pub stage: &'static str,
+    /// The number of the final decision in force (a correction's, once
+    /// corrected).
+    #[schema(value_type = Option<String>, example = "ICC-DEC-2027-000001")]
+    pub decision_number: Option<commission::DecisionNumber>,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub decided_on: Option<String>,
+    /// Absent until a final decision awards compensation.
+    pub award: Option<ClaimantAward>,
+}
+
+impl From<app::progress::ClaimProgress> for ClaimAwardView {
+    fn from(p: app::progress::ClaimProgress) -> Self {
+        let decision = p.decision.map(|d| d.decision);
+        Self {
+            stage: p.stage.code(),
+            decision_number: decision.as_ref().and_then(|d| d.number),
+            decided_on: decision
+                .as_ref()
+                .and_then(|d| d.decided_on)
+                .map(|d| d.to_string()),
+            award: p.award.map(|r| {
+                let a = r.award;
+                ClaimantAward {
+                    amount: a.amount,
+                    paid: a.paid().unwrap_or(a.amount),
+                    outstanding: a.outstanding().unwrap_or(a.amount),
+                    status: a.status(),
+                    payees: payee_lines(&a.payees),
+                    payments: a.payments.clone(),
+                }
+            }),
+        }
+    }
+}
+
+/// The award on the caller's own claim (staff see any claim they may
+/// read): where the claim stands, the final decision in force, the award
+/// after any correction, who is paid, each payment and the balance still
+/// owed. `award` is absent until a final decision awards compensation.
+/// Unknown or not yours: 404.
+#[utoipa::path(get, path = "/v1/claims/{id}/award", tag = "decisions", security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid)),
+    responses((status = 200, body = ClaimAwardView), (status = 404, body = crate::error::ProblemBody)))]
+pub async fn claim_award(
+    State(state): State<AppState>,
+    auth: Authorized,
+    Path(id): Path<register::ClaimId>,
+) -> ApiResult<Json<ClaimAwardView>> {
+    let progress = app::progress::claim_progress(&state.app, &auth.actor(), id).await?;
+    Ok(Json(progress.into()))
+}
+
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"amount": {"amount": "34000.00", "currency": "EUR"}, "paid_on": "2027-06-01", "reference": "PR-2027-01/T1"}))]

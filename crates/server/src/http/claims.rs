@@ -508,6 +508,76 @@ pub struct BulkResult {
     pub problem: Option<Value>,
 }
 
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BulkReviewItem {
+    #[schema(value_type = String, format = Uuid)]
+    pub claim_id: ClaimId,
+    /// The claim's ETag (`"v3"`); when given, a claim changed since is not
+    /// taken up (412).
+    #[schema(example = "\"v3\"")]
+    pub if_match: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"items": [{"claim_id": "01a24b20-5b67-757f-9050-b4742f615871", "if_match": "\"v2\""}]}))]
+pub struct BulkReview {
+    pub items: Vec<BulkReviewItem>,
+}
+
+fn bulk_results(
+    auth: &Authorized,
+    results: Vec<(ClaimId, app::AppResult<store::claims::ClaimRecord>)>,
+) -> Vec<BulkResult> {
+    results
+        .into_iter()
+        .map(|(claim_id, result)| match result {
+            Ok(record) => BulkResult {
+                claim_id,
+                status: 200,
+                claim_status: Some(record.status),
+                problem: None,
+            },
+            Err(e) => {
+                let e = ApiError::from(e);
+                BulkResult {
+                    claim_id,
+                    status: e.status.as_u16(),
+                    claim_status: None,
+                    problem: serde_json::to_value(e.body(auth.request_id.clone())).ok(),
+                }
+            }
+        })
+        .collect()
+}
+
+/// The secretariat takes many submitted claims up for review at once (up
+/// to 1,000), each taken up or refused on its own, with a result per
+/// claim in the order given.
+#[utoipa::path(post, path = "/v1/claims/reviews", tag = "register", security(("bearer" = [])),
+    request_body = BulkReview,
+    responses((status = 200, body = Vec<BulkResult>), (status = 422, body = crate::error::ProblemBody)))]
+pub async fn start_review_many(
+    State(state): State<AppState>,
+    auth: Authorized,
+    Json(body): Json<BulkReview>,
+) -> ApiResult<Json<Vec<BulkResult>>> {
+    let claims = body
+        .items
+        .into_iter()
+        // An ETag this service never gave names no version: stale.
+        .map(|i| {
+            (
+                i.claim_id,
+                i.if_match.as_deref().map(|t| etag_version(t).unwrap_or(-1)),
+            )
+        })
+        .collect();
+    let results = use_case::start_review_many(&state.app, &auth.actor(), claims).await?;
+    Ok(Json(bulk_results(&auth, results)))
+}
+
 /// Many Board decisions at once (up to 1,000), each taken or refused on
 /// its own, with a result per claim.
 #[utoipa::path(post, path = "/v1/claims/decisions", tag = "register", security(("bearer" = [])),
@@ -536,28 +606,7 @@ pub async fn decide_many(
         decisions,
     )
     .await?;
-    Ok(Json(
-        results
-            .into_iter()
-            .map(|(claim_id, result)| match result {
-                Ok(record) => BulkResult {
-                    claim_id,
-                    status: 200,
-                    claim_status: Some(record.status),
-                    problem: None,
-                },
-                Err(e) => {
-                    let e = ApiError::from(e);
-                    BulkResult {
-                        claim_id,
-                        status: e.status.as_u16(),
-                        claim_status: None,
-                        problem: serde_json::to_value(e.body(auth.request_id.clone())).ok(),
-                    }
-                }
-            })
-            .collect(),
-    ))
+    Ok(Json(bulk_results(&auth, results)))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

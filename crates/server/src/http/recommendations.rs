@@ -269,3 +269,74 @@ pub async fn vote(
     let r = app::decisions::vote(&state.app, &auth.actor(), id, body.choice).await?;
     Ok((etag(r.record.version), Json(RecommendationView::from(r))))
 }
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BulkVoteItem {
+    #[schema(value_type = String, format = Uuid)]
+    pub recommendation: RecommendationId,
+    #[schema(value_type = crate::views::schema::VoteChoice)]
+    pub choice: VoteChoice,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"items": [{"recommendation": "01a24b20-5b67-757f-9050-b4742f615871", "choice": "in_favour"}]}))]
+pub struct BulkVote {
+    pub items: Vec<BulkVoteItem>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct VoteResult {
+    #[schema(value_type = String, format = Uuid)]
+    pub recommendation: RecommendationId,
+    /// HTTP status this vote would have had on its own.
+    pub status: u16,
+    /// The recommendation after the vote, when cast.
+    pub result: Option<RecommendationView>,
+    /// The problem, when the vote was refused.
+    #[schema(value_type = Option<crate::error::ProblemBody>)]
+    pub problem: Option<serde_json::Value>,
+}
+
+/// A panel member's votes on many recommendations at once (a batch's, up
+/// to 1,000), each cast or refused on its own as a single vote would be,
+/// with a result per recommendation in the order given. Gated.
+#[utoipa::path(post, path = "/v1/recommendations/votes", tag = "decisions", security(("bearer" = [])),
+    request_body = BulkVote,
+    responses((status = 200, body = Vec<VoteResult>), (status = 409, body = crate::error::ProblemBody),
+        (status = 422, body = crate::error::ProblemBody)))]
+pub async fn vote_many(
+    State(state): State<AppState>,
+    auth: Authorized,
+    Json(body): Json<BulkVote>,
+) -> ApiResult<Json<Vec<VoteResult>>> {
+    let votes = body
+        .items
+        .into_iter()
+        .map(|i| (i.recommendation, i.choice))
+        .collect();
+    let results = app::decisions::vote_many(&state.app, &auth.actor(), votes).await?;
+    Ok(Json(
+        results
+            .into_iter()
+            .map(|(recommendation, result)| match result {
+                Ok(r) => VoteResult {
+                    recommendation,
+                    status: 200,
+                    result: Some(RecommendationView::from(r)),
+                    problem: None,
+                },
+                Err(e) => {
+                    let e = crate::error::ApiError::from(e);
+                    VoteResult {
+                        recommendation,
+                        status: e.status.as_u16(),
+                        result: None,
+                        problem: serde_json::to_value(e.body(auth.request_id.clone())).ok(),
+                    }
+                }
+            })
+            .collect(),
+    ))
+}

@@ -217,6 +217,10 @@ pub(crate) struct DecisionLine {
     pub(crate) decided_on: String,
     pub(crate) status: String,
     pub(crate) outcome: super::console::Lines,
+    /// The number of the correcting decision that replaced this one.
+    pub(crate) superseded_by: Option<String>,
+    /// For a correction: the number it replaces and why.
+    pub(crate) supersedes: Option<(String, String)>,
 }
 
 // The page shows or hides each action on its own.
@@ -241,7 +245,8 @@ struct CasePage {
     decisions: Vec<DecisionLine>,
     panels: Vec<(String, String)>,
     currency: &'static str,
-    me: String,
+    /// Assessors to assign by name: (account id, name, preselected).
+    assessors: Vec<(String, String, bool)>,
     can_assign: bool,
     can_assess: bool,
     can_recommend: bool,
@@ -274,6 +279,7 @@ fn done_key(done: Option<&str>) -> Option<&'static str> {
         "decided" => Some("done.council_decided"),
         "reviewed" => Some("done.sample_reviewed"),
         "released" => Some("done.batch_decided"),
+        "batch_voted" => Some("done.batch_voted"),
         _ => None,
     }
 }
@@ -305,12 +311,27 @@ async fn case_page(
     let case = app::cases::known_case(&state.app, &auth.actor(), id).await?;
     let assessments = app::cases::assessments(&state.app, &auth.actor(), id).await?;
     let decisions = app::decisions::case_decisions(&state.app, &auth.actor(), id).await?;
+    let recommended = app::decisions::case_recommendations(&state.app, &auth.actor(), id).await?;
+    // People by name: voters, assessors and the assignee.
+    let mut people: Vec<kernel::id::AccountId> = Vec::new();
+    for r in &recommended {
+        people.extend(r.record.recommendation.votes.iter().map(|v| v.member));
+    }
+    people.extend(assessments.iter().map(|a| a.assessor));
+    people.extend(case.assignee);
+    let names = app::accounts::names(&state.app, people).await?;
+    let name = |id: &kernel::id::AccountId| {
+        names
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| lang.tr("case.unknown_person").to_owned())
+    };
     let me = viewer.principal.account;
     let may_vote = may(viewer, Action::Recommend);
     let may_decide = may(viewer, Action::DecideRecommendation);
     let mut recommendations = Vec::new();
     let mut open = false;
-    for r in app::decisions::case_recommendations(&state.app, &auth.actor(), id).await? {
+    for r in recommended {
         let rid = r.record.recommendation.id;
         let rec = r.record.recommendation;
         let status = name_of(&rec.status);
@@ -329,7 +350,7 @@ async fn case_page(
                 .votes
                 .iter()
                 .map(|v| VoteLine {
-                    member: v.member.to_string(),
+                    member: name(&v.member),
                     choice: name_of(&v.choice),
                 })
                 .collect(),
@@ -342,7 +363,7 @@ async fn case_page(
             let x = &a.assessment;
             AssessmentBox {
                 at: when(a.created_at),
-                assessor: a.assessor.to_string(),
+                assessor: name(&a.assessor),
                 rule: format!("{} v{}", x.rule.category, x.rule.version),
                 routing: name_of(&x.routing),
                 result: money(&x.result),
@@ -355,9 +376,26 @@ async fn case_page(
             }
         })
         .collect();
+    let number_of: std::collections::BTreeMap<_, _> = decisions
+        .iter()
+        .filter_map(|d| d.decision.number.map(|n| (d.decision.id, n.to_string())))
+        .collect();
     let decisions = decisions
         .into_iter()
         .map(|d| DecisionLine {
+            superseded_by: d
+                .superseded_by
+                .map(|by| number_of.get(&by).cloned().unwrap_or_default()),
+            supersedes: d.decision.supersedes.as_ref().map(|s| {
+                (
+                    s.number.to_string(),
+                    format!(
+                        "{}: {}",
+                        lang.tr(&format!("case.correction.{}", name_of(&s.reason))),
+                        s.explanation
+                    ),
+                )
+            }),
             number: d.decision.number.map(|n| n.to_string()).unwrap_or_default(),
             decided_on: d
                 .decision
@@ -389,6 +427,15 @@ async fn case_page(
         Vec::new()
     };
     let status = name_of(&case.status);
+    let assessors = if may(viewer, Action::AssignCases) && !in_batch {
+        app::accounts::with_role(&state.app, kernel::Role::Assessor)
+            .await?
+            .into_iter()
+            .map(|(aid, n)| (aid.to_string(), n, aid == me))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let page = CasePage {
         c: Chrome::signed_in(lang, &format!("/console/cases/{id}"), viewer),
         id,
@@ -398,7 +445,7 @@ async fn case_page(
         status_text: lang.status(&status),
         status,
         claimed: case.claimed.as_ref().map(money).unwrap_or_default(),
-        assignee: case.assignee.map(|a| a.to_string()).unwrap_or_default(),
+        assignee: case.assignee.as_ref().map(&name).unwrap_or_default(),
         batch: case.batch_id.map(|b| b.to_string()).unwrap_or_default(),
         version: case.version,
         assessment_error: case
@@ -413,7 +460,7 @@ async fn case_page(
         decisions,
         panels,
         currency: state.app.config.award_currency.code(),
-        me: me.to_string(),
+        assessors,
         can_assign: may(viewer, Action::AssignCases)
             && !in_batch
             && matches!(
@@ -749,6 +796,8 @@ struct BatchPage {
     duplicates: Vec<String>,
     currency: &'static str,
     can_release: bool,
+    /// The batch's open recommendations the viewer has not voted on.
+    to_vote: Vec<String>,
     done: Option<&'static str>,
     problem: Option<ProblemBox>,
 }
@@ -806,6 +855,33 @@ async fn batch_page(
         }
         None => (Vec::new(), 0),
     };
+    let to_vote = if may(viewer, Action::Recommend) {
+        let criteria = app::decisions::RecommendationCriteria {
+            status: Some("open".into()),
+            batch: Some(id.to_string()),
+            ..Default::default()
+        };
+        let page = app::decisions::recommendations(
+            &state.app,
+            &auth.actor(),
+            &criteria,
+            app::page(Some(500), None)?,
+        )
+        .await?;
+        page.items
+            .into_iter()
+            .filter(|r| {
+                !r.record
+                    .recommendation
+                    .votes
+                    .iter()
+                    .any(|v| v.member == viewer.principal.account)
+            })
+            .map(|r| r.record.recommendation.id.to_string())
+            .collect()
+    } else {
+        Vec::new()
+    };
     let may_review = may(viewer, Action::ReviewSample);
     let sample = b
         .sample
@@ -852,6 +928,7 @@ async fn batch_page(
             .collect(),
         currency: state.app.config.award_currency.code(),
         can_release: may(viewer, Action::ReleaseBatch) && in_review,
+        to_vote,
         done,
         problem: problem.map(Into::into),
     };
@@ -965,6 +1042,54 @@ pub(crate) async fn release(
     }
     .await;
     after_batch(&state, lang, &viewer, &auth, id, outcome, "released").await
+}
+
+/// A panel member's vote on every open recommendation of a batch they
+/// have not voted on: the API's `POST /v1/recommendations/votes`. The
+/// recommendations are those the page listed, carried in the form.
+pub(crate) async fn vote_batch(
+    State(state): State<AppState>,
+    lang: Lang,
+    viewer: Viewer,
+    auth: Authorized,
+    Path(id): Path<BatchId>,
+    body: axum::body::Bytes,
+) -> PageResult {
+    let outcome = async {
+        let mut choice = None;
+        let mut chosen = Vec::new();
+        for (key, value) in url::form_urlencoded::parse(&body) {
+            match key.as_ref() {
+                "choice" => {
+                    choice =
+                        commission::VoteChoice::deserialize(Value::String(value.into_owned())).ok();
+                }
+                "recommendation" => {
+                    let rec = value.parse().map_err(|_| {
+                        ApiError::invalid_field(
+                            "recommendation",
+                            "invalid",
+                            "Not a recommendation.",
+                        )
+                    })?;
+                    chosen.push(RecommendationId::from_uuid(rec));
+                }
+                _ => {}
+            }
+        }
+        let choice = choice
+            .ok_or_else(|| ApiError::invalid_field("choice", "required", "Choose a vote."))?;
+        let votes = chosen.into_iter().map(|r| (r, choice)).collect();
+        let results = app::decisions::vote_many(&state.app, &auth.actor(), votes).await?;
+        // Each refusal is the single vote's (voted already, conflict of
+        // interest); the first one is shown.
+        match results.into_iter().find_map(|(_, r)| r.err()) {
+            Some(e) => Err(ApiError::from(e)),
+            None => Ok(()),
+        }
+    }
+    .await;
+    after_batch(&state, lang, &viewer, &auth, id, outcome, "batch_voted").await
 }
 
 #[cfg(test)]

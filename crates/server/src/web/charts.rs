@@ -158,7 +158,8 @@ pub(crate) struct Bar {
 
 /// A horizontal bar chart, one row per item.
 pub(crate) fn bars(id: &str, title: &str, items: &[Bar]) -> String {
-    let row = 26.0;
+    // Rows tall enough for 14-unit text at the chart's narrowest width.
+    let row = 30.0;
     let label_w = 170.0;
     let count = u32::try_from(items.len()).unwrap_or(u32::MAX);
     let height = TOP + row * f64::from(count.max(1)) + 8.0;
@@ -183,7 +184,7 @@ pub(crate) fn bars(id: &str, title: &str, items: &[Bar]) -> String {
             svg,
             r#"<text class="axis" x="{lx}" y="{ty:.1}" text-anchor="end">{label}</text><rect class="bar" x="{label_w}" y="{top:.1}" width="{w:.1}" height="{h}"/><text class="value" x="{vx:.1}" y="{ty:.1}">{text}</text>"#,
             lx = label_w - 8.0,
-            ty = top + 14.0,
+            ty = top + 16.0,
             label = esc(&label),
             h = row - 8.0,
             vx = label_w + w + 6.0,

@@ -21,6 +21,7 @@ use axum::extract::Path;
 use axum::extract::rejection::{FormRejection, QueryRejection};
 use axum::extract::{Form, Query, State};
 use axum::http::HeaderMap;
+use axum::response::IntoResponse as _;
 use kernel::{Action, Permission};
 use register::{ClaimAction, ClaimId, ClaimStatus};
 use rust_decimal::Decimal;
@@ -115,12 +116,19 @@ pub(crate) struct QueueLine {
     pub(crate) submitted: String,
     pub(crate) flagged: bool,
     pub(crate) sensitive: bool,
+    /// `{id}:{version}` when the viewer may take it up for review now.
+    pub(crate) take_up: Option<String>,
 }
 
 #[derive(Template)]
 #[template(path = "queue.html")]
 struct QueuePage {
     c: Chrome,
+    csrf: String,
+    /// Some claim on the page can be taken up for review by the viewer.
+    can_take_up: bool,
+    taken_up: Option<u32>,
+    refused: Option<u32>,
     lines: Vec<QueueLine>,
     statuses: Vec<(&'static str, &'static str, bool)>,
     category: String,
@@ -171,6 +179,9 @@ pub(crate) struct QueueQuery {
     q: Option<String>,
     limit: Option<u32>,
     cursor: Option<String>,
+    /// After taking claims up in bulk: how many were, and were not.
+    taken_up: Option<u32>,
+    refused: Option<u32>,
 }
 
 pub(crate) async fn queue(
@@ -181,6 +192,7 @@ pub(crate) async fn queue(
     query: Result<Query<QueueQuery>, QueryRejection>,
 ) -> PageResult {
     let Query(q) = query.map_err(|e| ApiError::malformed(e.body_text()))?;
+    let taken_up = (q.taken_up, q.refused);
     let cursor = non_empty(q.cursor);
     let limit = q.limit.or(Some(50));
     let q = ListParams {
@@ -215,10 +227,13 @@ pub(crate) async fn queue(
         let _ = write!(href, "cursor={}", encode(&cursor));
         href
     });
-    let lines = page
+    let may_review = may(&viewer, Action::ReviewClaim);
+    let lines: Vec<QueueLine> = page
         .items
         .into_iter()
         .map(|c| QueueLine {
+            take_up: (may_review && c.status == ClaimStatus::Submitted)
+                .then(|| format!("{}:{}", c.id, c.version)),
             id: c.id.to_string(),
             reference: c.reference.unwrap_or_default(),
             claimant: c.claimant_name.unwrap_or_default(),
@@ -233,6 +248,10 @@ pub(crate) async fn queue(
         .collect();
     let page = QueuePage {
         c: Chrome::signed_in(lang, "/console/claims", &viewer),
+        csrf: viewer.csrf.clone(),
+        can_take_up: lines.iter().any(|l| l.take_up.is_some()),
+        taken_up: taken_up.0,
+        refused: taken_up.1,
         lines,
         statuses: STATUSES
             .iter()
@@ -246,6 +265,34 @@ pub(crate) async fn queue(
         paged,
     };
     html(&page)
+}
+
+/// Takes every ticked claim of the queue up for review at once: the
+/// API's `POST /v1/claims/reviews`, each on the version the page showed.
+pub(crate) async fn take_up_many(
+    State(state): State<AppState>,
+    auth: Authorized,
+    body: axum::body::Bytes,
+) -> PageResult {
+    let mut claims = Vec::new();
+    for (key, value) in url::form_urlencoded::parse(&body) {
+        if key == "claim" {
+            let (id, version) = value
+                .split_once(':')
+                .and_then(|(c, v)| Some((c.parse().ok()?, v.parse().ok()?)))
+                .ok_or_else(|| {
+                    ApiError::invalid_field("claim", "invalid", "Not a claim of this queue.")
+                })?;
+            claims.push((ClaimId::from_uuid(id), Some(version)));
+        }
+    }
+    let results = claims::start_review_many(&state.app, &auth.actor(), claims).await?;
+    let taken = results.iter().filter(|(_, r)| r.is_ok()).count();
+    Ok(axum::response::Redirect::to(&format!(
+        "/console/claims?status=submitted&taken_up={taken}&refused={}",
+        results.len() - taken
+    ))
+    .into_response())
 }
 
 // ----------------------------------------------------------- claim page

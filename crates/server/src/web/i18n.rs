@@ -484,6 +484,28 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Зараз ваша роль не має дій щодо цієї заяви.",
     ),
     (
+        "case.no_actions",
+        "Nothing for your role to do on this case now.",
+        "Для вашої ролі зараз немає дій щодо цієї справи.",
+    ),
+    (
+        "case.unknown_person",
+        "(unknown person)",
+        "(невідома особа)",
+    ),
+    ("case.superseded_by", "superseded by", "замінено рішенням"),
+    ("case.supersedes", "Corrects decision", "Виправляє рішення"),
+    (
+        "case.correction.clerical_error",
+        "clerical error",
+        "технічна помилка",
+    ),
+    (
+        "case.correction.computational_error",
+        "computational error",
+        "обчислювальна помилка",
+    ),
+    (
         "action.start_review",
         "Take up for review",
         "Взяти на розгляд",
@@ -613,9 +635,54 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Дайте відповідь на запит інформації нижче, за потреби з документами.",
     ),
     (
-        "my.next.recorded",
+        "my.next.awaiting_assessment",
         "Your claim is recorded. The Claims Commission will assess it.",
         "Вашу заяву внесено до Реєстру. Комісія її оцінить.",
+    ),
+    (
+        "my.next.being_assessed",
+        "Nothing for you to do: the Claims Commission is assessing your claim.",
+        "Від вас нічого не потрібно: Комісія оцінює вашу заяву.",
+    ),
+    (
+        "my.next.before_panel",
+        "Nothing for you to do: your claim is assessed and a panel of Commissioners will recommend a decision.",
+        "Від вас нічого не потрібно: заяву оцінено, колегія членів Комісії запропонує рішення.",
+    ),
+    (
+        "my.next.before_council",
+        "Nothing for you to do: a panel recommended a decision and the Council of the Commission is deciding.",
+        "Від вас нічого не потрібно: колегія запропонувала рішення, Рада Комісії його ухвалює.",
+    ),
+    (
+        "my.next.dismissed",
+        "The Commission decided not to award compensation. The decision and its reasons are below.",
+        "Комісія вирішила не присуджувати компенсацію. Рішення та його підстави наведено нижче.",
+    ),
+    (
+        "my.next.awarded",
+        "The Commission awarded compensation. It will be paid once funds are allotted and the payee's details are in place.",
+        "Комісія присудила компенсацію. Її буде виплачено, щойно буде виділено кошти та внесено дані одержувача.",
+    ),
+    (
+        "my.next.payable",
+        "Your award is cleared for payment. Payments will appear below as they are made.",
+        "Вашу компенсацію дозволено до виплати. Виплати з’являтимуться нижче, щойно їх буде здійснено.",
+    ),
+    (
+        "my.next.partially_paid",
+        "Part of your award has been paid. The balance below will be paid in later payment rounds.",
+        "Частину компенсації виплачено. Залишок, наведений нижче, буде виплачено в наступних раундах виплат.",
+    ),
+    (
+        "my.next.paid",
+        "Your award has been paid in full. Nothing more is owed.",
+        "Компенсацію виплачено повністю. Заборгованості немає.",
+    ),
+    (
+        "my.next.payee_unreachable",
+        "We could not reach the payee. Contact the Register to update the payment details.",
+        "Не вдалося зв’язатися з одержувачем. Зверніться до Реєстру, щоб оновити платіжні дані.",
     ),
     (
         "my.next.rejected",
@@ -718,6 +785,80 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ),
     // Statuses and roles
     ("status.draft", "draft", "чернетка"),
+    (
+        "status.awaiting_council",
+        "awaiting the Council",
+        "очікує рішення Ради",
+    ),
+    (
+        "status.reviewed_by_committee",
+        "reported on by the Review Committee",
+        "з висновком Комітету з перегляду",
+    ),
+    (
+        "status.adopted_by_assembly",
+        "adopted by the Assembly",
+        "ухвалено Асамблеєю",
+    ),
+    ("nav.council", "Council", "Рада"),
+    (
+        "batch.vote",
+        "Your vote on the batch's recommendations",
+        "Ваш голос щодо рекомендацій пакета",
+    ),
+    (
+        "batch.vote.open",
+        "Open recommendations you have not voted on",
+        "Відкриті рекомендації, за які ви ще не голосували",
+    ),
+    (
+        "batch.vote.submit",
+        "Cast this vote on all of them",
+        "Проголосувати так за всі",
+    ),
+    (
+        "done.batch_voted",
+        "Your vote is recorded on each recommendation of the batch.",
+        "Ваш голос записано щодо кожної рекомендації пакета.",
+    ),
+    ("queue.take_up.col", "Take up", "Взяти"),
+    (
+        "queue.take_up",
+        "Take the ticked claims up for review",
+        "Взяти позначені заяви на розгляд",
+    ),
+    ("queue.taken_up", "Taken up for review", "Взято на розгляд"),
+    ("council.title", "Before the Council", "На розгляді Ради"),
+    (
+        "council.none",
+        "Nothing is before the Council in this list.",
+        "У цьому списку немає рішень на розгляді Ради.",
+    ),
+    ("council.choose", "Include", "Включити"),
+    ("council.open_case", "Case", "Справа"),
+    ("council.col.outcome", "Recommended", "Рекомендовано"),
+    (
+        "council.col.since",
+        "Before the Council since",
+        "На розгляді з",
+    ),
+    (
+        "council.step",
+        "The Council's decision on every ticked recommendation",
+        "Рішення Ради щодо всіх позначених рекомендацій",
+    ),
+    (
+        "council.reasons",
+        "Reasons (required to return to the panel)",
+        "Підстави (обов’язкові для повернення колегії)",
+    ),
+    ("council.submit", "Record the decisions", "Записати рішення"),
+    ("council.decided", "Decided", "Ухвалено"),
+    (
+        "council.refused",
+        "Refused (changed since, or not allowed; see each case)",
+        "Відхилено (змінено відтоді або не дозволено; див. кожну справу)",
+    ),
     ("status.submitted", "submitted", "подано"),
     ("status.under_review", "under review", "на розгляді"),
     (

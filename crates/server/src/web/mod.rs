@@ -19,6 +19,7 @@ mod assets;
 mod casework;
 mod charts;
 mod console;
+mod council;
 mod i18n;
 mod my;
 pub mod session;
@@ -61,6 +62,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/sign-out", post(session::sign_out))
         .route("/console", get(console::home))
         .route("/console/claims", get(console::queue))
+        .route("/console/claims/reviews", post(console::take_up_many))
         .route("/console/claims/{id}", get(console::claim))
         .route(
             "/console/claims/{id}/evidence/{evidence_id}",
@@ -77,6 +79,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         )
         .route("/console/claims/{id}/decision", post(console::decide))
         .route("/console/dashboard", get(console::dashboard))
+        .route("/console/council", get(council::queue))
+        .route("/console/council/decisions", post(council::decide))
         .route("/console/cases", get(casework::cases))
         .route("/console/cases/{id}", get(casework::case))
         .route("/console/cases/{id}/assignment", post(casework::assign))
@@ -96,6 +100,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
             post(casework::review),
         )
         .route("/console/batches/{id}/release", post(casework::release))
+        .route("/console/batches/{id}/votes", post(casework::vote_batch))
         .route("/console/{*rest}", get(not_found))
         .route("/my/{*rest}", get(not_found))
         .route("/my", get(my::claims))
@@ -157,6 +162,7 @@ pub struct ChromeUser {
     pub queue: bool,
     pub dashboard: bool,
     pub cases: bool,
+    pub council: bool,
     pub my: bool,
 }
 
@@ -181,6 +187,7 @@ impl Chrome {
                 queue: is_staff(p) && may(Action::ListClaims),
                 dashboard: may(Action::ReadReports),
                 cases: is_staff(p) && may(Action::ListCases),
+                council: is_staff(p) && may(Action::DecideRecommendation),
                 my: p.has_role(kernel::Role::Claimant),
             }),
         }
@@ -562,6 +569,7 @@ mod tests {
             "/sign-out",
             "/console",
             "/console/claims",
+            "/console/claims/reviews",
             "/console/claims/{id}",
             "/console/claims/{id}/evidence/{evidence_id}",
             "/console/claims/{id}/review",
@@ -569,6 +577,8 @@ mod tests {
             "/console/claims/{id}/recommendation",
             "/console/claims/{id}/decision",
             "/console/dashboard",
+            "/console/council",
+            "/console/council/decisions",
             "/console/cases",
             "/console/cases/{id}",
             "/console/cases/{id}/assignment",
@@ -579,6 +589,7 @@ mod tests {
             "/console/batches/{id}",
             "/console/batches/{id}/sample/{case_id}",
             "/console/batches/{id}/release",
+            "/console/batches/{id}/votes",
             "/console/{*rest}",
             "/my/{*rest}",
             "/my",

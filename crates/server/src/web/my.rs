@@ -185,6 +185,9 @@ struct MyClaim {
     f: ClaimFacts,
     steps: Vec<Step>,
     moments: Vec<Moment>,
+    /// Where the claim stands (`app::progress::Stage`), for the page's
+    /// "what happens next".
+    stage: &'static str,
     next: &'static str,
     answering: bool,
     csrf: String,
@@ -249,14 +252,14 @@ async fn claim_page(
             }
         })
         .collect();
-    let award = app::awards::claim_award(&state.app, &auth.actor(), id)
-        .await?
-        .map(|a| award_box(lang, &a));
+    let progress = app::progress::claim_progress(&state.app, &auth.actor(), id).await?;
+    let award = progress.award.as_ref().map(|a| award_box(lang, a));
     let page = MyClaim {
         c: Chrome::signed_in(lang, &format!("/my/claims/{id}"), viewer),
         steps: steps(lang, f.status),
         moments,
-        next: lang.tr(&format!("my.next.{}", status_name(f.status))),
+        stage: progress.stage.code(),
+        next: lang.tr(&format!("my.next.{}", progress.stage.code())),
         answering: f.status == ClaimStatus::InformationRequested,
         csrf: viewer.csrf.clone(),
         commission,
@@ -379,16 +382,9 @@ mod tests {
             ["done", "current", "todo"]
         );
         assert_eq!(states(ClaimStatus::Recorded), ["done", "done", "current"]);
-        for status in [
-            "draft",
-            "submitted",
-            "under_review",
-            "information_requested",
-            "recorded",
-            "rejected",
-            "withdrawn",
-        ] {
-            assert!(Lang::has(&format!("my.next.{status}")), "{status}");
+        for stage in app::progress::Stage::ALL {
+            let key = format!("my.next.{}", stage.code());
+            assert!(Lang::has(&key), "{key}");
         }
     }
 }

@@ -516,9 +516,27 @@ both! {
             assert_eq!(submit(&app, &claimant, &id).await.0, 200);
             ids.push(id);
         }
-        for id in &ids[..2] {
-            app.post(&format!("/v1/claims/{id}/review")).bearer_auth(&registrar).send().await.unwrap();
-        }
+        // The secretariat takes two up for review in one call; a stale
+        // version, a claim already taken up and an unknown one are refused
+        // item by item, and a claimant may not take claims up at all.
+        let (s, taken) = json(app.post("/v1/claims/reviews").bearer_auth(&registrar)
+            .json(&json!({"items": [
+                {"claim_id": ids[0], "if_match": "\"v2\""},
+                {"claim_id": ids[1]},
+                {"claim_id": ids[2], "if_match": "\"v1\""},
+                {"claim_id": ids[0]},
+                {"claim_id": uuid::Uuid::now_v7()}
+            ]})).send().await.unwrap()).await;
+        assert_eq!(s, 200, "{taken}");
+        let statuses: Vec<u64> = taken.as_array().unwrap().iter().map(|r| r["status"].as_u64().unwrap()).collect();
+        assert_eq!(statuses, [200, 200, 412, 409, 404], "{taken}");
+        assert_eq!(taken[0]["claim_status"], "under_review");
+        assert_eq!(taken[3]["problem"]["current_status"], "under_review");
+        problem(app.post("/v1/claims/reviews").bearer_auth(&claimant)
+            .json(&json!({"items": [{"claim_id": ids[2]}]})).send().await.unwrap(), 403, "forbidden").await;
+        let too_many: Vec<Value> = (0..1001).map(|_| json!({"claim_id": ids[2]})).collect();
+        problem(app.post("/v1/claims/reviews").bearer_auth(&registrar)
+            .json(&json!({"items": too_many})).send().await.unwrap(), 422, "validation").await;
         let (s, results) = json(
             app.post("/v1/claims/decisions")
                 .bearer_auth(&board)

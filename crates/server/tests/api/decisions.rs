@@ -15,7 +15,7 @@ const A31_RULE: &str = r#"{"category":"A3.1","kind":"per_unit","unit":"floor_are
     "rate":{"amount":"850","currency":"EUR"},"factors":[{"name":"depreciation","value":"0.8"}],
     "cap":{"amount":"150000","currency":"EUR"}}"#;
 
-async fn post(app: &TestApp, token: &str, path: &str, body: Value) -> (u16, Value) {
+pub(crate) async fn post(app: &TestApp, token: &str, path: &str, body: Value) -> (u16, Value) {
     json(
         app.post(path)
             .bearer_auth(token)
@@ -27,7 +27,7 @@ async fn post(app: &TestApp, token: &str, path: &str, body: Value) -> (u16, Valu
     .await
 }
 
-async fn get(app: &TestApp, token: &str, path: &str) -> Value {
+pub(crate) async fn get(app: &TestApp, token: &str, path: &str) -> Value {
     let (s, body) = json(app.get(path).bearer_auth(token).send().await.unwrap()).await;
     assert_eq!(s, 200, "{path}: {body}");
     body
@@ -239,7 +239,7 @@ pub(crate) async fn decide(app: &TestApp, token: &str, rec: &str, body: Value) -
 }
 
 /// A payment recorded on an award, with its current `If-Match`.
-async fn pay(app: &TestApp, token: &str, award: &str, body: Value) -> reqwest::Response {
+pub(crate) async fn pay(app: &TestApp, token: &str, award: &str, body: Value) -> reqwest::Response {
     let version = get(app, token, &format!("/v1/awards/{award}")).await["version"].clone();
     app.post(&format!("/v1/awards/{award}/payments"))
         .bearer_auth(token)
@@ -251,7 +251,7 @@ async fn pay(app: &TestApp, token: &str, award: &str, body: Value) -> reqwest::R
 }
 
 /// A change to an award, with its current `If-Match`.
-async fn on_award(
+pub(crate) async fn on_award(
     app: &TestApp,
     token: &str,
     award: &str,
@@ -270,7 +270,7 @@ async fn on_award(
     req.send().await.unwrap()
 }
 
-fn eur(v: &str) -> Value {
+pub(crate) fn eur(v: &str) -> Value {
     json!({"amount": v, "currency": "EUR"})
 }
 
@@ -765,15 +765,30 @@ both! {
             r["id"].as_str().unwrap().to_owned()
         }).collect();
         assert_eq!(recs.len(), 20);
-        // Two of three members adopt each; adoption puts a decision before the Council.
+        // Two of three members adopt each, one call per member for the
+        // whole batch; adoption puts a decision before the Council.
+        let ballot: Vec<Value> = recs.iter()
+            .map(|rec| json!({"recommendation": rec, "choice": "in_favour"})).collect();
+        let (s, first) = post(&app, &w.members[0].1, "/v1/recommendations/votes", json!({"items": ballot})).await;
+        assert_eq!(s, 200, "{first}");
+        assert!(first.as_array().unwrap().iter().all(|r| r["status"] == 200 && r["result"]["status"] == "open"), "{first}");
+        // Each member votes once: the same ballot again is refused item by item.
+        let (s, again) = post(&app, &w.members[0].1, "/v1/recommendations/votes", json!({"items": ballot[..2]})).await;
+        assert_eq!(s, 200, "{again}");
+        assert!(again.as_array().unwrap().iter().all(|r| r["status"] == 409 && r["result"].is_null()), "{again}");
+        // Someone who is not on the panel may not vote at all; an empty ballot is invalid.
+        problem(app.post("/v1/recommendations/votes").bearer_auth(&w.claimant).json(&json!({"items": ballot[..1]}))
+            .send().await.unwrap(), 403, "forbidden").await;
+        problem(app.post("/v1/recommendations/votes").bearer_auth(&w.members[1].1).json(&json!({"items": []}))
+            .send().await.unwrap(), 422, "validation").await;
+        let (s, second) = post(&app, &w.members[1].1, "/v1/recommendations/votes", json!({"items": ballot})).await;
+        assert_eq!(s, 200, "{second}");
+        let second = second.as_array().unwrap();
+        assert_eq!(second.len(), 20);
         let mut items = Vec::new();
-        for rec in &recs {
-            let mut last = Value::Null;
-            for m in &w.members[..2] {
-                let (s, v) = post(&app, &m.1, &format!("/v1/recommendations/{rec}/votes"), json!({"choice": "in_favour"})).await;
-                assert_eq!(s, 200, "{v}");
-                last = v;
-            }
+        for (rec, r) in recs.iter().zip(second) {
+            assert_eq!(r["recommendation"], rec.as_str(), "in the order given: {r}");
+            let last = &r["result"];
             assert_eq!(last["status"], "adopted", "{last}");
             assert_eq!(last["decision"]["status"], "awaiting_council", "{last}");
             items.push(json!({"recommendation": rec, "if_match": format!("\"v{}\"", last["decision"]["version"]), "action": "approve"}));

@@ -2,6 +2,7 @@
 //! API description.
 
 use crate::support::{TestApp, json, problem};
+use kernel::Role;
 
 both! {
     async fn health_and_readiness_answer(app: TestApp) {
@@ -77,6 +78,43 @@ both! {
             "{text}"
         );
         assert!(text.contains("http_request_duration_seconds_bucket"), "histogram, not summary");
+    }
+
+    async fn metrics_show_the_backlogs_and_the_gate_from_the_database(app: TestApp) {
+        let sample = |text: &str, series: &str| -> i64 {
+            let line = text.lines().find(|l| l.starts_with(series) && l[series.len()..].starts_with(' '))
+                .unwrap_or_else(|| panic!("{series} in {text}"));
+            line.rsplit(' ').next().unwrap().parse().unwrap()
+        };
+        let scrape = || async { app.get("/metrics").send().await.unwrap().text().await.unwrap() };
+        let text = scrape().await;
+        assert_eq!(sample(&text, "redress_operational_scrape_ok"), 1, "{text}");
+        // Every known status is a series from the start, at 0.
+        assert_eq!(sample(&text, r#"redress_claims{status="draft"}"#), 0);
+        assert_eq!(sample(&text, r#"redress_cases{status="awaiting_assessment"}"#), 0);
+        assert_eq!(sample(&text, r#"redress_jobs{status="failed"}"#), 0);
+        assert_eq!(sample(&text, r#"redress_webhook_deliveries{status="pending"}"#), 0);
+        assert_eq!(sample(&text, "redress_commission_may_act"), 0);
+        assert_eq!(sample(&text, "redress_convention_consents_threshold"), 25);
+
+        // Two drafts, one submitted; the convention put in force.
+        let (_, claimant) = app.account("Claimant", &[Role::Claimant]).await;
+        for cadastral in ["3210900000:01:001:0001", "3210900000:01:001:0002"] {
+            let (s, draft) = json(app.post("/v1/claims").bearer_auth(&claimant)
+                .json(&crate::claims::house("3184710691", cadastral)).send().await.unwrap()).await;
+            assert_eq!(s, 201, "{draft}");
+            if cadastral.ends_with('1') {
+                let id = draft["id"].as_str().unwrap();
+                let r = app.post(&format!("/v1/claims/{id}/submit")).bearer_auth(&claimant).send().await.unwrap();
+                assert_eq!(r.status(), 200);
+            }
+        }
+        crate::decisions::put_in_force(&app).await;
+        let text = scrape().await;
+        assert_eq!(sample(&text, r#"redress_claims{status="draft"}"#), 1, "{text}");
+        assert_eq!(sample(&text, r#"redress_claims{status="submitted"}"#), 1, "{text}");
+        assert_eq!(sample(&text, "redress_commission_may_act"), 1, "{text}");
+        assert_eq!(sample(&text, "redress_convention_counted_consents"), 25, "{text}");
     }
 
     async fn api_description_and_docs_are_served(app: TestApp) {

@@ -110,7 +110,7 @@ impl Browser {
     }
 }
 
-async fn text(response: reqwest::Response) -> (u16, HeaderMap, String) {
+pub(crate) async fn text(response: reqwest::Response) -> (u16, HeaderMap, String) {
     let status = response.status().as_u16();
     let headers = response.headers().clone();
     (status, headers, response.text().await.unwrap())

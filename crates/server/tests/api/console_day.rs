@@ -1,0 +1,140 @@
+//! The Commission's day in the console: the Register takes many claims up
+//! at once, the Council decides its queue at one meeting, and the case page
+//! names people and marks what a correction superseded.
+
+use crate::decisions::{adopted, assessed_cases, eur, post, world};
+use crate::support::{TestApp, json};
+use crate::web::{sign_in, text};
+use kernel::Role;
+use reqwest::header::LOCATION;
+use serde_json::json;
+
+/// Every value of a form field in a page, in order.
+fn values(html: &str, name: &str) -> Vec<String> {
+    let marker = format!("name=\"{name}\" value=\"");
+    html.match_indices(&marker)
+        .map(|(at, _)| {
+            let rest = &html[at + marker.len()..];
+            rest[..rest.find('"').unwrap()].to_owned()
+        })
+        .collect()
+}
+
+async fn submitted_claim(app: &TestApp, claimant: &str, cadastral: &str) -> String {
+    let (s, draft) = json(
+        app.post("/v1/claims")
+            .bearer_auth(claimant)
+            .json(&crate::claims::house("3184710691", cadastral))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 201, "{draft}");
+    let id = draft["id"].as_str().unwrap().to_owned();
+    let r = app
+        .post(&format!("/v1/claims/{id}/submit"))
+        .bearer_auth(claimant)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    id
+}
+
+crate::both! {
+    async fn the_register_takes_many_claims_up_from_the_queue(app: TestApp) {
+        let (_, claimant) = app.account("Claimant", &[Role::Claimant]).await;
+        let (_, registrar) = app.account("Registrar", &[Role::Registrar]).await;
+        let (_, board) = app.account("Board", &[Role::Board]).await;
+        let a = submitted_claim(&app, &claimant, "3210900000:01:001:0001").await;
+        let b = submitted_claim(&app, &claimant, "3210900000:01:001:0002").await;
+
+        // The Board lists claims but does not take them up: no boxes, no form.
+        let boards = sign_in(&app, &board).await;
+        let (status, _, html) = text(boards.get(&app, "/console/claims?status=submitted").await).await;
+        assert_eq!(status, 200);
+        assert!(values(&html, "claim").is_empty() && !html.contains("take-up-form"), "{html}");
+        let refused = boards.post(&app, "/console/claims/reviews", &[("claim", "x:1")]).await;
+        assert_eq!(refused.status(), 403);
+
+        let browser = sign_in(&app, &registrar).await;
+        let (_, _, html) = text(browser.get(&app, "/console/claims?status=submitted").await).await;
+        let ticked = values(&html, "claim");
+        assert_eq!(ticked.len(), 2, "{html}");
+        let mut fields: Vec<(&str, &str)> = ticked.iter().map(|v| ("claim", v.as_str())).collect();
+        // One of them listed at a version that is no longer current.
+        let stale = format!("{a}:1");
+        fields[0] = ("claim", stale.as_str());
+        let done = browser.post(&app, "/console/claims/reviews", &fields).await;
+        assert_eq!(done.status(), 303);
+        assert_eq!(done.headers()[LOCATION], "/console/claims?status=submitted&taken_up=1&refused=1");
+        let (_, _, html) = text(browser.get(&app, "/console/claims?status=submitted&taken_up=1&refused=1").await).await;
+        assert!(html.contains("Taken up for review"), "{html}");
+        let status = |id: String| {
+            let token = registrar.clone();
+            let app = &app;
+            async move {
+                let (_, claim) = json(app.get(&format!("/v1/claims/{id}")).bearer_auth(token).send().await.unwrap()).await;
+                claim["status"].as_str().unwrap().to_owned()
+            }
+        };
+        assert_eq!(status(a.clone()).await, "submitted", "the stale item was left alone");
+        assert_eq!(status(b.clone()).await, "under_review");
+        // A claimant's session may not post the form at all.
+        let claimants = sign_in(&app, &claimant).await;
+        let refused = claimants.post(&app, "/console/claims/reviews", &[("claim", &format!("{a}:2"))]).await;
+        assert_eq!(refused.status(), 403);
+        assert_eq!(status(a).await, "submitted");
+    }
+
+    async fn the_council_decides_its_queue_at_one_meeting(app: TestApp) {
+        let w = world(&app, false).await;
+        let cases = assessed_cases(&app, &w, 2).await;
+        for case in &cases {
+            adopted(&app, &w, case).await;
+        }
+        let (_, registrar) = app.account("Registrar", &[Role::Registrar]).await;
+        let registrars = sign_in(&app, &registrar).await;
+        let (status, _, html) = text(registrars.get(&app, "/console/council").await).await;
+        assert_eq!(status, 403, "{html}");
+        assert!(!html.contains("href=\"/console/council\""), "no link to a page the role may not open");
+
+        let council = sign_in(&app, &w.council).await;
+        let (status, _, html) = text(council.get(&app, "/console/council").await).await;
+        assert_eq!(status, 200, "{html}");
+        assert!(html.contains("href=\"/console/council\""), "the Council's link in the navigation");
+        let items = values(&html, "item");
+        assert_eq!(items.len(), 2, "{html}");
+        assert!(html.contains("76\u{202f}500.00 EUR"), "the recommended award: {html}");
+        // No meeting named: refused, nothing decided.
+        let mut fields: Vec<(&str, &str)> = items.iter().map(|v| ("item", v.as_str())).collect();
+        fields.push(("step", "approve"));
+        let refused = council.post(&app, "/console/council/decisions", &fields).await;
+        assert_eq!(refused.status(), 422);
+        fields.push(("meeting_reference", "C/2026/21"));
+        let done = council.post(&app, "/console/council/decisions", &fields).await;
+        assert_eq!(done.status(), 303, "{}", done.text().await.unwrap());
+        assert_eq!(done.headers()[LOCATION], "/console/council?status=awaiting_council&decided=2&refused=0");
+        let (_, _, html) = text(council.get(&app, "/console/council").await).await;
+        assert!(html.contains("council-empty"), "the queue is empty: {html}");
+        let (_, awards) = json(app.get("/v1/awards").bearer_auth(&w.council).send().await.unwrap()).await;
+        assert_eq!(awards["items"].as_array().unwrap().len(), 2, "{awards}");
+
+        // The case page names the voters and the assessor, never their ids,
+        // and marks the decision a correction superseded.
+        let (_, decisions) = json(app.get(&format!("/v1/cases/{}/decisions", cases[0])).bearer_auth(&w.council).send().await.unwrap()).await;
+        let first = decisions["items"][0]["id"].as_str().unwrap().to_owned();
+        let (s, corrected) = post(&app, &w.council, &format!("/v1/decisions/{first}/corrections"),
+            json!({"reason": "clerical_error", "explanation": "The region was misrecorded.", "amount": eur("70000.00")})).await;
+        assert_eq!(s, 201, "{corrected}");
+        let (_, _, html) = text(council.get(&app, &format!("/console/cases/{}", cases[0])).await).await;
+        for (id, name) in [(w.members[0].0, "Commissioner 0"), (w.members[1].0, "Commissioner 1"), (w.assessor_id, "Assessor")] {
+            assert!(html.contains(name), "{name} by name: {html}");
+            assert!(!html.contains(&id.to_string()), "{name}'s account id is not shown");
+        }
+        assert!(html.contains("superseded by ICC-DEC-2026-000003"), "{html}");
+        assert!(html.contains("Corrects decision ICC-DEC-2026-000001 · clerical error: The region was misrecorded."), "{html}");
+        assert!(!html.contains("on this claim"), "a case page speaks of the case");
+    }
+}
