@@ -7,7 +7,10 @@
 //   - a registrar signs in, opens the claim from the queue and asks the
 //     claimant for information;
 //   - the claimant signs in, sees the request and answers it with a file;
-//   - a form posted without its CSRF token is refused.
+//   - a form posted without its CSRF token is refused;
+// then, on a second instance over `redress demo`'s database: the Council
+// approves from its queue, a case page names people, the Register takes
+// claims up in bulk, and the claimant sees a paid award.
 // Every page is screenshotted; any console error fails the run.
 //
 // Environment: REDRESS_BIN (the binary; default target/debug/redress under
@@ -44,6 +47,7 @@ function freePort() {
 }
 
 const dataDir = mkdtempSync(join(tmpdir(), "redress-browser-data-"));
+const demoDir = mkdtempSync(join(tmpdir(), "redress-browser-demo-"));
 const profileDir = mkdtempSync(join(tmpdir(), "redress-browser-profile-"));
 mkdirSync(shots, { recursive: true });
 const env = {
@@ -292,6 +296,93 @@ async function main() {
     await signOut();
   }
 
+  // The Commission's day, on a second instance over a demonstration
+  // database (`redress demo`): the convention in force, decisions before
+  // the Council, claims to take up, a batch and a paid award.
+  server.kill("SIGTERM");
+  const demoEnv = { ...env, REDRESS_DATA_DIR: demoDir, DATABASE_URL: `sqlite://${join(demoDir, "redress.db")}` };
+  const printed = execFileSync(bin, ["demo", "--claims", "100"], { env: demoEnv, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  const tokenOf = (role) => {
+    const token = printed.match(new RegExp(`^${role}\\s+(rdt_\\S+)`, "m"))?.[1];
+    assert.ok(token, `a ${role} token in: ${printed}`);
+    return token;
+  };
+  const paidAward = printed.match(/(\/my\/claims\/[0-9a-f-]{36})/)?.[1];
+  assert.ok(paidAward, "the demo names the claimant's paid award");
+  const demoPort = await freePort();
+  const demoBase = `http://127.0.0.1:${demoPort}`;
+  server = spawn(bin, ["serve"], {
+    env: { ...demoEnv, REDRESS_LISTEN: `127.0.0.1:${demoPort}` },
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  for (let i = 0; ; i++) {
+    try {
+      if ((await fetch(`${demoBase}/health`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (i > 200) throw new Error("redress (demo) did not start");
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const signInAt = async (token) => {
+    await page.goto(`${demoBase}/sign-in`);
+    await page.fill("#token", token);
+    await Promise.all([page.waitForURL((u) => !u.pathname.startsWith("/sign-in")), page.click("button[type=submit] >> text=Sign in")]);
+  };
+  for (const vp of VIEWPORTS) {
+    await page.setViewportSize({ width: vp.width, height: vp.height });
+    console.log(`browser: the Commission's day, ${vp.name}`);
+
+    // The Council: its queue, one recommendation approved at a meeting.
+    await signInAt(tokenOf("council"));
+    await page.goto(`${demoBase}/console/council`);
+    const nav = page.locator("header nav ul");
+    const navBox = await nav.boundingBox();
+    const link = await page.locator("header nav li").first().boundingBox();
+    assert.ok(navBox.height < link.height * 1.8, `the navigation is one line (${navBox.height}px)`);
+    const boxes = page.locator("#council input[name=item]");
+    const before = await boxes.count();
+    assert.ok(before >= 2, `decisions before the Council: ${before}`);
+    await shot("council", vp);
+    for (let i = 1; i < before; i++) await boxes.nth(i).uncheck();
+    await page.fill("#c-meeting", "C/2026/30");
+    await Promise.all([page.waitForURL(/decided=1&refused=0/), page.click("button:text('Record the decisions')")]);
+    assert.equal(await page.locator("#council input[name=item]").count(), before - 1);
+    await shot("council-decided", vp);
+    // A case with its people by name and a correction marked.
+    await page.goto(`${demoBase}/console/cases?status=decided`);
+    await page.locator("#cases tbody a").first().click();
+    await page.waitForURL(/\/console\/cases\/[0-9a-f-]{36}$/);
+    const casePage = await page.textContent("main");
+    assert.ok(!/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\s*:\s*in_favour/.test(casePage), "voters by name");
+    assert.ok(!casePage.includes("on this claim"));
+    await shot("case", vp);
+    await page.goto(`${demoBase}/console/dashboard`);
+    await shot("dashboard-demo", vp);
+    await signOut();
+
+    // The Register: two submitted claims taken up from the queue at once.
+    await signInAt(tokenOf("registrar"));
+    await page.goto(`${demoBase}/console/claims?status=submitted`);
+    const ticks = page.locator("#queue input[name=claim]");
+    assert.ok((await ticks.count()) >= 1, "submitted claims to take up");
+    await ticks.first().check();
+    await shot("queue-take-up", vp);
+    await Promise.all([page.waitForURL(/taken_up=1&refused=0/), page.click("button:text('Take the ticked claims up for review')")]);
+    assert.ok((await page.textContent("#taken-up")).includes("Taken up for review"));
+    await signOut();
+
+    // The claimant: the paid award, each payment, the balance, the stage.
+    await signInAt(tokenOf("claimant"));
+    await page.goto(`${demoBase}${paidAward}`);
+    assert.equal(await page.getAttribute("#next", "data-stage"), "paid");
+    assert.equal(await page.getAttribute("#award", "data-status"), "paid");
+    assert.ok((await page.locator("#award tr.payment").count()) >= 1, "each payment is listed");
+    assert.match(await page.textContent("#award"), /EUR/);
+    await shot("my-award", vp);
+    await signOut();
+  }
+
   assert.deepEqual(errors, [], "console errors");
   console.log(`browser: all checks passed; screenshots in ${shots}`);
 }
@@ -306,5 +397,6 @@ try {
   server?.kill("SIGTERM");
   rmSync(profileDir, { recursive: true, force: true });
   rmSync(dataDir, { recursive: true, force: true });
+  rmSync(demoDir, { recursive: true, force: true });
 }
 process.exit(failed ? 1 : 0);

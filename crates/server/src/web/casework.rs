@@ -351,7 +351,9 @@ async fn case_page(
                 .iter()
                 .map(|v| VoteLine {
                     member: name(&v.member),
-                    choice: name_of(&v.choice),
+                    choice: lang
+                        .tr(&format!("case.vote.{}", name_of(&v.choice)))
+                        .to_owned(),
                 })
                 .collect(),
             decision,
