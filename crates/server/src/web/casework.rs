@@ -292,9 +292,14 @@ fn lines(value: &impl Serialize, lang: Lang) -> super::console::Lines {
     out
 }
 
-const OPEN_DECISION: [&str; 3] = [
+/// Decisions still before the Council or one of its organs: the case page
+/// offers the step each status allows (the Review Committee's outcome
+/// while with it, the Assembly's vote while with it).
+const OPEN_DECISION: [&str; 5] = [
     "awaiting_council",
+    "with_review_committee",
     "reviewed_by_committee",
+    "with_assembly",
     "adopted_by_assembly",
 ];
 
@@ -710,6 +715,22 @@ pub(crate) struct DecideForm {
     decided_on: Option<String>,
     #[serde(default)]
     reasons: String,
+    /// The Review Committee's varied award.
+    amount: Option<String>,
+    /// The Assembly's vote.
+    in_favour: Option<String>,
+    against: Option<String>,
+    abstentions: Option<String>,
+}
+
+/// A count of votes typed into a form.
+fn votes(field: &str, text: Option<&String>) -> ApiResult<u32> {
+    let text = text.map_or("", |t| t.trim());
+    if text.is_empty() {
+        return Ok(0);
+    }
+    text.parse()
+        .map_err(|_| ApiError::invalid_field(field, "invalid", "A whole number of votes."))
 }
 
 /// The day of a decision typed into a form.
@@ -721,11 +742,38 @@ fn decided_on(text: &str) -> ApiResult<time::Date> {
     .map_err(|_| ApiError::invalid_field("decided_on", "invalid", "A date, YYYY-MM-DD."))
 }
 
-/// The Council's steps a form can take; the committee's and the
-/// Assembly's outcomes are structured records entered through the API.
-fn council_step(f: &DecideForm) -> ApiResult<CouncilStep> {
+/// The Council's steps a form can take, and the outcomes of its Review
+/// Committee and of the Assembly it records.
+fn council_step(currency: kernel::Currency, f: &DecideForm) -> ApiResult<CouncilStep> {
     let reasons = f.reasons.trim().to_owned();
     match f.step.as_str() {
+        "review_upheld" => Ok(CouncilStep::RecordReviewOutcome {
+            outcome: commission::ReviewOutcome::Upheld { reasons },
+        }),
+        "review_varied" => {
+            let text = f.amount.as_deref().unwrap_or_default();
+            let amount = Decimal::from_str(text.trim().replace([' ', '\u{202f}'], "").as_str())
+                .map_err(|_| {
+                    ApiError::invalid_field("amount", "invalid", "Not a decimal amount.")
+                })?;
+            let amount = Money::new(amount, currency);
+            Ok(CouncilStep::RecordReviewOutcome {
+                outcome: commission::ReviewOutcome::Varied {
+                    outcome: commission::Outcome::Award {
+                        amount,
+                        variation_reasons: Some(reasons.clone()),
+                    },
+                    reasons,
+                },
+            })
+        }
+        "assembly_vote" => Ok(CouncilStep::RecordAssemblyVote {
+            vote: commission::AssemblyVote {
+                in_favour: votes("in_favour", f.in_favour.as_ref())?,
+                against: votes("against", f.against.as_ref())?,
+                abstentions: votes("abstentions", f.abstentions.as_ref())?,
+            },
+        }),
         "approve" => Ok(CouncilStep::Approve {
             decided_on: non_empty(f.decided_on.clone())
                 .map(|d| decided_on(&d))
@@ -752,7 +800,8 @@ pub(crate) async fn decide(
 ) -> PageResult {
     let body = form(body)?;
     let case = case_of(&state, &auth, id).await?;
-    let outcome = match (council_step(&body), body.version) {
+    let currency = state.app.config.award_currency;
+    let outcome = match (council_step(currency, &body), body.version) {
         (Ok(step), Some(version)) => app::decisions::decide(
             &state.app,
             &auth.actor(),
@@ -1112,15 +1161,42 @@ mod tests {
             meeting_reference: None,
             decided_on: Some(" ".to_owned()),
             reasons: "Too high".to_owned(),
+            amount: Some("70 000.00".to_owned()),
+            in_favour: Some("30".to_owned()),
+            against: Some(" 10 ".to_owned()),
+            abstentions: None,
         };
+        let eur = kernel::Currency::EUR;
         assert!(matches!(
-            council_step(&f("approve")),
+            council_step(eur, &f("approve")),
             Ok(CouncilStep::Approve { decided_on: None })
         ));
         assert!(matches!(
-            council_step(&f("return_to_panel")),
+            council_step(eur, &f("return_to_panel")),
             Ok(CouncilStep::ReturnToPanel { .. })
         ));
-        assert!(council_step(&f("")).is_err());
+        assert!(council_step(eur, &f("")).is_err());
+        match council_step(eur, &f("review_varied")) {
+            Ok(CouncilStep::RecordReviewOutcome {
+                outcome: commission::ReviewOutcome::Varied { outcome, .. },
+            }) => assert_eq!(
+                outcome.amount(),
+                Some(Money::new(Decimal::new(70_000, 0), eur))
+            ),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            council_step(eur, &f("assembly_vote")).unwrap(),
+            CouncilStep::RecordAssemblyVote {
+                vote: commission::AssemblyVote {
+                    in_favour: 30,
+                    against: 10,
+                    abstentions: 0
+                }
+            }
+        );
+        let mut bad = f("assembly_vote");
+        bad.against = Some("many".to_owned());
+        assert!(council_step(eur, &bad).is_err());
     }
 }

@@ -802,6 +802,27 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ),
     ("nav.council", "Council", "Рада"),
     (
+        "case.step.review_upheld",
+        "the Review Committee upholds the recommendation",
+        "Комітет з перегляду підтримує рекомендацію",
+    ),
+    (
+        "case.step.review_varied",
+        "the Review Committee varies the award",
+        "Комітет з перегляду змінює суму компенсації",
+    ),
+    (
+        "case.step.assembly_vote",
+        "record the Assembly's vote",
+        "записати голосування Асамблеї",
+    ),
+    (
+        "case.decide.varied_amount",
+        "Award as varied by the Committee",
+        "Компенсація, змінена Комітетом",
+    ),
+    ("case.decide.abstentions", "abstentions", "утрималися"),
+    (
         "batch.vote",
         "Your vote on the batch's recommendations",
         "Ваш голос щодо рекомендацій пакета",

@@ -137,4 +137,67 @@ crate::both! {
         assert!(html.contains("Corrects decision ICC-DEC-2026-000001 · clerical error: The region was misrecorded."), "{html}");
         assert!(!html.contains("on this claim"), "a case page speaks of the case");
     }
+
+    async fn the_committee_and_the_assembly_are_recorded_from_the_case_page(app: TestApp) {
+        let w = world(&app, false).await;
+        let cases = assessed_cases(&app, &w, 2).await;
+        let mut recs = Vec::new();
+        for case in &cases {
+            recs.push(adopted(&app, &w, case).await);
+        }
+        let council = sign_in(&app, &w.council).await;
+        // The form the case page shows now, and its decision's version.
+        let step = |case: String, rec: String, fields: Vec<(&'static str, String)>| {
+            let council = council.clone();
+            let app = &app;
+            async move {
+                let (_, _, html) = text(council.get(app, &format!("/console/cases/{case}")).await).await;
+                let version = values(&html, "version").pop().expect("a decision form");
+                let mut all: Vec<(&str, &str)> = vec![("version", version.as_str())];
+                all.extend(fields.iter().map(|(k, v)| (*k, v.as_str())));
+                let r = council.post(app, &format!("/console/recommendations/{rec}/decision"), &all).await;
+                assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+                html
+            }
+        };
+        let status = |rec: String| {
+            let app = &app;
+            let token = w.council.clone();
+            async move {
+                let (_, d) = json(app.get(&format!("/v1/recommendations/{rec}/decision")).bearer_auth(token).send().await.unwrap()).await;
+                d["status"].as_str().unwrap().to_owned()
+            }
+        };
+
+        // To the Review Committee, which varies the award; then approved.
+        step(cases[0].clone(), recs[0].clone(), vec![("step", "refer_to_review_committee".into()), ("reasons", "The floor area is disputed.".into())]).await;
+        assert_eq!(status(recs[0].clone()).await, "with_review_committee");
+        let html = step(cases[0].clone(), recs[0].clone(), vec![("step", "review_varied".into()), ("amount", "70000.00".into()),
+            ("reasons", "The floor area is 102.9 m².".into())]).await;
+        assert!(html.contains("value=\"review_upheld\"") && !html.contains("value=\"approve\""), "only the Committee's outcomes while with it");
+        assert_eq!(status(recs[0].clone()).await, "reviewed_by_committee");
+        step(cases[0].clone(), recs[0].clone(), vec![("step", "approve".into()), ("meeting_reference", "C/2026/22".into())]).await;
+        assert_eq!(status(recs[0].clone()).await, "final");
+        let (_, awards) = json(app.get("/v1/awards").bearer_auth(&w.council).send().await.unwrap()).await;
+        assert_eq!(awards["items"][0]["amount"], eur("70000.00"), "the varied award: {awards}");
+
+        // Upheld by the Committee, referred on to the Assembly, whose vote
+        // is recorded; then approved.
+        let html = step(cases[1].clone(), recs[1].clone(), vec![("step", "refer_to_review_committee".into()), ("reasons", "A question of principle.".into())]).await;
+        assert!(!html.contains("value=\"refer_to_assembly\""), "the Assembly only after the Committee");
+        step(cases[1].clone(), recs[1].clone(), vec![("step", "review_upheld".into()), ("reasons", "The recommendation stands.".into())]).await;
+        step(cases[1].clone(), recs[1].clone(), vec![("step", "refer_to_assembly".into()), ("reasons", "A question of principle.".into())]).await;
+        assert_eq!(status(recs[1].clone()).await, "with_assembly");
+        let (_, _, html) = text(council.get(&app, &format!("/console/cases/{}", cases[1])).await).await;
+        let version = values(&html, "version").pop().unwrap();
+        let bad = council.post(&app, &format!("/console/recommendations/{}/decision", recs[1]),
+            &[("version", version.as_str()), ("step", "assembly_vote"), ("in_favour", "many"), ("against", "1")]).await;
+        assert_eq!(bad.status(), 422);
+        assert_eq!(status(recs[1].clone()).await, "with_assembly", "nothing recorded");
+        step(cases[1].clone(), recs[1].clone(), vec![("step", "assembly_vote".into()), ("in_favour", "30".into()), ("against", "10".into()),
+            ("abstentions", "2".into())]).await;
+        assert_eq!(status(recs[1].clone()).await, "adopted_by_assembly");
+        step(cases[1].clone(), recs[1].clone(), vec![("step", "approve".into())]).await;
+        assert_eq!(status(recs[1].clone()).await, "final");
+    }
 }
