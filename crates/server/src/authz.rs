@@ -399,7 +399,13 @@ pub const PAGES: &[(Method, &str, Action)] = &[
         "/console/recommendations/{id}/decision",
         Action::DecideRecommendation,
     ),
+    (Method::POST, "/console/batches", Action::AssessCase),
     (Method::GET, "/console/batches/{id}", Action::ListCases),
+    (
+        Method::POST,
+        "/console/batches/{id}/assess",
+        Action::AssessCase,
+    ),
     (
         Method::POST,
         "/console/batches/{id}/votes",

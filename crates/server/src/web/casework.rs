@@ -22,6 +22,7 @@ use app::decisions::{CouncilStep, Proposal, ProposedOutcome};
 use askama::Template;
 use axum::extract::State;
 use axum::extract::rejection::{FormRejection, QueryRejection};
+use axum::response::IntoResponse as _;
 use commission::{BatchId, CaseId, CaseStatus, RecommendationId};
 use kernel::{Action, Money};
 use rust_decimal::Decimal;
@@ -82,6 +83,9 @@ pub(crate) struct CaseLine {
 #[template(path = "cases.html")]
 struct CasesPage {
     c: Chrome,
+    csrf: String,
+    /// The viewer may select cases into a batch.
+    can_batch: bool,
     lines: Vec<CaseLine>,
     statuses: Vec<(&'static str, &'static str, bool)>,
     category: String,
@@ -168,6 +172,8 @@ pub(crate) async fn cases(
         .collect();
     let page = CasesPage {
         c: Chrome::signed_in(lang, "/console/cases", &viewer),
+        csrf: viewer.csrf.clone(),
+        can_batch: may(&viewer, Action::AssessCase),
         lines,
         statuses: CASE_STATUSES
             .iter()
@@ -280,6 +286,8 @@ fn done_key(done: Option<&str>) -> Option<&'static str> {
         "reviewed" => Some("done.sample_reviewed"),
         "released" => Some("done.batch_decided"),
         "batch_voted" => Some("done.batch_voted"),
+        "batch_created" => Some("done.batch_created"),
+        "assessment_started" => Some("done.assessment_started"),
         _ => None,
     }
 }
@@ -847,6 +855,10 @@ struct BatchPage {
     duplicates: Vec<String>,
     currency: &'static str,
     can_release: bool,
+    /// Selected, not yet assessed: the viewer may start the assessment.
+    can_start: bool,
+    /// The assessment is running: the page reloads itself to show progress.
+    live: bool,
     /// The batch's open recommendations the viewer has not voted on.
     to_vote: Vec<String>,
     done: Option<&'static str>,
@@ -979,6 +991,8 @@ async fn batch_page(
             .collect(),
         currency: state.app.config.award_currency.code(),
         can_release: may(viewer, Action::ReleaseBatch) && in_review,
+        can_start: may(viewer, Action::AssessCase) && b.status == commission::BatchStatus::Selected,
+        live: b.status == commission::BatchStatus::Assessing,
         to_vote,
         done,
         problem: problem.map(Into::into),
@@ -1141,6 +1155,74 @@ pub(crate) async fn vote_batch(
     }
     .await;
     after_batch(&state, lang, &viewer, &auth, id, outcome, "batch_voted").await
+}
+
+#[derive(Deserialize)]
+pub(crate) struct NewBatchForm {
+    #[serde(default)]
+    category: String,
+    region: Option<String>,
+    max_cases: Option<String>,
+}
+
+/// Selects cases awaiting assessment into a batch: the API's
+/// `POST /v1/batches`, with the defaults of its sample plan.
+pub(crate) async fn create_batch(
+    State(state): State<AppState>,
+    auth: Authorized,
+    body: Result<axum::extract::Form<NewBatchForm>, FormRejection>,
+) -> PageResult {
+    let body = form(body)?;
+    let max_cases = non_empty(body.max_cases)
+        .map(|m| {
+            m.parse().map_err(|_| {
+                ApiError::invalid_field("max_cases", "invalid", "A whole number of cases.")
+            })
+        })
+        .transpose()?;
+    let command = app::batches::CreateBatch {
+        category: body.category.trim().to_owned(),
+        rule_version: None,
+        criteria: CaseCriteria {
+            region: non_empty(body.region),
+            ..CaseCriteria::default()
+        },
+        max_cases,
+        sample_share: None,
+        sample_minimum: None,
+        error_threshold: None,
+    };
+    let created = app::batches::create(&state.app, &auth.actor(), command).await?;
+    Ok(axum::response::Redirect::to(&format!(
+        "/console/batches/{}?done=batch_created",
+        created.batch.id
+    ))
+    .into_response())
+}
+
+/// Starts the batch's assessment in the background; the batch page then
+/// follows its progress.
+pub(crate) async fn start_assessment(
+    State(state): State<AppState>,
+    lang: Lang,
+    viewer: Viewer,
+    auth: Authorized,
+    Path(id): Path<BatchId>,
+) -> PageResult {
+    let outcome = app::batches::start_assessment(&state.app, &auth.actor(), id)
+        .await
+        .map(|_| state.jobs.wake())
+        .map_err(ApiError::from);
+    after_batch(
+        &state,
+        lang,
+        &viewer,
+        &auth,
+        id,
+        outcome,
+        "assessment_started",
+    )
+    .await
 }
 
 #[cfg(test)]

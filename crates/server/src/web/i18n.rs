@@ -802,6 +802,34 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ),
     ("nav.council", "Council", "Рада"),
     (
+        "batch.new",
+        "Select cases into a batch",
+        "Відібрати справи до пакета",
+    ),
+    (
+        "batch.new.hint",
+        "Cases awaiting assessment in the category (and region), outside other batches, assessed by the latest published rule; 5% sampled for review, at least 10.",
+        "Справи категорії (і регіону), що очікують оцінки й не входять до інших пакетів, оцінюються за останнім опублікованим правилом; 5% (щонайменше 10) вибірково перевіряються.",
+    ),
+    ("batch.max_cases", "At most", "Не більше"),
+    ("batch.create", "Create the batch", "Створити пакет"),
+    ("batch.start", "Start the assessment", "Почати оцінювання"),
+    (
+        "batch.live",
+        "Assessing: this page refreshes every few seconds.",
+        "Триває оцінювання: сторінка оновлюється кожні кілька секунд.",
+    ),
+    (
+        "done.batch_created",
+        "The batch was created with the cases it selected.",
+        "Пакет створено з відібраними справами.",
+    ),
+    (
+        "done.assessment_started",
+        "The assessment started; its progress is shown below.",
+        "Оцінювання розпочато; його перебіг показано нижче.",
+    ),
+    (
         "case.step.review_upheld",
         "the Review Committee upholds the recommendation",
         "Комітет з перегляду підтримує рекомендацію",

@@ -94,7 +94,12 @@ pub fn router(state: &AppState) -> Router<AppState> {
             "/console/recommendations/{id}/decision",
             post(casework::decide),
         )
+        .route("/console/batches", post(casework::create_batch))
         .route("/console/batches/{id}", get(casework::batch))
+        .route(
+            "/console/batches/{id}/assess",
+            post(casework::start_assessment),
+        )
         .route(
             "/console/batches/{id}/sample/{case_id}",
             post(casework::review),
@@ -586,7 +591,9 @@ mod tests {
             "/console/cases/{id}/recommendations",
             "/console/recommendations/{id}/votes",
             "/console/recommendations/{id}/decision",
+            "/console/batches",
             "/console/batches/{id}",
+            "/console/batches/{id}/assess",
             "/console/batches/{id}/sample/{case_id}",
             "/console/batches/{id}/release",
             "/console/batches/{id}/votes",

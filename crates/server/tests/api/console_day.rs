@@ -6,8 +6,12 @@ use crate::decisions::{adopted, assessed_cases, eur, post, world};
 use crate::support::{TestApp, json};
 use crate::web::{sign_in, text};
 use kernel::Role;
+use kernel::{Currency, Money};
 use reqwest::header::LOCATION;
+use rust_decimal::Decimal;
 use serde_json::json;
+use store::cases::{CaseFacts, SyntheticCase};
+use time::macros::date;
 
 /// Every value of a form field in a page, in order.
 fn values(html: &str, name: &str) -> Vec<String> {
@@ -199,5 +203,53 @@ crate::both! {
         assert_eq!(status(recs[1].clone()).await, "adopted_by_assembly");
         step(cases[1].clone(), recs[1].clone(), vec![("step", "approve".into())]).await;
         assert_eq!(status(recs[1].clone()).await, "final");
+    }
+
+    async fn a_batch_is_selected_assessed_and_voted_on_from_the_console(app: TestApp) {
+        let w = world(&app, false).await;
+        let cases: Vec<SyntheticCase> = (0..12)
+            .map(|i| SyntheticCase {
+                category: "A3.1".into(),
+                region: Some("UA-32".into()),
+                claimant_key: Some(format!("console-batch-{i}")),
+                facts: CaseFacts {
+                    claimed: vec![Money::new(Decimal::new(8_500_000, 2), Currency::EUR)],
+                    quantities: [("floor_area_m2".to_owned(), Decimal::new(1125, 1))].into_iter().collect(),
+                    region: Some("UA-32".into()),
+                    incident_date: Some(date!(2022 - 03 - 14)),
+                    submission_date: Some(date!(2025 - 06 - 02)),
+                },
+            })
+            .collect();
+        app.state.store.insert_synthetic_cases(w.claimant_id, &cases).await.unwrap();
+        let assessor = sign_in(&app, &w.assessor).await;
+        let (_, _, html) = text(assessor.get(&app, "/console/cases").await).await;
+        assert!(html.contains("action=\"/console/batches\""), "the assessor may select a batch");
+        let member = sign_in(&app, &w.members[0].1).await;
+        let (_, _, html) = text(member.get(&app, "/console/cases").await).await;
+        assert!(!html.contains("action=\"/console/batches\""), "a Commissioner may not");
+        let refused = member.post(&app, "/console/batches", &[("category", "A3.1")]).await;
+        assert_eq!(refused.status(), 403);
+
+        let created = assessor.post(&app, "/console/batches", &[("category", "A3.1"), ("region", "UA-32"), ("max_cases", "")]).await;
+        assert_eq!(created.status(), 303, "{}", created.text().await.unwrap());
+        let location = created.headers()[LOCATION].to_str().unwrap().to_owned();
+        assert!(location.ends_with("?done=batch_created"), "{location}");
+        let page = location.split('?').next().unwrap().to_owned();
+        let (_, _, html) = text(assessor.get(&app, &location).await).await;
+        assert!(html.contains("The batch was created") && html.contains("data-status=\"selected\""), "{html}");
+        assert!(!html.contains("http-equiv=\"refresh\""), "nothing to follow yet");
+        // Started from the page: while it runs the page follows it.
+        app.state.jobs.pause(true);
+        let started = assessor.post(&app, &format!("{page}/assess"), &[]).await;
+        assert_eq!(started.status(), 303, "{}", started.text().await.unwrap());
+        let (_, _, html) = text(assessor.get(&app, &page).await).await;
+        assert!(html.contains("data-status=\"assessing\"") && html.contains("http-equiv=\"refresh\""), "{html}");
+        while server::jobs::run_once(&app.state.app, &app.state.jobs, "test", None).await.unwrap().is_some() {}
+        let (_, _, html) = text(assessor.get(&app, &page).await).await;
+        assert!(html.contains("value=\"100\""), "the job done: {html}");
+        assert!(!html.contains("http-equiv=\"refresh\""), "no more reloading once done");
+        let again = assessor.post(&app, &format!("{page}/assess"), &[]).await;
+        assert_eq!(again.status(), 409, "assessed once");
     }
 }
