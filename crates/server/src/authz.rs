@@ -367,6 +367,27 @@ pub const PAGES: &[(Method, &str, Action)] = &[
         "/console/council",
         Action::DecideRecommendation,
     ),
+    (Method::GET, "/console/payment-rounds", Action::ReadAwards),
+    (
+        Method::POST,
+        "/console/payment-rounds",
+        Action::ManagePayments,
+    ),
+    (
+        Method::GET,
+        "/console/payment-rounds/{id}",
+        Action::ReadAwards,
+    ),
+    (
+        Method::POST,
+        "/console/payment-rounds/{id}/confirm",
+        Action::ManagePayments,
+    ),
+    (
+        Method::POST,
+        "/console/payment-rounds/{id}/awards/{award}/payments",
+        Action::ManagePayments,
+    ),
     (
         Method::POST,
         "/console/council/decisions",

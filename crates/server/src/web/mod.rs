@@ -22,6 +22,7 @@ mod console;
 mod council;
 mod i18n;
 mod my;
+mod payments;
 pub mod session;
 mod tracker;
 
@@ -80,6 +81,19 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/console/claims/{id}/decision", post(console::decide))
         .route("/console/dashboard", get(console::dashboard))
         .route("/console/council", get(council::queue))
+        .route(
+            "/console/payment-rounds",
+            get(payments::rounds).post(payments::preview),
+        )
+        .route("/console/payment-rounds/{id}", get(payments::round))
+        .route(
+            "/console/payment-rounds/{id}/confirm",
+            post(payments::confirm),
+        )
+        .route(
+            "/console/payment-rounds/{id}/awards/{award}/payments",
+            post(payments::record_payment),
+        )
         .route("/console/council/decisions", post(council::decide))
         .route("/console/cases", get(casework::cases))
         .route("/console/cases/{id}", get(casework::case))
@@ -168,6 +182,7 @@ pub struct ChromeUser {
     pub dashboard: bool,
     pub cases: bool,
     pub council: bool,
+    pub payments: bool,
     pub my: bool,
 }
 
@@ -193,6 +208,7 @@ impl Chrome {
                 dashboard: may(Action::ReadReports),
                 cases: is_staff(p) && may(Action::ListCases),
                 council: is_staff(p) && may(Action::DecideRecommendation),
+                payments: is_staff(p) && may(Action::ManagePayments),
                 my: p.has_role(kernel::Role::Claimant),
             }),
         }
@@ -584,6 +600,10 @@ mod tests {
             "/console/dashboard",
             "/console/council",
             "/console/council/decisions",
+            "/console/payment-rounds",
+            "/console/payment-rounds/{id}",
+            "/console/payment-rounds/{id}/confirm",
+            "/console/payment-rounds/{id}/awards/{award}/payments",
             "/console/cases",
             "/console/cases/{id}",
             "/console/cases/{id}/assignment",

@@ -252,4 +252,51 @@ crate::both! {
         let again = assessor.post(&app, &format!("{page}/assess"), &[]).await;
         assert_eq!(again.status(), 409, "assessed once");
     }
+
+    async fn payment_rounds_are_previewed_confirmed_and_paid_from_the_console(app: TestApp) {
+        let w = world(&app, false).await;
+        let cases = assessed_cases(&app, &w, 1).await;
+        let rec = adopted(&app, &w, &cases[0]).await;
+        let (s, issued) = crate::decisions::decide(&app, &w.council, &rec, json!({"action": "approve"})).await;
+        assert_eq!(s, 200, "{issued}");
+        let award = issued["award"]["id"].as_str().unwrap().to_owned();
+
+        // Who may not: a registrar neither sees nor previews rounds.
+        let (_, registrar) = app.account("Registrar", &[Role::Registrar]).await;
+        let registrars = sign_in(&app, &registrar).await;
+        assert_eq!(registrars.get(&app, "/console/payment-rounds").await.status(), 403);
+        assert_eq!(registrars.post(&app, "/console/payment-rounds", &[("available", "1")]).await.status(), 403);
+
+        let council = sign_in(&app, &w.council).await;
+        let (status, _, html) = text(council.get(&app, "/console/payment-rounds").await).await;
+        assert_eq!(status, 200, "{html}");
+        assert!(html.contains("href=\"/console/payment-rounds\""), "in the navigation");
+        let refused = council.post(&app, "/console/payment-rounds", &[("available", "ten")]).await;
+        assert_eq!(refused.status(), 422);
+        let previewed = council.post(&app, "/console/payment-rounds", &[("available", "10 000.00"), ("priority_amount", "")]).await;
+        assert_eq!(previewed.status(), 303, "{}", previewed.text().await.unwrap());
+        let page = previewed.headers()[LOCATION].to_str().unwrap().to_owned();
+        let (_, _, html) = text(council.get(&app, &page).await).await;
+        assert!(html.contains("data-status=\"preview\"") && html.contains("10\u{202f}000.00 EUR"), "{html}");
+        assert!(values(&html, "reference").is_empty(), "no payment before the round is confirmed");
+
+        let confirmed = council.post(&app, &format!("{page}/confirm"), &[]).await;
+        assert_eq!(confirmed.status(), 303);
+        let (_, _, html) = text(council.get(&app, &format!("{page}?done=confirmed")).await).await;
+        assert!(html.contains("data-status=\"confirmed\"") && html.contains("its awards are payable"), "{html}");
+        let version = values(&html, "version").pop().expect("a payment form");
+        let pay = format!("{page}/awards/{award}/payments");
+        let over = council.post(&app, &pay, &[("version", version.as_str()), ("amount", "10000.01"),
+            ("paid_on", "2026-09-01"), ("reference", "R1-0001")]).await;
+        assert_eq!(over.status(), 422, "beyond the allotment");
+        let paid = council.post(&app, &pay, &[("version", version.as_str()), ("amount", "10000.00"),
+            ("paid_on", "2026-09-01"), ("reference", "R1-0001")]).await;
+        assert_eq!(paid.status(), 303, "{}", paid.text().await.unwrap());
+        let stale = council.post(&app, &pay, &[("version", version.as_str()), ("amount", "1.00"),
+            ("paid_on", "2026-09-01"), ("reference", "R1-0002")]).await;
+        assert_eq!(stale.status(), 412, "on the version the page showed");
+        let (_, a) = json(app.get(&format!("/v1/awards/{award}")).bearer_auth(&w.council).send().await.unwrap()).await;
+        assert_eq!(a["status"], "partially_paid", "{a}");
+        assert_eq!(a["payments"][0]["reference"], "R1-0001", "{a}");
+    }
 }
