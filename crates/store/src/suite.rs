@@ -2762,6 +2762,7 @@ pub async fn a_round_is_not_confirmed_over_an_award_changed_since_its_preview(st
         .change_payees(commission::Payees::Representative {
             name: "Advokat M.".into(),
             account: None,
+            bank: None,
         })
         .unwrap();
     let changed = store
