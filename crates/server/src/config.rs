@@ -1005,6 +1005,35 @@ mod tests {
     }
 
     #[test]
+    fn the_debtor_account_is_all_three_settings_or_none_and_checked() {
+        let with = |name: &str, iban: &str, bic: &str| {
+            let serve = ServeArgs {
+                debtor: Box::new(DebtorArgs {
+                    debtor_name: Some(name.into()),
+                    debtor_iban: Some(iban.into()),
+                    debtor_bic: Some(bic.into()),
+                }),
+                ..ServeArgs::default()
+            };
+            Settings::resolve(&DatabaseArgs::default(), &serve)
+        };
+        let s = with("Claims Commission", "NL91 ABNA 0417 1643 00", "ABNANL2A").unwrap();
+        let debtor = s.payment_debtor.clone().expect("configured");
+        assert_eq!(debtor.account.iban(), "NL91ABNA0417164300");
+        assert_eq!(s.app_config().payment_debtor, Some(debtor));
+        assert!(matches!(
+            with("Claims Commission", "NL91 ABNA 0417 1643 01", "ABNANL2A"),
+            Err(ConfigError::Invalid(e)) if e.contains("IBAN")
+        ));
+        assert!(matches!(
+            with("Claims Commission", "NL91 ABNA 0417 1643 00", ""),
+            Err(ConfigError::Invalid(e)) if e.contains("go together")
+        ));
+        let unset = Settings::resolve(&DatabaseArgs::default(), &ServeArgs::default()).unwrap();
+        assert_eq!(unset.payment_debtor, None);
+    }
+
+    #[test]
     fn jwt_settings_go_together() {
         let serve = ServeArgs {
             jwt_issuer: Some("https://sso".into()),
