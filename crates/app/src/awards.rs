@@ -6,22 +6,25 @@
 //! and is saved on the version of the award the caller saw.
 
 use crate::decisions::{domain_conflict, domain_invalid};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, FieldError};
 use crate::gate::acting_in_force;
 use crate::need_to_know::{NeedToKnow, Unknown};
 use crate::{Actor, App, currency_filter, enum_filter};
 use commission::{
-    Award, AwardError, AwardId, AwardStatus, ClaimantKind, OutstandingAward, Payees, Payment,
-    PaymentId, PaymentRoundId, RoundPolicy,
+    Award, AwardError, AwardId, AwardStatus, BankAccount, ClaimantKind, ErrorCode as _,
+    GivenBankAccount, OutstandingAward, Payees, Payment, PaymentId, PaymentRoundId, RoundAward,
+    RoundPolicy, TransferPlan,
 };
+use kernel::access::{Action, Permission};
 use kernel::{Money, Page, PageRequest};
 use register::{Claimant, ClaimantType};
 use rust_decimal::Decimal;
 use serde::Deserialize as _;
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
+use store::Change;
 use store::decisions::{AwardFilter, AwardRecord, PaymentRoundRecord, RoundStatus};
-use time::Date;
+use time::{Date, OffsetDateTime};
 
 /// The Commission's kind of claimant for the Register's type of claimant:
 /// a round pays individuals first, up to its priority amount.
@@ -192,26 +195,111 @@ async fn change_award(
         .map_err(AppError::stale_or)
 }
 
+/// New payees and the bank details given for each, in the payees' order
+/// (one for the claimant or a representative, one per heir as listed).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewPayees {
+    pub payees: Payees,
+    pub bank_details: Vec<GivenBankAccount>,
+}
+
 /// Sets who is paid: the claimant, a representative, or heirs whose shares
-/// sum to exactly 1. New payee details make an unreachable payee reachable
-/// again. Gated.
+/// sum to exactly 1, each with an IBAN and a BIC or without (a payee
+/// without is blocked from payment files). Bank details are checked (the
+/// IBAN's form and check digits, the BIC's form and that its country is
+/// the IBAN's: 422 naming each field at fault, e.g. `heirs[1].iban`),
+/// sealed, and kept beside the award; the award and the audit log hold
+/// only their masked form. New payee details make an unreachable payee
+/// reachable again. Gated.
 pub async fn set_payees(
     app: &App,
     actor: &Actor,
     id: AwardId,
     expected_version: i64,
-    payees: Payees,
+    new: NewPayees,
 ) -> AppResult<AwardRecord> {
-    change_award(
-        app,
-        actor,
-        id,
-        expected_version,
-        |a| a.change_payees(payees),
-        "award.payees_changed",
-        |a| json!({"payees": a.payees, "status": a.status()}),
-    )
-    .await
+    let actor = &acting_in_force(app, actor).await?;
+    let NewPayees {
+        mut payees,
+        bank_details,
+    } = new;
+    payees
+        .validate()
+        .map_err(|e| domain_invalid("payees", &AwardError::from(e)))?;
+    let mut errors = Vec::new();
+    let mut accounts: Vec<Option<BankAccount>> = Vec::with_capacity(payees.len());
+    for position in 0..payees.len() {
+        let given = bank_details.get(position).cloned().unwrap_or_default();
+        match BankAccount::given(&given) {
+            Ok(account) => accounts.push(account),
+            Err(e) => {
+                errors.push(FieldError::new(
+                    payees.field_path(position, e.field()),
+                    e.code(),
+                    e.to_string(),
+                ));
+                accounts.push(None);
+            }
+        }
+    }
+    if let Some(first) = errors.first() {
+        let code = first.code.clone();
+        return Err(
+            AppError::validation("The bank details are not valid.", errors).with("code", code),
+        );
+    }
+    for (position, account) in accounts.iter().enumerate() {
+        payees.set_bank(position, account.as_ref().map(BankAccount::masked));
+    }
+    let sealed = if accounts.iter().any(Option::is_some) {
+        let plain = serde_json::to_vec(&accounts).map_err(AppError::internal)?;
+        Some(app.sealer.seal(&plain).map_err(AppError::internal)?)
+    } else {
+        None
+    };
+    let mut award = award_to_change(app, actor, id, expected_version)
+        .await?
+        .award;
+    award
+        .change_payees(payees)
+        .map_err(|e| domain_invalid("payees", &e))?;
+    app.store
+        .save_award_payees(
+            &actor.audit(None),
+            &award,
+            sealed.as_ref(),
+            expected_version,
+            json!({"payees": award.payees, "status": award.status()}),
+        )
+        .await
+        .map_err(AppError::stale_or)
+}
+
+/// The payees' bank accounts opened, one entry per payee in order.
+fn open_accounts(app: &App, record: &AwardRecord) -> AppResult<Vec<Option<BankAccount>>> {
+    let payees = record.award.payees.len();
+    let Some(sealed) = &record.bank_details else {
+        return Ok(vec![None; payees]);
+    };
+    let plain = app.sealer.open(sealed).map_err(AppError::internal)?;
+    let mut accounts: Vec<Option<BankAccount>> =
+        serde_json::from_slice(&plain).map_err(AppError::internal)?;
+    accounts.resize(payees, None);
+    Ok(accounts)
+}
+
+/// The payees' bank accounts in full, one entry per payee in order, for
+/// whoever the policy lets manage payments (they issue the payment files);
+/// `None` for everyone else, who see the masked form on the payees.
+pub fn payee_accounts(
+    app: &App,
+    actor: &Actor,
+    record: &AwardRecord,
+) -> AppResult<Option<Vec<Option<BankAccount>>>> {
+    if actor.principal.permission(Action::ManagePayments) != Permission::Allow {
+        return Ok(None);
+    }
+    open_accounts(app, record).map(Some)
 }
 
 /// Marks the payee unreachable while a balance is outstanding: no payment
@@ -394,6 +482,160 @@ pub async fn confirm_round(
         .store
         .confirm_payment_round(&actor.audit(None), id, &awards)
         .await?)
+}
+
+/// The Commission's account that payment files are drawn on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Debtor {
+    /// The account holder's name as the bank knows it.
+    pub name: String,
+    pub account: BankAccount,
+}
+
+/// The claimant's name as on the claim, for a transfer to the claimant in
+/// person; the claim's reference when the claim names no claimant.
+async fn claimant_name(app: &App, record: &AwardRecord) -> AppResult<String> {
+    let claim = app.store.claim(record.claim_id).await?;
+    match claim.content.get("claimant") {
+        None | Some(serde_json::Value::Null) => Ok(claim
+            .reference
+            .unwrap_or_else(|| format!("Claim {}", record.claim_id))),
+        Some(claimant) => {
+            let claimant = Claimant::deserialize(claimant).map_err(AppError::internal)?;
+            Ok(claimant.display_name())
+        }
+    }
+}
+
+/// The transfers a round orders and the payees it holds back, from the
+/// awards as they are now (payees and bank details may have changed since
+/// the round was confirmed).
+async fn plan_round(app: &App, round: &PaymentRoundRecord) -> AppResult<TransferPlan> {
+    let mut paid = Vec::new();
+    for line in round
+        .preview
+        .lines
+        .iter()
+        .filter(|l| l.amount.is_positive())
+    {
+        let record = app.store.award(line.award).await?;
+        let accounts = open_accounts(app, &record)?;
+        let name = claimant_name(app, &record).await?;
+        paid.push((record, line.amount, accounts, name));
+    }
+    let awards: Vec<RoundAward<'_>> = paid
+        .iter()
+        .map(|(record, allotted, accounts, name)| RoundAward {
+            award: &record.award,
+            allotted: *allotted,
+            accounts,
+            claimant_name: name,
+        })
+        .collect();
+    commission::plan_transfers(round.preview.available.currency(), &awards)
+        .map_err(|e| domain_conflict(&e))
+}
+
+/// A round with the transfers it orders and the payees it holds back.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RoundTransfers {
+    pub round: PaymentRoundRecord,
+    pub plan: TransferPlan,
+}
+
+/// What a round pays each payee, and which payees are blocked and why: of
+/// a confirmed round, what its payment file holds; of a preview, what it
+/// would hold once confirmed. As visible as the round itself.
+pub async fn round_transfers(
+    app: &App,
+    actor: &Actor,
+    id: PaymentRoundId,
+) -> AppResult<RoundTransfers> {
+    let round = round(app, actor, id).await?;
+    let plan = plan_round(app, &round).await?;
+    Ok(RoundTransfers { round, plan })
+}
+
+/// A customer credit-transfer initiation, as plain data: what a payment
+/// file says, whatever its format.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PaymentFile {
+    pub round: PaymentRoundId,
+    /// The same for every file of the round, so a bank refuses a file sent
+    /// twice rather than paying twice.
+    pub message_id: String,
+    pub created_at: OffsetDateTime,
+    pub execution_date: Date,
+    pub debtor: Debtor,
+    pub plan: TransferPlan,
+}
+
+/// The payment file of a confirmed round: one credit transfer per payee
+/// and award for what the round allotted, drawn on the configured debtor
+/// account, and the blocked payees beside it. Refused with 409 for a round
+/// not confirmed (`round_not_confirmed`), without a configured debtor
+/// account (`no_debtor_account`), or when every payee is blocked
+/// (`nothing_to_transfer`). Issuing it is recorded in the audit log
+/// (`payment_round.file_issued`, with the blocked payees). Gated.
+pub async fn payment_file(app: &App, actor: &Actor, id: PaymentRoundId) -> AppResult<PaymentFile> {
+    let actor = &acting_in_force(app, actor).await?;
+    let round = round(app, actor, id).await?;
+    if round.status != RoundStatus::Confirmed {
+        return Err(AppError::conflict(
+            "Only a confirmed round has a payment file; confirm the round first.",
+        )
+        .with("code", "round_not_confirmed"));
+    }
+    let Some(debtor) = app.config.payment_debtor.clone() else {
+        return Err(AppError::conflict(
+            "No account to draw payment files on is configured (REDRESS_DEBTOR_NAME, \
+             REDRESS_DEBTOR_IBAN, REDRESS_DEBTOR_BIC).",
+        )
+        .with("code", "no_debtor_account"));
+    };
+    let plan = plan_round(app, &round).await?;
+    if plan.transfers.is_empty() {
+        return Err(AppError::conflict(format!(
+            "Every payee of the round is blocked ({}); see the round's transfers.",
+            plan.blocked.len()
+        ))
+        .with("code", "nothing_to_transfer")
+        .with("blocked", plan.blocked.len()));
+    }
+    let message_id = format!("RD{}", round.id.0.simple());
+    let blocked: Vec<serde_json::Value> = plan
+        .blocked
+        .iter()
+        .map(|b| {
+            json!({"award": b.award, "position": b.position, "amount": b.amount,
+                "reason": b.reason})
+        })
+        .collect();
+    app.store
+        .record_event(
+            &actor.audit(None),
+            Change {
+                action: "payment_round.file_issued",
+                target_type: "payment_round",
+                target_id: round.id.to_string(),
+                summary: json!({
+                    "message_id": message_id,
+                    "format": "pain.001.001.09",
+                    "transactions": plan.transfers.len(),
+                    "control_sum": plan.control_sum,
+                    "blocked": blocked,
+                }),
+            },
+        )
+        .await?;
+    Ok(PaymentFile {
+        round: round.id,
+        message_id,
+        created_at: app.clock.now(),
+        execution_date: app.clock.today(),
+        debtor,
+        plan,
+    })
 }
 
 /// Awarded, paid and outstanding totals of a group of awards, in one

@@ -373,13 +373,13 @@ fn award_row(a: &store::decisions::AwardRecord, full: bool) -> Map<String, Value
     if full {
         let payees = serde_json::to_value(&award.payees).unwrap_or(Value::Null);
         let kind = match &award.payees {
-            commission::Payees::Claimant => "claimant",
+            commission::Payees::Claimant { .. } => "claimant",
             commission::Payees::Representative { .. } => "representative",
             commission::Payees::Heirs { .. } => "heirs",
         };
         row.insert("payee_kind".into(), json!(kind));
         let names = match &award.payees {
-            commission::Payees::Claimant => Value::Null,
+            commission::Payees::Claimant { .. } => Value::Null,
             _ => Value::String(payees.to_string()),
         };
         row.insert("payees".into(), names);

@@ -61,6 +61,9 @@ pub struct Config {
     pub import_max_bytes: u64,
     /// Where the service keeps its files (import spools).
     pub data_dir: std::path::PathBuf,
+    /// The Commission's account payment files are drawn on; without it no
+    /// payment file is issued.
+    pub payment_debtor: Option<awards::Debtor>,
 }
 
 /// What every use case works with, built once at start.

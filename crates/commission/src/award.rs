@@ -10,6 +10,7 @@
 
 use crate::ErrorCode;
 use crate::apportion;
+use crate::bank::MaskedBankAccount;
 use crate::case::CaseId;
 use crate::decision::DecisionId;
 use kernel::id::AccountId;
@@ -51,6 +52,11 @@ pub struct Heir {
     pub account: Option<AccountId>,
     /// Between 0 (exclusive) and 1; all heirs' shares sum to exactly 1.
     pub share: Decimal,
+    /// The heir's bank account, masked (the account itself is kept sealed
+    /// beside the award). Without one the heir is blocked from payment
+    /// files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bank: Option<MaskedBankAccount>,
 }
 
 /// Who receives the award's payments.
@@ -58,16 +64,27 @@ pub struct Heir {
 #[serde(tag = "payee", rename_all = "snake_case")]
 pub enum Payees {
     /// The claimant in person.
-    Claimant,
+    Claimant {
+        /// Masked, as for an heir.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        bank: Option<MaskedBankAccount>,
+    },
     /// A representative whose authority the Register recorded.
     Representative {
         name: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         account: Option<AccountId>,
+        /// Masked, as for an heir.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        bank: Option<MaskedBankAccount>,
     },
     /// The claimant's heirs, in shares.
     Heirs { heirs: Vec<Heir> },
 }
+
+/// The most heirs one award is paid to: a payment file numbers each payee
+/// of an award in three digits of its end-to-end id.
+pub const MAX_HEIRS: usize = 999;
 
 /// Why a set of payees is not valid.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -76,6 +93,8 @@ pub enum PayeeError {
     EmptyName,
     #[error("at least one heir is needed")]
     NoHeirs,
+    #[error("at most {MAX_HEIRS} heirs are paid on one award")]
+    TooManyHeirs,
     #[error("heir {name:?} has share {share}; shares must be greater than 0 and at most 1")]
     InvalidShare { name: String, share: Decimal },
     #[error("heirs' shares sum to {sum}, not 1")]
@@ -87,6 +106,7 @@ impl ErrorCode for PayeeError {
         match self {
             Self::EmptyName => "empty_name",
             Self::NoHeirs => "no_heirs",
+            Self::TooManyHeirs => "too_many_heirs",
             Self::InvalidShare { .. } => "invalid_share",
             Self::SharesDoNotSumToOne { .. } => "shares_do_not_sum_to_one",
         }
@@ -94,9 +114,14 @@ impl ErrorCode for PayeeError {
 }
 
 impl Payees {
+    /// The claimant alone, with no bank details on file yet.
+    pub const fn claimant() -> Self {
+        Self::Claimant { bank: None }
+    }
+
     pub fn validate(&self) -> Result<(), PayeeError> {
         match self {
-            Self::Claimant => Ok(()),
+            Self::Claimant { .. } => Ok(()),
             Self::Representative { name, .. } => {
                 if name.trim().is_empty() {
                     Err(PayeeError::EmptyName)
@@ -107,6 +132,9 @@ impl Payees {
             Self::Heirs { heirs } => {
                 if heirs.is_empty() {
                     return Err(PayeeError::NoHeirs);
+                }
+                if heirs.len() > MAX_HEIRS {
+                    return Err(PayeeError::TooManyHeirs);
                 }
                 let mut sum = Decimal::ZERO;
                 for heir in heirs {
@@ -136,7 +164,7 @@ impl Payees {
     /// One part per heir, in the listed order.
     pub fn split(&self, payment: Money) -> Vec<Money> {
         match self {
-            Self::Claimant | Self::Representative { .. } => vec![payment],
+            Self::Claimant { .. } | Self::Representative { .. } => vec![payment],
             Self::Heirs { heirs } => {
                 let currency = payment.currency();
                 let shares: Vec<Decimal> = heirs.iter().map(|h| h.share).collect();
@@ -145,6 +173,65 @@ impl Payees {
                     |parts| parts.into_iter().map(|p| Money::new(p, currency)).collect(),
                 )
             }
+        }
+    }
+}
+
+impl Payees {
+    /// How many people are paid: one, or each heir.
+    pub fn len(&self) -> usize {
+        match self {
+            Self::Claimant { .. } | Self::Representative { .. } => 1,
+            Self::Heirs { heirs } => heirs.len(),
+        }
+    }
+
+    /// Never: there is always someone to pay.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Each payee's masked bank account, in order (heirs as listed).
+    pub fn banks(&self) -> Vec<Option<&MaskedBankAccount>> {
+        match self {
+            Self::Claimant { bank } | Self::Representative { bank, .. } => vec![bank.as_ref()],
+            Self::Heirs { heirs } => heirs.iter().map(|h| h.bank.as_ref()).collect(),
+        }
+    }
+
+    /// Puts a masked account on the payee at `position` (heirs as listed);
+    /// ignored past the last payee.
+    pub fn set_bank(&mut self, position: usize, masked: Option<MaskedBankAccount>) {
+        match self {
+            Self::Claimant { bank } | Self::Representative { bank, .. } => {
+                if position == 0 {
+                    *bank = masked;
+                }
+            }
+            Self::Heirs { heirs } => {
+                if let Some(h) = heirs.get_mut(position) {
+                    h.bank = masked;
+                }
+            }
+        }
+    }
+
+    /// The payee's name where the award names one: a representative's or
+    /// an heir's. The claimant's is on the claim.
+    pub fn name(&self, position: usize) -> Option<&str> {
+        match self {
+            Self::Claimant { .. } => None,
+            Self::Representative { name, .. } => Some(name),
+            Self::Heirs { heirs } => heirs.get(position).map(|h| h.name.as_str()),
+        }
+    }
+
+    /// Where a payee's field is in the payees as written: `iban` for the
+    /// claimant or a representative, `heirs[1].iban` for the second heir.
+    pub fn field_path(&self, position: usize, field: &str) -> String {
+        match self {
+            Self::Heirs { .. } => format!("heirs[{position}].{field}"),
+            _ => field.to_owned(),
         }
     }
 }
@@ -452,7 +539,7 @@ mod tests {
             CaseId::new(),
             DecisionId::new(),
             eur(amount),
-            Payees::Claimant,
+            Payees::claimant(),
         )
         .unwrap()
     }
@@ -489,6 +576,7 @@ mod tests {
         a.change_payees(Payees::Representative {
             name: "O. Kovalenko, advocate".into(),
             account: None,
+            bank: None,
         })
         .unwrap();
         assert_eq!(a.status(), AwardStatus::PartiallyPaid);
@@ -575,7 +663,7 @@ mod tests {
                 CaseId::new(),
                 DecisionId::new(),
                 eur(dec!(0)),
-                Payees::Claimant
+                Payees::claimant()
             )
             .unwrap_err()
             .code(),
@@ -588,6 +676,7 @@ mod tests {
             name: name.into(),
             account: None,
             share,
+            bank: None,
         }
     }
 
@@ -633,6 +722,7 @@ mod tests {
                 Payees::Representative {
                     name: String::new(),
                     account: None,
+                    bank: None,
                 },
                 "empty_name",
             ),

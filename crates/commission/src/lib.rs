@@ -22,6 +22,8 @@
 //! - [`decision`]: the Council's handling of a recommendation, decision
 //!   numbers and corrections.
 //! - [`award`]: the awards ledger: payees and payments.
+//! - [`bank`]: payees' bank accounts (IBAN and BIC) and their masked form.
+//! - [`transfer`]: the credit transfers a confirmed payment round orders.
 //! - [`payment_round`]: sharing out an available amount among awards.
 //!
 //! Every error type implements [`ErrorCode`]: a stable snake_case code the
@@ -29,6 +31,7 @@
 
 pub mod assessment;
 pub mod award;
+pub mod bank;
 pub mod batch;
 pub mod case;
 pub mod decision;
@@ -37,6 +40,7 @@ pub mod panel;
 pub mod payment_round;
 pub mod rate_book;
 pub mod rule;
+pub mod transfer;
 
 mod apportion;
 pub mod iso_date;
@@ -47,8 +51,10 @@ pub use assessment::{
     ThresholdCheck, assess, recompute, route, valuation_date,
 };
 pub use award::{
-    Award, AwardError, AwardId, AwardStatus, Heir, PayeeError, Payees, Payment, PaymentId,
+    Award, AwardError, AwardId, AwardStatus, Heir, MAX_HEIRS, PayeeError, Payees, Payment,
+    PaymentId,
 };
+pub use bank::{BankAccount, BankAccountError, GivenBankAccount, MaskedBankAccount};
 pub use batch::{
     BatchAction, BatchError, BatchId, BatchStatus, ClaimantKey, DuplicateFlag, Finding,
     ReleaseDecision, ReviewPlan, SampleFinding, SamplingPlan, batch_release_decision,
@@ -74,6 +80,10 @@ pub use rate_book::{RATE_LOOKBACK_DAYS, RateBook};
 pub use rule::{
     Factor, FamilyCapError, FamilyCapOutcome, FamilyMember, FamilyShare, RegionCode, RuleDraft,
     RuleError, RuleKind, RuleRef, ValuationDate, ValuationRule, apply_family_cap,
+};
+pub use transfer::{
+    BlockReason, BlockedPart, RoundAward, Transfer, TransferError, TransferPlan, end_to_end_id,
+    plan_transfers,
 };
 
 /// A stable, machine-readable name for an error, e.g. `already_voted`.

@@ -363,3 +363,100 @@ proptest! {
         prop_assert_eq!(total_for * 2 > choices.len(), total_for >= majority);
     }
 }
+
+/// Heirs' shares summing to exactly 1: `n` shares in ten-thousandths, cut
+/// at distinct points of 1..10,000.
+fn heirs_shares() -> impl Strategy<Value = Vec<Decimal>> {
+    prop::collection::btree_set(1i64..10_000, 0..12).prop_map(|cuts| {
+        let mut points: Vec<i64> = cuts.into_iter().collect();
+        points.push(10_000);
+        let mut last = 0;
+        points
+            .into_iter()
+            .map(|p| {
+                let share = Decimal::new(p - last, 4);
+                last = p;
+                share
+            })
+            .collect()
+    })
+}
+
+fn heirs_of(shares: &[Decimal]) -> commission::Payees {
+    commission::Payees::Heirs {
+        heirs: shares
+            .iter()
+            .enumerate()
+            .map(|(i, share)| commission::Heir {
+                name: format!("Heir {i}"),
+                account: None,
+                share: *share,
+                bank: None,
+            })
+            .collect(),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// Splitting an allotment among heirs: the parts add up to it exactly,
+    /// each at the currency's minor unit and within one minor unit of the
+    /// heir's exact share; a payment file's transfers and blocked parts
+    /// together are the allotment.
+    #[test]
+    fn heirs_splits_sum_exactly_to_the_allotment(
+        shares in heirs_shares(),
+        minor in 0i64..10_000_000_000,
+        code in prop::sample::select(vec!["EUR", "JPY", "KWD", "UAH"]),
+        with_account in prop::collection::vec(any::<bool>(), 12),
+    ) {
+        let currency = Currency::from_code(code).unwrap();
+        let places = currency.minor_units();
+        let unit = Decimal::new(1, places);
+        let allotted = Money::new(Decimal::new(minor, places), currency);
+        let payees = heirs_of(&shares);
+        prop_assert_eq!(payees.validate(), Ok(()));
+        let parts = payees.split(allotted);
+        prop_assert_eq!(parts.len(), shares.len());
+        let sum: Decimal = parts.iter().map(Money::amount).sum();
+        prop_assert_eq!(sum, allotted.amount());
+        for (part, share) in parts.iter().zip(&shares) {
+            prop_assert_eq!(part.currency(), currency);
+            prop_assert!(!part.is_negative());
+            prop_assert!(part.amount().normalize().scale() <= places);
+            let exact = allotted.amount() * share;
+            prop_assert!((part.amount() - exact).abs() < unit, "{} against {}", part, exact);
+        }
+
+        let account = commission::BankAccount::new("DE89370400440532013000", "COBADEFF").unwrap();
+        let accounts: Vec<Option<commission::BankAccount>> = shares
+            .iter()
+            .zip(&with_account)
+            .map(|(_, has)| has.then(|| account.clone()))
+            .collect();
+        let mut award = commission::Award::new(
+            AwardId::new(),
+            CaseId::new(),
+            commission::DecisionId::new(),
+            Money::new(Decimal::new(minor.max(1), places), currency),
+            commission::Payees::claimant(),
+        )
+        .unwrap();
+        award.change_payees(payees).unwrap();
+        let plan = commission::plan_transfers(currency, &[commission::RoundAward {
+            award: &award,
+            allotted,
+            accounts: &accounts,
+            claimant_name: "Claimant",
+        }])
+        .unwrap();
+        prop_assert_eq!(plan.transfers.len() + plan.blocked.len(), shares.len());
+        prop_assert_eq!(
+            plan.control_sum.checked_add(&plan.blocked_sum).unwrap(),
+            allotted
+        );
+        prop_assert!(plan.transfers.iter().all(|t| t.amount.is_positive()));
+        prop_assert!(plan.transfers.iter().all(|t| t.end_to_end_id.len() == 35));
+    }
+}

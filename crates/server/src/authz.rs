@@ -306,6 +306,16 @@ pub const ROUTES: &[(Method, &str, Action)] = &[
         "/v1/payment-rounds/{id}/confirm",
         Action::ManagePayments,
     ),
+    (
+        Method::GET,
+        "/v1/payment-rounds/{id}/transfers",
+        Action::ReadAwards,
+    ),
+    (
+        Method::GET,
+        "/v1/payment-rounds/{id}/pain001",
+        Action::ManagePayments,
+    ),
     (Method::GET, "/v1/reports/awards", Action::ReadAwards),
     (Method::POST, "/v1/imports", Action::ImportClaims),
     (Method::GET, "/v1/imports", Action::ImportClaims),

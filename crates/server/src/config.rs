@@ -190,6 +190,27 @@ pub struct ServeArgs {
     /// Who the service trusts and how it limits abuse.
     #[command(flatten)]
     pub guard: Box<GuardArgs>,
+
+    /// The account payment files are drawn on.
+    #[command(flatten)]
+    pub debtor: Box<DebtorArgs>,
+}
+
+/// The Commission's account that payment files (pain.001) are drawn on:
+/// name, IBAN and BIC go together. Unset: no payment file is issued.
+#[derive(Clone, Debug, Default, Args)]
+pub struct DebtorArgs {
+    /// The account holder's name as the bank knows it.
+    #[arg(long, env = "REDRESS_DEBTOR_NAME", hide_env_values = true)]
+    pub debtor_name: Option<String>,
+
+    /// The account's IBAN.
+    #[arg(long, env = "REDRESS_DEBTOR_IBAN", hide_env_values = true)]
+    pub debtor_iban: Option<String>,
+
+    /// The BIC of the bank keeping the account (its country is the IBAN's).
+    #[arg(long, env = "REDRESS_DEBTOR_BIC", hide_env_values = true)]
+    pub debtor_bic: Option<String>,
 }
 
 /// Settings of the service's defences.
@@ -308,6 +329,9 @@ struct FileSettings {
     trusted_proxies: Option<Vec<ipnet::IpNet>>,
     auth_failure_limit_per_minute: Option<u32>,
     metrics_token: Option<SecretString>,
+    debtor_name: Option<String>,
+    debtor_iban: Option<String>,
+    debtor_bic: Option<String>,
 }
 
 /// S3-compatible storage for evidence files.
@@ -378,6 +402,8 @@ pub struct Settings {
     pub auth_failure_limit_per_minute: u32,
     /// The bearer token `/metrics` requires, if any.
     pub metrics_token: Option<SecretString>,
+    /// The account payment files are drawn on, if configured.
+    pub payment_debtor: Option<app::awards::Debtor>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -616,6 +642,11 @@ impl Settings {
                 .clone()
                 .or(file.metrics_token)
                 .filter(|t| !t.expose_secret().is_empty()),
+            payment_debtor: debtor(
+                serve.debtor.debtor_name.clone().or(file.debtor_name),
+                serve.debtor.debtor_iban.clone().or(file.debtor_iban),
+                serve.debtor.debtor_bic.clone().or(file.debtor_bic),
+            )?,
         })
     }
 
@@ -629,6 +660,7 @@ impl Settings {
             evidence_max_bytes: self.evidence_max_bytes,
             import_max_bytes: self.import_max_bytes,
             data_dir: self.database.data_dir.clone(),
+            payment_debtor: self.payment_debtor.clone(),
         }
     }
 
@@ -640,6 +672,32 @@ impl Settings {
             ..DatabaseArgs::default()
         };
         Self::resolve(&db, &ServeArgs::default()).unwrap_or_else(|_| unreachable!())
+    }
+}
+
+/// The debtor account: all three settings or none, the IBAN and BIC
+/// checked as a payee's are.
+fn debtor(
+    name: Option<String>,
+    iban: Option<String>,
+    bic: Option<String>,
+) -> Result<Option<app::awards::Debtor>, ConfigError> {
+    let set = |s: Option<String>| s.filter(|t| !t.trim().is_empty());
+    match (set(name), set(iban), set(bic)) {
+        (None, None, None) => Ok(None),
+        (Some(name), Some(iban), Some(bic)) => {
+            let account = commission::BankAccount::new(&iban, &bic)
+                .map_err(|e| ConfigError::Invalid(format!("REDRESS_DEBTOR_IBAN/BIC: {e}")))?;
+            Ok(Some(app::awards::Debtor {
+                name: name.trim().to_owned(),
+                account,
+            }))
+        }
+        _ => Err(ConfigError::Invalid(
+            "incomplete debtor account: REDRESS_DEBTOR_NAME, REDRESS_DEBTOR_IBAN and \
+             REDRESS_DEBTOR_BIC go together"
+                .into(),
+        )),
     }
 }
 
@@ -944,6 +1002,35 @@ mod tests {
             Settings::resolve(&db, &serve),
             Err(ConfigError::Invalid(e)) if e.contains("intranet")
         ));
+    }
+
+    #[test]
+    fn the_debtor_account_is_all_three_settings_or_none_and_checked() {
+        let with = |name: &str, iban: &str, bic: &str| {
+            let serve = ServeArgs {
+                debtor: Box::new(DebtorArgs {
+                    debtor_name: Some(name.into()),
+                    debtor_iban: Some(iban.into()),
+                    debtor_bic: Some(bic.into()),
+                }),
+                ..ServeArgs::default()
+            };
+            Settings::resolve(&DatabaseArgs::default(), &serve)
+        };
+        let s = with("Claims Commission", "NL91 ABNA 0417 1643 00", "ABNANL2A").unwrap();
+        let debtor = s.payment_debtor.clone().expect("configured");
+        assert_eq!(debtor.account.iban(), "NL91ABNA0417164300");
+        assert_eq!(s.app_config().payment_debtor, Some(debtor));
+        assert!(matches!(
+            with("Claims Commission", "NL91 ABNA 0417 1643 01", "ABNANL2A"),
+            Err(ConfigError::Invalid(e)) if e.contains("IBAN")
+        ));
+        assert!(matches!(
+            with("Claims Commission", "NL91 ABNA 0417 1643 00", ""),
+            Err(ConfigError::Invalid(e)) if e.contains("go together")
+        ));
+        let unset = Settings::resolve(&DatabaseArgs::default(), &ServeArgs::default()).unwrap();
+        assert_eq!(unset.payment_debtor, None);
     }
 
     #[test]

@@ -1217,6 +1217,39 @@ pub async fn run(app: &App, args: &DemoArgs) -> anyhow::Result<Summary> {
         .map(|l| (l.award, l.amount))
         .collect();
     let reader = acting(team.get("Council"), Action::ReadAwards);
+    // Bank details for the payees of the round (well-known specimen
+    // accounts), all but the last: its payee shows as blocked in the
+    // round's payment file.
+    let specimens = [
+        ("DE89370400440532013000", "COBADEFFXXX"),
+        ("UA213223130000026007233566001", "PBANUA2X"),
+    ];
+    let payees = acting(team.get("Council"), Action::ManagePayments);
+    for (n, id) in allotted
+        .keys()
+        .enumerate()
+        .take(allotted.len().saturating_sub(1))
+    {
+        let (iban, bic) = specimens[n % specimens.len()];
+        let award = app::awards::award(app, &reader, *id)
+            .await
+            .doing("an award of the round")?;
+        app::awards::set_payees(
+            app,
+            &payees,
+            *id,
+            award.version,
+            app::awards::NewPayees {
+                payees: commission::Payees::claimant(),
+                bank_details: vec![commission::GivenBankAccount {
+                    iban: Some(iban.into()),
+                    bic: Some(bic.into()),
+                }],
+            },
+        )
+        .await
+        .doing("recording a payee's bank details")?;
+    }
     let stage_of: BTreeMap<ClaimId, Stage> = filed.iter().map(|f| (f.id, f.stage)).collect();
     let today = app.clock.today();
     for (n, (id, share)) in allotted.iter().enumerate() {

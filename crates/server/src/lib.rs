@@ -17,6 +17,7 @@ pub mod http;
 pub mod import;
 pub mod jobs;
 pub mod jwt;
+pub mod pain001;
 pub mod rate_limit;
 pub mod serve;
 pub mod state;

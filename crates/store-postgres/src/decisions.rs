@@ -18,6 +18,7 @@ use serde::de::DeserializeOwned;
 use serde_json::json;
 use sqlx::postgres::PgRow as DbRow;
 use sqlx::{Postgres as Kind, QueryBuilder, Row, Transaction};
+use store::claims::Sealed;
 use store::decisions::{
     Approval, AwardFilter, AwardRecord, Correction, DecisionFilter, DecisionRecord, Issued,
     PanelRecord, PaymentRoundRecord, RecommendationFilter, RecommendationRecord, RoundStatus,
@@ -96,8 +97,16 @@ fn decision_from_row(row: &DbRow) -> Result<DecisionRecord, sqlx::Error> {
 
 fn award_from_row(row: &DbRow) -> Result<AwardRecord, sqlx::Error> {
     let kind: String = row.try_get("claimant_kind")?;
+    let bank_details = match (
+        row.try_get::<Option<Vec<u8>>, _>("bank_sealed")?,
+        row.try_get::<Option<String>, _>("bank_key_id")?,
+    ) {
+        (Some(bytes), Some(key_id)) => Some(Sealed { key_id, bytes }),
+        _ => None,
+    };
     Ok(AwardRecord {
         award: body(row, "body")?,
+        bank_details,
         claimant_kind: claimant_kind_of(&kind)
             .ok_or_else(|| decode(std::io::Error::other("invalid stored claimant kind")))?,
         claim_id: ClaimId::from_uuid(row.try_get("claim_id")?),
@@ -836,6 +845,35 @@ impl DecisionStore for Db {
         Self::update_award(&mut tx, award, expected_version, &now).await?;
         let change = Change {
             action,
+            target_type: "award",
+            target_id: award.id.to_string(),
+            summary,
+        };
+        self.audit(&mut tx, ctx, change).await?;
+        tx.commit().await.map_err(map_err)?;
+        self.award(award.id).await
+    }
+
+    async fn save_award_payees(
+        &self,
+        ctx: &AuditContext,
+        award: &Award,
+        bank_details: Option<&Sealed>,
+        expected_version: i64,
+        summary: serde_json::Value,
+    ) -> Result<AwardRecord, StoreError> {
+        let mut tx = self.begin().await?;
+        let now = self.now();
+        Self::update_award(&mut tx, award, expected_version, &now).await?;
+        sqlx::query("UPDATE awards SET bank_sealed = $1, bank_key_id = $2 WHERE id = $3")
+            .bind(bank_details.map(|s| s.bytes.clone()))
+            .bind(bank_details.map(|s| s.key_id.clone()))
+            .bind(award.id.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        let change = Change {
+            action: "award.payees_changed",
             target_type: "award",
             target_id: award.id.to_string(),
             summary,

@@ -55,6 +55,9 @@ pub struct DecisionRecord {
 #[derive(Clone, Debug, PartialEq)]
 pub struct AwardRecord {
     pub award: Award,
+    /// The payees' bank accounts, sealed (a JSON list, one entry per payee
+    /// in order, `null` for a payee without); `None` when no payee has one.
+    pub bank_details: Option<crate::claims::Sealed>,
     pub claimant_kind: ClaimantKind,
     pub claim_id: ClaimId,
     pub category: String,
@@ -272,6 +275,19 @@ pub trait DecisionStore: Send + Sync {
         summary: serde_json::Value,
     ) -> Result<AwardRecord, StoreError>;
 
+    /// Saves new payees with their sealed bank details (replacing the ones
+    /// on file) if the award is still at `expected_version`; audited as
+    /// `award.payees_changed` with `summary`, which must hold no account
+    /// number.
+    async fn save_award_payees(
+        &self,
+        ctx: &AuditContext,
+        award: &Award,
+        bank_details: Option<&crate::claims::Sealed>,
+        expected_version: i64,
+        summary: serde_json::Value,
+    ) -> Result<AwardRecord, StoreError>;
+
     async fn create_payment_round(
         &self,
         ctx: &AuditContext,
@@ -364,7 +380,7 @@ pub fn award_of(decision: &Decision, id: AwardId) -> Result<Option<Award>, Store
             decision.case,
             decision.id,
             amount,
-            commission::Payees::Claimant,
+            commission::Payees::claimant(),
         )
         .map(Some)
         .map_err(refused),

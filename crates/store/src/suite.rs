@@ -58,6 +58,7 @@ macro_rules! behaviour_suite {
             decision_numbers_have_no_gaps_when_an_approval_rolls_back,
             a_correction_supersedes_once,
             a_round_is_not_confirmed_over_an_award_changed_since_its_preview,
+            payees_bank_details_are_kept_sealed_beside_the_award,
             an_award_never_goes_below_zero_outstanding,
             decision_lists_page_by_id_with_their_filters,
             an_import_stores_each_external_id_once,
@@ -2762,6 +2763,7 @@ pub async fn a_round_is_not_confirmed_over_an_award_changed_since_its_preview(st
         .change_payees(commission::Payees::Representative {
             name: "Advokat M.".into(),
             account: None,
+            bank: None,
         })
         .unwrap();
     let changed = store
@@ -2805,6 +2807,73 @@ pub async fn a_round_is_not_confirmed_over_an_award_changed_since_its_preview(st
             .await,
         Err(StoreError::Conflict(_))
     ));
+}
+
+pub async fn payees_bank_details_are_kept_sealed_beside_the_award(store: &dyn Store) {
+    let decisions = awaiting_council(store, 1).await;
+    let issued = store
+        .approve(&ctx(), &approval(&decisions[0]))
+        .await
+        .unwrap();
+    let award = issued.award.unwrap();
+    assert_eq!(award.bank_details, None);
+    let sealed = crate::claims::Sealed {
+        key_id: "k1".into(),
+        bytes: vec![0, 1, 2, 255, 254],
+    };
+    let mut changed = award.award.clone();
+    changed
+        .change_payees(commission::Payees::claimant())
+        .unwrap();
+    let saved = store
+        .save_award_payees(
+            &ctx(),
+            &changed,
+            Some(&sealed),
+            award.version,
+            serde_json::json!({}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(saved.bank_details.as_ref(), Some(&sealed));
+    assert_eq!(saved.version, award.version + 1);
+    // At a stale version nothing is written.
+    assert!(matches!(
+        store
+            .save_award_payees(&ctx(), &changed, None, award.version, serde_json::json!({}))
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    // Other changes of the award leave the sealed details as they are.
+    let mut unreachable = saved.award.clone();
+    unreachable.payee_unreachable = true;
+    let marked = store
+        .save_award(
+            &ctx(),
+            &unreachable,
+            saved.version,
+            "award.payee_unreachable",
+            serde_json::json!({}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(marked.bank_details.as_ref(), Some(&sealed));
+    assert_eq!(
+        store.awards().await.unwrap()[0].bank_details.as_ref(),
+        Some(&sealed)
+    );
+    // New payees without details take them off file.
+    let cleared = store
+        .save_award_payees(
+            &ctx(),
+            &marked.award,
+            None,
+            marked.version,
+            serde_json::json!({}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(cleared.bank_details, None);
 }
 
 pub async fn an_award_never_goes_below_zero_outstanding(store: &dyn Store) {

@@ -145,10 +145,11 @@ both! {
         // Heirs' shares must sum to one; new payee details reach the payee.
         let heirs: Payees = serde_json::from_value(serde_json::json!({"payee": "heirs", "heirs": [
             {"name": "Olena K.", "share": "0.5"}, {"name": "Petro K.", "share": "0.3"}]})).unwrap();
-        let short = app::awards::set_payees(&w.app, &c.council, id, marked.version, heirs).await.unwrap_err();
+        let new = |payees: Payees| app::awards::NewPayees { payees, bank_details: vec![] };
+        let short = app::awards::set_payees(&w.app, &c.council, id, marked.version, new(heirs)).await.unwrap_err();
         assert_eq!((short.class, &short.facts["code"]), (ErrorClass::Invalid, &serde_json::json!("shares_do_not_sum_to_one")));
         let reached = app::awards::set_payees(&w.app, &c.council, id, marked.version,
-            Payees::Representative { name: "Advokat M.".into(), account: None }).await.unwrap();
+            new(Payees::Representative { name: "Advokat M.".into(), account: None, bank: None })).await.unwrap();
         assert_eq!(reached.award.status(), AwardStatus::Awarded);
         let reachable = app::awards::mark_payee_reachable(&w.app, &c.council, id, reached.version).await.unwrap_err();
         assert_eq!(reachable.facts["code"], "payee_reachable");

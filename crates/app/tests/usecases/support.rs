@@ -95,6 +95,7 @@ impl World {
             evidence_max_bytes: 25 * 1024 * 1024,
             import_max_bytes: 1024 * 1024 * 1024,
             data_dir: dir.path().to_owned(),
+            payment_debtor: None,
         };
         let evidence = app::evidence_storage::EvidenceStorage::local(&dir.path().join("evidence"))
             .expect("evidence");

@@ -6,13 +6,20 @@ use crate::error::ApiResult;
 use crate::extract::{Json, Path, Query, etag, if_match_version, page_request};
 use crate::http::council::day;
 use crate::state::AppState;
-use app::awards::{AwardTotals, GroupedTotals, NewPayment};
+use app::Actor;
+use app::awards::{AwardTotals, GroupedTotals, NewPayees, NewPayment};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
-use commission::{AwardId, AwardStatus, CaseId, ClaimantKind, DecisionId, Payment};
+use commission::{
+    AwardId, AwardStatus, BankAccount, CaseId, ClaimantKind, DecisionId, GivenBankAccount, Heir,
+    Payees, Payment,
+};
 use kernel::Money;
+use kernel::id::AccountId;
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use store::decisions::AwardRecord;
 use utoipa::ToSchema;
@@ -37,8 +44,13 @@ pub struct AwardView {
     pub allotted: Option<Money>,
     #[schema(value_type = crate::views::schema::AwardStatus)]
     pub status: AwardStatus,
+    /// Each payee's `iban` and `bic` are masked (`UA21 **** **** 6001`,
+    /// `PBANUA**`) unless `bank_details` is `full`.
     #[schema(value_type = crate::views::schema::Payees)]
-    pub payees: commission::Payees,
+    pub payees: Value,
+    /// `full` for whoever may manage payments, `masked` for everyone else.
+    #[schema(value_type = crate::views::schema::BankDetailsShown)]
+    pub bank_details: &'static str,
     #[schema(value_type = Vec<crate::views::schema::Payment>)]
     pub payments: Vec<Payment>,
     #[schema(value_type = crate::views::schema::ClaimantKind)]
@@ -46,6 +58,60 @@ pub struct AwardView {
     pub category: String,
     pub region: Option<String>,
     pub version: i64,
+}
+
+/// The payees as shown: the masked bank details kept on the award, or the
+/// accounts in full where given, flattened into each payee's `iban` and
+/// `bic` as a request writes them.
+fn payees_shown(payees: &Payees, accounts: Option<&[Option<BankAccount>]>) -> Value {
+    let mut value = serde_json::to_value(payees).unwrap_or(Value::Null);
+    let show = |payee: &mut Map<String, Value>, position: usize| {
+        let masked = payee.remove("bank");
+        match accounts
+            .and_then(|a| a.get(position))
+            .and_then(Option::as_ref)
+        {
+            Some(full) => {
+                payee.insert("iban".into(), full.iban().into());
+                payee.insert("bic".into(), full.bic().into());
+            }
+            None => {
+                if let Some(Value::Object(masked)) = masked {
+                    payee.extend(masked);
+                }
+            }
+        }
+    };
+    if let Some(Value::Array(heirs)) = value.get_mut("heirs") {
+        for (position, heir) in heirs.iter_mut().enumerate() {
+            if let Value::Object(heir) = heir {
+                show(heir, position);
+            }
+        }
+    } else if let Value::Object(payee) = &mut value {
+        show(payee, 0);
+    }
+    value
+}
+
+impl AwardView {
+    /// With the payees' accounts in full when `accounts` is given.
+    pub fn shown(r: AwardRecord, accounts: Option<Vec<Option<BankAccount>>>) -> Self {
+        let full = accounts.map(|a| payees_shown(&r.award.payees, Some(&a)));
+        let mut view = Self::from(r);
+        if let Some(payees) = full {
+            view.payees = payees;
+            view.bank_details = "full";
+        }
+        view
+    }
+}
+
+/// The award as the caller may see it: bank details in full for whoever
+/// may manage payments.
+fn present(state: &AppState, actor: &Actor, record: AwardRecord) -> ApiResult<AwardView> {
+    let accounts = app::awards::payee_accounts(&state.app, actor, &record)?;
+    Ok(AwardView::shown(record, accounts))
 }
 
 impl From<AwardRecord> for AwardView {
@@ -60,7 +126,8 @@ impl From<AwardRecord> for AwardView {
             outstanding: a.outstanding().unwrap_or(a.amount),
             allotted: a.allotted,
             status: a.status(),
-            payees: a.payees.clone(),
+            payees: payees_shown(&a.payees, None),
+            bank_details: "masked",
             payments: a.payments.clone(),
             claimant_kind: r.claimant_kind,
             category: r.category,
@@ -106,8 +173,17 @@ pub async fn awards(
         currency: q.currency,
         category: q.category,
     };
-    let list = app::awards::awards(&state.app, &auth.actor(), &criteria, page).await?;
-    Ok(Json(list.into()))
+    let actor = auth.actor();
+    let list = app::awards::awards(&state.app, &actor, &criteria, page).await?;
+    let items = list
+        .items
+        .into_iter()
+        .map(|r| present(&state, &actor, r))
+        .collect::<ApiResult<Vec<_>>>()?;
+    Ok(Json(AwardPage {
+        items,
+        next_cursor: list.next_cursor,
+    }))
 }
 
 /// One award with its payments.
@@ -118,11 +194,13 @@ pub async fn award(
     auth: Authorized,
     Path(id): Path<AwardId>,
 ) -> ApiResult<impl IntoResponse> {
-    let a = app::awards::award(&state.app, &auth.actor(), id).await?;
-    Ok((etag(a.version), Json(AwardView::from(a))))
+    let actor = auth.actor();
+    let a = app::awards::award(&state.app, &actor, id).await?;
+    Ok((etag(a.version), Json(present(&state, &actor, a)?)))
 }
 
-/// Someone the award is paid to, as the claimant sees them.
+/// Someone the award is paid to, as the claimant sees them: bank details
+/// only ever masked.
 #[derive(Serialize, ToSchema)]
 pub struct PayeeLine {
     /// `claimant`, `representative` or `heir`.
@@ -132,19 +210,26 @@ pub struct PayeeLine {
     /// An heir's share of the award, e.g. `"0.5"`.
     #[schema(value_type = Option<String>)]
     pub share: Option<rust_decimal::Decimal>,
+    /// The account paid into, masked (`UA21 **** **** 5678`); absent until
+    /// bank details are on file.
+    pub account: Option<String>,
 }
 
 fn payee_lines(payees: &commission::Payees) -> Vec<PayeeLine> {
+    let masked =
+        |bank: &Option<commission::MaskedBankAccount>| bank.as_ref().map(|b| b.iban.clone());
     match payees {
-        commission::Payees::Claimant => vec![PayeeLine {
+        commission::Payees::Claimant { bank } => vec![PayeeLine {
             kind: "claimant",
             name: None,
             share: None,
+            account: masked(bank),
         }],
-        commission::Payees::Representative { name, .. } => vec![PayeeLine {
+        commission::Payees::Representative { name, bank, .. } => vec![PayeeLine {
             kind: "representative",
             name: Some(name.clone()),
             share: None,
+            account: masked(bank),
         }],
         commission::Payees::Heirs { heirs } => heirs
             .iter()
@@ -152,6 +237,7 @@ fn payee_lines(payees: &commission::Payees) -> Vec<PayeeLine> {
                 kind: "heir",
                 name: Some(h.name.clone()),
                 share: Some(h.share),
+                account: masked(&h.bank),
             })
             .collect(),
     }
@@ -272,18 +358,103 @@ pub async fn record_payment(
         paid_on: day("paid_on", &body.paid_on)?,
         reference: body.reference,
     };
-    let saved =
-        app::awards::record_payment(&state.app, &auth.actor(), id, expected, payment).await?;
+    let actor = auth.actor();
+    let saved = app::awards::record_payment(&state.app, &actor, id, expected, payment).await?;
     Ok((
         StatusCode::CREATED,
         etag(saved.version),
-        Json(AwardView::from(saved)),
+        Json(present(&state, &actor, saved)?),
     ))
 }
 
+/// Payees as a request writes them: each with an optional `iban` and `bic`.
+#[derive(Deserialize)]
+#[serde(tag = "payee", rename_all = "snake_case")]
+pub enum PayeesInput {
+    Claimant {
+        #[serde(default)]
+        iban: Option<String>,
+        #[serde(default)]
+        bic: Option<String>,
+    },
+    Representative {
+        name: String,
+        #[serde(default)]
+        account: Option<AccountId>,
+        #[serde(default)]
+        iban: Option<String>,
+        #[serde(default)]
+        bic: Option<String>,
+    },
+    Heirs {
+        heirs: Vec<HeirInput>,
+    },
+}
+
+#[derive(Deserialize)]
+pub struct HeirInput {
+    name: String,
+    #[serde(default)]
+    account: Option<AccountId>,
+    share: Decimal,
+    #[serde(default)]
+    iban: Option<String>,
+    #[serde(default)]
+    bic: Option<String>,
+}
+
+impl From<PayeesInput> for NewPayees {
+    fn from(input: PayeesInput) -> Self {
+        let given = |iban, bic| GivenBankAccount { iban, bic };
+        match input {
+            PayeesInput::Claimant { iban, bic } => Self {
+                payees: Payees::claimant(),
+                bank_details: vec![given(iban, bic)],
+            },
+            PayeesInput::Representative {
+                name,
+                account,
+                iban,
+                bic,
+            } => Self {
+                payees: Payees::Representative {
+                    name,
+                    account,
+                    bank: None,
+                },
+                bank_details: vec![given(iban, bic)],
+            },
+            PayeesInput::Heirs { heirs } => {
+                let bank_details = heirs
+                    .iter()
+                    .map(|h| given(h.iban.clone(), h.bic.clone()))
+                    .collect();
+                let heirs = heirs
+                    .into_iter()
+                    .map(|h| Heir {
+                        name: h.name,
+                        account: h.account,
+                        share: h.share,
+                        bank: None,
+                    })
+                    .collect();
+                Self {
+                    payees: Payees::Heirs { heirs },
+                    bank_details,
+                }
+            }
+        }
+    }
+}
+
 /// Sets who is paid: the claimant, a representative, or heirs with shares
-/// summing to exactly 1 (`{"payee": "heirs", "heirs": [{"name", "share"}]}`).
-/// New payee details make an unreachable payee reachable again. `If-Match`
+/// summing to exactly 1 (`{"payee": "heirs", "heirs": [{"name", "share"}]}`),
+/// each with an optional `iban` and `bic` (both or neither). Bank details
+/// are checked: 422 with the field at fault (`iban`, `heirs[1].bic`) and
+/// its code (`invalid_iban`, `invalid_bic`, `bic_mismatch`, `missing_iban`,
+/// `missing_bic`); they are kept sealed and shown masked except to whoever
+/// manages payments. A payee without is blocked from payment files. New
+/// payee details make an unreachable payee reachable again. `If-Match`
 /// required. Gated.
 #[utoipa::path(put, path = "/v1/awards/{id}/payees", tag = "decisions", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid)), request_body(content = crate::views::schema::Payees),
@@ -294,11 +465,12 @@ pub async fn set_payees(
     auth: Authorized,
     Path(id): Path<AwardId>,
     headers: HeaderMap,
-    Json(payees): Json<commission::Payees>,
+    Json(payees): Json<PayeesInput>,
 ) -> ApiResult<impl IntoResponse> {
     let expected = if_match_version(&headers)?;
-    let saved = app::awards::set_payees(&state.app, &auth.actor(), id, expected, payees).await?;
-    Ok((etag(saved.version), Json(AwardView::from(saved))))
+    let actor = auth.actor();
+    let saved = app::awards::set_payees(&state.app, &actor, id, expected, payees.into()).await?;
+    Ok((etag(saved.version), Json(present(&state, &actor, saved)?)))
 }
 
 /// Marks the payee unreachable while a balance is outstanding (status
@@ -315,9 +487,9 @@ pub async fn mark_payee_unreachable(
     headers: HeaderMap,
 ) -> ApiResult<impl IntoResponse> {
     let expected = if_match_version(&headers)?;
-    let saved =
-        app::awards::mark_payee_unreachable(&state.app, &auth.actor(), id, expected).await?;
-    Ok((etag(saved.version), Json(AwardView::from(saved))))
+    let actor = auth.actor();
+    let saved = app::awards::mark_payee_unreachable(&state.app, &actor, id, expected).await?;
+    Ok((etag(saved.version), Json(present(&state, &actor, saved)?)))
 }
 
 /// Reverses the mark: the payee was reached. `If-Match` required. Gated.
@@ -332,8 +504,9 @@ pub async fn unmark_payee_unreachable(
     headers: HeaderMap,
 ) -> ApiResult<impl IntoResponse> {
     let expected = if_match_version(&headers)?;
-    let saved = app::awards::mark_payee_reachable(&state.app, &auth.actor(), id, expected).await?;
-    Ok((etag(saved.version), Json(AwardView::from(saved))))
+    let actor = auth.actor();
+    let saved = app::awards::mark_payee_reachable(&state.app, &actor, id, expected).await?;
+    Ok((etag(saved.version), Json(present(&state, &actor, saved)?)))
 }
 
 /// Totals in the currency whose code keys them: amounts at its minor unit.

@@ -216,6 +216,8 @@ fn api() -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(payment_rounds::round))
         .routes(routes!(payment_rounds::confirm_round))
+        .routes(routes!(payment_rounds::transfers))
+        .routes(routes!(payment_rounds::pain001))
         .routes(routes!(awards::report))
         .routes(routes!(imports::list, imports::upload))
         .routes(routes!(imports::read))

@@ -409,6 +409,17 @@ pub enum HeirsPayee {
 #[derive(ToSchema)]
 pub struct PayeeClaimant {
     pub payee: ClaimantPayee,
+    /// The account to pay into (ISO 13616; spaces allowed), given with
+    /// `bic`. Shown masked (`UA21 **** **** 6001`) except to whoever
+    /// manages payments. Without it the payee is blocked from payment
+    /// files.
+    #[schema(nullable = false, example = "UA213223130000026007233566001")]
+    pub iban: Option<String>,
+    /// The BIC of the bank keeping the account (8 or 11 characters, ISO
+    /// 9362), of the IBAN's country. Shown masked (`PBANUA**`) except to
+    /// whoever manages payments.
+    #[schema(nullable = false, example = "PBANUA2X")]
+    pub bic: Option<String>,
 }
 
 /// A representative whose authority the Register recorded.
@@ -418,6 +429,17 @@ pub struct PayeeRepresentative {
     pub name: String,
     #[schema(value_type = Option<String>, format = Uuid, nullable = false)]
     pub account: Option<String>,
+    /// The account to pay into (ISO 13616; spaces allowed), given with
+    /// `bic`. Shown masked (`UA21 **** **** 6001`) except to whoever
+    /// manages payments. Without it the payee is blocked from payment
+    /// files.
+    #[schema(nullable = false, example = "UA213223130000026007233566001")]
+    pub iban: Option<String>,
+    /// The BIC of the bank keeping the account (8 or 11 characters, ISO
+    /// 9362), of the IBAN's country. Shown masked (`PBANUA**`) except to
+    /// whoever manages payments.
+    #[schema(nullable = false, example = "PBANUA2X")]
+    pub bic: Option<String>,
 }
 
 /// The claimant's heirs, in shares summing to exactly 1.
@@ -436,6 +458,27 @@ pub struct Heir {
     /// Greater than 0 and at most 1, as a decimal string.
     #[schema(pattern = r"^[0-9]+(\.[0-9]+)?$", example = "0.5")]
     pub share: String,
+    /// The account to pay into (ISO 13616; spaces allowed), given with
+    /// `bic`. Shown masked (`UA21 **** **** 6001`) except to whoever
+    /// manages payments. Without it the payee is blocked from payment
+    /// files.
+    #[schema(nullable = false, example = "UA213223130000026007233566001")]
+    pub iban: Option<String>,
+    /// The BIC of the bank keeping the account (8 or 11 characters, ISO
+    /// 9362), of the IBAN's country. Shown masked (`PBANUA**`) except to
+    /// whoever manages payments.
+    #[schema(nullable = false, example = "PBANUA2X")]
+    pub bic: Option<String>,
+}
+
+/// How the payees' bank details are shown.
+#[derive(ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BankDetailsShown {
+    /// As given: to whoever manages payments.
+    Full,
+    /// `UA21 **** **** 6001`, `PBANUA**`: to everyone else.
+    Masked,
 }
 
 /// A payment reported on an award.

@@ -158,7 +158,7 @@ both! {
         assert_eq!(view["decision_number"], issued["decision"]["number"], "{view}");
         assert_eq!(view["award"]["amount"], issued["award"]["amount"], "{view}");
         assert_eq!(view["award"]["outstanding"], issued["award"]["amount"], "{view}");
-        assert_eq!(view["award"]["payees"], json!([{"kind": "claimant", "name": null, "share": null}]));
+        assert_eq!(view["award"]["payees"], json!([{"kind": "claimant", "name": null, "share": null, "account": null}]));
 
         // A round allots 10,000 EUR; the award is payable, then part paid.
         app.clock.set(datetime!(2026-09-04 09:00 UTC));
