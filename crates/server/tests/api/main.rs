@@ -25,6 +25,7 @@ mod idempotency;
 mod imports;
 mod lists;
 mod need_to_know;
+mod notices;
 mod reports;
 mod security;
 mod treaty_record;
