@@ -909,6 +909,59 @@ mod tests {
     }
 
     #[test]
+    fn notices_wait_without_an_smtp_server_and_need_a_sender_and_an_address_with_one() {
+        let s = Settings::resolve(&DatabaseArgs::default(), &ServeArgs::default()).unwrap();
+        assert!(s.smtp.is_none());
+        let with = |mail: MailArgs| ServeArgs {
+            mail: Box::new(mail),
+            ..ServeArgs::default()
+        };
+        let complete = MailArgs {
+            public_url: Some("https://redress.example.org/".into()),
+            smtp_host: Some("smtp.example.org".into()),
+            smtp_from: Some("Register of Damage <noreply@example.org>".into()),
+            smtp_username: Some("redress".into()),
+            smtp_password: Some(SecretString::from("hunter2")),
+            ..MailArgs::default()
+        };
+        let s = Settings::resolve(&DatabaseArgs::default(), &with(complete.clone())).unwrap();
+        let smtp = s.smtp.as_ref().unwrap();
+        assert_eq!(smtp.tls, SmtpTls::Starttls);
+        assert_eq!(smtp.port, 587);
+        assert_eq!(smtp.public_url, "https://redress.example.org");
+        assert!(!format!("{s:?}").contains("hunter2"));
+        let plain = MailArgs {
+            smtp_tls: Some(SmtpTls::None),
+            ..complete.clone()
+        };
+        let s = Settings::resolve(&DatabaseArgs::default(), &with(plain)).unwrap();
+        assert_eq!(s.smtp.unwrap().port, 25);
+        for broken in [
+            MailArgs {
+                smtp_from: None,
+                ..complete.clone()
+            },
+            MailArgs {
+                smtp_from: Some("not a mailbox".into()),
+                ..complete.clone()
+            },
+            MailArgs {
+                public_url: None,
+                ..complete.clone()
+            },
+            MailArgs {
+                public_url: Some("redress.example.org".into()),
+                ..complete
+            },
+        ] {
+            assert!(matches!(
+                Settings::resolve(&DatabaseArgs::default(), &with(broken)),
+                Err(ConfigError::Invalid(_))
+            ));
+        }
+    }
+
+    #[test]
     fn debug_output_hides_the_database_url() {
         let s = Settings::for_database("postgres://redress:hunter2@db/redress", Path::new("/tmp"));
         let shown = format!("{s:?}");

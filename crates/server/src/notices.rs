@@ -12,7 +12,7 @@
 pub mod text;
 
 use crate::config::{SmtpSettings, SmtpTls};
-use lettre::message::header::ContentType;
+use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, Message};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
@@ -90,6 +90,14 @@ impl Sender {
             .from(self.from.clone())
             .to(to)
             .subject(letter.subject)
+            // The same id on every attempt, so that a message delivered
+            // twice (a reply lost after the server took it) can be told.
+            .message_id(Some(format!(
+                "<{}@{}>",
+                notice.id.simple(),
+                self.from.email.domain()
+            )))
+            .header(AutoSubmitted)
             .header(ContentType::TEXT_PLAIN)
             .body(letter.body)
             .map_err(|e| format!("cannot build the message: {e}"))
@@ -104,6 +112,25 @@ impl Sender {
             .await
             .map(drop)
             .map_err(|e| app::notices::Failure::transient(format!("{e}")))
+    }
+}
+
+/// `Auto-Submitted: auto-generated` (RFC 3834): out-of-office and other
+/// automatic replies are not sent back to an address nobody reads.
+#[derive(Clone, Copy, Debug)]
+struct AutoSubmitted;
+
+impl Header for AutoSubmitted {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("Auto-Submitted")
+    }
+
+    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Self)
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), "auto-generated".to_owned())
     }
 }
 

@@ -346,6 +346,11 @@ async fn delivery(db: Db) {
         m.header("From").unwrap().contains("register@redress.test"),
         "{m:?}"
     );
+    assert_eq!(m.header("Auto-Submitted"), Some("auto-generated"), "{m:?}");
+    assert!(
+        m.header("Message-ID").unwrap().ends_with("@redress.test>"),
+        "{m:?}"
+    );
     assert_eq!(
         m.subject,
         format!("Your claim {en_reference} has been submitted")
