@@ -157,7 +157,7 @@ pub async fn record_payment(
             &actor.audit(None),
             &award,
             expected_version,
-            "award.payment_recorded",
+            store::decisions::PAYMENT_RECORDED,
             json!({"payment": payment, "status": status}),
         )
         .await

@@ -265,6 +265,8 @@ pub fn draft_content(
             incident_from,
             incident_to,
             totals,
+            contact_email: draft.claimant_email().map(str::to_owned),
+            language: draft.language(),
         },
     })
 }

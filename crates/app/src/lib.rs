@@ -30,6 +30,7 @@ pub mod exports;
 pub mod gate;
 pub mod imports;
 pub mod need_to_know;
+pub mod notices;
 pub mod operations;
 pub mod progress;
 pub mod reports;

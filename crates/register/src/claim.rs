@@ -166,6 +166,37 @@ pub struct ClaimDraft {
     /// [`crate::category::FieldSpec::name`].
     #[serde(default)]
     pub category_fields: BTreeMap<String, serde_json::Value>,
+    /// The language the claimant is written to in, chosen at filing;
+    /// absent means Ukrainian.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<Language>,
+}
+
+/// A language the Register writes to claimants in.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    #[default]
+    Uk,
+    En,
+}
+
+impl Language {
+    /// The ISO 639-1 code, as on the wire.
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::Uk => "uk",
+            Self::En => "en",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        match code {
+            "uk" => Some(Self::Uk),
+            "en" => Some(Self::En),
+            _ => None,
+        }
+    }
 }
 
 /// The most losses one claim may list. A claim is one category of harm to
@@ -194,6 +225,21 @@ impl ClaimDraft {
     /// See [`total_claimed`].
     pub fn total_claimed(&self) -> Result<Vec<Money>, MoneyError> {
         total_claimed(&self.losses)
+    }
+
+    /// The language the claimant is written to in.
+    pub fn language(&self) -> Language {
+        self.language.unwrap_or_default()
+    }
+
+    /// The claimant's e-mail address as given in their contact details,
+    /// if any: where the Register's notices go.
+    pub fn claimant_email(&self) -> Option<&str> {
+        self.claimant
+            .as_ref()
+            .and_then(|c| c.contact().email.as_deref())
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
     }
 
     /// Lists longer than their limits; checked on every draft, so no stored

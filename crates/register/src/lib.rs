@@ -39,7 +39,7 @@ pub use category::{
     FieldSpec, Relationship, parse_categories_csv,
 };
 pub use claim::{
-    CadastralNumber, ClaimDraft, ClaimId, ExternalReference, Incident, Location, Loss,
+    CadastralNumber, ClaimDraft, ClaimId, ExternalReference, Incident, Language, Location, Loss,
     MAX_CATEGORY_FIELDS, MAX_EXTERNAL_REFERENCES, MAX_LOSSES, MAX_NATIONALITIES, TooMany,
     total_claimed,
 };

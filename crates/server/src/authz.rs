@@ -95,6 +95,16 @@ pub const ROUTES: &[(Method, &str, Action)] = &[
     (Method::GET, "/v1/claims/{id}/messages", Action::ReadClaim),
     (
         Method::GET,
+        "/v1/claims/{id}/notifications",
+        Action::ReadClaim,
+    ),
+    (
+        Method::PUT,
+        "/v1/claims/{id}/notifications",
+        Action::FileClaim,
+    ),
+    (
+        Method::GET,
         "/v1/claims/{id}/duplicates",
         Action::ReadDuplicateFlags,
     ),

@@ -187,6 +187,10 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub evidence: Box<EvidenceArgs>,
 
+    /// How notices are e-mailed to claimants.
+    #[command(flatten)]
+    pub mail: Box<MailArgs>,
+
     /// Who the service trusts and how it limits abuse.
     #[command(flatten)]
     pub guard: Box<GuardArgs>,
@@ -211,6 +215,67 @@ pub struct DebtorArgs {
     /// The BIC of the bank keeping the account (its country is the IBAN's).
     #[arg(long, env = "REDRESS_DEBTOR_BIC", hide_env_values = true)]
     pub debtor_bic: Option<String>,
+}
+
+/// How claimants are sent their notices by e-mail.
+#[derive(Clone, Debug, Default, Args)]
+pub struct MailArgs {
+    /// The address the service is reached at by claimants, e.g.
+    /// `https://redress.example.org`: notices link to its `/my` page.
+    #[arg(long, env = "REDRESS_PUBLIC_URL", hide_env_values = true)]
+    pub public_url: Option<String>,
+
+    /// The SMTP server notices are sent through. Unset: notices are
+    /// written and wait; none is sent.
+    #[arg(long, env = "REDRESS_SMTP_HOST", hide_env_values = true)]
+    pub smtp_host: Option<String>,
+
+    /// Its port (default 587 with `starttls`, 465 with `tls`, 25 with
+    /// `none`).
+    #[arg(long, env = "REDRESS_SMTP_PORT", hide_env_values = true)]
+    pub smtp_port: Option<u16>,
+
+    /// `starttls` (default: upgrade the connection, refuse if the server
+    /// cannot), `tls` (TLS from the first byte) or `none` (plain, only for
+    /// a relay on the same host or network).
+    #[arg(long, env = "REDRESS_SMTP_TLS", hide_env_values = true, value_enum)]
+    pub smtp_tls: Option<SmtpTls>,
+
+    /// User name for SMTP authentication. Unset: no authentication.
+    #[arg(long, env = "REDRESS_SMTP_USERNAME", hide_env_values = true)]
+    pub smtp_username: Option<String>,
+
+    /// Password for SMTP authentication.
+    #[arg(long, env = "REDRESS_SMTP_PASSWORD", hide_env_values = true)]
+    pub smtp_password: Option<SecretString>,
+
+    /// The sender of notices, e.g. `Register of Damage <noreply@example.org>`.
+    #[arg(long, env = "REDRESS_SMTP_FROM", hide_env_values = true)]
+    pub smtp_from: Option<String>,
+}
+
+/// How the connection to the SMTP server is secured.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    /// Plain connection upgraded with STARTTLS; refused if the server
+    /// does not offer it.
+    #[default]
+    Starttls,
+    /// TLS from the start (SMTPS).
+    Tls,
+    /// No encryption: only for a relay on the same host or network.
+    None,
+}
+
+impl SmtpTls {
+    const fn default_port(self) -> u16 {
+        match self {
+            Self::Starttls => 587,
+            Self::Tls => 465,
+            Self::None => 25,
+        }
+    }
 }
 
 /// Settings of the service's defences.
@@ -332,6 +397,13 @@ struct FileSettings {
     debtor_name: Option<String>,
     debtor_iban: Option<String>,
     debtor_bic: Option<String>,
+    public_url: Option<String>,
+    smtp_host: Option<String>,
+    smtp_port: Option<u16>,
+    smtp_tls: Option<SmtpTls>,
+    smtp_username: Option<String>,
+    smtp_password: Option<SecretString>,
+    smtp_from: Option<String>,
 }
 
 /// S3-compatible storage for evidence files.
@@ -342,6 +414,20 @@ pub struct EvidenceS3Settings {
     pub region: Option<String>,
     pub access_key_id: Option<String>,
     pub secret_access_key: Option<SecretString>,
+}
+
+/// The SMTP server claimants' notices are sent through.
+#[derive(Clone, Debug)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: u16,
+    pub tls: SmtpTls,
+    pub username: Option<String>,
+    pub password: Option<SecretString>,
+    /// The sender, as a mailbox (`Name <address>` or a bare address).
+    pub from: String,
+    /// The service's public address, without a trailing slash.
+    pub public_url: String,
 }
 
 /// Where the data lives.
@@ -404,6 +490,8 @@ pub struct Settings {
     pub metrics_token: Option<SecretString>,
     /// The account payment files are drawn on, if configured.
     pub payment_debtor: Option<app::awards::Debtor>,
+    /// Where claimants' notices are sent through; `None`: they wait.
+    pub smtp: Option<SmtpSettings>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -430,10 +518,11 @@ impl Settings {
     pub const DEFAULT_LISTEN: &'static str = "127.0.0.1:8080";
 
     pub fn resolve(db: &DatabaseArgs, serve: &ServeArgs) -> Result<Self, ConfigError> {
-        let file = match &db.config_file {
+        let mut file = match &db.config_file {
             Some(path) => read_file(path)?,
             None => FileSettings::default(),
         };
+        let smtp = smtp_settings(&serve.mail, &mut file)?;
         let data_dir = db
             .data_dir
             .clone()
@@ -647,6 +736,7 @@ impl Settings {
                 serve.debtor.debtor_iban.clone().or(file.debtor_iban),
                 serve.debtor.debtor_bic.clone().or(file.debtor_bic),
             )?,
+            smtp,
         })
     }
 
@@ -699,6 +789,59 @@ fn debtor(
                 .into(),
         )),
     }
+}
+
+/// The SMTP settings, if a host is named: the sender and the public
+/// address then become required, so that no notice goes out without a
+/// sender or with a link nobody can follow.
+fn smtp_settings(
+    mail: &MailArgs,
+    file: &mut FileSettings,
+) -> Result<Option<SmtpSettings>, ConfigError> {
+    let public_url = mail.public_url.clone().or(file.public_url.take());
+    let Some(host) = mail
+        .smtp_host
+        .clone()
+        .or(file.smtp_host.take())
+        .filter(|h| !h.trim().is_empty())
+    else {
+        return Ok(None);
+    };
+    let tls = mail.smtp_tls.or(file.smtp_tls).unwrap_or_default();
+    let from = mail
+        .smtp_from
+        .clone()
+        .or(file.smtp_from.take())
+        .filter(|f| !f.trim().is_empty())
+        .ok_or_else(|| {
+            ConfigError::Invalid("REDRESS_SMTP_FROM must name the sender of notices".into())
+        })?;
+    if from.trim().parse::<lettre::message::Mailbox>().is_err() {
+        return Err(ConfigError::Invalid(format!(
+            "REDRESS_SMTP_FROM {from:?} is not a mailbox, e.g. `Register <noreply@example.org>`"
+        )));
+    }
+    let public_url = public_url
+        .map(|u| u.trim().trim_end_matches('/').to_owned())
+        .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
+        .ok_or_else(|| {
+            ConfigError::Invalid(
+                "REDRESS_PUBLIC_URL must be the service's http(s) address when REDRESS_SMTP_HOST is set"
+                    .into(),
+            )
+        })?;
+    Ok(Some(SmtpSettings {
+        host: host.trim().to_owned(),
+        port: mail
+            .smtp_port
+            .or(file.smtp_port)
+            .unwrap_or_else(|| tls.default_port()),
+        tls,
+        username: mail.smtp_username.clone().or(file.smtp_username.take()),
+        password: mail.smtp_password.clone().or(file.smtp_password.take()),
+        from: from.trim().to_owned(),
+        public_url,
+    }))
 }
 
 /// Settings where 0 would stop the service from serving anyone.
@@ -818,6 +961,59 @@ mod tests {
         ] {
             assert!(matches!(
                 Settings::resolve(&DatabaseArgs::default(), &serve),
+                Err(ConfigError::Invalid(_))
+            ));
+        }
+    }
+
+    #[test]
+    fn notices_wait_without_an_smtp_server_and_need_a_sender_and_an_address_with_one() {
+        let s = Settings::resolve(&DatabaseArgs::default(), &ServeArgs::default()).unwrap();
+        assert!(s.smtp.is_none());
+        let with = |mail: MailArgs| ServeArgs {
+            mail: Box::new(mail),
+            ..ServeArgs::default()
+        };
+        let complete = MailArgs {
+            public_url: Some("https://redress.example.org/".into()),
+            smtp_host: Some("smtp.example.org".into()),
+            smtp_from: Some("Register of Damage <noreply@example.org>".into()),
+            smtp_username: Some("redress".into()),
+            smtp_password: Some(SecretString::from("hunter2")),
+            ..MailArgs::default()
+        };
+        let s = Settings::resolve(&DatabaseArgs::default(), &with(complete.clone())).unwrap();
+        let smtp = s.smtp.as_ref().unwrap();
+        assert_eq!(smtp.tls, SmtpTls::Starttls);
+        assert_eq!(smtp.port, 587);
+        assert_eq!(smtp.public_url, "https://redress.example.org");
+        assert!(!format!("{s:?}").contains("hunter2"));
+        let plain = MailArgs {
+            smtp_tls: Some(SmtpTls::None),
+            ..complete.clone()
+        };
+        let s = Settings::resolve(&DatabaseArgs::default(), &with(plain)).unwrap();
+        assert_eq!(s.smtp.unwrap().port, 25);
+        for broken in [
+            MailArgs {
+                smtp_from: None,
+                ..complete.clone()
+            },
+            MailArgs {
+                smtp_from: Some("not a mailbox".into()),
+                ..complete.clone()
+            },
+            MailArgs {
+                public_url: None,
+                ..complete.clone()
+            },
+            MailArgs {
+                public_url: Some("redress.example.org".into()),
+                ..complete
+            },
+        ] {
+            assert!(matches!(
+                Settings::resolve(&DatabaseArgs::default(), &with(broken)),
                 Err(ConfigError::Invalid(_))
             ));
         }

@@ -17,6 +17,7 @@ pub mod http;
 pub mod import;
 pub mod jobs;
 pub mod jwt;
+pub mod notices;
 pub mod pain001;
 pub mod rate_limit;
 pub mod serve;
@@ -293,6 +294,20 @@ pub async fn run(
     let worker = jobs::spawn_worker(state.app.clone(), Arc::clone(&state.jobs));
     // Webhook deliveries from the outbox (leased, safe with several instances).
     let deliverer = webhooks::spawn_worker(state.app.clone(), Arc::clone(&state.webhooks));
+    // Claimants' notices by e-mail, when an SMTP server is configured.
+    let mailer = match &state.settings.smtp {
+        None => {
+            tracing::info!("no SMTP server configured: claimants' notices are kept until one is");
+            None
+        }
+        Some(smtp) => match notices::Sender::new(smtp) {
+            Ok(sender) => Some(notices::spawn_worker(state.app.clone(), sender)),
+            Err(e) => {
+                tracing::error!("claimants' notices are not sent: {e}");
+                None
+            }
+        },
+    };
     let app = http::router(&state);
     let limits = serve::Limits {
         header_read_timeout: state.settings.header_read_timeout,
@@ -308,6 +323,9 @@ pub async fn run(
     }
     worker.abort();
     deliverer.abort();
+    if let Some(task) = mailer {
+        task.abort();
+    }
     if let Some(task) = jwks_refresher {
         task.abort();
     }

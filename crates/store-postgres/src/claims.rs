@@ -10,6 +10,7 @@ use store::claims::{
     CategoryRecord, ClaimChange, ClaimFilter, ClaimMessage, ClaimRecord, ClaimSummaryRecord,
     DraftContent, DuplicateFlagRecord, MessageKind, Sealed, Submission, Visibility,
 };
+use store::notifications::NoticeKind;
 use store::reports::CountDims;
 use store::{AuditContext, Change, ClaimStore, StoreError};
 use uuid::Uuid;
@@ -302,7 +303,8 @@ impl ClaimStore for PostgresStore {
         sqlx::query(
             "INSERT INTO claims (id, filed_by, status, category, sensitive, content, sealed, sealed_key_id, \
              claimant_name, claimant_search, claimant_key, region, incident_from, incident_to, totals, created_at, \
-             updated_at, idempotency_key) VALUES ($1, $2, 'draft', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+             updated_at, idempotency_key, contact_email, language) \
+             VALUES ($1, $2, 'draft', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
         )
         .bind(id.0)
         .bind(filed_by.0)
@@ -321,6 +323,8 @@ impl ClaimStore for PostgresStore {
         .bind(now)
         .bind(now)
         .bind(&ctx.idempotency_key)
+        .bind(&c.contact_email)
+        .bind(c.language.code())
         .execute(&mut *tx)
         .await
         .map_err(map_err)?;
@@ -361,7 +365,8 @@ impl ClaimStore for PostgresStore {
         let done = sqlx::query(
             "UPDATE claims SET category = $1, sensitive = $2, content = $3, sealed = $4, sealed_key_id = $5, \
              claimant_name = $6, claimant_search = $7, claimant_key = $8, region = $9, incident_from = $10, incident_to = $11, \
-             totals = $12, updated_at = $13, version = version + 1 WHERE id = $14 AND status = 'draft' AND version = $15",
+             totals = $12, updated_at = $13, contact_email = $16, language = $17, version = version + 1 \
+             WHERE id = $14 AND status = 'draft' AND version = $15",
         )
         .bind(&c.category)
         .bind(c.sensitive)
@@ -378,6 +383,8 @@ impl ClaimStore for PostgresStore {
         .bind(self.now())
         .bind(id.0)
         .bind(expected_version)
+        .bind(&c.contact_email)
+        .bind(c.language.code())
         .execute(&mut *tx)
         .await
         .map_err(map_err)?;
@@ -574,6 +581,7 @@ impl ClaimStore for PostgresStore {
             "category": current.category, "region": current.region,
         });
         crate::webhooks::outbox(&mut tx, "claim.submitted", event, now, current.sensitive).await?;
+        crate::notices::write(&mut tx, id, NoticeKind::Submitted, now).await?;
         let claim = Self::load_claim(&mut *tx, id).await?;
         crate::reports::bump_counts(
             &mut tx,
@@ -658,6 +666,9 @@ impl ClaimStore for PostgresStore {
                 .await
                 .map_err(map_err)?;
             crate::webhooks::outbox(&mut tx, event_type, event, now, sensitive).await?;
+        }
+        if let Some(kind) = NoticeKind::of_claim_status(change.to) {
+            crate::notices::write(&mut tx, id, kind, now).await?;
         }
         if change.to == ClaimStatus::Recorded {
             // A recorded claim becomes a Commission case in the same transaction.

@@ -47,7 +47,7 @@ impl ImportStore for PostgresStore {
         rejects: Vec<ImportReject>,
         skipped_before: u64,
     ) -> Result<Vec<ImportOutcome>, StoreError> {
-        // Claims have 21 columns: 1,000 rows per insert stay under
+        // Claims have 23 columns: 1,000 rows per insert stay under
         // PostgreSQL's 65,535 bound parameters.
         const ROWS_PER_INSERT: usize = 1000;
         let now = self.now();
@@ -164,7 +164,8 @@ impl ImportStore for PostgresStore {
             let mut q = QueryBuilder::<Postgres>::new(
                 "INSERT INTO claims (id, filed_by, status, category, sensitive, content, sealed, sealed_key_id, \
                  claimant_name, claimant_search, claimant_key, region, incident_from, incident_to, totals, \
-                 reference, submitted_at, duplicate_keys, duplicate_flagged, created_at, updated_at) ",
+                 reference, submitted_at, duplicate_keys, duplicate_flagged, created_at, updated_at, \
+                 contact_email, language) ",
             );
             q.push_values(part, |mut b, (row, reference, keys_json)| {
                 let c = &row.draft.columns;
@@ -193,7 +194,9 @@ impl ImportStore for PostgresStore {
                     .push_bind(keys_json.clone())
                     .push_bind(flagged)
                     .push_bind(now)
-                    .push_bind(now);
+                    .push_bind(now)
+                    .push_bind(c.contact_email.clone())
+                    .push_bind(c.language.code());
             });
             q.build().execute(&mut *tx).await.map_err(map_err)?;
         }

@@ -16,6 +16,7 @@ mod decisions;
 mod evidence;
 mod idempotency;
 mod imports;
+mod notices;
 mod ratification;
 mod reports;
 mod sessions;

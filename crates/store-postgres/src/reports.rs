@@ -146,7 +146,18 @@ impl ReportStore for PostgresStore {
         .fetch_one(self.pool())
         .await
         .map_err(map_err)?;
+        let notices_by_status = self
+            .counts("SELECT status, count(*)::bigint FROM notices WHERE status IN ('pending', 'failed') GROUP BY status")
+            .await?;
+        let notices_retrying: i64 = sqlx::query_scalar(
+            "SELECT count(*)::bigint FROM notices WHERE status = 'pending' AND attempts > 0",
+        )
+        .fetch_one(self.pool())
+        .await
+        .map_err(map_err)?;
         Ok(OperationalCounts {
+            notices_by_status,
+            notices_retrying,
             cases_by_status,
             jobs_by_status,
             webhook_deliveries_by_status,

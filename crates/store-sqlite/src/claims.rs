@@ -10,6 +10,7 @@ use store::claims::{
     CategoryRecord, ClaimChange, ClaimFilter, ClaimMessage, ClaimRecord, ClaimSummaryRecord,
     DraftContent, DuplicateFlagRecord, MessageKind, Sealed, Submission, Visibility,
 };
+use store::notifications::NoticeKind;
 use store::reports::CountDims;
 use store::{AuditContext, Change, ClaimStore, StoreError};
 use uuid::Uuid;
@@ -285,7 +286,8 @@ impl ClaimStore for SqliteStore {
         sqlx::query(
             "INSERT INTO claims (id, filed_by, status, category, sensitive, content, sealed, sealed_key_id, \
              claimant_name, claimant_search, claimant_key, region, incident_from, incident_to, totals, created_at, \
-             updated_at, idempotency_key) VALUES (?, ?, 'draft', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             updated_at, idempotency_key, contact_email, language) \
+             VALUES (?, ?, 'draft', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(id.0)
         .bind(filed_by.0)
@@ -304,6 +306,8 @@ impl ClaimStore for SqliteStore {
         .bind(&now)
         .bind(&now)
         .bind(&ctx.idempotency_key)
+        .bind(&c.contact_email)
+        .bind(c.language.code())
         .execute(&mut *tx)
         .await
         .map_err(map_err)?;
@@ -343,7 +347,8 @@ impl ClaimStore for SqliteStore {
         let done = sqlx::query(
             "UPDATE claims SET category = ?, sensitive = ?, content = ?, sealed = ?, sealed_key_id = ?, \
              claimant_name = ?, claimant_search = ?, claimant_key = ?, region = ?, incident_from = ?, incident_to = ?, totals = ?, \
-             updated_at = ?, version = version + 1 WHERE id = ? AND status = 'draft' AND version = ?",
+             updated_at = ?, contact_email = ?, language = ?, version = version + 1 \
+             WHERE id = ? AND status = 'draft' AND version = ?",
         )
         .bind(&c.category)
         .bind(c.sensitive)
@@ -358,6 +363,8 @@ impl ClaimStore for SqliteStore {
         .bind(date_text(c.incident_to))
         .bind(c.totals.to_string())
         .bind(time_text::encode(self.now()))
+        .bind(&c.contact_email)
+        .bind(c.language.code())
         .bind(id.0)
         .bind(expected_version)
         .execute(&mut *tx)
@@ -526,6 +533,7 @@ impl ClaimStore for SqliteStore {
             "category": current.category, "region": current.region,
         });
         crate::webhooks::outbox(&mut tx, "claim.submitted", event, now, current.sensitive).await?;
+        crate::notices::write(&mut tx, id, NoticeKind::Submitted, now).await?;
         let claim = Self::load_claim(&mut *tx, id).await?;
         crate::reports::bump_counts(
             &mut tx,
@@ -610,6 +618,9 @@ impl ClaimStore for SqliteStore {
                 .await
                 .map_err(map_err)?;
             crate::webhooks::outbox(&mut tx, event_type, event, now, sensitive).await?;
+        }
+        if let Some(kind) = NoticeKind::of_claim_status(change.to) {
+            crate::notices::write(&mut tx, id, kind, now).await?;
         }
         if change.to == ClaimStatus::Recorded {
             // A recorded claim becomes a Commission case in the same transaction.

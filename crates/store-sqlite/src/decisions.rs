@@ -24,6 +24,7 @@ use store::decisions::{
     approved, award_after_correction, award_of, claimant_kind_of, claimant_kind_text, corrected,
     enum_text,
 };
+use store::notifications::NoticeKind;
 use store::{AuditContext, Change, DecisionStore, StoreError};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -717,6 +718,8 @@ impl DecisionStore for Db {
             sensitive,
         )
         .await?;
+        crate::notices::write_for_case(&mut tx, decision.case, NoticeKind::DecisionIssued, now)
+            .await?;
         let issued = Self::issued(&mut tx, decision.id, decision.case).await?;
         tx.commit().await.map_err(map_err)?;
         Ok(issued)
@@ -769,6 +772,8 @@ impl DecisionStore for Db {
             sensitive,
         )
         .await?;
+        crate::notices::write_for_case(&mut tx, decision.case, NoticeKind::DecisionCorrected, now)
+            .await?;
         let issued = Self::issued(&mut tx, decision.id, decision.case).await?;
         tx.commit().await.map_err(map_err)?;
         Ok(issued)
@@ -851,6 +856,19 @@ impl DecisionStore for Db {
             summary,
         };
         self.audit(&mut tx, ctx, change).await?;
+        if action == store::decisions::PAYMENT_RECORDED {
+            let sensitive = case_is_sensitive(&mut tx, award.case).await?;
+            crate::webhooks::outbox(
+                &mut tx,
+                store::decisions::PAYMENT_RECORDED,
+                store::decisions::payment_event(award),
+                now,
+                sensitive,
+            )
+            .await?;
+            crate::notices::write_for_case(&mut tx, award.case, NoticeKind::PaymentRecorded, now)
+                .await?;
+        }
         tx.commit().await.map_err(map_err)?;
         self.award(award.id).await
     }

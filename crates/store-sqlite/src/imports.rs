@@ -47,7 +47,7 @@ impl ImportStore for SqliteStore {
         rejects: Vec<ImportReject>,
         skipped_before: u64,
     ) -> Result<Vec<ImportOutcome>, StoreError> {
-        // Claims have 21 columns: 400 rows per insert stay well under
+        // Claims have 23 columns: 400 rows per insert stay well under
         // SQLite's 32,766 bound parameters.
         const ROWS_PER_INSERT: usize = 400;
         let now = self.now();
@@ -165,7 +165,8 @@ impl ImportStore for SqliteStore {
             let mut q = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO claims (id, filed_by, status, category, sensitive, content, sealed, sealed_key_id, \
                  claimant_name, claimant_search, claimant_key, region, incident_from, incident_to, totals, \
-                 reference, submitted_at, duplicate_keys, duplicate_flagged, created_at, updated_at) ",
+                 reference, submitted_at, duplicate_keys, duplicate_flagged, created_at, updated_at, \
+                 contact_email, language) ",
             );
             q.push_values(part, |mut b, (row, reference, keys_json)| {
                 let c = &row.draft.columns;
@@ -194,7 +195,9 @@ impl ImportStore for SqliteStore {
                     .push_bind(keys_json.clone())
                     .push_bind(flagged)
                     .push_bind(now_text.clone())
-                    .push_bind(now_text.clone());
+                    .push_bind(now_text.clone())
+                    .push_bind(c.contact_email.clone())
+                    .push_bind(c.language.code());
             });
             q.build().execute(&mut *tx).await.map_err(map_err)?;
         }

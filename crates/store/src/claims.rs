@@ -63,6 +63,10 @@ pub struct ClaimColumns {
     pub incident_from: Option<Date>,
     pub incident_to: Option<Date>,
     pub totals: serde_json::Value,
+    /// The claimant's e-mail address, where notices go.
+    pub contact_email: Option<String>,
+    /// The language notices are written in.
+    pub language: register::Language,
 }
 
 /// A draft to create or replace.

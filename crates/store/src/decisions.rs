@@ -266,6 +266,9 @@ pub trait DecisionStore: Send + Sync {
 
     /// Saves an award after a payment (or a payee change) if it is still
     /// at `expected_version`; `action` and `summary` go to the audit log.
+    /// A payment (`action` [`PAYMENT_RECORDED`], the payment last among
+    /// the award's) is also announced: a webhook event and the claimant's
+    /// notice, in the same transaction.
     async fn save_award(
         &self,
         ctx: &AuditContext,
@@ -340,6 +343,21 @@ pub fn enum_text<T: Serialize>(value: &T) -> String {
 /// The webhook event of a final decision (an approval or a correction),
 /// written to the outbox in the deciding transaction.
 pub const DECISION_ISSUED: &str = "decision.issued";
+
+/// The audit action and webhook event of a payment recorded on an award.
+pub const PAYMENT_RECORDED: &str = "award.payment_recorded";
+
+/// The `data` of [`PAYMENT_RECORDED`] for the award's latest payment: ids
+/// and the date paid; no amount and no payer's reference.
+pub fn payment_event(award: &Award) -> serde_json::Value {
+    let payment = award.payments.last();
+    serde_json::json!({
+        "award_id": award.id,
+        "case_id": award.case,
+        "payment_id": payment.map(|p| p.id),
+        "paid_on": payment.map(|p| p.paid_on.to_string()),
+    })
+}
 
 /// The `data` of [`DECISION_ISSUED`]: ids, number, date and the kind of
 /// outcome; no names and no amounts.

@@ -24,6 +24,7 @@ mod error;
 pub mod evidence;
 pub mod idempotency;
 pub mod imports;
+pub mod notifications;
 pub mod ratification;
 pub mod reports;
 pub mod sessions;
@@ -46,6 +47,7 @@ pub use error::StoreError;
 pub use evidence::{EvidenceId, EvidenceRecord, EvidenceStore, NewEvidence};
 pub use idempotency::{Begin, IdempotencyStore, KEY_RETENTION, StoredResponse};
 pub use imports::ImportStore;
+pub use notifications::NotificationStore;
 pub use reports::ReportStore;
 pub use sessions::{NewWebSession, SessionLookup, SessionStore, WebSession, WebSessionId};
 pub use webhooks::WebhookStore;
@@ -79,6 +81,7 @@ pub trait Store:
     + IdempotencyStore
     + ReportStore
     + WebhookStore
+    + NotificationStore
     + ImportStore
     + SessionStore
     + Send

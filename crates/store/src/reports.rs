@@ -126,11 +126,16 @@ pub struct OperationalCounts {
     /// When the oldest pending delivery's event was written: how far the
     /// outbox lags.
     pub oldest_pending_webhook: Option<OffsetDateTime>,
+    /// Claimants' e-mail notices waiting (`pending`) and given up (`failed`).
+    pub notices_by_status: BTreeMap<String, i64>,
+    /// Pending notices that failed at least once and wait for a retry.
+    pub notices_retrying: i64,
 }
 
 #[async_trait::async_trait]
 pub trait ReportStore {
-    /// The backlogs of cases, jobs and the webhook outbox; a few grouped
+    /// The backlogs of cases, jobs, the webhook outbox and the e-mail
+    /// notices; a few grouped
     /// counts over indexed columns, read on each metrics scrape.
     async fn operational_counts(&self) -> Result<OperationalCounts, StoreError>;
 

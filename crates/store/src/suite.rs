@@ -62,7 +62,9 @@ macro_rules! behaviour_suite {
             an_award_never_goes_below_zero_outstanding,
             decision_lists_page_by_id_with_their_filters,
             an_import_stores_each_external_id_once,
-            an_import_job_keeps_its_rejects_and_counts_under_its_lease
+            an_import_job_keeps_its_rejects_and_counts_under_its_lease,
+            notices_are_written_with_their_changes_unless_switched_off,
+            a_notice_is_leased_to_one_worker_at_a_time
         );
     };
     (@tests $fresh:path; $($name:ident),*) => {
@@ -2358,9 +2360,11 @@ async fn awaiting_council(store: &dyn Store, n: usize) -> Vec<crate::decisions::
     };
     store.create_panel(&ctx(), &panel, &[]).await.unwrap();
     let mut decisions = Vec::new();
-    for _ in 0..n {
+    for i in 0..n {
         let mut draft = empty_draft();
         draft.columns.category = Some("A3.1".into());
+        draft.columns.contact_email = Some(format!("claimant-{i}@example.org"));
+        draft.columns.language = register::Language::En;
         draft.columns.totals = serde_json::json!([{"amount": "1500.00", "currency": "EUR"}]);
         let claim = store.create_claim(&ctx(), claimant, draft).await.unwrap();
         store
@@ -3167,4 +3171,323 @@ pub async fn an_import_job_keeps_its_rejects_and_counts_under_its_lease(store: &
     let finished = store.finish_import_job(&job).await.unwrap();
     assert_eq!(finished.status, JobStatus::Completed);
     assert!(finished.finished_at.is_some());
+}
+
+/// A claim giving `email` (if any), submitted.
+async fn submitted_claim(store: &dyn Store, email: Option<&str>) -> crate::claims::ClaimRecord {
+    let claimant = store
+        .create_account(&ctx(), new_account("Claimant", &[Role::Claimant]))
+        .await
+        .unwrap();
+    let mut draft = empty_draft();
+    draft.columns.contact_email = email.map(str::to_owned);
+    let claim = store
+        .create_claim(&ctx(), claimant.id, draft)
+        .await
+        .unwrap();
+    store
+        .submit_claim(&ctx(), claim.id, claim.version, no_duplicates(claim.id))
+        .await
+        .unwrap()
+}
+
+async fn move_claim(
+    store: &dyn Store,
+    claim: register::ClaimId,
+    from: register::ClaimStatus,
+    to: register::ClaimStatus,
+) {
+    let change = crate::claims::ClaimChange {
+        from,
+        to,
+        action: "claim.moved",
+        recommendation: None,
+        decision: None,
+        message: None,
+    };
+    store
+        .change_claim(&ctx(), claim, None, change)
+        .await
+        .unwrap();
+}
+
+fn kinds(notices: &[crate::notifications::Notice]) -> Vec<&'static str> {
+    notices.iter().map(|n| n.kind.as_str()).collect()
+}
+
+pub async fn notices_are_written_with_their_changes_unless_switched_off(store: &dyn Store) {
+    use crate::notifications::NoticeSettings;
+    use register::ClaimStatus as S;
+    // The Register's moments: submission, a request, the Board's decision.
+    let claim = submitted_claim(store, Some("olena@example.ua")).await;
+    for (from, to) in [
+        (S::Submitted, S::UnderReview),
+        (S::UnderReview, S::InformationRequested),
+        (S::InformationRequested, S::UnderReview),
+        (S::UnderReview, S::Rejected),
+    ] {
+        move_claim(store, claim.id, from, to).await;
+    }
+    let notices = store.claim_notices(claim.id).await.unwrap();
+    assert_eq!(
+        kinds(&notices),
+        ["submitted", "information_requested", "rejected"]
+    );
+    for n in &notices {
+        assert_eq!(n.recipient, "olena@example.ua");
+        assert_eq!(n.language, "uk");
+        assert_eq!(n.reference, claim.reference);
+        assert_eq!(n.status, "pending");
+        assert_eq!(n.attempts, 0);
+    }
+    // No address, no notice.
+    let silent = submitted_claim(store, None).await;
+    assert!(store.claim_notices(silent.id).await.unwrap().is_empty());
+
+    // The Commission's: a final decision, its correction, a payment.
+    let decisions = awaiting_council(store, 2).await;
+    let claim = decisions[0].claim_id;
+    let issued = store
+        .approve(&ctx(), &approval(&decisions[0]))
+        .await
+        .unwrap();
+    let correction = crate::decisions::Correction {
+        id: commission::DecisionId::new(),
+        previous: issued.decision.decision.id,
+        decided_on: day_of_decision(),
+        reason: commission::CorrectionReason::ComputationalError,
+        explanation: "The fixed sum is 900 EUR.".into(),
+        outcome: commission::Outcome::Award {
+            amount: eur(90_000),
+            variation_reasons: Some("The fixed sum is 900 EUR.".into()),
+        },
+        meeting_reference: None,
+    };
+    let award = store
+        .correct(&ctx(), &correction)
+        .await
+        .unwrap()
+        .award
+        .unwrap();
+    let mut payable = award.award.clone();
+    payable.payable = true;
+    let award = store
+        .save_award(
+            &ctx(),
+            &payable,
+            award.version,
+            "award.payable",
+            serde_json::json!({}),
+        )
+        .await
+        .unwrap();
+    let mut paid = award.award.clone();
+    paid.record_payment(commission::Payment {
+        id: commission::PaymentId::new(),
+        amount: eur(40_000),
+        paid_on: day_of_decision(),
+        reference: "R-1".into(),
+    })
+    .unwrap();
+    store
+        .save_award(
+            &ctx(),
+            &paid,
+            award.version,
+            crate::decisions::PAYMENT_RECORDED,
+            serde_json::json!({}),
+        )
+        .await
+        .unwrap();
+    let notices = store.claim_notices(claim).await.unwrap();
+    assert_eq!(
+        kinds(&notices),
+        [
+            "submitted",
+            "recorded",
+            "decision_issued",
+            "decision_corrected",
+            "payment_recorded"
+        ]
+    );
+    assert!(
+        notices
+            .iter()
+            .all(|n| n.recipient == "claimant-0@example.org" && n.language == "en")
+    );
+    // The payment is announced to webhook subscribers too.
+    let events = store
+        .outbox_events(PageRequest::new(Some(500), None))
+        .await
+        .unwrap();
+    assert!(
+        events
+            .items
+            .iter()
+            .any(|e| e.event_type == crate::decisions::PAYMENT_RECORDED
+                && e.payload["data"]["award_id"] == serde_json::json!(paid.id))
+    );
+
+    // Switched off: the next change writes no notice; on again: it does.
+    let other = decisions[1].claim_id;
+    let before = store.claim_notices(other).await.unwrap().len();
+    assert_eq!(
+        store.notice_settings(other).await.unwrap(),
+        NoticeSettings { email: true }
+    );
+    store
+        .set_notice_settings(&ctx(), other, NoticeSettings { email: false })
+        .await
+        .unwrap();
+    assert_eq!(
+        store.notice_settings(other).await.unwrap(),
+        NoticeSettings { email: false }
+    );
+    store
+        .approve(&ctx(), &approval(&decisions[1]))
+        .await
+        .unwrap();
+    assert_eq!(store.claim_notices(other).await.unwrap().len(), before);
+    let switched = store
+        .audit_entries(
+            &AuditFilter {
+                target_id: Some(other.to_string()),
+                ..AuditFilter::default()
+            },
+            PageRequest::new(Some(500), None),
+        )
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .filter(|e| e.action == "claim.notices_changed")
+        .count();
+    assert_eq!(switched, 1, "the switch is on record");
+    // The same setting again changes nothing and records nothing.
+    store
+        .set_notice_settings(&ctx(), other, NoticeSettings { email: false })
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .set_notice_settings(
+                &ctx(),
+                register::ClaimId::new(),
+                NoticeSettings { email: false }
+            )
+            .await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+pub async fn a_notice_is_leased_to_one_worker_at_a_time(store: &dyn Store) {
+    use crate::notifications::SendOutcome;
+    let minute = time::Duration::minutes(1);
+    for i in 0..5 {
+        submitted_claim(store, Some(&format!("c{i}@example.org"))).await;
+    }
+    // Two workers at once share the due notices without overlap.
+    let (a, b) = tokio_join(
+        store.lease_notices("a", minute, 3),
+        store.lease_notices("b", minute, 3),
+    )
+    .await;
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a.len() + b.len(), 5);
+    let mut ids: Vec<_> = a.iter().chain(&b).map(|n| n.id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 5, "no notice is leased twice");
+    assert!(
+        store
+            .lease_notices("c", minute, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // Only the holder records an attempt.
+    let held = a[0].clone();
+    assert!(matches!(
+        store.finish_notice("b", held.id, SendOutcome::Sent).await,
+        Err(StoreError::Conflict(_))
+    ));
+    // A refusal makes it due again when the back-off says.
+    store
+        .finish_notice(
+            "a",
+            held.id,
+            SendOutcome::Failed {
+                error: "451 try later".into(),
+                retry_at: Some(time::OffsetDateTime::now_utc() - time::Duration::seconds(1)),
+            },
+        )
+        .await
+        .unwrap();
+    let again = store.lease_notices("c", minute, 10).await.unwrap();
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].id, held.id);
+    assert_eq!(again[0].attempts, 1);
+    assert_eq!(again[0].last_error.as_deref(), Some("451 try later"));
+    // Sent once, never leased again.
+    store
+        .finish_notice("c", held.id, SendOutcome::Sent)
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.finish_notice("c", held.id, SendOutcome::Sent).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let sent = store.claim_notices(again[0].claim).await.unwrap();
+    assert_eq!(sent[0].status, "sent");
+    assert_eq!(sent[0].attempts, 2);
+    assert!(sent[0].sent_at.is_some());
+    // An expired lease (a sender that died) is taken over, and the first
+    // holder can no longer record anything.
+    let dead = b[0].clone();
+    store
+        .finish_notice(
+            "b",
+            dead.id,
+            SendOutcome::Failed {
+                error: "timeout".into(),
+                retry_at: Some(time::OffsetDateTime::now_utc() - time::Duration::seconds(1)),
+            },
+        )
+        .await
+        .unwrap();
+    let taken = store
+        .lease_notices("d", -time::Duration::seconds(1), 10)
+        .await
+        .unwrap();
+    assert_eq!(taken.len(), 1);
+    let over = store.lease_notices("e", minute, 10).await.unwrap();
+    assert_eq!(over.len(), 1, "the expired lease is taken over");
+    assert!(matches!(
+        store.finish_notice("d", dead.id, SendOutcome::Sent).await,
+        Err(StoreError::Conflict(_))
+    ));
+    store
+        .finish_notice("e", dead.id, SendOutcome::Sent)
+        .await
+        .unwrap();
+    // Given up: failed for good, never leased again.
+    let last = a.get(1).or(b.get(1)).unwrap().clone();
+    let holder = if a.iter().any(|n| n.id == last.id) {
+        "a"
+    } else {
+        "b"
+    };
+    store
+        .finish_notice(
+            holder,
+            last.id,
+            SendOutcome::Failed {
+                error: "550 no such mailbox".into(),
+                retry_at: None,
+            },
+        )
+        .await
+        .unwrap();
+    let failed = store.claim_notices(last.claim).await.unwrap();
+    assert_eq!(failed[0].status, "failed");
 }

@@ -1,8 +1,8 @@
 //! Webhook subscriptions, the outbox and deliveries.
 //!
 //! State-changing store methods that announce something (a claim submitted,
-//! recorded, rejected or asked for information; a change in the
-//! convention's standing) append an event to the outbox *in their own
+//! recorded, rejected or asked for information; a final decision; a
+//! payment on an award; a change in the convention's standing) append an event to the outbox *in their own
 //! transaction*, with one delivery row per enabled subscription to that
 //! event type. So an event exists if and only if its change committed.
 //! Workers lease due deliveries (several instances never hold the same
@@ -24,7 +24,7 @@ kernel::typed_id!(
 );
 
 /// Event types the service emits.
-pub const EVENT_TYPES: [&str; 10] = [
+pub const EVENT_TYPES: [&str; 11] = [
     "claim.submitted",
     "claim.recorded",
     "claim.rejected",
@@ -35,6 +35,7 @@ pub const EVENT_TYPES: [&str; 10] = [
     "convention.standing_revised",
     "convention.participant_added",
     "decision.issued",
+    "award.payment_recorded",
 ];
 
 #[derive(Clone, Debug, PartialEq, Eq)]

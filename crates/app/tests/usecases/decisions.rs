@@ -235,6 +235,7 @@ pub(crate) async fn recorded_case(
             valuation_basis: None,
         }],
         external_references: vec![],
+        language: None,
         category_fields: std::collections::BTreeMap::new(),
     };
     let content = DraftContent {

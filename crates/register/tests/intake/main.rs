@@ -82,6 +82,7 @@ pub fn house_claim() -> ClaimDraft {
             register: "drrp".into(),
             id: "123456789".into(),
         }],
+        language: None,
         category_fields: [
             ("property_type", json!("house")),
             ("floor_area_m2", json!("112.5")),

@@ -174,6 +174,19 @@ fn write_snapshot(out: &mut String, s: &app::operations::Snapshot) {
         "Age of the oldest pending webhook delivery; 0 when none waits.",
         &[(None, s.webhook_outbox_lag_seconds)],
     );
+    by_status(
+        out,
+        "redress_notices",
+        "Claimants' e-mail notices waiting to be sent (pending) and given up after the last retry (failed).",
+        &["pending", "failed"],
+        &s.counts.notices_by_status,
+    );
+    gauge(
+        out,
+        "redress_notices_retrying",
+        "Pending e-mail notices whose delivery failed at least once.",
+        &[(None, s.counts.notices_retrying)],
+    );
     gauge(
         out,
         "redress_commission_may_act",

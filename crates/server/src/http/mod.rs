@@ -51,6 +51,7 @@ pub mod health;
 pub mod idempotency;
 pub mod imports;
 pub mod metrics;
+pub mod notices;
 pub mod panels;
 pub mod payment_rounds;
 pub mod problem;
@@ -153,6 +154,10 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(claims::messages))
         .routes(routes!(claims::duplicates))
         .routes(routes!(claims::resolve_flag))
+        .routes(routes!(
+            notices::notifications,
+            notices::switch_notifications
+        ))
         .routes(routes!(evidence::list, evidence::upload))
         .routes(routes!(evidence::download))
         .routes(routes!(convention::overview))

@@ -55,6 +55,18 @@ pub struct ClaimDraft {
     /// Answers to the category's form, keyed by field name (at most 50).
     #[schema(nullable = false)]
     pub category_fields: Option<BTreeMap<String, serde_json::Value>>,
+    /// The language the claimant is written to in (e-mail notices);
+    /// absent: Ukrainian.
+    #[schema(nullable = false)]
+    pub language: Option<Language>,
+}
+
+/// A language the Register writes to claimants in: Ukrainian or English.
+#[derive(ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    Uk,
+    En,
 }
 
 /// The example claim of the README, `docs/examples/claim.json`.

@@ -201,6 +201,7 @@ both! {
                     valuation_basis: Some("valuation report".into()),
                 }],
                 external_references: vec![],
+                language: None,
                 category_fields: [
                     ("property_type", json!("house")),
                     ("floor_area_m2", json!("112.5")),

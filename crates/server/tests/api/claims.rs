@@ -56,6 +56,7 @@ pub(crate) fn house(tax: &str, cadastral: &str) -> Value {
             valuation_basis: Some("valuation report".into()),
         }],
         external_references: vec![],
+        language: None,
         category_fields: [
             ("property_type", json!("house")),
             ("floor_area_m2", json!("112.5")),

@@ -94,6 +94,8 @@ both! {
         assert_eq!(sample(&text, r#"redress_cases{status="awaiting_assessment"}"#), 0);
         assert_eq!(sample(&text, r#"redress_jobs{status="failed"}"#), 0);
         assert_eq!(sample(&text, r#"redress_webhook_deliveries{status="pending"}"#), 0);
+        assert_eq!(sample(&text, r#"redress_notices{status="failed"}"#), 0);
+        assert_eq!(sample(&text, "redress_notices_retrying"), 0);
         assert_eq!(sample(&text, "redress_commission_may_act"), 0);
         assert_eq!(sample(&text, "redress_convention_consents_threshold"), 25);
 
@@ -114,6 +116,8 @@ both! {
         assert_eq!(sample(&text, r#"redress_claims{status="draft"}"#), 1, "{text}");
         assert_eq!(sample(&text, r#"redress_claims{status="submitted"}"#), 1, "{text}");
         assert_eq!(sample(&text, "redress_commission_may_act"), 1, "{text}");
+        // The submission's notice waits in the outbox (no SMTP server here).
+        assert_eq!(sample(&text, r#"redress_notices{status="pending"}"#), 1, "{text}");
         assert_eq!(sample(&text, "redress_convention_counted_consents"), 25, "{text}");
     }
 

@@ -26,6 +26,7 @@ mod idempotency;
 mod imports;
 mod lists;
 mod need_to_know;
+mod notices;
 mod payfiles;
 mod progress;
 mod reports;
