@@ -23,6 +23,7 @@
 //!   numbers and corrections.
 //! - [`award`]: the awards ledger: payees and payments.
 //! - [`payment_round`]: sharing out an available amount among awards.
+//! - [`letter`]: the verification code printed on a decision letter.
 //!
 //! Every error type implements [`ErrorCode`]: a stable snake_case code the
 //! HTTP layer can turn into a problem-details `type`.
@@ -33,6 +34,7 @@ pub mod batch;
 pub mod case;
 pub mod decision;
 pub mod four_eyes;
+pub mod letter;
 pub mod panel;
 pub mod payment_round;
 pub mod rate_book;
@@ -61,6 +63,7 @@ pub use decision::{
     DecisionNumber, DecisionNumberError, DecisionStatus, ReviewOutcome, Supersession, in_force,
 };
 pub use four_eyes::{BarredAct, CaseInvolvement, ConflictOfInterest, Involvement};
+pub use letter::{MalformedCode, VerificationCode};
 pub use panel::{
     CaseForPanel, DismissalCode, Outcome, Panel, PanelError, PanelId, Recommendation,
     RecommendationError, RecommendationId, RecommendationStatus, Vote, VoteChoice, VoteError,

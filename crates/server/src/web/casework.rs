@@ -217,6 +217,9 @@ pub(crate) struct DecisionLine {
     pub(crate) decided_on: String,
     pub(crate) status: String,
     pub(crate) outcome: super::console::Lines,
+    /// The decision's letter, for a final decision and a reader who may
+    /// have it.
+    pub(crate) letter: Option<String>,
 }
 
 // The page shows or hides each action on its own.
@@ -355,9 +358,12 @@ async fn case_page(
             }
         })
         .collect();
+    let may_read_letters = may(viewer, Action::ReadAwards);
     let decisions = decisions
         .into_iter()
         .map(|d| DecisionLine {
+            letter: (may_read_letters && d.decision.is_final())
+                .then(|| format!("/console/decisions/{}/letter", d.decision.id)),
             number: d.decision.number.map(|n| n.to_string()).unwrap_or_default(),
             decided_on: d
                 .decision

@@ -20,6 +20,7 @@ mod casework;
 mod charts;
 mod console;
 mod i18n;
+mod letters;
 mod my;
 pub mod session;
 mod tracker;
@@ -52,6 +53,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/", get(tracker::tracker))
         .route("/participants.csv", get(tracker::participants_csv))
         .route("/decisions", get(tracker::decisions))
+        .route("/verify/{code}", get(letters::verify))
         .route("/assets/web.css", get(assets::css))
         .route("/assets/icon.svg", get(assets::icon))
         .route(
@@ -79,6 +81,11 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/console/dashboard", get(console::dashboard))
         .route("/console/cases", get(casework::cases))
         .route("/console/cases/{id}", get(casework::case))
+        .route("/console/decisions/{id}/letter", get(letters::console_page))
+        .route(
+            "/console/decisions/{id}/letter.pdf",
+            get(letters::console_pdf),
+        )
         .route("/console/cases/{id}/assignment", post(casework::assign))
         .route("/console/cases/{id}/assessments", post(casework::assess))
         .route(
@@ -100,6 +107,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/my/{*rest}", get(not_found))
         .route("/my", get(my::claims))
         .route("/my/claims/{id}", get(my::claim))
+        .route("/my/claims/{id}/letter", get(letters::my_page))
+        .route("/my/claims/{id}/letter.pdf", get(letters::my_pdf))
         .route("/my/claims/{id}/responses", post(my::respond))
         .route("/my/claims/{id}/evidence", post(my::upload))
         .route("/my/claims/{id}/evidence/{evidence_id}", get(my::evidence))
