@@ -135,24 +135,24 @@ impl Layout<'_> {
     }
 
     fn paragraph(&mut self, text: &str, size: f32, grey: bool) {
-        let lead = size * 1.35;
+        let leading = size * 1.35;
         for l in self.m.wrap(text, size, PAGE_WIDTH - 2.0 * MARGIN) {
-            self.room(lead);
-            self.y -= lead;
+            self.room(leading);
+            self.y -= leading;
             self.put(MARGIN, size, l, grey);
         }
     }
 
     fn labelled(&mut self, label: &str, value: &str) {
-        let lead = BODY * 1.35;
+        let leading = BODY * 1.35;
         let labels = self.m.wrap(label, BODY, LABEL_WIDTH - 10.0);
         let values = self
             .m
             .wrap(value, BODY, PAGE_WIDTH - 2.0 * MARGIN - LABEL_WIDTH);
         let rows = labels.len().max(values.len());
         for i in 0..rows {
-            self.room(lead);
-            self.y -= lead;
+            self.room(leading);
+            self.y -= leading;
             if let Some(l) = labels.get(i) {
                 self.put(MARGIN, BODY, l.clone(), true);
             }
