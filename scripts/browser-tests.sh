@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Browser tests of the web pages: headless Debian Chromium driven by
-# playwright-core (browser/run.mjs) against the real `redress` binary.
+# playwright-core (browser/run.mjs, browser/letters.mjs) against the real
+# `redress` binary; the letters' PDFs are checked with poppler-utils.
 # Screenshots land in $CARGO_TARGET_DIR/browser-screenshots (target/ by default).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +11,11 @@ if ! command -v chromium >/dev/null 2>&1; then
   echo "browser-tests: installing Debian's chromium"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+if ! command -v pdftotext >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1; then
+  echo "browser-tests: installing Debian's poppler-utils (pdftotext, pdftoppm)"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null
 fi
 if ! command -v npm >/dev/null 2>&1; then
   echo "browser-tests: node and npm are needed (apt-get install -y nodejs npm)" >&2
@@ -32,3 +38,10 @@ REDRESS_BIN="${REDRESS_BIN:-$CARGO_TARGET_DIR/debug/redress}" \
   SCREENSHOT_DIR="$CARGO_TARGET_DIR/browser-screenshots" \
   CHROMIUM="$(command -v chromium)" \
   node browser/run.mjs
+# Decision letters on a demo database: the page, the PDF's text and
+# rendering, and the public verification. DOCS_SCREENSHOTS=docs/screenshots
+# refreshes the screenshots the documentation shows.
+REDRESS_BIN="${REDRESS_BIN:-$CARGO_TARGET_DIR/debug/redress}" \
+  SCREENSHOT_DIR="$CARGO_TARGET_DIR/browser-screenshots" \
+  CHROMIUM="$(command -v chromium)" \
+  node browser/letters.mjs

@@ -83,14 +83,7 @@ pub async fn visible_noting(
 ) -> AppResult<ClaimRecord> {
     let record = app.store.claim(id).await?;
     let own = record.filed_by == actor.principal.account;
-    let allowed = match actor.permission {
-        Permission::Own => own,
-        Permission::Allow => {
-            !record.sensitive || own || actor.principal.has_clearance(Clearance::Sensitive)
-        }
-        Permission::Deny => false,
-    };
-    if !allowed {
+    if !sees(actor, &record) {
         // Answered as if it did not exist; logged, since it is what guessing
         // ids looks like.
         tracing::warn!(
@@ -114,6 +107,19 @@ pub async fn visible_noting(
             .await?;
     }
     Ok(record)
+}
+
+/// Whether the actor may see the claim, by the rule [`visible_noting`]
+/// applies (without noting the read).
+pub(crate) fn sees(actor: &Actor, record: &ClaimRecord) -> bool {
+    let own = record.filed_by == actor.principal.account;
+    match actor.permission {
+        Permission::Own => own,
+        Permission::Allow => {
+            !record.sensitive || own || actor.principal.has_clearance(Clearance::Sensitive)
+        }
+        Permission::Deny => false,
+    }
 }
 
 /// The filters of a claims list as a caller writes them.

@@ -29,6 +29,7 @@ pub mod evidence_storage;
 pub mod exports;
 pub mod gate;
 pub mod imports;
+pub mod letters;
 pub mod need_to_know;
 pub mod notices;
 pub mod operations;

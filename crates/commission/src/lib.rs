@@ -25,6 +25,7 @@
 //! - [`bank`]: payees' bank accounts (IBAN and BIC) and their masked form.
 //! - [`transfer`]: the credit transfers a confirmed payment round orders.
 //! - [`payment_round`]: sharing out an available amount among awards.
+//! - [`letter`]: the verification code printed on a decision letter.
 //!
 //! Every error type implements [`ErrorCode`]: a stable snake_case code the
 //! HTTP layer can turn into a problem-details `type`.
@@ -36,6 +37,7 @@ pub mod batch;
 pub mod case;
 pub mod decision;
 pub mod four_eyes;
+pub mod letter;
 pub mod panel;
 pub mod payment_round;
 pub mod rate_book;
@@ -67,6 +69,7 @@ pub use decision::{
     DecisionNumber, DecisionNumberError, DecisionStatus, ReviewOutcome, Supersession, in_force,
 };
 pub use four_eyes::{BarredAct, CaseInvolvement, ConflictOfInterest, Involvement};
+pub use letter::{MalformedCode, VerificationCode};
 pub use panel::{
     CaseForPanel, DismissalCode, Outcome, Panel, PanelError, PanelId, Recommendation,
     RecommendationError, RecommendationId, RecommendationStatus, Vote, VoteChoice, VoteError,

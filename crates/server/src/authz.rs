@@ -286,6 +286,17 @@ pub const ROUTES: &[(Method, &str, Action)] = &[
     (Method::GET, "/v1/cases/{id}/decisions", Action::ReadAwards),
     (Method::GET, "/v1/claims/{id}/decisions", Action::ReadClaim),
     (Method::GET, "/v1/claims/{id}/award", Action::ReadClaim),
+    (Method::GET, "/v1/decisions/{id}/letter", Action::ReadAwards),
+    (
+        Method::GET,
+        "/v1/claims/{id}/decision-letter",
+        Action::ReadClaim,
+    ),
+    (
+        Method::GET,
+        "/v1/verify/{code}",
+        Action::ReadPublicDecisions,
+    ),
     (Method::GET, "/v1/awards", Action::ReadAwards),
     (Method::GET, "/v1/awards/{id}", Action::ReadAwards),
     (
@@ -347,6 +358,7 @@ pub const PAGES: &[(Method, &str, Action)] = &[
     (Method::GET, "/", Action::ReadConvention),
     (Method::GET, "/participants.csv", Action::ReadConvention),
     (Method::GET, "/decisions", Action::ReadPublicDecisions),
+    (Method::GET, "/verify/{code}", Action::ReadPublicDecisions),
     (Method::GET, "/assets/web.css", Action::ReadServiceInfo),
     (Method::GET, "/assets/icon.svg", Action::ReadServiceInfo),
     (Method::GET, "/sign-in", Action::SignIn),
@@ -416,6 +428,16 @@ pub const PAGES: &[(Method, &str, Action)] = &[
     (Method::GET, "/console/cases", Action::ListCases),
     (Method::GET, "/console/cases/{id}", Action::ListCases),
     (
+        Method::GET,
+        "/console/decisions/{id}/letter",
+        Action::ReadAwards,
+    ),
+    (
+        Method::GET,
+        "/console/decisions/{id}/letter.pdf",
+        Action::ReadAwards,
+    ),
+    (
         Method::POST,
         "/console/cases/{id}/assignment",
         Action::AssignCases,
@@ -467,6 +489,8 @@ pub const PAGES: &[(Method, &str, Action)] = &[
     (Method::GET, "/my/{*rest}", Action::ReadOwnAccount),
     (Method::GET, "/my", Action::ListClaims),
     (Method::GET, "/my/claims/{id}", Action::ReadClaim),
+    (Method::GET, "/my/claims/{id}/letter", Action::ReadClaim),
+    (Method::GET, "/my/claims/{id}/letter.pdf", Action::ReadClaim),
     (Method::POST, "/my/claims/{id}/responses", Action::FileClaim),
     (Method::POST, "/my/claims/{id}/evidence", Action::FileClaim),
     (

@@ -20,9 +20,9 @@ use sqlx::{QueryBuilder, Row, Sqlite as Kind, Transaction};
 use store::claims::Sealed;
 use store::decisions::{
     Approval, AwardFilter, AwardRecord, Correction, DecisionFilter, DecisionRecord, Issued,
-    PanelRecord, PaymentRoundRecord, RecommendationFilter, RecommendationRecord, RoundStatus,
-    approved, award_after_correction, award_of, claimant_kind_of, claimant_kind_text, corrected,
-    enum_text,
+    LetterRecord, NewLetter, PanelRecord, PaymentRoundRecord, RecommendationFilter,
+    RecommendationRecord, RoundStatus, approved, award_after_correction, award_of,
+    claimant_kind_of, claimant_kind_text, corrected, enum_text,
 };
 use store::notifications::NoticeKind;
 use store::{AuditContext, Change, DecisionStore, StoreError};
@@ -30,6 +30,16 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 type Tx = Transaction<'static, Kind>;
+
+fn letter_from_row(row: &DbRow) -> Result<LetterRecord, sqlx::Error> {
+    Ok(LetterRecord {
+        decision: DecisionId::from_uuid(row.try_get("decision_id")?),
+        code: row.try_get("code")?,
+        content: row.try_get("content")?,
+        content_hash: row.try_get("content_hash")?,
+        issued_at: row.try_get("issued_at")?,
+    })
+}
 
 fn decode<E: Into<Box<dyn std::error::Error + Send + Sync>>>(e: E) -> sqlx::Error {
     sqlx::Error::Decode(e.into())
@@ -777,6 +787,67 @@ impl DecisionStore for Db {
         let issued = Self::issued(&mut tx, decision.id, decision.case).await?;
         tx.commit().await.map_err(map_err)?;
         Ok(issued)
+    }
+
+    async fn letter(&self, decision: DecisionId) -> Result<LetterRecord, StoreError> {
+        let row = sqlx::query("SELECT * FROM decision_letters WHERE decision_id = ?1")
+            .bind(decision.0)
+            .fetch_one(self.reader())
+            .await
+            .map_err(map_err)?;
+        letter_from_row(&row).map_err(map_err)
+    }
+
+    async fn letter_by_code(&self, code: &str) -> Result<LetterRecord, StoreError> {
+        let row = sqlx::query("SELECT * FROM decision_letters WHERE code = ?1")
+            .bind(code)
+            .fetch_one(self.reader())
+            .await
+            .map_err(map_err)?;
+        letter_from_row(&row).map_err(map_err)
+    }
+
+    async fn issue_letter(
+        &self,
+        ctx: &AuditContext,
+        letter: &NewLetter,
+        read: Change,
+    ) -> Result<LetterRecord, StoreError> {
+        let mut tx = self.begin().await?;
+        // Of two first issues at once, the second waits for the first's
+        // row and then keeps nothing: both answer the row kept.
+        let kept = sqlx::query(
+            "INSERT INTO decision_letters (decision_id, code, content, content_hash, issued_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (decision_id) DO NOTHING",
+        )
+        .bind(letter.decision.0)
+        .bind(&letter.code)
+        .bind(&letter.content)
+        .bind(&letter.content_hash)
+        .bind(ts(self.now()))
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?
+        .rows_affected()
+            == 1;
+        if kept {
+            let change = Change {
+                action: "decision.letter_issued",
+                target_type: "decision",
+                target_id: letter.decision.to_string(),
+                summary: json!({"content_hash": letter.content_hash}),
+            };
+            self.audit(&mut tx, ctx, change).await?;
+        }
+        self.audit(&mut tx, ctx, read).await?;
+        let row = sqlx::query("SELECT * FROM decision_letters WHERE decision_id = ?1")
+            .bind(letter.decision.0)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        let record = letter_from_row(&row).map_err(map_err)?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(record)
     }
 
     async fn award(&self, id: AwardId) -> Result<AwardRecord, StoreError> {

@@ -114,6 +114,28 @@ pub struct Issued {
     pub award: Option<AwardRecord>,
 }
 
+/// A decision letter as first issued: its canonical content, that
+/// content's SHA-256 (hex) and its verification code.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LetterRecord {
+    pub decision: DecisionId,
+    /// The code as stored (26 symbols of Crockford's base32).
+    pub code: String,
+    /// The canonical content (JSON) the hash is taken over.
+    pub content: String,
+    pub content_hash: String,
+    pub issued_at: OffsetDateTime,
+}
+
+/// A letter to keep if the decision has none yet.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewLetter {
+    pub decision: DecisionId,
+    pub code: String,
+    pub content: String,
+    pub content_hash: String,
+}
+
 /// Filters of the recommendation list; every field narrows it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RecommendationFilter {
@@ -249,6 +271,24 @@ pub trait DecisionStore: Send + Sync {
         ctx: &AuditContext,
         correction: &Correction,
     ) -> Result<Issued, StoreError>;
+
+    /// The letter of a final decision, if one was issued.
+    async fn letter(&self, decision: DecisionId) -> Result<LetterRecord, StoreError>;
+
+    /// The letter a verification code (as stored) names.
+    async fn letter_by_code(&self, code: &str) -> Result<LetterRecord, StoreError>;
+
+    /// Keeps `letter` unless its decision has one already, and answers the
+    /// letter kept: of two first issues at once, both answer the same one.
+    /// The issuance is audited only when this letter is the one kept;
+    /// `read` (who received it, as a read of the claim) always is, in the
+    /// same transaction.
+    async fn issue_letter(
+        &self,
+        ctx: &AuditContext,
+        letter: &NewLetter,
+        read: crate::Change,
+    ) -> Result<LetterRecord, StoreError>;
 
     async fn award(&self, id: AwardId) -> Result<AwardRecord, StoreError>;
 

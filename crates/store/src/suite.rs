@@ -57,6 +57,7 @@ macro_rules! behaviour_suite {
             two_approvals_of_one_decision_one_wins,
             decision_numbers_have_no_gaps_when_an_approval_rolls_back,
             a_correction_supersedes_once,
+            a_decision_keeps_the_first_of_two_letters_issued_at_once,
             a_round_is_not_confirmed_over_an_award_changed_since_its_preview,
             payees_bank_details_are_kept_sealed_beside_the_award,
             an_award_never_goes_below_zero_outstanding,
@@ -2666,6 +2667,69 @@ pub async fn decision_numbers_have_no_gaps_when_an_approval_rolls_back(store: &d
         .await
         .unwrap();
     assert_eq!(number_of(&issued), "ICC-DEC-2026-000002");
+}
+
+pub async fn a_decision_keeps_the_first_of_two_letters_issued_at_once(store: &dyn Store) {
+    use crate::decisions::NewLetter;
+    let decisions = awaiting_council(store, 1).await;
+    let issued = store
+        .approve(&ctx(), &approval(&decisions[0]))
+        .await
+        .unwrap();
+    let id = issued.decision.decision.id;
+    assert!(matches!(store.letter(id).await, Err(StoreError::NotFound)));
+    let letter = |code: &str| NewLetter {
+        decision: id,
+        code: code.into(),
+        content: format!("{{\"code\":\"{code}\"}}"),
+        content_hash: "0".repeat(64),
+    };
+    let read = || crate::Change {
+        action: "claim.read",
+        target_type: "claim",
+        target_id: issued.decision.claim_id.to_string(),
+        summary: serde_json::json!({"read": "decision_letter"}),
+    };
+    let (one, two) = (
+        letter("A".repeat(26).as_str()),
+        letter("B".repeat(26).as_str()),
+    );
+    let (a, b) = tokio_join(
+        store.issue_letter(&ctx(), &one, read()),
+        store.issue_letter(&ctx(), &two, read()),
+    )
+    .await;
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a, b, "both answer the letter kept");
+    assert!(a.code == one.code || a.code == two.code);
+    assert_eq!(a.content, format!("{{\"code\":\"{}\"}}", a.code));
+    assert_eq!(store.letter(id).await.unwrap(), a);
+    assert_eq!(store.letter_by_code(&a.code).await.unwrap(), a);
+    let other = if a.code == one.code {
+        &two.code
+    } else {
+        &one.code
+    };
+    assert!(matches!(
+        store.letter_by_code(other).await,
+        Err(StoreError::NotFound)
+    ));
+    let count = |action: &str| {
+        let filter = AuditFilter {
+            action: Some(action.into()),
+            ..AuditFilter::default()
+        };
+        async move {
+            store
+                .audit_entries(&filter, PageRequest::new(Some(50), None))
+                .await
+                .unwrap()
+                .items
+                .len()
+        }
+    };
+    assert_eq!(count("decision.letter_issued").await, 1, "issued once");
+    assert_eq!(count("claim.read").await, 2, "both reads on record");
 }
 
 pub async fn a_correction_supersedes_once(store: &dyn Store) {

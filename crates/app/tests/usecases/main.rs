@@ -13,3 +13,4 @@ mod catalogue;
 mod claims;
 mod convention;
 mod decisions;
+mod letters;

@@ -50,6 +50,7 @@ pub mod exports;
 pub mod health;
 pub mod idempotency;
 pub mod imports;
+pub mod letters;
 pub mod metrics;
 pub mod notices;
 pub mod panels;
@@ -207,6 +208,9 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(council::claim_decisions))
         .routes(routes!(awards::claim_award))
         .routes(routes!(council::public_register))
+        .routes(routes!(letters::decision_letter))
+        .routes(routes!(letters::claim_letter))
+        .routes(routes!(letters::verify_letter))
         .routes(routes!(awards::awards))
         .routes(routes!(awards::award))
         .routes(routes!(awards::record_payment))

@@ -3,6 +3,7 @@
 //! its headers, one byte range included. What a file is and who may have
 //! it is decided in `app::evidence`; this module only speaks HTTP.
 
+pub mod letter;
 mod range;
 
 use crate::error::{ApiError, ApiResult};

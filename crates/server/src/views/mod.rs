@@ -3,5 +3,7 @@
 //! the API never tell a reader different things.
 
 pub mod convention;
+pub mod letter;
+pub mod letter_pdf;
 pub mod money;
 pub mod schema;

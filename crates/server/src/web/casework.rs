@@ -227,6 +227,9 @@ pub(crate) struct DecisionLine {
     pub(crate) superseded_by: Option<String>,
     /// For a correction: the number it replaces and why.
     pub(crate) supersedes: Option<(String, String)>,
+    /// The decision's letter, for a final decision and a reader who may
+    /// have it.
+    pub(crate) letter: Option<String>,
 }
 
 // The page shows or hides each action on its own.
@@ -395,9 +398,12 @@ async fn case_page(
         .iter()
         .filter_map(|d| d.decision.number.map(|n| (d.decision.id, n.to_string())))
         .collect();
+    let may_read_letters = may(viewer, Action::ReadAwards);
     let decisions = decisions
         .into_iter()
         .map(|d| DecisionLine {
+            letter: (may_read_letters && d.decision.is_final())
+                .then(|| format!("/console/decisions/{}/letter", d.decision.id)),
             superseded_by: d
                 .superseded_by
                 .map(|by| number_of.get(&by).cloned().unwrap_or_default()),

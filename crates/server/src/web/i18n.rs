@@ -608,6 +608,60 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "До будь-якого рішення",
     ),
     ("dashboard.none", "No data yet.", "Даних ще немає."),
+    // Decision letters and their verification
+    (
+        "letter.pdf",
+        "Decision letter (PDF)",
+        "Лист про рішення (PDF)",
+    ),
+    (
+        "letter.page",
+        "Decision letter (page to print)",
+        "Лист про рішення (сторінка для друку)",
+    ),
+    (
+        "verify.title",
+        "Verify a decision letter",
+        "Перевірка листа про рішення",
+    ),
+    (
+        "verify.intro",
+        "This code belongs to a letter the Claims Commission issued. Compare what follows with your letter.",
+        "Цей код належить листу, виданому Комісією з розгляду претензій. Порівняйте наведене нижче зі своїм листом.",
+    ),
+    ("verify.code", "Verification code", "Код перевірки"),
+    ("verify.number", "Decision number", "Номер рішення"),
+    ("verify.date", "Date of decision", "Дата рішення"),
+    ("verify.outcome", "Outcome", "Результат"),
+    ("verify.outcome.award", "Award", "Присудження"),
+    ("verify.outcome.dismissal", "Dismissal", "Відмова"),
+    ("verify.amount", "Amount", "Сума"),
+    ("verify.hash", "SHA-256 of the letter", "SHA-256 листа"),
+    (
+        "verify.hash_matches",
+        "The letter as issued still has this hash. The same hash is printed on the letter.",
+        "Лист у виданому вигляді досі має цей хеш. Той самий хеш надруковано в листі.",
+    ),
+    (
+        "verify.hash_broken",
+        "The letter kept no longer matches this hash. Contact the Commission.",
+        "Збережений лист більше не відповідає цьому хешу. Зверніться до Комісії.",
+    ),
+    (
+        "verify.supersedes",
+        "Corrects decision",
+        "Виправляє рішення",
+    ),
+    (
+        "verify.superseded",
+        "This decision was superseded by decision",
+        "Це рішення замінено рішенням",
+    ),
+    (
+        "verify.in_force",
+        "This decision is in force.",
+        "Це рішення чинне.",
+    ),
     // Claimant pages
     ("my.title", "My claims", "Мої заяви"),
     ("my.none", "You have no claims yet.", "У вас ще немає заяв."),

@@ -21,6 +21,7 @@ mod charts;
 mod console;
 mod council;
 mod i18n;
+mod letters;
 mod my;
 mod payments;
 pub mod session;
@@ -54,6 +55,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/", get(tracker::tracker))
         .route("/participants.csv", get(tracker::participants_csv))
         .route("/decisions", get(tracker::decisions))
+        .route("/verify/{code}", get(letters::verify))
         .route("/assets/web.css", get(assets::css))
         .route("/assets/icon.svg", get(assets::icon))
         .route(
@@ -97,6 +99,11 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/console/council/decisions", post(council::decide))
         .route("/console/cases", get(casework::cases))
         .route("/console/cases/{id}", get(casework::case))
+        .route("/console/decisions/{id}/letter", get(letters::console_page))
+        .route(
+            "/console/decisions/{id}/letter.pdf",
+            get(letters::console_pdf),
+        )
         .route("/console/cases/{id}/assignment", post(casework::assign))
         .route("/console/cases/{id}/assessments", post(casework::assess))
         .route(
@@ -124,6 +131,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/my/{*rest}", get(not_found))
         .route("/my", get(my::claims))
         .route("/my/claims/{id}", get(my::claim))
+        .route("/my/claims/{id}/letter", get(letters::my_page))
+        .route("/my/claims/{id}/letter.pdf", get(letters::my_pdf))
         .route("/my/claims/{id}/responses", post(my::respond))
         .route("/my/claims/{id}/evidence", post(my::upload))
         .route("/my/claims/{id}/evidence/{evidence_id}", get(my::evidence))
@@ -586,6 +595,7 @@ mod tests {
             "/decisions",
             "/assets/web.css",
             "/assets/icon.svg",
+            "/verify/{code}",
             "/sign-in",
             "/sign-out",
             "/console",
@@ -606,6 +616,8 @@ mod tests {
             "/console/payment-rounds/{id}/awards/{award}/payments",
             "/console/cases",
             "/console/cases/{id}",
+            "/console/decisions/{id}/letter",
+            "/console/decisions/{id}/letter.pdf",
             "/console/cases/{id}/assignment",
             "/console/cases/{id}/assessments",
             "/console/cases/{id}/recommendations",
@@ -621,6 +633,8 @@ mod tests {
             "/my/{*rest}",
             "/my",
             "/my/claims/{id}",
+            "/my/claims/{id}/letter",
+            "/my/claims/{id}/letter.pdf",
             "/my/claims/{id}/responses",
             "/my/claims/{id}/evidence",
             "/my/claims/{id}/evidence/{evidence_id}",

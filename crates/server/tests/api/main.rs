@@ -24,6 +24,7 @@ mod foundation;
 mod hostile;
 mod idempotency;
 mod imports;
+mod letters;
 mod lists;
 mod need_to_know;
 mod notices;
