@@ -492,6 +492,11 @@ pub const PAGES: &[(Method, &str, Action)] = &[
     (Method::GET, "/my/claims/{id}/letter", Action::ReadClaim),
     (Method::GET, "/my/claims/{id}/letter.pdf", Action::ReadClaim),
     (Method::POST, "/my/claims/{id}/responses", Action::FileClaim),
+    (
+        Method::POST,
+        "/my/claims/{id}/notifications",
+        Action::FileClaim,
+    ),
     (Method::POST, "/my/claims/{id}/evidence", Action::FileClaim),
     (
         Method::GET,

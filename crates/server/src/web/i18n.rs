@@ -855,6 +855,27 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "ухвалено Асамблеєю",
     ),
     ("nav.council", "Council", "Рада"),
+    (
+        "my.notices.on",
+        "We e-mail you when something happens on this claim (only its reference and a link here).",
+        "Ми надсилаємо вам лист, коли щось відбувається із заявою (лише її номер і посилання сюди).",
+    ),
+    (
+        "my.notices.off",
+        "E-mail notices about this claim are off.",
+        "Сповіщення електронною поштою щодо цієї заяви вимкнено.",
+    ),
+    ("my.notices.stop", "Stop e-mails", "Вимкнути листи"),
+    (
+        "my.notices.start",
+        "E-mail me again",
+        "Знову надсилати листи",
+    ),
+    (
+        "done.notices",
+        "Your choice about e-mail notices is saved.",
+        "Ваш вибір щодо сповіщень збережено.",
+    ),
     ("nav.payments", "Payments", "Виплати"),
     ("rounds.title", "Payment rounds", "Раунди виплат"),
     ("rounds.round", "Payment round", "Раунд виплат"),

@@ -134,6 +134,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/my/claims/{id}/letter", get(letters::my_page))
         .route("/my/claims/{id}/letter.pdf", get(letters::my_pdf))
         .route("/my/claims/{id}/responses", post(my::respond))
+        .route("/my/claims/{id}/notifications", post(my::notices))
         .route("/my/claims/{id}/evidence", post(my::upload))
         .route("/my/claims/{id}/evidence/{evidence_id}", get(my::evidence))
         .route_layer(axum::middleware::from_fn_with_state(
@@ -636,6 +637,7 @@ mod tests {
             "/my/claims/{id}/letter",
             "/my/claims/{id}/letter.pdf",
             "/my/claims/{id}/responses",
+            "/my/claims/{id}/notifications",
             "/my/claims/{id}/evidence",
             "/my/claims/{id}/evidence/{evidence_id}",
         ];

@@ -189,6 +189,8 @@ struct MyClaim {
     /// "what happens next".
     stage: &'static str,
     next: &'static str,
+    /// E-mail notices about this claim are on.
+    notices: bool,
     answering: bool,
     csrf: String,
     commission: Vec<CommissionDecision>,
@@ -258,6 +260,9 @@ async fn claim_page(
         c: Chrome::signed_in(lang, &format!("/my/claims/{id}"), viewer),
         steps: steps(lang, f.status),
         moments,
+        notices: app::notices::settings(&state.app, &auth.actor(), id)
+            .await?
+            .email,
         stage: progress.stage.code(),
         next: lang.tr(&format!("my.next.{}", progress.stage.code())),
         answering: f.status == ClaimStatus::InformationRequested,
@@ -282,6 +287,7 @@ pub(crate) async fn claim(
     let done = match done.done.as_deref() {
         Some("uploaded") => Some("done.uploaded"),
         Some("responded") => Some("done.responded"),
+        Some("notices") => Some("done.notices"),
         _ => None,
     };
     claim_page(&state, lang, &viewer, &auth, id, done, None).await
@@ -309,6 +315,45 @@ async fn after(
             e.status,
         ),
     }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct NoticesForm {
+    #[serde(default)]
+    email: String,
+}
+
+/// Switches e-mail notices about the claim off or on: the API's
+/// `PUT /v1/claims/{id}/notifications`.
+pub(crate) async fn notices(
+    State(state): State<AppState>,
+    lang: Lang,
+    viewer: Viewer,
+    auth: Authorized,
+    Path(id): Path<ClaimId>,
+    body: Result<Form<NoticesForm>, FormRejection>,
+) -> PageResult {
+    let Form(body) = body.map_err(|e| ApiError::malformed(e.body_text()))?;
+    own(&state, &viewer, id).await?;
+    let outcome = match body.email.as_str() {
+        "on" | "off" => app::notices::switch(
+            &state.app,
+            &auth.actor(),
+            id,
+            store::notifications::NoticeSettings {
+                email: body.email == "on",
+            },
+        )
+        .await
+        .map(drop)
+        .map_err(ApiError::from),
+        _ => Err(ApiError::invalid_field(
+            "email",
+            "invalid",
+            "Either on or off.",
+        )),
+    };
+    after(&state, lang, &viewer, &auth, id, outcome, "notices").await
 }
 
 #[derive(Deserialize)]

@@ -260,4 +260,28 @@ both! {
         assert_eq!(view["award"], Value::Null, "{view}");
         assert_eq!(view["decision_number"], issued["decision"]["number"], "{view}");
     }
+
+    async fn a_claimant_switches_e_mail_notices_off_and_on_from_the_claim_page(app: TestApp) {
+        let w = world(&app, false).await;
+        let claim = draft(&app, &w, "3210900000:01:001:0005").await;
+        let page = sign_in(&app, &w.claimant).await;
+        let (_, _, html) = text(page.get(&app, &format!("/my/claims/{claim}")).await).await;
+        assert!(html.contains("data-email=\"on\""), "{html}");
+        let off = page.post(&app, &format!("/my/claims/{claim}/notifications"), &[("email", "off")]).await;
+        assert_eq!(off.status(), 303);
+        let settings = get(&app, &w.claimant, &format!("/v1/claims/{claim}/notifications")).await;
+        assert_eq!(settings["email"], false, "{settings}");
+        let (_, _, html) = text(page.get(&app, &format!("/my/claims/{claim}?done=notices")).await).await;
+        assert!(html.contains("data-email=\"off\"") && html.contains("Your choice about e-mail notices is saved."), "{html}");
+        let bad = page.post(&app, &format!("/my/claims/{claim}/notifications"), &[("email", "maybe")]).await;
+        assert_eq!(bad.status(), 422);
+        // Nobody else's switch to pull.
+        let (_, other) = app.account("Someone else", &[Role::Claimant]).await;
+        let others = sign_in(&app, &other).await;
+        let refused = others.post(&app, &format!("/my/claims/{claim}/notifications"), &[("email", "on")]).await;
+        assert_eq!(refused.status(), 404);
+        let on = page.post(&app, &format!("/my/claims/{claim}/notifications"), &[("email", "on")]).await;
+        assert_eq!(on.status(), 303);
+        assert_eq!(get(&app, &w.claimant, &format!("/v1/claims/{claim}/notifications")).await["email"], true);
+    }
 }
