@@ -19,7 +19,7 @@
 
 import { chromium } from "playwright-core";
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -300,7 +300,14 @@ async function main() {
   // database (`redress demo`): the convention in force, decisions before
   // the Council, claims to take up, a batch and a paid award.
   server.kill("SIGTERM");
-  const demoEnv = { ...env, REDRESS_DATA_DIR: demoDir, DATABASE_URL: `sqlite://${join(demoDir, "redress.db")}` };
+  const demoEnv = {
+    ...env,
+    REDRESS_DATA_DIR: demoDir,
+    DATABASE_URL: `sqlite://${join(demoDir, "redress.db")}`,
+    REDRESS_DEBTOR_NAME: "International Claims Commission for Ukraine",
+    REDRESS_DEBTOR_IBAN: "NL91 ABNA 0417 1643 00",
+    REDRESS_DEBTOR_BIC: "ABNANL2A",
+  };
   const printed = execFileSync(bin, ["demo", "--claims", "100"], { env: demoEnv, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
   const tokenOf = (role) => {
     const token = printed.match(new RegExp(`^${role}\\s+(rdt_\\S+)`, "m"))?.[1];
@@ -359,6 +366,18 @@ async function main() {
     await shot("case", vp);
     await page.goto(`${demoBase}/console/dashboard`);
     await shot("dashboard-demo", vp);
+    // Payments: the confirmed round, its held-back payee, its bank file.
+    await page.goto(`${demoBase}/console/payment-rounds`);
+    await shot("payment-rounds", vp);
+    await page.locator("#rounds tbody tr:has(td[data-status=confirmed]) a").first().click();
+    await page.waitForURL(/\/console\/payment-rounds\/[0-9a-f-]{36}$/);
+    assert.equal(await page.getAttribute("#round-status", "data-status"), "confirmed");
+    assert.ok((await page.locator("#blocked li").count()) >= 1, "the payee without bank details is listed");
+    await shot("payment-round", vp);
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click("#bank-file")]);
+    const xml = readFileSync(await download.path(), "utf8");
+    assert.match(xml, /urn:iso:std:iso:20022:tech:xsd:pain\.001\.001\.09/);
+    assert.match(xml, /<CtrlSum>\d+\.\d{2}<\/CtrlSum>/);
     await signOut();
 
     // The Register: two submitted claims taken up from the queue at once.

@@ -411,6 +411,11 @@ pub const PAGES: &[(Method, &str, Action)] = &[
         Action::ReadAwards,
     ),
     (
+        Method::GET,
+        "/console/payment-rounds/{id}/pain001",
+        Action::ManagePayments,
+    ),
+    (
         Method::POST,
         "/console/payment-rounds/{id}/confirm",
         Action::ManagePayments,

@@ -877,6 +877,36 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Ваш вибір щодо сповіщень збережено.",
     ),
     ("nav.payments", "Payments", "Виплати"),
+    (
+        "rounds.bank_file",
+        "Download the bank file (ISO 20022 pain.001)",
+        "Завантажити файл для банку (ISO 20022 pain.001)",
+    ),
+    (
+        "rounds.blocked",
+        "Held back from the bank file",
+        "Не включено до файлу для банку",
+    ),
+    (
+        "rounds.blocked.hint",
+        "These payees' shares are not in the file until the reason is resolved; nothing is left out silently.",
+        "Частки цих одержувачів не потрапляють до файлу, доки причину не усунуто; ніщо не пропускається мовчки.",
+    ),
+    (
+        "rounds.blocked.no_bank_details",
+        "no bank details on file",
+        "немає банківських реквізитів",
+    ),
+    (
+        "rounds.blocked.payee_unreachable",
+        "payee unreachable",
+        "одержувач недосяжний",
+    ),
+    (
+        "rounds.blocked.nothing_due",
+        "share rounds to nothing",
+        "частка округлюється до нуля",
+    ),
     ("rounds.title", "Payment rounds", "Раунди виплат"),
     ("rounds.round", "Payment round", "Раунд виплат"),
     ("rounds.available", "Available", "Доступно"),

@@ -89,6 +89,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
         )
         .route("/console/payment-rounds/{id}", get(payments::round))
         .route(
+            "/console/payment-rounds/{id}/pain001",
+            get(payments::bank_file),
+        )
+        .route(
             "/console/payment-rounds/{id}/confirm",
             post(payments::confirm),
         )
@@ -613,6 +617,7 @@ mod tests {
             "/console/council/decisions",
             "/console/payment-rounds",
             "/console/payment-rounds/{id}",
+            "/console/payment-rounds/{id}/pain001",
             "/console/payment-rounds/{id}/confirm",
             "/console/payment-rounds/{id}/awards/{award}/payments",
             "/console/cases",

@@ -180,6 +180,12 @@ struct RoundPage {
     more: usize,
     today: String,
     can_confirm: bool,
+    /// Confirmed, and the viewer may issue its bank file.
+    can_download: bool,
+    /// Payees held back from the bank file: (payee, amount, reason).
+    blocked: Vec<(String, String, &'static str)>,
+    transfers: usize,
+    control_sum: String,
     done: Option<&'static str>,
     problem: Option<ProblemBox>,
 }
@@ -198,7 +204,9 @@ async fn round_page(
     done: Option<&'static str>,
     problem: Option<&ApiError>,
 ) -> PageResult {
-    let round = app::awards::round(&state.app, &auth.actor(), id).await?;
+    let planned = app::awards::round_transfers(&state.app, &auth.actor(), id).await?;
+    let plan = planned.plan;
+    let round = planned.round;
     let may_pay = may(viewer, Action::ManagePayments);
     let confirmed = round.status == RoundStatus::Confirmed;
     let mut lines = Vec::new();
@@ -252,6 +260,21 @@ async fn round_page(
         lines,
         today: state.app.clock.today().to_string(),
         can_confirm: may_pay && !confirmed,
+        can_download: may_pay && confirmed,
+        blocked: plan
+            .blocked
+            .iter()
+            .map(|b| {
+                let reason = match b.reason {
+                    commission::BlockReason::NoBankDetails => "rounds.blocked.no_bank_details",
+                    commission::BlockReason::PayeeUnreachable => "rounds.blocked.payee_unreachable",
+                    commission::BlockReason::NothingDue => "rounds.blocked.nothing_due",
+                };
+                (b.payee.clone(), money(&b.amount), lang.tr(reason))
+            })
+            .collect(),
+        transfers: plan.transfers.len(),
+        control_sum: money(&plan.control_sum),
         done,
         problem: problem.map(Into::into),
     })
@@ -362,4 +385,28 @@ pub(crate) async fn record_payment(
     }
     .await;
     after(&state, lang, &viewer, &auth, id, outcome, "paid").await
+}
+
+/// The round's ISO 20022 `pain.001.001.09` file for the bank: the API's
+/// `GET /v1/payment-rounds/{id}/pain001`, for the signed-in payments staff.
+pub(crate) async fn bank_file(
+    State(state): State<AppState>,
+    auth: Authorized,
+    Path(id): Path<PaymentRoundId>,
+) -> PageResult {
+    use axum::http::header;
+    let file = app::awards::payment_file(&state.app, &auth.actor(), id).await?;
+    let xml = crate::pain001::write(&file).map_err(ApiError::internal)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, crate::pain001::MEDIA_TYPE.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"pain001-{}.xml\"", file.round),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        xml,
+    )
+        .into_response())
 }

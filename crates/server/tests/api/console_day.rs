@@ -284,6 +284,14 @@ crate::both! {
         assert_eq!(confirmed.status(), 303);
         let (_, _, html) = text(council.get(&app, &format!("{page}?done=confirmed")).await).await;
         assert!(html.contains("data-status=\"confirmed\"") && html.contains("its awards are payable"), "{html}");
+        // The bank file is offered; the claimant without bank details is
+        // listed as held back, not left out silently. This instance has no
+        // debtor account configured, so the file itself is refused.
+        assert!(html.contains("id=\"bank-file\""), "{html}");
+        assert!(html.contains("no bank details on file"), "{html}");
+        let file = council.get(&app, &format!("{page}/pain001")).await;
+        assert_eq!(file.status(), 409);
+        assert_eq!(registrars.get(&app, &format!("{page}/pain001")).await.status(), 403);
         let version = values(&html, "version").pop().expect("a payment form");
         let pay = format!("{page}/awards/{award}/payments");
         let over = council.post(&app, &pay, &[("version", version.as_str()), ("amount", "10000.01"),
