@@ -186,7 +186,7 @@ fn a_demo_fills_every_page_within_a_minute_and_only_once() {
     let case = decided["items"][0]["id"].as_str().unwrap();
     let case_page = page(&base, &format!("/console/cases/{case}"), &staff);
     assert!(
-        case_page.contains("in_favour") && case_page.contains("ICC-DEC-"),
+        case_page.contains("in favour") && case_page.contains("ICC-DEC-"),
         "votes and decisions on the case page: {case_page}"
     );
 
