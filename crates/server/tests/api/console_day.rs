@@ -251,6 +251,41 @@ crate::both! {
         assert!(!html.contains("http-equiv=\"refresh\""), "no more reloading once done");
         let again = assessor.post(&app, &format!("{page}/assess"), &[]).await;
         assert_eq!(again.status(), 409, "assessed once");
+
+        // Reviewed, released and recommended as a whole (through the API);
+        // then each of two members votes on all of it from the batch page.
+        let bid = page.rsplit('/').next().unwrap().to_owned();
+        let (_, reviewer) = app.account("Reviewer", &[Role::Assessor]).await;
+        let (_, batch) = json(app.get(&format!("/v1/batches/{bid}")).bearer_auth(&w.council).send().await.unwrap()).await;
+        for c in batch["sample"].as_array().unwrap() {
+            let (s, b) = post(&app, &reviewer, &format!("/v1/batches/{bid}/sample/{}", c.as_str().unwrap()),
+                json!({"finding": "confirmed"})).await;
+            assert_eq!(s, 200, "{b}");
+        }
+        let (_, batch) = json(app.get(&format!("/v1/batches/{bid}")).bearer_auth(&w.council).send().await.unwrap()).await;
+        let (s, out) = json(app.post(&format!("/v1/batches/{bid}/release")).bearer_auth(&w.council)
+            .header("if-match", format!("\"v{}\"", batch["version"])).send().await.unwrap()).await;
+        assert_eq!(s, 200, "{out}");
+        let (s, recs) = post(&app, &w.members[0].1, &format!("/v1/batches/{bid}/recommendations"),
+            json!({"panel": w.panel, "outcome": "award"})).await;
+        assert_eq!(s, 201, "{recs}");
+        let count = recs.as_array().unwrap().len();
+        for (i, (_, token)) in w.members[..2].iter().enumerate() {
+            let member = sign_in(&app, token).await;
+            let (_, _, html) = text(member.get(&app, &page).await).await;
+            let listed = values(&html, "recommendation");
+            assert_eq!(listed.len(), count, "every open recommendation of the batch: {html}");
+            let mut fields: Vec<(&str, &str)> = listed.iter().map(|r| ("recommendation", r.as_str())).collect();
+            fields.push(("choice", "in_favour"));
+            let voted = member.post(&app, &format!("{page}/votes"), &fields).await;
+            assert_eq!(voted.status(), 303, "{}", voted.text().await.unwrap());
+            let (_, _, html) = text(member.get(&app, &format!("{page}?done=batch_voted")).await).await;
+            assert!(html.contains("Your vote is recorded on each recommendation of the batch."));
+            assert!(!html.contains("id=\"batch-vote\""), "nothing left for member {i} to vote on");
+        }
+        let (_, adopted) = json(app.get(&format!("/v1/recommendations?batch={bid}&status=adopted&limit=500"))
+            .bearer_auth(&w.council).send().await.unwrap()).await;
+        assert_eq!(adopted["items"].as_array().unwrap().len(), count, "{adopted}");
     }
 
     async fn payment_rounds_are_previewed_confirmed_and_paid_from_the_console(app: TestApp) {
