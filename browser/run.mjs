@@ -365,6 +365,10 @@ async function main() {
     assert.ok(!casePage.includes("on this claim"));
     await shot("case", vp);
     await page.goto(`${demoBase}/console/dashboard`);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `the dashboard fits the ${vp.name} viewport (${overflow}px too wide)`);
+    const labels = await page.evaluate(() => [...document.querySelectorAll("svg.chart text.axis")].map((t) => t.getBoundingClientRect().height));
+    assert.ok(labels.length > 0 && Math.min(...labels) >= 10, `chart labels at least 10px tall: ${Math.min(...labels)}`);
     await shot("dashboard-demo", vp);
     // Payments: the confirmed round, its held-back payee, its bank file.
     await page.goto(`${demoBase}/console/payment-rounds`);
