@@ -145,32 +145,15 @@ pub async fn names(
 }
 
 /// Active accounts holding `role`, by name, for choosing a person (an
-/// assessor to assign) on a page. Claimants' accounts are many; staff
-/// are few, so the accounts are read page by page and only staff kept.
+/// assessor to assign) on a page: the first 500 by name.
 pub async fn with_role(app: &App, role: Role) -> AppResult<Vec<(AccountId, String)>> {
-    let mut people: Vec<(AccountId, String)> = Vec::new();
-    let mut after = None;
-    loop {
-        let page = app
-            .store
-            .accounts(PageRequest::new(Some(PageRequest::MAX_LIMIT), after))
-            .await?;
-        people.extend(
-            page.items
-                .into_iter()
-                .filter(|a| a.status == AccountStatus::Active && a.roles.contains(&role))
-                .map(|a| (a.id, a.display_name)),
-        );
-        match page.next_cursor {
-            Some(next) => after = kernel::Cursor::decode(&next),
-            None => break,
-        }
-        if after.is_none() {
-            break;
-        }
-    }
-    people.sort_by(|a, b| a.1.cmp(&b.1));
-    Ok(people)
+    Ok(app
+        .store
+        .accounts_with_role(role, 500)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a.display_name))
+        .collect())
 }
 
 /// Creates an account from the command line, with a token shown once. An

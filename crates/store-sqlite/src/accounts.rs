@@ -189,6 +189,22 @@ impl AccountStore for SqliteStore {
         Ok(Page::from_rows(accounts, page, |a| a.id.0))
     }
 
+    async fn accounts_with_role(&self, role: Role, limit: u32) -> Result<Vec<Account>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM account_roles ar JOIN accounts a ON a.id = ar.account_id \
+             WHERE ar.role = ?1 AND a.status = 'active' ORDER BY a.display_name, a.id LIMIT ?2"
+        ))
+        .bind(role.as_str())
+        .bind(i64::from(limit))
+        .fetch_all(self.reader())
+        .await
+        .map_err(map_err)?;
+        rows.iter()
+            .map(account_from_row)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(map_err)
+    }
+
     async fn set_account_status(
         &self,
         ctx: &AuditContext,

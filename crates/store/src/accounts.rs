@@ -159,6 +159,11 @@ pub trait AccountStore {
     /// Accounts in creation order.
     async fn accounts(&self, page: PageRequest) -> Result<Page<Account>, StoreError>;
 
+    /// Active accounts holding `role`, by display name, at most `limit`:
+    /// for choosing a person on a page (an assessor to assign). Read through
+    /// the role's index, never a scan of every account.
+    async fn accounts_with_role(&self, role: Role, limit: u32) -> Result<Vec<Account>, StoreError>;
+
     /// Changes the status if the account is still at `expected_version`;
     /// `Conflict` otherwise (someone else changed it first). Advances the
     /// credential epoch before it returns.

@@ -11,7 +11,9 @@
 //! the backend's test server is not configured; the guard drops the
 //! database when the test ends.
 
-use crate::{AccountStatus, AuditContext, AuditFilter, NewAccount, NewToken, Store, StoreError};
+use crate::{
+    Account, AccountStatus, AuditContext, AuditFilter, NewAccount, NewToken, Store, StoreError,
+};
 use kernel::access::Clearance;
 use kernel::id::AccountId;
 use kernel::{PageRequest, Role};
@@ -23,6 +25,7 @@ macro_rules! behaviour_suite {
         $crate::behaviour_suite!(@tests $fresh;
             account_round_trip,
             account_pages_follow_creation_order,
+            staff_of_a_role_are_found_by_name,
             status_change_checks_version,
             token_lifecycle,
             tokens_cannot_be_revoked_through_another_account,
@@ -117,6 +120,47 @@ pub async fn account_round_trip(store: &dyn Store) {
         store.account(AccountId::new()).await,
         Err(StoreError::NotFound)
     ));
+}
+
+pub async fn staff_of_a_role_are_found_by_name(store: &dyn Store) {
+    for (name, roles) in [
+        ("Zoryana", &[Role::Assessor][..]),
+        ("Andriy", &[Role::Assessor, Role::Commissioner][..]),
+        ("Claimant", &[Role::Claimant][..]),
+        ("Suspended", &[Role::Assessor][..]),
+    ] {
+        let a = store
+            .create_account(&ctx(), new_account(name, roles))
+            .await
+            .unwrap();
+        if name == "Suspended" {
+            store
+                .set_account_status(&ctx(), a.id, AccountStatus::Suspended, Some(1))
+                .await
+                .unwrap();
+        }
+    }
+    let names = |accounts: Vec<Account>| {
+        accounts
+            .into_iter()
+            .map(|a| a.display_name)
+            .collect::<Vec<_>>()
+    };
+    let assessors = store.accounts_with_role(Role::Assessor, 10).await.unwrap();
+    assert_eq!(
+        names(assessors),
+        ["Andriy", "Zoryana"],
+        "active ones, by name"
+    );
+    let first = store.accounts_with_role(Role::Assessor, 1).await.unwrap();
+    assert_eq!(names(first), ["Andriy"]);
+    assert!(
+        store
+            .accounts_with_role(Role::Auditor, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 pub async fn account_pages_follow_creation_order(store: &dyn Store) {

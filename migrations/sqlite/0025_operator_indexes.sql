@@ -3,3 +3,7 @@
 -- outboxes grow (pending rows are already indexed for the workers).
 CREATE INDEX webhook_deliveries_failed ON webhook_deliveries (event_id) WHERE status = 'failed';
 CREATE INDEX notices_failed ON notices (id) WHERE status = 'failed';
+
+-- Staff of one role, for choosing a person on a page: claimants' accounts
+-- are many, so a role is read through its own index.
+CREATE INDEX account_roles_role ON account_roles (role, account_id);
