@@ -395,6 +395,27 @@ async function main() {
     assert.ok((await page.textContent("#taken-up")).includes("Taken up for review"));
     await signOut();
 
+    // An assessor selects cases awaiting assessment into a batch, starts
+    // its assessment and watches the page follow the job to its end.
+    const assessorToken = tokenOf("assessor");
+    const waiting = await (await fetch(`${demoBase}/v1/cases?status=awaiting_assessment&limit=1`, {
+      headers: { authorization: `Bearer ${assessorToken}` },
+    })).json();
+    if (waiting.items.length > 0) {
+      await signInAt(assessorToken);
+      await page.goto(`${demoBase}/console/cases`);
+      await page.click("#new-batch summary");
+      await page.fill("#nb-category", waiting.items[0].category);
+      await Promise.all([page.waitForURL(/done=batch_created/), page.click("button:text('Create the batch')")]);
+      assert.equal(await page.getAttribute("#batch-status", "data-status"), "selected");
+      await Promise.all([page.waitForURL(/done=assessment_started/), page.click("button:text('Start the assessment')")]);
+      await page.waitForSelector("#batch-status:not([data-status=selected]):not([data-status=assessing])", { timeout: 60_000 });
+      await shot("batch", vp);
+      await signOut();
+    } else {
+      assert.equal(vp.name, "phone", "the demo leaves cases awaiting assessment for the first viewport");
+    }
+
     // The claimant: the paid award, each payment, the balance, the stage.
     await signInAt(tokenOf("claimant"));
     await page.goto(`${demoBase}${paidAward}`);
