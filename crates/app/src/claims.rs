@@ -22,7 +22,7 @@ use store::claims::{
     ClaimChange, ClaimColumns, ClaimFilter, ClaimMessage, ClaimRecord, ClaimSummaryRecord,
     DraftContent, DuplicateFlagRecord, MessageKind, Submission, Visibility,
 };
-use store::{AuditFilter, Change, StoreError};
+use store::{AuditFilter, Change, KeptAnswer, StoreError};
 use time::{Date, OffsetDateTime};
 
 /// The parts of a sensitive claim kept only in encrypted form.
@@ -465,11 +465,10 @@ pub fn unknown_category(code: &str) -> AppError {
 
 /// The catalogue's category `code`, if it has one.
 pub async fn category(app: &App, code: &str) -> AppResult<Option<Category>> {
-    match app.store.category(code).await {
-        Ok(record) => Ok(Some(record.category)),
-        Err(StoreError::NotFound) => Ok(None),
-        Err(e) => Err(e.into()),
-    }
+    Ok(crate::catalogue::snapshot(app)
+        .await?
+        .category(code)
+        .map(|record| record.category.clone()))
 }
 
 /// The draft's category from the catalogue, when it names one.
@@ -506,12 +505,19 @@ async fn admitted(app: &App, draft: &ClaimDraft) -> AppResult<DraftContent> {
 
 // ---------------------------------------------------------------- filing
 
-/// Files a new claim as a draft for the actor.
-pub async fn file(app: &App, actor: &Actor, draft: ClaimDraft) -> AppResult<ClaimRecord> {
+/// Files a new claim as a draft for the actor. With `answer`, the request's
+/// answer is kept under its idempotency key in the same commit
+/// (`StoreError::KeyTaken` comes back as [`AppError::key_taken`]).
+pub async fn file(
+    app: &App,
+    actor: &Actor,
+    draft: ClaimDraft,
+    answer: Option<&KeptAnswer<'_, ClaimRecord>>,
+) -> AppResult<ClaimRecord> {
     let content = admitted(app, &draft).await?;
     Ok(app
         .store
-        .create_claim(&actor.audit(None), actor.principal.account, content)
+        .create_claim(&actor.audit(None), actor.principal.account, content, answer)
         .await?)
 }
 
@@ -585,42 +591,73 @@ fn illegal(record: &ClaimRecord, action: ClaimAction) -> AppError {
 /// Submits a draft: the eligibility pre-screen runs, a reference number is
 /// given, and probable duplicates are flagged for staff. With
 /// `expected_version`, a draft changed since is not submitted.
+///
+/// It reads the claim with its evidence hashes and the duplicate
+/// candidates; the catalogue and regions come from memory. Everything it
+/// writes (and, with `answer`, the answer kept under the idempotency key)
+/// is one commit.
 pub async fn submit(
     app: &App,
     actor: &Actor,
     id: ClaimId,
     expected_version: Option<i64>,
+    answer: Option<&KeptAnswer<'_, ClaimRecord>>,
 ) -> AppResult<ClaimRecord> {
-    let record = visible(app, actor, id).await?;
+    let (record, hashes) = match app.store.claim_with_evidence_hashes(id).await {
+        Ok(found) => found,
+        Err(StoreError::NotFound) => return Err(AppError::not_found()),
+        Err(e) => return Err(e.into()),
+    };
+    if !sees(actor, &record) {
+        return Err(AppError::not_found());
+    }
+    if record.sensitive && record.filed_by != actor.principal.account {
+        // Staff reading a sensitive claim: the read goes on record.
+        visible(app, actor, id).await?;
+    }
+    let stale = expected_version.is_some_and(|v| v != record.version);
+    if answer.is_some() && (record.status != ClaimStatus::Draft || stale) {
+        // Perhaps submitted by this very request before (a retry): its key
+        // decides, the usual way.
+        return Err(AppError::key_taken());
+    }
     if record.status != ClaimStatus::Draft {
         return Err(illegal(&record, ClaimAction::Submit));
     }
-    if expected_version.is_some_and(|v| v != record.version) {
+    if stale {
         return Err(AppError::precondition_failed());
     }
     let draft = draft_of(app, &record)?;
-    let category = category_of(app, &draft).await?;
-    let regions = app.store.regions().await?;
-    Intake::of(app).submission(&draft, category.as_ref(), &regions)?;
-    let evidence_hashes = app
-        .store
-        .evidence_hashes(id)
-        .await?
+    let catalogue = crate::catalogue::snapshot(app).await?;
+    let category = draft
+        .category
+        .as_ref()
+        .and_then(|code| catalogue.category(code.as_str()))
+        .map(|record| record.category.clone());
+    Intake::of(app).submission(&draft, category.as_ref(), &catalogue.regions)?;
+    let evidence_hashes = hashes
         .iter()
         .map(|h| register::EvidenceHash::parse(h).map_err(AppError::internal))
         .collect::<AppResult<Vec<_>>>()?;
     let keys = DuplicateKeys::of_claim(id, &draft, evidence_hashes);
     let candidates = app.store.duplicate_candidates(&keys.index_keys()).await?;
     let flags = register::find_duplicates(&keys, &candidates);
-    Ok(app
-        .store
+    app.store
         .submit_claim(
             &actor.audit(None),
-            id,
-            record.version,
+            &record,
             Submission { keys, flags },
+            answer,
         )
-        .await?)
+        .await
+        .map_err(|e| match e {
+            // Changed since it was read: the caller's version is stale (with
+            // `If-Match`) or the claim moved on (without).
+            StoreError::Conflict(_) if expected_version.is_some() => {
+                AppError::precondition_failed()
+            }
+            other => other.into(),
+        })
 }
 
 // ---------------------------------------------------------------- review

@@ -171,6 +171,21 @@ impl AppError {
         )
     }
 
+    /// The idempotency key of a change that keeps its own answer was
+    /// recorded already: nothing was changed. Not for clients: the door
+    /// that asked for it takes the key the usual way and answers from it.
+    pub fn key_taken() -> Self {
+        Self::new(
+            ErrorClass::Conflict,
+            Self::KEY_TAKEN,
+            "Idempotency key already recorded",
+            "The idempotency key of this request was recorded already.",
+        )
+    }
+
+    /// The problem code of [`AppError::key_taken`].
+    pub const KEY_TAKEN: &'static str = "idempotency-key-taken";
+
     pub fn precondition_failed() -> Self {
         Self::new(
             ErrorClass::Stale,
@@ -293,6 +308,7 @@ impl From<StoreError> for AppError {
             StoreError::Conflict(detail) => Self::conflict(detail),
             StoreError::Unavailable(cause) => Self::unavailable(anyhow::Error::from_boxed(cause)),
             StoreError::Internal(cause) => Self::internal(anyhow::Error::from_boxed(cause)),
+            StoreError::KeyTaken => Self::key_taken(),
         }
     }
 }

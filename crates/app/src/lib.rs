@@ -82,6 +82,8 @@ pub struct Inner {
     pub config: Config,
     pub sealer: crypto::Sealer,
     pub evidence: evidence_storage::EvidenceStorage,
+    /// The catalogue and regions kept in memory (see [`catalogue::Cache`]).
+    pub catalogue: catalogue::Cache,
 }
 
 impl App {
@@ -100,6 +102,7 @@ impl App {
             config,
             sealer,
             evidence,
+            catalogue: catalogue::Cache::default(),
         }))
     }
 }

@@ -6,7 +6,7 @@
 //! usable token.
 //!
 //! A token checked once is kept in memory for the credential epoch it was
-//! read in (PostgreSQL: see `store::CredentialEpoch`), so that a request
+//! read in (PostgreSQL: see `store::ChangeEpoch`), so that a request
 //! costs no database round trip to authenticate. Revocations and account
 //! changes, on any instance or by hand, end the epoch; while the store
 //! cannot hear of them, nothing is kept.

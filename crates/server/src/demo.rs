@@ -593,7 +593,7 @@ async fn through_register(
     stage: Stage,
 ) -> anyhow::Result<ClaimId> {
     let claimant = acting(filer, Action::CreateClaim);
-    let claim = app::claims::file(app, &claimant, draft)
+    let claim = app::claims::file(app, &claimant, draft, None)
         .await
         .doing("filing a claim")?;
     let id = claim.id;
@@ -605,6 +605,7 @@ async fn through_register(
         &acting(filer, Action::FileClaim),
         id,
         Some(claim.version),
+        None,
     )
     .await
     .doing("submitting a claim")?;

@@ -376,6 +376,7 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict(detail) => Self::conflict(detail),
             StoreError::Unavailable(cause) => Self::unavailable(anyhow::Error::from_boxed(cause)),
             StoreError::Internal(cause) => Self::internal(anyhow::Error::from_boxed(cause)),
+            StoreError::KeyTaken => app::AppError::key_taken().into(),
         }
     }
 }

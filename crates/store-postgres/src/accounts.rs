@@ -7,8 +7,8 @@ use serde_json::json;
 use sqlx::Row;
 use sqlx::postgres::PgRow;
 use store::{
-    Account, AccountStatus, AccountStore, AuditContext, Change, CredentialEpoch, NewAccount,
-    NewToken, StoreError, TokenRecord,
+    Account, AccountStatus, AccountStore, AuditContext, Change, ChangeEpoch, NewAccount, NewToken,
+    StoreError, TokenRecord,
 };
 use time::OffsetDateTime;
 
@@ -102,7 +102,7 @@ impl PostgresStore {
 
 #[async_trait]
 impl AccountStore for PostgresStore {
-    fn credential_epoch(&self) -> Option<CredentialEpoch> {
+    fn credential_epoch(&self) -> Option<ChangeEpoch> {
         self.credentials.as_ref().map(|(epoch, _)| epoch.clone())
     }
 

@@ -107,38 +107,210 @@ impl PostgresStore {
         claim_from_row(&row).map_err(map_err)
     }
 
-    /// The next number of `year`'s reference sequence, in a transaction of
-    /// its own so that the counter row is locked for microseconds rather
-    /// than across a submission's commit, which would let only one
-    /// submission reach the disk at a time.
+    /// The next number of `year`'s reference sequence: one statement that
+    /// commits on its own, on a connection that does not wait for the WAL
+    /// flush (`synchronous_commit = off`), so that the counter row is
+    /// locked for microseconds rather than across a submission's commit,
+    /// which would let only one submission reach the disk at a time.
     ///
-    /// That transaction commits without waiting for its WAL flush
-    /// (`synchronous_commit = off`): it is safe because a number only counts
-    /// once a submission using it commits, and that commit's flush carries
-    /// this earlier one with it. A crash can lose an increment only when no
-    /// submission that used it committed. Numbers stay unique and
-    /// increasing; a submission that fails after drawing one leaves a gap.
+    /// That is safe because a number only counts once a submission using it
+    /// commits, and that commit's flush carries this earlier one with it. A
+    /// crash can lose an increment only when no submission that used it
+    /// committed. Numbers stay unique and increasing; a submission that
+    /// fails after drawing one leaves a gap.
     async fn next_reference(&self, year: i32) -> Result<i64, StoreError> {
-        let mut tx = self.begin().await?;
-        sqlx::query("SET LOCAL synchronous_commit = off")
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
-        let seq: i64 = sqlx::query_scalar(
+        sqlx::query_scalar(
             "INSERT INTO reference_counters (year, last) VALUES ($1, 1) \
              ON CONFLICT (year) DO UPDATE SET last = reference_counters.last + 1 RETURNING last",
         )
         .bind(year)
-        .fetch_one(&mut *tx)
+        .fetch_one(self.unflushed())
         .await
-        .map_err(map_err)?;
-        tx.commit().await.map_err(map_err)?;
-        Ok(seq)
+        .map_err(map_err)
+    }
+}
+
+/// The key's record of a request whose answer is kept with its change.
+struct KeyRecord {
+    account: Option<Uuid>,
+    key: Option<String>,
+    fingerprint: Option<Vec<u8>>,
+    status: Option<i16>,
+    headers: Option<Value>,
+    body: Option<Vec<u8>>,
+    expires_at: Option<time::OffsetDateTime>,
+}
+
+impl KeyRecord {
+    fn none() -> Self {
+        Self {
+            account: None,
+            key: None,
+            fingerprint: None,
+            status: None,
+            headers: None,
+            body: None,
+            expires_at: None,
+        }
+    }
+
+    fn of(
+        answer: Option<&store::KeptAnswer<'_, ClaimRecord>>,
+        record: &ClaimRecord,
+    ) -> Result<Self, StoreError> {
+        let Some(answer) = answer else {
+            return Ok(Self::none());
+        };
+        let response = (answer.render)(record)?;
+        Ok(Self {
+            account: Some(answer.account.0),
+            key: Some(answer.key.to_owned()),
+            fingerprint: Some(answer.fingerprint.to_vec()),
+            status: Some(i16::try_from(response.status).map_err(StoreError::internal)?),
+            headers: Some(store::KeptAnswer::<ClaimRecord>::headers_json(&response)),
+            body: Some(response.body),
+            expires_at: Some(answer.expires_at()),
+        })
+    }
+}
+
+/// Filing a claim, one statement: the key's record (if the answer is kept
+/// with the change; the claim goes in only if the key was not recorded
+/// before), the claim (unless this key filed one already), its audit
+/// entry, the key's effect (when the key was taken beforehand) and the
+/// count. $1-$19 the claim, $20-$31 the audit entry, $32-$38 the key.
+const CREATE_CLAIM: &str = "WITH prior AS ( \
+       SELECT id FROM claims WHERE $18::text IS NOT NULL AND filed_by = $2 AND idempotency_key = $18), \
+     kept AS ( \
+       INSERT INTO idempotency_keys (account_id, idempotency_key, fingerprint, state, response_status, \
+         response_headers, response_body, created_at, locked_until, expires_at, effect_type, effect_id) \
+       SELECT $32, $33, $34, 'completed', $35, $36, $37, $16, $16, $38, 'claim', $1::text \
+       WHERE $33::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM prior) \
+       ON CONFLICT DO NOTHING RETURNING 1), \
+     claim AS ( \
+       INSERT INTO claims (id, filed_by, status, category, sensitive, content, sealed, sealed_key_id, \
+         claimant_name, claimant_search, claimant_key, region, incident_from, incident_to, totals, created_at, \
+         updated_at, idempotency_key, contact_email, language) \
+       SELECT $1, $2, 'draft', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $16, $16, $18, $19, $15 \
+       WHERE NOT EXISTS (SELECT 1 FROM prior) AND ($33::text IS NULL OR EXISTS (SELECT 1 FROM kept)) \
+       RETURNING id), \
+     audit AS ( \
+       INSERT INTO audit_log (id, at, actor, actor_role, on_behalf_of, action, target_type, target_id, \
+         summary, reason, request_id, idempotency_key) \
+       SELECT $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31 FROM claim), \
+     effect AS ( \
+       UPDATE idempotency_keys SET effect_type = 'claim', effect_id = $1::text \
+       WHERE account_id = $22 AND idempotency_key = $31 AND state = 'in_flight' AND effect_type IS NULL \
+         AND EXISTS (SELECT 1 FROM claim)), \
+     counts AS ( \
+       INSERT INTO claim_counts (status, category, region, month, count, shard) \
+       SELECT 'draft', coalesce($3, ''), coalesce($11, ''), '', 1, pg_backend_pid() % 16 FROM claim \
+       ON CONFLICT (status, category, region, month, shard) \
+       DO UPDATE SET count = claim_counts.count + excluded.count) \
+     SELECT (SELECT count(*) FROM claim) AS created, (SELECT id FROM prior) AS prior";
+
+/// Submitting a claim without duplicate flags, one statement: the status
+/// change with the version check, the lookup keys, the audit entry, the
+/// webhook event and its deliveries, the claimant's notice, the counts, and
+/// the key's record or effect. If the key's record cannot go in (recorded
+/// before), the statement aborts itself (`redress_abort`) and nothing of it
+/// stands. $1 id, $2 expected version, $3 reference, $4 now, $5 keys JSON,
+/// $6 flagged, $7 index keys, $8-$19 the audit entry, $20-$22 the webhook
+/// event (id, payload, sensitive), $23 notice id, $24-$28 count cells,
+/// $29-$35 the key.
+const SUBMIT_CLAIM: &str = "WITH upd AS ( \
+       UPDATE claims SET status = 'submitted', reference = $3, submitted_at = $4, updated_at = $4, \
+         duplicate_keys = $5, duplicate_flagged = $6, version = version + 1 \
+       WHERE id = $1 AND status = 'draft' AND version = $2 \
+       RETURNING id, email_notices, contact_email, language), \
+     kept AS ( \
+       INSERT INTO idempotency_keys (account_id, idempotency_key, fingerprint, state, response_status, \
+         response_headers, response_body, created_at, locked_until, expires_at, effect_type, effect_id) \
+       SELECT $29, $30, $31, 'completed', $32, $33, $34, $4, $4, $35, 'claim', $1::text FROM upd \
+       WHERE $30::text IS NOT NULL ON CONFLICT DO NOTHING RETURNING 1), \
+     keys AS ( \
+       INSERT INTO claim_keys (key, claim_id) SELECT k, $1 FROM unnest($7::text[]) AS k \
+       WHERE EXISTS (SELECT 1 FROM upd) ON CONFLICT DO NOTHING), \
+     audit AS ( \
+       INSERT INTO audit_log (id, at, actor, actor_role, on_behalf_of, action, target_type, target_id, \
+         summary, reason, request_id, idempotency_key) \
+       SELECT $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19 FROM upd), \
+     effect AS ( \
+       UPDATE idempotency_keys SET effect_type = 'claim', effect_id = $1::text \
+       WHERE account_id = $10 AND idempotency_key = $19 AND state = 'in_flight' AND effect_type IS NULL \
+         AND EXISTS (SELECT 1 FROM upd)), \
+     event AS ( \
+       INSERT INTO webhook_events (id, event_type, payload, created_at) \
+       SELECT $20, 'claim.submitted', $21, $4 FROM upd RETURNING id), \
+     deliveries AS ( \
+       INSERT INTO webhook_deliveries (event_id, subscription_id, next_attempt_at, created_at) \
+       SELECT ev.id, s.id, $4, $4 FROM event ev, webhook_subscription_events e \
+       JOIN webhook_subscriptions s ON s.id = e.subscription_id \
+       WHERE e.event_type = 'claim.submitted' AND s.enabled AND (NOT $22 OR s.include_sensitive)), \
+     notice AS ( \
+       INSERT INTO notices (id, claim_id, recipient, language, kind, reference, created_at, next_attempt_at) \
+       SELECT $23, id, contact_email, language, 'submitted', $3, $4, $4 FROM upd \
+       WHERE email_notices AND contact_email IS NOT NULL), \
+     counts AS ( \
+       INSERT INTO claim_counts (status, category, region, month, count, shard) \
+       SELECT s, c, r, m, n, pg_backend_pid() % 16 \
+       FROM unnest($24::text[], $25::text[], $26::text[], $27::text[], $28::bigint[]) \
+         WITH ORDINALITY AS t(s, c, r, m, n, o) \
+       WHERE EXISTS (SELECT 1 FROM upd) ORDER BY o \
+       ON CONFLICT (status, category, region, month, shard) \
+       DO UPDATE SET count = claim_counts.count + excluded.count) \
+     SELECT CASE WHEN $30::text IS NOT NULL AND (SELECT count(*) FROM upd) <> (SELECT count(*) FROM kept) \
+       THEN redress_abort('the idempotency key was recorded before') \
+       ELSE (SELECT count(*) FROM upd)::integer END AS submitted";
+
+impl PostgresStore {
+    /// A submission's duplicate flags, and the earlier claims marked as
+    /// probable duplicates too. Each earlier claim is locked only if it was
+    /// not flagged already, and in id order, so that two submissions
+    /// flagging overlapping sets of earlier claims cannot deadlock on them.
+    async fn flag_duplicates(
+        tx: &mut sqlx::Transaction<'static, Postgres>,
+        id: ClaimId,
+        submission: &Submission,
+        now: time::OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        for flag in &submission.flags {
+            sqlx::query(
+                "INSERT INTO duplicate_flags (id, claim_id, other_claim_id, reason, matched, raised_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(DuplicateFlagId::new().0)
+            .bind(id.0)
+            .bind(flag.other_claim.0)
+            .bind(serde_json::to_value(flag.reason).ok().and_then(|v| v.as_str().map(str::to_owned)))
+            .bind(&flag.matched)
+            .bind(now)
+            .execute(&mut **tx)
+            .await
+            .map_err(map_err)?;
+        }
+        let mut others: Vec<Uuid> = submission.flags.iter().map(|f| f.other_claim.0).collect();
+        others.sort_unstable();
+        others.dedup();
+        for other in others {
+            sqlx::query(
+                "UPDATE claims SET duplicate_flagged = true WHERE id = $1 AND NOT duplicate_flagged",
+            )
+            .bind(other)
+            .execute(&mut **tx)
+            .await
+            .map_err(map_err)?;
+        }
+        Ok(())
     }
 }
 
 #[async_trait]
 impl ClaimStore for PostgresStore {
+    fn catalogue_epoch(&self) -> Option<store::ChangeEpoch> {
+        PostgresStore::catalogue_epoch(self)
+    }
+
     async fn seed_catalogue(
         &self,
         categories: &[Category],
@@ -180,7 +352,9 @@ impl ClaimStore for PostgresStore {
             };
             self.audit(&mut tx, &AuditContext::system(), change).await?;
         }
-        tx.commit().await.map_err(map_err)
+        tx.commit().await.map_err(map_err)?;
+        self.catalogue_changed();
+        Ok(())
     }
 
     async fn categories(&self) -> Result<Vec<CategoryRecord>, StoreError> {
@@ -257,6 +431,7 @@ impl ClaimStore for PostgresStore {
             .await
             .map_err(map_err)?;
         tx.commit().await.map_err(map_err)?;
+        self.catalogue_changed();
         category_from_row(&row).map_err(map_err)
     }
 
@@ -283,62 +458,99 @@ impl ClaimStore for PostgresStore {
         ctx: &AuditContext,
         filed_by: AccountId,
         draft: DraftContent,
+        answer: Option<&store::KeptAnswer<'_, ClaimRecord>>,
     ) -> Result<ClaimRecord, StoreError> {
-        let mut tx = self.begin().await?;
-        if let Some(key) = &ctx.idempotency_key {
-            let existing =
-                sqlx::query("SELECT * FROM claims WHERE filed_by = $1 AND idempotency_key = $2")
-                    .bind(filed_by.0)
-                    .bind(key)
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(map_err)?;
-            if let Some(row) = existing {
-                return claim_from_row(&row).map_err(map_err);
-            }
-        }
         let id = ClaimId::new();
         let now = self.now();
-        let c = &draft.columns;
-        sqlx::query(
-            "INSERT INTO claims (id, filed_by, status, category, sensitive, content, sealed, sealed_key_id, \
-             claimant_name, claimant_search, claimant_key, region, incident_from, incident_to, totals, created_at, \
-             updated_at, idempotency_key, contact_email, language) \
-             VALUES ($1, $2, 'draft', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
-        )
-        .bind(id.0)
-        .bind(filed_by.0)
-        .bind(&c.category)
-        .bind(c.sensitive)
-        .bind(&draft.content)
-        .bind(draft.sealed.as_ref().map(|s| s.bytes.clone()))
-        .bind(draft.sealed.as_ref().map(|s| s.key_id.clone()))
-        .bind(&c.claimant_name)
-        .bind(&c.claimant_search)
-        .bind(&c.claimant_key)
-        .bind(&c.region)
-        .bind(c.incident_from)
-        .bind(c.incident_to)
-        .bind(&c.totals)
-        .bind(now)
-        .bind(now)
-        .bind(&ctx.idempotency_key)
-        .bind(&c.contact_email)
-        .bind(c.language.code())
-        .execute(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        let change = Change {
-            action: "claim.created",
-            target_type: "claim",
-            target_id: id.to_string(),
-            summary: json!({ "category": c.category, "sensitive": c.sensitive }),
+        let c = draft.columns;
+        // The claim as the statement writes it: what the answer is rendered
+        // from, and what is returned.
+        let claim = ClaimRecord {
+            id,
+            filed_by,
+            status: ClaimStatus::Draft,
+            category: c.category,
+            reference: None,
+            sensitive: c.sensitive,
+            content: draft.content,
+            sealed: draft.sealed,
+            claimant_name: c.claimant_name,
+            region: c.region,
+            totals: c.totals,
+            duplicate_flagged: false,
+            recommendation: None,
+            decision: None,
+            submitted_at: None,
+            decided_at: None,
+            created_at: now,
+            updated_at: now,
+            version: 1,
         };
-        self.audit(&mut tx, ctx, change).await?;
-        let claim = Self::load_claim(&mut *tx, id).await?;
-        crate::reports::bump_counts(&mut tx, None, Some(&CountDims::of(&claim))).await?;
-        tx.commit().await.map_err(map_err)?;
-        Ok(claim)
+        let key = KeyRecord::of(answer, &claim)?;
+        let entry = store::AuditEntry::new(
+            ctx,
+            Change {
+                action: "claim.created",
+                target_type: "claim",
+                target_id: id.to_string(),
+                summary: json!({ "category": claim.category, "sensitive": claim.sensitive }),
+            },
+            now,
+        );
+        let row = sqlx::query(CREATE_CLAIM)
+            .bind(id.0)
+            .bind(filed_by.0)
+            .bind(&claim.category)
+            .bind(claim.sensitive)
+            .bind(&claim.content)
+            .bind(claim.sealed.as_ref().map(|s| s.bytes.clone()))
+            .bind(claim.sealed.as_ref().map(|s| s.key_id.clone()))
+            .bind(&claim.claimant_name)
+            .bind(&c.claimant_search)
+            .bind(&c.claimant_key)
+            .bind(&claim.region)
+            .bind(c.incident_from)
+            .bind(c.incident_to)
+            .bind(&claim.totals)
+            .bind(c.language.code())
+            .bind(now)
+            .bind(Option::<Uuid>::None)
+            .bind(&ctx.idempotency_key)
+            .bind(&c.contact_email)
+            .bind(entry.id.0)
+            .bind(entry.at)
+            .bind(entry.actor.map(|a| a.0))
+            .bind(&entry.actor_role)
+            .bind(&entry.on_behalf_of)
+            .bind(&entry.action)
+            .bind(&entry.target_type)
+            .bind(&entry.target_id)
+            .bind(&entry.summary)
+            .bind(&entry.reason)
+            .bind(&entry.request_id)
+            .bind(&entry.idempotency_key)
+            .bind(key.account)
+            .bind(&key.key)
+            .bind(&key.fingerprint)
+            .bind(key.status)
+            .bind(&key.headers)
+            .bind(&key.body)
+            .bind(key.expires_at)
+            .fetch_one(self.pool())
+            .await
+            .map_err(map_err)?;
+        let created: i64 = row.try_get("created").map_err(map_err)?;
+        let prior: Option<Uuid> = row.try_get("prior").map_err(map_err)?;
+        match (created, prior) {
+            (1, _) => Ok(claim),
+            // The answer could not be kept with the change: the key decides.
+            (_, _) if answer.is_some() => Err(StoreError::KeyTaken),
+            // This key filed a claim already (its record since purged).
+            (_, Some(prior)) => Self::load_claim(self.pool(), ClaimId(prior)).await,
+            _ => Err(StoreError::internal(std::io::Error::other(
+                "a claim without a key was not filed",
+            ))),
+        }
     }
 
     async fn claim(&self, id: ClaimId) -> Result<ClaimRecord, StoreError> {
@@ -432,24 +644,17 @@ impl ClaimStore for PostgresStore {
             .unwrap_or(i64::MAX)
             .saturating_mul(100)
             .max(1000);
-        // Two primary-key lookups rather than a join: with statistics that
-        // lag a fast-growing table (a bulk import), the planner would
-        // otherwise hash-join whole tables for a few thousand keys.
-        let ids: Vec<Uuid> = sqlx::query_scalar(
-            "SELECT DISTINCT claim_id FROM claim_keys WHERE key = ANY($1) LIMIT $2",
+        // Primary-key lookups of the ids found (the subquery runs first, as
+        // an init plan) rather than a join: with statistics that lag a
+        // fast-growing table (a bulk import), the planner would otherwise
+        // hash-join whole tables for a few thousand keys.
+        let rows = sqlx::query(
+            "SELECT duplicate_keys FROM claims WHERE id = ANY(ARRAY( \
+             SELECT DISTINCT claim_id FROM claim_keys WHERE key = ANY($1) LIMIT $2)) \
+             AND duplicate_keys IS NOT NULL",
         )
         .bind(keys)
         .bind(limit)
-        .fetch_all(self.pool())
-        .await
-        .map_err(map_err)?;
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let rows = sqlx::query(
-            "SELECT duplicate_keys FROM claims WHERE id = ANY($1) AND duplicate_keys IS NOT NULL",
-        )
-        .bind(&ids)
         .fetch_all(self.pool())
         .await
         .map_err(map_err)?;
@@ -465,10 +670,11 @@ impl ClaimStore for PostgresStore {
     async fn submit_claim(
         &self,
         ctx: &AuditContext,
-        id: ClaimId,
-        expected_version: i64,
+        current: &ClaimRecord,
         submission: Submission,
+        answer: Option<&store::KeptAnswer<'_, ClaimRecord>>,
     ) -> Result<ClaimRecord, StoreError> {
+        let id = current.id;
         let now = self.now();
         let year = now.year();
         let conflict = |status: ClaimStatus, version: i64| {
@@ -478,29 +684,10 @@ impl ClaimStore for PostgresStore {
             ))
         };
         // A claim that cannot be submitted does not use up a number.
-        let (status, version): (String, i64) =
-            sqlx::query_as("SELECT status, version FROM claims WHERE id = $1")
-                .bind(id.0)
-                .fetch_optional(self.pool())
-                .await
-                .map_err(map_err)?
-                .ok_or(StoreError::NotFound)?;
-        if status != "draft" || version != expected_version {
-            return Err(conflict(status_of(&status).map_err(map_err)?, version));
-        }
-        let seq = self.next_reference(year).await?;
-        let mut tx = self.begin().await?;
-        // Concurrent submissions of one claim queue here; the second sees it
-        // submitted (and leaves a gap in the numbers).
-        sqlx::query("SELECT 1 FROM claims WHERE id = $1 FOR UPDATE")
-            .bind(id.0)
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
-        let current = Self::load_claim(&mut *tx, id).await?;
-        if current.status != ClaimStatus::Draft || current.version != expected_version {
+        if current.status != ClaimStatus::Draft {
             return Err(conflict(current.status, current.version));
         }
+        let seq = self.next_reference(year).await?;
         let reference = register::ReferenceNumber::new(
             u16::try_from(year).map_err(StoreError::internal)?,
             u64::try_from(seq).map_err(StoreError::internal)?,
@@ -509,88 +696,131 @@ impl ClaimStore for PostgresStore {
             StoreError::internal(std::io::Error::other("reference number out of range"))
         })?
         .to_string();
+        // The claim as the statement leaves it (the version check makes sure
+        // nothing else changed it since `current` was read).
+        let mut claim = current.clone();
+        claim.status = ClaimStatus::Submitted;
+        claim.reference = Some(reference.clone());
+        claim.submitted_at = Some(now);
+        claim.updated_at = now;
+        claim.duplicate_flagged = !submission.flags.is_empty();
+        claim.version = current.version + 1;
+        let key = KeyRecord::of(answer, &claim)?;
         let keys_json = serde_json::to_value(&submission.keys).map_err(StoreError::internal)?;
-        sqlx::query(
-            "UPDATE claims SET status = 'submitted', reference = $1, submitted_at = $2, updated_at = $3, \
-             duplicate_keys = $4, duplicate_flagged = $5, version = version + 1 WHERE id = $6",
+        let entry = store::AuditEntry::new(
+            ctx,
+            Change {
+                action: "claim.submitted",
+                target_type: "claim",
+                target_id: id.to_string(),
+                summary: json!({
+                    "from": "draft",
+                    "to": "submitted",
+                    "reference": reference,
+                    "duplicate_flags": submission.flags.len(),
+                }),
+            },
+            now,
+        );
+        let event = crate::webhooks::event_payload(
+            "claim.submitted",
+            &json!({
+                "claim_id": id, "reference": reference, "status": "submitted",
+                "category": current.category, "region": current.region,
+            }),
+            now,
+        );
+        let mut cells = [(CountDims::of(current), -1_i64), (CountDims::of(&claim), 1)];
+        cells.sort();
+        let column = |f: fn(&CountDims) -> &String| -> Vec<&str> {
+            cells.iter().map(|(d, _)| f(d).as_str()).collect()
+        };
+        let statement = sqlx::query(SUBMIT_CLAIM)
+            .bind(id.0)
+            .bind(current.version)
+            .bind(&reference)
+            .bind(now)
+            .bind(keys_json)
+            .bind(claim.duplicate_flagged)
+            .bind(submission.keys.index_keys())
+            .bind(entry.id.0)
+            .bind(entry.at)
+            .bind(entry.actor.map(|a| a.0))
+            .bind(&entry.actor_role)
+            .bind(&entry.on_behalf_of)
+            .bind(&entry.action)
+            .bind(&entry.target_type)
+            .bind(&entry.target_id)
+            .bind(&entry.summary)
+            .bind(&entry.reason)
+            .bind(&entry.request_id)
+            .bind(&entry.idempotency_key)
+            .bind(Uuid::now_v7())
+            .bind(event)
+            .bind(current.sensitive)
+            .bind(Uuid::now_v7())
+            .bind(column(|d| &d.status))
+            .bind(column(|d| &d.category))
+            .bind(column(|d| &d.region))
+            .bind(column(|d| &d.month))
+            .bind(cells.iter().map(|(_, n)| *n).collect::<Vec<i64>>())
+            .bind(key.account)
+            .bind(&key.key)
+            .bind(&key.fingerprint)
+            .bind(key.status)
+            .bind(&key.headers)
+            .bind(&key.body)
+            .bind(key.expires_at);
+        let submitted: i32 = if submission.flags.is_empty() {
+            // One statement, committed on its own.
+            statement
+                .fetch_one(self.pool())
+                .await
+                .map_err(map_err)?
+                .try_get("submitted")
+                .map_err(map_err)?
+        } else {
+            // Flags: the earlier claims are marked too, in one transaction.
+            let mut tx = self.begin().await?;
+            Self::flag_duplicates(&mut tx, id, &submission, now).await?;
+            let submitted = statement
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(map_err)?
+                .try_get("submitted")
+                .map_err(map_err)?;
+            if submitted == 1 {
+                tx.commit().await.map_err(map_err)?;
+            }
+            submitted
+        };
+        if submitted == 1 {
+            return Ok(claim);
+        }
+        if answer.is_some() {
+            // Changed meanwhile, perhaps by a retry of this very request:
+            // the key decides.
+            return Err(StoreError::KeyTaken);
+        }
+        let now_is = Self::load_claim(self.pool(), id).await?;
+        Err(conflict(now_is.status, now_is.version))
+    }
+
+    async fn claim_with_evidence_hashes(
+        &self,
+        id: ClaimId,
+    ) -> Result<(ClaimRecord, Vec<String>), StoreError> {
+        let row = sqlx::query(
+            "SELECT c.*, ARRAY(SELECT DISTINCT e.sha256 FROM evidence e WHERE e.claim_id = c.id \
+             ORDER BY 1) AS evidence_hashes FROM claims c WHERE c.id = $1",
         )
-        .bind(&reference)
-        .bind(now)
-        .bind(now)
-        .bind(keys_json)
-        .bind(!submission.flags.is_empty())
         .bind(id.0)
-        .execute(&mut *tx)
+        .fetch_one(self.pool())
         .await
         .map_err(map_err)?;
-        for key in submission.keys.index_keys() {
-            sqlx::query(
-                "INSERT INTO claim_keys (key, claim_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-            )
-            .bind(key)
-            .bind(id.0)
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
-        }
-        for flag in &submission.flags {
-            sqlx::query(
-                "INSERT INTO duplicate_flags (id, claim_id, other_claim_id, reason, matched, raised_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(DuplicateFlagId::new().0)
-            .bind(id.0)
-            .bind(flag.other_claim.0)
-            .bind(serde_json::to_value(flag.reason).ok().and_then(|v| v.as_str().map(str::to_owned)))
-            .bind(&flag.matched)
-            .bind(now)
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
-        }
-        // The earlier claims are probable duplicates too. Each is locked only
-        // if it was not flagged already, and in id order, so that two
-        // submissions flagging overlapping sets of earlier claims cannot
-        // deadlock on them.
-        let mut others: Vec<Uuid> = submission.flags.iter().map(|f| f.other_claim.0).collect();
-        others.sort_unstable();
-        others.dedup();
-        for other in others {
-            sqlx::query(
-                "UPDATE claims SET duplicate_flagged = true WHERE id = $1 AND NOT duplicate_flagged",
-            )
-            .bind(other)
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
-        }
-        let change = Change {
-            action: "claim.submitted",
-            target_type: "claim",
-            target_id: id.to_string(),
-            summary: json!({
-                "from": "draft",
-                "to": "submitted",
-                "reference": reference,
-                "duplicate_flags": submission.flags.len(),
-            }),
-        };
-        self.audit(&mut tx, ctx, change).await?;
-        let event = json!({
-            "claim_id": id, "reference": reference, "status": "submitted",
-            "category": current.category, "region": current.region,
-        });
-        crate::webhooks::outbox(&mut tx, "claim.submitted", event, now, current.sensitive).await?;
-        crate::notices::write(&mut tx, id, NoticeKind::Submitted, now).await?;
-        let claim = Self::load_claim(&mut *tx, id).await?;
-        crate::reports::bump_counts(
-            &mut tx,
-            Some(&CountDims::of(&current)),
-            Some(&CountDims::of(&claim)),
-        )
-        .await?;
-        tx.commit().await.map_err(map_err)?;
-        Ok(claim)
+        let claim = claim_from_row(&row).map_err(map_err)?;
+        let hashes: Vec<String> = row.try_get("evidence_hashes").map_err(map_err)?;
+        Ok((claim, hashes))
     }
 
     async fn change_claim(

@@ -31,7 +31,7 @@ use sqlx::{Postgres, Transaction};
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
-use store::{AuditContext, Backend, Change, CredentialEpoch, StoreError};
+use store::{AuditContext, Backend, Change, ChangeEpoch, StoreError};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
 
@@ -61,7 +61,14 @@ pub struct PostgresStore {
     /// Advanced by this store's own credential changes and by the
     /// notifications of everyone's (migration 0016); live only while the
     /// listener holds its connection. `None` on a read-only store.
-    credentials: Option<(CredentialEpoch, Arc<Listener>)>,
+    credentials: Option<(ChangeEpoch, Arc<Listener>)>,
+    /// Advanced by every change of the catalogue or regions (migration
+    /// 0027), heard by the same listener. `None` on a read-only store.
+    catalogue: Option<ChangeEpoch>,
+    /// Connections for bookkeeping that may commit without waiting for its
+    /// WAL flush (`synchronous_commit = off` for the session): drawing
+    /// reference numbers. See `claims::next_reference`.
+    unflushed: PgPool,
 }
 
 /// The task that listens for credential changes; it stops with the last
@@ -76,12 +83,17 @@ impl Drop for Listener {
 }
 
 const CREDENTIALS_CHANNEL: &str = "redress_credentials";
+const CATALOGUE_CHANNEL: &str = "redress_catalogue";
 
 /// Listens on a connection of its own (not one of the pool's, which would
-/// shrink it), and turns every notification into a new epoch. While the
-/// connection is down the epoch is not live, so nothing is cached that a
-/// missed notification could have made stale.
-async fn listen_for_credential_changes(options: PgConnectOptions, epoch: CredentialEpoch) {
+/// shrink it), and turns every notification into a new epoch of what it is
+/// about. While the connection is down neither epoch is live, so nothing is
+/// cached that a missed notification could have made stale.
+async fn listen_for_changes(
+    options: PgConnectOptions,
+    credentials: ChangeEpoch,
+    catalogue: ChangeEpoch,
+) {
     let own = PgPoolOptions::new()
         .max_connections(1)
         .connect_lazy_with(options);
@@ -89,25 +101,36 @@ async fn listen_for_credential_changes(options: PgConnectOptions, epoch: Credent
     loop {
         let listening = async {
             let mut listener = PgListener::connect_with(&own).await?;
-            listener.listen(CREDENTIALS_CHANNEL).await?;
+            listener
+                .listen_all([CREDENTIALS_CHANNEL, CATALOGUE_CHANNEL])
+                .await?;
             Ok::<_, sqlx::Error>(listener)
         }
         .await;
         match listening {
             Ok(mut listener) => {
-                epoch.set_live(true);
+                credentials.set_live(true);
+                catalogue.set_live(true);
                 if warned {
-                    tracing::info!("listening for credential changes again");
+                    tracing::info!("listening for credential and catalogue changes again");
                     warned = false;
                 }
                 // `try_recv` answers `None` when the connection is lost.
-                while let Ok(Some(_)) = listener.try_recv().await {
-                    epoch.advance();
+                while let Ok(Some(notification)) = listener.try_recv().await {
+                    if notification.channel() == CATALOGUE_CHANNEL {
+                        catalogue.advance();
+                    } else {
+                        credentials.advance();
+                    }
                 }
-                epoch.set_live(false);
+                credentials.set_live(false);
+                catalogue.set_live(false);
             }
             Err(e) if !warned => {
-                tracing::warn!("cannot listen for credential changes: {e}; tokens are not cached");
+                tracing::warn!(
+                    "cannot listen for credential and catalogue changes: {e}; \
+                     tokens and the catalogue are not cached"
+                );
                 warned = true;
             }
             Err(_) => {}
@@ -131,15 +154,27 @@ impl PostgresStore {
             .connect_with(options.clone())
             .await
             .map_err(map_err)?;
+        let unflushed = PgPoolOptions::new()
+            .max_connections(settings.max_connections.div_ceil(4).max(1))
+            .acquire_timeout(settings.acquire_timeout)
+            .connect_lazy_with(options.clone().options([("synchronous_commit", "off")]));
         let mut store = Self {
             pool,
             clock,
             credentials: None,
+            catalogue: None,
+            unflushed,
         };
         store.migrate().await?;
-        let epoch = CredentialEpoch::default();
-        let task = tokio::spawn(listen_for_credential_changes(options, epoch.clone()));
-        store.credentials = Some((epoch, Arc::new(Listener(task))));
+        let credentials = ChangeEpoch::default();
+        let catalogue = ChangeEpoch::default();
+        let task = tokio::spawn(listen_for_changes(
+            options,
+            credentials.clone(),
+            catalogue.clone(),
+        ));
+        store.credentials = Some((credentials, Arc::new(Listener(task))));
+        store.catalogue = Some(catalogue);
         Ok(store)
     }
 
@@ -161,9 +196,11 @@ impl PostgresStore {
             .acquire_timeout(settings.acquire_timeout)
             .connect_lazy_with(options);
         Ok(Self {
+            unflushed: pool.clone(),
             pool,
             clock,
             credentials: None,
+            catalogue: None,
         })
     }
 
@@ -189,8 +226,28 @@ impl PostgresStore {
         }
     }
 
+    /// After a commit that changed the catalogue: this instance forgets at
+    /// once, without waiting for its own notification.
+    pub(crate) fn catalogue_changed(&self) {
+        if let Some(epoch) = &self.catalogue {
+            epoch.advance();
+        }
+    }
+
+    pub(crate) fn catalogue_epoch(&self) -> Option<ChangeEpoch> {
+        self.catalogue.clone()
+    }
+
+    pub(crate) const fn unflushed(&self) -> &PgPool {
+        &self.unflushed
+    }
+
+    /// The time, to the microsecond: what `timestamptz` keeps, so that a
+    /// record built in memory equals the one read back.
     pub(crate) fn now(&self) -> time::OffsetDateTime {
-        self.clock.now()
+        let now = self.clock.now();
+        now.replace_nanosecond(now.nanosecond() / 1_000 * 1_000)
+            .unwrap_or(now)
     }
 
     pub(crate) async fn begin(&self) -> Result<Transaction<'static, Postgres>, StoreError> {
@@ -254,6 +311,9 @@ impl store::Store for PostgresStore {
 pub(crate) fn map_err(e: sqlx::Error) -> StoreError {
     match e {
         sqlx::Error::RowNotFound => StoreError::NotFound,
+        // `redress_abort` (migration 0027): the statement's idempotency key
+        // was recorded before.
+        sqlx::Error::Database(db) if db.code().as_deref() == Some("RDK01") => StoreError::KeyTaken,
         sqlx::Error::Database(db) if db.is_unique_violation() || db.is_foreign_key_violation() => {
             StoreError::Conflict(db.message().to_owned())
         }
@@ -286,11 +346,11 @@ mod tests {
 
     use kernel::Role;
     use std::time::Duration;
-    use store::{AccountStatus, AccountStore, AuditContext, CredentialEpoch, NewAccount, NewToken};
+    use store::{AccountStatus, AccountStore, AuditContext, ChangeEpoch, NewAccount, NewToken};
 
     /// Waits until the epoch is live and differs from `from` (a
     /// notification crossed instances), or panics after 20 s.
-    async fn moved(epoch: &CredentialEpoch, from: Option<u64>, what: &str) -> u64 {
+    async fn moved(epoch: &ChangeEpoch, from: Option<u64>, what: &str) -> u64 {
         for _ in 0..400 {
             if let Some(now) = epoch.current()
                 && Some(now) != from
@@ -375,5 +435,39 @@ mod tests {
             .await
             .expect("reactivate");
         moved(&epoch, Some(after_cut), "a change after the reconnection").await;
+    }
+
+    #[tokio::test]
+    async fn catalogue_changes_reach_every_instance_and_changes_by_hand_too() {
+        use store::ClaimStore;
+        let Some((one, db)) = fresh().await else {
+            return;
+        };
+        let other = db.store().await;
+        let epoch = ClaimStore::catalogue_epoch(&other).expect("a read-write store has an epoch");
+        let start = moved(&epoch, None, "connecting").await;
+        let ctx = AuditContext::system();
+        let mut category = register::seed::categories().expect("seed")[0].clone();
+        category.code = register::CategoryCode::parse("C9.99").expect("code");
+        // The instance that writes forgets before it answers.
+        let mine = ClaimStore::catalogue_epoch(&one).expect("epoch").current();
+        one.put_category(&ctx, &category, None).await.expect("put");
+        assert_ne!(
+            ClaimStore::catalogue_epoch(&one).expect("epoch").current(),
+            mine
+        );
+        // The other hears of it.
+        let after_put = moved(&epoch, Some(start), "a new category").await;
+        // A region renamed by hand, outside Redress.
+        sqlx::query("UPDATE regions SET name_en = name_en || '' WHERE code = 'UA-32'")
+            .execute(one.pool())
+            .await
+            .expect("by hand");
+        let after_hand = moved(&epoch, Some(after_put), "an update by hand").await;
+        // Nothing else moves it.
+        let credentials = other.credential_epoch().expect("epoch");
+        assert!(credentials.current().is_some());
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(epoch.current(), Some(after_hand));
     }
 }

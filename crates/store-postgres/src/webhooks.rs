@@ -20,6 +20,15 @@ use uuid::Uuid;
 
 /// Appends an event to the outbox inside the caller's transaction, with a
 /// delivery for every enabled subscription to its type.
+/// The payload of a webhook event as delivered.
+pub(crate) fn event_payload(event_type: &str, data: &Value, now: OffsetDateTime) -> Value {
+    json!({
+        "type": event_type,
+        "timestamp": now.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+        "data": data,
+    })
+}
+
 pub(crate) async fn outbox(
     tx: &mut Transaction<'static, Postgres>,
     event_type: &str,
@@ -28,11 +37,7 @@ pub(crate) async fn outbox(
     sensitive: bool,
 ) -> Result<(), StoreError> {
     let id = Uuid::now_v7();
-    let payload = json!({
-        "type": event_type,
-        "timestamp": now.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
-        "data": data,
-    });
+    let payload = event_payload(event_type, &data, now);
     sqlx::query(
         "INSERT INTO webhook_events (id, event_type, payload, created_at) VALUES ($1, $2, $3, $4)",
     )

@@ -116,6 +116,10 @@ impl SqliteStore {
 
 #[async_trait]
 impl ClaimStore for SqliteStore {
+    fn catalogue_epoch(&self) -> Option<store::ChangeEpoch> {
+        Some(SqliteStore::catalogue_epoch(self))
+    }
+
     async fn seed_catalogue(
         &self,
         categories: &[Category],
@@ -163,7 +167,9 @@ impl ClaimStore for SqliteStore {
             };
             self.audit(&mut tx, &AuditContext::system(), change).await?;
         }
-        tx.commit().await.map_err(map_err)
+        tx.commit().await.map_err(map_err)?;
+        self.catalogue_changed();
+        Ok(())
     }
 
     async fn categories(&self) -> Result<Vec<CategoryRecord>, StoreError> {
@@ -240,6 +246,7 @@ impl ClaimStore for SqliteStore {
             .await
             .map_err(map_err)?;
         tx.commit().await.map_err(map_err)?;
+        self.catalogue_changed();
         category_from_row(&row).map_err(map_err)
     }
 
@@ -266,8 +273,10 @@ impl ClaimStore for SqliteStore {
         ctx: &AuditContext,
         filed_by: AccountId,
         draft: DraftContent,
+        answer: Option<&store::KeptAnswer<'_, ClaimRecord>>,
     ) -> Result<ClaimRecord, StoreError> {
         let mut tx = self.begin().await?;
+        Self::key_free(&mut tx, answer).await?;
         if let Some(key) = &ctx.idempotency_key {
             let existing =
                 sqlx::query("SELECT * FROM claims WHERE filed_by = ? AND idempotency_key = ?")
@@ -277,6 +286,10 @@ impl ClaimStore for SqliteStore {
                     .await
                     .map_err(map_err)?;
             if let Some(row) = existing {
+                if answer.is_some() {
+                    // The key filed a claim already: the key decides.
+                    return Err(StoreError::KeyTaken);
+                }
                 return claim_from_row(&row).map_err(map_err);
             }
         }
@@ -320,6 +333,7 @@ impl ClaimStore for SqliteStore {
         self.audit(&mut tx, ctx, change).await?;
         let claim = Self::load_claim(&mut *tx, id).await?;
         crate::reports::bump_counts(&mut tx, None, Some(&CountDims::of(&claim))).await?;
+        Self::keep_answer(&mut tx, answer, &claim, ("claim", id.to_string())).await?;
         tx.commit().await.map_err(map_err)?;
         Ok(claim)
     }
@@ -436,15 +450,22 @@ impl ClaimStore for SqliteStore {
     async fn submit_claim(
         &self,
         ctx: &AuditContext,
-        id: ClaimId,
-        expected_version: i64,
+        current: &ClaimRecord,
         submission: Submission,
+        answer: Option<&store::KeptAnswer<'_, ClaimRecord>>,
     ) -> Result<ClaimRecord, StoreError> {
+        let (id, expected_version) = (current.id, current.version);
         let now = self.now();
         let year = now.year();
         let mut tx = self.begin().await?;
+        Self::key_free(&mut tx, answer).await?;
         let current = Self::load_claim(&mut *tx, id).await?;
         if current.status != ClaimStatus::Draft || current.version != expected_version {
+            if answer.is_some() {
+                // Changed meanwhile, perhaps by a retry of this very
+                // request: the key decides.
+                return Err(StoreError::KeyTaken);
+            }
             return Err(StoreError::Conflict(format!(
                 "claim is {} at version {}",
                 status_text(current.status),
@@ -541,8 +562,32 @@ impl ClaimStore for SqliteStore {
             Some(&CountDims::of(&claim)),
         )
         .await?;
+        Self::keep_answer(&mut tx, answer, &claim, ("claim", id.to_string())).await?;
         tx.commit().await.map_err(map_err)?;
         Ok(claim)
+    }
+
+    async fn claim_with_evidence_hashes(
+        &self,
+        id: ClaimId,
+    ) -> Result<(ClaimRecord, Vec<String>), StoreError> {
+        let row = sqlx::query(
+            "SELECT c.*, (SELECT json_group_array(sha256) FROM (SELECT DISTINCT e.sha256 \
+             FROM evidence e WHERE e.claim_id = c.id ORDER BY 1)) AS evidence_hashes \
+             FROM claims c WHERE c.id = ?",
+        )
+        .bind(id.0)
+        .fetch_one(self.reader())
+        .await
+        .map_err(map_err)?;
+        let claim = claim_from_row(&row).map_err(map_err)?;
+        let hashes: Vec<String> = json_col(&row, "evidence_hashes")
+            .map_err(map_err)?
+            .map(serde_json::from_value)
+            .transpose()
+            .map_err(StoreError::internal)?
+            .unwrap_or_default();
+        Ok((claim, hashes))
     }
 
     async fn change_claim(

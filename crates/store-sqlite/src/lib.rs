@@ -44,6 +44,10 @@ pub struct SqliteStore {
     write: SqlitePool,
     read: SqlitePool,
     clock: Arc<dyn Clock>,
+    /// Advanced by this store's own changes of the catalogue and regions;
+    /// always live. Another process writing the same file is not heard of:
+    /// the cache's time bound (`app::catalogue::CACHE_BOUND`) covers it.
+    catalogue: store::ChangeEpoch,
 }
 
 impl SqliteStore {
@@ -73,7 +77,14 @@ impl SqliteStore {
             .connect_with(options.read_only(true).pragma("cache_size", "-8192"))
             .await
             .map_err(map_err)?;
-        let store = Self { write, read, clock };
+        let catalogue = store::ChangeEpoch::default();
+        catalogue.set_live(true);
+        let store = Self {
+            write,
+            read,
+            clock,
+            catalogue,
+        };
         store.migrate().await?;
         Ok(store)
     }
@@ -119,6 +130,80 @@ impl SqliteStore {
 
     pub(crate) fn now(&self) -> time::OffsetDateTime {
         self.clock.now()
+    }
+
+    /// After a commit that changed the catalogue or regions.
+    pub(crate) fn catalogue_changed(&self) {
+        self.catalogue.advance();
+    }
+
+    pub(crate) fn catalogue_epoch(&self) -> store::ChangeEpoch {
+        self.catalogue.clone()
+    }
+
+    /// `KeyTaken` if the key of `answer` is recorded already: checked
+    /// first, under the writer lock, so that a retry does no work.
+    pub(crate) async fn key_free(
+        tx: &mut Transaction<'static, Sqlite>,
+        answer: Option<&store::KeptAnswer<'_, store::claims::ClaimRecord>>,
+    ) -> Result<(), StoreError> {
+        let Some(answer) = answer else {
+            return Ok(());
+        };
+        let recorded: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM idempotency_keys WHERE account_id = ? AND idempotency_key = ?",
+        )
+        .bind(answer.account.0)
+        .bind(answer.key)
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(map_err)?;
+        match recorded {
+            Some(_) => Err(StoreError::KeyTaken),
+            None => Ok(()),
+        }
+    }
+
+    /// Records `answer` under its key, completed, in the change's
+    /// transaction: the writer lock makes the check and the insert one
+    /// step. `KeyTaken` (and the transaction, dropped, rolls back) if the
+    /// key is recorded already.
+    pub(crate) async fn keep_answer(
+        tx: &mut Transaction<'static, Sqlite>,
+        answer: Option<&store::KeptAnswer<'_, store::claims::ClaimRecord>>,
+        record: &store::claims::ClaimRecord,
+        effect: (&str, String),
+    ) -> Result<(), StoreError> {
+        let Some(answer) = answer else {
+            return Ok(());
+        };
+        let response = (answer.render)(record)?;
+        let now = time_text::encode(answer.now);
+        let inserted = sqlx::query(
+            "INSERT INTO idempotency_keys (account_id, idempotency_key, fingerprint, state, \
+             response_status, response_headers, response_body, created_at, locked_until, expires_at, \
+             effect_type, effect_id) VALUES (?, ?, ?, 'completed', ?, ?, ?, ?, ?, ?, ?, ?) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(answer.account.0)
+        .bind(answer.key)
+        .bind(&answer.fingerprint[..])
+        .bind(i64::from(response.status))
+        .bind(store::KeptAnswer::<store::claims::ClaimRecord>::headers_json(&response).to_string())
+        .bind(&response.body)
+        .bind(&now)
+        .bind(&now)
+        .bind(time_text::encode(answer.expires_at()))
+        .bind(effect.0)
+        .bind(effect.1)
+        .execute(&mut **tx)
+        .await
+        .map_err(map_err)?;
+        if inserted.rows_affected() == 1 {
+            Ok(())
+        } else {
+            Err(StoreError::KeyTaken)
+        }
     }
 
     pub(crate) async fn begin(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {

@@ -101,13 +101,15 @@ impl TokenRecord {
     }
 }
 
-/// When credentials read earlier may no longer hold: it advances whenever
-/// a token is revoked or an account changes, on this instance or on any
-/// other that shares the database, and while the store cannot hear about
-/// such changes it is not live. Whoever caches a token keeps it only for
-/// the epoch it was read in, and caches nothing while the epoch is not live.
+/// When something read earlier may no longer hold: it advances whenever
+/// what it watches changes (credentials: a token revoked or an account
+/// changed; the catalogue: a category or region written), on this instance
+/// or on any other that shares the database, and while the store cannot
+/// hear about such changes it is not live. Whoever caches keeps an entry
+/// only for the epoch it was read in, and caches nothing while the epoch is
+/// not live.
 #[derive(Clone, Debug, Default)]
-pub struct CredentialEpoch(Arc<EpochState>);
+pub struct ChangeEpoch(Arc<EpochState>);
 
 #[derive(Debug, Default)]
 struct EpochState {
@@ -115,7 +117,7 @@ struct EpochState {
     live: AtomicBool,
 }
 
-impl CredentialEpoch {
+impl ChangeEpoch {
     /// The current epoch, or `None` while changes could go unheard.
     pub fn current(&self) -> Option<u64> {
         // The value first: `set_live` advances it on both sides of every
@@ -142,7 +144,7 @@ impl CredentialEpoch {
 pub trait AccountStore {
     /// The epoch of credentials, if this store can tell when they change
     /// (PostgreSQL, through `LISTEN`); `None` means nothing may be cached.
-    fn credential_epoch(&self) -> Option<CredentialEpoch> {
+    fn credential_epoch(&self) -> Option<ChangeEpoch> {
         None
     }
 
@@ -207,11 +209,11 @@ pub trait AccountStore {
 
 #[cfg(test)]
 mod tests {
-    use super::CredentialEpoch;
+    use super::ChangeEpoch;
 
     #[test]
     fn an_epoch_is_only_usable_while_live_and_never_repeats_across_a_switch() {
-        let epoch = CredentialEpoch::default();
+        let epoch = ChangeEpoch::default();
         assert_eq!(epoch.current(), None, "not live until the store listens");
         epoch.set_live(true);
         let first = epoch.current().expect("live");

@@ -1,7 +1,7 @@
 //! The Register's records: the category catalogue, claims and their
 //! workflow, duplicate flags, and messages between staff and claimants.
 
-use crate::{AuditContext, StoreError};
+use crate::{AuditContext, ChangeEpoch, KeptAnswer, StoreError};
 use kernel::id::AccountId;
 use kernel::{Page, PageRequest};
 use register::{
@@ -204,6 +204,12 @@ pub trait ClaimStore {
         regions: &[Region],
     ) -> Result<(), StoreError>;
 
+    /// When the catalogue (categories and regions) read earlier may no
+    /// longer hold; `None` means it may not be kept in memory.
+    fn catalogue_epoch(&self) -> Option<ChangeEpoch> {
+        None
+    }
+
     async fn categories(&self) -> Result<Vec<CategoryRecord>, StoreError>;
 
     async fn category(&self, code: &str) -> Result<CategoryRecord, StoreError>;
@@ -218,13 +224,17 @@ pub trait ClaimStore {
 
     async fn regions(&self) -> Result<Vec<Region>, StoreError>;
 
-    /// Creates a draft. With an idempotency key in `ctx`, a second call with
-    /// the same key returns the first draft (`Conflict` is never returned for it).
+    /// Creates a draft, in one transaction with its audit entry and counts.
+    /// With an idempotency key in `ctx`, a second call with the same key
+    /// returns the first draft (`Conflict` is never returned for it). With
+    /// `answer`, the key is recorded with the answer in the same commit, or
+    /// nothing is done and `KeyTaken` answered (see [`KeptAnswer`]).
     async fn create_claim(
         &self,
         ctx: &AuditContext,
         filed_by: AccountId,
         draft: DraftContent,
+        answer: Option<&KeptAnswer<'_, ClaimRecord>>,
     ) -> Result<ClaimRecord, StoreError>;
 
     async fn claim(&self, id: ClaimId) -> Result<ClaimRecord, StoreError>;
@@ -242,16 +252,28 @@ pub trait ClaimStore {
     async fn duplicate_candidates(&self, keys: &[String])
     -> Result<Vec<DuplicateKeys>, StoreError>;
 
-    /// Submits a draft: allocates the year's next reference number (no gaps,
-    /// no repeats, whatever the concurrency), stores the lookup keys and the
-    /// duplicate flags, and moves the claim to `submitted`.
+    /// Submits the draft `current` (as read, at its version): allocates the
+    /// year's next reference number (no repeats, whatever the concurrency;
+    /// a failed submission may leave a gap), stores the lookup keys and the
+    /// duplicate flags, and moves the claim to `submitted`, in one
+    /// transaction with its audit entry, webhook event, notice and counts.
+    /// `Conflict` if the claim is no longer a draft at `current.version`.
+    /// With `answer`, the key is recorded with the answer in the same
+    /// commit, or nothing is done and `KeyTaken` answered.
     async fn submit_claim(
         &self,
         ctx: &AuditContext,
-        id: ClaimId,
-        expected_version: i64,
+        current: &ClaimRecord,
         submission: Submission,
+        answer: Option<&KeptAnswer<'_, ClaimRecord>>,
     ) -> Result<ClaimRecord, StoreError>;
+
+    /// A claim with the distinct SHA-256 hashes of its evidence files,
+    /// sorted: what a submission decides on, in one read.
+    async fn claim_with_evidence_hashes(
+        &self,
+        id: ClaimId,
+    ) -> Result<(ClaimRecord, Vec<String>), StoreError>;
 
     /// Moves a claim from `change.from` to `change.to` if it is still there
     /// (and at `expected_version` when given); `Conflict` otherwise.

@@ -16,6 +16,12 @@ pub enum StoreError {
     Unavailable(#[source] Cause),
     #[error("storage failure")]
     Internal(#[source] Cause),
+    /// A change asked to keep its answer under an idempotency key
+    /// ([`crate::KeptAnswer`]) found the key already recorded: nothing was
+    /// changed, and the key's record decides the answer (a replay, a
+    /// request still in flight, a key reused for another request).
+    #[error("idempotency key already recorded")]
+    KeyTaken,
 }
 
 impl StoreError {

@@ -33,6 +33,47 @@ pub struct StoredResponse {
     pub body: Vec<u8>,
 }
 
+/// The answer of a change kept in the change's own transaction: the key is
+/// recorded completed, with the answer rendered from the changed record,
+/// in the same commit as the change. One commit instead of three (the key
+/// taken, the change, the answer kept), and nothing for a crash to split:
+/// either the change and its answer are both there, or neither is.
+///
+/// The store inserts the key only if it is absent; if it is there already
+/// (a retry, a concurrent duplicate, an expired record not yet purged) the
+/// change is not made and the store answers [`StoreError::KeyTaken`]: the
+/// caller then takes the key the usual way ([`IdempotencyStore::begin_request`]).
+/// `R` is the record the answer is rendered from.
+pub struct KeptAnswer<'a, R> {
+    pub account: AccountId,
+    pub key: &'a str,
+    pub fingerprint: &'a [u8; 32],
+    pub now: OffsetDateTime,
+    /// Renders the answer from the record as it will be committed.
+    pub render: &'a (dyn Fn(&R) -> Result<StoredResponse, StoreError> + Send + Sync),
+}
+
+impl<R> std::fmt::Debug for KeptAnswer<'_, R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeptAnswer")
+            .field("account", &self.account)
+            .field("key", &self.key)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<R> KeptAnswer<'_, R> {
+    /// When the record expires: [`KEY_RETENTION`] after first use.
+    pub fn expires_at(&self) -> OffsetDateTime {
+        self.now + KEY_RETENTION
+    }
+
+    /// The answer's headers as kept (a JSON array of name/value pairs).
+    pub fn headers_json(response: &StoredResponse) -> serde_json::Value {
+        serde_json::to_value(&response.headers).unwrap_or_else(|_| serde_json::json!([]))
+    }
+}
+
 /// What to do with a request that carries a key.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Begin {

@@ -37,7 +37,7 @@ pub use self::ratification::{
     Refused, StoredConventionEvent,
 };
 pub use accounts::{
-    Account, AccountStatus, AccountStore, CredentialEpoch, NewAccount, NewToken, TokenRecord,
+    Account, AccountStatus, AccountStore, ChangeEpoch, NewAccount, NewToken, TokenRecord,
 };
 pub use audit::{AuditContext, AuditEntry, AuditFilter, AuditStore, Change};
 pub use cases::CaseStore;
@@ -45,7 +45,7 @@ pub use claims::ClaimStore;
 pub use decisions::DecisionStore;
 pub use error::StoreError;
 pub use evidence::{EvidenceId, EvidenceRecord, EvidenceStore, NewEvidence};
-pub use idempotency::{Begin, IdempotencyStore, KEY_RETENTION, StoredResponse};
+pub use idempotency::{Begin, IdempotencyStore, KEY_RETENTION, KeptAnswer, StoredResponse};
 pub use imports::ImportStore;
 pub use notifications::NotificationStore;
 pub use reports::ReportStore;

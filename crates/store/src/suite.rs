@@ -40,6 +40,7 @@ macro_rules! behaviour_suite {
             idempotency_expired_lease_is_taken_over,
             idempotency_keys_expire_after_retention,
             idempotency_keys_know_a_committed_change,
+            an_intake_answer_is_kept_in_the_changes_own_commit,
             evidence_round_trip,
             evidence_only_while_the_claim_accepts_it,
             audit_chain_links_every_entry,
@@ -825,6 +826,144 @@ pub async fn idempotency_expired_lease_is_taken_over(store: &dyn Store) {
 /// A change made under a key is recorded on the key in the change's own
 /// transaction, so that a retry after a crash between the change's commit
 /// and its kept answer learns of the change instead of making it again.
+/// Filing and submitting with a [`crate::KeptAnswer`]: the key is recorded
+/// with the answer in the change's commit, the record returned is the one
+/// stored, and a key recorded before stops the change whole.
+pub async fn an_intake_answer_is_kept_in_the_changes_own_commit(store: &dyn Store) {
+    use crate::{Begin, KeptAnswer, StoredResponse};
+    let a = store
+        .create_account(&ctx(), new_account("Kept A", &[Role::Claimant]))
+        .await
+        .unwrap();
+    let t = time::OffsetDateTime::now_utc();
+    let render = |record: &crate::claims::ClaimRecord| {
+        Ok(StoredResponse {
+            status: 201,
+            headers: vec![("etag".into(), format!("\"{}\"", record.version))],
+            body: format!("{}/{:?}", record.id, record.reference).into_bytes(),
+        })
+    };
+    let kept = |key: &'static str, fp: u8| {
+        let fingerprint: &'static [u8; 32] = Box::leak(Box::new([fp; 32]));
+        KeptAnswer {
+            account: a.id,
+            key,
+            fingerprint,
+            now: t,
+            render: &render,
+        }
+    };
+    let under = |key: &str| AuditContext {
+        actor: Some(a.id),
+        idempotency_key: Some(key.into()),
+        ..ctx()
+    };
+    let draft = || crate::claims::DraftContent {
+        content: serde_json::json!({"narrative": "Будинок зруйновано", "amount": "1000.50"}),
+        columns: crate::claims::ClaimColumns {
+            category: Some("A3.1".into()),
+            region: Some("UA-32".into()),
+            totals: serde_json::json!([{"currency": "UAH", "amount": "1000.50"}]),
+            ..crate::claims::ClaimColumns::default()
+        },
+        ..empty_draft()
+    };
+
+    // Filed: what is returned is what is stored, and the key replays it.
+    let filed = store
+        .create_claim(&under("file-1"), a.id, draft(), Some(&kept("file-1", 1)))
+        .await
+        .unwrap();
+    assert_eq!(store.claim(filed.id).await.unwrap(), filed);
+    let Begin::Replay(first) = begin_idem(store, a.id, "file-1", 1, t, 30).await else {
+        panic!("the filing's key should replay its answer");
+    };
+    assert_eq!(first, render(&filed).unwrap());
+    // The same key again changes nothing.
+    let again = store
+        .create_claim(&under("file-1"), a.id, draft(), Some(&kept("file-1", 1)))
+        .await;
+    assert!(matches!(again, Err(StoreError::KeyTaken)), "{again:?}");
+    let mine = crate::claims::ClaimFilter::default();
+    let filed_by_a = store
+        .claims(
+            crate::claims::Visibility::FiledBy(a.id),
+            &mine,
+            PageRequest {
+                limit: 100,
+                after: None,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(filed_by_a.items.len(), 1);
+
+    // Submitted: the same, with the reference in the kept answer.
+    let submitted = store
+        .submit_claim(
+            &under("submit-1"),
+            &filed,
+            no_duplicates(filed.id),
+            Some(&kept("submit-1", 2)),
+        )
+        .await
+        .unwrap();
+    assert_eq!(store.claim(filed.id).await.unwrap(), submitted);
+    assert!(submitted.reference.is_some());
+    let Begin::Replay(answer) = begin_idem(store, a.id, "submit-1", 2, t, 30).await else {
+        panic!("the submission's key should replay its answer");
+    };
+    assert_eq!(answer, render(&submitted).unwrap());
+    // Submitting the stale draft again: nothing changes, and with a key the
+    // key decides; without, it is a conflict.
+    let stale = store
+        .submit_claim(
+            &under("submit-2"),
+            &filed,
+            no_duplicates(filed.id),
+            Some(&kept("submit-2", 3)),
+        )
+        .await;
+    assert!(matches!(stale, Err(StoreError::KeyTaken)), "{stale:?}");
+    let stale = store
+        .submit_claim(&ctx(), &filed, no_duplicates(filed.id), None)
+        .await;
+    assert!(matches!(stale, Err(StoreError::Conflict(_))), "{stale:?}");
+
+    // A key recorded before stops a submission whole: the draft stays as it
+    // was, with no audit entry of a submission.
+    let other = store
+        .create_claim(&under("file-2"), a.id, draft(), Some(&kept("file-2", 4)))
+        .await
+        .unwrap();
+    let reused = store
+        .submit_claim(
+            &under("submit-1"),
+            &other,
+            no_duplicates(other.id),
+            Some(&kept("submit-1", 5)),
+        )
+        .await;
+    assert!(matches!(reused, Err(StoreError::KeyTaken)), "{reused:?}");
+    assert_eq!(store.claim(other.id).await.unwrap(), other);
+    let trail = store
+        .audit_entries(
+            &AuditFilter {
+                target_type: Some("claim".into()),
+                target_id: Some(other.id.to_string()),
+                ..AuditFilter::default()
+            },
+            PageRequest {
+                limit: 100,
+                after: None,
+            },
+        )
+        .await
+        .unwrap();
+    let actions: Vec<_> = trail.items.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["claim.created"]);
+}
+
 pub async fn idempotency_keys_know_a_committed_change(store: &dyn Store) {
     use crate::Begin;
     let a = store
@@ -1036,7 +1175,7 @@ async fn evidence_draft(store: &dyn Store) -> (AccountId, register::ClaimId) {
             ..ClaimColumns::default()
         },
     };
-    let claim = store.create_claim(&ctx(), a.id, draft).await.unwrap();
+    let claim = store.create_claim(&ctx(), a.id, draft, None).await.unwrap();
     (a.id, claim.id)
 }
 
@@ -1677,7 +1816,7 @@ pub async fn date_filtered_claims_page_in_submission_order(store: &dyn Store) {
     for _ in 0..6 {
         drafts.push(
             store
-                .create_claim(&ctx(), a.id, empty_draft())
+                .create_claim(&ctx(), a.id, empty_draft(), None)
                 .await
                 .unwrap(),
         );
@@ -1686,7 +1825,7 @@ pub async fn date_filtered_claims_page_in_submission_order(store: &dyn Store) {
     // order; the last one stays a draft, with no submission time.
     for d in drafts[..5].iter().rev() {
         store
-            .submit_claim(&ctx(), d.id, d.version, no_duplicates(d.id))
+            .submit_claim(&ctx(), d, no_duplicates(d.id), None)
             .await
             .unwrap();
     }
@@ -1711,11 +1850,11 @@ pub async fn date_filtered_claims_page_in_submission_order(store: &dyn Store) {
         .unwrap();
     imported.sort_by_key(|id| id.0);
     let last = store
-        .create_claim(&ctx(), a.id, empty_draft())
+        .create_claim(&ctx(), a.id, empty_draft(), None)
         .await
         .unwrap();
     store
-        .submit_claim(&ctx(), last.id, last.version, no_duplicates(last.id))
+        .submit_claim(&ctx(), &last, no_duplicates(last.id), None)
         .await
         .unwrap();
 
@@ -1790,11 +1929,11 @@ pub async fn date_filtered_claims_page_in_submission_order(store: &dyn Store) {
         .await
         .unwrap();
     let other = store
-        .create_claim(&ctx(), b.id, empty_draft())
+        .create_claim(&ctx(), b.id, empty_draft(), None)
         .await
         .unwrap();
     store
-        .submit_claim(&ctx(), other.id, other.version, no_duplicates(other.id))
+        .submit_claim(&ctx(), &other, no_duplicates(other.id), None)
         .await
         .unwrap();
     let theirs = Visibility::FiledBy(b.id);
@@ -2411,9 +2550,12 @@ async fn awaiting_council(store: &dyn Store, n: usize) -> Vec<crate::decisions::
         draft.columns.contact_email = Some(format!("claimant-{i}@example.org"));
         draft.columns.language = register::Language::En;
         draft.columns.totals = serde_json::json!([{"amount": "1500.00", "currency": "EUR"}]);
-        let claim = store.create_claim(&ctx(), claimant, draft).await.unwrap();
+        let claim = store
+            .create_claim(&ctx(), claimant, draft, None)
+            .await
+            .unwrap();
         store
-            .submit_claim(&ctx(), claim.id, claim.version, no_duplicates(claim.id))
+            .submit_claim(&ctx(), &claim, no_duplicates(claim.id), None)
             .await
             .unwrap();
         for (from, to, action) in [
@@ -3290,11 +3432,11 @@ async fn submitted_claim(store: &dyn Store, email: Option<&str>) -> crate::claim
     let mut draft = empty_draft();
     draft.columns.contact_email = email.map(str::to_owned);
     let claim = store
-        .create_claim(&ctx(), claimant.id, draft)
+        .create_claim(&ctx(), claimant.id, draft, None)
         .await
         .unwrap();
     store
-        .submit_claim(&ctx(), claim.id, claim.version, no_duplicates(claim.id))
+        .submit_claim(&ctx(), &claim, no_duplicates(claim.id), None)
         .await
         .unwrap()
 }

@@ -81,10 +81,16 @@ async fn claimant(w: &World, name: &str) -> Actor {
 
 /// Files and submits a claim as `who`.
 async fn submitted(w: &World, who: &Actor, draft: ClaimDraft) -> store::claims::ClaimRecord {
-    let filed = claims::file(&w.app, who, draft).await.unwrap();
-    claims::submit(&w.app, &acting(who, Action::FileClaim), filed.id, None)
-        .await
-        .unwrap()
+    let filed = claims::file(&w.app, who, draft, None).await.unwrap();
+    claims::submit(
+        &w.app,
+        &acting(who, Action::FileClaim),
+        filed.id,
+        None,
+        None,
+    )
+    .await
+    .unwrap()
 }
 
 async fn audit_actions(w: &World, id: register::ClaimId) -> Vec<store::AuditEntry> {
@@ -104,13 +110,13 @@ async fn audit_actions(w: &World, id: register::ClaimId) -> Vec<store::AuditEntr
 both! {
     async fn a_claim_goes_from_draft_to_recorded_and_every_step_is_on_record(w: World) {
         let olena = claimant(&w, "Olena").await;
-        let filed = claims::file(&w.app, &olena, house()).await.unwrap();
+        let filed = claims::file(&w.app, &olena, house(), None).await.unwrap();
         assert_eq!((filed.status, filed.reference.as_deref()), (ClaimStatus::Draft, None));
 
         let filer = acting(&olena, Action::FileClaim);
-        let stale = claims::submit(&w.app, &filer, filed.id, Some(filed.version + 1)).await;
+        let stale = claims::submit(&w.app, &filer, filed.id, Some(filed.version + 1), None).await;
         assert_eq!(stale.err().map(|e| e.class), Some(ErrorClass::Stale));
-        let submitted = claims::submit(&w.app, &filer, filed.id, Some(filed.version)).await.unwrap();
+        let submitted = claims::submit(&w.app, &filer, filed.id, Some(filed.version), None).await.unwrap();
         assert_eq!(submitted.status, ClaimStatus::Submitted);
         assert!(submitted.reference.is_some());
 

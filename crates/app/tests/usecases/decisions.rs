@@ -251,7 +251,7 @@ pub(crate) async fn recorded_case(
     let store = &w.app.store;
     let ctx = c.claimant.audit(None);
     let claim = store
-        .create_claim(&ctx, c.claimant.principal.account, content)
+        .create_claim(&ctx, c.claimant.principal.account, content, None)
         .await
         .unwrap();
     let submission = Submission {
@@ -267,7 +267,7 @@ pub(crate) async fn recorded_case(
         flags: vec![],
     };
     store
-        .submit_claim(&ctx, claim.id, claim.version, submission)
+        .submit_claim(&ctx, &claim, submission, None)
         .await
         .unwrap();
     for (from, to, action) in [

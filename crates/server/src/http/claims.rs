@@ -6,14 +6,17 @@
 use crate::authz::Authorized;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{
-    Json, PageParams, Path, Query, etag, etag_version, if_match_version, optional_if_match,
+    Json, PageParams, Path, Query, etag, etag_text, etag_version, if_match_version,
+    optional_if_match,
 };
+use crate::http::idempotency::{OwnAnswer, json_answer, sent};
 use crate::state::AppState;
 use crate::views::money;
 use app::claims::{self as use_case, BoardOutcome, FlagSeen, Step};
+use axum::Extension;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::IntoResponse;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use register::{ClaimDraft, ClaimId, ClaimStatus, DuplicateFlagId};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -246,17 +249,30 @@ fn staff_view(state: &AppState, record: ClaimRecord) -> ApiResult<ClaimView> {
 pub async fn create(
     State(state): State<AppState>,
     auth: Authorized,
+    own: Option<Extension<OwnAnswer>>,
     Json(draft): Json<ClaimDraft>,
-) -> ApiResult<impl IntoResponse> {
-    let record = use_case::file(&state.app, &auth.actor(), draft).await?;
-    let location = format!("/v1/claims/{}", record.id);
-    let version = record.version;
-    Ok((
-        StatusCode::CREATED,
-        [(header::LOCATION, location)],
-        etag(version),
-        Json(view(&state, &auth, record)?),
-    ))
+) -> ApiResult<Response> {
+    let answer = |record: &ClaimRecord| {
+        json_answer(
+            StatusCode::CREATED,
+            Some(etag_text(record.version)),
+            Some(format!("/v1/claims/{}", record.id)),
+            &view(&state, &auth, record.clone())?,
+        )
+    };
+    let render = |record: &ClaimRecord| answer(record).map_err(|e| unrenderable(&e));
+    let kept = own.as_ref().map(|o| o.kept(&render));
+    let record = use_case::file(&state.app, &auth.actor(), draft, kept.as_ref()).await?;
+    Ok(sent(answer(&record)?))
+}
+
+/// An answer that could not be rendered inside the change's transaction:
+/// the change is not made.
+fn unrenderable(e: &ApiError) -> store::StoreError {
+    store::StoreError::internal(std::io::Error::other(format!(
+        "rendering the answer: {}",
+        e.detail
+    )))
 }
 
 /// Read one claim the caller may see.
@@ -301,14 +317,23 @@ pub async fn submit(
     State(state): State<AppState>,
     auth: Authorized,
     Path(id): Path<ClaimId>,
+    own: Option<Extension<OwnAnswer>>,
     headers: HeaderMap,
-) -> ApiResult<impl IntoResponse> {
+) -> ApiResult<Response> {
     let expected = optional_if_match(&headers)?;
-    let submitted = use_case::submit(&state.app, &auth.actor(), id, expected).await?;
-    Ok((
-        etag(submitted.version),
-        Json(view(&state, &auth, submitted)?),
-    ))
+    let answer = |record: &ClaimRecord| {
+        json_answer(
+            StatusCode::OK,
+            Some(etag_text(record.version)),
+            None,
+            &view(&state, &auth, record.clone())?,
+        )
+    };
+    let render = |record: &ClaimRecord| answer(record).map_err(|e| unrenderable(&e));
+    let kept = own.as_ref().map(|o| o.kept(&render));
+    let submitted =
+        use_case::submit(&state.app, &auth.actor(), id, expected, kept.as_ref()).await?;
+    Ok(sent(answer(&submitted)?))
 }
 
 #[derive(Deserialize, ToSchema, Default)]

@@ -89,7 +89,7 @@ pub async fn idempotency(State(state): State<AppState>, request: Request, next: 
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
 
-    let (parts, body) = request.into_parts();
+    let (mut parts, body) = request.into_parts();
     let matched = parts
         .extensions
         .get::<MatchedPath>()
@@ -110,6 +110,7 @@ pub async fn idempotency(State(state): State<AppState>, request: Request, next: 
             &parts.uri,
             Fingerprinted::Body(&bytes),
         );
+        parts.extensions.insert(BufferedBody(bytes.clone()));
         (Body::from(bytes), fingerprint)
     } else {
         let fingerprint = fingerprint(
@@ -122,11 +123,150 @@ pub async fn idempotency(State(state): State<AppState>, request: Request, next: 
     };
     let request = Request::from_parts(parts, body);
 
+    if let Some(kept) = self_kept(&request, &matched) {
+        // The handler keeps its own answer under the key, in the change's
+        // commit: nothing to take before, nothing to keep after.
+        let retry = request_copy(&request, kept.clone());
+        let mut request = request;
+        request.extensions_mut().insert(OwnAnswer {
+            account,
+            key: key.clone(),
+            fingerprint,
+            now: state.clock.now(),
+        });
+        let response = next.clone().run(request).await;
+        if !is_key_taken(&response) {
+            return response;
+        }
+        // The key was recorded before (a retry, a duplicate in flight, an
+        // expired record): it decides, as for any other route.
+        return run_keyed(&state, next, retry, account, key, &fingerprint, request_id).await;
+    }
+    run_keyed(
+        &state,
+        next,
+        request,
+        account,
+        key,
+        &fingerprint,
+        request_id,
+    )
+    .await
+}
+
+/// The routes whose handlers keep their own answer ([`OwnAnswer`]): the
+/// intake, where the bookkeeping of the key was most of the work.
+const SELF_KEPT: [&str; 2] = ["/v1/claims", "/v1/claims/{id}/submit"];
+
+/// What a handler of a [`SELF_KEPT`] route needs to keep its answer under
+/// the request's key in its change's transaction (`store::KeptAnswer`).
+/// Present only when the request carries a key and its body was buffered.
+#[derive(Clone, Debug)]
+pub struct OwnAnswer {
+    pub account: AccountId,
+    pub key: String,
+    pub fingerprint: [u8; 32],
+    pub now: time::OffsetDateTime,
+}
+
+impl OwnAnswer {
+    /// The store's form, rendering with `render`.
+    pub fn kept<'a, R>(
+        &'a self,
+        render: &'a (dyn Fn(&R) -> Result<StoredResponse, store::StoreError> + Send + Sync),
+    ) -> store::KeptAnswer<'a, R> {
+        store::KeptAnswer {
+            account: self.account,
+            key: &self.key,
+            fingerprint: &self.fingerprint,
+            now: self.now,
+            render,
+        }
+    }
+}
+
+/// A JSON answer in the form it is kept in, to be kept and sent as it is
+/// ([`sent`]), so that a replay is the first answer byte for byte.
+pub fn json_answer(
+    status: StatusCode,
+    etag: Option<String>,
+    location: Option<String>,
+    body: &impl serde::Serialize,
+) -> Result<StoredResponse, ApiError> {
+    let body = serde_json::to_vec(body).map_err(|e| ApiError::internal(anyhow::Error::from(e)))?;
+    let headers = std::iter::once((header::CONTENT_TYPE, "application/json".to_owned()))
+        .chain(etag.map(|e| (header::ETAG, e)))
+        .chain(location.map(|l| (header::LOCATION, l)))
+        .map(|(name, value)| (name.as_str().to_owned(), value))
+        .collect();
+    Ok(StoredResponse {
+        status: status.as_u16(),
+        headers,
+        body,
+    })
+}
+
+/// Sends an answer built by [`json_answer`].
+pub fn sent(answer: StoredResponse) -> Response {
+    let mut response = Response::new(Body::from(answer.body));
+    *response.status_mut() =
+        StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    for (name, value) in answer.headers {
+        if let (Ok(name), Ok(value)) = (HeaderName::try_from(name), HeaderValue::try_from(value)) {
+            response.headers_mut().append(name, value);
+        }
+    }
+    response
+}
+
+/// The buffered body of a self-kept route's request, if it is one.
+fn self_kept(request: &Request, matched: &str) -> Option<Bytes> {
+    if !SELF_KEPT.contains(&matched) {
+        return None;
+    }
+    request
+        .extensions()
+        .get::<BufferedBody>()
+        .map(|b| b.0.clone())
+}
+
+/// The request's body, buffered for its fingerprint.
+#[derive(Clone)]
+struct BufferedBody(Bytes);
+
+/// A copy of `request` with `body`, for running it again.
+fn request_copy(request: &Request, body: Bytes) -> Request {
+    let mut copy = Request::new(Body::from(body));
+    *copy.method_mut() = request.method().clone();
+    *copy.uri_mut() = request.uri().clone();
+    *copy.version_mut() = request.version();
+    *copy.headers_mut() = request.headers().clone();
+    *copy.extensions_mut() = request.extensions().clone();
+    copy
+}
+
+fn is_key_taken(response: &Response) -> bool {
+    response
+        .extensions()
+        .get::<PendingProblem>()
+        .is_some_and(|p| p.0.kind == app::AppError::KEY_TAKEN)
+}
+
+/// The usual way: take the key, run (or replay, or refuse), keep the answer.
+async fn run_keyed(
+    state: &AppState,
+    next: Next,
+    request: Request,
+    account: AccountId,
+    key: String,
+    fingerprint: &[u8; 32],
+    request_id: Option<String>,
+) -> Response {
     let lease = time::Duration::try_from(state.settings.request_timeout + LEASE_MARGIN)
         .unwrap_or(time::Duration::minutes(5));
     let begun = state
         .store
-        .begin_request(account, &key, &fingerprint, state.clock.now(), lease)
+        .begin_request(account, &key, fingerprint, state.clock.now(), lease)
         .await;
     match begun {
         Err(e) => ApiError::from(e).into_response(),
@@ -371,13 +511,7 @@ async fn record(
     };
     let stored = StoredResponse {
         status: parts.status.as_u16(),
-        headers: KEPT_HEADERS
-            .iter()
-            .filter_map(|name| {
-                let value = parts.headers.get(name)?.to_str().ok()?;
-                Some((name.as_str().to_owned(), value.to_owned()))
-            })
-            .collect(),
+        headers: kept_headers(&parts.headers),
         body: bytes.to_vec(),
     };
     if let Err(e) = store.complete(account, &key, &stored).await {
@@ -389,6 +523,17 @@ async fn record(
         );
     }
     Response::from_parts(parts, Body::from(bytes))
+}
+
+/// The headers of an answer that are kept with it, in order.
+fn kept_headers(headers: &HeaderMap) -> Vec<(String, String)> {
+    KEPT_HEADERS
+        .iter()
+        .filter_map(|name| {
+            let value = headers.get(name)?.to_str().ok()?;
+            Some((name.as_str().to_owned(), value.to_owned()))
+        })
+        .collect()
 }
 
 /// Forgets the key of a request that never finished (a panic, a timeout, a

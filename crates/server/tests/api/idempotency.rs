@@ -317,6 +317,87 @@ both! {
         assert_eq!(named(&app, &admin, "Nobody").await, 0);
     }
 
+    async fn the_intake_keeps_its_answer_in_its_own_commit(app: TestApp) {
+        let (_, claimant) = app.account("Claimant", &[Role::Claimant]).await;
+        let claim = crate::claims::house("3184710691", "3210900000:01:001:0001");
+        let bytes = serde_json::to_vec(&claim).unwrap();
+        let file = |key: &'static str, body: Vec<u8>| {
+            app.post("/v1/claims")
+                .bearer_auth(&claimant)
+                .header("content-type", "application/json")
+                .header("idempotency-key", key)
+                .body(body)
+                .send()
+        };
+        let first = file("file-1", bytes.clone()).await.unwrap();
+        assert_eq!((first.status().as_u16(), replayed(&first)), (201, None));
+        let location = first.headers()["location"].clone();
+        let etag = first.headers()["etag"].clone();
+        let first_text = first.text().await.unwrap();
+        let again = file("file-1", bytes.clone()).await.unwrap();
+        assert_eq!((again.status().as_u16(), replayed(&again)), (201, Some("true")));
+        assert_eq!(again.headers()["location"], location);
+        assert_eq!(again.headers()["etag"], etag);
+        assert_eq!(again.text().await.unwrap(), first_text, "the same answer");
+        // The same key with another claim is refused, and files nothing.
+        let mut other = claim.clone();
+        other["narrative"] = json!("Another house.");
+        problem(
+            file("file-1", serde_json::to_vec(&other).unwrap()).await.unwrap(),
+            422,
+            "idempotency-key-reused",
+        )
+        .await;
+        let (_, list) = json(app.get("/v1/claims").bearer_auth(&claimant).send().await.unwrap()).await;
+        assert_eq!(list["items"].as_array().unwrap().len(), 1, "{list}");
+
+        // Submitted by six retries at once: once, with one reference; every
+        // answer is the first one or "in flight".
+        let id = serde_json::from_str::<Value>(&first_text).unwrap()["id"].as_str().unwrap().to_owned();
+        let submits = (0..6).map(|_| {
+            app.post(&format!("/v1/claims/{id}/submit"))
+                .bearer_auth(&claimant)
+                .header("idempotency-key", "submit-1")
+                .send()
+        });
+        let answers: Vec<reqwest::Response> =
+            spawn_all(submits).await.into_iter().map(Result::unwrap).collect();
+        let mut bodies = Vec::new();
+        for answer in answers {
+            let status = answer.status().as_u16();
+            assert!(status == 200 || status == 409, "{status}");
+            if status == 200 {
+                bodies.push(answer.text().await.unwrap());
+            }
+        }
+        assert!(!bodies.is_empty());
+        assert!(bodies.iter().all(|b| *b == bodies[0]), "one answer: {bodies:?}");
+        let again = app
+            .post(&format!("/v1/claims/{id}/submit"))
+            .bearer_auth(&claimant)
+            .header("idempotency-key", "submit-1")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(replayed(&again), Some("true"));
+        assert_eq!(again.text().await.unwrap(), bodies[0]);
+        let (_, history) = json(
+            app.get(&format!("/v1/claims/{id}/history"))
+                .bearer_auth(&claimant)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        let submitted = history["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["action"] == "claim.submitted")
+            .count();
+        assert_eq!(submitted, 1, "{history}");
+    }
+
     async fn keys_live_for_a_day(app: TestApp) {
         let (_, admin) = app.account("Admin", &[Role::Admin]).await;
         let body = json!({"display_name": "Daily", "roles": ["claimant"]});
