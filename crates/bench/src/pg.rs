@@ -191,12 +191,15 @@ fn sql_array(items: &[String]) -> String {
 
 /// Redress's per-claim SQL: `POST /v1/claims` then `POST
 /// /v1/claims/{id}/submit`, both with `Idempotency-Key`, statement for
-/// statement and transaction for transaction as the PostgreSQL store
-/// issues them (checked against `log_statement = 'all'`; see
-/// docs/performance.md). The only additions: the first statement also
-/// draws the run's random values (`\gset`), the audit hash is computed by
-/// the database instead of the server, and the answer kept with each key
-/// is a fixed body of the usual size.
+/// statement as the PostgreSQL store issues them (`CREATE_CLAIM` and
+/// `SUBMIT_CLAIM` in `store-postgres/src/claims.rs`; checked against
+/// `log_statement = 'all'`, see docs/performance.md). The only
+/// differences: the first statement draws the run's random values
+/// (`\gset`), the values the server computes (ids, the audit entry, the
+/// kept answer: a fixed body of the usual size) are computed by the
+/// database or fixed, and the reference number's draw, which the server
+/// sends on a connection of its own with `synchronous_commit = off`, is
+/// wrapped in two `SET synchronous_commit` here (one connection per client).
 pub(crate) fn replay_script(i: &ReplayInputs) -> String {
     let cats = sql_array(&i.categories);
     let regs = sql_array(&i.regions);
@@ -205,52 +208,30 @@ pub(crate) fn replay_script(i: &ReplayInputs) -> String {
     let account = &i.account_id;
     let content = &i.content_b64;
     let body = &i.body_b64;
-    let fp = "'\\x".to_owned() + &"ab".repeat(32) + "'";
-    // Unchained, with the change recorded on the request's key; the chainer
-    // gives entries their place later, a page per statement, outside the
-    // request (not part of the per-claim SQL).
-    let audit = |action: &str, summary: &str, key: &str| {
+    let fp = "'\\x".to_owned() + &"ab".repeat(32) + "'::bytea";
+    let kept = |key: &str, status: u16, from: &str, gate: &str| {
         format!(
-            "WITH effect AS (UPDATE idempotency_keys SET effect_type = 'claim', effect_id = :cid \
-             WHERE account_id = :account_id AND idempotency_key = :{key} AND state = 'in_flight' \
-             AND effect_type IS NULL) \
-             INSERT INTO audit_log (id, at, actor, actor_role, on_behalf_of, action, target_type, target_id, \
-             summary, reason, request_id, idempotency_key) VALUES ({V7}, now(), \
-             :account_id, 'claimant', NULL, '{action}', 'claim', :cid, '{summary}', NULL, 'bench', :{key});\n"
+            "kept AS (INSERT INTO idempotency_keys (account_id, idempotency_key, fingerprint, state, response_status, \
+             response_headers, response_body, created_at, locked_until, expires_at, effect_type, effect_id) \
+             SELECT :account_id::uuid, :{key}::text, {fp}, 'completed', {status}, \
+             '[[\"content-type\", \"application/json\"]]'::jsonb, decode('{body}', 'base64'), now(), now(), \
+             now() + interval '24 hours', 'claim', :cid::text {from} {gate} ON CONFLICT DO NOTHING RETURNING 1)"
         )
     };
-    let idem_begin = |key: &str| {
+    let audit = |action: &str, summary: &str, key: &str, from: &str| {
         format!(
-            "BEGIN;\n\
-             SET LOCAL synchronous_commit = off;\n\
-             INSERT INTO idempotency_keys (account_id, idempotency_key, fingerprint, state, created_at, locked_until, \
-             expires_at) VALUES (:account_id, :{key}, {fp}, 'in_flight', now(), now() + interval '60 seconds', \
-             now() + interval '24 hours') ON CONFLICT DO NOTHING;\n\
-             COMMIT;\n"
-        )
-    };
-    let idem_complete = |key: &str, status: u16| {
-        format!(
-            "BEGIN;\n\
-             SET LOCAL synchronous_commit = off;\n\
-             UPDATE idempotency_keys SET state = 'completed', response_status = {status}, \
-             response_headers = '{{\"content-type\": \"application/json\"}}', \
-             response_body = decode('{body}', 'base64') \
-             WHERE account_id = :account_id AND idempotency_key = :{key} AND state = 'in_flight';\n\
-             COMMIT;\n"
-        )
-    };
-    let count = |status: &str, month: &str, delta: i32| {
-        format!(
-            "INSERT INTO claim_counts (status, category, region, month, count, shard) \
-             VALUES ('{status}', :cat, :reg, {month}, {delta}, pg_backend_pid() % 16) \
-             ON CONFLICT (status, category, region, month, shard) DO UPDATE SET count = claim_counts.count + excluded.count;\n"
+            "audit AS (INSERT INTO audit_log (id, at, actor, actor_role, on_behalf_of, action, target_type, target_id, \
+             summary, reason, request_id, idempotency_key) SELECT {V7}, now(), :account_id::uuid, 'claimant', NULL, \
+             '{action}', 'claim', :cid::text, '{summary}'::jsonb, NULL, 'bench', :{key}::text FROM {from}), \
+             effect AS (UPDATE idempotency_keys SET effect_type = 'claim', effect_id = :cid::text \
+             WHERE account_id = :account_id::uuid AND idempotency_key = :{key}::text AND state = 'in_flight' \
+             AND effect_type IS NULL AND EXISTS (SELECT 1 FROM {from}))"
         )
     };
     let mut s = String::new();
-    // POST /v1/claims
     // The token is checked from memory (docs/authorization.md, "Token
-    // cache"), so no statement of the request reads it.
+    // cache"), the catalogue and regions too (docs/performance.md), so no
+    // statement reads them.
     let _ = writeln!(
         s,
         "SELECT '{account}'::uuid AS account_id, {V7}::text AS cid, {V7}::text AS eid, gen_random_uuid()::text AS k1, \
@@ -258,67 +239,82 @@ pub(crate) fn replay_script(i: &ReplayInputs) -> String {
          {cats}[1 + floor(random() * {ncat})::int] AS cat, {regs}[1 + floor(random() * {nreg})::int] AS reg, \
          md5(random()::text) AS tax, extract(year FROM now())::int AS year, to_char(now(), 'YYYY-MM') AS month \\gset"
     );
-    s += &idem_begin("k1");
-    s += "SELECT definition, version FROM categories WHERE code = :cat;\n";
-    s += "BEGIN;\n";
-    s += "SELECT * FROM claims WHERE filed_by = :account_id AND idempotency_key = :k1;\n";
+    // POST /v1/claims: one statement.
     let _ = writeln!(
         s,
-        "INSERT INTO claims (id, filed_by, status, category, sensitive, content, sealed, sealed_key_id, \
+        "WITH prior AS (SELECT id FROM claims WHERE filed_by = :account_id::uuid AND idempotency_key = :k1::text), \
+         {kept}, \
+         claim AS (INSERT INTO claims (id, filed_by, status, category, sensitive, content, sealed, sealed_key_id, \
          claimant_name, claimant_search, claimant_key, region, incident_from, incident_to, totals, created_at, \
-         updated_at, idempotency_key) VALUES (:cid, :account_id, 'draft', :cat, false, \
+         updated_at, idempotency_key, contact_email, language) SELECT :cid::uuid, :account_id::uuid, 'draft', :cat::text, false, \
          convert_from(decode('{content}', 'base64'), 'UTF8')::jsonb, NULL, NULL, 'Коваленко Олена Петрівна', \
-         'коваленко олена петрівна', 'rnokpp-' || :tax::text, :reg, '2022-03-14', '2022-03-14', \
-         '[{{\"amount\": \"85000.00\", \"currency\": \"EUR\"}}]', now(), now(), :k1);"
+         'коваленко олена петрівна', 'rnokpp-' || :tax::text, :reg::text, '2022-03-14'::date, '2022-03-14'::date, \
+         '[{{\"amount\": \"85000.00\", \"currency\": \"EUR\"}}]'::jsonb, now(), now(), :k1::text, NULL, 'uk' \
+         WHERE NOT EXISTS (SELECT 1 FROM prior) AND EXISTS (SELECT 1 FROM kept) RETURNING id), \
+         {audit}, \
+         counts AS (INSERT INTO claim_counts (status, category, region, month, count, shard) \
+         SELECT 'draft', :cat::text, :reg::text, '', 1, pg_backend_pid() % 16 FROM claim \
+         ON CONFLICT (status, category, region, month, shard) DO UPDATE SET count = claim_counts.count + excluded.count) \
+         SELECT (SELECT count(*) FROM claim) AS created, (SELECT id FROM prior) AS prior;",
+        kept = kept("k1", 201, "", "WHERE NOT EXISTS (SELECT 1 FROM prior)"),
+        audit = audit(
+            "claim.created",
+            "{\"category\": \"A3.1\", \"sensitive\": false}",
+            "k1",
+            "claim"
+        ),
     );
-    s += &audit(
-        "claim.created",
-        "{\"category\": \"A3.1\", \"sensitive\": false}",
-        "k1",
-    );
-    s += "SELECT * FROM claims WHERE id = :cid;\n";
-    s += &count("draft", "''", 1);
-    s += "COMMIT;\n";
-    s += &idem_complete("k1", 201);
-    // POST /v1/claims/{id}/submit
-    s += &idem_begin("k2");
-    s += "SELECT * FROM claims WHERE id = :cid;\n";
-    s += "SELECT definition, version FROM categories WHERE code = :cat;\n";
-    s += "SELECT code, name_en, kind FROM regions ORDER BY code;\n";
-    s += "SELECT DISTINCT sha256 FROM evidence WHERE claim_id = :cid ORDER BY sha256;\n";
-    s += "SELECT DISTINCT c.duplicate_keys FROM claim_keys k JOIN claims c ON c.id = k.claim_id \
-          WHERE k.key IN ('claimant-rnokpp-' || :tax::text, 'cadastral-' || :tax::text) LIMIT 1000;\n";
-    s += "SELECT status, version FROM claims WHERE id = :cid;\n";
-    s += "BEGIN;\n";
-    s += "SET LOCAL synchronous_commit = off;\n";
+    // POST /v1/claims/{id}/submit: the claim with its evidence hashes, the
+    // duplicate candidates, the reference number, then one statement.
+    s += "SELECT c.*, ARRAY(SELECT DISTINCT e.sha256 FROM evidence e WHERE e.claim_id = c.id ORDER BY 1) \
+          AS evidence_hashes FROM claims c WHERE c.id = :cid::uuid;\n";
+    s += "SELECT duplicate_keys FROM claims WHERE id = ANY(ARRAY(SELECT DISTINCT claim_id FROM claim_keys \
+          WHERE key = ANY(ARRAY['claimant-rnokpp-' || :tax::text, 'cadastral-' || :tax::text]) LIMIT 1000)) \
+          AND duplicate_keys IS NOT NULL;\n";
+    s += "SET synchronous_commit = off;\n";
     s += "INSERT INTO reference_counters (year, last) VALUES (:year, 1) ON CONFLICT (year) DO UPDATE \
           SET last = reference_counters.last + 1 RETURNING last AS refseq \\gset\n";
-    s += "COMMIT;\n";
-    s += "BEGIN;\n";
-    s += "SELECT 1 FROM claims WHERE id = :cid FOR UPDATE;\n";
-    s += "SELECT * FROM claims WHERE id = :cid;\n";
-    s += "UPDATE claims SET status = 'submitted', reference = 'RD-' || :year::text || '-' || lpad(:refseq::text, 7, '0'), \
-          submitted_at = now(), updated_at = now(), \
-          duplicate_keys = json_build_object('claim', :cid::text, 'claimant', 'rnokpp-' || :tax::text, 'cadastral_number', :tax::text)::jsonb, \
-          duplicate_flagged = false, version = version + 1 WHERE id = :cid;\n";
-    s += "INSERT INTO claim_keys (key, claim_id) VALUES ('claimant-rnokpp-' || :tax::text, :cid) ON CONFLICT DO NOTHING;\n";
-    s += "INSERT INTO claim_keys (key, claim_id) VALUES ('cadastral-' || :tax::text, :cid) ON CONFLICT DO NOTHING;\n";
-    s += &audit(
-        "claim.submitted",
-        "{\"from\": \"draft\", \"to\": \"submitted\", \"reference\": \"RD-2026-0000001\", \"duplicate_flags\": 0}",
-        "k2",
+    s += "SET synchronous_commit = on;\n";
+    let _ = writeln!(
+        s,
+        "WITH upd AS (UPDATE claims SET status = 'submitted', \
+         reference = 'RD-' || :year::text || '-' || lpad(:refseq::text, 7, '0'), submitted_at = now(), updated_at = now(), \
+         duplicate_keys = json_build_object('claim', :cid::text, 'claimant', 'rnokpp-' || :tax::text, 'cadastral_number', :tax::text)::jsonb, \
+         duplicate_flagged = false, version = version + 1 WHERE id = :cid::uuid AND status = 'draft' AND version = 1 \
+         RETURNING id, email_notices, contact_email, language), \
+         {kept}, \
+         keys AS (INSERT INTO claim_keys (key, claim_id) SELECT k, :cid::uuid \
+         FROM unnest(ARRAY['claimant-rnokpp-' || :tax::text, 'cadastral-' || :tax::text]) AS k \
+         WHERE EXISTS (SELECT 1 FROM upd) ON CONFLICT DO NOTHING), \
+         {audit}, \
+         event AS (INSERT INTO webhook_events (id, event_type, payload, created_at) SELECT :eid::uuid, 'claim.submitted', \
+         json_build_object('type', 'claim.submitted', 'timestamp', now(), 'data', \
+         json_build_object('claim_id', :cid::text, 'status', 'submitted', 'category', :cat::text, 'region', :reg::text))::jsonb, \
+         now() FROM upd RETURNING id), \
+         deliveries AS (INSERT INTO webhook_deliveries (event_id, subscription_id, next_attempt_at, created_at) \
+         SELECT ev.id, s.id, now(), now() FROM event ev, webhook_subscription_events e \
+         JOIN webhook_subscriptions s ON s.id = e.subscription_id \
+         WHERE e.event_type = 'claim.submitted' AND s.enabled AND (NOT false OR s.include_sensitive)), \
+         notice AS (INSERT INTO notices (id, claim_id, recipient, language, kind, reference, created_at, next_attempt_at) \
+         SELECT {V7}, id, contact_email, language, 'submitted', 'RD', now(), now() FROM upd \
+         WHERE email_notices AND contact_email IS NOT NULL), \
+         counts AS (INSERT INTO claim_counts (status, category, region, month, count, shard) \
+         SELECT st, c, r, m, n, pg_backend_pid() % 16 \
+         FROM unnest(ARRAY['draft', 'submitted'], ARRAY[:cat::text, :cat::text], ARRAY[:reg::text, :reg::text], \
+         ARRAY['', :month::text], ARRAY[-1, 1]::bigint[]) WITH ORDINALITY AS t(st, c, r, m, n, o) \
+         WHERE EXISTS (SELECT 1 FROM upd) ORDER BY o \
+         ON CONFLICT (status, category, region, month, shard) DO UPDATE SET count = claim_counts.count + excluded.count) \
+         SELECT CASE WHEN (SELECT count(*) FROM upd) <> (SELECT count(*) FROM kept) \
+         THEN redress_abort('the idempotency key was recorded before') \
+         ELSE (SELECT count(*) FROM upd)::integer END AS submitted;",
+        kept = kept("k2", 200, "FROM upd", ""),
+        audit = audit(
+            "claim.submitted",
+            "{\"from\": \"draft\", \"to\": \"submitted\", \"reference\": \"RD-2026-0000001\", \"duplicate_flags\": 0}",
+            "k2",
+            "upd"
+        ),
     );
-    s += "INSERT INTO webhook_events (id, event_type, payload, created_at) VALUES (:eid, 'claim.submitted', \
-          json_build_object('type', 'claim.submitted', 'timestamp', now(), 'data', \
-          json_build_object('claim_id', :cid::text, 'status', 'submitted', 'category', :cat::text, 'region', :reg::text))::jsonb, now());\n";
-    s += "INSERT INTO webhook_deliveries (event_id, subscription_id, next_attempt_at, created_at) \
-          SELECT :eid::uuid, s.id, now(), now() FROM webhook_subscription_events e \
-          JOIN webhook_subscriptions s ON s.id = e.subscription_id WHERE e.event_type = 'claim.submitted' AND s.enabled;\n";
-    s += "SELECT * FROM claims WHERE id = :cid;\n";
-    s += &count("draft", "''", -1);
-    s += &count("submitted", ":month", 1);
-    s += "COMMIT;\n";
-    s += &idem_complete("k2", 200);
     s
 }
 
@@ -334,9 +330,10 @@ pub(crate) fn script_shape(script: &str) -> (usize, usize, usize) {
     let mut inside = false;
     let mut writing = false;
     let mut waits = true;
+    let mut session_waits = true;
     for l in lines {
         statements += 1;
-        let writes_here = ["INSERT", "UPDATE", "DELETE"]
+        let writes_here = ["INSERT", "UPDATE", "DELETE", "WITH"]
             .iter()
             .any(|w| l.starts_with(w));
         match l {
@@ -346,6 +343,9 @@ pub(crate) fn script_shape(script: &str) -> (usize, usize, usize) {
                 waits = true;
             }
             "SET LOCAL synchronous_commit = off;" => waits = false,
+            // A session setting: a round trip, not a transaction.
+            "SET synchronous_commit = off;" => session_waits = false,
+            "SET synchronous_commit = on;" => session_waits = true,
             "COMMIT;" => {
                 inside = false;
                 transactions += 1;
@@ -354,7 +354,7 @@ pub(crate) fn script_shape(script: &str) -> (usize, usize, usize) {
             _ if inside => writing |= writes_here,
             _ => {
                 transactions += 1;
-                writes += usize::from(writes_here);
+                writes += usize::from(writes_here && session_waits);
             }
         }
     }

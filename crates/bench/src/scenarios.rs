@@ -699,6 +699,16 @@ async fn http_scenarios_on(
                     Row::new(
                         "intake",
                         b,
+                        "end to end: Redress claims/s against the raw durable-write rate",
+                        intake_out.per_second(),
+                        "claims/s",
+                    )
+                    .against("pgbench single-row insert", insert.tps),
+                );
+                rows.push(
+                    Row::new(
+                        "intake",
+                        b,
                         &format!("pgbench single-row insert, claim-shaped row, 2 secondary indexes, {connections} clients"),
                         insert.tps,
                         "tps",
@@ -743,6 +753,13 @@ async fn http_scenarios_on(
                     ctx.duration(),
                 )
                 .await?;
+                eprintln!("bench: {b}: in-process loop of single-row inserts");
+                let raw = crate::sqlite_ref::single_row_loop(
+                    &db.sqlite_path(),
+                    &sample.0,
+                    ctx.duration(),
+                )
+                .await?;
                 let mut row = Row::new(
                     "intake",
                     b,
@@ -752,7 +769,7 @@ async fn http_scenarios_on(
                     intake_out.per_second(),
                     "claims/s",
                 )
-                .latency(intake_latency)
+                .latency(intake_latency.clone())
                 .rss(intake_rss)
                 .errors(intake_out.errors)
                 .against("in-process loop of the same SQL", reference.per_second())
@@ -771,6 +788,31 @@ async fn http_scenarios_on(
                 .latency(Latency::of(&reference.latency))
                 .errors(reference.errors);
                 if let Some(e) = reference.first_error {
+                    row = row.note(format!("first error: {e}"));
+                }
+                rows.push(row);
+                rows.push(
+                    Row::new(
+                        "intake",
+                        b,
+                        "end to end: Redress claims/s against the raw durable-write rate",
+                        intake_out.per_second(),
+                        "claims/s",
+                    )
+                    .latency(intake_latency)
+                    .against("in-process single-row insert loop", raw.per_second())
+                    .target(Target::RatioAtLeast(0.3)),
+                );
+                let mut row = Row::new(
+                    "intake",
+                    b,
+                    "in-process loop of single-row inserts, claim-shaped row, 2 secondary indexes (WAL, synchronous=FULL)",
+                    raw.per_second(),
+                    "rows/s",
+                )
+                .latency(Latency::of(&raw.latency))
+                .errors(raw.errors);
+                if let Some(e) = raw.first_error {
                     row = row.note(format!("first error: {e}"));
                 }
                 rows.push(row);

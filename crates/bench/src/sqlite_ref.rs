@@ -1,5 +1,6 @@
 //! SQLite references, in process: the same per-claim SQL as the SQLite
-//! store issues for `POST /v1/claims` and its submission, and a batched
+//! store issues for `POST /v1/claims` and its submission, single-row
+//! inserts of a claim-shaped row (the raw durable-write rate), and a batched
 //! copy of imported rows, both with the store's durability settings (WAL,
 //! `synchronous = FULL`, foreign keys on).
 
@@ -30,13 +31,6 @@ fn now_text() -> String {
         .unwrap_or_default()
 }
 
-const TOKEN_SELECT: &str = "SELECT t.id AS token_id, t.account_id, t.label, t.created_at AS token_created_at, \
-    t.expires_at, t.revoked_at, t.last_used_at, \
-    a.id, a.display_name, a.status, a.participant, a.external_subject, a.created_at, a.version, \
-    (SELECT group_concat(role) FROM account_roles r WHERE r.account_id = a.id) AS roles, \
-    (SELECT group_concat(clearance) FROM account_clearances c WHERE c.account_id = a.id) AS clearances \
-    FROM api_tokens t JOIN accounts a ON a.id = t.account_id WHERE t.secret_hash = ?";
-
 const COUNT_UPSERT: &str = "INSERT INTO claim_counts (status, category, region, month, count) VALUES (?, ?, ?, ?, ?) \
     ON CONFLICT (status, category, region, month) DO UPDATE SET count = claim_counts.count + excluded.count";
 
@@ -49,7 +43,6 @@ const AUDIT_INSERT: &str = "INSERT INTO audit_log (id, seq, at, actor, actor_rol
 #[allow(clippy::too_many_arguments, reason = "one call site, plain inputs")]
 async fn one_claim(
     conn: &mut SqliteConnection,
-    token_hash: &[u8],
     account: Uuid,
     content: &str,
     body: &[u8],
@@ -123,64 +116,52 @@ async fn one_claim(
             .await?;
         Ok(())
     }
-    async fn idem_begin(
+    // The key's record, completed with the answer, in the change's own
+    // transaction (checked first, under the writer lock).
+    async fn key_free(conn: &mut SqliteConnection, account: Uuid, key: &str) -> anyhow::Result<()> {
+        sqlx::query("SELECT 1 FROM idempotency_keys WHERE account_id = ? AND idempotency_key = ?")
+            .bind(account)
+            .bind(key)
+            .fetch_optional(&mut *conn)
+            .await?;
+        Ok(())
+    }
+    #[allow(clippy::too_many_arguments, reason = "the key's columns")]
+    async fn keep_answer(
         conn: &mut SqliteConnection,
         account: Uuid,
         key: &str,
         fingerprint: &[u8],
+        status: i64,
+        body: &[u8],
         now: &str,
+        id: Uuid,
     ) -> anyhow::Result<()> {
-        conn.execute("BEGIN IMMEDIATE").await?;
         sqlx::query(
             "INSERT INTO idempotency_keys (account_id, idempotency_key, fingerprint, state, \
-             created_at, locked_until, expires_at) VALUES (?, ?, ?, 'in_flight', ?, ?, ?) \
+             response_status, response_headers, response_body, created_at, locked_until, expires_at, \
+             effect_type, effect_id) VALUES (?, ?, ?, 'completed', ?, ?, ?, ?, ?, ?, 'claim', ?) \
              ON CONFLICT DO NOTHING",
         )
         .bind(account)
         .bind(key)
         .bind(fingerprint)
-        .bind(now)
-        .bind(now)
-        .bind(now)
-        .execute(&mut *conn)
-        .await?;
-        conn.execute("COMMIT").await?;
-        Ok(())
-    }
-    async fn idem_complete(
-        conn: &mut SqliteConnection,
-        account: Uuid,
-        key: &str,
-        status: i64,
-        body: &[u8],
-    ) -> anyhow::Result<()> {
-        sqlx::query(
-            "UPDATE idempotency_keys SET state = 'completed', response_status = ?, \
-             response_headers = ?, response_body = ? \
-             WHERE account_id = ? AND idempotency_key = ? AND state = 'in_flight'",
-        )
         .bind(status)
-        .bind("{\"content-type\":\"application/json\"}")
+        .bind("[[\"content-type\",\"application/json\"]]")
         .bind(body)
-        .bind(account)
-        .bind(key)
+        .bind(now)
+        .bind(now)
+        .bind(now)
+        .bind(id.to_string())
         .execute(&mut *conn)
         .await?;
         Ok(())
     }
     let select_claim = "SELECT * FROM claims WHERE id = ?";
 
-    // POST /v1/claims
-    sqlx::query(TOKEN_SELECT)
-        .bind(token_hash)
-        .fetch_one(&mut *conn)
-        .await?;
-    idem_begin(conn, account, &k1, &fingerprint, &now).await?;
-    sqlx::query("SELECT definition, version FROM categories WHERE code = ?")
-        .bind(category)
-        .fetch_one(&mut *conn)
-        .await?;
+    // POST /v1/claims. The token and the catalogue come from memory.
     conn.execute("BEGIN IMMEDIATE").await?;
+    key_free(conn, account, &k1).await?;
     sqlx::query("SELECT * FROM claims WHERE filed_by = ? AND idempotency_key = ?")
         .bind(account)
         .bind(&k1)
@@ -232,30 +213,19 @@ async fn one_claim(
         .bind(1)
         .execute(&mut *conn)
         .await?;
+    keep_answer(conn, account, &k1, &fingerprint, 201, body, &now, id).await?;
     conn.execute("COMMIT").await?;
-    idem_complete(conn, account, &k1, 201, body).await?;
 
-    // POST /v1/claims/{id}/submit
-    sqlx::query(TOKEN_SELECT)
-        .bind(token_hash)
-        .fetch_one(&mut *conn)
-        .await?;
-    idem_begin(conn, account, &k2, &fingerprint, &later).await?;
-    sqlx::query(select_claim)
-        .bind(id)
-        .fetch_one(&mut *conn)
-        .await?;
-    sqlx::query("SELECT definition, version FROM categories WHERE code = ?")
-        .bind(category)
-        .fetch_one(&mut *conn)
-        .await?;
-    sqlx::query("SELECT code, name_en, kind FROM regions ORDER BY code")
-        .fetch_all(&mut *conn)
-        .await?;
-    sqlx::query("SELECT DISTINCT sha256 FROM evidence WHERE claim_id = ? ORDER BY sha256")
-        .bind(id)
-        .fetch_all(&mut *conn)
-        .await?;
+    // POST /v1/claims/{id}/submit: the claim with its evidence hashes, the
+    // duplicate candidates, then one transaction.
+    sqlx::query(
+        "SELECT c.*, (SELECT json_group_array(sha256) FROM (SELECT DISTINCT e.sha256 \
+         FROM evidence e WHERE e.claim_id = c.id ORDER BY 1)) AS evidence_hashes \
+         FROM claims c WHERE c.id = ?",
+    )
+    .bind(id)
+    .fetch_one(&mut *conn)
+    .await?;
     let (ck, cad) = (format!("claimant:rnokpp:{tax}"), format!("cadastral:{tax}"));
     sqlx::query(
         "SELECT DISTINCT c.duplicate_keys FROM claim_keys k JOIN claims c ON c.id = k.claim_id \
@@ -266,6 +236,7 @@ async fn one_claim(
     .fetch_all(&mut *conn)
     .await?;
     conn.execute("BEGIN IMMEDIATE").await?;
+    key_free(conn, account, &k2).await?;
     sqlx::query(select_claim)
         .bind(id)
         .fetch_one(&mut *conn)
@@ -327,6 +298,18 @@ async fn one_claim(
     .bind(&later)
     .execute(&mut *conn)
     .await?;
+    sqlx::query(
+        "INSERT INTO notices (id, claim_id, recipient, language, kind, reference, created_at, \
+         next_attempt_at) \
+         SELECT ?, id, contact_email, language, 'submitted', reference, ?, ? FROM claims \
+         WHERE id = ? AND email_notices AND contact_email IS NOT NULL",
+    )
+    .bind(Uuid::now_v7())
+    .bind(&later)
+    .bind(&later)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
     sqlx::query(select_claim)
         .bind(id)
         .fetch_one(&mut *conn)
@@ -342,9 +325,74 @@ async fn one_claim(
             .execute(&mut *conn)
             .await?;
     }
+    keep_answer(conn, account, &k2, &fingerprint, 200, body, &later, id).await?;
     conn.execute("COMMIT").await?;
-    idem_complete(conn, account, &k2, 200, body).await?;
     Ok(())
+}
+
+/// The raw durable-write reference on SQLite: single-row inserts of a
+/// claim-shaped row (the columns of PostgreSQL's `bench_insert`, primary
+/// key and two secondary indexes), one per transaction, in a loop on one
+/// connection with the store's durability (WAL, `synchronous = FULL`),
+/// into a table of its own in the run's database.
+pub(crate) async fn single_row_loop(
+    path: &Path,
+    content: &str,
+    duration: Duration,
+) -> anyhow::Result<Outcome> {
+    let mut conn = open(path).await?;
+    conn.execute(
+        "DROP TABLE IF EXISTS bench_insert; \
+         CREATE TABLE bench_insert (id BLOB PRIMARY KEY, filed_by BLOB NOT NULL, status TEXT NOT NULL, \
+         category TEXT, region TEXT, claimant_name TEXT, content TEXT NOT NULL, totals TEXT NOT NULL, \
+         created_at TEXT NOT NULL); \
+         CREATE INDEX bench_insert_status ON bench_insert (status, id); \
+         CREATE INDEX bench_insert_filed_by ON bench_insert (filed_by, id);",
+    )
+    .await?;
+    let filer = Uuid::now_v7();
+    let mut h = histogram();
+    let mut ops = 0u64;
+    let mut errors = 0u64;
+    let mut first_error = None;
+    let start = Instant::now();
+    while start.elapsed() < duration {
+        let t0 = Instant::now();
+        let done = sqlx::query(
+            "INSERT INTO bench_insert (id, filed_by, status, category, region, claimant_name, content, \
+             totals, created_at) VALUES (?, ?, 'draft', 'A3.1', 'UA-32', 'Коваленко Олена Петрівна', ?, \
+             '[{\"amount\":\"85000.00\",\"currency\":\"EUR\"}]', ?)",
+        )
+        .bind(Uuid::now_v7())
+        .bind(filer)
+        .bind(content)
+        .bind(now_text())
+        .execute(&mut conn)
+        .await;
+        match done {
+            Ok(_) => {
+                record(&mut h, t0.elapsed());
+                ops += 1;
+            }
+            Err(e) => {
+                errors += 1;
+                first_error.get_or_insert_with(|| format!("{e:#}"));
+                if errors > 100 {
+                    break;
+                }
+            }
+        }
+    }
+    let elapsed = start.elapsed();
+    conn.execute("DROP TABLE IF EXISTS bench_insert").await?;
+    conn.close().await?;
+    Ok(Outcome {
+        ops,
+        errors,
+        first_error,
+        elapsed,
+        latency: h,
+    })
 }
 
 /// Runs the per-claim SQL in a loop for `duration` on the database at
@@ -360,12 +408,11 @@ pub(crate) async fn intake_loop(
     let mut conn = open(path).await?;
     let row = conn
         .fetch_one(
-            "SELECT t.secret_hash, t.account_id FROM api_tokens t \
+            "SELECT t.account_id FROM api_tokens t \
              JOIN account_roles r ON r.account_id = t.account_id WHERE r.role = 'claimant' LIMIT 1",
         )
         .await?;
-    let token_hash: Vec<u8> = row.try_get(0)?;
-    let account: Uuid = row.try_get(1)?;
+    let account: Uuid = row.try_get(0)?;
     let mut h = histogram();
     let mut ops = 0u64;
     let mut errors = 0u64;
@@ -378,18 +425,7 @@ pub(crate) async fn intake_loop(
         let i = usize::try_from(serial).unwrap_or(0);
         let category = &categories[i % categories.len()];
         let region = &regions[i % regions.len()];
-        match one_claim(
-            &mut conn,
-            &token_hash,
-            account,
-            content,
-            body,
-            category,
-            region,
-            serial,
-        )
-        .await
-        {
+        match one_claim(&mut conn, account, content, body, category, region, serial).await {
             Ok(()) => {
                 record(&mut h, t0.elapsed());
                 ops += 1;
