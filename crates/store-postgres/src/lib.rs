@@ -155,7 +155,7 @@ impl PostgresStore {
             .await
             .map_err(map_err)?;
         let unflushed = PgPoolOptions::new()
-            .max_connections(settings.max_connections.div_ceil(4).max(1))
+            .max_connections(settings.max_connections)
             .acquire_timeout(settings.acquire_timeout)
             .connect_lazy_with(options.clone().options([("synchronous_commit", "off")]));
         let mut store = Self {

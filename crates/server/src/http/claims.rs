@@ -260,10 +260,48 @@ pub async fn create(
             &view(&state, &auth, record.clone())?,
         )
     };
-    let render = |record: &ClaimRecord| answer(record).map_err(|e| unrenderable(&e));
+    let rendered = Rendered::default();
+    let render = |record: &ClaimRecord| rendered.keep(record, answer(record));
     let kept = own.as_ref().map(|o| o.kept(&render));
     let record = use_case::file(&state.app, &auth.actor(), draft, kept.as_ref()).await?;
-    Ok(sent(answer(&record)?))
+    Ok(sent(rendered.take(&record, answer)?))
+}
+
+/// The answer rendered inside the change's transaction, to be sent as it
+/// was kept rather than rendered twice.
+#[derive(Default)]
+struct Rendered(std::sync::Mutex<Option<((ClaimId, i64), store::StoredResponse)>>);
+
+impl Rendered {
+    fn keep(
+        &self,
+        record: &ClaimRecord,
+        answer: ApiResult<store::StoredResponse>,
+    ) -> Result<store::StoredResponse, store::StoreError> {
+        let answer = answer.map_err(|e| unrenderable(&e))?;
+        *self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) =
+            Some(((record.id, record.version), answer.clone()));
+        Ok(answer)
+    }
+
+    fn take(
+        &self,
+        record: &ClaimRecord,
+        answer: impl Fn(&ClaimRecord) -> ApiResult<store::StoredResponse>,
+    ) -> ApiResult<store::StoredResponse> {
+        let kept = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        match kept {
+            Some((of, answer)) if of == (record.id, record.version) => Ok(answer),
+            _ => answer(record),
+        }
+    }
 }
 
 /// An answer that could not be rendered inside the change's transaction:
@@ -329,11 +367,12 @@ pub async fn submit(
             &view(&state, &auth, record.clone())?,
         )
     };
-    let render = |record: &ClaimRecord| answer(record).map_err(|e| unrenderable(&e));
+    let rendered = Rendered::default();
+    let render = |record: &ClaimRecord| rendered.keep(record, answer(record));
     let kept = own.as_ref().map(|o| o.kept(&render));
     let submitted =
         use_case::submit(&state.app, &auth.actor(), id, expected, kept.as_ref()).await?;
-    Ok(sent(answer(&submitted)?))
+    Ok(sent(rendered.take(&submitted, answer)?))
 }
 
 #[derive(Deserialize, ToSchema, Default)]
