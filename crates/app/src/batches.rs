@@ -24,7 +24,8 @@ use serde_json::json;
 use std::collections::BTreeMap;
 use store::StoreError;
 use store::cases::{
-    BATCH_JOB_KIND, BatchFilter, BatchPlan, BatchRecord, CaseRecord, ChunkFn, ChunkItem, JobFilter,
+    BATCH_JOB_KIND, BatchFilter, BatchPlan, BatchRecord, CaseRecord, ChunkFn, ChunkItem, ChunkOutcome,
+    JobFilter,
     JobId, JobRecord, NewBatch,
 };
 
@@ -328,6 +329,9 @@ pub struct BatchRun {
     lease: time::Duration,
     sampling: SamplingPlan,
     assess: Box<ChunkFn>,
+    /// The highest case handled by this run's chunks, all committed: the
+    /// next chunk starts above it.
+    after: std::sync::Mutex<Option<CaseId>>,
 }
 
 /// Claims the oldest job whose lease is free or expired, for `lease`.
@@ -392,6 +396,7 @@ pub async fn claim_job(
         lease,
         sampling: review_plan(&batch.plan).sampling,
         assess: Box::new(assess),
+        after: std::sync::Mutex::new(None),
     })))
 }
 
@@ -405,15 +410,41 @@ impl BatchRun {
     /// chunks of one run may be in flight at once; their cases are
     /// disjoint.
     pub async fn assess_chunk(&self, app: &App, size: u32) -> AppResult<Chunk> {
-        match app
-            .store
-            .assess_chunk(self.job, &self.worker, self.lease, size, &*self.assess)
-            .await
-        {
-            Ok(outcome) => Ok(Chunk::Processed(outcome.processed)),
+        // Chunks start above the cases this run already handled, so that
+        // none walks the batch from its first case. Nothing found above
+        // them is only the end once nothing is found from the start either
+        // (a case skipped while another chunk held it, which then rolled
+        // back).
+        let after = *self.after.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut outcome = self.chunk_from(app, size, after).await;
+        if after.is_some() && matches!(outcome, Ok(ChunkOutcome { processed: 0, .. })) {
+            outcome = self.chunk_from(app, size, None).await;
+        }
+        match outcome {
+            Ok(outcome) => {
+                if let Some(last) = outcome.last {
+                    let mut after = self
+                        .after
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
+                    *after = Some((*after).map_or(last, |a| a.max(last)));
+                }
+                Ok(Chunk::Processed(outcome.processed))
+            }
             Err(StoreError::Conflict(reason)) => Ok(Chunk::LeaseLost(reason)),
             Err(e) => Err(e.into()),
         }
+    }
+
+    async fn chunk_from(
+        &self,
+        app: &App,
+        size: u32,
+        after: Option<CaseId>,
+    ) -> Result<ChunkOutcome, StoreError> {
+        app.store
+            .assess_chunk(self.job, &self.worker, self.lease, size, after, &*self.assess)
+            .await
     }
 
     /// Completes the job once no case is left: draws the sample from the

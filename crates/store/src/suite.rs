@@ -1914,7 +1914,7 @@ async fn run_job(store: &dyn Store, job: crate::cases::JobId, worker: &str, cate
         crate::cases::ChunkItem::Assessed(Box::new(fixed_assessment(&category, c)))
     };
     while store
-        .assess_chunk(job, worker, time::Duration::minutes(1), 100, &assess)
+        .assess_chunk(job, worker, time::Duration::minutes(1), 100, None, &assess)
         .await
         .unwrap()
         .processed
@@ -2130,7 +2130,7 @@ pub async fn a_batch_chunk_assesses_each_case_once_across_retries_and_takeovers(
         (job.id, crate::cases::JobStatus::Running)
     );
     let first = store
-        .assess_chunk(job.id, "worker-a", time::Duration::seconds(-1), 2, &assess)
+        .assess_chunk(job.id, "worker-a", time::Duration::seconds(-1), 2, None, &assess)
         .await
         .unwrap();
     assert_eq!(first.processed, 2);
@@ -2142,20 +2142,20 @@ pub async fn a_batch_chunk_assesses_each_case_once_across_retries_and_takeovers(
     let before = calls.load(Ordering::SeqCst);
     assert!(matches!(
         store
-            .assess_chunk(job.id, "worker-a", minute, 10, &assess)
+            .assess_chunk(job.id, "worker-a", minute, 10, None, &assess)
             .await,
         Err(StoreError::Conflict(_))
     ));
     assert_eq!(calls.load(Ordering::SeqCst), before);
     // B assesses what is left, and a retried chunk finds nothing more.
     let rest = store
-        .assess_chunk(job.id, "worker-b", minute, 10, &assess)
+        .assess_chunk(job.id, "worker-b", minute, 10, None, &assess)
         .await
         .unwrap();
     assert_eq!(rest.processed, 3);
     for _ in 0..2 {
         let again = store
-            .assess_chunk(job.id, "worker-b", minute, 10, &assess)
+            .assess_chunk(job.id, "worker-b", minute, 10, None, &assess)
             .await
             .unwrap();
         assert_eq!(again.processed, 0);
