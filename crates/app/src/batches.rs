@@ -24,8 +24,7 @@ use serde_json::json;
 use std::collections::BTreeMap;
 use store::StoreError;
 use store::cases::{
-    BATCH_JOB_KIND, BatchFilter, BatchPlan, BatchRecord, CaseRecord, ChunkFn, ChunkItem, ChunkOutcome,
-    JobFilter,
+    BATCH_JOB_KIND, BatchFilter, BatchPlan, BatchRecord, CaseRecord, ChunkFn, ChunkItem, JobFilter,
     JobId, JobRecord, NewBatch,
 };
 
@@ -411,16 +410,24 @@ impl BatchRun {
     /// disjoint.
     pub async fn assess_chunk(&self, app: &App, size: u32) -> AppResult<Chunk> {
         // Chunks start above the cases this run already handled, so that
-        // none walks the batch from its first case. Nothing found above
-        // them is only the end once nothing is found from the start either
-        // (a case skipped while another chunk held it, which then rolled
-        // back).
-        let after = *self.after.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let mut outcome = self.chunk_from(app, size, after).await;
-        if after.is_some() && matches!(outcome, Ok(ChunkOutcome { processed: 0, .. })) {
-            outcome = self.chunk_from(app, size, None).await;
-        }
-        match outcome {
+        // none walks the batch from its first case (the store looks from
+        // the start if cases are left below).
+        let after = *self
+            .after
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match app
+            .store
+            .assess_chunk(
+                self.job,
+                &self.worker,
+                self.lease,
+                size,
+                after,
+                &*self.assess,
+            )
+            .await
+        {
             Ok(outcome) => {
                 if let Some(last) = outcome.last {
                     let mut after = self
@@ -434,17 +441,6 @@ impl BatchRun {
             Err(StoreError::Conflict(reason)) => Ok(Chunk::LeaseLost(reason)),
             Err(e) => Err(e.into()),
         }
-    }
-
-    async fn chunk_from(
-        &self,
-        app: &App,
-        size: u32,
-        after: Option<CaseId>,
-    ) -> Result<ChunkOutcome, StoreError> {
-        app.store
-            .assess_chunk(self.job, &self.worker, self.lease, size, after, &*self.assess)
-            .await
     }
 
     /// Completes the job once no case is left: draws the sample from the

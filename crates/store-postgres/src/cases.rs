@@ -409,6 +409,28 @@ impl PostgresStore {
         Self::load_job(&mut **tx, job).await
     }
 
+    /// Up to `limit` cases of `batch` still to assess, above `after`,
+    /// locked (skipping locked ones), with their batch.
+    async fn chunk_cases(
+        tx: &mut Transaction<'static, Postgres>,
+        batch: BatchId,
+        limit: u32,
+        after: Option<CaseId>,
+    ) -> Result<Vec<PgRow>, StoreError> {
+        sqlx::query(
+            "SELECT c.*, m.batch_id FROM batch_cases m JOIN cases c ON c.id = m.case_id \
+             WHERE m.batch_id = $1 AND m.case_id > $3 \
+             AND c.status IN ('awaiting_assessment', 'assigned') AND c.assessment_error IS NULL \
+             ORDER BY m.case_id LIMIT $2 FOR UPDATE OF c SKIP LOCKED",
+        )
+        .bind(batch.0)
+        .bind(i64::from(limit))
+        .bind(after.map_or(Uuid::nil(), |a| a.0))
+        .fetch_all(&mut **tx)
+        .await
+        .map_err(map_err)
+    }
+
     async fn insert_assessment(
         tx: &mut Transaction<'static, Postgres>,
         case: CaseId,
@@ -494,7 +516,8 @@ impl CaseStore for PostgresStore {
         if let Some(after) = page.after {
             q.push(" AND c.id > ").push_bind(after.0);
         }
-        q.push(" ORDER BY c.id LIMIT ").push_bind(page.fetch_limit());
+        q.push(" ORDER BY c.id LIMIT ")
+            .push_bind(page.fetch_limit());
         let rows = q.build().fetch_all(self.pool()).await.map_err(map_err)?;
         let cases = rows
             .iter()
@@ -949,7 +972,8 @@ impl CaseStore for PostgresStore {
             .execute(&mut *tx)
             .await
             .map_err(map_err)?;
-        let mut q = QueryBuilder::<Postgres>::new("INSERT INTO batch_cases (batch_id, case_id) SELECT ");
+        let mut q =
+            QueryBuilder::<Postgres>::new("INSERT INTO batch_cases (batch_id, case_id) SELECT ");
         q.push_bind(id.0).push(
             "::uuid, c.id FROM cases c WHERE c.status = 'awaiting_assessment' \
              AND NOT EXISTS (SELECT 1 FROM batch_cases m WHERE m.case_id = c.id)",
@@ -1198,19 +1222,14 @@ impl CaseStore for PostgresStore {
         let batch = BatchId::from_uuid(record.subject_id);
         // The batch's cases in id order along the membership key, from
         // `after` (UUIDv7 ids are never nil); members still to do this round
-        // are those whose row is not yet assessed.
-        let rows = sqlx::query(
-            "SELECT c.*, m.batch_id FROM batch_cases m JOIN cases c ON c.id = m.case_id \
-             WHERE m.batch_id = $1 AND m.case_id > $3 \
-             AND c.status IN ('awaiting_assessment', 'assigned') AND c.assessment_error IS NULL \
-             ORDER BY m.case_id LIMIT $2 FOR UPDATE OF c SKIP LOCKED",
-        )
-        .bind(batch.0)
-        .bind(i64::from(limit))
-        .bind(after.map_or(Uuid::nil(), |a| a.0))
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(map_err)?;
+        // are those whose row is not yet assessed. Nothing above `after`
+        // while the job's counts say cases are left (one skipped while
+        // another chunk held it, which then rolled back): look from the
+        // start.
+        let mut rows = Self::chunk_cases(&mut tx, batch, limit, after).await?;
+        if rows.is_empty() && after.is_some() && record.processed < record.total {
+            rows = Self::chunk_cases(&mut tx, batch, limit, None).await?;
+        }
         if rows.is_empty() {
             return Ok(ChunkOutcome {
                 processed: 0,

@@ -133,9 +133,7 @@ const TIMES: &str = "SELECT coalesce(category, 'none') AS category, count(*) AS 
 #[async_trait]
 impl ReportStore for PostgresStore {
     async fn operational_counts(&self) -> Result<OperationalCounts, StoreError> {
-        let cases_by_status = self
-            .counts(CASES_BY_STATUS)
-            .await?;
+        let cases_by_status = self.counts(CASES_BY_STATUS).await?;
         let jobs_by_status = self
             .counts("SELECT status, count(*)::bigint FROM jobs WHERE status IN ('queued', 'running', 'failed') GROUP BY status")
             .await?;

@@ -20,7 +20,8 @@ use store::cases::{
     AssessmentRate, AssessmentRecord, BatchFilter, BatchPlan, BatchRecord, CaseFacts, CaseFilter,
     CaseRecord, ChunkFn, ChunkItem, ChunkOutcome, DrawFn, DuplicateInputs, JobFilter, JobId,
     JobRecord, JobStatus, NewBatch, RateFilter, RuleRecord, batch_status_of, case_status_of,
-    finding_json, member_status, minor_units, parse_rate_key, parse_rule_key, rate_key, routing_text, rule_key,
+    finding_json, member_status, minor_units, parse_rate_key, parse_rule_key, rate_key,
+    routing_text, rule_key,
 };
 use store::{AuditContext, CaseStore, Change, StoreError};
 use time::{Date, OffsetDateTime};
@@ -430,6 +431,28 @@ impl SqliteStore {
             )));
         }
         Self::load_job(&mut **tx, job).await
+    }
+
+    /// Up to `limit` cases of `batch` still to assess, above `after`, with
+    /// their batch.
+    async fn chunk_cases(
+        tx: &mut Transaction<'static, Sqlite>,
+        batch: BatchId,
+        limit: u32,
+        after: Option<CaseId>,
+    ) -> Result<Vec<SqliteRow>, StoreError> {
+        sqlx::query(
+            "SELECT c.*, m.batch_id FROM batch_cases m CROSS JOIN cases c ON c.id = m.case_id \
+             WHERE m.batch_id = ?1 AND m.case_id > ?3 \
+             AND c.status IN ('awaiting_assessment', 'assigned') AND c.assessment_error IS NULL \
+             ORDER BY m.case_id LIMIT ?2",
+        )
+        .bind(batch.0)
+        .bind(i64::from(limit))
+        .bind(after.map_or(Uuid::nil(), |a| a.0))
+        .fetch_all(&mut **tx)
+        .await
+        .map_err(map_err)
     }
 
     async fn insert_assessment(
@@ -1174,19 +1197,12 @@ impl CaseStore for SqliteStore {
         let batch = BatchId::from_uuid(record.subject_id);
         // The batch's cases in id order along the membership key, from
         // `after` (UUIDv7 ids are never nil); members still to do this round
-        // are those whose row is not yet assessed.
-        let rows = sqlx::query(
-            "SELECT c.*, m.batch_id FROM batch_cases m CROSS JOIN cases c ON c.id = m.case_id \
-             WHERE m.batch_id = ?1 AND m.case_id > ?3 \
-             AND c.status IN ('awaiting_assessment', 'assigned') AND c.assessment_error IS NULL \
-             ORDER BY m.case_id LIMIT ?2",
-        )
-        .bind(batch.0)
-        .bind(i64::from(limit))
-        .bind(after.map_or(Uuid::nil(), |a| a.0))
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(map_err)?;
+        // are those whose row is not yet assessed. Nothing above `after`
+        // while the job's counts say cases are left: look from the start.
+        let mut rows = Self::chunk_cases(&mut tx, batch, limit, after).await?;
+        if rows.is_empty() && after.is_some() && record.processed < record.total {
+            rows = Self::chunk_cases(&mut tx, batch, limit, None).await?;
+        }
         if rows.is_empty() {
             return Ok(ChunkOutcome {
                 processed: 0,

@@ -128,9 +128,7 @@ const CASES_BY_STATUS: &str = "WITH p AS (SELECT count(*) AS n FROM cases c \
 #[async_trait]
 impl ReportStore for SqliteStore {
     async fn operational_counts(&self) -> Result<OperationalCounts, StoreError> {
-        let cases_by_status = self
-            .counts(CASES_BY_STATUS)
-            .await?;
+        let cases_by_status = self.counts(CASES_BY_STATUS).await?;
         let jobs_by_status = self
             .counts("SELECT status, count(*) FROM jobs WHERE status IN ('queued', 'running', 'failed') GROUP BY status")
             .await?;

@@ -477,9 +477,11 @@ pub trait CaseStore {
     /// results and the progress. A worker may run several chunks of its
     /// job at once; no case is in two of them. The cases are taken in id
     /// order from above `after` (all of the batch's when `None`): a worker
-    /// whose chunks all committed passes the highest id handled so far, so
-    /// that a chunk need not walk past the cases already done; an empty
-    /// chunk from `after` is only final once one from `None` is empty too.
+    /// passes the highest id its chunks handled so far, so that a chunk need
+    /// not walk past the cases already done. When nothing is found above
+    /// `after` while the job's counts say cases are left (one was skipped
+    /// while locked by a chunk that then rolled back), the chunk looks from
+    /// the batch's first case: 0 processed still means nothing is left.
     async fn assess_chunk(
         &self,
         job: JobId,
