@@ -394,8 +394,9 @@ SELECT 'reference_gaps', coalesce(max(substring(reference from '[0-9]+\$')::bigi
   WHERE reference LIKE 'RD-%';
 SELECT 'assessed_twice', count(*) FROM (SELECT case_id FROM assessments GROUP BY case_id HAVING count(*) > 1) t;
 SELECT 'batch_cases', coalesce(sum(case_count), 0) FROM batches WHERE id IN ($BATCH_IDS);
-SELECT 'batch_cases_left', count(*) FROM cases WHERE batch_id IN ($BATCH_IDS) AND status = 'assigned'
-  AND assessment_error IS NULL;
+SELECT 'batch_cases_left', count(*) FROM batch_cases m JOIN cases c ON c.id = m.case_id
+  WHERE m.batch_id IN ($BATCH_IDS) AND c.status IN ('awaiting_assessment', 'assigned')
+  AND c.assessment_error IS NULL;
 SELECT 'batches_not_in_review', count(*) FROM batches WHERE id IN ($BATCH_IDS) AND status <> 'in_review';
 SELECT 'assessments', count(*) FROM assessments WHERE batch_id IN ($BATCH_IDS);
 SELECT 'jobs_not_completed', count(*) FROM jobs WHERE status <> 'completed'

@@ -328,6 +328,9 @@ pub struct BatchRun {
     lease: time::Duration,
     sampling: SamplingPlan,
     assess: Box<ChunkFn>,
+    /// The highest case handled by this run's chunks, all committed: the
+    /// next chunk starts above it.
+    after: std::sync::Mutex<Option<CaseId>>,
 }
 
 /// Claims the oldest job whose lease is free or expired, for `lease`.
@@ -392,6 +395,7 @@ pub async fn claim_job(
         lease,
         sampling: review_plan(&batch.plan).sampling,
         assess: Box::new(assess),
+        after: std::sync::Mutex::new(None),
     })))
 }
 
@@ -405,12 +409,35 @@ impl BatchRun {
     /// chunks of one run may be in flight at once; their cases are
     /// disjoint.
     pub async fn assess_chunk(&self, app: &App, size: u32) -> AppResult<Chunk> {
+        // Chunks start above the cases this run already handled, so that
+        // none walks the batch from its first case (the store looks from
+        // the start if cases are left below).
+        let after = *self
+            .after
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         match app
             .store
-            .assess_chunk(self.job, &self.worker, self.lease, size, &*self.assess)
+            .assess_chunk(
+                self.job,
+                &self.worker,
+                self.lease,
+                size,
+                after,
+                &*self.assess,
+            )
             .await
         {
-            Ok(outcome) => Ok(Chunk::Processed(outcome.processed)),
+            Ok(outcome) => {
+                if let Some(last) = outcome.last {
+                    let mut after = self
+                        .after
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
+                    *after = Some((*after).map_or(last, |a| a.max(last)));
+                }
+                Ok(Chunk::Processed(outcome.processed))
+            }
             Err(StoreError::Conflict(reason)) => Ok(Chunk::LeaseLost(reason)),
             Err(e) => Err(e.into()),
         }

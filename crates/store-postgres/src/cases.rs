@@ -19,7 +19,7 @@ use store::cases::{
     AssessmentRate, AssessmentRecord, BatchFilter, BatchPlan, BatchRecord, CaseFacts, CaseFilter,
     CaseRecord, ChunkFn, ChunkItem, ChunkOutcome, DrawFn, DuplicateInputs, JobFilter, JobId,
     JobRecord, JobStatus, NewBatch, RateFilter, RuleRecord, batch_status_of, case_status_of,
-    finding_json, parse_rate_key, parse_rule_key, rate_key, routing_text, rule_key,
+    finding_json, member_status, parse_rate_key, parse_rule_key, rate_key, routing_text, rule_key,
 };
 use store::{AuditContext, CaseStore, Change, StoreError};
 use time::{Date, OffsetDateTime};
@@ -46,6 +46,10 @@ fn case_from_row(row: &PgRow) -> Result<CaseRecord, sqlx::Error> {
         _ => None,
     };
     let status: String = row.try_get("status")?;
+    let batch_id = row
+        .try_get::<Option<Uuid>, _>("batch_id")?
+        .map(BatchId::from_uuid);
+    let status = case_status_of(&status).ok_or_else(|| bad("case status"))?;
     Ok(CaseRecord {
         id: CaseId::from_uuid(row.try_get("id")?),
         claim_id: ClaimId::from_uuid(row.try_get("claim_id")?),
@@ -55,13 +59,11 @@ fn case_from_row(row: &PgRow) -> Result<CaseRecord, sqlx::Error> {
         claimed,
         facts: serde_json::from_value(json_text(row, "facts")?.unwrap_or(Value::Null))
             .map_err(decode)?,
-        status: case_status_of(&status).ok_or_else(|| bad("case status"))?,
+        status: member_status(status, batch_id),
         assignee: row
             .try_get::<Option<Uuid>, _>("assignee")?
             .map(AccountId::from_uuid),
-        batch_id: row
-            .try_get::<Option<Uuid>, _>("batch_id")?
-            .map(BatchId::from_uuid),
+        batch_id,
         assessment_error: json_text(row, "assessment_error")?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
@@ -164,36 +166,88 @@ fn finding_from_row(row: &PgRow) -> Result<SampleFinding, sqlx::Error> {
     })
 }
 
-/// Adds the filter's conditions (all `AND ...`).
+/// The batch of the case `c`, if any. A case only joins a batch of its
+/// own category, so the membership key is probed once per batch of that
+/// category (the table has no index on the case alone).
+macro_rules! case_batch {
+    () => {
+        "(SELECT m.batch_id FROM batches b JOIN batch_cases m \
+         ON m.batch_id = b.id AND m.case_id = c.id WHERE b.category = c.category)"
+    };
+}
+
+/// Whether the case `c` is in a batch, probed as [`case_batch`] does.
+macro_rules! in_a_batch {
+    () => {
+        "EXISTS (SELECT 1 FROM batches b JOIN batch_cases m \
+         ON m.batch_id = b.id AND m.case_id = c.id WHERE b.category = c.category)"
+    };
+}
+
+/// A case's row with its batch, from `cases c`.
+macro_rules! select_case {
+    () => {
+        concat!("SELECT c.*, ", case_batch!(), " AS batch_id FROM cases c")
+    };
+}
+
+/// Selecting cases into a batch and distributing cases to assessors take
+/// this advisory lock, the first alone, the others shared: membership is
+/// not written to the case row, so the row lock no longer orders them.
+const MEMBERSHIP_LOCK: &str = "SELECT pg_advisory_xact_lock(hashtext('redress.batch_membership'))";
+const MEMBERSHIP_LOCK_SHARED: &str =
+    "SELECT pg_advisory_xact_lock_shared(hashtext('redress.batch_membership'))";
+
+/// Adds the filter's conditions (all `AND ...`) on `cases c`.
 fn push_filter(q: &mut QueryBuilder<'_, Postgres>, filter: &CaseFilter) {
-    if let Some(s) = filter.status {
-        q.push(" AND status = ").push_bind(s.as_str());
+    // A member whose row says `awaiting_assessment` is `assigned` to its
+    // batch (`store::cases::member_status`).
+    match filter.status {
+        None => {}
+        Some(CaseStatus::AwaitingAssessment) => {
+            q.push(concat!(
+                " AND c.status = 'awaiting_assessment' AND NOT ",
+                in_a_batch!()
+            ));
+        }
+        Some(CaseStatus::Assigned) => {
+            q.push(concat!(
+                " AND (c.status = 'assigned' OR (c.status = 'awaiting_assessment' AND ",
+                in_a_batch!(),
+                "))"
+            ));
+        }
+        Some(s) => {
+            q.push(" AND c.status = ").push_bind(s.as_str());
+        }
     }
     if let Some(c) = &filter.category {
-        q.push(" AND category = ").push_bind(c.clone());
+        q.push(" AND c.category = ").push_bind(c.clone());
     }
     if let Some(r) = &filter.region {
-        q.push(" AND region = ").push_bind(r.clone());
+        q.push(" AND c.region = ").push_bind(r.clone());
     }
     if !filter.exclude_categories.is_empty() {
-        q.push(" AND category <> ALL(")
+        q.push(" AND c.category <> ALL(")
             .push_bind(filter.exclude_categories.clone())
             .push(")");
     }
     if let Some(a) = filter.assignee {
-        q.push(" AND assignee = ").push_bind(a.0);
+        q.push(" AND c.assignee = ").push_bind(a.0);
     }
     if let Some(b) = filter.batch {
-        q.push(" AND batch_id = ").push_bind(b.0);
+        q.push(" AND c.id IN (SELECT m.case_id FROM batch_cases m WHERE m.batch_id = ")
+            .push_bind(b.0)
+            .push(")");
     }
     if let Some(currency) = filter.currency {
-        q.push(" AND claimed_currency = ")
+        q.push(" AND c.claimed_currency = ")
             .push_bind(currency.code());
         if let Some(min) = filter.min_amount {
-            q.push(" AND claimed_amount >= ").push_bind(min);
+            q.push(" AND c.claimed_amount >= ").push_bind(min);
         }
         if let Some(max) = filter.max_amount {
-            q.push(" AND claimed_amount <= ").push_bind(max);
+            q.push(" AND c.claimed_amount <= ").push_bind(max);
         }
     }
 }
@@ -295,7 +349,7 @@ impl PostgresStore {
     where
         E: sqlx::Executor<'e, Database = Postgres>,
     {
-        let row = sqlx::query("SELECT * FROM cases WHERE id = $1")
+        let row = sqlx::query(concat!(select_case!(), " WHERE c.id = $1"))
             .bind(id.0)
             .fetch_one(executor)
             .await
@@ -353,6 +407,28 @@ impl PostgresStore {
             )));
         }
         Self::load_job(&mut **tx, job).await
+    }
+
+    /// Up to `limit` cases of `batch` still to assess, above `after`,
+    /// locked (skipping locked ones), with their batch.
+    async fn chunk_cases(
+        tx: &mut Transaction<'static, Postgres>,
+        batch: BatchId,
+        limit: u32,
+        after: Option<CaseId>,
+    ) -> Result<Vec<PgRow>, StoreError> {
+        sqlx::query(
+            "SELECT c.*, m.batch_id FROM batch_cases m JOIN cases c ON c.id = m.case_id \
+             WHERE m.batch_id = $1 AND m.case_id > $3 \
+             AND c.status IN ('awaiting_assessment', 'assigned') AND c.assessment_error IS NULL \
+             ORDER BY m.case_id LIMIT $2 FOR UPDATE OF c SKIP LOCKED",
+        )
+        .bind(batch.0)
+        .bind(i64::from(limit))
+        .bind(after.map_or(Uuid::nil(), |a| a.0))
+        .fetch_all(&mut **tx)
+        .await
+        .map_err(map_err)
     }
 
     async fn insert_assessment(
@@ -435,12 +511,13 @@ impl CaseStore for PostgresStore {
         filter: &CaseFilter,
         page: PageRequest,
     ) -> Result<Page<CaseRecord>, StoreError> {
-        let mut q = QueryBuilder::<Postgres>::new("SELECT * FROM cases WHERE 1 = 1");
+        let mut q = QueryBuilder::<Postgres>::new(concat!(select_case!(), " WHERE 1 = 1"));
         push_filter(&mut q, filter);
         if let Some(after) = page.after {
-            q.push(" AND id > ").push_bind(after.0);
+            q.push(" AND c.id > ").push_bind(after.0);
         }
-        q.push(" ORDER BY id LIMIT ").push_bind(page.fetch_limit());
+        q.push(" ORDER BY c.id LIMIT ")
+            .push_bind(page.fetch_limit());
         let rows = q.build().fetch_all(self.pool()).await.map_err(map_err)?;
         let cases = rows
             .iter()
@@ -455,7 +532,7 @@ impl CaseStore for PostgresStore {
     }
 
     async fn case_for_claim(&self, claim: ClaimId) -> Result<CaseRecord, StoreError> {
-        let row = sqlx::query("SELECT * FROM cases WHERE claim_id = $1")
+        let row = sqlx::query(concat!(select_case!(), " WHERE c.claim_id = $1"))
             .bind(claim.0)
             .fetch_one(self.pool())
             .await
@@ -471,12 +548,18 @@ impl CaseStore for PostgresStore {
         assignee: AccountId,
     ) -> Result<CaseRecord, StoreError> {
         let mut tx = self.begin().await?;
+        sqlx::query(MEMBERSHIP_LOCK_SHARED)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
         let before = Self::load_case(&mut *tx, id).await?;
-        let done = sqlx::query(
-            "UPDATE cases SET assignee = $1, status = 'assigned', updated_at = $2, version = version + 1 \
-             WHERE id = $3 AND status IN ('awaiting_assessment', 'assigned') AND batch_id IS NULL \
-             AND ($4::bigint IS NULL OR version = $4)",
-        )
+        let done = sqlx::query(concat!(
+            "UPDATE cases c SET assignee = $1, status = 'assigned', updated_at = $2, \
+             version = version + 1 WHERE c.id = $3 \
+             AND c.status IN ('awaiting_assessment', 'assigned') AND NOT ",
+            in_a_batch!(),
+            " AND ($4::bigint IS NULL OR c.version = $4)"
+        ))
         .bind(assignee.0)
         .bind(self.now())
         .bind(id.0)
@@ -519,8 +602,13 @@ impl CaseStore for PostgresStore {
             return Ok(Vec::new());
         }
         let mut tx = self.begin().await?;
+        sqlx::query(MEMBERSHIP_LOCK_SHARED)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
         let mut q = QueryBuilder::<Postgres>::new(
-            "SELECT id FROM cases WHERE status = 'awaiting_assessment' AND batch_id IS NULL",
+            "SELECT c.id FROM cases c WHERE c.status = 'awaiting_assessment' \
+             AND NOT EXISTS (SELECT 1 FROM batch_cases m WHERE m.case_id = c.id)",
         );
         let filter = CaseFilter {
             status: None,
@@ -528,9 +616,9 @@ impl CaseStore for PostgresStore {
             ..filter.clone()
         };
         push_filter(&mut q, &filter);
-        q.push(" ORDER BY id LIMIT ")
+        q.push(" ORDER BY c.id LIMIT ")
             .push_bind(i64::from(limit))
-            .push(" FOR UPDATE SKIP LOCKED");
+            .push(" FOR UPDATE OF c SKIP LOCKED");
         let ids: Vec<Uuid> = q
             .build_query_scalar()
             .fetch_all(&mut *tx)
@@ -876,19 +964,23 @@ impl CaseStore for PostgresStore {
         .execute(&mut *tx)
         .await
         .map_err(map_err)?;
+        // Only the membership is written; the case rows are left alone until
+        // their assessment. The lock orders this selection after any other
+        // one and any assignment, which would otherwise not see its cases
+        // taken.
+        sqlx::query(MEMBERSHIP_LOCK)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
         let mut q =
-            QueryBuilder::<Postgres>::new("UPDATE cases SET status = 'assigned', batch_id = ");
-        q.push_bind(id.0)
-            .push(", updated_at = ")
-            .push_bind(now)
-            .push(
-                ", version = version + 1 WHERE id IN (SELECT id FROM cases \
-                 WHERE status = 'awaiting_assessment' AND batch_id IS NULL",
-            );
+            QueryBuilder::<Postgres>::new("INSERT INTO batch_cases (batch_id, case_id) SELECT ");
+        q.push_bind(id.0).push(
+            "::uuid, c.id FROM cases c WHERE c.status = 'awaiting_assessment' \
+             AND NOT EXISTS (SELECT 1 FROM batch_cases m WHERE m.case_id = c.id)",
+        );
         push_filter(&mut q, &filter);
-        q.push(" ORDER BY id LIMIT ")
-            .push_bind(i64::from(batch.max_cases))
-            .push(" FOR UPDATE SKIP LOCKED)");
+        q.push(" ORDER BY c.id LIMIT ")
+            .push_bind(i64::from(batch.max_cases));
         let selected = q.build().execute(&mut *tx).await.map_err(map_err)?;
         let count = i64::try_from(selected.rows_affected()).map_err(StoreError::internal)?;
         if count == 0 {
@@ -991,37 +1083,45 @@ impl CaseStore for PostgresStore {
         let mut tx = self.begin().await?;
         let now = self.now();
         let job = JobId::new();
-        let done = sqlx::query(
+        let done: Option<(i32, i64)> = sqlx::query_as(
             "UPDATE batches SET status = 'assessing', round = round + 1, job_id = $1, sample = NULL, \
-             updated_at = $2, version = version + 1 WHERE id = $3 AND status IN ('selected', 'returned')",
+             updated_at = $2, version = version + 1 WHERE id = $3 AND status IN ('selected', 'returned') \
+             RETURNING round, case_count",
         )
         .bind(job.0)
         .bind(now)
         .bind(batch.0)
-        .execute(&mut *tx)
+        .fetch_optional(&mut *tx)
         .await
         .map_err(map_err)?;
-        if done.rows_affected() == 0 {
+        let Some((round, case_count)) = done else {
             let current = Self::load_batch(&mut *tx, batch).await?;
             return Err(StoreError::Conflict(format!("batch is {}", current.status)));
-        }
-        // Only the cases that failed last round: rewriting every case of the
-        // batch would cost as much as assessing it.
-        sqlx::query(
-            "UPDATE cases SET assessment_error = NULL \
-             WHERE batch_id = $1 AND assessment_error IS NOT NULL",
-        )
-        .bind(batch.0)
-        .execute(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        let total: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM cases WHERE batch_id = $1 AND status = 'assigned'",
-        )
-        .bind(batch.0)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(map_err)?;
+        };
+        let total: i64 = if round == 1 {
+            // Never assessed: every case selected is still to do, and none
+            // has an error to clear.
+            case_count
+        } else {
+            // Only the cases that failed last round: rewriting every case
+            // of the batch would cost as much as assessing it.
+            sqlx::query(
+                "UPDATE cases c SET assessment_error = NULL FROM batch_cases m \
+                 WHERE m.batch_id = $1 AND c.id = m.case_id AND c.assessment_error IS NOT NULL",
+            )
+            .bind(batch.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM batch_cases m JOIN cases c ON c.id = m.case_id \
+                 WHERE m.batch_id = $1 AND c.status IN ('awaiting_assessment', 'assigned')",
+            )
+            .bind(batch.0)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(map_err)?
+        };
         sqlx::query(
             "INSERT INTO jobs (id, kind, subject_id, status, total, created_by, created_at, updated_at) \
              VALUES ($1, 'batch_assessment', $2, 'queued', $3, $4, $5, $6)",
@@ -1104,6 +1204,7 @@ impl CaseStore for PostgresStore {
         worker: &str,
         lease: time::Duration,
         limit: u32,
+        after: Option<CaseId>,
         assess: &ChunkFn,
     ) -> Result<ChunkOutcome, StoreError> {
         // The lease is checked here and renewed with the progress at the
@@ -1119,18 +1220,28 @@ impl CaseStore for PostgresStore {
             )));
         }
         let batch = BatchId::from_uuid(record.subject_id);
-        let rows = sqlx::query(
-            "SELECT * FROM cases WHERE batch_id = $1 AND status = 'assigned' \
-             AND assessment_error IS NULL ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED",
-        )
-        .bind(batch.0)
-        .bind(i64::from(limit))
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        if rows.is_empty() {
-            return Ok(ChunkOutcome { processed: 0 });
+        // The batch's cases in id order along the membership key, from
+        // `after` (UUIDv7 ids are never nil); members still to do this round
+        // are those whose row is not yet assessed. Nothing above `after`
+        // while the job's counts say cases are left (one skipped while
+        // another chunk held it, which then rolled back): look from the
+        // start.
+        let mut rows = Self::chunk_cases(&mut tx, batch, limit, after).await?;
+        if rows.is_empty() && after.is_some() && record.processed < record.total {
+            rows = Self::chunk_cases(&mut tx, batch, limit, None).await?;
         }
+        if rows.is_empty() {
+            return Ok(ChunkOutcome {
+                processed: 0,
+                last: None,
+            });
+        }
+        let last = rows
+            .last()
+            .map(|r| r.try_get::<Uuid, _>("id"))
+            .transpose()
+            .map_err(map_err)?
+            .map(CaseId::from_uuid);
         let now = self.now();
         let assessor = record.created_by.unwrap_or_default();
         // The rule runs in Rust; the chunk's writes are then one statement
@@ -1189,8 +1300,15 @@ impl CaseStore for PostgresStore {
             .map_err(map_err)?;
         }
         if !individual.is_empty() {
+            // The case leaves the batch, back to the queue.
+            sqlx::query("DELETE FROM batch_cases WHERE batch_id = $1 AND case_id = ANY($2)")
+                .bind(batch.0)
+                .bind(&individual)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
             sqlx::query(
-                "UPDATE cases SET status = 'awaiting_assessment', batch_id = NULL, assignee = NULL, \
+                "UPDATE cases SET status = 'awaiting_assessment', assignee = NULL, \
                  updated_at = $1, version = version + 1 WHERE id = ANY($2)",
             )
             .bind(now)
@@ -1253,6 +1371,7 @@ impl CaseStore for PostgresStore {
         tx.commit().await.map_err(map_err)?;
         Ok(ChunkOutcome {
             processed: rows.len(),
+            last,
         })
     }
 
@@ -1268,7 +1387,8 @@ impl CaseStore for PostgresStore {
             .await?;
         let batch = BatchId::from_uuid(record.subject_id);
         let ids: Vec<Uuid> = sqlx::query_scalar(
-            "SELECT id FROM cases WHERE batch_id = $1 AND status = 'assessed' ORDER BY id",
+            "SELECT m.case_id FROM batch_cases m JOIN cases c ON c.id = m.case_id \
+             WHERE m.batch_id = $1 AND c.status = 'assessed' ORDER BY m.case_id",
         )
         .bind(batch.0)
         .fetch_all(&mut *tx)
@@ -1397,8 +1517,9 @@ impl CaseStore for PostgresStore {
 
     async fn duplicate_inputs(&self, batch: BatchId) -> Result<DuplicateInputs, StoreError> {
         let rows = sqlx::query(
-            "SELECT id, claimant_key, category FROM cases WHERE batch_id = $1 \
-             AND claimant_key IS NOT NULL ORDER BY id",
+            "SELECT c.id, c.claimant_key, c.category FROM batch_cases m \
+             JOIN cases c ON c.id = m.case_id WHERE m.batch_id = $1 \
+             AND c.claimant_key IS NOT NULL ORDER BY m.case_id",
         )
         .bind(batch.0)
         .fetch_all(self.pool())
@@ -1417,8 +1538,9 @@ impl CaseStore for PostgresStore {
             .map_err(map_err)?;
         let rows = sqlx::query(
             "SELECT o.claimant_key, o.category FROM cases o WHERE o.claimant_key IN \
-             (SELECT claimant_key FROM cases WHERE batch_id = $1 AND claimant_key IS NOT NULL) \
-             AND (o.batch_id IS NULL OR o.batch_id <> $1) \
+             (SELECT c.claimant_key FROM batch_cases m JOIN cases c ON c.id = m.case_id \
+             WHERE m.batch_id = $1 AND c.claimant_key IS NOT NULL) \
+             AND NOT EXISTS (SELECT 1 FROM batch_cases x WHERE x.batch_id = $1 AND x.case_id = o.id) \
              AND o.status IN ('assessed', 'ready_for_panel', 'recommended', 'decided')",
         )
         .bind(batch.0)
@@ -1526,8 +1648,8 @@ impl CaseStore for PostgresStore {
             )));
         }
         let moved = sqlx::query(
-            "UPDATE cases SET status = $1, updated_at = $2, version = version + 1 \
-             WHERE batch_id = $3 AND status = 'assessed'",
+            "UPDATE cases c SET status = $1, updated_at = $2, version = c.version + 1 \
+             FROM batch_cases m WHERE m.batch_id = $3 AND c.id = m.case_id AND c.status = 'assessed'",
         )
         .bind(case_to.as_str())
         .bind(now)

@@ -377,8 +377,10 @@ impl DecisionStore for Db {
         let now = self.now();
         for r in recommendations {
             let ready = sqlx::query(
-                "UPDATE cases SET status = 'ready_for_panel', updated_at = $1, version = version + 1 \
-                 WHERE id = $2 AND (status = 'ready_for_panel' OR (status = 'assessed' AND batch_id IS NULL))",
+                "UPDATE cases c SET status = 'ready_for_panel', updated_at = $1, version = c.version + 1 \
+                 WHERE c.id = $2 AND (c.status = 'ready_for_panel' OR (c.status = 'assessed' \
+                 AND NOT EXISTS (SELECT 1 FROM batches b JOIN batch_cases m \
+                 ON m.batch_id = b.id AND m.case_id = c.id WHERE b.category = c.category)))",
             )
             .bind(ts(now))
             .bind(r.case.0)

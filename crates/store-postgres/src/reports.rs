@@ -115,6 +115,14 @@ pub(crate) async fn bump_counts(
     Ok(())
 }
 
+/// Cases by status as the domain sees them: a batch's member whose row
+/// still says `awaiting_assessment` is `assigned` (`store::cases::member_status`).
+const CASES_BY_STATUS: &str = "WITH p AS (SELECT count(*) AS n FROM cases c \
+     WHERE c.status = 'awaiting_assessment' AND c.id IN (SELECT m.case_id FROM batch_cases m)) \
+     SELECT status, sum(n)::bigint FROM (SELECT status, count(*) AS n FROM cases GROUP BY status \
+     UNION ALL SELECT 'awaiting_assessment', -n FROM p UNION ALL SELECT 'assigned', n FROM p) t \
+     GROUP BY status HAVING sum(n) <> 0";
+
 /// Percentiles of decided claims by category, from `percentile_cont`.
 const TIMES: &str = "SELECT coalesce(category, 'none') AS category, count(*) AS n, \
      percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM decided_at - submitted_at))::float8 AS p50, \
@@ -125,9 +133,7 @@ const TIMES: &str = "SELECT coalesce(category, 'none') AS category, count(*) AS 
 #[async_trait]
 impl ReportStore for PostgresStore {
     async fn operational_counts(&self) -> Result<OperationalCounts, StoreError> {
-        let cases_by_status = self
-            .counts("SELECT status, count(*)::bigint FROM cases GROUP BY status")
-            .await?;
+        let cases_by_status = self.counts(CASES_BY_STATUS).await?;
         let jobs_by_status = self
             .counts("SELECT status, count(*)::bigint FROM jobs WHERE status IN ('queued', 'running', 'failed') GROUP BY status")
             .await?;

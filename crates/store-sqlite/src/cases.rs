@@ -20,7 +20,8 @@ use store::cases::{
     AssessmentRate, AssessmentRecord, BatchFilter, BatchPlan, BatchRecord, CaseFacts, CaseFilter,
     CaseRecord, ChunkFn, ChunkItem, ChunkOutcome, DrawFn, DuplicateInputs, JobFilter, JobId,
     JobRecord, JobStatus, NewBatch, RateFilter, RuleRecord, batch_status_of, case_status_of,
-    finding_json, minor_units, parse_rate_key, parse_rule_key, rate_key, routing_text, rule_key,
+    finding_json, member_status, minor_units, parse_rate_key, parse_rule_key, rate_key,
+    routing_text, rule_key,
 };
 use store::{AuditContext, CaseStore, Change, StoreError};
 use time::{Date, OffsetDateTime};
@@ -78,6 +79,10 @@ fn case_from_row(row: &SqliteRow) -> Result<CaseRecord, sqlx::Error> {
         _ => None,
     };
     let status: String = row.try_get("status")?;
+    let batch_id = row
+        .try_get::<Option<Uuid>, _>("batch_id")?
+        .map(BatchId::from_uuid);
+    let status = case_status_of(&status).ok_or_else(|| bad("case status"))?;
     Ok(CaseRecord {
         id: CaseId::from_uuid(row.try_get("id")?),
         claim_id: ClaimId::from_uuid(row.try_get("claim_id")?),
@@ -87,13 +92,11 @@ fn case_from_row(row: &SqliteRow) -> Result<CaseRecord, sqlx::Error> {
         claimed,
         facts: serde_json::from_value(json_text(row, "facts")?.unwrap_or(Value::Null))
             .map_err(decode)?,
-        status: case_status_of(&status).ok_or_else(|| bad("case status"))?,
+        status: member_status(status, batch_id),
         assignee: row
             .try_get::<Option<Uuid>, _>("assignee")?
             .map(AccountId::from_uuid),
-        batch_id: row
-            .try_get::<Option<Uuid>, _>("batch_id")?
-            .map(BatchId::from_uuid),
+        batch_id,
         assessment_error: json_text(row, "assessment_error")?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
@@ -196,19 +199,63 @@ fn finding_from_row(row: &SqliteRow) -> Result<SampleFinding, sqlx::Error> {
     })
 }
 
-/// Adds the filter's conditions (all `AND ...`).
+/// The batch of the case `c`, if any. A case only joins a batch of its
+/// own category, so the membership key is probed once per batch of that
+/// category (the table has no index on the case alone; `CROSS JOIN` keeps
+/// the batches the outer loop).
+macro_rules! case_batch {
+    () => {
+        "(SELECT m.batch_id FROM batches b CROSS JOIN batch_cases m \
+         ON m.batch_id = b.id AND m.case_id = c.id WHERE b.category = c.category)"
+    };
+}
+
+/// Whether the case `c` is in a batch, probed as [`case_batch`] does.
+macro_rules! in_a_batch {
+    () => {
+        "EXISTS (SELECT 1 FROM batches b CROSS JOIN batch_cases m \
+         ON m.batch_id = b.id AND m.case_id = c.id WHERE b.category = c.category)"
+    };
+}
+
+/// A case's row with its batch, from `cases c`.
+macro_rules! select_case {
+    () => {
+        concat!("SELECT c.*, ", case_batch!(), " AS batch_id FROM cases c")
+    };
+}
+
+/// Adds the filter's conditions (all `AND ...`) on `cases c`.
 fn push_filter(q: &mut QueryBuilder<'_, Sqlite>, filter: &CaseFilter) {
-    if let Some(s) = filter.status {
-        q.push(" AND status = ").push_bind(s.as_str());
+    // A member whose row says `awaiting_assessment` is `assigned` to its
+    // batch (`store::cases::member_status`).
+    match filter.status {
+        None => {}
+        Some(CaseStatus::AwaitingAssessment) => {
+            q.push(concat!(
+                " AND c.status = 'awaiting_assessment' AND NOT ",
+                in_a_batch!()
+            ));
+        }
+        Some(CaseStatus::Assigned) => {
+            q.push(concat!(
+                " AND (c.status = 'assigned' OR (c.status = 'awaiting_assessment' AND ",
+                in_a_batch!(),
+                "))"
+            ));
+        }
+        Some(s) => {
+            q.push(" AND c.status = ").push_bind(s.as_str());
+        }
     }
     if let Some(c) = &filter.category {
-        q.push(" AND category = ").push_bind(c.clone());
+        q.push(" AND c.category = ").push_bind(c.clone());
     }
     if let Some(r) = &filter.region {
-        q.push(" AND region = ").push_bind(r.clone());
+        q.push(" AND c.region = ").push_bind(r.clone());
     }
     if !filter.exclude_categories.is_empty() {
-        q.push(" AND category NOT IN (");
+        q.push(" AND c.category NOT IN (");
         let mut list = q.separated(", ");
         for c in &filter.exclude_categories {
             list.push_bind(c.clone());
@@ -216,19 +263,21 @@ fn push_filter(q: &mut QueryBuilder<'_, Sqlite>, filter: &CaseFilter) {
         list.push_unseparated(")");
     }
     if let Some(a) = filter.assignee {
-        q.push(" AND assignee = ").push_bind(a.0);
+        q.push(" AND c.assignee = ").push_bind(a.0);
     }
     if let Some(b) = filter.batch {
-        q.push(" AND batch_id = ").push_bind(b.0);
+        q.push(" AND c.id IN (SELECT m.case_id FROM batch_cases m WHERE m.batch_id = ")
+            .push_bind(b.0)
+            .push(")");
     }
     if let Some(currency) = filter.currency {
-        q.push(" AND claimed_currency = ")
+        q.push(" AND c.claimed_currency = ")
             .push_bind(currency.code());
         if let Some(min) = filter.min_amount.and_then(|a| minor_units(a, currency)) {
-            q.push(" AND claimed_minor >= ").push_bind(min);
+            q.push(" AND c.claimed_minor >= ").push_bind(min);
         }
         if let Some(max) = filter.max_amount.and_then(|a| minor_units(a, currency)) {
-            q.push(" AND claimed_minor <= ").push_bind(max);
+            q.push(" AND c.claimed_minor <= ").push_bind(max);
         }
     }
 }
@@ -324,7 +373,7 @@ impl SqliteStore {
     where
         E: sqlx::Executor<'e, Database = Sqlite>,
     {
-        let row = sqlx::query("SELECT * FROM cases WHERE id = ?")
+        let row = sqlx::query(concat!(select_case!(), " WHERE c.id = ?"))
             .bind(id.0)
             .fetch_one(executor)
             .await
@@ -384,6 +433,28 @@ impl SqliteStore {
         Self::load_job(&mut **tx, job).await
     }
 
+    /// Up to `limit` cases of `batch` still to assess, above `after`, with
+    /// their batch.
+    async fn chunk_cases(
+        tx: &mut Transaction<'static, Sqlite>,
+        batch: BatchId,
+        limit: u32,
+        after: Option<CaseId>,
+    ) -> Result<Vec<SqliteRow>, StoreError> {
+        sqlx::query(
+            "SELECT c.*, m.batch_id FROM batch_cases m CROSS JOIN cases c ON c.id = m.case_id \
+             WHERE m.batch_id = ?1 AND m.case_id > ?3 \
+             AND c.status IN ('awaiting_assessment', 'assigned') AND c.assessment_error IS NULL \
+             ORDER BY m.case_id LIMIT ?2",
+        )
+        .bind(batch.0)
+        .bind(i64::from(limit))
+        .bind(after.map_or(Uuid::nil(), |a| a.0))
+        .fetch_all(&mut **tx)
+        .await
+        .map_err(map_err)
+    }
+
     async fn insert_assessment(
         tx: &mut Transaction<'static, Sqlite>,
         case: CaseId,
@@ -437,7 +508,7 @@ impl CaseStore for SqliteStore {
         filter: &CaseFilter,
         page: PageRequest,
     ) -> Result<Page<CaseRecord>, StoreError> {
-        let mut q = QueryBuilder::<Sqlite>::new("SELECT * FROM cases WHERE 1 = 1");
+        let mut q = QueryBuilder::<Sqlite>::new(concat!(select_case!(), " WHERE 1 = 1"));
         push_filter(&mut q, filter);
         if let Some(after) = page.after {
             q.push(" AND id > ").push_bind(after.0);
@@ -457,7 +528,7 @@ impl CaseStore for SqliteStore {
     }
 
     async fn case_for_claim(&self, claim: ClaimId) -> Result<CaseRecord, StoreError> {
-        let row = sqlx::query("SELECT * FROM cases WHERE claim_id = ?")
+        let row = sqlx::query(concat!(select_case!(), " WHERE c.claim_id = ?"))
             .bind(claim.0)
             .fetch_one(self.reader())
             .await
@@ -474,11 +545,13 @@ impl CaseStore for SqliteStore {
     ) -> Result<CaseRecord, StoreError> {
         let mut tx = self.begin().await?;
         let before = Self::load_case(&mut *tx, id).await?;
-        let done = sqlx::query(
-            "UPDATE cases SET assignee = ?1, status = 'assigned', updated_at = ?2, version = version + 1 \
-             WHERE id = ?3 AND status IN ('awaiting_assessment', 'assigned') AND batch_id IS NULL \
-             AND (?4 IS NULL OR version = ?4)",
-        )
+        let done = sqlx::query(concat!(
+            "UPDATE cases AS c SET assignee = ?1, status = 'assigned', updated_at = ?2, \
+             version = version + 1 WHERE c.id = ?3 \
+             AND c.status IN ('awaiting_assessment', 'assigned') AND NOT ",
+            in_a_batch!(),
+            " AND (?4 IS NULL OR c.version = ?4)"
+        ))
         .bind(assignee.0)
         .bind(time_text::encode(self.now()))
         .bind(id.0)
@@ -522,7 +595,8 @@ impl CaseStore for SqliteStore {
         }
         let mut tx = self.begin().await?;
         let mut q = QueryBuilder::<Sqlite>::new(
-            "SELECT id FROM cases WHERE status = 'awaiting_assessment' AND batch_id IS NULL",
+            "SELECT c.id FROM cases c WHERE c.status = 'awaiting_assessment' \
+             AND c.id NOT IN (SELECT m.case_id FROM batch_cases m)",
         );
         let filter = CaseFilter {
             status: None,
@@ -530,7 +604,7 @@ impl CaseStore for SqliteStore {
             ..filter.clone()
         };
         push_filter(&mut q, &filter);
-        q.push(" ORDER BY id LIMIT ").push_bind(i64::from(limit));
+        q.push(" ORDER BY c.id LIMIT ").push_bind(i64::from(limit));
         let ids: Vec<Uuid> = q
             .build_query_scalar()
             .fetch_all(&mut *tx)
@@ -875,19 +949,17 @@ impl CaseStore for SqliteStore {
         .execute(&mut *tx)
         .await
         .map_err(map_err)?;
+        // Only the membership is written; the case rows are left alone until
+        // their assessment.
         let mut q =
-            QueryBuilder::<Sqlite>::new("UPDATE cases SET status = 'assigned', batch_id = ");
-        q.push_bind(id.0)
-            .push(", updated_at = ")
-            .push_bind(now.clone())
-            .push(
-                ", version = version + 1 WHERE id IN (SELECT id FROM cases \
-                 WHERE status = 'awaiting_assessment' AND batch_id IS NULL",
-            );
+            QueryBuilder::<Sqlite>::new("INSERT INTO batch_cases (batch_id, case_id) SELECT ");
+        q.push_bind(id.0).push(
+            ", c.id FROM cases c WHERE c.status = 'awaiting_assessment' \
+             AND c.id NOT IN (SELECT m.case_id FROM batch_cases m)",
+        );
         push_filter(&mut q, &filter);
-        q.push(" ORDER BY id LIMIT ")
-            .push_bind(i64::from(batch.max_cases))
-            .push(")");
+        q.push(" ORDER BY c.id LIMIT ")
+            .push_bind(i64::from(batch.max_cases));
         let selected = q.build().execute(&mut *tx).await.map_err(map_err)?;
         let count = i64::try_from(selected.rows_affected()).map_err(StoreError::internal)?;
         if count == 0 {
@@ -996,37 +1068,46 @@ impl CaseStore for SqliteStore {
         let mut tx = self.begin().await?;
         let now = time_text::encode(self.now());
         let job = JobId::new();
-        let done = sqlx::query(
+        let done: Option<(i64, i64)> = sqlx::query_as(
             "UPDATE batches SET status = 'assessing', round = round + 1, job_id = ?, sample = NULL, \
-             updated_at = ?, version = version + 1 WHERE id = ? AND status IN ('selected', 'returned')",
+             updated_at = ?, version = version + 1 WHERE id = ? AND status IN ('selected', 'returned') \
+             RETURNING round, case_count",
         )
         .bind(job.0)
         .bind(&now)
         .bind(batch.0)
-        .execute(&mut *tx)
+        .fetch_optional(&mut *tx)
         .await
         .map_err(map_err)?;
-        if done.rows_affected() == 0 {
+        let Some((round, case_count)) = done else {
             let current = Self::load_batch(&mut *tx, batch).await?;
             return Err(StoreError::Conflict(format!("batch is {}", current.status)));
-        }
-        // Only the cases that failed last round: rewriting every case of the
-        // batch would cost as much as assessing it.
-        sqlx::query(
-            "UPDATE cases SET assessment_error = NULL \
-             WHERE batch_id = ? AND assessment_error IS NOT NULL",
-        )
-        .bind(batch.0)
-        .execute(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        let total: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM cases WHERE batch_id = ? AND status = 'assigned'",
-        )
-        .bind(batch.0)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(map_err)?;
+        };
+        let total: i64 = if round == 1 {
+            // Never assessed: every case selected is still to do, and none
+            // has an error to clear.
+            case_count
+        } else {
+            // Only the cases that failed last round: rewriting every case
+            // of the batch would cost as much as assessing it.
+            sqlx::query(
+                "UPDATE cases SET assessment_error = NULL WHERE id IN \
+                 (SELECT m.case_id FROM batch_cases m WHERE m.batch_id = ?) \
+                 AND assessment_error IS NOT NULL",
+            )
+            .bind(batch.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM batch_cases m JOIN cases c ON c.id = m.case_id \
+                 WHERE m.batch_id = ? AND c.status IN ('awaiting_assessment', 'assigned')",
+            )
+            .bind(batch.0)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(map_err)?
+        };
         sqlx::query(
             "INSERT INTO jobs (id, kind, subject_id, status, total, created_by, created_at, updated_at) \
              VALUES (?, 'batch_assessment', ?, 'queued', ?, ?, ?, ?)",
@@ -1108,23 +1189,32 @@ impl CaseStore for SqliteStore {
         worker: &str,
         lease: time::Duration,
         limit: u32,
+        after: Option<CaseId>,
         assess: &ChunkFn,
     ) -> Result<ChunkOutcome, StoreError> {
         let mut tx = self.begin().await?;
         let record = self.renew_lease(&mut tx, job, worker, lease).await?;
         let batch = BatchId::from_uuid(record.subject_id);
-        let rows = sqlx::query(
-            "SELECT * FROM cases WHERE batch_id = ? AND status = 'assigned' \
-             AND assessment_error IS NULL ORDER BY id LIMIT ?",
-        )
-        .bind(batch.0)
-        .bind(i64::from(limit))
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        if rows.is_empty() {
-            return Ok(ChunkOutcome { processed: 0 });
+        // The batch's cases in id order along the membership key, from
+        // `after` (UUIDv7 ids are never nil); members still to do this round
+        // are those whose row is not yet assessed. Nothing above `after`
+        // while the job's counts say cases are left: look from the start.
+        let mut rows = Self::chunk_cases(&mut tx, batch, limit, after).await?;
+        if rows.is_empty() && after.is_some() && record.processed < record.total {
+            rows = Self::chunk_cases(&mut tx, batch, limit, None).await?;
         }
+        if rows.is_empty() {
+            return Ok(ChunkOutcome {
+                processed: 0,
+                last: None,
+            });
+        }
+        let last = rows
+            .last()
+            .map(|r| r.try_get::<Uuid, _>("id"))
+            .transpose()
+            .map_err(map_err)?
+            .map(CaseId::from_uuid);
         let now = time_text::encode(self.now());
         let assessor = record.created_by.unwrap_or_default();
         let (mut assessed, mut individual, mut failed) = (0_i64, 0_i64, 0_i64);
@@ -1136,7 +1226,7 @@ impl CaseStore for SqliteStore {
                         .await?;
                     sqlx::query(
                         "UPDATE cases SET status = 'assessed', updated_at = ?, version = version + 1 \
-                         WHERE id = ? AND status = 'assigned'",
+                         WHERE id = ? AND status IN ('awaiting_assessment', 'assigned')",
                     )
                     .bind(&now)
                     .bind(case.id.0)
@@ -1146,8 +1236,15 @@ impl CaseStore for SqliteStore {
                     assessed += 1;
                 }
                 ChunkItem::Individual => {
+                    // The case leaves the batch, back to the queue.
+                    sqlx::query("DELETE FROM batch_cases WHERE batch_id = ? AND case_id = ?")
+                        .bind(batch.0)
+                        .bind(case.id.0)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(map_err)?;
                     sqlx::query(
-                        "UPDATE cases SET status = 'awaiting_assessment', batch_id = NULL, assignee = NULL, \
+                        "UPDATE cases SET status = 'awaiting_assessment', assignee = NULL, \
                          updated_at = ?, version = version + 1 WHERE id = ?",
                     )
                     .bind(&now)
@@ -1200,6 +1297,7 @@ impl CaseStore for SqliteStore {
         tx.commit().await.map_err(map_err)?;
         Ok(ChunkOutcome {
             processed: rows.len(),
+            last,
         })
     }
 
@@ -1215,7 +1313,8 @@ impl CaseStore for SqliteStore {
             .await?;
         let batch = BatchId::from_uuid(record.subject_id);
         let ids: Vec<Uuid> = sqlx::query_scalar(
-            "SELECT id FROM cases WHERE batch_id = ? AND status = 'assessed' ORDER BY id",
+            "SELECT m.case_id FROM batch_cases m CROSS JOIN cases c ON c.id = m.case_id \
+             WHERE m.batch_id = ? AND c.status = 'assessed' ORDER BY m.case_id",
         )
         .bind(batch.0)
         .fetch_all(&mut *tx)
@@ -1344,8 +1443,9 @@ impl CaseStore for SqliteStore {
 
     async fn duplicate_inputs(&self, batch: BatchId) -> Result<DuplicateInputs, StoreError> {
         let rows = sqlx::query(
-            "SELECT id, claimant_key, category FROM cases WHERE batch_id = ? \
-             AND claimant_key IS NOT NULL ORDER BY id",
+            "SELECT c.id, c.claimant_key, c.category FROM batch_cases m \
+             CROSS JOIN cases c ON c.id = m.case_id WHERE m.batch_id = ? \
+             AND c.claimant_key IS NOT NULL ORDER BY m.case_id",
         )
         .bind(batch.0)
         .fetch_all(self.reader())
@@ -1364,8 +1464,9 @@ impl CaseStore for SqliteStore {
             .map_err(map_err)?;
         let rows = sqlx::query(
             "SELECT o.claimant_key, o.category FROM cases o WHERE o.claimant_key IN \
-             (SELECT claimant_key FROM cases WHERE batch_id = ?1 AND claimant_key IS NOT NULL) \
-             AND (o.batch_id IS NULL OR o.batch_id <> ?1) \
+             (SELECT c.claimant_key FROM batch_cases m CROSS JOIN cases c ON c.id = m.case_id \
+             WHERE m.batch_id = ?1 AND c.claimant_key IS NOT NULL) \
+             AND NOT EXISTS (SELECT 1 FROM batch_cases x WHERE x.batch_id = ?1 AND x.case_id = o.id) \
              AND o.status IN ('assessed', 'ready_for_panel', 'recommended', 'decided')",
         )
         .bind(batch.0)
@@ -1474,7 +1575,8 @@ impl CaseStore for SqliteStore {
         }
         let moved = sqlx::query(
             "UPDATE cases SET status = ?, updated_at = ?, version = version + 1 \
-             WHERE batch_id = ? AND status = 'assessed'",
+             WHERE id IN (SELECT m.case_id FROM batch_cases m WHERE m.batch_id = ?) \
+             AND status = 'assessed'",
         )
         .bind(case_to.as_str())
         .bind(&now)

@@ -379,7 +379,9 @@ impl DecisionStore for Db {
         for r in recommendations {
             let ready = sqlx::query(
                 "UPDATE cases SET status = 'ready_for_panel', updated_at = ?1, version = version + 1 \
-                 WHERE id = ?2 AND (status = 'ready_for_panel' OR (status = 'assessed' AND batch_id IS NULL))",
+                 WHERE id = ?2 AND (status = 'ready_for_panel' OR (status = 'assessed' \
+                 AND NOT EXISTS (SELECT 1 FROM batches b CROSS JOIN batch_cases m \
+                 ON m.batch_id = b.id AND m.case_id = cases.id WHERE b.category = cases.category)))",
             )
             .bind(ts(now))
             .bind(r.case.0)

@@ -117,12 +117,18 @@ fn interpolate(n: i64, tenths: i64, at: &BTreeMap<i64, f64>) -> f64 {
     a + (b - a) * frac
 }
 
+/// Cases by status as the domain sees them: a batch's member whose row
+/// still says `awaiting_assessment` is `assigned` (`store::cases::member_status`).
+const CASES_BY_STATUS: &str = "WITH p AS (SELECT count(*) AS n FROM cases c \
+     WHERE c.status = 'awaiting_assessment' AND c.id IN (SELECT m.case_id FROM batch_cases m)) \
+     SELECT status, sum(n) FROM (SELECT status, count(*) AS n FROM cases GROUP BY status \
+     UNION ALL SELECT 'awaiting_assessment', -n FROM p UNION ALL SELECT 'assigned', n FROM p) \
+     GROUP BY status HAVING sum(n) <> 0";
+
 #[async_trait]
 impl ReportStore for SqliteStore {
     async fn operational_counts(&self) -> Result<OperationalCounts, StoreError> {
-        let cases_by_status = self
-            .counts("SELECT status, count(*) FROM cases GROUP BY status")
-            .await?;
+        let cases_by_status = self.counts(CASES_BY_STATUS).await?;
         let jobs_by_status = self
             .counts("SELECT status, count(*) FROM jobs WHERE status IN ('queued', 'running', 'failed') GROUP BY status")
             .await?;

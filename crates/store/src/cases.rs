@@ -309,6 +309,9 @@ pub type DrawFn = dyn Fn(&[Uuid]) -> Vec<Uuid> + Send + Sync;
 pub struct ChunkOutcome {
     /// Cases handled in this chunk; 0 means nothing is left.
     pub processed: usize,
+    /// The highest case id the chunk handled: where the worker's next
+    /// chunk may start (`after`).
+    pub last: Option<CaseId>,
 }
 
 /// What the duplicate guard needs about a batch.
@@ -472,13 +475,20 @@ pub trait CaseStore {
     /// takes up to `limit` cases of the batch not yet handled this round
     /// (skipping locked ones), applies `assess` to each and stores the
     /// results and the progress. A worker may run several chunks of its
-    /// job at once; no case is in two of them.
+    /// job at once; no case is in two of them. The cases are taken in id
+    /// order from above `after` (all of the batch's when `None`): a worker
+    /// passes the highest id its chunks handled so far, so that a chunk need
+    /// not walk past the cases already done. When nothing is found above
+    /// `after` while the job's counts say cases are left (one was skipped
+    /// while locked by a chunk that then rolled back), the chunk looks from
+    /// the batch's first case: 0 processed still means nothing is left.
     async fn assess_chunk(
         &self,
         job: JobId,
         worker: &str,
         lease: time::Duration,
         limit: u32,
+        after: Option<CaseId>,
         assess: &ChunkFn,
     ) -> Result<ChunkOutcome, StoreError>;
 
@@ -618,6 +628,18 @@ pub fn parse_rate_key(key: &str) -> Option<(Currency, Currency, Date)> {
 /// Text of a batch status.
 pub fn batch_status_of(text: &str) -> Option<BatchStatus> {
     serde_json::from_value(serde_json::Value::String(text.to_owned())).ok()
+}
+
+/// A case's status from its row and its batch. Selecting a case into a
+/// batch writes only the batch's membership (`batch_cases`), not the case
+/// row: a member whose row still says `awaiting_assessment` is `assigned`,
+/// to its batch. The row changes when the case is assessed.
+pub fn member_status(stored: CaseStatus, batch: Option<BatchId>) -> CaseStatus {
+    if batch.is_some() && stored == CaseStatus::AwaitingAssessment {
+        CaseStatus::Assigned
+    } else {
+        stored
+    }
 }
 
 /// Text of a case status.

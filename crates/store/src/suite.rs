@@ -57,6 +57,7 @@ macro_rules! behaviour_suite {
             case_assignment_respects_version_and_status,
             distribution_spreads_cases_evenly_oldest_first,
             a_batch_chunk_assesses_each_case_once_across_retries_and_takeovers,
+            a_batch_holds_its_cases_without_rewriting_them_until_assessed,
             a_reviewed_batch_is_returned_or_released_once_at_its_version,
             two_approvals_of_one_decision_one_wins,
             decision_numbers_have_no_gaps_when_an_approval_rolls_back,
@@ -2053,7 +2054,7 @@ async fn run_job(store: &dyn Store, job: crate::cases::JobId, worker: &str, cate
         crate::cases::ChunkItem::Assessed(Box::new(fixed_assessment(&category, c)))
     };
     while store
-        .assess_chunk(job, worker, time::Duration::minutes(1), 100, &assess)
+        .assess_chunk(job, worker, time::Duration::minutes(1), 100, None, &assess)
         .await
         .unwrap()
         .processed
@@ -2236,6 +2237,111 @@ pub async fn distribution_spreads_cases_evenly_oldest_first(store: &dyn Store) {
     );
 }
 
+/// Selecting cases into a batch writes the membership, not the case rows:
+/// the cases show as `assigned` in the batch everywhere (the case, its
+/// filters, the operator's counts) at their old version, and each row is
+/// rewritten once, by its assessment. A chunk starts above `after`.
+pub async fn a_batch_holds_its_cases_without_rewriting_them_until_assessed(store: &dyn Store) {
+    use crate::cases::{CaseFilter, ChunkItem};
+    use commission::CaseStatus;
+    let staff = assessor(store, "Staff").await;
+    let mut ids = cases_of(store, "A2.1", 4).await;
+    ids.sort();
+    let outside = cases_of(store, "A2.4", 1).await[0];
+    store
+        .put_valuation_rule(&ctx_as(staff), &fixed_rule("A2.1"))
+        .await
+        .unwrap();
+    let mut before = Vec::new();
+    for id in &ids {
+        before.push(store.case(*id).await.unwrap());
+    }
+    let (batch, job) = started_batch(store, staff, "A2.1").await;
+    assert_eq!((batch.case_count, job.total), (4, 4));
+    for old in &before {
+        let c = store.case(old.id).await.unwrap();
+        assert_eq!(
+            (c.status, c.batch_id, c.version, c.updated_at),
+            (
+                CaseStatus::Assigned,
+                Some(batch.id),
+                old.version,
+                old.updated_at
+            )
+        );
+    }
+    let listed = |status: Option<CaseStatus>, batch_of: Option<commission::BatchId>| {
+        let filter = CaseFilter {
+            status,
+            batch: batch_of,
+            ..CaseFilter::default()
+        };
+        async move {
+            store
+                .cases(&filter, PageRequest::new(Some(50), None))
+                .await
+                .unwrap()
+                .items
+                .into_iter()
+                .map(|c| c.id)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(listed(Some(CaseStatus::Assigned), None).await, ids);
+    assert_eq!(listed(None, Some(batch.id)).await, ids);
+    assert_eq!(
+        listed(Some(CaseStatus::AwaitingAssessment), None).await,
+        vec![outside]
+    );
+    let counts = store.operational_counts().await.unwrap().cases_by_status;
+    assert_eq!(
+        (
+            counts.get("assigned").copied(),
+            counts.get("awaiting_assessment").copied()
+        ),
+        (Some(4), Some(1))
+    );
+    // A member is neither assigned by hand nor selected again.
+    assert!(matches!(
+        store.assign_case(&ctx_as(staff), ids[0], None, staff).await,
+        Err(StoreError::Conflict(_))
+    ));
+
+    store
+        .claim_job("worker-a", time::Duration::minutes(1))
+        .await
+        .unwrap()
+        .unwrap();
+    let assess =
+        |c: &crate::cases::CaseRecord| ChunkItem::Assessed(Box::new(fixed_assessment("A2.1", c)));
+    let minute = time::Duration::minutes(1);
+    let above = store
+        .assess_chunk(job.id, "worker-a", minute, 10, Some(ids[1]), &assess)
+        .await
+        .unwrap();
+    assert_eq!((above.processed, above.last), (2, Some(ids[3])));
+    // Nothing above the last case, but the job's counts say two are left:
+    // the chunk takes them from the start.
+    let below = store
+        .assess_chunk(job.id, "worker-a", minute, 10, Some(ids[3]), &assess)
+        .await
+        .unwrap();
+    assert_eq!((below.processed, below.last), (2, Some(ids[1])));
+    let done = store
+        .assess_chunk(job.id, "worker-a", minute, 10, Some(ids[3]), &assess)
+        .await
+        .unwrap();
+    assert_eq!((done.processed, done.last), (0, None));
+    for old in &before {
+        let c = store.case(old.id).await.unwrap();
+        assert_eq!(
+            (c.status, c.batch_id, c.version),
+            (CaseStatus::Assessed, Some(batch.id), old.version + 1)
+        );
+        assert_eq!(store.assessments(old.id).await.unwrap().len(), 1);
+    }
+}
+
 pub async fn a_batch_chunk_assesses_each_case_once_across_retries_and_takeovers(store: &dyn Store) {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
@@ -2269,7 +2375,14 @@ pub async fn a_batch_chunk_assesses_each_case_once_across_retries_and_takeovers(
         (job.id, crate::cases::JobStatus::Running)
     );
     let first = store
-        .assess_chunk(job.id, "worker-a", time::Duration::seconds(-1), 2, &assess)
+        .assess_chunk(
+            job.id,
+            "worker-a",
+            time::Duration::seconds(-1),
+            2,
+            None,
+            &assess,
+        )
         .await
         .unwrap();
     assert_eq!(first.processed, 2);
@@ -2281,20 +2394,20 @@ pub async fn a_batch_chunk_assesses_each_case_once_across_retries_and_takeovers(
     let before = calls.load(Ordering::SeqCst);
     assert!(matches!(
         store
-            .assess_chunk(job.id, "worker-a", minute, 10, &assess)
+            .assess_chunk(job.id, "worker-a", minute, 10, None, &assess)
             .await,
         Err(StoreError::Conflict(_))
     ));
     assert_eq!(calls.load(Ordering::SeqCst), before);
     // B assesses what is left, and a retried chunk finds nothing more.
     let rest = store
-        .assess_chunk(job.id, "worker-b", minute, 10, &assess)
+        .assess_chunk(job.id, "worker-b", minute, 10, None, &assess)
         .await
         .unwrap();
     assert_eq!(rest.processed, 3);
     for _ in 0..2 {
         let again = store
-            .assess_chunk(job.id, "worker-b", minute, 10, &assess)
+            .assess_chunk(job.id, "worker-b", minute, 10, None, &assess)
             .await
             .unwrap();
         assert_eq!(again.processed, 0);

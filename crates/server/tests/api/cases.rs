@@ -662,7 +662,7 @@ both! {
         let job_id = store::cases::JobId::from_uuid(jid.parse().unwrap());
         let noop = |_: &store::cases::CaseRecord| store::cases::ChunkItem::Individual;
         assert!(matches!(
-            app.state.store.assess_chunk(job_id, "worker-a", server::jobs::LEASE, 100, &noop).await,
+            app.state.store.assess_chunk(job_id, "worker-a", server::jobs::LEASE, 100, None, &noop).await,
             Err(store::StoreError::Conflict(_))
         ));
         for id in &ids {
