@@ -644,17 +644,26 @@ impl ClaimStore for PostgresStore {
             .unwrap_or(i64::MAX)
             .saturating_mul(100)
             .max(1000);
-        // Primary-key lookups of the ids found (the subquery runs first, as
-        // an init plan) rather than a join: with statistics that lag a
-        // fast-growing table (a bulk import), the planner would otherwise
-        // hash-join whole tables for a few thousand keys.
-        let rows = sqlx::query(
-            "SELECT duplicate_keys FROM claims WHERE id = ANY(ARRAY( \
-             SELECT DISTINCT claim_id FROM claim_keys WHERE key = ANY($1) LIMIT $2)) \
-             AND duplicate_keys IS NOT NULL",
+        // Two primary-key lookups rather than one statement: with statistics
+        // that lag a fast-growing table (a bulk import, or a database that
+        // was empty when the plan was cached), the planner would otherwise
+        // scan or hash-join whole tables for a few keys. The second is sent
+        // only when there are candidates, which is rare.
+        let ids: Vec<Uuid> = sqlx::query_scalar(
+            "SELECT DISTINCT claim_id FROM claim_keys WHERE key = ANY($1) LIMIT $2",
         )
         .bind(keys)
         .bind(limit)
+        .fetch_all(self.pool())
+        .await
+        .map_err(map_err)?;
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = sqlx::query(
+            "SELECT duplicate_keys FROM claims WHERE id = ANY($1) AND duplicate_keys IS NOT NULL",
+        )
+        .bind(&ids)
         .fetch_all(self.pool())
         .await
         .map_err(map_err)?;
