@@ -4,15 +4,18 @@
 -- A member case whose row still says `awaiting_assessment` is `assigned`
 -- (to its batch); the stores present it so.
 --
--- One index, the primary key (the table is clustered on it): the batch's
--- cases in case order, which the batch job, the sample, the review and the
--- batch's case list walk. A case's own batch is found by probing that key
--- once per batch of the case's category.
+-- Two indexes. The primary key (the table is clustered on it): the batch's cases in case
+-- order, which the batch job, the sample, the review and the batch's case
+-- list walk. And one on the case: whether a case is in a batch already,
+-- which selecting cases asks of every candidate; without it that question
+-- scans the memberships once per candidate.
 CREATE TABLE batch_cases (
     batch_id BLOB NOT NULL,
     case_id  BLOB NOT NULL,
     PRIMARY KEY (batch_id, case_id)
 ) STRICT, WITHOUT ROWID;
+
+CREATE INDEX batch_cases_case ON batch_cases (case_id);
 
 INSERT INTO batch_cases (batch_id, case_id)
 SELECT batch_id, id FROM cases WHERE batch_id IS NOT NULL;

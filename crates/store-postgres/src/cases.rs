@@ -166,21 +166,18 @@ fn finding_from_row(row: &PgRow) -> Result<SampleFinding, sqlx::Error> {
     })
 }
 
-/// The batch of the case `c`, if any. A case only joins a batch of its
-/// own category, so the membership key is probed once per batch of that
-/// category (the table has no index on the case alone).
+/// The batch of the case `c`, if any, through the memberships' index on
+/// the case (a case is in at most one batch).
 macro_rules! case_batch {
     () => {
-        "(SELECT m.batch_id FROM batches b JOIN batch_cases m \
-         ON m.batch_id = b.id AND m.case_id = c.id WHERE b.category = c.category)"
+        "(SELECT m.batch_id FROM batch_cases m WHERE m.case_id = c.id)"
     };
 }
 
-/// Whether the case `c` is in a batch, probed as [`case_batch`] does.
+/// Whether the case `c` is in a batch.
 macro_rules! in_a_batch {
     () => {
-        "EXISTS (SELECT 1 FROM batches b JOIN batch_cases m \
-         ON m.batch_id = b.id AND m.case_id = c.id WHERE b.category = c.category)"
+        "EXISTS (SELECT 1 FROM batch_cases m WHERE m.case_id = c.id)"
     };
 }
 
